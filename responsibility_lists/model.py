@@ -1,0 +1,257 @@
+"""The responsibility list (职责清单) as plain, immutable data.
+
+Everything here is pure: the YAML and XLSX readers produce a `ResponsibilityList`, the checker
+inspects one, the router in `dispatch/` compiles one, and the service stores its JSON form.
+No I/O and no database in this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+#: Urgency levels (紧急程度), in increasing order of urgency.
+URGENCIES: tuple[str, ...] = ("一般", "紧急", "特急")
+
+#: Appeal types (诉求类型).
+APPEAL_TYPES: tuple[str, ...] = ("咨询", "求助", "投诉", "举报", "建议", "表扬", "其他")
+
+#: Unit kinds.
+UNIT_KINDS: tuple[str, ...] = ("department", "township", "centre", "other")
+
+#: Area levels, from the division code's length: 6 county, 9 township, 12 village or community.
+AREA_LEVELS: dict[int, str] = {6: "county", 9: "township", 12: "village"}
+
+#: Special rule scopes besides a division code.
+SCOPE_COUNTY = "county"
+SCOPE_TERRITORIAL = "territorial"  # 属地: the township government of the place where it happened
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an item was read from, for error messages: a file and a line (YAML) or a sheet and row."""
+
+    file: str = ""
+    line: int | None = None
+    sheet: str | None = None
+    row: int | None = None
+
+    def __str__(self) -> str:
+        if self.sheet is not None:
+            return f"{self.file}:{self.sheet}!{self.row}"
+        if self.line is not None:
+            return f"{self.file}:{self.line}"
+        return self.file
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    name: str
+    code: str  # division code of the county or city
+    prefix: str  # ticket-number prefix, e.g. "GX"
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A duty contact (值班联系人) used for notices."""
+
+    name: str
+    title: str = ""
+    phone: str = ""
+    email: str = ""
+    webhook: str = ""
+
+
+@dataclass(frozen=True)
+class EscalationStep:
+    """One level of a unit's escalation ladder (unit head → centre leader → government office).
+
+    `after_minutes` counts from the previous level (or from the missed deadline for level 1).
+    `contacts` are notified directly; `units` names other units whose duty contacts are notified.
+    """
+
+    level: int
+    title: str
+    after_minutes: int = 30
+    contacts: tuple[Contact, ...] = ()
+    units: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    name: str
+    kind: str  # one of UNIT_KINDS
+    parent: str | None = None
+    area: str | None = None  # for township governments: the 9-digit division code they govern
+    contacts: tuple[Contact, ...] = ()
+    escalation: tuple[EscalationStep, ...] = ()
+    source: Source = field(default_factory=Source, compare=False)
+
+
+@dataclass(frozen=True)
+class Area:
+    code: str
+    name: str
+    level: str  # county | township | village
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    name: str
+    parent: str | None = None
+    keywords: tuple[str, ...] = ()
+    usual_types: tuple[str, ...] = ()
+    urgent: bool = False  # urgent by nature: appeals in it are escalated at once
+    source: Source = field(default_factory=Source, compare=False)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """Time limits for one urgency level.
+
+    Sign-for is always in clock hours (may be fractional: 0.5 = 30 minutes). The reply limit is
+    either in working days (ordinary appeals) or in clock hours (urgent ones); exactly one is set.
+    """
+
+    sign_hours: float
+    reply_working_days: int | None = None
+    reply_hours: float | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One entry of the list: a category node × an area scope → lead unit, co-units, limits.
+
+    `scope` is SCOPE_COUNTY, SCOPE_TERRITORIAL, or a township / village division code.
+    For territorial rules `lead` is empty or SCOPE_TERRITORIAL: the lead is the township
+    government of the appeal's township, found through `Unit.area`.
+    `limits` maps each urgency in URGENCIES to its Limit.
+    """
+
+    id: str
+    category: str
+    scope: str
+    lead: str
+    co: tuple[str, ...] = ()
+    limits: dict[str, Limit] = field(default_factory=dict, compare=False, hash=False)
+    basis: str = ""  # 依据
+    note: str = ""  # 边界说明
+    source: Source = field(default_factory=Source, compare=False)
+
+    @property
+    def territorial(self) -> bool:
+        return self.scope == SCOPE_TERRITORIAL
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Local calendar overrides on top of the national one."""
+
+    holidays: frozenset[date] = frozenset()
+    workdays: frozenset[date] = frozenset()
+
+
+@dataclass(frozen=True)
+class ResponsibilityList:
+    jurisdiction: Jurisdiction
+    version: str
+    effective: date
+    units: tuple[Unit, ...]
+    areas: tuple[Area, ...]
+    categories: tuple[Category, ...]
+    rules: tuple[Rule, ...]
+    calendar: Calendar = field(default_factory=Calendar)
+    areas_file: str | None = None  # the CSV the areas were read from, relative to the list file
+    source: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable form (sources dropped), the one stored with a list version."""
+        return to_plain(self)
+
+
+def to_plain(lst: ResponsibilityList) -> dict[str, Any]:
+    def clean(obj: Any) -> Any:
+        if isinstance(obj, dict):
+            return {k: clean(v) for k, v in obj.items() if k != "source"}
+        if isinstance(obj, list | tuple | frozenset | set):
+            items = [clean(v) for v in obj]
+            return sorted(items) if isinstance(obj, frozenset | set) else items
+        if isinstance(obj, date):
+            return obj.isoformat()
+        return obj
+
+    data = clean(asdict(lst))
+    return data
+
+
+def from_plain(data: dict[str, Any]) -> ResponsibilityList:
+    """Rebuild a list from `to_plain` output (as stored with a version)."""
+
+    def contact(d: dict[str, Any]) -> Contact:
+        return Contact(**d)
+
+    units = tuple(
+        Unit(
+            code=u["code"],
+            name=u["name"],
+            kind=u["kind"],
+            parent=u.get("parent"),
+            area=u.get("area"),
+            contacts=tuple(contact(c) for c in u.get("contacts", ())),
+            escalation=tuple(
+                EscalationStep(
+                    level=s["level"],
+                    title=s["title"],
+                    after_minutes=s.get("after_minutes", 30),
+                    contacts=tuple(contact(c) for c in s.get("contacts", ())),
+                    units=tuple(s.get("units", ())),
+                )
+                for s in u.get("escalation", ())
+            ),
+        )
+        for u in data["units"]
+    )
+    areas = tuple(Area(**a) for a in data["areas"])
+    categories = tuple(
+        Category(
+            code=c["code"],
+            name=c["name"],
+            parent=c.get("parent"),
+            keywords=tuple(c.get("keywords", ())),
+            usual_types=tuple(c.get("usual_types", ())),
+            urgent=bool(c.get("urgent", False)),
+        )
+        for c in data["categories"]
+    )
+    rules = tuple(
+        Rule(
+            id=r["id"],
+            category=r["category"],
+            scope=r["scope"],
+            lead=r["lead"],
+            co=tuple(r.get("co", ())),
+            limits={k: Limit(**v) for k, v in r.get("limits", {}).items()},
+            basis=r.get("basis", ""),
+            note=r.get("note", ""),
+        )
+        for r in data["rules"]
+    )
+    cal = data.get("calendar") or {}
+    return ResponsibilityList(
+        jurisdiction=Jurisdiction(**data["jurisdiction"]),
+        version=data["version"],
+        effective=date.fromisoformat(data["effective"]),
+        units=units,
+        areas=areas,
+        categories=categories,
+        rules=rules,
+        calendar=Calendar(
+            holidays=frozenset(date.fromisoformat(d) for d in cal.get("holidays", ())),
+            workdays=frozenset(date.fromisoformat(d) for d in cal.get("workdays", ())),
+        ),
+        areas_file=data.get("areas_file"),
+    )

@@ -1,0 +1,75 @@
+"""The Minyi web service: app factory, storage, JSON API and pages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, Response, g
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from service import config as config_module
+from service import db, errors
+from service.extensions import Api, limiter
+from service.redis_conn import limiter_storage_uri
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.update(config_module.STATIC)
+    app.config.update(config_module.from_environment())
+    app.config.update(config or {})
+    app.config["TZ"] = ZoneInfo(app.config["TIMEZONE"])
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if proxies := int(app.config.get("PROXY_COUNT", 0) or 0):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+
+    db.init_app(app)
+    # Without Redis (a CLI command outside `minyi run`) limits are kept in memory.
+    redis_url = app.config.get("REDIS_URL")
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_URI", limiter_storage_uri(redis_url) if redis_url else "memory://"
+    )
+    # A rate limiter that cannot reach Redis lets requests through: intake must not stop with Redis.
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    limiter.init_app(app)
+    api = Api(app)
+    errors.init_app(app)
+    _register_blueprints(app, api)
+    app.after_request(_commit_request)
+    return app
+
+
+def _register_blueprints(app: Flask, api: Api) -> None:
+    from service import docs, health
+    from service.appeals.api import blp as appeals_blp
+    from service.appeals.public_api import blp as public_blp
+    from service.auth.api import blp as auth_blp
+    from service.lists.api import lists_blp, reference_blp
+
+    for blp in (auth_blp, appeals_blp, public_blp, reference_blp, lists_blp):
+        api.register_blueprint(blp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(docs.bp)
+
+
+def _commit_request(response: Response) -> Response:
+    """The request boundary: commit what the operations flushed, or roll it all back on an error."""
+    s = g.get("db_session")
+    if s is None:
+        return response
+    if response.status_code >= 400:
+        s.rollback()
+        return response
+    try:
+        s.commit()
+    except StaleDataError:
+        s.rollback()
+        return errors.error_response(409, "The appeal was changed by someone else; reload and try again.")
+    except IntegrityError:
+        s.rollback()
+        return errors.error_response(409, "A conflicting change was stored at the same time; try again.")
+    return response

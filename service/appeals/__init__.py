@@ -1,0 +1,1 @@
+"""Appeals (诉求工单): intake from every channel, the record, its event log, its assignments."""

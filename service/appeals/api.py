@@ -1,0 +1,193 @@
+"""Staff and integration API for appeals: intake from every channel, search, record, timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy.orm import selectinload
+
+from service import db
+from service.appeals import dispatching, operations, queries
+from service.appeals.models import Appeal
+from service.appeals.privacy import log_access, sees_unmasked
+from service.appeals.schemas import (
+    AppealIn,
+    AppealListArgs,
+    AppealOut,
+    AppealPage,
+    DispatchIn,
+    EventOut,
+    IntakeOut,
+)
+from service.appeals.status import STATUS_LABELS
+from service.auth.security import require_user
+from service.errors import ValidationFailed
+from service.lists.operations import number_prefix
+
+blp = Blueprint("appeals", __name__, url_prefix="/api/v1/appeals", description="Appeals (诉求工单)")
+
+STAFF = ("operator", "dispatcher", "reviewer", "unit_staff", "leader", "admin")
+INTAKE = ("operator", "dispatcher", "admin")
+
+IDEMPOTENCY_HEADER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 128},
+    "description": "A retried POST with the same key returns the first appeal instead of creating a second.",
+}
+
+
+def intake(
+    data: dict[str, Any], *, actor: Any, scope: str, actor_role: str | None = None
+) -> tuple[Appeal, bool]:
+    """Register (and, when it can, dispatch) an appeal; honour Idempotency-Key. Returns (appeal, replayed)."""
+    s = db.session()
+    key = request.headers.get("Idempotency-Key", "").strip()
+    claim = None
+    if key:
+        if len(key) > 128:
+            raise ValidationFailed(
+                "Invalid input: Idempotency-Key", {"Idempotency-Key": ["At most 128 characters."]}
+            )
+        fingerprint = operations.request_fingerprint(request.get_data(as_text=True))
+        claim = operations.claim_idempotency_key(s, scope, key, fingerprint)
+        if isinstance(claim, Appeal):
+            return claim, True
+    appeal = operations.register_appeal(
+        s,
+        data,
+        actor=actor,
+        actor_role=actor_role,
+        prefix=number_prefix(s, current_app.config),
+        tz=current_app.config["TZ"],
+    )
+    dispatching.dispatch_on_intake(s, appeal, actor=actor, tz=current_app.config["TZ"])
+    if claim is not None:
+        claim.appeal_id = appeal.id
+    s.flush()
+    return appeal, False
+
+
+@blp.route("")
+class AppealCollection(MethodView):
+    @blp.arguments(AppealListArgs, location="query")
+    @blp.response(200, AppealPage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Search appeals, with filters, ordering and pagination (unit staff: their unit's only)."""
+        user = require_user(*STAFF)
+        s = db.session()
+        query = queries.filtered(s, user, args)
+        total = s.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+        page, per_page = args["page"], args["per_page"]
+        rows = s.scalars(
+            queries.ordered(query, args["order"])
+            .options(selectinload(Appeal.contact), selectinload(Appeal.assignments))
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).all()
+        return {
+            "items": [queries.appeal_view(a, user, masked=True) for a in rows],
+            "total": total,
+            "page": page,
+            "per_page": per_page,
+        }
+
+    @blp.arguments(AppealIn)
+    @blp.response(201, IntakeOut)
+    @blp.doc(parameters=[IDEMPOTENCY_HEADER])
+    def post(self, data: dict[str, Any]) -> Any:
+        """Take in an appeal from any channel (operators, the centre, integrations)."""
+        user = require_user(*INTAKE)
+        appeal, replayed = intake(data, actor=user, scope=f"user:{user.id}")
+        body = {
+            "number": appeal.number,
+            "query_code": appeal.query_code,
+            "status": appeal.status,
+            "status_label": STATUS_LABELS[appeal.status],
+            "appeal": queries.appeal_view(appeal, user, masked=True),
+        }
+        return body, 201, {"Idempotent-Replayed": "true"} if replayed else {}
+
+
+@blp.route("/<number>")
+class AppealItem(MethodView):
+    @blp.response(200, AppealOut)
+    @blp.doc(
+        parameters=[
+            {
+                "in": "query",
+                "name": "reason",
+                "schema": {"type": "string"},
+                "description": "why the citizen's personal data is viewed (logged)",
+            }
+        ]
+    )
+    def get(self, number: str) -> dict[str, Any]:
+        """One appeal. Centre roles see the citizen's contact unmasked, and the view is logged."""
+        user = require_user(*STAFF)
+        s = db.session()
+        appeal = queries.get_visible(s, number, user)
+        if sees_unmasked(user) and appeal.contact is not None:
+            reason = (request.args.get("reason") or "工单查看").strip()
+            log_access(s, user, appeal, "view", reason)
+            return queries.appeal_view(appeal, user, masked=False)
+        return queries.appeal_view(appeal, user, masked=True)
+
+
+@blp.route("/<number>/events")
+class AppealEvents(MethodView):
+    @blp.response(200, EventOut(many=True))
+    def get(self, number: str) -> list[dict[str, Any]]:
+        """The appeal's timeline: every change, who made it, from which status to which."""
+        user = require_user(*STAFF)
+        s = db.session()
+        appeal = queries.get_visible(s, number, user)
+        return [
+            {
+                "id": e.id,
+                "at": e.at,
+                "action": e.action,
+                "actor": (
+                    {"username": e.actor.username, "display_name": e.actor.display_name, "role": e.actor.role}
+                    if e.actor
+                    else None
+                ),
+                "actor_role": e.actor_role,
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "note": e.note,
+                "public_message": e.public_message,
+                "payload": e.payload,
+            }
+            for e in queries.events_of(s, appeal)
+        ]
+
+
+@blp.route("/<number>/dispatch")
+class AppealDispatch(MethodView):
+    @blp.arguments(DispatchIn)
+    @blp.response(200, AppealOut)
+    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+        """Dispatch or re-dispatch by hand, with a reason; recorded like an automatic dispatch."""
+        user = require_user("dispatcher", "admin")
+        s = db.session()
+        appeal = queries.get_visible(s, number, user)
+        dispatching.dispatch_by_hand(
+            s,
+            appeal,
+            actor=user,
+            reason=data["reason"],
+            tz=current_app.config["TZ"],
+            unit=data["unit"],
+            co_units=data["co_units"],
+            category=data["category"],
+            area=data["area"],
+            urgency=data["urgency"],
+            expected_version=data["version"],
+        )
+        return queries.appeal_view(appeal, user, masked=True)

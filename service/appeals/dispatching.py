@@ -1,0 +1,253 @@
+"""派单: dispatching an appeal to its lead and co-units, automatically on intake or by hand.
+
+Every dispatch stores, per unit, the list version, the rule and the explanation that decided it,
+and the deadlines computed from the rule's limits. A re-dispatch ends the earlier assignments
+(kept, with the reason) and restarts the clocks for the new unit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from dispatch.deadlines import compute_deadlines
+from dispatch.routing import Decision, NoRoute
+from responsibility_lists.model import Limit
+from service.appeals import status as st
+from service.appeals.models import Appeal, AppealAssignment
+from service.appeals.operations import check_references, record_event
+from service.auth.models import User
+from service.db import utcnow
+from service.errors import Conflict, ValidationFailed
+from service.lists.models import Unit
+from service.lists.operations import ListContext, active_context
+
+#: Statuses from which the centre may dispatch or re-dispatch.
+DISPATCHABLE = frozenset({st.PENDING_DISPATCH, st.DISPATCHED, st.HANDLING, st.RETURN_REQUESTED})
+
+#: Limits for a unit the dispatcher chose by hand where no rule of the list applies.
+FALLBACK_LIMITS: dict[str, Limit] = {
+    "一般": Limit(sign_hours=24, reply_working_days=10),
+    "紧急": Limit(sign_hours=2, reply_hours=24),
+    "特急": Limit(sign_hours=0.5, reply_hours=4),
+}
+
+
+def dispatch_on_intake(s: Session, appeal: Appeal, *, actor: User | None, tz: ZoneInfo) -> bool:
+    """Dispatch at once when the appeal has a category and an area; else it waits for a dispatcher."""
+    if not (appeal.category_code and appeal.area_code):
+        missing = "、".join(
+            n for n, v in (("分类", appeal.category_code), ("区划", appeal.area_code)) if not v
+        )
+        appeal.dispatch_note = f"缺少{missing}，待人工分拨"
+        return False
+    ctx = active_context(s)
+    if ctx is None:
+        appeal.dispatch_note = "未启用职责清单，待人工分拨"
+        return False
+    result = ctx.router.route(appeal.category_code, appeal.area_code, appeal.urgency, appeal.appeal_type)
+    if isinstance(result, NoRoute):
+        appeal.dispatch_note = result.message[:500]
+        record_event(
+            s,
+            appeal,
+            "auto_dispatch_failed",
+            None,
+            actor_role="system",
+            from_status=appeal.status,
+            to_status=appeal.status,
+            payload={"reason": result.reason, "message": result.message, "list_version": ctx.label},
+        )
+        return False
+    apply_decision(s, appeal, ctx, result, actor=None, reason="自动派单", manual=False, tz=tz)
+    return True
+
+
+def dispatch_by_hand(
+    s: Session,
+    appeal: Appeal,
+    *,
+    actor: User,
+    reason: str,
+    tz: ZoneInfo,
+    unit: str | None = None,
+    co_units: list[str] | None = None,
+    category: str | None = None,
+    area: str | None = None,
+    urgency: str | None = None,
+    expected_version: int | None = None,
+) -> Appeal:
+    """Dispatch or re-dispatch by the centre, by the list (after correcting category/area) or to a chosen unit."""
+    if expected_version is not None and expected_version != appeal.version:
+        raise Conflict(
+            f"Appeal {appeal.number} changed meanwhile (version {appeal.version}, you sent {expected_version}).",
+            status=appeal.status,
+            version=appeal.version,
+        )
+    if appeal.status not in DISPATCHABLE:
+        raise Conflict(
+            f"Appeal {appeal.number} is {st.STATUS_LABELS[appeal.status]}; it cannot be dispatched now.",
+            status=appeal.status,
+            version=appeal.version,
+        )
+    check_references(s, {"category": category, "area": area})
+    changes: dict[str, Any] = {}
+    for field, value in (("category_code", category), ("area_code", area), ("urgency", urgency)):
+        if value is not None and getattr(appeal, field) != value:
+            changes[field] = [getattr(appeal, field), value]
+            setattr(appeal, field, value)
+    ctx = active_context(s)
+    if ctx is None:
+        raise Conflict("No responsibility list is active; load and activate one first.")
+    result = (
+        ctx.router.route(appeal.category_code, appeal.area_code, appeal.urgency, appeal.appeal_type)
+        if appeal.category_code and appeal.area_code
+        else None
+    )
+    if unit is None:
+        if not isinstance(result, Decision):
+            message = result.message if isinstance(result, NoRoute) else "缺少分类或区划，无法按清单派单"
+            raise ValidationFailed(
+                "The list decides no unit for this appeal; choose one.",
+                {"unit": [f"Required here: {message}"]},
+            )
+        apply_decision(
+            s, appeal, ctx, result, actor=actor, reason=reason, manual=True, tz=tz, changes=changes
+        )
+        return appeal
+    _check_units(s, [unit, *(co_units or [])])
+    co = tuple(c for c in (co_units or []) if c != unit)
+    limit = result.limit if isinstance(result, Decision) else FALLBACK_LIMITS[appeal.urgency]
+    explanation = {
+        "summary": f"分拨员手工派至 {unit}",
+        "manual": True,
+        "reason": reason,
+        "list_suggestion": result.explanation if result is not None else None,
+    }
+    _assign(
+        s,
+        appeal,
+        ctx,
+        lead=unit,
+        co=co,
+        rule_id=None,
+        limit=limit,
+        explanation=explanation,
+        actor=actor,
+        reason=reason,
+        manual=True,
+        tz=tz,
+        changes=changes,
+    )
+    return appeal
+
+
+def _check_units(s: Session, codes: list[str]) -> None:
+    unknown = [c for c in codes if (u := s.get(Unit, c)) is None or not u.active]
+    if unknown:
+        raise ValidationFailed("Unknown unit(s).", {"unit": [f"Unknown unit {c!r}." for c in unknown]})
+
+
+def apply_decision(
+    s: Session,
+    appeal: Appeal,
+    ctx: ListContext,
+    decision: Decision,
+    *,
+    actor: User | None,
+    reason: str,
+    manual: bool,
+    tz: ZoneInfo,
+    changes: dict[str, Any] | None = None,
+) -> None:
+    _assign(
+        s,
+        appeal,
+        ctx,
+        lead=decision.lead,
+        co=decision.co,
+        rule_id=decision.rule_id,
+        limit=decision.limit,
+        explanation=decision.explanation,
+        actor=actor,
+        reason=reason,
+        manual=manual,
+        tz=tz,
+        changes=changes,
+    )
+
+
+def _assign(
+    s: Session,
+    appeal: Appeal,
+    ctx: ListContext,
+    *,
+    lead: str,
+    co: tuple[str, ...],
+    rule_id: str | None,
+    limit: Limit,
+    explanation: dict[str, Any],
+    actor: User | None,
+    reason: str,
+    manual: bool,
+    tz: ZoneInfo,
+    changes: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> None:
+    now = now or utcnow()
+    redispatch = any(a.active for a in appeal.assignments)
+    for old in appeal.assignments:
+        if old.active:
+            old.active, old.ended_at, old.ended_reason = False, now, f"改派：{reason}"[:500]
+    deadlines = compute_deadlines(now, limit, appeal.urgency, ctx.calendar, tz)
+    for unit, role in ((lead, "lead"), *((c, "co") for c in co)):
+        appeal.assignments.append(
+            AppealAssignment(
+                unit_code=unit,
+                role=role,
+                list_version_id=ctx.version_id,
+                rule_id=rule_id,
+                manual=manual,
+                explanation=explanation,
+                assigned_at=now,
+                assigned_by_id=actor.id if actor else None,
+                sign_due_at=deadlines.sign_due_at,
+                reply_due_at=deadlines.reply_due_at,
+            )
+        )
+    from_status = appeal.status
+    appeal.status = st.DISPATCHED
+    appeal.lead_unit_code = lead
+    appeal.list_version_id = ctx.version_id
+    appeal.dispatched_at = now
+    appeal.sign_due_at = deadlines.sign_due_at
+    appeal.reply_due_at = deadlines.reply_due_at
+    appeal.dispatch_note = reason[:500]
+    lead_name = s.get(Unit, lead).name  # type: ignore[union-attr]
+    record_event(
+        s,
+        appeal,
+        "redispatched" if redispatch else "dispatched",
+        actor,
+        actor_role=None if actor else "system",
+        from_status=from_status,
+        to_status=st.DISPATCHED,
+        note=reason,
+        public_message=f"已转交{lead_name}办理。",
+        payload={
+            "lead": lead,
+            "co": list(co),
+            "rule_id": rule_id,
+            "list_version": ctx.label,
+            "manual": manual,
+            "reason": reason,
+            "sign_due_at": deadlines.sign_due_at.isoformat(),
+            "reply_due_at": deadlines.reply_due_at.isoformat(),
+            "changes": changes or {},
+        },
+        at=now,
+    )
+    s.flush()

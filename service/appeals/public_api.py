@@ -1,0 +1,108 @@
+"""The citizens' API: submit on the web portal, track with number and query code. No login.
+
+What a citizen sees: the status and a timeline, never staff names, internal notes or anyone's
+personal data. A wrong query code answers exactly like an unknown number.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from service import db
+from service.appeals import queries
+from service.appeals.api import IDEMPOTENCY_HEADER, intake
+from service.appeals.models import Appeal
+from service.appeals.schemas import PublicAppealIn, PublicAppealOut, PublicIntakeOut, PublicLookupArgs
+from service.appeals.status import PUBLIC_ACTIONS, STATUS_LABELS
+from service.errors import NotFound
+from service.extensions import limiter
+
+blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Citizens' portal (no login)")
+
+
+def _intake_limit() -> str:
+    return current_app.config["PUBLIC_RATE_LIMIT"]
+
+
+def _lookup_limit() -> str:
+    return current_app.config["PUBLIC_LOOKUP_RATE_LIMIT"]
+
+
+@blp.route("/appeals")
+class PublicAppeals(MethodView):
+    decorators = [limiter.limit(_intake_limit, methods=["POST"])]
+
+    @blp.arguments(PublicAppealIn)
+    @blp.response(201, PublicIntakeOut)
+    @blp.doc(parameters=[IDEMPOTENCY_HEADER])
+    def post(self, data: dict[str, Any]) -> Any:
+        """Submit an appeal on the web portal. Keep the number and the query code to track it."""
+        data = {
+            **data,
+            "channel": "web",
+            "channel_meta": {
+                "client_ip": request.remote_addr or "",
+                "user_agent": (request.user_agent.string or "")[:200],
+            },
+            "urgency": "一般",
+        }
+        appeal, replayed = intake(data, actor=None, actor_role="citizen", scope="public")
+        body = {
+            "number": appeal.number,
+            "query_code": appeal.query_code,
+            "status": appeal.status,
+            "status_label": STATUS_LABELS[appeal.status],
+        }
+        return body, 201, {"Idempotent-Replayed": "true"} if replayed else {}
+
+
+def find_for_citizen(number: str, code: str) -> Appeal:
+    appeal = db.session().scalar(sa.select(Appeal).where(Appeal.number == number))
+    # Compare in constant time, and answer a wrong code exactly like an unknown number.
+    if appeal is None or not hmac.compare_digest(appeal.query_code, code):
+        raise NotFound("No appeal with this number and query code.")
+    return appeal
+
+
+def citizen_view(appeal: Appeal) -> dict[str, Any]:
+    timeline = [
+        {
+            "at": e.at,
+            "action": e.action,
+            "label": PUBLIC_ACTIONS[e.action],
+            "status": e.to_status,
+            "status_label": STATUS_LABELS.get(e.to_status) if e.to_status else None,
+            "message": e.public_message,
+        }
+        for e in queries.events_of(db.session(), appeal)
+        if e.action in PUBLIC_ACTIONS
+    ]
+    return {
+        "number": appeal.number,
+        "status": appeal.status,
+        "status_label": STATUS_LABELS.get(appeal.status, appeal.status),
+        "appeal_type": appeal.appeal_type,
+        "title": appeal.title,
+        "content": appeal.content,
+        "category": appeal.category.name if appeal.category else None,
+        "handling_unit": appeal.lead_unit.name if appeal.lead_unit else None,
+        "received_at": appeal.received_at,
+        "timeline": timeline,
+    }
+
+
+@blp.route("/appeals/<number>")
+class PublicAppeal(MethodView):
+    decorators = [limiter.limit(_lookup_limit)]
+
+    @blp.arguments(PublicLookupArgs, location="query")
+    @blp.response(200, PublicAppealOut)
+    def get(self, args: dict[str, Any], number: str) -> dict[str, Any]:
+        """Track an appeal with its number and 6-digit query code."""
+        return citizen_view(find_for_citizen(number, args["code"]))

@@ -1,0 +1,160 @@
+"""Reading appeals: who may see which, filters, and the JSON views of the record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from service.appeals.models import Appeal, AppealAssignment, AppealEvent
+from service.appeals.privacy import contact_view, sees_unmasked
+from service.appeals.status import STATUS_LABELS
+from service.auth.models import User
+from service.errors import NotFound
+from service.lists.models import Category
+
+
+def visible_to(user: User) -> sa.ColumnElement[bool]:
+    """Unit staff see only the appeals their unit is (currently) assigned to; centre roles see all."""
+    if user.role != "unit_staff":
+        return sa.true()
+    assigned = sa.select(AppealAssignment.appeal_id).where(
+        AppealAssignment.unit_code == user.unit_code, AppealAssignment.active
+    )
+    return Appeal.id.in_(assigned)
+
+
+def get_visible(s: Session, number: str, user: User) -> Appeal:
+    appeal = s.scalar(
+        sa.select(Appeal)
+        .where(Appeal.number == number, visible_to(user))
+        .options(selectinload(Appeal.contact), selectinload(Appeal.assignments))
+    )
+    if appeal is None:  # unknown and not-yours answer alike
+        raise NotFound(f"No appeal {number}.")
+    return appeal
+
+
+def _category_and_descendants(s: Session, code: str) -> list[str]:
+    rows = s.execute(sa.select(Category.code, Category.parent_code)).all()
+    children: dict[str | None, list[str]] = {}
+    for c, parent in rows:
+        children.setdefault(parent, []).append(c)
+    found, stack = [], [code]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(children.get(current, ()))
+    return found
+
+
+def filtered(s: Session, user: User, args: dict[str, Any]) -> sa.Select[tuple[Appeal]]:
+    query = sa.select(Appeal).where(visible_to(user))
+    if v := args.get("status"):
+        query = query.where(Appeal.status == v)
+    if v := args.get("channel"):
+        query = query.where(Appeal.channel == v)
+    if v := args.get("type"):
+        query = query.where(Appeal.appeal_type == v)
+    if v := args.get("urgency"):
+        query = query.where(Appeal.urgency == v)
+    if v := args.get("category"):
+        query = query.where(Appeal.category_code.in_(_category_and_descendants(s, v)))
+    if v := args.get("area"):
+        # Division codes nest: a village's code starts with its township's, which starts with the county's.
+        query = query.where(Appeal.area_code.startswith(v, autoescape=True))
+    if v := args.get("unit"):
+        query = query.where(
+            Appeal.id.in_(
+                sa.select(AppealAssignment.appeal_id).where(
+                    AppealAssignment.unit_code == v, AppealAssignment.active
+                )
+            )
+        )
+    if v := args.get("received_from"):
+        query = query.where(Appeal.received_at >= v)
+    if v := args.get("received_to"):
+        query = query.where(Appeal.received_at < v)
+    if v := args.get("q"):
+        like = f"%{v}%"
+        query = query.where(
+            sa.or_(
+                Appeal.number.ilike(like),
+                Appeal.title.ilike(like),
+                Appeal.content.ilike(like),
+                Appeal.address.ilike(like),
+            )
+        )
+    return query
+
+
+def ordered(query: sa.Select[tuple[Appeal]], order: str) -> sa.Select[tuple[Appeal]]:
+    column = getattr(Appeal, order.lstrip("-"))
+    primary = column.desc() if order.startswith("-") else column.asc()
+    return query.order_by(primary.nulls_last(), Appeal.id.desc())
+
+
+def _ref(obj: Any) -> dict[str, str] | None:
+    return {"code": obj.code, "name": obj.name} if obj is not None else None
+
+
+def assignment_view(a: AppealAssignment) -> dict[str, Any]:
+    return {
+        "unit": _ref(a.unit),
+        "role": a.role,
+        "list_version": a.list_version.label if a.list_version else None,
+        "rule_id": a.rule_id,
+        "manual": a.manual,
+        "active": a.active,
+        "assigned_at": a.assigned_at,
+        "sign_due_at": a.sign_due_at,
+        "reply_due_at": a.reply_due_at,
+        "ended_at": a.ended_at,
+        "ended_reason": a.ended_reason,
+        "explanation": a.explanation,
+    }
+
+
+def appeal_view(appeal: Appeal, user: User, *, masked: bool = True) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "number": appeal.number,
+        "channel": appeal.channel,
+        "channel_meta": appeal.channel_meta if sees_unmasked(user) else {},
+        "appeal_type": appeal.appeal_type,
+        "title": appeal.title,
+        "content": appeal.content,
+        "category": _ref(appeal.category),
+        "area": _ref(appeal.area),
+        "address": appeal.address,
+        "latitude": appeal.latitude,
+        "longitude": appeal.longitude,
+        "urgency": appeal.urgency,
+        "confidential": appeal.confidential,
+        "consent_publish": appeal.consent_publish,
+        "status": appeal.status,
+        "status_label": STATUS_LABELS.get(appeal.status, appeal.status),
+        "received_at": appeal.received_at,
+        "dispatched_at": appeal.dispatched_at,
+        "lead_unit": _ref(appeal.lead_unit),
+        "sign_due_at": appeal.sign_due_at,
+        "reply_due_at": appeal.reply_due_at,
+        "dispatch_note": appeal.dispatch_note,
+        "contact": contact_view(appeal.contact, appeal, user, masked),
+        "assignments": [assignment_view(a) for a in appeal.assignments],
+        "version": appeal.version,
+    }
+    if sees_unmasked(user):
+        view["query_code"] = appeal.query_code
+    return view
+
+
+def events_of(s: Session, appeal: Appeal) -> list[AppealEvent]:
+    return list(
+        s.scalars(
+            sa.select(AppealEvent)
+            .where(AppealEvent.appeal_id == appeal.id)
+            .options(selectinload(AppealEvent.actor))
+            .order_by(AppealEvent.at, AppealEvent.id)
+        )
+    )

@@ -1,0 +1,246 @@
+"""marshmallow schemas of the appeal API: what comes in (validated) and what goes out."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from service.appeals.status import APPEAL_TYPES, CHANNEL_META_FIELDS, CHANNELS, STATUS_LABELS, URGENCIES
+from service.db import utcnow
+from service.fields import CleanText, IdNumber, Phone
+
+AREA_CODE = validate.Regexp(r"^\d{6}(\d{3}(\d{3})?)?$", error="A division code has 6, 9 or 12 digits.")
+CATEGORY_CODE = validate.Regexp(r"^[0-9A-Za-z_.-]{1,32}$", error="Not a category code.")
+
+
+class ContactIn(Schema):
+    name = CleanText(max_length=50, load_default="")
+    phone = Phone(required=True)
+    id_number = IdNumber(load_default=None, allow_none=True)
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class AppealIn(Schema):
+    """An appeal as any channel delivers it."""
+
+    channel = fields.String(required=True, validate=validate.OneOf(list(CHANNELS)))
+    channel_meta = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
+    appeal_type = fields.String(required=True, validate=validate.OneOf(APPEAL_TYPES))
+    title = CleanText(required=True, min_length=1, max_length=100)
+    content = CleanText(required=True, min_length=1, max_length=5000, multiline=True)
+    category = fields.String(load_default=None, allow_none=True, validate=CATEGORY_CODE)
+    area = fields.String(load_default=None, allow_none=True, validate=AREA_CODE)
+    address = CleanText(max_length=200, load_default="")
+    latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    urgency = fields.String(load_default="一般", validate=validate.OneOf(URGENCIES))
+    contact = fields.Nested(ContactIn, load_default=None, allow_none=True)
+    confidential = fields.Boolean(load_default=False)
+    consent_publish = fields.Boolean(load_default=False)
+    received_at = fields.AwareDateTime(
+        load_default=None, allow_none=True, metadata={"description": "when the appeal arrived; default now"}
+    )
+
+    @validates_schema
+    def _check(self, data: dict[str, Any], **_: Any) -> None:
+        errors: dict[str, list[str]] = {}
+        allowed = CHANNEL_META_FIELDS.get(data.get("channel", ""), ())
+        unknown = sorted(set(data.get("channel_meta") or {}) - set(allowed))
+        if unknown and data.get("channel") in CHANNELS:
+            errors["channel_meta"] = [
+                f"Unknown key(s) for channel {data['channel']}: {', '.join(unknown)}; "
+                f"allowed: {', '.join(allowed)}."
+            ]
+        for key, value in (data.get("channel_meta") or {}).items():
+            if len(value) > 200:
+                errors.setdefault("channel_meta", []).append(f"{key}: at most 200 characters.")
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            errors["latitude"] = ["Give latitude and longitude together, or neither."]
+        received = data.get("received_at")
+        if received is not None and received > utcnow() + timedelta(minutes=5):
+            errors["received_at"] = ["Cannot be in the future."]
+        if errors:
+            raise ValidationError(errors)
+
+
+class PublicContactIn(ContactIn):
+    name = CleanText(required=True, min_length=1, max_length=50)
+
+
+class PublicAppealIn(Schema):
+    """What a citizen submits on the web portal (the channel is `web`)."""
+
+    appeal_type = fields.String(required=True, validate=validate.OneOf(APPEAL_TYPES))
+    title = CleanText(required=True, min_length=1, max_length=100)
+    content = CleanText(required=True, min_length=5, max_length=5000, multiline=True)
+    category = fields.String(load_default=None, allow_none=True, validate=CATEGORY_CODE)
+    area = fields.String(load_default=None, allow_none=True, validate=AREA_CODE)
+    address = CleanText(max_length=200, load_default="")
+    latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    contact = fields.Nested(PublicContactIn, required=True)
+    confidential = fields.Boolean(load_default=False)
+    consent_publish = fields.Boolean(load_default=False)
+
+
+class AppealListArgs(Schema):
+    status = fields.String(validate=validate.OneOf(list(STATUS_LABELS)))
+    channel = fields.String(validate=validate.OneOf(list(CHANNELS)))
+    type = fields.String(validate=validate.OneOf(APPEAL_TYPES))
+    category = fields.String(validate=CATEGORY_CODE, metadata={"description": "includes sub-categories"})
+    area = fields.String(validate=AREA_CODE, metadata={"description": "includes the places inside it"})
+    urgency = fields.String(validate=validate.OneOf(URGENCIES))
+    unit = fields.String(validate=validate.Length(max=32), metadata={"description": "lead or co unit code"})
+    received_from = fields.AwareDateTime()
+    received_to = fields.AwareDateTime()
+    q = CleanText(max_length=100, metadata={"description": "free text in number, title, content, address"})
+    order = fields.String(
+        load_default="-received_at",
+        validate=validate.OneOf(
+            [p + k for k in ("received_at", "reply_due_at", "sign_due_at", "number") for p in ("", "-")]
+        ),
+    )
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class RefOut(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class ContactOut(Schema):
+    name = fields.String()
+    phone = fields.String()
+    id_number = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    masked = fields.Boolean()
+
+
+class AssignmentOut(Schema):
+    unit = fields.Nested(RefOut)
+    role = fields.String()
+    list_version = fields.String(allow_none=True)
+    rule_id = fields.String(allow_none=True)
+    manual = fields.Boolean()
+    active = fields.Boolean()
+    assigned_at = fields.DateTime()
+    sign_due_at = fields.DateTime(allow_none=True)
+    reply_due_at = fields.DateTime(allow_none=True)
+    ended_at = fields.DateTime(allow_none=True)
+    ended_reason = fields.String()
+    explanation = fields.Dict()
+
+
+class AppealOut(Schema):
+    number = fields.String()
+    query_code = fields.String(metadata={"description": "only for centre roles"})
+    channel = fields.String()
+    channel_meta = fields.Dict()
+    appeal_type = fields.String()
+    title = fields.String()
+    content = fields.String()
+    category = fields.Nested(RefOut, allow_none=True)
+    area = fields.Nested(RefOut, allow_none=True)
+    address = fields.String()
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    urgency = fields.String()
+    confidential = fields.Boolean()
+    consent_publish = fields.Boolean()
+    status = fields.String()
+    status_label = fields.String()
+    received_at = fields.DateTime()
+    dispatched_at = fields.DateTime(allow_none=True)
+    lead_unit = fields.Nested(RefOut, allow_none=True)
+    sign_due_at = fields.DateTime(allow_none=True)
+    reply_due_at = fields.DateTime(allow_none=True)
+    dispatch_note = fields.String()
+    contact = fields.Nested(ContactOut, allow_none=True)
+    assignments = fields.List(fields.Nested(AssignmentOut))
+    version = fields.Integer()
+
+
+class AppealPage(Schema):
+    items = fields.List(fields.Nested(AppealOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class ActorOut(Schema):
+    username = fields.String()
+    display_name = fields.String()
+    role = fields.String()
+
+
+class EventOut(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    action = fields.String()
+    actor = fields.Nested(ActorOut, allow_none=True)
+    actor_role = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String(allow_none=True)
+    note = fields.String()
+    public_message = fields.String(allow_none=True)
+    payload = fields.Dict()
+
+
+class IntakeOut(Schema):
+    number = fields.String()
+    query_code = fields.String()
+    status = fields.String()
+    status_label = fields.String()
+    appeal = fields.Nested(AppealOut)
+
+
+class PublicEventOut(Schema):
+    at = fields.DateTime()
+    action = fields.String()
+    label = fields.String()
+    status = fields.String(allow_none=True)
+    status_label = fields.String(allow_none=True)
+    message = fields.String(allow_none=True)
+
+
+class PublicAppealOut(Schema):
+    number = fields.String()
+    status = fields.String()
+    status_label = fields.String()
+    appeal_type = fields.String()
+    title = fields.String()
+    content = fields.String()
+    category = fields.String(allow_none=True)
+    handling_unit = fields.String(allow_none=True)
+    received_at = fields.DateTime()
+    timeline = fields.List(fields.Nested(PublicEventOut))
+
+
+class PublicIntakeOut(Schema):
+    number = fields.String()
+    query_code = fields.String()
+    status = fields.String()
+    status_label = fields.String()
+
+
+class PublicLookupArgs(Schema):
+    code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$", error="6 digits."))
+
+
+class DispatchIn(Schema):
+    """派单/改派 by the centre: by the list after correcting category/area/urgency, or to a chosen unit."""
+
+    reason = CleanText(required=True, min_length=1, max_length=500)
+    unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    co_units = fields.List(fields.String(validate=validate.Length(max=32)), load_default=list)
+    category = fields.String(load_default=None, allow_none=True, validate=CATEGORY_CODE)
+    area = fields.String(load_default=None, allow_none=True, validate=AREA_CODE)
+    urgency = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(URGENCIES))
+    version = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "the appeal version you saw (optimistic lock)"},
+    )

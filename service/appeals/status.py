@@ -1,0 +1,71 @@
+"""Appeal statuses and the enumerations of the record. Pure data."""
+
+PENDING_DISPATCH = "pending_dispatch"  # 待分拨: waits in the centre's dispatch queue
+DISPATCHED = "dispatched"  # 已派单: waits for the lead unit to sign for it
+HANDLING = "handling"  # 办理中
+RETURN_REQUESTED = "return_requested"  # 退单待审
+REPLY_REVIEW = "reply_review"  # 答复待审
+REPLIED = "replied"  # 已答复: released to the citizen, waiting for the rating
+CLOSED = "closed"  # 已办结
+MERGED = "merged"  # 已并案
+
+STATUS_LABELS: dict[str, str] = {
+    PENDING_DISPATCH: "待分拨",
+    DISPATCHED: "已派单",
+    HANDLING: "办理中",
+    RETURN_REQUESTED: "退单审核中",
+    REPLY_REVIEW: "答复审核中",
+    REPLIED: "已答复",
+    CLOSED: "已办结",
+    MERGED: "已并案",
+}
+
+CHANNELS: dict[str, str] = {
+    "hotline": "12345热线",
+    "web": "网站",
+    "app": "移动端",
+    "wechat": "微信",
+    "email": "电子邮件",
+    "letter": "来信",
+    "mayor_mailbox": "区长信箱",
+    "npc_suggestion": "人大建议",
+    "cppcc_proposal": "政协提案",
+    "leader_board": "领导留言板",
+    "open311": "Open311",
+    "other": "其他",
+}
+
+#: Per channel, the metadata keys it may carry (anything else is rejected as an unknown field).
+CHANNEL_META_FIELDS: dict[str, tuple[str, ...]] = {
+    "hotline": ("call_id", "caller_number", "seat", "recording_id"),
+    "web": ("client_ip", "user_agent"),
+    "app": ("app_user_id", "platform", "app_version"),
+    "wechat": ("openid", "message_id"),
+    "email": ("sender_address", "message_id", "subject"),
+    "letter": ("sender_address", "postmark_date", "tracking_number"),
+    "mayor_mailbox": ("message_id", "sender_address"),
+    "npc_suggestion": ("suggestion_number", "deputy_name", "session"),
+    "cppcc_proposal": ("proposal_number", "member_name", "session"),
+    "leader_board": ("message_id", "board"),
+    "open311": ("service_request_id", "service_code", "account_id", "device_id"),
+    "other": ("reference", "description"),
+}
+
+APPEAL_TYPES: tuple[str, ...] = ("咨询", "求助", "投诉", "举报", "建议", "表扬", "其他")
+URGENCIES: tuple[str, ...] = ("一般", "紧急", "特急")
+
+OPEN_STATUSES = frozenset({PENDING_DISPATCH, DISPATCHED, HANDLING, RETURN_REQUESTED, REPLY_REVIEW, REPLIED})
+
+#: The events a citizen sees on the timeline, with their labels (no staff names, no notes).
+PUBLIC_ACTIONS: dict[str, str] = {
+    "registered": "诉求已受理",
+    "dispatched": "已转交承办单位",
+    "redispatched": "已改派承办单位",
+    "signed": "承办单位已签收",
+    "extension_approved": "办理时限已延长",
+    "reply_released": "已答复",
+    "evaluated": "已评价",
+    "reopened": "重新办理",
+    "merged": "已并案办理",
+    "closed": "已办结",
+}

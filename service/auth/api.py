@@ -1,0 +1,71 @@
+"""Session log-in for pages and the browser; integrations use Bearer tokens instead."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import session
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from service import db
+from service.auth.models import ROLES, User
+from service.auth.security import require_user, verify_password
+from service.db import utcnow
+from service.errors import Unauthorized
+from service.extensions import limiter
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log-in")
+
+
+class LoginIn(Schema):
+    username = fields.String(required=True)
+    password = fields.String(required=True, load_only=True)
+
+
+class MeOut(Schema):
+    username = fields.String()
+    display_name = fields.String()
+    role = fields.String()
+    role_label = fields.String()
+    unit = fields.String(attribute="unit_code", allow_none=True)
+
+
+def _me(user: User) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "role_label": ROLES[user.role],
+        "unit_code": user.unit_code,
+    }
+
+
+@blp.post("/login")
+@limiter.limit("20/minute")
+@blp.arguments(LoginIn)
+@blp.response(200, MeOut)
+def login(data: dict[str, Any]) -> dict[str, Any]:
+    """Log in with a username and password; the session cookie is set."""
+    user = db.session().scalar(sa.select(User).where(User.username == data["username"], User.active))
+    if user is None or not verify_password(user, data["password"]):
+        raise Unauthorized("Wrong username or password.")
+    session.clear()
+    session["user_id"] = user.id
+    user.last_login_at = utcnow()
+    return _me(user)
+
+
+@blp.post("/logout")
+@blp.response(204)
+def logout() -> None:
+    """Log out."""
+    session.clear()
+
+
+@blp.get("/me")
+@blp.response(200, MeOut)
+def me() -> dict[str, Any]:
+    """Who is logged in."""
+    return _me(require_user())

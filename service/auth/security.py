@@ -1,0 +1,102 @@
+"""Password hashing, API tokens and the current user.
+
+Passwords: Argon2id through argon2-cffi. API tokens are 32 random bytes; only their SHA-256 is
+stored (a token has full entropy, so a slow hash would add nothing but latency to every call).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import g, request, session
+
+from service import db
+from service.auth.models import ApiToken, User
+from service.db import utcnow
+from service.errors import Forbidden, Unauthorized
+
+_hasher = PasswordHasher()
+TOKEN_PREFIX = "minyi_"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    if not user.password_hash:
+        return False
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return True
+
+
+def new_token() -> tuple[str, str]:
+    """A fresh token and the hash to store."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _user_from_bearer(header: str) -> User:
+    token = header.removeprefix("Bearer ").strip()
+    row = db.session().scalar(
+        sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+    )
+    if row is None or not row.user.active:
+        raise Unauthorized("Invalid or revoked API token.")
+    row.last_used_at = utcnow()
+    return row.user
+
+
+def current_user() -> User | None:
+    """The logged-in user (session cookie) or the token's user (Authorization: Bearer ...)."""
+    if "user" in g:
+        return g.user
+    user: User | None = None
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        user = _user_from_bearer(header)
+    elif (user_id := session.get("user_id")) is not None:
+        user = db.session().get(User, user_id)
+        if user is not None and not user.active:
+            user = None
+    g.user = user
+    return user
+
+
+def require_user(*roles: str) -> User:
+    user = current_user()
+    if user is None:
+        raise Unauthorized("Log in, or send an API token as 'Authorization: Bearer <token>'.")
+    if roles and user.role not in roles:
+        raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
+    return user
+
+
+def roles_required(*roles: str) -> Callable[[F], F]:
+    """Decorator: the caller must be logged in and, when roles are given, hold one of them."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            require_user(*roles)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator

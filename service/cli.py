@@ -1,0 +1,128 @@
+"""The `minyi` command: database, users, tokens, lists, demo data, and running the service."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from service import create_app, db, migrate
+from service.errors import DomainError
+
+
+@contextmanager
+def app_session(**config: object) -> Iterator[Session]:
+    """An app context and a session for one CLI command: committed on success, rolled back on error."""
+    app = create_app(config or None)
+    with app.app_context():
+        s = db.session()
+        try:
+            yield s
+            s.commit()
+        except DomainError as exc:
+            s.rollback()
+            click.echo(f"error: {exc.message}", err=True)
+            for field, messages in (exc.errors or {}).items():
+                for message in messages if isinstance(messages, list) else [messages]:
+                    click.echo(f"  {field}: {message}", err=True)
+            sys.exit(1)
+        except BaseException:
+            s.rollback()
+            raise
+
+
+@click.group()
+def main() -> None:
+    """Minyi (民意速办): citizen-appeal intake and dispatch."""
+
+
+@main.group("db")
+def db_group() -> None:
+    """The database schema (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    app = create_app()
+    migrate.upgrade(app.config["DATABASE_URL"], revision)
+    click.echo(f"database at {revision}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION ('base' empties the database)."""
+    app = create_app()
+    migrate.downgrade(app.config["DATABASE_URL"], revision)
+    click.echo(f"database at {revision}")
+
+
+@main.group("users")
+def users_group() -> None:
+    """Staff accounts."""
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option("--role", required=True, help="operator, dispatcher, reviewer, unit_staff, leader or admin")
+@click.option("--unit", "unit_code", help="unit code, for unit staff")
+@click.option("--password", help="omit to be asked (or to create a token-only account without a terminal)")
+@click.option("--name", "display_name", default="", help="display name")
+def users_create(
+    username: str, role: str, unit_code: str | None, password: str | None, display_name: str
+) -> None:
+    """Create a staff account."""
+    from service.auth.operations import create_user
+
+    if password is None and sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Again: "):
+            raise click.ClickException("The passwords differ.")
+    with app_session() as s:
+        user = create_user(
+            s, username, role, password=password, unit_code=unit_code, display_name=display_name
+        )
+        click.echo(f"created {user.username} ({user.role}{', ' + user.unit_code if user.unit_code else ''})")
+
+
+@main.group("tokens")
+def tokens_group() -> None:
+    """API tokens for integrations."""
+
+
+@tokens_group.command("create")
+@click.argument("username")
+@click.option("--label", default="", help="what the token is for")
+def tokens_create(username: str, label: str) -> None:
+    """Create an API token for USERNAME and print it once (only its hash is kept)."""
+    from service.auth.models import User
+    from service.auth.operations import create_token
+
+    with app_session() as s:
+        user = s.scalar(sa.select(User).where(User.username == username))
+        if user is None:
+            raise click.ClickException(f"No user {username!r}.")
+        token = create_token(s, user, label)
+    click.echo(token)
+
+
+from service.demo import demo_group  # noqa: E402
+from service.lists.cli import lists_group  # noqa: E402
+from service.runner import run_command, web_command, worker_command  # noqa: E402
+
+main.add_command(lists_group)
+main.add_command(demo_group)
+main.add_command(run_command)
+main.add_command(web_command)
+main.add_command(worker_command)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Configuration, read from the environment in one place.
+
+`create_app(config)` takes a mapping of overrides (tests use it); nothing else reads os.environ.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+def var_dir() -> Path:
+    """Where the embedded defaults keep their files (SQLite database, Redis dump, secret key)."""
+    path = Path(os.environ.get("MINYI_VAR_DIR", "var")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _secret_key(directory: Path) -> str:
+    """SECRET_KEY from the environment, else one generated into var/ on first run and kept."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = directory / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual postgres:// and postgresql:// spellings; we use the psycopg 3 driver."""
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme) :]
+    return url
+
+
+def from_environment() -> dict[str, Any]:
+    directory = var_dir()
+    return {
+        "SECRET_KEY": _secret_key(directory),
+        "DATABASE_URL": normalise_database_url(
+            os.environ.get("DATABASE_URL") or f"sqlite:///{directory / 'minyi.db'}"
+        ),
+        # Unset means "use the embedded Redis" (started by `minyi run` / the tests).
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "TIMEZONE": os.environ.get("MINYI_TIMEZONE", DEFAULT_TIMEZONE),
+        "VAR_DIR": str(directory),
+        "PUBLIC_RATE_LIMIT": os.environ.get("MINYI_PUBLIC_RATE_LIMIT", "10/minute;60/hour"),
+        "PUBLIC_LOOKUP_RATE_LIMIT": os.environ.get("MINYI_PUBLIC_LOOKUP_RATE_LIMIT", "30/minute"),
+        "DEFAULT_LIST": os.environ.get("MINYI_DEFAULT_LIST") or None,
+        "PROXY_COUNT": int(os.environ.get("MINYI_PROXY_COUNT", "0")),
+        "PORT": int(os.environ.get("MINYI_PORT", "8000")),
+    }
+
+
+#: Settings that are not environment-dependent.
+STATIC: dict[str, Any] = {
+    "MAX_CONTENT_LENGTH": 1024 * 1024,  # 1 MiB; larger bodies get 413
+    "JSON_AS_ASCII": False,
+    "API_TITLE": "Minyi 民意速办 API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "/docs",
+    # Swagger UI's assets come from the swagger-ui-bundle wheel, served by us: no CDN.
+    "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "RATELIMIT_HEADERS_ENABLED": True,
+}

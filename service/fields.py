@@ -1,0 +1,75 @@
+"""marshmallow fields for text from the public: UTF-8, control characters stripped, lengths bounded,
+mainland phone numbers and resident ID numbers checked."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+_CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+
+
+def clean_text(value: str, multiline: bool) -> str:
+    value = unicodedata.normalize("NFC", value)
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = (_CONTROL if multiline else _CONTROL_SINGLE_LINE).sub("", value)
+    return value.strip()
+
+
+class CleanText(fields.String):
+    """A string with control characters removed and surrounding space trimmed, then length-checked."""
+
+    def __init__(self, *, max_length: int, min_length: int = 0, multiline: bool = False, **kwargs: Any):
+        self.multiline = multiline
+        kwargs.setdefault("validate", validate.Length(min=min_length, max=max_length))
+        super().__init__(**kwargs)
+        self.metadata.setdefault("maxLength", max_length)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return clean_text(text, self.multiline)
+
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{2,3}-?[2-9]\d{6,7}(-\d{1,6})?$")
+
+
+def normalise_phone(value: str) -> str:
+    """Mainland mobile (13812345678) or landline with area code (0797-4412345, ext. allowed)."""
+    raw = clean_text(value, multiline=False)
+    compact = re.sub(r"[\s()（）]", "", raw)
+    compact = re.sub(r"^(\+86|0086)-?", "", compact)
+    if _MOBILE.match(compact.replace("-", "")):
+        return compact.replace("-", "")
+    if _LANDLINE.match(compact):
+        return compact
+    raise ValidationError(
+        "Not a mainland mobile number (11 digits starting 13-19) "
+        "or a landline with its area code (e.g. 0797-4412345)."
+    )
+
+
+class Phone(fields.String):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return normalise_phone(super()._deserialize(value, attr, data, **kwargs))
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+class IdNumber(fields.String):
+    """An 18-digit resident identity number (GB 11643) with its check digit verified."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = clean_text(super()._deserialize(value, attr, data, **kwargs), multiline=False).upper()
+        if not re.fullmatch(r"\d{17}[\dX]", text):
+            raise ValidationError("An ID number has 17 digits and a check digit (0-9 or X).")
+        total = sum(int(d) * w for d, w in zip(text[:17], _ID_WEIGHTS, strict=True))
+        if _ID_CHECK[total % 11] != text[17]:
+            raise ValidationError("The ID number's check digit does not match.")
+        return text

@@ -1,0 +1,1 @@
+"""Stored responsibility-list versions and the reference data (units, categories, areas) they define."""

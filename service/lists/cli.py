@@ -1,0 +1,114 @@
+"""`minyi lists ...`: check, load, diff, activate and export responsibility lists."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+
+import click
+
+from responsibility_lists.check import check_list
+from responsibility_lists.loader import ListFormatError, load_file
+from responsibility_lists.model import ResponsibilityList, from_plain
+
+
+@click.group("lists")
+def lists_group() -> None:
+    """Responsibility lists (职责清单): YAML or XLSX files, stored as versions."""
+
+
+def read_checked(path: str, *, quiet: bool = False) -> ResponsibilityList:
+    """Load and check a list file; print every problem and exit 1 on any error."""
+    try:
+        lst = load_file(path)
+    except ListFormatError as exc:
+        for problem in exc.problems:
+            click.echo(f"{problem.source}: {problem.message}", err=True)
+        click.echo(f"{len(exc.problems)} error(s) in {path}", err=True)
+        sys.exit(1)
+    report = check_list(lst)
+    if not report.ok or not quiet:
+        click.echo(report.format(), err=not report.ok)
+    if not report.ok:
+        sys.exit(1)
+    return lst
+
+
+@lists_group.command("check")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def check(path: str) -> None:
+    """Check a list file (YAML or XLSX): every error with its line or row, then coverage."""
+    read_checked(path)
+
+
+@lists_group.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--activate", is_flag=True, help="also make it the active version")
+@click.option("--by", "loaded_by", default=None, help="who loads it (default: the OS user)")
+def load(path: str, activate: bool, loaded_by: str | None) -> None:
+    """Check and store a list as a new version; the active version is untouched unless --activate."""
+    from service.cli import app_session
+    from service.lists.operations import activate_version, store_version
+
+    lst = read_checked(path, quiet=True)
+    who = loaded_by or getpass.getuser()
+    with app_session() as s:
+        version, created = store_version(s, lst, loaded_by=who, source_name=Path(path).name)
+        click.echo(
+            f"{'stored' if created else 'already stored'}: version {version.label} ({version.rule_count} rules)"
+        )
+        if activate:
+            activate_version(s, version, by=who)
+            click.echo(f"active: {version.label}")
+
+
+@lists_group.command("activate")
+@click.argument("version")
+@click.option("--by", "activated_by", default=None)
+def activate(version: str, activated_by: str | None) -> None:
+    """Make VERSION the list new appeals are routed by. Appeals routed before keep their version."""
+    from service.cli import app_session
+    from service.lists.operations import activate_version, get_version
+
+    with app_session() as s:
+        row = get_version(s, version)
+        activate_version(s, row, by=activated_by or getpass.getuser())
+        click.echo(f"active: {row.label}")
+
+
+def _resolve(ref: str) -> ResponsibilityList:
+    """A file path, or the label of a stored version."""
+    if Path(ref).is_file():
+        return read_checked(ref, quiet=True)
+    from service.cli import app_session
+    from service.lists.operations import get_version
+
+    with app_session() as s:
+        return from_plain(get_version(s, ref).content)
+
+
+@lists_group.command("diff")
+@click.argument("a")
+@click.argument("b")
+def diff(a: str, b: str) -> None:
+    """Rules added, removed and changed from A to B (each a file or a stored version label)."""
+    from responsibility_lists.diff import diff_lists
+
+    click.echo(diff_lists(_resolve(a), _resolve(b)).format())
+
+
+@lists_group.command("export")
+@click.argument("version")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+def export(version: str, output: str) -> None:
+    """Write a stored version as YAML or XLSX (by the output's extension)."""
+    from responsibility_lists.loader import dump_yaml
+    from responsibility_lists.xlsx import export_xlsx
+
+    lst = _resolve(version)
+    if output.endswith(".xlsx"):
+        export_xlsx(lst, output)
+    else:
+        Path(output).write_text(dump_yaml(lst), encoding="utf-8")
+    click.echo(f"wrote {output}")

