@@ -1,0 +1,78 @@
+"""Working days (工作日): the national calendar with 调休, plus a list's local overrides."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import chinese_calendar
+
+from responsibility_lists.model import Calendar
+
+_NATIONAL_HOLIDAYS = frozenset(chinese_calendar.holidays)
+_NATIONAL_WORKDAYS = frozenset(chinese_calendar.workdays)  # 调休: weekend days worked
+#: Years the installed chinesecalendar publishes (it raises NotImplementedError outside them).
+NATIONAL_YEARS = range(min(_NATIONAL_HOLIDAYS).year, max(_NATIONAL_HOLIDAYS).year + 1)
+
+_ONE_DAY = timedelta(days=1)
+
+
+class WorkCalendar:
+    """Decides whether a date is a working day.
+
+    Order of precedence: the list's local holidays, then its local workdays (a date in both is a
+    holiday: a conflict must postpone deadlines, never advance them), then the national calendar.
+    For a year the national calendar does not cover yet, Monday to Friday are working days; the
+    service should warn when `covers(d)` is false for a deadline it computes.
+    """
+
+    def __init__(self, overrides: Calendar | None = None) -> None:
+        self.overrides = overrides if overrides is not None else Calendar()
+        self._holidays = self.overrides.holidays
+        self._workdays = self.overrides.workdays
+        self._cache: dict[date, bool] = {}
+
+    @property
+    def known_years(self) -> range:
+        """The years for which national holidays and 调休 are known."""
+        return NATIONAL_YEARS
+
+    def covers(self, d: date) -> bool:
+        """True if the national calendar for `d`'s year is known (no Monday–Friday fallback)."""
+        return d.year in NATIONAL_YEARS
+
+    def is_workday(self, d: date) -> bool:
+        try:
+            return self._cache[d]
+        except KeyError:
+            pass
+        if d in self._holidays:
+            result = False
+        elif d in self._workdays:
+            result = True
+        elif d.year in NATIONAL_YEARS:
+            result = d in _NATIONAL_WORKDAYS or (d.weekday() < 5 and d not in _NATIONAL_HOLIDAYS)
+        else:
+            result = d.weekday() < 5
+        self._cache[d] = result
+        return result
+
+    def next_workday(self, d: date) -> date:
+        """The first working day strictly after `d`."""
+        return self.add_working_days(d, 1)
+
+    def add_working_days(self, d: date, n: int) -> date:
+        """The `n`th working day after `d` (`d` itself is not counted; n=0 gives `d`)."""
+        if n < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+        is_workday = self.is_workday
+        while n:
+            d += _ONE_DAY
+            if is_workday(d):
+                n -= 1
+        return d
+
+    def __repr__(self) -> str:
+        return (
+            f"WorkCalendar(holidays={len(self._holidays)}, workdays={len(self._workdays)}, "
+            f"known_years={NATIONAL_YEARS.start}-{NATIONAL_YEARS.stop - 1})"
+        )
