@@ -49,8 +49,9 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from service.appeals.public_api import blp as public_blp
     from service.auth.api import blp as auth_blp
     from service.lists.api import lists_blp, reference_blp
+    from service.suggestions.api import blp as suggest_blp
 
-    for blp in (auth_blp, appeals_blp, public_blp, reference_blp, lists_blp):
+    for blp in (auth_blp, appeals_blp, public_blp, reference_blp, lists_blp, suggest_blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)

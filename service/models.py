@@ -12,3 +12,4 @@ from service.appeals.models import (  # noqa: F401
 from service.auth.models import ApiToken, User  # noqa: F401
 from service.db import Base  # noqa: F401
 from service.lists.models import Area, Category, ListVersion, Unit  # noqa: F401
+from service.suggestions.models import ClassifierModel  # noqa: F401

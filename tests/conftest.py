@@ -104,11 +104,13 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture
 def db_session(app: Flask) -> Iterator[Any]:
-    """A session on the test's connection, for arranging data and checking what was stored."""
-    from service import db
+    """A session on the test's connection, for arranging data and checking what was stored.
 
-    with app.app_context():
-        yield db.session()
+    No app context is held open: test-client requests must each get their own (and their own `g`).
+    """
+    s = app.extensions["minyi.sessionmaker"]()
+    yield s
+    s.close()
 
 
 class ApiClient:

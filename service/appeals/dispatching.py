@@ -84,14 +84,12 @@ def dispatch_by_hand(
     if expected_version is not None and expected_version != appeal.version:
         raise Conflict(
             f"Appeal {appeal.number} changed meanwhile (version {appeal.version}, you sent {expected_version}).",
-            status=appeal.status,
-            version=appeal.version,
+            current={"status": appeal.status, "version": appeal.version},
         )
     if appeal.status not in DISPATCHABLE:
         raise Conflict(
             f"Appeal {appeal.number} is {st.STATUS_LABELS[appeal.status]}; it cannot be dispatched now.",
-            status=appeal.status,
-            version=appeal.version,
+            current={"status": appeal.status, "version": appeal.version},
         )
     check_references(s, {"category": category, "area": area})
     changes: dict[str, Any] = {}
@@ -251,3 +249,5 @@ def _assign(
         at=now,
     )
     s.flush()
+    # The codes changed under the loaded relationships: let them load again.
+    s.expire(appeal, ["category", "area", "lead_unit"])

@@ -177,7 +177,9 @@ def context_for(version: ListVersion) -> ListContext:
     if ctx is None or ctx.content_hash != version.content_hash:
         with _contexts_lock:
             lst = from_plain(version.content)
-            ctx = ListContext(version.id, version.label, version.content_hash, lst, Router(lst), WorkCalendar(lst.calendar))
+            ctx = ListContext(
+                version.id, version.label, version.content_hash, lst, Router(lst), WorkCalendar(lst.calendar)
+            )
             _contexts[version.id] = ctx
     return ctx
 

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from service import db
+from service.auth.security import require_user
+from service.fields import CleanText
+from service.suggestions.operations import suggest
+
+blp = Blueprint("suggest", __name__, url_prefix="/api/v1", description="Suggestions for operators")
+
+
+class SuggestArgs(Schema):
+    text = CleanText(required=True, min_length=1, max_length=5000, multiline=True)
+    address = CleanText(load_default="", max_length=200)
+    k = fields.Integer(load_default=3, validate=validate.Range(min=1, max=10))
+
+
+class CategorySuggestionOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    path = fields.String()
+    score = fields.Float()
+    keyword_score = fields.Float()
+    model_score = fields.Float(allow_none=True)
+    matched = fields.List(fields.String())
+
+
+class AreaSuggestionOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    level = fields.String()
+    township_code = fields.String()
+    township_name = fields.String()
+    village_code = fields.String(allow_none=True)
+    village_name = fields.String(allow_none=True)
+    matched = fields.List(fields.String())
+    score = fields.Float()
+    ambiguous = fields.List(fields.String())
+
+
+class ModelOut(Schema):
+    trained_at = fields.DateTime()
+    accuracy = fields.Float()
+    top3_accuracy = fields.Float()
+
+
+class SuggestOut(Schema):
+    categories = fields.List(fields.Nested(CategorySuggestionOut))
+    area = fields.Nested(AreaSuggestionOut, allow_none=True)
+    model = fields.Nested(ModelOut, allow_none=True)
+    list_version = fields.String(allow_none=True)
+
+
+@blp.get("/suggest")
+@blp.arguments(SuggestArgs, location="query")
+@blp.response(200, SuggestOut)
+def suggest_view(args: dict[str, Any]) -> dict[str, Any]:
+    """The three likeliest categories for the text, and the area named in the address (or the text)."""
+    require_user("operator", "dispatcher", "reviewer", "admin")
+    return suggest(db.session(), args["text"], args["address"], args["k"])

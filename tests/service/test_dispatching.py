@@ -1,0 +1,245 @@
+"""Automatic dispatch on intake, manual (re-)dispatch with history, list versions kept by appeals."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import sqlalchemy as sa
+
+from dispatch.calendar import WorkCalendar
+from dispatch.deadlines import compute_deadlines
+from dispatch.routing import NoRoute, Router
+from service.appeals.models import Appeal, AppealAssignment
+from service.lists.operations import activate_version, store_version
+from tests.service.helpers import a_village, appeal_payload, default_list, rule_for
+
+GARBAGE = "生活垃圾清运"
+
+
+def _unit(code: str) -> str:
+    return next(u.name for u in default_list().units if u.code == code)
+
+
+def _township_unit(township_name: str) -> str:
+    area = next(a.code for a in default_list().areas if a.name == township_name)
+    return next(u.code for u in default_list().units if u.area == area)
+
+
+def test_territorial_appeal_goes_to_the_township_of_the_place(as_user):
+    rule = rule_for(GARBAGE, territorial=True)
+    village = a_village("王母渡镇")
+    r = as_user("operator").post("/api/v1/appeals", json=appeal_payload(category=rule.category, area=village))
+    assert r.status_code == 201, r.json
+    appeal = r.json["appeal"]
+    assert r.json["status"] == "dispatched"
+    assert appeal["lead_unit"]["code"] == _township_unit("王母渡镇")
+    lead = [a for a in appeal["assignments"] if a["role"] == "lead"]
+    co = [a["unit"]["code"] for a in appeal["assignments"] if a["role"] == "co"]
+    assert len(lead) == 1 and lead[0]["rule_id"] == rule.id
+    assert lead[0]["list_version"] == default_list().version
+    assert co == list(rule.co)
+    assert "王母渡镇" in lead[0]["explanation"]["summary"]
+    assert appeal["sign_due_at"] and appeal["reply_due_at"]
+
+
+def test_deadlines_come_from_the_rule_limits(as_user, db_session):
+    rule = (
+        rule_for("社会保险") if any(c.name == "社会保险" for c in default_list().categories) else rule_for()
+    )
+    area = default_list().jurisdiction.code
+    r = as_user("operator").post(
+        "/api/v1/appeals", json=appeal_payload(category=rule.category, area=area, urgency="紧急")
+    )
+    assert r.status_code == 201, r.json
+    appeal = db_session.scalar(sa.select(Appeal).where(Appeal.number == r.json["number"]))
+    expected = compute_deadlines(
+        appeal.dispatched_at, rule.limits["紧急"], "紧急", WorkCalendar(default_list().calendar)
+    )
+    assert appeal.sign_due_at == expected.sign_due_at
+    assert appeal.reply_due_at == expected.reply_due_at
+    assert appeal.lead_unit_code == rule.lead
+
+
+def test_appeal_without_category_or_area_waits_for_a_dispatcher(as_user):
+    r = as_user("operator").post("/api/v1/appeals", json=appeal_payload())
+    assert r.status_code == 201
+    assert r.json["status"] == "pending_dispatch"
+    assert "分类" in r.json["appeal"]["dispatch_note"]
+    assert r.json["appeal"]["assignments"] == []
+
+
+def test_no_rule_leaves_the_reason_in_the_queue(as_user):
+    # A category whose rules are all territorial cannot be routed for "somewhere in the county".
+    county = default_list().jurisdiction.code
+    router = Router(default_list())
+    category = next(
+        c.code for c in default_list().categories if isinstance(router.route(c.code, county), NoRoute)
+    )
+    op = as_user("operator")
+    r = op.post("/api/v1/appeals", json=appeal_payload(category=category, area=county))
+    assert r.status_code == 201
+    assert r.json["status"] == "pending_dispatch"
+    assert r.json["appeal"]["dispatch_note"]
+    events = as_user("dispatcher").get(f"/api/v1/appeals/{r.json['number']}/events").json
+    assert [e["action"] for e in events] == ["registered", "auto_dispatch_failed"]
+    assert events[1]["payload"]["reason"] == "territorial_needs_township"
+
+
+def test_dispatcher_dispatches_a_waiting_appeal_by_the_list(as_user):
+    rule = rule_for(GARBAGE, territorial=True)
+    number = as_user("operator").post("/api/v1/appeals", json=appeal_payload()).json["number"]
+    disp = as_user("dispatcher")
+    r = disp.post(
+        f"/api/v1/appeals/{number}/dispatch",
+        json={"reason": "补充分类和区划", "category": rule.category, "area": a_village("沙地镇")},
+    )
+    assert r.status_code == 200, r.json
+    assert r.json["status"] == "dispatched"
+    assert r.json["lead_unit"]["code"] == _township_unit("沙地镇")
+    lead = next(a for a in r.json["assignments"] if a["role"] == "lead")
+    assert lead["manual"] is True and lead["rule_id"] == rule.id
+    events = disp.get(f"/api/v1/appeals/{number}/events").json
+    assert events[-1]["action"] == "dispatched"
+    assert events[-1]["payload"]["changes"]["category_code"] == [None, rule.category]
+
+
+def test_redispatch_keeps_history_and_moves_visibility(as_user, db_session):
+    rule = rule_for(GARBAGE, territorial=True)
+    meilin_village = a_village("梅林镇")
+    payload = appeal_payload(category=rule.category, area=a_village("王母渡镇"))
+    number = as_user("operator").post("/api/v1/appeals", json=payload).json["number"]
+    disp = as_user("dispatcher")
+    first = disp.get(f"/api/v1/appeals/{number}").json
+    cgj = next(u.code for u in default_list().units if u.name == "区城管局")
+    r = disp.post(
+        f"/api/v1/appeals/{number}/dispatch",
+        json={"reason": "属城区主干道，归区城管局", "unit": cgj, "version": first["version"]},
+    )
+    assert r.status_code == 200, r.json
+    assert r.json["lead_unit"]["code"] == cgj
+    old = [a for a in r.json["assignments"] if not a["active"]]
+    assert {a["unit"]["code"] for a in old} == {a["unit"]["code"] for a in first["assignments"]}
+    assert all("属城区主干道" in a["ended_reason"] and a["ended_at"] for a in old)
+    assert [a["unit"]["code"] for a in r.json["assignments"] if a["active"]] == [cgj]
+    events = disp.get(f"/api/v1/appeals/{number}/events").json
+    assert [e["action"] for e in events] == ["registered", "dispatched", "redispatched"]
+    assert events[-1]["note"] == "属城区主干道，归区城管局"
+    # The new unit sees it; the old unit's staff no longer do.
+    assert as_user("cgj").get(f"/api/v1/appeals/{number}").status_code == 200
+    assert meilin_village  # (梅林镇 staff never saw it)
+    rows = db_session.scalars(
+        sa.select(AppealAssignment).join(Appeal).where(Appeal.number == number).order_by(AppealAssignment.id)
+    ).all()
+    assert len(rows) == len(first["assignments"]) + 1
+
+
+def test_redispatch_with_a_stale_version_is_a_conflict(as_user):
+    rule = rule_for(GARBAGE, territorial=True)
+    payload = appeal_payload(category=rule.category, area=a_village("王母渡镇"))
+    number = as_user("operator").post("/api/v1/appeals", json=payload).json["number"]
+    disp = as_user("dispatcher")
+    version = disp.get(f"/api/v1/appeals/{number}").json["version"]
+    cgj = next(u.code for u in default_list().units if u.name == "区城管局")
+    assert (
+        disp.post(f"/api/v1/appeals/{number}/dispatch", json={"reason": "改派", "unit": cgj}).status_code
+        == 200
+    )
+    r = disp.post(
+        f"/api/v1/appeals/{number}/dispatch", json={"reason": "再改", "unit": cgj, "version": version}
+    )
+    assert r.status_code == 409
+    assert r.json["error"] == "conflict" and r.json["current"]["status"] == "dispatched"
+
+
+def test_dispatch_input_errors(as_user, db_session):
+    number = as_user("operator").post("/api/v1/appeals", json=appeal_payload()).json["number"]
+    disp = as_user("dispatcher")
+    r = disp.post(f"/api/v1/appeals/{number}/dispatch", json={"reason": "x", "unit": "NO-SUCH"})
+    assert r.status_code == 422 and "unit" in r.json["errors"]
+    r = disp.post(f"/api/v1/appeals/{number}/dispatch", json={"unit": "GXQ-CGJ"})
+    assert r.status_code == 422 and "reason" in r.json["errors"]
+    r = disp.post(f"/api/v1/appeals/{number}/dispatch", json={"reason": "按清单"})
+    assert r.status_code == 422 and "unit" in r.json["errors"]  # no category/area: the list can't decide
+    assert (
+        as_user("operator").post(f"/api/v1/appeals/{number}/dispatch", json={"reason": "x"}).status_code
+        == 403
+    )
+    appeal = db_session.scalar(sa.select(Appeal).where(Appeal.number == number))
+    appeal.status = "closed"
+    db_session.commit()
+    r = disp.post(f"/api/v1/appeals/{number}/dispatch", json={"reason": "x", "unit": "GXQ-CGJ"})
+    assert r.status_code == 409
+    assert disp.get(f"/api/v1/appeals/{number}/events").json[-1]["action"] == "registered"
+
+
+def test_appeals_keep_the_list_version_that_routed_them(as_user, db_session):
+    rule = rule_for(GARBAGE, territorial=True)
+    payload = appeal_payload(category=rule.category, area=a_village("王母渡镇"))
+    op = as_user("operator")
+    before = op.post("/api/v1/appeals", json=payload).json
+    # A new version in which that category goes to 区城管局 everywhere.
+    lst = default_list()
+    cgj = next(u.code for u in lst.units if u.name == "区城管局")
+    changed = tuple(
+        dataclasses.replace(r, scope="county", lead=cgj, co=()) if r.id == rule.id else r for r in lst.rules
+    )
+    new = dataclasses.replace(lst, version="2027.01", rules=changed)
+    version, created = store_version(db_session, new, loaded_by="test")
+    assert created
+    db_session.commit()
+    assert (
+        as_user("admin")
+        .get(
+            "/api/v1/routing/preview", query_string={"category": rule.category, "area": a_village("王母渡镇")}
+        )
+        .json["list_version"]
+        == lst.version
+    )
+    activate_version(db_session, version, by="test")
+    db_session.commit()
+    after = op.post("/api/v1/appeals", json=payload).json
+    assert after["appeal"]["lead_unit"]["code"] == cgj
+    assert after["appeal"]["assignments"][0]["list_version"] == "2027.01"
+    again = as_user("dispatcher").get(f"/api/v1/appeals/{before['number']}").json
+    assert again["assignments"][0]["list_version"] == lst.version
+    assert again["lead_unit"]["code"] == before["appeal"]["lead_unit"]["code"] != cgj
+    listed = as_user("leader").get("/api/v1/responsibility-lists").json
+    assert {(v["label"], v["active"]) for v in listed} == {(lst.version, False), ("2027.01", True)}
+
+
+def test_routing_preview_explains(as_user):
+    rule = rule_for(GARBAGE, territorial=True)
+    r = as_user("operator").get(
+        "/api/v1/routing/preview", query_string={"category": rule.category, "area": a_village("沙地镇")}
+    )
+    assert r.status_code == 200, r.json
+    assert r.json["routed"] is True and r.json["rule_id"] == rule.id
+    assert r.json["lead"]["name"].startswith("沙地镇")
+    assert r.json["explanation"]["rule"] == rule.id
+    assert r.json["sign_due_at"] < r.json["reply_due_at"]
+    county = default_list().jurisdiction.code
+    router = Router(default_list())
+    unroutable = next(
+        c.code for c in default_list().categories if isinstance(router.route(c.code, county), NoRoute)
+    )
+    r = as_user("operator").get(
+        "/api/v1/routing/preview", query_string={"category": unroutable, "area": county}
+    )
+    assert r.json["routed"] is False and r.json["reason"] == "territorial_needs_township"
+    r = as_user("operator").get("/api/v1/routing/preview", query_string={"category": rule.category})
+    assert r.status_code == 422 and "area" in r.json["errors"]
+    assert (
+        as_user("operator")
+        .get("/api/v1/routing/preview", query_string={"category": "nope", "area": "360704"})
+        .json["reason"]
+        == "unknown_category"
+    )
+
+
+def test_list_version_detail(as_user):
+    label = default_list().version
+    r = as_user("dispatcher").get(f"/api/v1/responsibility-lists/{label}")
+    assert r.status_code == 200
+    assert r.json["rule_count"] == len(default_list().rules) and r.json["active"] is True
+    assert len(r.json["content"]["rules"]) == len(default_list().rules)
+    assert as_user("dispatcher").get("/api/v1/responsibility-lists/none").status_code == 404

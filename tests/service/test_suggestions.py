@@ -1,0 +1,94 @@
+"""Suggestions for operators: categories from the text, the area from the address, a trained model."""
+
+from __future__ import annotations
+
+import random
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from service.appeals.dispatching import dispatch_on_intake
+from service.appeals.operations import register_appeal
+from service.suggestions.operations import train_from_history
+from tests.service.helpers import a_village, default_list
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def test_suggests_categories_and_the_area(as_user):
+    r = as_user("operator").get(
+        "/api/v1/suggest",
+        query_string={
+            "text": "小区门口垃圾堆了好几天没人清运，臭气熏天",
+            "address": "梅林镇城东社区光明路12号",
+        },
+    )
+    assert r.status_code == 200, r.json
+    top = r.json["categories"]
+    assert 1 <= len(top) <= 3
+    assert "垃圾" in top[0]["name"]
+    assert top[0]["score"] >= top[-1]["score"]
+    assert r.json["area"]["township_name"] == "梅林镇"
+    assert r.json["area"]["village_name"] == "城东居委会"
+    assert r.json["model"] is None
+
+
+def test_suggest_needs_text_and_a_centre_role(as_user):
+    assert as_user("operator").get("/api/v1/suggest").json["errors"].keys() == {"text"}
+    assert as_user("cgj").get("/api/v1/suggest", query_string={"text": "垃圾"}).status_code == 403
+
+
+def _history(db_session, per_category: int = 15) -> None:
+    """Dispatched appeals in four categories, worded the way callers put it."""
+    lst = default_list()
+    phrases = {
+        "垃圾": ["垃圾堆在路边没人清运", "垃圾桶满了好几天", "小区垃圾臭气熏天没人管"],
+        "社保": ["单位不给交社保", "社保断缴了怎么补", "公司拖欠社会保险费"],
+        "噪音": ["晚上工地施工噪音太大", "广场舞音响扰民", "夜里装修噪声吵得睡不着"],
+        "路灯": ["路灯坏了晚上很黑", "村口路灯不亮", "小区路灯一直没修"],
+    }
+    codes = {}
+    for key in phrases:
+        category = next(
+            c
+            for c in lst.categories
+            if key in "".join(c.keywords) + c.name and not any(d.parent == c.code for d in lst.categories)
+        )
+        codes[key] = category.code
+    rng = random.Random(7)
+    village = a_village("沙地镇")
+    for key, texts in phrases.items():
+        for i in range(per_category):
+            text = rng.choice(texts) + rng.choice(["，请尽快处理", "，希望有人管一管", "", "！"]) + f"（{i}）"
+            appeal = register_appeal(
+                db_session,
+                {
+                    "channel": "hotline",
+                    "appeal_type": "投诉",
+                    "title": text[:20],
+                    "content": text,
+                    "category": codes[key],
+                    "area": village,
+                },
+                actor=None,
+                prefix="GX",
+                tz=TZ,
+            )
+            dispatch_on_intake(db_session, appeal, actor=None, tz=TZ)
+    db_session.commit()
+
+
+def test_training_on_dispatched_history_feeds_the_suggestions(as_user, db_session):
+    with pytest.raises(ValueError, match="need at least"):
+        train_from_history(db_session, by="test")
+    _history(db_session)
+    result = train_from_history(db_session, by="test")
+    db_session.commit()
+    assert result.n_classes == 4 and result.n_test > 0
+    assert result.accuracy >= 0.8
+    r = as_user("operator").get("/api/v1/suggest", query_string={"text": "夜里工地噪音吵得没法睡觉"})
+    assert r.status_code == 200
+    assert r.json["model"]["accuracy"] == pytest.approx(result.accuracy)
+    top = r.json["categories"][0]
+    assert top["model_score"] is not None and top["model_score"] > 0.3
+    assert "噪" in top["name"] or "噪" in top["path"] or "施工" in top["path"]
