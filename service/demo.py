@@ -68,7 +68,7 @@ def demo_group() -> None:
 @demo_group.command("load")
 def demo_load() -> None:
     """Load the default list (activated if none is active) and the demo users. Safe to run again."""
-    from service.cli import app_session
+    from service.cli_context import app_session
 
     with app_session() as s:
         from flask import current_app

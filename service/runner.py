@@ -73,7 +73,7 @@ def _port_free(port: int) -> bool:
 def run_command(port: int | None) -> None:
     """Start everything on the embedded defaults: migrations, demo data, Redis, web and worker."""
     from service import create_app, migrate
-    from service.cli import app_session
+    from service.cli_context import app_session
     from service.demo import DEMO_PASSWORD, create_demo_users, default_list_path, load_default_list
     from service.redis_conn import EmbeddedRedis
 

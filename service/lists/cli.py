@@ -48,7 +48,7 @@ def check(path: str) -> None:
 @click.option("--by", "loaded_by", default=None, help="who loads it (default: the OS user)")
 def load(path: str, activate: bool, loaded_by: str | None) -> None:
     """Check and store a list as a new version; the active version is untouched unless --activate."""
-    from service.cli import app_session
+    from service.cli_context import app_session
     from service.lists.operations import activate_version, store_version
 
     lst = read_checked(path, quiet=True)
@@ -68,7 +68,7 @@ def load(path: str, activate: bool, loaded_by: str | None) -> None:
 @click.option("--by", "activated_by", default=None)
 def activate(version: str, activated_by: str | None) -> None:
     """Make VERSION the list new appeals are routed by. Appeals routed before keep their version."""
-    from service.cli import app_session
+    from service.cli_context import app_session
     from service.lists.operations import activate_version, get_version
 
     with app_session() as s:
@@ -81,7 +81,7 @@ def _resolve(ref: str) -> ResponsibilityList:
     """A file path, or the label of a stored version."""
     if Path(ref).is_file():
         return read_checked(ref, quiet=True)
-    from service.cli import app_session
+    from service.cli_context import app_session
     from service.lists.operations import get_version
 
     with app_session() as s:

@@ -13,7 +13,7 @@ def suggest_group() -> None:
 @suggest_group.command("train")
 def train_command() -> None:
     """Train the text classifier on dispatched history and report its held-out accuracy."""
-    from service.cli import app_session
+    from service.cli_context import app_session
     from service.suggestions.operations import train_from_history
 
     with app_session() as s:
