@@ -1,0 +1,367 @@
+"""Reading a responsibility list from its YAML file (or XLSX workbook) into the model.
+
+Every structural problem (missing or unknown key, wrong type, bad limit, bad date) is collected
+with its file and line, and raised together as one `ListFormatError`. References between items
+(does this unit exist?) are left to `check.check_list`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+from . import line_yaml
+from .dump import dump_yaml
+from .line_yaml import FieldReader, LineMap, RawFloat, RawInt, describe
+from .model import (
+    AREA_LEVELS,
+    SCOPE_TERRITORIAL,
+    URGENCIES,
+    Area,
+    Calendar,
+    Category,
+    Contact,
+    EscalationStep,
+    Jurisdiction,
+    Limit,
+    ResponsibilityList,
+    Rule,
+    Source,
+    Unit,
+)
+from .problems import ListFormatError, Problem
+
+__all__ = ["ListFormatError", "Problem", "dump_yaml", "load_file", "load_yaml", "loads_yaml"]
+
+_TOP_REQUIRED = ("jurisdiction", "version", "effective", "units", "categories", "rules")
+_TOP_OPTIONAL = ("areas_file", "areas", "calendar", "limit_profiles")
+_LIMIT_KEYS = ("sign_hours", "reply_working_days", "reply_hours")
+_CONTACT_KEYS = ("title", "phone", "email", "webhook")
+_AREA_LEVEL_NAMES = tuple(AREA_LEVELS.values())
+
+
+def load_file(path: str | os.PathLike[str]) -> ResponsibilityList:
+    """Load a list from a .yaml/.yml file or an .xlsx workbook."""
+    suffix = Path(path).suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return load_yaml(path)
+    if suffix == ".xlsx":
+        from .xlsx import import_xlsx
+
+        return import_xlsx(path)
+    raise ListFormatError([Problem(Source(str(path)), "unknown file type: expected .yaml, .yml or .xlsx")])
+
+
+def load_yaml(path: str | os.PathLike[str]) -> ResponsibilityList:
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ListFormatError([Problem(Source(str(path)), f"cannot read the file: {exc}")]) from exc
+    return loads_yaml(text, filename=str(path), base_dir=Path(path).parent)
+
+
+def loads_yaml(
+    text: str, filename: str = "<string>", base_dir: str | os.PathLike[str] | None = None
+) -> ResponsibilityList:
+    """Build a list from YAML text; `base_dir` is where `areas_file` is looked for.
+
+    Without `base_dir`, the directory of `filename` is used (the working directory for "<string>").
+    """
+    if base_dir is None:
+        base_dir = Path(filename).parent if filename != "<string>" else Path.cwd()
+    try:
+        data, duplicates = line_yaml.parse(text)
+    except line_yaml.YamlSyntaxError as exc:
+        raise ListFormatError([Problem(Source(filename, exc.line), exc.message)]) from None
+    builder = _Builder(filename, Path(base_dir))
+    for line, key in duplicates:
+        builder.error(line, f"key {key!r} appears twice in the same mapping")
+    lst = builder.build(data)
+    if builder.problems or lst is None:
+        raise ListFormatError(builder.problems)
+    return lst
+
+
+class _Builder(FieldReader):
+    """Turns the parsed YAML into model objects."""
+
+    def __init__(self, filename: str, base_dir: Path) -> None:
+        super().__init__(filename)
+        self.base_dir = base_dir
+
+    # -- the list -----------------------------------------------------------------------------
+
+    def build(self, data: Any) -> ResponsibilityList | None:
+        top = self.mapping(data, 1, "the list file")
+        if top is None:
+            return None
+        self.keys(top, "the list", _TOP_REQUIRED, _TOP_OPTIONAL)
+        jurisdiction = self.jurisdiction(top)
+        version = self.text(top, "version", "the list")
+        effective = self.date_value(top.get("effective"), top.line_of("effective"), "effective")
+        areas_file = None
+        if "areas_file" in top and "areas" in top:
+            self.error(
+                top.line_of("areas"), "give either areas_file (a CSV beside the list) or areas, not both"
+            )
+        if "areas_file" in top:
+            areas_file = self.text(top, "areas_file", "the list")
+            areas = self.areas_csv(areas_file, top.line_of("areas_file"))
+        elif "areas" in top:
+            areas = self.areas_inline(top)
+        else:
+            self.error(top.line, "the list needs areas_file (a CSV beside the list) or inline areas")
+            areas = ()
+        calendar = self.calendar(top)
+        profiles = self.limit_profiles(top)
+        units = tuple(
+            u for i, v in enumerate(self.sequence(top, "units", "the list")) if (u := self.unit(v, top, i))
+        )
+        categories: list[Category] = []
+        for value in self.sequence(top, "categories", "the list"):
+            self.category(value, top.line_of("categories"), None, categories)
+        rules = tuple(
+            r
+            for i, v in enumerate(self.sequence(top, "rules", "the list"))
+            if (r := self.rule(v, top, i, profiles))
+        )
+        if self.problems or jurisdiction is None or effective is None:
+            return None
+        return ResponsibilityList(
+            jurisdiction=jurisdiction,
+            version=version,
+            effective=effective,
+            units=units,
+            areas=areas,
+            categories=tuple(categories),
+            rules=rules,
+            calendar=calendar,
+            areas_file=areas_file,
+            source=self.file,
+        )
+
+    def jurisdiction(self, top: LineMap) -> Jurisdiction | None:
+        m = self.mapping(top.get("jurisdiction"), top.line_of("jurisdiction"), "jurisdiction")
+        if m is None:
+            return None
+        self.keys(m, "jurisdiction", ("name", "code", "prefix"))
+        code = self.key_code(m, "code", "jurisdiction") or ""
+        return Jurisdiction(
+            self.text(m, "name", "jurisdiction"), code, self.text(m, "prefix", "jurisdiction")
+        )
+
+    def areas_csv(self, name: str, line: int) -> tuple[Area, ...]:
+        path = self.base_dir / name
+        shown = name if self.file == "<string>" else os.path.join(os.path.dirname(self.file), name)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.error(line, f"areas_file {name}: cannot read {path}: {exc}")
+            return ()
+        reader = csv.DictReader(io.StringIO(text))
+        missing = [c for c in ("code", "name", "level", "parent_code") if c not in (reader.fieldnames or ())]
+        if missing:
+            self.error(
+                1,
+                f"areas file header must be code,name,level,parent_code (missing {', '.join(missing)})",
+                shown,
+            )
+            return ()
+        rows = (
+            (reader.line_num, row["code"], row["name"], row["level"], row["parent_code"]) for row in reader
+        )
+        return self.area_rows(rows, shown)
+
+    def areas_inline(self, top: LineMap) -> tuple[Area, ...]:
+        rows = []
+        for value in self.sequence(top, "areas", "the list"):
+            m = self.mapping(value, top.line_of("areas"), "an area")
+            if m is None:
+                continue
+            self.keys(m, "area", ("code", "name", "level"), ("parent",))
+            rows.append(
+                (
+                    m.line,
+                    self.key_code(m, "code", "area") or "",
+                    self.text(m, "name", "area"),
+                    self.text(m, "level", "area"),
+                    self.key_code(m, "parent", "area") or "",
+                )
+            )
+        return self.area_rows(rows, self.file)
+
+    def area_rows(self, rows: Any, file: str) -> tuple[Area, ...]:
+        areas: list[Area] = []
+        seen: dict[str, int] = {}
+        for line, code, name, level, parent in rows:
+            code, parent = (code or "").strip(), (parent or "").strip()
+            if not code.isdigit() or len(code) not in AREA_LEVELS:
+                self.error(line, f"area code {code!r} must be a 6, 9 or 12 digit division code", file)
+            elif level not in _AREA_LEVEL_NAMES:
+                self.error(
+                    line, f"area {code}: level {level!r} must be one of {', '.join(_AREA_LEVEL_NAMES)}", file
+                )
+            elif code in seen:
+                self.error(line, f"area code {code} appears twice (first on line {seen[code]})", file)
+            else:
+                seen[code] = line
+                areas.append(Area(code=code, name=name, level=level, parent=parent or None))
+        return tuple(areas)
+
+    def calendar(self, top: LineMap) -> Calendar:
+        if top.get("calendar") is None:
+            return Calendar()
+        m = self.mapping(top["calendar"], top.line_of("calendar"), "calendar")
+        if m is None:
+            return Calendar()
+        self.keys(m, "calendar", (), ("holidays", "workdays"))
+        return Calendar(
+            holidays=self.dates(m, "holidays", "calendar"), workdays=self.dates(m, "workdays", "calendar")
+        )
+
+    def limit_profiles(self, top: LineMap) -> dict[str, dict[str, Limit]]:
+        if top.get("limit_profiles") is None:
+            return {}
+        m = self.mapping(top["limit_profiles"], top.line_of("limit_profiles"), "limit_profiles")
+        if m is None:
+            return {}
+        profiles = {}
+        for name, value in m.items():
+            label = name.raw if isinstance(name, RawInt | RawFloat) else str(name)
+            profiles[label] = self.limits(value, m.line_of(name), f"limit profile {label}")
+        return profiles
+
+    def limits(self, value: Any, line: int, what: str) -> dict[str, Limit]:
+        m = self.mapping(value, line, what)
+        if m is None:
+            return {}
+        self.keys(m, what, (), URGENCIES)
+        out: dict[str, Limit] = {}
+        for urgency in URGENCIES:
+            if urgency not in m:
+                continue
+            label = f"{what}, {urgency}"
+            lm = self.mapping(m[urgency], m.line_of(urgency), label)
+            if lm is None:
+                continue
+            self.keys(lm, label, ("sign_hours",), _LIMIT_KEYS[1:])
+            sign = self.number(lm, "sign_hours", label)
+            days = self.number(lm, "reply_working_days", label, integer=True, lowest=1, strict=False)
+            hours = self.number(lm, "reply_hours", label)
+            if days is not None and hours is not None:
+                self.error(lm.line, f"{label}: give reply_working_days or reply_hours, not both")
+            elif sign is not None:
+                out[urgency] = Limit(sign_hours=sign, reply_working_days=days, reply_hours=hours)
+        return out
+
+    def contacts(self, m: LineMap, what: str) -> tuple[Contact, ...]:
+        out = []
+        for value in self.sequence(m, "contacts", what):
+            cm = self.mapping(value, m.line_of("contacts"), f"{what}: a contact")
+            if cm is None:
+                continue
+            self.keys(cm, f"{what}: contact", ("name",), _CONTACT_KEYS)
+            fields = {k: self.text(cm, k, f"{what}: contact") for k in ("name", *_CONTACT_KEYS)}
+            out.append(Contact(**fields))
+        return tuple(out)
+
+    def unit(self, value: Any, top: LineMap, index: int) -> Unit | None:
+        m = self.mapping(value, top.line_of("units"), f"units item {index + 1}")
+        if m is None:
+            return None
+        code = self.key_code(m, "code", "unit")
+        what = f"unit {code}" if code else f"units item {index + 1}"
+        self.keys(m, what, ("code", "name", "kind"), ("parent", "area", "contacts", "escalation"))
+        ladder = []
+        for step_value in self.sequence(m, "escalation", what):
+            sm = self.mapping(step_value, m.line_of("escalation"), f"{what}: an escalation step")
+            if sm is None:
+                continue
+            label = f"{what}: escalation step"
+            self.keys(sm, label, ("level", "title"), ("after_minutes", "contacts", "units"))
+            level = self.number(sm, "level", label, integer=True, lowest=1, strict=False)
+            minutes = self.number(sm, "after_minutes", label, integer=True, strict=False)
+            ladder.append(
+                EscalationStep(
+                    level=level or 0,
+                    title=self.text(sm, "title", label),
+                    after_minutes=30 if minutes is None else minutes,
+                    contacts=self.contacts(sm, label),
+                    units=self.codes(sm, "units", label),
+                )
+            )
+        return Unit(
+            code=code or "",
+            name=self.text(m, "name", what),
+            kind=self.text(m, "kind", what),
+            parent=self.key_code(m, "parent", what),
+            area=self.key_code(m, "area", what),
+            contacts=self.contacts(m, what),
+            escalation=tuple(ladder),
+            source=Source(self.file, m.line),
+        )
+
+    def category(self, value: Any, line: int, parent: str | None, out: list[Category]) -> None:
+        m = self.mapping(value, line, "a category")
+        if m is None:
+            return
+        code = self.key_code(m, "code", "category")
+        what = f"category {code}" if code else "a category"
+        self.keys(m, what, ("code", "name"), ("keywords", "usual_types", "urgent", "children"))
+        urgent = m.get("urgent", False)
+        if not isinstance(urgent, bool):
+            self.error(m.line_of("urgent"), f"{what}: urgent must be true or false, not {describe(urgent)}")
+            urgent = False
+        out.append(
+            Category(
+                code=code or "",
+                name=self.text(m, "name", what),
+                parent=parent,
+                keywords=self.texts(m, "keywords", what),
+                usual_types=self.texts(m, "usual_types", what),
+                urgent=urgent,
+                source=Source(self.file, m.line),
+            )
+        )
+        for child in self.sequence(m, "children", what):
+            self.category(child, m.line_of("children"), code, out)
+
+    def rule(
+        self, value: Any, top: LineMap, index: int, profiles: dict[str, dict[str, Limit]]
+    ) -> Rule | None:
+        m = self.mapping(value, top.line_of("rules"), f"rules item {index + 1}")
+        if m is None:
+            return None
+        rule_id = self.key_code(m, "id", "rule")
+        what = f"rule {rule_id}" if rule_id else f"rules item {index + 1}"
+        self.keys(m, what, ("id", "category", "area"), ("lead", "co", "limits", "basis", "note"))
+        scope = self.key_code(m, "area", what) or ""
+        lead = self.key_code(m, "lead", what) or ""
+        if scope == SCOPE_TERRITORIAL and not lead:
+            lead = SCOPE_TERRITORIAL
+        limits_value = m.get("limits")
+        limits: dict[str, Limit] = {}
+        if isinstance(limits_value, str):
+            if limits_value in profiles:
+                limits = dict(profiles[limits_value])
+            else:
+                known = ", ".join(profiles) or "none defined"
+                self.error(
+                    m.line_of("limits"), f"{what}: unknown limit profile {limits_value!r} (known: {known})"
+                )
+        elif limits_value is not None:
+            limits = self.limits(limits_value, m.line_of("limits"), f"{what}: limits")
+        return Rule(
+            id=rule_id or "",
+            category=self.key_code(m, "category", what) or "",
+            scope=scope,
+            lead=lead,
+            co=self.codes(m, "co", what),
+            limits=limits,
+            basis=self.text(m, "basis", what),
+            note=self.text(m, "note", what),
+            source=Source(self.file, m.line),
+        )

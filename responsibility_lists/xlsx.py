@@ -1,0 +1,397 @@
+"""The list as an Excel workbook, for clerks who maintain it in a spreadsheet.
+
+Sheet 职责清单 has the columns of published lists, then code columns that make the round trip
+lossless. When a code cell is filled it decides and the published wording beside it must agree;
+when it is empty the wording is read (so a hand-made sheet of published columns also imports).
+The other sheets carry the rest: 说明, 单位, 分类, 区划, 日历. See README.md for the layout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date, datetime
+from typing import IO, Any
+
+from openpyxl import Workbook, load_workbook
+
+from . import xlsx_text as words
+from .dump import number_text
+from .model import (
+    Area,
+    Calendar,
+    Category,
+    Contact,
+    EscalationStep,
+    Jurisdiction,
+    ResponsibilityList,
+    Rule,
+    Source,
+    Unit,
+)
+from .problems import ListFormatError, Problem
+from .xlsx_rules import RuleReader
+
+INFO, MAIN, UNITS, CATEGORIES, AREAS, CALENDAR = "说明", "职责清单", "单位", "分类", "区划", "日历"
+PUBLISHED = (
+    "序号",
+    "一级分类",
+    "二级分类",
+    "三级分类/事项",
+    "主责单位",
+    "配合单位",
+    "属地层级",
+    "签收时限",
+    "办理时限",
+    "依据",
+    "备注",
+)
+EXTRA = ("规则编号", "分类代码", "主责单位代码", "配合单位代码", "属地代码")
+UNIT_COLUMNS = ("单位代码", "单位名称", "类型", "上级单位代码", "管辖区划代码", "值班联系人", "督办升级")
+CATEGORY_COLUMNS = ("分类代码", "分类名称", "上级分类代码", "关键词", "常见诉求类型", "紧急类")
+AREA_COLUMNS = ("区划代码", "名称", "层级", "上级代码")
+CALENDAR_COLUMNS = ("日期", "类型")
+INFO_KEYS = {
+    "辖区名称": "name",
+    "辖区代码": "code",
+    "工单前缀": "prefix",
+    "版本": "version",
+    "生效日期": "effective",
+    "区划文件": "areas_file",
+}
+KIND_WORDS = {"department": "部门", "township": "乡镇", "centre": "中心", "other": "其他"}
+_KIND_CODES = {v: k for k, v in KIND_WORDS.items()}
+_REST, _WORK = "休息日", "工作日"
+_CONTACT_FIELDS = ("name", "title", "phone", "email", "webhook")
+
+
+# -- export ------------------------------------------------------------------------------------
+
+
+class _Rows:
+    """Writes rows one after another into a sheet (tracking the row number: openpyxl's is O(n))."""
+
+    def __init__(self, ws: Any, text: bool = True) -> None:
+        self.ws = ws
+        self.text = text
+        self.number = 0
+
+    def put(self, row: list[Any] | tuple[Any, ...]) -> None:
+        self.number += 1
+        for column, value in enumerate(row, start=1):
+            cell = self.ws.cell(row=self.number, column=column, value=value)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # text that merely looks like a formula
+            if self.text and self.number > 1:
+                cell.number_format = "@"  # keeps codes such as 0101 as text when a clerk edits them
+
+
+def _sheet(wb: Workbook, title: str, header: tuple[str, ...], widths: dict[int, int] | None = None) -> _Rows:
+    ws = wb.create_sheet(title)
+    rows = _Rows(ws)
+    rows.put(header)
+    ws.freeze_panes = "A2"
+    for i, _ in enumerate(header):
+        letter = ws.cell(row=1, column=i + 1).column_letter
+        ws.column_dimensions[letter].width = (widths or {}).get(i, 14)
+    return rows
+
+
+def _contacts_json(contacts: tuple[Contact, ...]) -> list[dict[str, str]]:
+    return [{k: getattr(c, k) for k in _CONTACT_FIELDS if getattr(c, k) or k == "name"} for c in contacts]
+
+
+def export_xlsx(lst: ResponsibilityList, path_or_stream: str | os.PathLike[str] | IO[bytes]) -> None:
+    """Write the list as a workbook (a path or a binary stream)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = INFO
+    info = _Rows(ws, text=False)
+    j = lst.jurisdiction
+    for row in (
+        ("项目", "值", "说明"),
+        ("辖区名称", j.name, "县（区）或市的名称"),
+        ("辖区代码", j.code, "6位统计用区划代码"),
+        ("工单前缀", j.prefix, "工单编号的前缀"),
+        ("版本", lst.version, "清单版本号"),
+        ("生效日期", lst.effective.isoformat(), "YYYY-MM-DD"),
+        ("区划文件", lst.areas_file or "", "导出YAML时区划写入的CSV文件名；留空则区划写在YAML中"),
+    ):
+        info.put(row)
+    for letter, width in (("A", 12), ("B", 24), ("C", 60)):
+        ws.column_dimensions[letter].width = width
+
+    units = {u.code: u for u in lst.units}
+    cats = {c.code: c for c in lst.categories}
+    areas = {a.code: a for a in lst.areas}
+    main = _sheet(
+        wb, MAIN, PUBLISHED + EXTRA, {0: 6, 3: 24, 4: 18, 5: 24, 6: 18, 7: 26, 8: 30, 9: 30, 10: 40}
+    )
+    for seq, rule in enumerate(lst.rules, start=1):
+        lead = words.lead_words(rule.lead, units)
+        co = words.join_names([units[c].name if c in units else c for c in rule.co])
+        main.put(
+            [seq, *words.category_cells(rule.category, cats), rule.lead if lead is None else lead, co]
+            + [
+                words.scope_words(rule.scope, areas),
+                words.format_sign(rule.limits),
+                words.format_reply(rule.limits),
+            ]
+            + [
+                rule.basis,
+                rule.note,
+                rule.id,
+                rule.category,
+                rule.lead,
+                words.join_names(rule.co),
+                rule.scope,
+            ],
+        )
+    ws = _sheet(wb, UNITS, UNIT_COLUMNS, {1: 24, 5: 60, 6: 60})
+    for u in lst.units:
+        ladder = []
+        for step in u.escalation:
+            item: dict[str, Any] = {
+                "level": step.level,
+                "title": step.title,
+                "after_minutes": step.after_minutes,
+            }
+            if step.contacts:
+                item["contacts"] = _contacts_json(step.contacts)
+            if step.units:
+                item["units"] = list(step.units)
+            ladder.append(item)
+        contacts = json.dumps(_contacts_json(u.contacts), ensure_ascii=False) if u.contacts else ""
+        ladder_text = json.dumps(ladder, ensure_ascii=False) if ladder else ""
+        kind = KIND_WORDS.get(u.kind, u.kind)
+        ws.put([u.code, u.name, kind, u.parent or "", u.area or "", contacts, ladder_text])
+    ws = _sheet(wb, CATEGORIES, CATEGORY_COLUMNS, {1: 20, 3: 40, 4: 20})
+    for c in lst.categories:
+        row = [c.code, c.name, c.parent or "", words.join_names(c.keywords), words.join_names(c.usual_types)]
+        ws.put([*row, "是" if c.urgent else "否"])
+    ws = _sheet(wb, AREAS, AREA_COLUMNS, {1: 24})
+    for a in lst.areas:
+        ws.put([a.code, a.name, a.level, a.parent or ""])
+    ws = _sheet(wb, CALENDAR, CALENDAR_COLUMNS)
+    days = [(d, _REST) for d in lst.calendar.holidays] + [(d, _WORK) for d in lst.calendar.workdays]
+    for day, kind in sorted(days):
+        ws.put([day.isoformat(), kind])
+    wb.save(path_or_stream)
+
+
+# -- import ------------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int | float):
+        return number_text(value)
+    return str(value)
+
+
+class _Reader:
+    def __init__(self, wb: Any, file: str) -> None:
+        self.wb = wb
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def error(self, sheet: str, row: int, message: str) -> None:
+        self.problems.append(Problem(Source(self.file, sheet=sheet, row=row), message))
+
+    def rows(
+        self, sheet: str, columns: tuple[str, ...], required: bool = True, optional: tuple[str, ...] = ()
+    ) -> list[tuple[int, dict[str, str]]]:
+        """The non-empty rows below the header, as {column: text}; a missing column is an error
+        unless it is `optional` (then it reads as empty)."""
+        if sheet not in self.wb.sheetnames:
+            if required:
+                self.problems.append(Problem(Source(self.file), f"the workbook has no sheet {sheet}"))
+            return []
+        it = self.wb[sheet].iter_rows(values_only=True)
+        header = [_text(v).strip() for v in next(it, ())]
+        missing = [c for c in columns if c not in header]
+        if missing:
+            self.error(sheet, 1, f"missing column(s): {', '.join(missing)}")
+            return []
+        where = {c: header.index(c) for c in columns + optional if c in header}
+        out = []
+        for number, values in enumerate(it, start=2):
+            cells = [_text(v) for v in values]
+            if not any(c.strip() for c in cells):
+                continue
+            row = {
+                c: cells[where[c]] if c in where and where[c] < len(cells) else "" for c in columns + optional
+            }
+            out.append((number, row))
+        return out
+
+    def info(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        if INFO not in self.wb.sheetnames:
+            self.problems.append(Problem(Source(self.file), f"the workbook has no sheet {INFO}"))
+            return found
+        for number, values in enumerate(self.wb[INFO].iter_rows(values_only=True), start=1):
+            cells = [_text(v).strip() for v in values] + ["", ""]
+            if cells[0] in INFO_KEYS:
+                found[INFO_KEYS[cells[0]]] = cells[1]
+                found[f"row:{INFO_KEYS[cells[0]]}"] = str(number)
+        for key, field in INFO_KEYS.items():
+            if not found.get(field) and field != "areas_file":
+                self.problems.append(Problem(Source(self.file, sheet=INFO, row=1), f"{key} is missing"))
+        return found
+
+    def json_cell(self, sheet: str, row: int, column: str, text: str) -> list[Any]:
+        if not text.strip():
+            return []
+        try:
+            value = json.loads(text)
+        except ValueError as exc:
+            self.error(sheet, row, f"{column} is not valid JSON: {exc}")
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.error(sheet, row, f"{column} must be a JSON list of objects")
+            return []
+        return value
+
+    def contacts(self, sheet: str, row: int, column: str, items: list[Any]) -> tuple[Contact, ...]:
+        out = []
+        for item in items:
+            bad = [k for k in item if k not in _CONTACT_FIELDS] + [
+                k for k, v in item.items() if not isinstance(v, str)
+            ]
+            if bad or not item.get("name"):
+                self.error(
+                    sheet,
+                    row,
+                    f"{column}: each contact needs a name and only {', '.join(_CONTACT_FIELDS)} as text",
+                )
+                continue
+            out.append(Contact(**item))
+        return tuple(out)
+
+    def unit(self, row: int, cells: dict[str, str]) -> Unit:
+        code = cells["单位代码"].strip()
+        ladder = []
+        for item in self.json_cell(UNITS, row, "督办升级", cells["督办升级"]):
+            level, minutes, units = item.get("level"), item.get("after_minutes", 30), item.get("units", [])
+            ok = isinstance(level, int) and isinstance(minutes, int) and isinstance(item.get("title"), str)
+            ok = (
+                ok
+                and isinstance(units, list)
+                and set(item) <= {"level", "title", "after_minutes", "contacts", "units"}
+            )
+            if not ok:
+                self.error(
+                    UNITS,
+                    row,
+                    "督办升级: each step needs level and title; after_minutes, contacts, units optional",
+                )
+                continue
+            contacts = self.contacts(UNITS, row, "督办升级", item.get("contacts", []))
+            ladder.append(
+                EscalationStep(level, item["title"], minutes, contacts, tuple(str(u) for u in units))
+            )
+        kind = cells["类型"].strip()
+        return Unit(
+            code=code,
+            name=cells["单位名称"],
+            kind=_KIND_CODES.get(kind, kind),
+            parent=cells["上级单位代码"].strip() or None,
+            area=cells["管辖区划代码"].strip() or None,
+            contacts=self.contacts(
+                UNITS, row, "值班联系人", self.json_cell(UNITS, row, "值班联系人", cells["值班联系人"])
+            ),
+            escalation=tuple(ladder),
+            source=Source(self.file, sheet=UNITS, row=row),
+        )
+
+    def category(self, row: int, cells: dict[str, str]) -> Category:
+        urgent = cells["紧急类"].strip()
+        if urgent not in ("是", "否", ""):
+            self.error(CATEGORIES, row, f"紧急类 must be 是 or 否, not {urgent!r}")
+        return Category(
+            code=cells["分类代码"].strip(),
+            name=cells["分类名称"],
+            parent=cells["上级分类代码"].strip() or None,
+            keywords=words.split_names(cells["关键词"]),
+            usual_types=words.split_names(cells["常见诉求类型"]),
+            urgent=urgent == "是",
+            source=Source(self.file, sheet=CATEGORIES, row=row),
+        )
+
+    def area(self, row: int, cells: dict[str, str]) -> Area | None:
+        code, level = cells["区划代码"].strip(), cells["层级"].strip()
+        if not code.isdigit() or len(code) not in (6, 9, 12):
+            self.error(AREAS, row, f"区划代码 {code!r} must be a 6, 9 or 12 digit division code")
+        elif level not in ("county", "township", "village"):
+            self.error(AREAS, row, f"层级 {level!r} must be county, township or village")
+        else:
+            return Area(code, cells["名称"], level, cells["上级代码"].strip() or None)
+        return None
+
+
+def import_xlsx(path: str | os.PathLike[str] | IO[bytes], filename: str | None = None) -> ResponsibilityList:
+    """Read a workbook written by `export_xlsx` (or edited from one); `filename` names it in messages."""
+    file = filename or (str(path) if isinstance(path, str | os.PathLike) else "<workbook>")
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise ListFormatError([Problem(Source(file), f"cannot read the workbook: {exc}")]) from exc
+    try:
+        return _read(_Reader(wb, file))
+    finally:
+        wb.close()
+
+
+def _read(rd: _Reader) -> ResponsibilityList:
+    info = rd.info()
+    effective = None
+    if info.get("effective"):
+        try:
+            effective = date.fromisoformat(info["effective"])
+        except ValueError:
+            rd.error(
+                INFO, int(info["row:effective"]), f"生效日期 {info['effective']!r} must be a date YYYY-MM-DD"
+            )
+    areas = tuple(a for row, cells in rd.rows(AREAS, AREA_COLUMNS) if (a := rd.area(row, cells)))
+    units = tuple(rd.unit(row, cells) for row, cells in rd.rows(UNITS, UNIT_COLUMNS))
+    categories = tuple(rd.category(row, cells) for row, cells in rd.rows(CATEGORIES, CATEGORY_COLUMNS))
+    holidays, workdays = set(), set()
+    for row, cells in rd.rows(CALENDAR, CALENDAR_COLUMNS, required=False):
+        try:
+            day = date.fromisoformat(cells["日期"].strip())
+        except ValueError:
+            rd.error(CALENDAR, row, f"日期 {cells['日期']!r} must be a date YYYY-MM-DD")
+            continue
+        kind = cells["类型"].strip()
+        if kind not in (_REST, _WORK):
+            rd.error(CALENDAR, row, f"类型 must be {_REST} or {_WORK}, not {kind!r}")
+        (holidays if kind == _REST else workdays).add(day)
+    rules: list[Rule] = []
+    reader = RuleReader(units, categories, areas)
+    for row, cells in rd.rows(MAIN, PUBLISHED, optional=EXTRA):
+        rule, messages = reader.read(cells, row, Source(rd.file, sheet=MAIN, row=row))
+        for message in messages:
+            rd.error(MAIN, row, message)
+        rules.append(rule)
+    if rd.problems or effective is None:
+        raise ListFormatError(rd.problems)
+    return ResponsibilityList(
+        jurisdiction=Jurisdiction(info["name"], info["code"], info["prefix"]),
+        version=info["version"],
+        effective=effective,
+        units=units,
+        areas=areas,
+        categories=categories,
+        rules=tuple(rules),
+        calendar=Calendar(holidays=frozenset(holidays), workdays=frozenset(workdays)),
+        areas_file=info.get("areas_file") or None,
+        source=rd.file,
+    )

@@ -1,0 +1,152 @@
+"""Reading one row of the 职责清单 sheet back into a Rule.
+
+Each value has a code column (decides when filled) and a published wording column (read when
+the code is empty; must agree with the code when both are filled, so an edit to only one of
+them is caught instead of silently ignored).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import xlsx_text as words
+from .model import SCOPE_COUNTY, SCOPE_TERRITORIAL, Area, Category, Rule, Source, Unit
+
+SCOPES = (SCOPE_COUNTY, SCOPE_TERRITORIAL)
+
+
+class RuleReader:
+    def __init__(
+        self, units: tuple[Unit, ...], categories: tuple[Category, ...], areas: tuple[Area, ...]
+    ) -> None:
+        self.units = {u.code: u for u in units}
+        self.categories = {c.code: c for c in categories}
+        self.areas = areas
+        self.area_index = {a.code: a for a in areas}
+        self.unit_names: dict[str, list[str]] = {}
+        for u in units:
+            self.unit_names.setdefault(u.name.strip(), []).append(u.code)
+        self.category_names: dict[tuple[str | None, str], list[str]] = {}
+        for c in categories:
+            self.category_names.setdefault((c.parent, c.name.strip()), []).append(c.code)
+
+    def read(self, cells: dict[str, str], row: int, source: Source) -> tuple[Rule, list[str]]:
+        errors: list[str] = []
+        seq = cells["序号"].strip()
+        rule_id = cells["规则编号"].strip() or (f"R{int(seq):04d}" if seq.isdigit() else f"R{row:04d}")
+        names = (cells["一级分类"].strip(), cells["二级分类"].strip(), cells["三级分类/事项"].strip())
+        category = _pick(
+            cells["分类代码"].strip(),
+            names if any(names) else None,
+            lambda code: words.category_cells(code, self.categories) if code in self.categories else None,
+            lambda given: self.category_by_names(given, errors),
+            ("分类代码", "一级分类/二级分类/三级分类/事项"),
+            errors,
+            joiner="/",
+        )
+        scope = _pick(
+            cells["属地代码"].strip(),
+            cells["属地层级"].strip() or None,
+            lambda code: (
+                words.scope_words(code, self.area_index)
+                if code in self.area_index or code in SCOPES
+                else None
+            ),
+            lambda given: words.parse_scope(given, self.areas, errors),
+            ("属地代码", "属地层级"),
+            errors,
+        )
+        lead = _pick(
+            cells["主责单位代码"].strip(),
+            cells["主责单位"].strip() or None,
+            lambda code: words.lead_words(code, self.units),
+            lambda given: self.unit_by_name(given, "主责单位", errors),
+            ("主责单位代码", "主责单位"),
+            errors,
+        )
+        if scope == SCOPE_TERRITORIAL and not lead:
+            lead = SCOPE_TERRITORIAL
+        co_codes = words.split_names(cells["配合单位代码"])
+        co_names = words.split_names(cells["配合单位"])
+        co = _pick(
+            co_codes,
+            co_names or None,
+            lambda codes: (
+                tuple(self.units[c].name for c in codes) if all(c in self.units for c in codes) else None
+            ),
+            lambda given: tuple(self.unit_by_name(n, "配合单位", errors) for n in given),
+            ("配合单位代码", "配合单位"),
+            errors,
+        )
+        limits = words.parse_limits(cells["签收时限"], cells["办理时限"], errors)
+        rule = Rule(
+            id=rule_id,
+            category=category or "",
+            scope=scope or "",
+            lead=lead or "",
+            co=tuple(c for c in co or () if c),
+            limits=limits,
+            basis=cells["依据"],
+            note=cells["备注"],
+            source=source,
+        )
+        return rule, errors
+
+    def unit_by_name(self, name: str, column: str, errors: list[str]) -> str:
+        if name in (words.TERRITORIAL_LEAD, "属地", "属地乡镇（街道）", "属地乡镇(街道)"):
+            return SCOPE_TERRITORIAL
+        codes = self.unit_names.get(name, [])
+        if len(codes) == 1:
+            return codes[0]
+        problem = (
+            f"several units are named {name!r} ({', '.join(codes)})" if codes else f"no unit named {name!r}"
+        )
+        errors.append(f"{column}: {problem} in the 单位 sheet; fill in the code column")
+        return ""
+
+    def category_by_names(self, names: tuple[str, ...], errors: list[str]) -> str:
+        path = [n for n in (names[0], names[1], *names[2].split(" / ")) if n]
+        parent: str | None = None
+        for depth, name in enumerate(path):
+            codes = self.category_names.get((parent, name.strip()), [])
+            if len(codes) != 1:
+                shown = "/".join(path[: depth + 1])
+                errors.append(f"分类: no single category {shown!r} in the 分类 sheet; fill in 分类代码")
+                return ""
+            parent = codes[0]
+        return parent or ""
+
+
+def _pick(
+    code: Any,
+    given: Any,
+    render: Callable[[Any], Any],
+    resolve: Callable[[Any], Any],
+    labels: tuple[str, str],
+    errors: list[str],
+    joiner: str = "、",
+) -> Any:
+    """The code when filled (checking the wording agrees), else the code the wording names."""
+    if code:
+        expected = render(code)
+        if given is not None and expected is not None and tuple(_flat(given)) != tuple(_flat(expected)):
+            errors.append(
+                f"{labels[1]} says {_show(given, joiner)} but {labels[0]} {_show(code, joiner)} means "
+                f"{_show(expected, joiner)}; "
+                f"change both, or clear {labels[0]}"
+            )
+        return code
+    if given is None:
+        return None
+    return resolve(given)
+
+
+def _flat(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value.strip()]
+    return [str(v).strip() for v in value]
+
+
+def _show(value: Any, joiner: str) -> str:
+    return repr(value if isinstance(value, str) else joiner.join(v for v in value if v))

@@ -1,0 +1,187 @@
+"""The wording of published lists: time limits, 属地层级 and name lists as a clerk writes them.
+
+Limits: 签收时限 "24小时；紧急2小时；特急0.5小时" and 办理时限 "10个工作日；紧急24小时；特急4小时".
+The first part without a prefix is 一般; each urgency may appear once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from .dump import number_text, ordered_limits
+from .model import SCOPE_COUNTY, SCOPE_TERRITORIAL, URGENCIES, Area, Category, Limit, Unit
+
+SEP = "、"
+COUNTY_WORDS = "全区"
+TERRITORIAL_WORDS = "属地(乡镇)"
+TERRITORIAL_LEAD = "属地乡镇"
+TOWNSHIP_PREFIX = "乡镇:"
+VILLAGE_PREFIX = "村(社区):"
+
+_PART = re.compile(r"^(一般|紧急|特急)?\s*(\d+(?:\.\d+)?)\s*(小时|个工作日|工作日|分钟)$")
+
+
+def _prefix(urgency: str) -> str:
+    return "" if urgency == URGENCIES[0] else urgency
+
+
+def format_sign(limits: dict[str, Limit]) -> str:
+    return "；".join(f"{_prefix(u)}{number_text(lim.sign_hours)}小时" for u, lim in ordered_limits(limits))
+
+
+def format_reply(limits: dict[str, Limit]) -> str:
+    parts = []
+    for u, lim in ordered_limits(limits):
+        if lim.reply_working_days is not None:
+            parts.append(f"{_prefix(u)}{lim.reply_working_days}个工作日")
+        if lim.reply_hours is not None:
+            parts.append(f"{_prefix(u)}{number_text(lim.reply_hours)}小时")
+    return "；".join(parts)
+
+
+def format_limits(limits: dict[str, Limit]) -> str:
+    """Both texts in one line, for diffs and reports."""
+    return f"签收 {format_sign(limits) or '—'}，办理 {format_reply(limits) or '—'}"
+
+
+def _parse_parts(text: str, column: str, errors: list[str]) -> dict[str, tuple[float, str]]:
+    out: dict[str, tuple[float, str]] = {}
+    for raw in re.split(r"[；;]", text or ""):
+        part = raw.strip().replace("（", "(").replace("）", ")")
+        if not part:
+            continue
+        match = _PART.match(part)
+        if match is None:
+            errors.append(f"{column}: cannot read {part!r}; write e.g. 24小时, 10个工作日, 紧急2小时")
+            continue
+        urgency = match.group(1) or URGENCIES[0]
+        if urgency in out:
+            errors.append(f"{column}: {urgency} is given twice")
+            continue
+        value = float(match.group(2))
+        unit = match.group(3)
+        if unit == "分钟":
+            value, unit = value / 60, "小时"
+        out[urgency] = (int(value) if value.is_integer() else value, unit)
+    return out
+
+
+def parse_limits(sign_text: str, reply_text: str, errors: list[str]) -> dict[str, Limit]:
+    """Read the two limit cells back; problems are appended to `errors` as messages."""
+    before = len(errors)
+    signs = _parse_parts(sign_text, "签收时限", errors)
+    signs_readable = len(errors) == before
+    replies = _parse_parts(reply_text, "办理时限", errors)
+    limits: dict[str, Limit] = {}
+    for urgency in URGENCIES:
+        if urgency in replies and urgency not in signs and signs_readable:
+            errors.append(f"办理时限 gives {urgency} but 签收时限 does not")
+        if urgency not in signs:
+            continue
+        sign, unit = signs[urgency]
+        if unit != "小时":
+            errors.append(f"签收时限 {urgency} must be in 小时 (hours), not {unit}")
+            continue
+        if sign <= 0:
+            errors.append(f"签收时限 {urgency} must be above 0")
+            continue
+        days = hours = None
+        if urgency in replies:
+            value, unit = replies[urgency]
+            if unit == "小时" and value > 0:
+                hours = value
+            elif unit != "小时" and float(value).is_integer() and value >= 1:
+                days = int(value)
+            else:
+                errors.append(f"办理时限 {urgency} must be whole 工作日 (at least 1) or hours above 0")
+                continue
+        limits[urgency] = Limit(sign_hours=sign, reply_working_days=days, reply_hours=hours)
+    return limits
+
+
+def scope_words(scope: str, areas: dict[str, Area]) -> str:
+    """全区 / 属地(乡镇) / 乡镇:梅林镇 / 村(社区):梅林镇/城东居委会 (a bare code when unknown)."""
+    if scope == SCOPE_COUNTY:
+        return COUNTY_WORDS
+    if scope == SCOPE_TERRITORIAL:
+        return TERRITORIAL_WORDS
+    area = areas.get(scope)
+    if area is None:
+        return scope
+    if area.level == "township":
+        return TOWNSHIP_PREFIX + area.name
+    if area.level == "village":
+        parent = areas.get(area.parent or "")
+        return VILLAGE_PREFIX + (f"{parent.name}/" if parent else "") + area.name
+    return area.name
+
+
+def parse_scope(words: str, areas: tuple[Area, ...], errors: list[str]) -> str:
+    text = words.strip().replace("（", "(").replace("）", ")").replace("：", ":")
+    if text in (COUNTY_WORDS, "全县", "全市", "county"):
+        return SCOPE_COUNTY
+    if text in (TERRITORIAL_WORDS, "属地", "属地乡镇", "territorial"):
+        return SCOPE_TERRITORIAL
+    if text.isdigit():
+        return text
+    townships = {a.name: a for a in areas if a.level == "township"}
+    if text.startswith(TOWNSHIP_PREFIX):
+        name = text[len(TOWNSHIP_PREFIX) :].strip()
+        if name in townships:
+            return townships[name].code
+        errors.append(f"属地层级: no township named {name!r} in the 区划 sheet")
+        return ""
+    if text.startswith(VILLAGE_PREFIX):
+        township, _, name = text[len(VILLAGE_PREFIX) :].strip().rpartition("/")
+        matches = [
+            a
+            for a in areas
+            if a.level == "village"
+            and a.name == name
+            and (not township or a.parent == getattr(townships.get(township), "code", None))
+        ]
+        if len(matches) == 1:
+            return matches[0].code
+        problem = "several villages are" if matches else "no village is"
+        errors.append(f"属地层级: {problem} named {text[len(VILLAGE_PREFIX) :]!r}; write 村(社区):镇名/村名")
+        return ""
+    errors.append(f"属地层级: cannot read {words!r}; write 全区, 属地(乡镇), 乡镇:镇名 or 村(社区):镇名/村名")
+    return ""
+
+
+def join_names(values: tuple[str, ...] | list[str]) -> str:
+    """Items joined with 、 (a JSON list if an item would not survive splitting, so nothing is lost)."""
+    if any(sep in v for v in values for sep in (SEP, "，", ",")) or any(
+        v != v.strip() or not v for v in values
+    ):
+        return json.dumps(list(values), ensure_ascii=False)
+    return SEP.join(values)
+
+
+def split_names(text: str) -> tuple[str, ...]:
+    text = (text or "").strip()
+    if text.startswith("["):
+        try:
+            values = json.loads(text)
+        except ValueError:
+            values = None
+        if isinstance(values, list) and all(isinstance(v, str) for v in values):
+            return tuple(values)
+    return tuple(p.strip() for p in re.split(r"[、，,]", text) if p.strip())
+
+
+def category_cells(code: str, cats: dict[str, Category]) -> tuple[str, str, str]:
+    """一级分类, 二级分类, 三级分类/事项 of a category (deeper levels joined with " / ")."""
+    names: list[str] = []
+    while code in cats and len(names) <= len(cats):
+        names.insert(0, cats[code].name)
+        code = cats[code].parent or ""
+    return (names[0] if names else "", names[1] if len(names) > 1 else "", " / ".join(names[2:]))
+
+
+def lead_words(lead: str, units: dict[str, Unit]) -> str | None:
+    """主责单位 as published: the unit's name, 属地乡镇 for territorial rules, None if unknown."""
+    if lead == SCOPE_TERRITORIAL:
+        return TERRITORIAL_LEAD
+    return units[lead].name if lead in units else None

@@ -1,0 +1,211 @@
+"""Reading lists from YAML: the small fixture, the canonical dump, and structural problems."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from responsibility_lists.loader import ListFormatError, dump_yaml, load_file, loads_yaml
+from responsibility_lists.model import Limit, to_plain
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SMALL = FIXTURES / "small.yaml"
+
+
+def line_of(path: Path, needle: str) -> int:
+    """The 1-based line of the first line containing `needle`."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def expectations(path: Path) -> list[tuple[int, str]]:
+    """(line, message part) for every `# expect: a | b` marker in a fixture."""
+    out = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if "# expect: " in line:
+            out += [(number, part.strip()) for part in line.split("# expect: ", 1)[1].split(" | ")]
+    return out
+
+
+def assert_same_list(a, b) -> None:
+    """Equal lists, including the limits (which Rule equality ignores) but not where they were read from."""
+    assert to_plain(a) == to_plain(b)
+    assert replace(a, source="") == replace(b, source="")
+
+
+def test_small_list_reads_every_part():
+    lst = load_file(SMALL)
+
+    assert lst.jurisdiction.code == "360704" and lst.jurisdiction.prefix == "GX"
+    assert lst.version == "2026.11" and lst.effective == date(2026, 11, 1)
+    assert lst.areas_file == "small_areas.csv"
+    assert [a.level for a in lst.areas] == ["county", "township", "township", "village", "village", "village"]
+    assert lst.calendar.holidays == {date(2026, 12, 31)} and lst.calendar.workdays == {date(2026, 12, 27)}
+
+    cats = {c.code: c for c in lst.categories}
+    assert [c.code for c in lst.categories] == [
+        "01",
+        "0101",
+        "010101",
+        "010102",
+        "0102",
+        "02",
+        "0201",
+        "0202",
+    ]
+    assert cats["010101"].parent == "0101" and cats["0101"].parent == "01" and cats["01"].parent is None
+    assert cats["0201"].urgent and cats["010101"].keywords == ("垃圾", "垃圾桶")
+
+    cgj = next(u for u in lst.units if u.code == "GXQ-CGJ")
+    assert cgj.contacts[0].email == "duty@cgj.example.gov.cn"
+    assert [(s.level, s.after_minutes, s.units) for s in cgj.escalation] == [
+        (1, 30, ()),
+        (2, 60, ("GXQ-12345",)),
+    ]
+    assert cgj.escalation[0].contacts[0].phone == "13907970001"
+
+    rules = {r.id: r for r in lst.rules}
+    assert (rules["R0002"].scope, rules["R0002"].lead, rules["R0002"].co) == (
+        "territorial",
+        "territorial",
+        ("GXQ-CGJ",),
+    )
+    assert rules["R0003"].scope == "360704100" and rules["R0005"].scope == "360704101201"
+    assert rules["R0001"].limits == {
+        "一般": Limit(24, reply_working_days=10),
+        "紧急": Limit(2, reply_hours=24),
+        "特急": Limit(0.5, reply_hours=4),
+    }
+    assert rules["R0005"].limits["紧急"] == Limit(1, reply_hours=8)
+    assert str(rules["R0002"].source) == f"{SMALL}:{line_of(SMALL, 'id: R0002')}"
+    assert str(cats["0202"].source) == f"{SMALL}:{line_of(SMALL, 'name: 污水外溢') - 1}"
+
+
+def test_dump_loads_back_to_an_equal_list_and_is_stable():
+    lst = load_file(SMALL)
+    text = dump_yaml(lst)
+    again = loads_yaml(text, filename="dumped.yaml", base_dir=FIXTURES)
+
+    assert_same_list(lst, again)
+    assert dump_yaml(again) == text
+    assert "areas_file: small_areas.csv" in text
+    assert '\n  - code: "0101"' not in text and '\n      - code: "0101"' in text  # nested under 01
+
+
+def test_dump_writes_areas_inline_without_an_areas_file():
+    lst = replace(load_file(SMALL), areas_file=None)
+    text = dump_yaml(lst)
+
+    assert (
+        "areas_file" not in text
+        and '{code: "360704100", name: 梅林镇, level: township, parent: "360704"}' in text
+    )
+    assert_same_list(lst, loads_yaml(text))
+
+
+def test_dump_quotes_text_yaml_would_misread():
+    lst = load_file(SMALL)
+    rule = replace(lst.rules[0], note="yes", basis="说明: 见附件 #3")
+    lst = replace(lst, version="2026.10", rules=(rule, *lst.rules[1:]))
+
+    again = loads_yaml(dump_yaml(lst), base_dir=FIXTURES)
+
+    assert (
+        again.version == "2026.10"
+        and again.rules[0].note == "yes"
+        and again.rules[0].basis == "说明: 见附件 #3"
+    )
+
+
+def test_unquoted_numbers_keep_their_written_text():
+    text = SMALL.read_text(encoding="utf-8").replace('version: "2026.11"', "version: 2026.10")
+    text = text.replace('phone: "13907970001"', "phone: 13907970001")
+
+    lst = loads_yaml(text, base_dir=FIXTURES)
+
+    assert lst.version == "2026.10"
+    assert lst.units[1].escalation[0].contacts[0].phone == "13907970001"
+
+
+def test_all_structural_problems_are_reported_at_once_with_file_and_line():
+    path = FIXTURES / "structure_errors.yaml"
+    with pytest.raises(ListFormatError) as caught:
+        load_file(path)
+
+    problems = caught.value.problems
+    expected = expectations(path)
+    assert len(problems) == len(expected)
+    for line, part in expected:
+        assert any(str(p).startswith(f"{path}:{line}: ") and part in p.message for p in problems), (
+            line,
+            part,
+        )
+    assert f"{path}:{line_of(path, 'code: 0101')}: " in str(caught.value)
+
+
+def test_unquoted_code_with_leading_zero_asks_for_quotes():
+    text = SMALL.read_text(encoding="utf-8").replace('category: "0201"', "category: 0201", 1)
+
+    with pytest.raises(ListFormatError) as caught:
+        loads_yaml(text, filename="list.yaml", base_dir=FIXTURES)
+
+    (problem,) = caught.value.problems
+    line = text.splitlines().index("    category: 0201") + 1
+    assert str(problem) == (
+        f'list.yaml:{line}: rule R0004: category 0201 must be quoted ("0201"): unquoted, YAML reads it as '
+        "the number 129, not the code 0201"
+    )
+
+
+def test_yaml_syntax_error_names_the_line():
+    text = SMALL.read_text(encoding="utf-8").replace("    co: [GXQ-ZJJ]", "    co: [GXQ-ZJJ", 1)
+    text = text.replace("    co: [GXQ-CGJ]", "    co: [GXQ-CGJ", 1)
+
+    with pytest.raises(ListFormatError) as caught:
+        loads_yaml(text, filename="list.yaml", base_dir=FIXTURES)
+
+    (problem,) = caught.value.problems
+    assert problem.message.startswith("YAML syntax")
+    assert re.match(r"list\.yaml:\d+: ", str(problem))
+
+
+def test_missing_areas_file_is_reported_where_it_is_named(tmp_path):
+    text = SMALL.read_text(encoding="utf-8").replace("small_areas.csv", "nowhere.csv")
+    path = tmp_path / "list.yaml"
+    path.write_text(text, encoding="utf-8")
+
+    with pytest.raises(ListFormatError) as caught:
+        load_file(path)
+
+    (problem,) = caught.value.problems
+    assert str(problem).startswith(
+        f"{path}:{line_of(path, 'areas_file')}: areas_file nowhere.csv: cannot read"
+    )
+
+
+def test_bad_areas_csv_rows_name_the_csv_and_its_line(tmp_path):
+    (tmp_path / "small.yaml").write_text(SMALL.read_text(encoding="utf-8"), encoding="utf-8")
+    csv = (
+        (FIXTURES / "small_areas.csv")
+        .read_text(encoding="utf-8")
+        .replace("王母渡镇,township", "王母渡镇,town")
+    )
+    (tmp_path / "small_areas.csv").write_text(csv, encoding="utf-8")
+
+    with pytest.raises(ListFormatError) as caught:
+        load_file(tmp_path / "small.yaml")
+
+    assert [str(p) for p in caught.value.problems] == [
+        f"{tmp_path / 'small_areas.csv'}:4: area 360704101: level 'town' must be one of county, township, village"
+    ]
+
+
+def test_unknown_file_type_is_a_format_error(tmp_path):
+    with pytest.raises(ListFormatError, match="expected .yaml, .yml or .xlsx"):
+        load_file(tmp_path / "list.csv")
