@@ -76,3 +76,18 @@ class WorkCalendar:
             f"WorkCalendar(holidays={len(self._holidays)}, workdays={len(self._workdays)}, "
             f"known_years={NATIONAL_YEARS.start}-{NATIONAL_YEARS.stop - 1})"
         )
+
+
+def calendar_gaps(overrides: Calendar, today: date, years_ahead: int = 1) -> list[int]:
+    """Years from today's to `years_ahead` later that deadlines may reach but the national
+    calendar does not know and the list's overrides say nothing about.
+
+    Deadlines falling in such a year count Monday to Friday only, missing that year's holidays
+    and 调休, until the package is upgraded or the list adds the year's dates as overrides.
+    """
+    local_years = {d.year for d in overrides.holidays | overrides.workdays}
+    return [
+        year
+        for year in range(today.year, today.year + years_ahead + 1)
+        if year not in NATIONAL_YEARS and year not in local_years
+    ]

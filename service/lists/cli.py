@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import getpass
+from dataclasses import replace
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
 
+from dispatch.calendar import calendar_gaps
 from responsibility_lists.check import check_list
 from responsibility_lists.loader import ListFormatError, load_file
 from responsibility_lists.model import ResponsibilityList, from_plain
@@ -32,6 +35,13 @@ def read_checked(path: str, *, quiet: bool = False) -> ResponsibilityList:
         click.echo(report.format(), err=not report.ok)
     if not report.ok:
         sys.exit(1)
+    for year in calendar_gaps(lst.calendar, date.today()):
+        click.echo(
+            f"warning: no holiday data for {year} (neither the national calendar package nor this list's "
+            f"calendar overrides); deadlines in {year} count Monday-Friday only. Add {year}'s holidays and "
+            "调休 workdays under calendar: holidays/workdays once the State Council publishes them.",
+            err=True,
+        )
     return lst
 
 
@@ -110,5 +120,6 @@ def export(version: str, output: str) -> None:
     if output.endswith(".xlsx"):
         export_xlsx(lst, output)
     else:
-        Path(output).write_text(dump_yaml(lst), encoding="utf-8")
+        # Areas inline: a stored version has no CSV file to point at.
+        Path(output).write_text(dump_yaml(replace(lst, areas_file=None)), encoding="utf-8")
     click.echo(f"wrote {output}")

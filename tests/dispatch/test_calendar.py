@@ -101,3 +101,12 @@ def test_matches_chinese_calendar_over_known_years():
     while d.year < 2027:
         assert cal.is_workday(d) == chinese_calendar.is_workday(d), d
         d += timedelta(days=1)
+
+
+def test_calendar_gaps_name_the_years_nobody_has_described():
+    from dispatch.calendar import NATIONAL_YEARS, calendar_gaps
+
+    last = NATIONAL_YEARS[-1]
+    assert calendar_gaps(Calendar(), date(last, 11, 21)) == [last + 1]
+    assert calendar_gaps(Calendar(holidays=frozenset({date(last + 1, 1, 1)})), date(last, 11, 21)) == []
+    assert calendar_gaps(Calendar(), date(last - 1, 3, 1)) == []
