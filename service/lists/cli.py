@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import getpass
-from dataclasses import replace
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
