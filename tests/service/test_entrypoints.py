@@ -1,0 +1,309 @@
+"""The commands the Docker image and docker-compose.yml run, run here as real processes.
+
+Docker cannot run here, so these test the entry points it calls instead: `minyi db upgrade` and
+`minyi demo load` (the migrate service), `minyi web` (gunicorn), `minyi worker`, and `minyi run`, the
+newcomer's single command. Each test uses its own var directory and, on PostgreSQL, its own database.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.service.helpers import appeal_payload
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+MINYI = [sys.executable, "-m", "service.cli"]
+START_TIMEOUT = 30.0
+
+
+# --- processes -------------------------------------------------------------------------------------
+
+
+def _env(var_dir: Path, **values: str) -> dict[str, str]:
+    """The environment of a child process: ours without the service's settings, plus `values`."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "MINYI_PORT", "WEB_CONCURRENCY"}
+    }
+    env.update(MINYI_VAR_DIR=str(var_dir), PYTHONUNBUFFERED="1", **values)
+    return env
+
+
+def _minyi(env: dict[str, str], *args: str) -> str:
+    """Run one `minyi` command to its end; its output, or the test fails showing it."""
+    result = subprocess.run(
+        [*MINYI, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, (
+        f"minyi {' '.join(args)} exited {result.returncode}:\n{result.stdout}{result.stderr}"
+    )
+    return result.stdout
+
+
+@contextmanager
+def _started(env: dict[str, str], log: Path, *args: str) -> Iterator[subprocess.Popen[bytes]]:
+    """A long-running `minyi` command, its output going to `log`.
+
+    It gets a process group of its own, so that whatever it started (gunicorn's workers, `minyi run`'s
+    children) is stopped with it if the test ends while it still runs: SIGTERM first, so that
+    `minyi run` stops its embedded Redis, then SIGKILL for what is left.
+    """
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [*MINYI, *args], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            yield proc
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+                with suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=30)
+            with suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+def _stop(proc: subprocess.Popen[bytes], sig: signal.Signals, timeout: float = 30) -> int:
+    proc.send_signal(sig)
+    return proc.wait(timeout=timeout)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_line(
+    log: Path, text: str, proc: subprocess.Popen[bytes], timeout: float = START_TIMEOUT
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if text in log.read_text(errors="replace"):
+            return
+        assert proc.poll() is None, f"exited {proc.returncode} before printing {text!r}:\n{log.read_text()}"
+        time.sleep(0.2)
+    pytest.fail(f"{text!r} not printed within {timeout:.0f} s:\n{log.read_text()}")
+
+
+# --- HTTP ------------------------------------------------------------------------------------------
+
+
+class Http:
+    """urllib with a cookie jar (for the session log-in) that returns (status, body) for any status."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+
+    def request(self, path: str, json_body: Any = None) -> tuple[int, bytes, str]:
+        data = None if json_body is None else json.dumps(json_body).encode()
+        req = urllib.request.Request(self.base + path, data=data, method="POST" if data else "GET")
+        if data:
+            req.add_header("Content-Type", "application/json")
+        try:
+            with self.opener.open(req, timeout=10) as resp:
+                return resp.status, resp.read(), resp.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as exc:
+            with exc:
+                return exc.code, exc.read(), exc.headers.get("Content-Type", "")
+
+    def get_json(self, path: str) -> tuple[int, Any]:
+        status, body, _ = self.request(path)
+        return status, json.loads(body)
+
+    def post_json(self, path: str, payload: Any) -> tuple[int, Any]:
+        status, body, _ = self.request(path, payload)
+        return status, json.loads(body)
+
+    def wait_ok(self, path: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+        """Poll `path` until it answers 200 (the process must stay up meanwhile)."""
+        deadline = time.monotonic() + START_TIMEOUT
+        last: object = None
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, f"exited {proc.returncode} while starting:\n{log.read_text()}"
+            try:
+                status, body, _ = self.request(path)
+            except OSError as exc:  # not listening yet
+                last = exc
+            else:
+                if status == 200:
+                    return
+                last = (status, body)
+            time.sleep(0.2)
+        pytest.fail(f"{path} not 200 within {START_TIMEOUT:.0f} s (last: {last!r}):\n{log.read_text()}")
+
+    def login(self, username: str, password: str = "demo1234") -> None:
+        status, body = self.post_json("/api/v1/auth/login", {"username": username, "password": password})
+        assert status == 200, body
+
+
+# --- a database of the tests' own --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fresh_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty database: a new one on the PostgreSQL server of DATABASE_URL, else an SQLite file.
+
+    Not the suite's shared database, so the migrations run from nothing, as on a first deployment.
+    """
+    from service.config import normalise_database_url
+
+    configured = normalise_database_url(os.environ.get("DATABASE_URL", ""))
+    if not configured.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path_factory.mktemp('entrypoints-db') / 'minyi.db'}"
+        return
+    server = sa.make_url(configured)
+    name = f"minyi_entrypoints_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _counts(database_url: str) -> dict[str, int]:
+    from service.db import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return {
+                table: conn.scalar(sa.text(f"SELECT count(*) FROM {table}"))
+                for table in ("list_versions", "units", "users")
+            }
+    finally:
+        engine.dispose()
+
+
+# --- the tests ---------------------------------------------------------------------------------------
+
+
+def test_migrate_then_demo_load_twice(fresh_database_url: str, tmp_path: Path) -> None:
+    """The compose `migrate` service, then demo data; loading it again changes nothing."""
+    env = _env(tmp_path / "var", DATABASE_URL=fresh_database_url)
+
+    assert "database at head" in _minyi(env, "db", "upgrade")
+    first = _minyi(env, "demo", "load")
+    after_first = _counts(fresh_database_url)
+    second = _minyi(env, "demo", "load")
+
+    assert "activated" in first.splitlines()[0]
+    assert "already stored" in second.splitlines()[0]
+    for username in ("operator", "dispatcher", "cgj", "meilin"):
+        assert username in second
+    assert after_first["list_versions"] == 1
+    assert after_first["users"] >= 8
+    assert _counts(fresh_database_url) == after_first
+
+
+def test_web_serves_health_api_and_offline_docs(
+    fresh_database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    """What the image's default command (`minyi web`) serves, under gunicorn."""
+    port = _free_port()
+    env = _env(tmp_path / "var", DATABASE_URL=fresh_database_url, REDIS_URL=redis_url)
+    log = tmp_path / "web.log"
+    web = Http(f"http://127.0.0.1:{port}")
+
+    with _started(env, log, "web", "--bind", f"127.0.0.1:{port}", "--workers", "1") as proc:
+        web.wait_ok("/healthz", proc, log)
+        web.wait_ok("/readyz", proc, log)
+
+        status, spec = web.get_json("/api/openapi.json")
+        assert status == 200
+        assert spec["openapi"].startswith("3.")
+        assert "/api/v1/appeals" in spec["paths"]
+
+        status, body, content_type = web.request("/api/docs")
+        html = body.decode()
+        assert status == 200 and content_type.startswith("text/html")
+        assert "/api/docs/assets/" in html
+        assert not re.search(r"https?://", html), "the docs page must not load anything from a CDN"
+        assets = set(re.findall(r"/api/docs/assets/([\w.-]+)", html))
+        assert "swagger-ui-bundle.js" in assets
+        for asset in sorted(assets):
+            status, body, _ = web.request(f"/api/docs/assets/{asset}")
+            assert status == 200 and body, asset
+
+        assert _stop(proc, signal.SIGTERM) == 0, log.read_text()
+
+
+def test_worker_burst_runs_queued_jobs_and_exits(
+    fresh_database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    """`minyi worker --burst` against the suite's Redis: it runs what is queued, then exits 0."""
+    import redis
+    from rq import Queue
+
+    conn = redis.Redis.from_url(redis_url)
+    try:
+        job = Queue("low", connection=conn).enqueue("builtins.len", "民意速办")
+        env = _env(tmp_path / "var", DATABASE_URL=fresh_database_url, REDIS_URL=redis_url)
+        _minyi(env, "worker", "--burst")
+        job.refresh()
+        assert job.is_finished
+        assert job.return_value() == 4
+    finally:
+        conn.close()
+
+
+def test_minyi_run_starts_everything_and_keeps_its_data(tmp_path: Path) -> None:
+    """`make run`: embedded SQLite and Redis under the var dir; Ctrl-C stops it; a restart keeps the data."""
+    port = _free_port()
+    # No DATABASE_URL / REDIS_URL: the embedded defaults. One gunicorn worker: it stops sooner.
+    env = _env(tmp_path / "var", MINYI_PORT=str(port), WEB_CONCURRENCY="1")
+    web = Http(f"http://127.0.0.1:{port}")
+
+    log = tmp_path / "run-1.log"
+    with _started(env, log, "run") as proc:
+        _wait_for_line(log, f"running at http://127.0.0.1:{port}", proc, timeout=60)
+        assert "redis: embedded" in log.read_text()
+        status, ready = web.get_json("/readyz")
+        assert status == 200, ready
+        web.login("operator")
+        status, created = web.post_json("/api/v1/appeals", appeal_payload())
+        assert status == 201, created
+        assert _stop(proc, signal.SIGINT) == 0, log.read_text()
+    assert "stopped" in log.read_text()
+
+    log = tmp_path / "run-2.log"
+    with _started(env, log, "run") as proc:
+        _wait_for_line(log, f"running at http://127.0.0.1:{port}", proc, timeout=60)
+        web = Http(f"http://127.0.0.1:{port}")
+        web.login("operator")
+        status, appeal = web.get_json(f"/api/v1/appeals/{created['number']}")
+        assert status == 200, appeal
+        status, versions = web.get_json("/api/v1/responsibility-lists")
+        assert status == 200, versions
+        assert [v["active"] for v in versions] == [True], "the second start stored the list again"
+        assert _stop(proc, signal.SIGINT) == 0, log.read_text()
+    assert "stopped" in log.read_text()
