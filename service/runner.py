@@ -53,6 +53,10 @@ def web_command(bind: str | None, workers: int | None) -> None:
             "4",
             "--access-logfile",
             "-",
+            # No shared control socket under ~/.gunicorn: several servers may run on one machine.
+            "--no-control-socket",
+            "--graceful-timeout",
+            "10",
             "service.wsgi:app",
         ],
     )
