@@ -78,7 +78,8 @@ def _sqlite_transactions(engine: Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Read-only work (the readiness probe) asks for a deferred transaction: it never waits.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
 
 
 def init_app(app: Flask) -> None:

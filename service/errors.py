@@ -101,7 +101,7 @@ def handle_http_exception(exc: HTTPException) -> Response:
     else:
         message = exc.description or exc.name
     response = error_response(status, message, errors)
-    for key, value in (getattr(exc, "data", None) or {}).get("headers", {}).items():
+    for key, value in ((getattr(exc, "data", None) or {}).get("headers") or {}).items():
         response.headers[key] = value
     if exc.code == 405 and (resp := exc.get_response()) is not None and "Allow" in resp.headers:
         response.headers["Allow"] = resp.headers["Allow"]

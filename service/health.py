@@ -23,7 +23,7 @@ def readyz():
     checks: dict[str, str] = {}
     try:
         with db.engine().connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
+            conn.execution_options(read_only=True).execute(sa.text("SELECT 1"))
         checks["database"] = "ok"
     except Exception as exc:  # any failure means "not ready"
         checks["database"] = f"error: {type(exc).__name__}"

@@ -26,7 +26,7 @@ from service.appeals.schemas import (
 from service.appeals.status import STATUS_LABELS
 from service.auth.security import require_user
 from service.errors import ValidationFailed
-from service.lists.operations import number_prefix
+from service.lists.operations import active_context, number_prefix
 
 blp = Blueprint("appeals", __name__, url_prefix="/api/v1/appeals", description="Appeals (诉求工单)")
 
@@ -58,19 +58,28 @@ def intake(
         claim = operations.claim_idempotency_key(s, scope, key, fingerprint)
         if isinstance(claim, Appeal):
             return claim, True
+    ctx = active_context(s)
     appeal = operations.register_appeal(
         s,
         data,
         actor=actor,
         actor_role=actor_role,
-        prefix=number_prefix(s, current_app.config),
+        prefix=ctx.lst.jurisdiction.prefix if ctx else number_prefix(s, current_app.config),
         tz=current_app.config["TZ"],
+        ctx=ctx,
+        dispatch=True,
     )
-    dispatching.dispatch_on_intake(s, appeal, actor=actor, tz=current_app.config["TZ"])
     if claim is not None:
         claim.appeal_id = appeal.id
     s.flush()
     return appeal, False
+
+
+def names_for(appeal: Appeal) -> queries.Names | None:
+    ctx = active_context(db.session())
+    if ctx is None or appeal.list_version_id not in (None, ctx.version_id):
+        return None
+    return queries.Names(ctx)
 
 
 @blp.route("")
@@ -109,7 +118,8 @@ class AppealCollection(MethodView):
             "query_code": appeal.query_code,
             "status": appeal.status,
             "status_label": STATUS_LABELS[appeal.status],
-            "appeal": queries.appeal_view(appeal, user, masked=True),
+            # A new appeal is shown with names from the compiled list: no query per relationship.
+            "appeal": queries.appeal_view(appeal, user, masked=True, names=names_for(appeal)),
         }
         return body, 201, {"Idempotent-Replayed": "true"} if replayed else {}
 

@@ -17,8 +17,8 @@ from dispatch.deadlines import compute_deadlines
 from dispatch.routing import Decision, NoRoute
 from responsibility_lists.model import Limit
 from service.appeals import status as st
+from service.appeals.events import record_event
 from service.appeals.models import Appeal, AppealAssignment
-from service.appeals.operations import check_references, record_event
 from service.auth.models import User
 from service.db import utcnow
 from service.errors import Conflict, ValidationFailed
@@ -36,15 +36,26 @@ FALLBACK_LIMITS: dict[str, Limit] = {
 }
 
 
-def dispatch_on_intake(s: Session, appeal: Appeal, *, actor: User | None, tz: ZoneInfo) -> bool:
-    """Dispatch at once when the appeal has a category and an area; else it waits for a dispatcher."""
+def dispatch_on_intake(
+    s: Session,
+    appeal: Appeal,
+    *,
+    actor: User | None,
+    tz: ZoneInfo,
+    ctx: ListContext | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Dispatch at once when the appeal has a category and an area; else it waits for a dispatcher.
+
+    Adds to the session without flushing: intake flushes once, at its end.
+    """
     if not (appeal.category_code and appeal.area_code):
         missing = "、".join(
             n for n, v in (("分类", appeal.category_code), ("区划", appeal.area_code)) if not v
         )
         appeal.dispatch_note = f"缺少{missing}，待人工分拨"
         return False
-    ctx = active_context(s)
+    ctx = ctx or active_context(s)
     if ctx is None:
         appeal.dispatch_note = "未启用职责清单，待人工分拨"
         return False
@@ -60,9 +71,10 @@ def dispatch_on_intake(s: Session, appeal: Appeal, *, actor: User | None, tz: Zo
             from_status=appeal.status,
             to_status=appeal.status,
             payload={"reason": result.reason, "message": result.message, "list_version": ctx.label},
+            at=now,
         )
         return False
-    apply_decision(s, appeal, ctx, result, actor=None, reason="自动派单", manual=False, tz=tz)
+    apply_decision(s, appeal, ctx, result, actor=None, reason="自动派单", manual=False, tz=tz, now=now)
     return True
 
 
@@ -91,15 +103,17 @@ def dispatch_by_hand(
             f"Appeal {appeal.number} is {st.STATUS_LABELS[appeal.status]}; it cannot be dispatched now.",
             current={"status": appeal.status, "version": appeal.version},
         )
-    check_references(s, {"category": category, "area": area})
+    from service.appeals.operations import check_references
+
+    ctx = active_context(s)
+    if ctx is None:
+        raise Conflict("No responsibility list is active; load and activate one first.")
+    check_references(s, {"category": category, "area": area}, ctx)
     changes: dict[str, Any] = {}
     for field, value in (("category_code", category), ("area_code", area), ("urgency", urgency)):
         if value is not None and getattr(appeal, field) != value:
             changes[field] = [getattr(appeal, field), value]
             setattr(appeal, field, value)
-    ctx = active_context(s)
-    if ctx is None:
-        raise Conflict("No responsibility list is active; load and activate one first.")
     result = (
         ctx.router.route(appeal.category_code, appeal.area_code, appeal.urgency, appeal.appeal_type)
         if appeal.category_code and appeal.area_code
@@ -115,7 +129,7 @@ def dispatch_by_hand(
         apply_decision(
             s, appeal, ctx, result, actor=actor, reason=reason, manual=True, tz=tz, changes=changes
         )
-        return appeal
+        return _flushed(s, appeal)
     _check_units(s, [unit, *(co_units or [])])
     co = tuple(c for c in (co_units or []) if c != unit)
     limit = result.limit if isinstance(result, Decision) else FALLBACK_LIMITS[appeal.urgency]
@@ -140,6 +154,13 @@ def dispatch_by_hand(
         tz=tz,
         changes=changes,
     )
+    return _flushed(s, appeal)
+
+
+def _flushed(s: Session, appeal: Appeal) -> Appeal:
+    s.flush()
+    # The codes changed under the loaded relationships: let them load again.
+    s.expire(appeal, ["category", "area", "lead_unit"])
     return appeal
 
 
@@ -160,6 +181,7 @@ def apply_decision(
     manual: bool,
     tz: ZoneInfo,
     changes: dict[str, Any] | None = None,
+    now: datetime | None = None,
 ) -> None:
     _assign(
         s,
@@ -175,6 +197,7 @@ def apply_decision(
         manual=manual,
         tz=tz,
         changes=changes,
+        now=now,
     )
 
 
@@ -224,7 +247,7 @@ def _assign(
     appeal.sign_due_at = deadlines.sign_due_at
     appeal.reply_due_at = deadlines.reply_due_at
     appeal.dispatch_note = reason[:500]
-    lead_name = s.get(Unit, lead).name  # type: ignore[union-attr]
+    lead_name = ctx.router.unit_names.get(lead, lead)
     record_event(
         s,
         appeal,
@@ -248,6 +271,3 @@ def _assign(
         },
         at=now,
     )
-    s.flush()
-    # The codes changed under the loaded relationships: let them load again.
-    s.expire(appeal, ["category", "area", "lead_unit"])

@@ -94,6 +94,7 @@ class AppealEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
     actor: Mapped[User | None] = relationship()
+    appeal: Mapped[Appeal] = relationship()
 
 
 class AppealAssignment(Base):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,53 +11,33 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from service.appeals import status as st
-from service.appeals.models import Appeal, AppealContact, AppealEvent, IdempotencyKey
+from service.appeals.events import record_event
+from service.appeals.models import Appeal, AppealContact, IdempotencyKey
 from service.appeals.numbering import new_query_code, next_number
 from service.auth.models import User
 from service.db import utcnow
 from service.errors import Conflict, ValidationFailed
 from service.lists.models import Area, Category
+from service.lists.operations import ListContext
 
 
-def record_event(
-    s: Session,
-    appeal: Appeal,
-    action: str,
-    actor: User | None,
-    *,
-    from_status: str | None,
-    to_status: str | None,
-    actor_role: str | None = None,
-    note: str = "",
-    public_message: str | None = None,
-    payload: dict[str, Any] | None = None,
-    at: datetime | None = None,
-) -> AppealEvent:
-    event = AppealEvent(
-        appeal_id=appeal.id,
-        at=at or utcnow(),
-        actor_id=actor.id if actor else None,
-        actor_role=actor_role or (actor.role if actor else "system"),
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        note=note,
-        public_message=public_message,
-        payload=payload or {},
-    )
-    s.add(event)
-    return event
+def check_references(s: Session, data: dict[str, Any], ctx: ListContext | None = None) -> None:
+    """Category and area must exist in the active list (its compiled form when at hand)."""
 
+    def known_category(code: str) -> bool:
+        if ctx is not None:
+            return code in ctx.router.categories
+        return s.scalar(sa.select(Category.code).where(Category.code == code, Category.active)) is not None
 
-def check_references(s: Session, data: dict[str, Any]) -> None:
+    def known_area(code: str) -> bool:
+        if ctx is not None:
+            return code in ctx.router.areas
+        return s.scalar(sa.select(Area.code).where(Area.code == code, Area.active)) is not None
+
     errors: dict[str, list[str]] = {}
-    if (code := data.get("category")) and not s.scalar(
-        sa.select(Category.code).where(Category.code == code, Category.active)
-    ):
+    if (code := data.get("category")) and not known_category(code):
         errors["category"] = [f"Unknown category {code!r}; see GET /api/v1/categories."]
-    if (code := data.get("area")) and not s.scalar(
-        sa.select(Area.code).where(Area.code == code, Area.active)
-    ):
+    if (code := data.get("area")) and not known_area(code):
         errors["area"] = [f"Unknown area {code!r}; see GET /api/v1/areas."]
     if errors:
         raise ValidationFailed("Invalid input: " + ", ".join(sorted(errors)), errors)
@@ -72,12 +51,20 @@ def register_appeal(
     prefix: str,
     tz: ZoneInfo,
     actor_role: str | None = None,
+    ctx: ListContext | None = None,
+    dispatch: bool = False,
 ) -> Appeal:
-    """登记: store a validated appeal with its number, query code, contact and first event."""
-    check_references(s, data)
+    """登记: store a validated appeal with its number, query code, contact and first event.
+
+    With `dispatch`, the appeal is also routed by `ctx` (the active list) before anything is
+    written. The number is drawn last and everything is flushed once: the per-day counter's row
+    lock is then held only until the request commits, not for the whole intake.
+    """
+    from service.appeals.dispatching import dispatch_on_intake
+
+    check_references(s, data, ctx)
     now = utcnow()
     appeal = Appeal(
-        number=next_number(s, prefix, now.astimezone(tz).date()),
         query_code=new_query_code(),
         channel=data["channel"],
         channel_meta=dict(data.get("channel_meta") or {}),
@@ -95,18 +82,16 @@ def register_appeal(
         status=st.PENDING_DISPATCH,
         received_at=data.get("received_at") or now,
         created_by_id=actor.id if actor else None,
+        dispatch_note="",
+        assignments=[],
     )
     s.add(appeal)
-    s.flush()
     if contact := data.get("contact"):
-        s.add(
-            AppealContact(
-                appeal_id=appeal.id,
-                name=contact.get("name") or "",
-                phone=contact["phone"],
-                id_number=contact.get("id_number"),
-                email=contact.get("email"),
-            )
+        appeal.contact = AppealContact(
+            name=contact.get("name") or "",
+            phone=contact["phone"],
+            id_number=contact.get("id_number"),
+            email=contact.get("email"),
         )
     record_event(
         s,
@@ -120,6 +105,10 @@ def register_appeal(
         payload={"channel": appeal.channel, "appeal_type": appeal.appeal_type, "urgency": appeal.urgency},
         at=now,
     )
+    if dispatch:
+        dispatch_on_intake(s, appeal, actor=actor, tz=tz, ctx=ctx, now=now)
+    with s.no_autoflush:
+        appeal.number = next_number(s, prefix, now.astimezone(tz).date())
     s.flush()
     return appeal
 

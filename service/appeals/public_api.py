@@ -52,7 +52,9 @@ class PublicAppeals(MethodView):
             },
             "urgency": "一般",
         }
-        appeal, replayed = intake(data, actor=None, actor_role="citizen", scope="public")
+        appeal, replayed = intake(
+            data, actor=None, actor_role="citizen", scope=f"public:{request.remote_addr}"
+        )
         body = {
             "number": appeal.number,
             "query_code": appeal.query_code,

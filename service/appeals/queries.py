@@ -13,6 +13,7 @@ from service.appeals.status import STATUS_LABELS
 from service.auth.models import User
 from service.errors import NotFound
 from service.lists.models import Category
+from service.lists.operations import ListContext
 
 
 def visible_to(user: User) -> sa.ColumnElement[bool]:
@@ -77,13 +78,13 @@ def filtered(s: Session, user: User, args: dict[str, Any]) -> sa.Select[tuple[Ap
     if v := args.get("received_to"):
         query = query.where(Appeal.received_at < v)
     if v := args.get("q"):
-        like = f"%{v}%"
+        # Escaped, so that "100%" or "_" in the search text match themselves.
         query = query.where(
             sa.or_(
-                Appeal.number.ilike(like),
-                Appeal.title.ilike(like),
-                Appeal.content.ilike(like),
-                Appeal.address.ilike(like),
+                *(
+                    column.icontains(v, autoescape=True)
+                    for column in (Appeal.number, Appeal.title, Appeal.content, Appeal.address)
+                )
             )
         )
     return query
@@ -99,11 +100,32 @@ def _ref(obj: Any) -> dict[str, str] | None:
     return {"code": obj.code, "name": obj.name} if obj is not None else None
 
 
-def assignment_view(a: AppealAssignment) -> dict[str, Any]:
+class Names:
+    """Resolves codes to names from a compiled list, so a freshly created appeal is shown without
+    loading its relationships one query at a time."""
+
+    def __init__(self, ctx: ListContext) -> None:
+        self.ctx = ctx
+
+    def unit(self, code: str | None) -> dict[str, str] | None:
+        return {"code": code, "name": self.ctx.router.unit_names.get(code, code)} if code else None
+
+    def category(self, code: str | None) -> dict[str, str] | None:
+        return {"code": code, "name": self.ctx.router.categories[code].name} if code else None
+
+    def area(self, code: str | None) -> dict[str, str] | None:
+        return {"code": code, "name": self.ctx.router.areas[code].name} if code else None
+
+
+def assignment_view(a: AppealAssignment, names: Names | None = None) -> dict[str, Any]:
+    if names is not None and a.list_version_id == names.ctx.version_id:
+        unit, version = names.unit(a.unit_code), names.ctx.label
+    else:
+        unit, version = _ref(a.unit), a.list_version.label if a.list_version else None
     return {
-        "unit": _ref(a.unit),
+        "unit": unit,
         "role": a.role,
-        "list_version": a.list_version.label if a.list_version else None,
+        "list_version": version,
         "rule_id": a.rule_id,
         "manual": a.manual,
         "active": a.active,
@@ -116,7 +138,14 @@ def assignment_view(a: AppealAssignment) -> dict[str, Any]:
     }
 
 
-def appeal_view(appeal: Appeal, user: User, *, masked: bool = True) -> dict[str, Any]:
+def appeal_view(
+    appeal: Appeal, user: User, *, masked: bool = True, names: Names | None = None
+) -> dict[str, Any]:
+    if names is not None:
+        category, area = names.category(appeal.category_code), names.area(appeal.area_code)
+        lead_unit = names.unit(appeal.lead_unit_code)
+    else:
+        category, area, lead_unit = _ref(appeal.category), _ref(appeal.area), _ref(appeal.lead_unit)
     view: dict[str, Any] = {
         "number": appeal.number,
         "channel": appeal.channel,
@@ -124,8 +153,8 @@ def appeal_view(appeal: Appeal, user: User, *, masked: bool = True) -> dict[str,
         "appeal_type": appeal.appeal_type,
         "title": appeal.title,
         "content": appeal.content,
-        "category": _ref(appeal.category),
-        "area": _ref(appeal.area),
+        "category": category,
+        "area": area,
         "address": appeal.address,
         "latitude": appeal.latitude,
         "longitude": appeal.longitude,
@@ -136,12 +165,12 @@ def appeal_view(appeal: Appeal, user: User, *, masked: bool = True) -> dict[str,
         "status_label": STATUS_LABELS.get(appeal.status, appeal.status),
         "received_at": appeal.received_at,
         "dispatched_at": appeal.dispatched_at,
-        "lead_unit": _ref(appeal.lead_unit),
+        "lead_unit": lead_unit,
         "sign_due_at": appeal.sign_due_at,
         "reply_due_at": appeal.reply_due_at,
         "dispatch_note": appeal.dispatch_note,
         "contact": contact_view(appeal.contact, appeal, user, masked),
-        "assignments": [assignment_view(a) for a in appeal.assignments],
+        "assignments": [assignment_view(a, names) for a in appeal.assignments],
         "version": appeal.version,
     }
     if sees_unmasked(user):

@@ -49,7 +49,7 @@ def _me(user: User) -> dict[str, Any]:
 def login(data: dict[str, Any]) -> dict[str, Any]:
     """Log in with a username and password; the session cookie is set."""
     user = db.session().scalar(sa.select(User).where(User.username == data["username"], User.active))
-    if user is None or not verify_password(user, data["password"]):
+    if not verify_password(user, data["password"]) or user is None:
         raise Unauthorized("Wrong username or password.")
     session.clear()
     session["user_id"] = user.id

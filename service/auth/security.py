@@ -6,16 +6,19 @@ stored (a token has full entropy, so a slow hash would add nothing but latency t
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import g, request, session
+from sqlalchemy.orm import joinedload
 
 from service import db
 from service.auth.models import ApiToken, User
@@ -24,6 +27,7 @@ from service.errors import Forbidden, Unauthorized
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "minyi_"
+TOKEN_USE_RESOLUTION = timedelta(minutes=5)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,8 +36,14 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def verify_password(user: User, password: str) -> bool:
-    if not user.password_hash:
+_DUMMY_HASH = _hasher.hash("minyi: no such user")
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """Check a password; for an unknown user, spend the same time, so timing reveals no usernames."""
+    if user is None or not user.password_hash:
+        with contextlib.suppress(VerificationError):
+            _hasher.verify(_DUMMY_HASH, password)
         return False
     try:
         _hasher.verify(user.password_hash, password)
@@ -55,11 +65,17 @@ def hash_token(token: str) -> str:
 def _user_from_bearer(header: str) -> User:
     token = header.removeprefix("Bearer ").strip()
     row = db.session().scalar(
-        sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+        sa.select(ApiToken)
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+        .options(joinedload(ApiToken.user))
     )
     if row is None or not row.user.active:
         raise Unauthorized("Invalid or revoked API token.")
-    row.last_used_at = utcnow()
+    now = utcnow()
+    # Recorded coarsely: a write on every request would make all requests made with one token
+    # (an integration's) wait on that token's row lock in turn.
+    if row.last_used_at is None or now - row.last_used_at > TOKEN_USE_RESOLUTION:
+        row.last_used_at = now
     return row.user
 
 

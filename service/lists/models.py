@@ -21,7 +21,8 @@ class ListVersion(Base):
     jurisdiction_name: Mapped[str] = mapped_column(sa.String(64))
     number_prefix: Mapped[str] = mapped_column(sa.String(8))
     effective: Mapped[date] = mapped_column(sa.Date)
-    content: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # Hundreds of KiB: loaded only when a version is compiled (once per process) or asked for.
+    content: Mapped[dict[str, Any]] = mapped_column(JSONType, deferred=True)
     content_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
     rule_count: Mapped[int] = mapped_column(sa.Integer)
     source_name: Mapped[str] = mapped_column(sa.String(200), default="")

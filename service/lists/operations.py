@@ -80,6 +80,7 @@ def activate_version(s: Session, version: ListVersion, *, by: str) -> None:
 
     Appeals dispatched under an older version keep it: their assignments name their version.
     """
+    s.info.pop(_ACTIVE, None)
     s.execute(sa.update(ListVersion).where(ListVersion.id != version.id).values(active=False))
     version.active = True
     version.activated_at = utcnow()
@@ -169,6 +170,7 @@ class ListContext:
 
 
 _contexts: dict[int, ListContext] = {}
+_ACTIVE = "minyi.active_list"
 _contexts_lock = threading.Lock()
 
 
@@ -185,8 +187,13 @@ def context_for(version: ListVersion) -> ListContext:
 
 
 def active_context(s: Session) -> ListContext | None:
+    """The active list, compiled; looked up once per session (a request, a job, a command)."""
+    if _ACTIVE in s.info:
+        return s.info[_ACTIVE]
     version = active_version(s)
-    return context_for(version) if version is not None else None
+    ctx = context_for(version) if version is not None else None
+    s.info[_ACTIVE] = ctx
+    return ctx
 
 
 def number_prefix(s: Session, config: Mapping[str, Any]) -> str:

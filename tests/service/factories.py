@@ -1,0 +1,137 @@
+"""Arranging and inspecting data in the service tests.
+
+Data is arranged through the API where a user would (an operator's intake, a dispatcher's
+dispatch). Checks on what was stored go through `stored(app)`: a session on the test's
+connection in an app context of its own. (The `db_session` fixture keeps an app context pushed
+for the whole test, so every request of that test shares one `g`, and with it the first
+request's user; `stored` avoids that.)
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.orm import Session
+
+import service.models  # noqa: F401  (every table in Base.metadata: the session's drop_all must see them all)
+from responsibility_lists.model import Rule
+from service import db
+from service.appeals.models import (
+    Appeal,
+    AppealAssignment,
+    AppealContact,
+    AppealEvent,
+    IdempotencyKey,
+    NumberCounter,
+    PersonalDataAccess,
+)
+from tests.service.helpers import appeal_payload, default_list
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+ENVELOPE_KEYS = {"error", "message", "errors"}
+
+
+@contextmanager
+def stored(app: Flask) -> Iterator[Session]:
+    """A session on the test's connection, for arranging rows and checking what was stored.
+
+    Call `s.commit()` to keep what you arranged: it releases a savepoint, and the test's outer
+    transaction still rolls everything back at the end.
+    """
+    with app.app_context():
+        yield db.session()
+
+
+def counts(app: Flask) -> dict[str, int]:
+    """Rows an intake writes, and the numbers drawn so far: equal before and after a refused request."""
+    with stored(app) as s:
+        tables = (Appeal, AppealContact, AppealEvent, AppealAssignment, IdempotencyKey, PersonalDataAccess)
+        found = {m.__tablename__: s.scalar(sa.select(sa.func.count()).select_from(m)) or 0 for m in tables}
+        found["numbers drawn"] = s.scalar(sa.select(sa.func.coalesce(sa.func.sum(NumberCounter.last), 0)))
+        return found
+
+
+def register(api: Any, **overrides: Any) -> dict[str, Any]:
+    """Take in an appeal through the staff API; returns the 201 body."""
+    r = api.post("/api/v1/appeals", json=appeal_payload(**overrides))
+    assert r.status_code == 201, r.json
+    return r.json
+
+
+def new_address() -> str:
+    """A client address of its own for a test.
+
+    Rate limits are counted per client address. The app fixture gives each test its own
+    RATELIMIT_KEY_PREFIX, but the one module-level flask-limiter `Limiter` keeps the prefix of
+    the first app it was bound to, so without this the tests would share their counters.
+    """
+    a, b, c = secrets.token_bytes(3)
+    return f"10.{a}.{b}.{c}"
+
+
+def today() -> str:
+    return datetime.now(SHANGHAI).strftime("%Y%m%d")
+
+
+def number_pattern(prefix: str = "GX") -> re.Pattern[str]:
+    return re.compile(rf"^{prefix}{today()}-\d{{4,}}$")
+
+
+def assert_envelope(r: Any, status: int, error: str) -> dict[str, Any]:
+    """The one error envelope: {"error", "message", "errors"?}, with the expected status and code."""
+    assert r.status_code == status, r.get_data(as_text=True)
+    body = r.json
+    assert set(body) <= ENVELOPE_KEYS | {"checks"}, body
+    assert body["error"] == error, body
+    assert isinstance(body["message"], str) and body["message"], body
+    return body
+
+
+# ---- the default list ----------------------------------------------------------------------
+
+
+def _sole_rules() -> list[Rule]:
+    """Rules that are the only one on their category: they decide whatever the place."""
+    per_category = Counter(r.category for r in default_list().rules)
+    return [r for r in default_list().rules if per_category[r.category] == 1]
+
+
+def county_rule(lead: str) -> Rule:
+    """A county-wide rule led by `lead`, without co-units."""
+    return next(r for r in _sole_rules() if r.scope == "county" and r.lead == lead and not r.co)
+
+
+def rule_with_co(co: str) -> Rule:
+    """A county-wide rule with `co` among its co-units (and another unit leading)."""
+    return next(r for r in _sole_rules() if r.scope == "county" and co in r.co and r.lead != co)
+
+
+def territorial_rule() -> Rule:
+    """A rule led by the township government of the place (属地), without co-units."""
+    return next(r for r in _sole_rules() if r.territorial and not r.co)
+
+
+def unit_code(name: str) -> str:
+    return next(u.code for u in default_list().units if u.name == name)
+
+
+def township(name: str) -> str:
+    return next(a.code for a in default_list().areas if a.name == name and a.level == "township")
+
+
+def township_government(township_code: str) -> str:
+    return next(u.code for u in default_list().units if u.kind == "township" and u.area == township_code)
+
+
+def villages(township_name: str) -> list[str]:
+    code = township(township_name)
+    return [a.code for a in default_list().areas if a.parent == code]

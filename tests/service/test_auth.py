@@ -1,0 +1,295 @@
+"""Who may call what: tokens, sessions, roles, and unit scoping (staff of one unit see only its appeals)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+import sqlalchemy as sa
+
+from service.auth.models import ApiToken, User
+from service.db import utcnow
+from tests.conftest import ApiClient
+from tests.service.factories import (
+    assert_envelope,
+    counts,
+    county_rule,
+    new_address,
+    register,
+    rule_with_co,
+    stored,
+    territorial_rule,
+    township,
+    unit_code,
+    villages,
+)
+from tests.service.helpers import appeal_payload
+
+PASSWORD = "demo1234"
+
+
+@pytest.fixture
+def client(client):
+    """Log-in is rate limited per client address: each test calls from an address of its own."""
+    client.environ_base["REMOTE_ADDR"] = new_address()
+    return client
+
+
+# ---- tokens -------------------------------------------------------------------------------------
+
+
+def test_without_a_token_the_api_answers_401(client):
+    for r in (client.get("/api/v1/appeals"), client.post("/api/v1/appeals", json=appeal_payload())):
+        assert_envelope(r, 401, "unauthorized")
+        assert r.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(
+    "header", ["Bearer minyi_not-a-real-token", "Bearer ", "Basic b3BlcmF0b3I6ZGVtbzEyMzQ="]
+)
+def test_a_bad_token_is_refused(client, header):
+    r = client.get("/api/v1/appeals", headers={"Authorization": header})
+
+    assert_envelope(r, 401, "unauthorized")
+
+
+def test_a_revoked_token_is_refused(app, as_user):
+    op = as_user("operator")
+    assert op.get("/api/v1/appeals").status_code == 200
+    token = op.headers["Authorization"].removeprefix("Bearer ")
+    with stored(app) as s:
+        row = s.scalar(
+            sa.select(ApiToken).where(ApiToken.token_hash == hashlib.sha256(token.encode()).hexdigest())
+        )
+        row.revoked_at = utcnow()
+        s.commit()
+
+    assert_envelope(op.get("/api/v1/appeals"), 401, "unauthorized")
+
+
+def test_the_token_of_a_deactivated_user_is_refused(app, as_user):
+    op = as_user("operator")
+    with stored(app) as s:
+        s.scalar(sa.select(User).where(User.username == "operator")).active = False
+        s.commit()
+
+    assert_envelope(op.get("/api/v1/appeals"), 401, "unauthorized")
+
+
+@pytest.mark.parametrize("username", ["leader", "reviewer", "cgj", "meilin"])
+def test_roles_that_do_not_take_in_appeals_get_403_and_nothing_is_stored(app, as_user, username):
+    before = counts(app)
+
+    r = as_user(username).post("/api/v1/appeals", json=appeal_payload())
+
+    assert_envelope(r, 403, "forbidden")
+    assert counts(app) == before
+
+
+@pytest.mark.parametrize("username", ["operator", "dispatcher", "admin"])
+def test_intake_roles_may_take_in_appeals(as_user, username):
+    assert as_user(username).post("/api/v1/appeals", json=appeal_payload()).status_code == 201
+
+
+@pytest.mark.parametrize("username", ["operator", "reviewer", "leader", "rsj"])
+def test_only_the_dispatch_desk_dispatches_by_hand(as_user, username):
+    number = register(as_user("operator"))["number"]
+    rsj = unit_code("区人社局")
+
+    r = as_user(username).post(f"/api/v1/appeals/{number}/dispatch", json={"reason": "改派", "unit": rsj})
+
+    assert_envelope(r, 403, "forbidden")
+    assert as_user("dispatcher").get(f"/api/v1/appeals/{number}").json["status"] == "pending_dispatch"
+
+
+# ---- session log-in -----------------------------------------------------------------------------
+
+
+def test_log_in_then_the_session_cookie_identifies_the_user_until_log_out(client):
+    r = client.post("/api/v1/auth/login", json={"username": "dispatcher", "password": PASSWORD})
+
+    assert r.status_code == 200
+    assert r.json["username"] == "dispatcher" and r.json["role"] == "dispatcher"
+    assert "HttpOnly" in r.headers["Set-Cookie"]
+    me = client.get("/api/v1/auth/me")
+    assert me.status_code == 200
+    assert me.json == {
+        "username": "dispatcher",
+        "display_name": "分拨员 刘建国",
+        "role": "dispatcher",
+        "role_label": "分拨员",
+        "unit": None,
+    }
+    assert client.get("/api/v1/appeals").status_code == 200
+
+    assert client.post("/api/v1/auth/logout").status_code == 204
+    assert_envelope(client.get("/api/v1/auth/me"), 401, "unauthorized")
+
+
+def test_a_deactivated_user_loses_the_open_session(app, client):
+    assert (
+        client.post("/api/v1/auth/login", json={"username": "operator", "password": PASSWORD}).status_code
+        == 200
+    )
+    with stored(app) as s:
+        s.scalar(sa.select(User).where(User.username == "operator")).active = False
+        s.commit()
+
+    assert_envelope(client.get("/api/v1/auth/me"), 401, "unauthorized")
+    again = client.post("/api/v1/auth/login", json={"username": "operator", "password": PASSWORD})
+    assert_envelope(again, 401, "unauthorized")
+
+
+def test_unit_staff_log_in_with_their_unit(client):
+    r = client.post("/api/v1/auth/login", json={"username": "cgj", "password": PASSWORD})
+
+    assert r.json["unit"] == unit_code("区城管局")
+
+
+def test_a_wrong_password_and_an_unknown_user_are_refused_alike(client):
+    wrong = client.post("/api/v1/auth/login", json={"username": "operator", "password": "demo12345"})
+    unknown = client.post("/api/v1/auth/login", json={"username": "nobody", "password": PASSWORD})
+
+    assert_envelope(wrong, 401, "unauthorized")
+    assert wrong.get_data() == unknown.get_data()
+    assert_envelope(client.get("/api/v1/auth/me"), 401, "unauthorized")
+
+
+def test_guessing_passwords_is_rate_limited(client):
+    guesses = [
+        client.post("/api/v1/auth/login", json={"username": "operator", "password": f"guess{n:04d}"})
+        for n in range(20)
+    ]
+    assert {r.status_code for r in guesses} == {401}
+
+    r = client.post("/api/v1/auth/login", json={"username": "operator", "password": PASSWORD})
+
+    assert_envelope(r, 429, "rate_limited")
+
+
+def test_log_in_needs_username_and_password(client):
+    r = client.post("/api/v1/auth/login", json={"username": "operator"})
+
+    assert "password" in assert_envelope(r, 422, "validation_error")["errors"]
+
+
+def test_passwords_are_stored_as_argon2_hashes(app):
+    with stored(app) as s:
+        hashes = s.scalars(sa.select(User.password_hash)).all()
+
+    assert hashes
+    for h in hashes:
+        assert h.startswith("$argon2id$")
+        assert PASSWORD not in h
+
+
+def test_only_the_sha256_of_a_token_is_stored(app, as_user):
+    token = as_user("operator").headers["Authorization"].removeprefix("Bearer ")
+
+    with stored(app) as s:
+        rows = s.execute(sa.select(ApiToken.token_hash, ApiToken.label)).all()
+
+    assert hashlib.sha256(token.encode()).hexdigest() in {h for h, _ in rows}
+    assert all(len(h) == 64 and int(h, 16) >= 0 for h, _ in rows)
+    assert not any(token in h or token in label for h, label in rows)
+
+
+# ---- unit scoping -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rsj_appeal(as_user) -> str:
+    """An appeal dispatched to 区人社局 alone."""
+    rule = county_rule(unit_code("区人社局"))
+    body = register(as_user("operator"), category=rule.category, area=villages("王母渡镇")[0])
+    assert body["appeal"]["lead_unit"]["name"] == "区人社局"
+    return body["number"]
+
+
+def listed(api: ApiClient, **params: str) -> list[str]:
+    r = api.get("/api/v1/appeals", query_string={"per_page": 100, **params})
+    assert r.status_code == 200, r.json
+    return [a["number"] for a in r.json["items"]]
+
+
+def test_staff_of_another_unit_get_404_for_an_appeal(as_user, rsj_appeal):
+    cgj = as_user("cgj")
+
+    item = cgj.get(f"/api/v1/appeals/{rsj_appeal}")
+    events = cgj.get(f"/api/v1/appeals/{rsj_appeal}/events")
+
+    assert_envelope(item, 404, "not_found")
+    assert_envelope(events, 404, "not_found")
+    assert rsj_appeal not in listed(cgj)
+    assert rsj_appeal not in listed(cgj, unit=unit_code("区人社局"))
+    assert rsj_appeal not in listed(cgj, q=rsj_appeal)
+
+
+def test_not_yours_answers_exactly_like_unknown(as_user, rsj_appeal):
+    cgj = as_user("cgj")
+    unknown = "GX20000101-9999"
+
+    theirs = cgj.get(f"/api/v1/appeals/{rsj_appeal}")
+    missing = cgj.get(f"/api/v1/appeals/{unknown}")
+
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.get_data(as_text=True).replace(rsj_appeal, "N") == missing.get_data(as_text=True).replace(
+        unknown, "N"
+    )
+
+
+def test_staff_of_the_assigned_unit_see_the_appeal(as_user, rsj_appeal):
+    rsj = as_user("rsj")
+
+    assert rsj.get(f"/api/v1/appeals/{rsj_appeal}").status_code == 200
+    assert rsj.get(f"/api/v1/appeals/{rsj_appeal}/events").status_code == 200
+    assert listed(rsj) == [rsj_appeal]
+
+
+@pytest.mark.parametrize("username", ["operator", "dispatcher", "reviewer", "leader", "admin"])
+def test_centre_roles_see_every_appeal(as_user, rsj_appeal, username):
+    api = as_user(username)
+    pending = register(as_user("operator"))["number"]
+
+    assert api.get(f"/api/v1/appeals/{rsj_appeal}").status_code == 200
+    assert {rsj_appeal, pending} <= set(listed(api))
+
+
+def test_a_co_unit_sees_the_appeal_it_helps_with(as_user):
+    rule = rule_with_co(unit_code("区城管局"))
+    number = register(as_user("operator"), category=rule.category, area=township("沙地镇"))["number"]
+
+    assert as_user("cgj").get(f"/api/v1/appeals/{number}").status_code == 200
+    assert number in listed(as_user("cgj"))
+    assert_envelope(as_user("rsj").get(f"/api/v1/appeals/{number}"), 404, "not_found")
+
+
+def test_a_township_sees_the_appeals_of_its_place_only(as_user):
+    op = as_user("operator")
+    rule = territorial_rule()
+    here = register(op, category=rule.category, area=villages("梅林镇")[0])["number"]
+    elsewhere = register(op, category=rule.category, area=villages("王母渡镇")[0])["number"]
+
+    meilin = as_user("meilin")
+    assert listed(meilin) == [here]
+    assert_envelope(meilin.get(f"/api/v1/appeals/{elsewhere}"), 404, "not_found")
+
+
+def test_a_pending_appeal_is_seen_by_no_unit(as_user):
+    number = register(as_user("operator"))["number"]
+
+    for username in ("cgj", "rsj", "meilin"):
+        assert_envelope(as_user(username).get(f"/api/v1/appeals/{number}"), 404, "not_found")
+
+
+def test_after_a_redispatch_the_former_unit_loses_sight_of_the_appeal(as_user, rsj_appeal):
+    cgj_code = unit_code("区城管局")
+
+    r = as_user("dispatcher").post(
+        f"/api/v1/appeals/{rsj_appeal}/dispatch", json={"reason": "属城管职责", "unit": cgj_code}
+    )
+
+    assert r.status_code == 200, r.json
+    assert r.json["lead_unit"]["code"] == cgj_code
+    assert as_user("cgj").get(f"/api/v1/appeals/{rsj_appeal}").status_code == 200
+    assert_envelope(as_user("rsj").get(f"/api/v1/appeals/{rsj_appeal}"), 404, "not_found")

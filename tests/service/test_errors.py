@@ -1,0 +1,186 @@
+"""Bad input at intake: one error envelope naming the field, and nothing stored afterwards."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.service.factories import assert_envelope, counts, register
+from tests.service.helpers import appeal_payload
+
+VALID_ID = "11010519491231002X"  # GB 11643's own example
+
+
+def without(*fields: str) -> dict[str, Any]:
+    payload = appeal_payload()
+    for field in fields:
+        del payload[field]
+    return payload
+
+
+def contact(**fields: Any) -> dict[str, Any]:
+    return appeal_payload(contact={"name": "张三", "phone": "13800001234", **fields})
+
+
+def in_a_day() -> str:
+    return (datetime.now(UTC) + timedelta(days=1)).isoformat()
+
+
+#: (what is wrong, the body, the field the error must name: a key, or "contact.phone")
+BAD_INPUT = [
+    ("unknown top-level field", appeal_payload(priority="high"), "priority"),
+    ("missing channel", without("channel"), "channel"),
+    ("missing appeal_type", without("appeal_type"), "appeal_type"),
+    ("missing title", without("title"), "title"),
+    ("missing content", without("content"), "content"),
+    ("unknown channel", appeal_payload(channel="fax", channel_meta={}), "channel"),
+    ("unknown appeal type", appeal_payload(appeal_type="吐槽"), "appeal_type"),
+    ("unknown urgency", appeal_payload(urgency="超级急"), "urgency"),
+    ("meta key of another channel", appeal_payload(channel_meta={"openid": "oX"}), "channel_meta"),
+    ("web meta on a hotline call", appeal_payload(channel_meta={"client_ip": "1.2.3.4"}), "channel_meta"),
+    ("meta value too long", appeal_payload(channel_meta={"call_id": "x" * 201}), "channel_meta"),
+    ("meta value not text", appeal_payload(channel_meta={"call_id": {"nested": 1}}), "channel_meta"),
+    ("five-digit phone", contact(phone="12345"), "contact.phone"),
+    ("phone not starting 1", contact(phone="2345678901"), "contact.phone"),
+    ("ten-digit mobile", contact(phone="1380000123"), "contact.phone"),
+    ("mobile starting 12", contact(phone="12800001234"), "contact.phone"),
+    ("foreign phone", contact(phone="+1 415 555 0100"), "contact.phone"),
+    ("contact without phone", appeal_payload(contact={"name": "张三"}), "contact.phone"),
+    ("ID check digit wrong", contact(id_number="110105194912310021"), "contact.id_number"),
+    ("ID too short", contact(id_number="11010519491231"), "contact.id_number"),
+    ("bad e-mail", contact(email="not-an-address"), "contact.email"),
+    ("over-long name", contact(name="张" * 51), "contact.name"),
+    ("title over 100 characters", appeal_payload(title="标" * 101), "title"),
+    ("title of control characters only", appeal_payload(title="\x00\x07\u200b "), "title"),
+    ("empty content", appeal_payload(content="   "), "content"),
+    ("content over 5000 characters", appeal_payload(content="字" * 5001), "content"),
+    ("unknown category", appeal_payload(category="9999"), "category"),
+    ("malformed category code", appeal_payload(category="城管; DROP"), "category"),
+    ("unknown area", appeal_payload(area="360704999"), "area"),
+    ("malformed area code", appeal_payload(area="36070"), "area"),
+    ("area of another county", appeal_payload(area="360702"), "area"),
+    ("latitude without longitude", appeal_payload(latitude=25.8), "latitude"),
+    ("longitude without latitude", appeal_payload(longitude=115.0), "latitude"),
+    ("latitude out of range", appeal_payload(latitude=91, longitude=115.0), "latitude"),
+    ("received in the future", appeal_payload(received_at=in_a_day()), "received_at"),
+    ("received without a time zone", appeal_payload(received_at="2026-11-01T08:00:00"), "received_at"),
+    ("confidential not a boolean", appeal_payload(confidential="maybe"), "confidential"),
+]
+
+
+def error_for(errors: dict[str, Any], field: str) -> Any:
+    for part in field.split("."):
+        assert isinstance(errors, dict) and part in errors, errors
+        errors = errors[part]
+    return errors
+
+
+@pytest.mark.parametrize(("body", "field"), [c[1:] for c in BAD_INPUT], ids=[c[0] for c in BAD_INPUT])
+def test_bad_input_is_refused_naming_the_field_and_nothing_is_stored(app, as_user, body, field):
+    op = as_user("operator")
+    before = counts(app)
+
+    r = op.post("/api/v1/appeals", json=body)
+
+    envelope = assert_envelope(r, 422, "validation_error")
+    assert error_for(envelope["errors"], field)
+    assert field.split(".")[0] in envelope["message"]
+    assert counts(app) == before
+
+
+def test_every_missing_required_field_is_named_at_once(app, as_user):
+    r = as_user("operator").post("/api/v1/appeals", json={})
+
+    errors = assert_envelope(r, 422, "validation_error")["errors"]
+    assert set(errors) == {"channel", "appeal_type", "title", "content"}
+
+
+def test_unknown_category_and_area_are_both_named(app, as_user):
+    before = counts(app)
+
+    r = as_user("operator").post("/api/v1/appeals", json=appeal_payload(category="9999", area="360704999"))
+
+    assert set(assert_envelope(r, 422, "validation_error")["errors"]) == {"category", "area"}
+    assert counts(app) == before
+
+
+def test_malformed_json_is_a_bad_request(app, as_user):
+    before = counts(app)
+
+    r = as_user("operator").post(
+        "/api/v1/appeals", data='{"channel": "hotline",', headers={"Content-Type": "application/json"}
+    )
+
+    assert_envelope(r, 400, "bad_request")
+    assert counts(app) == before
+
+
+def test_a_body_over_one_mebibyte_is_refused(app, as_user):
+    before = counts(app)
+    body = json.dumps(appeal_payload(content="字" * 400_000))  # 1.2 MB of UTF-8
+    assert len(body.encode()) > 1024 * 1024
+
+    r = as_user("operator").post("/api/v1/appeals", data=body, headers={"Content-Type": "application/json"})
+
+    assert_envelope(r, 413, "payload_too_large")
+    assert counts(app) == before
+
+
+def test_a_json_array_is_refused(app, as_user):
+    r = as_user("operator").post("/api/v1/appeals", json=[appeal_payload()])
+
+    assert_envelope(r, 422, "validation_error")
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("+86 138-0000-1234", "13800001234"),
+        ("0086 13800001234", "13800001234"),
+        ("138 0000 1234", "13800001234"),
+        ("0797-4412345", "0797-4412345"),
+        ("0797-4412345-801", "0797-4412345-801"),
+    ],
+)
+def test_valid_phone_numbers_are_stored_normalised(as_user, given, stored):
+    op = as_user("operator")
+
+    number = register(op, contact={"name": "张三", "phone": given})["number"]
+
+    assert op.get(f"/api/v1/appeals/{number}").json["contact"]["phone"] == stored
+
+
+def test_a_valid_id_number_is_kept_with_an_upper_case_check_letter(as_user):
+    op = as_user("operator")
+
+    number = register(op, contact={"name": "张三", "phone": "13800001234", "id_number": VALID_ID.lower()})[
+        "number"
+    ]
+
+    assert op.get(f"/api/v1/appeals/{number}").json["contact"]["id_number"] == VALID_ID
+
+
+def test_control_characters_are_stripped_from_the_text(as_user):
+    op = as_user("operator")
+
+    number = register(
+        op,
+        title="  垃圾\x00\x07多日\u200b无人清运 ",
+        content="第一行\r\n第二行\x1b[31m\x00",
+        address="光明路\t12号",
+    )["number"]
+
+    record = op.get(f"/api/v1/appeals/{number}").json
+    assert record["title"] == "垃圾多日无人清运"
+    assert record["content"] == "第一行\n第二行[31m"
+    assert record["address"] == "光明路12号"
+
+
+def test_errors_use_the_envelope_for_unknown_routes_and_methods(client):
+    assert_envelope(client.get("/api/v1/nothing-here"), 404, "not_found")
+    r = client.delete("/api/v1/appeals")
+    assert_envelope(r, 405, "method_not_allowed")
+    assert "POST" in r.headers["Allow"]

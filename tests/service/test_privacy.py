@@ -1,0 +1,161 @@
+"""Personal data (个人信息保护法): who sees the citizen's contact, how much of it, and the access log."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from service.appeals.models import Appeal, PersonalDataAccess
+from service.auth.models import User
+from tests.service.factories import county_rule, register, stored, unit_code, villages
+
+CITIZEN = {
+    "name": "张三丰",
+    "phone": "13800001234",
+    "id_number": "11010519491231002X",
+    "email": "zsf@example.com",
+}
+CENTRE = ["operator", "dispatcher", "reviewer", "admin"]
+
+
+@pytest.fixture
+def rsj_appeal(as_user):
+    """A function registering an appeal dispatched to 区人社局, with the citizen's full contact."""
+
+    def make(**overrides):
+        rule = county_rule(unit_code("区人社局"))
+        fields = {
+            "category": rule.category,
+            "area": villages("王母渡镇")[0],
+            "contact": CITIZEN,
+            "channel_meta": {"call_id": "CALL-77", "caller_number": CITIZEN["phone"]},
+            **overrides,
+        }
+        return register(as_user("operator"), **fields)["number"]
+
+    return make
+
+
+def access_log(app, number):
+    with stored(app) as s:
+        return s.execute(
+            sa.select(User.username, PersonalDataAccess.action, PersonalDataAccess.reason)
+            .join(User, User.id == PersonalDataAccess.user_id)
+            .join(Appeal, Appeal.id == PersonalDataAccess.appeal_id)
+            .where(Appeal.number == number)
+            .order_by(PersonalDataAccess.id)
+        ).all()
+
+
+@pytest.mark.parametrize("username", CENTRE)
+def test_centre_roles_see_the_contact_and_every_view_is_logged(app, as_user, rsj_appeal, username):
+    number = rsj_appeal()
+    api = as_user(username)
+
+    first = api.get(f"/api/v1/appeals/{number}", query_string={"reason": "回访核实"})
+    api.get(f"/api/v1/appeals/{number}", query_string={"reason": "电话催办"})
+
+    assert first.json["contact"] == {**CITIZEN, "masked": False}
+    assert access_log(app, number) == [(username, "view", "回访核实"), (username, "view", "电话催办")]
+
+
+def test_a_view_without_a_reason_is_still_logged(app, as_user, rsj_appeal):
+    number = rsj_appeal()
+
+    as_user("operator").get(f"/api/v1/appeals/{number}")
+
+    [(who, action, reason)] = access_log(app, number)
+    assert (who, action) == ("operator", "view")
+    assert reason
+
+
+@pytest.mark.parametrize("username", ["rsj", "leader"])
+def test_units_and_leaders_see_a_masked_phone_and_the_surname_only(app, as_user, rsj_appeal, username):
+    number = rsj_appeal()
+
+    r = as_user(username).get(f"/api/v1/appeals/{number}")
+
+    assert r.json["contact"] == {
+        "name": "张**",
+        "phone": "138****1234",
+        "id_number": None,
+        "email": None,
+        "masked": True,
+    }
+    text = r.get_data(as_text=True)
+    for secret in CITIZEN.values():
+        assert secret not in text
+    assert access_log(app, number) == []
+
+
+def test_a_landline_is_masked_too(as_user, rsj_appeal):
+    number = rsj_appeal(contact={"name": "李四", "phone": "0797-4412345"})
+
+    r = as_user("rsj").get(f"/api/v1/appeals/{number}")
+
+    assert "4412345" not in r.get_data(as_text=True)
+    assert "****" in r.json["contact"]["phone"]
+
+
+def test_unit_staff_get_neither_the_query_code_nor_the_channel_metadata(as_user, rsj_appeal):
+    number = rsj_appeal()
+
+    record = as_user("rsj").get(f"/api/v1/appeals/{number}").json
+    listed = as_user("rsj").get("/api/v1/appeals").json["items"][0]
+
+    for view in (record, listed):
+        assert "query_code" not in view
+        assert view["channel_meta"] == {}
+
+
+@pytest.mark.parametrize("username", ["rsj", "leader"])
+def test_a_confidential_appeal_hides_the_citizen_entirely(as_user, rsj_appeal, username):
+    number = rsj_appeal(confidential=True, appeal_type="举报")
+    api = as_user(username)
+
+    item = api.get(f"/api/v1/appeals/{number}")
+    page = api.get("/api/v1/appeals", query_string={"q": number})
+
+    assert item.json["contact"] is None
+    assert page.json["items"][0]["contact"] is None
+    for text in (item.get_data(as_text=True), page.get_data(as_text=True)):
+        for trace in (*CITIZEN.values(), "张**", "138****1234"):
+            assert trace not in text
+
+
+def test_the_centre_still_sees_a_confidential_citizen(as_user, rsj_appeal):
+    number = rsj_appeal(confidential=True)
+
+    assert as_user("dispatcher").get(f"/api/v1/appeals/{number}").json["contact"]["phone"] == CITIZEN["phone"]
+
+
+@pytest.mark.parametrize("username", ["operator", "admin", "rsj"])
+def test_the_list_always_masks_and_logs_nothing(app, as_user, rsj_appeal, username):
+    number = rsj_appeal()
+
+    r = as_user(username).get("/api/v1/appeals")
+
+    (item,) = [i for i in r.json["items"] if i["number"] == number]
+    assert item["contact"]["masked"] is True
+    assert item["contact"]["phone"] == "138****1234"
+    assert CITIZEN["phone"] not in json.dumps(item["contact"])
+    assert CITIZEN["id_number"] not in r.get_data(as_text=True)
+    assert access_log(app, number) == []
+
+
+def test_the_intake_answer_does_not_echo_the_contact_unmasked(as_user):
+    r = as_user("operator").post(
+        "/api/v1/appeals",
+        json={
+            "channel": "hotline",
+            "appeal_type": "咨询",
+            "title": "社保卡补办",
+            "content": "社保卡丢了怎么补办？",
+            "contact": CITIZEN,
+        },
+    )
+
+    assert r.json["appeal"]["contact"]["masked"] is True
+    assert CITIZEN["id_number"] not in r.get_data(as_text=True)

@@ -1,0 +1,208 @@
+"""The citizens' portal: submit without logging in, track with number and query code, nothing more."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.service.factories import (
+    assert_envelope,
+    counts,
+    county_rule,
+    new_address,
+    number_pattern,
+    unit_code,
+    villages,
+)
+
+CITIZEN = {
+    "name": "李四光",
+    "phone": "13900001111",
+    "id_number": "11010519491231002X",
+    "email": "lsg@example.com",
+}
+INTERNAL_NOTE = "内部备注：该户多次来电，注意语气"
+
+
+@pytest.fixture
+def client(client):
+    """The portal is rate limited per client address: each test calls from an address of its own."""
+    client.environ_base["REMOTE_ADDR"] = new_address()
+    return client
+
+
+def submission(**overrides):
+    body = {
+        "appeal_type": "求助",
+        "title": "小区门口路灯不亮",
+        "content": "梅林镇光明路小区门口的路灯坏了一周了，晚上很黑。",
+        "address": "梅林镇光明路",
+        "contact": CITIZEN,
+    }
+    body.update(overrides)
+    return body
+
+
+def submit(client, **overrides):
+    r = client.post("/api/v1/public/appeals", json=submission(**overrides))
+    assert r.status_code == 201, r.json
+    return r.json
+
+
+def look_up(client, number, code):
+    return client.get(f"/api/v1/public/appeals/{number}", query_string={"code": code})
+
+
+def test_a_citizen_submits_without_logging_in(client, as_user):
+    body = submit(client)
+
+    assert number_pattern().match(body["number"])
+    assert re.fullmatch(r"\d{6}", body["query_code"])
+    assert body["status"] == "pending_dispatch"
+    assert set(body) == {"number", "query_code", "status", "status_label"}
+    record = as_user("operator").get(f"/api/v1/appeals/{body['number']}").json
+    assert record["channel"] == "web"
+    assert record["urgency"] == "一般"
+    assert record["contact"] == {**CITIZEN, "masked": False}
+    events = as_user("operator").get(f"/api/v1/appeals/{body['number']}/events").json
+    assert events[0]["actor"] is None and events[0]["actor_role"] == "citizen"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"channel": "hotline"}, "channel"),
+        ({"urgency": "特急"}, "urgency"),
+        ({"received_at": "2026-01-01T00:00:00+08:00"}, "received_at"),
+        ({"contact": {"phone": "13900001111"}}, "contact"),
+        ({"contact": {"name": "李四", "phone": "110"}}, "contact"),
+        ({"content": "路灯"}, "content"),
+        ({"category": "9999"}, "category"),
+    ],
+)
+def test_a_citizen_cannot_choose_the_channel_or_skip_the_checks(app, client, overrides, field):
+    before = counts(app)
+
+    r = client.post("/api/v1/public/appeals", json=submission(**overrides))
+
+    assert field in assert_envelope(r, 422, "validation_error")["errors"]
+    assert counts(app) == before
+
+
+def test_a_citizen_without_contact_is_refused(client):
+    body = submission()
+    del body["contact"]
+
+    assert (
+        "contact"
+        in assert_envelope(client.post("/api/v1/public/appeals", json=body), 422, "validation_error")[
+            "errors"
+        ]
+    )
+
+
+def test_the_citizen_tracks_the_appeal_with_the_query_code(client):
+    body = submit(client)
+
+    r = look_up(client, body["number"], body["query_code"])
+
+    assert r.status_code == 200
+    assert r.json["number"] == body["number"]
+    assert r.json["status"] == "pending_dispatch" and r.json["status_label"] == "待分拨"
+    assert r.json["title"] == "小区门口路灯不亮"
+    assert [(e["action"], e["label"], e["status"]) for e in r.json["timeline"]] == [
+        ("registered", "诉求已受理", "pending_dispatch")
+    ]
+
+
+def test_the_citizen_view_hides_staff_notes_and_personal_data(client, as_user):
+    rule = county_rule(unit_code("区人社局"))
+    body = submit(client, category=rule.category, area=villages("王母渡镇")[0])
+    dispatcher = as_user("dispatcher")
+    redispatch = dispatcher.post(
+        f"/api/v1/appeals/{body['number']}/dispatch",
+        json={"reason": INTERNAL_NOTE, "unit": unit_code("区城管局")},
+    )
+    assert redispatch.status_code == 200, redispatch.json
+    staff_events = dispatcher.get(f"/api/v1/appeals/{body['number']}/events").json
+    assert INTERNAL_NOTE in [e["note"] for e in staff_events]
+
+    r = look_up(client, body["number"], body["query_code"])
+
+    assert r.status_code == 200
+    assert r.json["status"] == "dispatched"
+    assert r.json["handling_unit"] == "区城管局"
+    assert [e["label"] for e in r.json["timeline"]] == ["诉求已受理", "已转交承办单位", "已改派承办单位"]
+    text = r.get_data(as_text=True)
+    staff = ("dispatcher", "分拨员", "刘建国", "operator")
+    for secret in (*CITIZEN.values(), "李**", "139****1111", INTERNAL_NOTE, "自动派单", *staff, "127.0.0.1"):
+        assert secret not in text, secret
+    assert not {"contact", "query_code", "assignments", "channel_meta", "dispatch_note"} & set(r.json)
+
+
+def test_a_wrong_code_answers_exactly_like_an_unknown_number(client):
+    body = submit(client)
+    wrong = f"{(int(body['query_code']) + 1) % 1_000_000:06d}"
+
+    with_wrong_code = look_up(client, body["number"], wrong)
+    unknown_number = look_up(client, "GX20000101-0001", body["query_code"])
+
+    assert_envelope(with_wrong_code, 404, "not_found")
+    assert with_wrong_code.get_data() == unknown_number.get_data()
+    assert unknown_number.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query", [{}, {"code": ""}, {"code": "12345"}, {"code": "1234567"}, {"code": "12a456"}]
+)
+def test_a_missing_or_malformed_code_is_refused(client, query):
+    body = submit(client)
+
+    r = client.get(f"/api/v1/public/appeals/{body['number']}", query_string=query)
+
+    assert "code" in assert_envelope(r, 422, "validation_error")["errors"]
+
+
+def test_a_retried_submission_with_the_same_key_returns_the_first(app, client):
+    key = {"Idempotency-Key": "portal-retry-1"}
+    first = client.post("/api/v1/public/appeals", json=submission(), headers=key)
+    before = counts(app)
+
+    retry = client.post("/api/v1/public/appeals", json=submission(), headers=key)
+
+    assert retry.status_code == 201 and retry.headers["Idempotent-Replayed"] == "true"
+    assert (retry.json["number"], retry.json["query_code"]) == (
+        first.json["number"],
+        first.json["query_code"],
+    )
+    assert counts(app) == before
+
+
+def test_submissions_over_the_rate_limit_get_429(app, client):
+    app.config["PUBLIC_RATE_LIMIT"] = "2/minute"
+    assert [client.post("/api/v1/public/appeals", json=submission()).status_code for _ in range(2)] == [
+        201,
+        201,
+    ]
+    before = counts(app)
+
+    r = client.post("/api/v1/public/appeals", json=submission())
+
+    assert_envelope(r, 429, "rate_limited")
+    assert counts(app) == before
+    other_citizen = client.post(
+        "/api/v1/public/appeals", json=submission(), environ_base={"REMOTE_ADDR": new_address()}
+    )
+    assert other_citizen.status_code == 201
+
+
+def test_guessing_query_codes_is_rate_limited(app, client):
+    body = submit(client)
+    app.config["PUBLIC_LOOKUP_RATE_LIMIT"] = "3/minute"
+
+    answers = [look_up(client, body["number"], f"{n:06d}").status_code for n in range(3)]
+    r = look_up(client, body["number"], body["query_code"])
+
+    assert set(answers) <= {404, 200}
+    assert_envelope(r, 429, "rate_limited")
