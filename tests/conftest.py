@@ -44,6 +44,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[sa.Engine]:
+    import service.models  # noqa: F401  (drop_all must know every table)
     from service import migrate
     from service.db import Base, make_engine
 
@@ -83,8 +84,9 @@ def connection(engine: sa.Engine) -> Iterator[sa.Connection]:
 @pytest.fixture
 def app(connection: sa.Connection, redis_url: str, database_url: str) -> Flask:
     from service import create_app
+    from service.extensions import limiter
 
-    return create_app(
+    app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test",
@@ -95,6 +97,8 @@ def app(connection: sa.Connection, redis_url: str, database_url: str) -> Flask:
             "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
         }
     )
+    limiter.reset()  # the limiter is process-wide: no test inherits another's request counts
+    return app
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from dispatch.suggest import AreaMatcher, CategorySuggester
 from responsibility_lists.model import Area, Category, Jurisdiction, ResponsibilityList
 
-AREAS_CSV = Path("/work/shared/data/ganxian_areas.csv")
+AREAS_CSV = Path(__file__).resolve().parents[2] / "responsibility_lists" / "ganxian_areas.csv"
 
 
 def _category(code, name, parent=None, keywords=()):
