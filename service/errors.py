@@ -124,7 +124,17 @@ def handle_unexpected(exc: Exception) -> Response:
     return error_response(500, "Internal server error.")
 
 
+def handle_stale(exc: Exception) -> Response:
+    """The appeal's version moved under the caller (optimistic lock): someone else acted first."""
+    return error_response(
+        409, "The appeal was changed by someone else at the same time; reload and try again."
+    )
+
+
 def init_app(app: Flask) -> None:
+    from sqlalchemy.orm.exc import StaleDataError
+
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(StaleDataError, handle_stale)
     app.register_error_handler(Exception, handle_unexpected)

@@ -47,6 +47,23 @@ class Appeal(Base):
     sign_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     reply_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     dispatch_note: Mapped[str] = mapped_column(sa.String(500), default="")
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the reply released to the citizen
+    rating_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # closes unrated then
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    close_reason: Mapped[str] = mapped_column(
+        sa.String(32), default="", server_default=""
+    )  # rated|rating_window|direct|merged
+    direct_answer: Mapped[str] = mapped_column(
+        sa.Text, default="", server_default=""
+    )  # 直接办结: the answer given
+    kb_article_id: Mapped[int | None] = mapped_column(sa.ForeignKey("knowledge_articles.id"))
+    master_id: Mapped[int | None] = mapped_column(sa.ForeignKey("appeals.id"), index=True)  # 并案
+    reopen_count: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    supervision_level: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    caller_history: Mapped[int] = mapped_column(
+        sa.Integer, default=0, server_default="0"
+    )  # the caller's earlier appeals
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
 
