@@ -18,6 +18,8 @@ from service.redis_conn import limiter_storage_uri
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    import service.models  # noqa: F401  (every mapper known before the first query resolves its foreign keys)
+
     app = Flask(__name__)
     app.config.update(config_module.STATIC)
     app.config.update(config_module.from_environment())
