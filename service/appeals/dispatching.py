@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from dispatch.deadlines import compute_deadlines
@@ -157,6 +158,18 @@ def dispatch_by_hand(
     return _flushed(s, appeal)
 
 
+def _close_pending_requests(s: Session, appeal: Appeal, now: datetime, reason: str) -> None:
+    """A re-dispatch settles what the old unit asked for: a pending return or extension request."""
+    from service.handling.models import ExtensionRequest, ReturnRequest
+
+    for model, decision in ((ReturnRequest, "superseded"), (ExtensionRequest, "withdrawn")):
+        s.execute(
+            sa.update(model)
+            .where(model.appeal_id == appeal.id, model.decision == "pending")
+            .values(decision=decision, decided_at=now, decision_note=f"改派：{reason}"[:500])
+        )
+
+
 def _flushed(s: Session, appeal: Appeal) -> Appeal:
     s.flush()
     # The codes changed under the loaded relationships: let them load again.
@@ -223,6 +236,9 @@ def _assign(
     for old in appeal.assignments:
         if old.active:
             old.active, old.ended_at, old.ended_reason = False, now, f"改派：{reason}"[:500]
+    if redispatch:
+        _close_pending_requests(s, appeal, now, reason)
+    appeal.signed_at = None  # the new lead unit has not signed yet
     deadlines = compute_deadlines(now, limit, appeal.urgency, ctx.calendar, tz)
     for unit, role in ((lead, "lead"), *((c, "co") for c in co)):
         appeal.assignments.append(

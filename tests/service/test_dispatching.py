@@ -243,3 +243,25 @@ def test_list_version_detail(as_user):
     assert r.json["rule_count"] == len(default_list().rules) and r.json["active"] is True
     assert len(r.json["content"]["rules"]) == len(default_list().rules)
     assert as_user("dispatcher").get("/api/v1/responsibility-lists/none").status_code == 404
+
+
+def test_redispatch_settles_the_old_units_requests_and_sign_time(as_user, db_session):
+    from service.handling.models import ReturnRequest
+
+    lst = default_list()
+    rule = next(r for r in lst.rules if r.lead == "GXQ-CGJ" and r.scope == "county")
+    payload = appeal_payload(category=rule.category, area=lst.jurisdiction.code)
+    number = as_user("operator").post("/api/v1/appeals", json=payload).json["number"]
+    cgj = as_user("cgj")
+    assert cgj.post(f"/api/v1/appeals/{number}/sign", json={}).status_code == 200
+    r = cgj.post(f"/api/v1/appeals/{number}/return", json={"reason": "不属本单位职责", "basis": "三定方案"})
+    assert r.status_code == 200, r.json
+    r = as_user("dispatcher").post(
+        f"/api/v1/appeals/{number}/dispatch", json={"reason": "直接改派", "unit": "GXQ-RSJ"}
+    )
+    assert r.status_code == 200, r.json
+    assert r.json["status"] == "dispatched" and r.json["lead_unit"]["code"] == "GXQ-RSJ"
+    appeal = db_session.scalar(sa.select(Appeal).where(Appeal.number == number))
+    assert appeal.signed_at is None  # the new unit has not signed
+    request = db_session.scalar(sa.select(ReturnRequest).where(ReturnRequest.appeal_id == appeal.id))
+    assert request.decision == "superseded" and "直接改派" in request.decision_note
