@@ -50,10 +50,20 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from service.appeals.api import blp as appeals_blp
     from service.appeals.public_api import blp as public_blp
     from service.auth.api import blp as auth_blp
+    from service.handling.api import blp as handling_blp
+    from service.handling.api_closing import blp as closing_blp
+    from service.handling.api_closing import public_blp as public_evaluate_blp
+    from service.handling.api_duplicates import blp as duplicates_blp
+    from service.knowledge.api import blp as knowledge_blp
     from service.lists.api import lists_blp, reference_blp
+    from service.queues.api import blp as queues_blp
     from service.suggestions.api import blp as suggest_blp
 
-    for blp in (auth_blp, appeals_blp, public_blp, reference_blp, lists_blp, suggest_blp):
+    for blp in (auth_blp, appeals_blp, public_blp, reference_blp, lists_blp, suggest_blp, handling_blp):
+        api.register_blueprint(blp)
+    for blp in (closing_blp, public_evaluate_blp, knowledge_blp):
+        api.register_blueprint(blp)
+    for blp in (queues_blp, duplicates_blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)

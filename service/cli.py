@@ -90,6 +90,7 @@ def tokens_create(username: str, label: str) -> None:
 
 
 from service.demo import demo_group  # noqa: E402
+from service.handling.cli import appeals_group  # noqa: E402
 from service.lists.cli import lists_group  # noqa: E402
 from service.runner import run_command, web_command, worker_command  # noqa: E402
 from service.suggestions.cli import suggest_group  # noqa: E402
@@ -97,6 +98,7 @@ from service.suggestions.cli import suggest_group  # noqa: E402
 main.add_command(lists_group)
 main.add_command(demo_group)
 main.add_command(suggest_group)
+main.add_command(appeals_group)
 main.add_command(run_command)
 main.add_command(web_command)
 main.add_command(worker_command)

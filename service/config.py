@@ -55,6 +55,8 @@ def from_environment() -> dict[str, Any]:
         "DEFAULT_LIST": os.environ.get("MINYI_DEFAULT_LIST") or None,
         "PROXY_COUNT": int(os.environ.get("MINYI_PROXY_COUNT", "0")),
         "PORT": int(os.environ.get("MINYI_PORT", "8000")),
+        # Days a citizen has to rate a released reply before the appeal closes unrated.
+        "RATING_WINDOW_DAYS": int(os.environ.get("MINYI_RATING_WINDOW_DAYS", "3")),
     }
 
 

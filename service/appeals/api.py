@@ -26,6 +26,7 @@ from service.appeals.schemas import (
 from service.appeals.status import STATUS_LABELS
 from service.auth.security import require_user
 from service.errors import ValidationFailed
+from service.handling import duplicates
 from service.lists.operations import active_context, number_prefix
 
 blp = Blueprint("appeals", __name__, url_prefix="/api/v1/appeals", description="Appeals (诉求工单)")
@@ -120,6 +121,9 @@ class AppealCollection(MethodView):
             "status_label": STATUS_LABELS[appeal.status],
             # A new appeal is shown with names from the compiled list: no query per relationship.
             "appeal": queries.appeal_view(appeal, user, masked=True, names=names_for(appeal)),
+            # For the operator on the phone: is this a repeat call, or an appeal already known?
+            "caller_history": appeal.caller_history,
+            "duplicates": duplicates.candidates_of(db.session(), appeal),
         }
         return body, 201, {"Idempotent-Replayed": "true"} if replayed else {}
 

@@ -73,6 +73,7 @@ class Appeal(Base):
     category: Mapped[Category | None] = relationship(lazy="joined")
     area: Mapped[Area | None] = relationship(lazy="joined")
     lead_unit: Mapped[Unit | None] = relationship(lazy="joined")
+    master: Mapped[Appeal | None] = relationship(remote_side="Appeal.id", lazy="selectin")
     assignments: Mapped[list[AppealAssignment]] = relationship(
         back_populates="appeal", order_by="AppealAssignment.id"
     )

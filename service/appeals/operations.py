@@ -59,8 +59,11 @@ def register_appeal(
     With `dispatch`, the appeal is also routed by `ctx` (the active list) before anything is
     written. The number is drawn last and everything is flushed once: the per-day counter's row
     lock is then held only until the request commits, not for the whole intake.
+    Likely duplicates are flagged and the caller's earlier appeals counted (`caller_history`)
+    on the way (`service.handling.duplicates.flag_duplicates`).
     """
     from service.appeals.dispatching import dispatch_on_intake
+    from service.handling.duplicates import flag_duplicates
 
     check_references(s, data, ctx)
     now = utcnow()
@@ -107,6 +110,8 @@ def register_appeal(
     )
     if dispatch:
         dispatch_on_intake(s, appeal, actor=actor, tz=tz, ctx=ctx, now=now)
+    # Before the number is drawn, so the counter's row lock does not wait on these reads.
+    flag_duplicates(s, appeal, now)
     with s.no_autoflush:
         appeal.number = next_number(s, prefix, now.astimezone(tz).date())
     s.flush()

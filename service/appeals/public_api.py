@@ -19,9 +19,11 @@ from service.appeals import queries
 from service.appeals.api import IDEMPOTENCY_HEADER, intake
 from service.appeals.models import Appeal
 from service.appeals.schemas import PublicAppealIn, PublicAppealOut, PublicIntakeOut, PublicLookupArgs
-from service.appeals.status import PUBLIC_ACTIONS, STATUS_LABELS
+from service.appeals.status import MERGED, PUBLIC_ACTIONS, REPLY_RESULTS, STATUS_LABELS
 from service.errors import NotFound
 from service.extensions import limiter
+from service.handling.closing import citizen_rating_state
+from service.handling.models import Reply
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Citizens' portal (no login)")
 
@@ -72,6 +74,23 @@ def find_for_citizen(number: str, code: str) -> Appeal:
     return appeal
 
 
+def released_reply(appeal: Appeal) -> dict[str, Any] | None:
+    """The latest reply the centre released to the citizen: its result, text and time; else None."""
+    reply = db.session().scalar(
+        sa.select(Reply)
+        .where(Reply.appeal_id == appeal.id, Reply.review == "approved")
+        .order_by(Reply.reviewed_at.desc(), Reply.id.desc())
+        .limit(1)
+    )
+    if reply is None:
+        return None
+    return {
+        "result": REPLY_RESULTS.get(reply.result, reply.result),
+        "text": reply.citizen_text,
+        "released_at": reply.reviewed_at,
+    }
+
+
 def citizen_view(appeal: Appeal) -> dict[str, Any]:
     timeline = [
         {
@@ -85,18 +104,30 @@ def citizen_view(appeal: Appeal) -> dict[str, Any]:
         for e in queries.events_of(db.session(), appeal)
         if e.action in PUBLIC_ACTIONS
     ]
+    # 并案: a merged appeal follows its master (its status, unit and reply); only the master is rated.
+    shown = followed_appeal(appeal)
     return {
         "number": appeal.number,
-        "status": appeal.status,
-        "status_label": STATUS_LABELS.get(appeal.status, appeal.status),
+        "status": shown.status,
+        "status_label": STATUS_LABELS.get(shown.status, shown.status),
         "appeal_type": appeal.appeal_type,
         "title": appeal.title,
         "content": appeal.content,
         "category": appeal.category.name if appeal.category else None,
-        "handling_unit": appeal.lead_unit.name if appeal.lead_unit else None,
+        "handling_unit": shown.lead_unit.name if shown.lead_unit else None,
         "received_at": appeal.received_at,
         "timeline": timeline,
+        "reply": released_reply(shown),
+        "merged_into": shown.number if shown is not appeal else None,
+        **citizen_rating_state(db.session(), appeal),
     }
+
+
+def followed_appeal(appeal: Appeal) -> Appeal:
+    """The appeal whose progress the citizen sees: the master of a merged appeal, else itself."""
+    if appeal.status == MERGED and appeal.master_id is not None:
+        return db.session().get(Appeal, appeal.master_id) or appeal
+    return appeal
 
 
 @blp.route("/appeals/<number>")

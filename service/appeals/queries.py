@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,9 +12,11 @@ from service.appeals.models import Appeal, AppealAssignment, AppealEvent
 from service.appeals.privacy import contact_view, sees_unmasked
 from service.appeals.status import STATUS_LABELS
 from service.auth.models import User
+from service.db import utcnow
 from service.errors import NotFound
 from service.lists.models import Category
 from service.lists.operations import ListContext
+from service.queues.clocks import clock_fields
 
 
 def visible_to(user: User) -> sa.ColumnElement[bool]:
@@ -139,7 +142,12 @@ def assignment_view(a: AppealAssignment, names: Names | None = None) -> dict[str
 
 
 def appeal_view(
-    appeal: Appeal, user: User, *, masked: bool = True, names: Names | None = None
+    appeal: Appeal,
+    user: User,
+    *,
+    masked: bool = True,
+    names: Names | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     if names is not None:
         category, area = names.category(appeal.category_code), names.area(appeal.area_code)
@@ -169,8 +177,19 @@ def appeal_view(
         "sign_due_at": appeal.sign_due_at,
         "reply_due_at": appeal.reply_due_at,
         "dispatch_note": appeal.dispatch_note,
+        "signed_at": appeal.signed_at,
+        "replied_at": appeal.replied_at,
+        "rating_due_at": appeal.rating_due_at,
+        "closed_at": appeal.closed_at,
+        "close_reason": appeal.close_reason,
+        "direct_answer": appeal.direct_answer,
+        "reopen_count": appeal.reopen_count,
+        "supervision_level": appeal.supervision_level,
+        "merged_into": appeal.master.number if appeal.master_id and appeal.master else None,
         "contact": contact_view(appeal.contact, appeal, user, masked),
         "assignments": [assignment_view(a, names) for a in appeal.assignments],
+        "caller_history": appeal.caller_history or 0,
+        **clock_fields(appeal, now or utcnow()),  # time left and warnings, from the stored due times
         "version": appeal.version,
     }
     if sees_unmasked(user):

@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from service.appeals.status import APPEAL_TYPES, CHANNEL_META_FIELDS, CHANNELS, STATUS_LABELS, URGENCIES
 from service.db import utcnow
 from service.fields import CleanText, IdNumber, Phone
+from service.handling.duplicate_schemas import DuplicateOut
 
 AREA_CODE = validate.Regexp(r"^\d{6}(\d{3}(\d{3})?)?$", error="A division code has 6, 9 or 12 digits.")
 CATEGORY_CODE = validate.Regexp(r"^[0-9A-Za-z_.-]{1,32}$", error="Not a category code.")
@@ -158,8 +159,29 @@ class AppealOut(Schema):
     sign_due_at = fields.DateTime(allow_none=True)
     reply_due_at = fields.DateTime(allow_none=True)
     dispatch_note = fields.String()
+    signed_at = fields.DateTime(allow_none=True, metadata={"description": "when the lead unit signed for it"})
+    replied_at = fields.DateTime(allow_none=True, metadata={"description": "when the reply was released"})
+    rating_due_at = fields.DateTime(allow_none=True, metadata={"description": "closes unrated after this"})
+    closed_at = fields.DateTime(allow_none=True)
+    close_reason = fields.String(metadata={"description": "rated | rating_window | direct | merged | centre"})
+    direct_answer = fields.String(metadata={"description": "the answer given at first contact (直接办结)"})
+    reopen_count = fields.Integer()
+    supervision_level = fields.Integer()
+    merged_into = fields.String(allow_none=True, metadata={"description": "the master appeal's number"})
     contact = fields.Nested(ContactOut, allow_none=True)
     assignments = fields.List(fields.Nested(AssignmentOut))
+    caller_history = fields.Integer(
+        metadata={"description": "the caller's appeals (same phone) of the year before"}
+    )
+    time_left_seconds = fields.Integer(
+        allow_none=True,
+        metadata={"description": "until the reply deadline; negative: overdue; null: no clock"},
+    )
+    warning = fields.String(metadata={"description": "none | yellow (under a quarter left) | red (overdue)"})
+    sign_time_left_seconds = fields.Integer(
+        allow_none=True, metadata={"description": "until the sign-for deadline"}
+    )
+    sign_warning = fields.String(metadata={"description": "none | yellow | red, while not signed for"})
     version = fields.Integer()
 
 
@@ -195,6 +217,10 @@ class IntakeOut(Schema):
     status = fields.String()
     status_label = fields.String()
     appeal = fields.Nested(AppealOut)
+    caller_history = fields.Integer(metadata={"description": "the caller's earlier appeals (last 365 days)"})
+    duplicates = fields.List(
+        fields.Nested(DuplicateOut), metadata={"description": "likely duplicates flagged"}
+    )
 
 
 class PublicEventOut(Schema):
@@ -204,6 +230,21 @@ class PublicEventOut(Schema):
     status = fields.String(allow_none=True)
     status_label = fields.String(allow_none=True)
     message = fields.String(allow_none=True)
+
+
+class PublicReplyOut(Schema):
+    result = fields.String(metadata={"description": "已解决, 正在解决 or 暂无法解决"})
+    text = fields.String()
+    released_at = fields.DateTime()
+
+
+class PublicEvaluationOut(Schema):
+    round = fields.Integer(metadata={"description": "0, or how many times the appeal was reopened before"})
+    contacted = fields.Boolean()
+    resolved = fields.String()
+    attitude = fields.String()
+    result = fields.String()
+    at = fields.DateTime()
 
 
 class PublicAppealOut(Schema):
@@ -217,6 +258,15 @@ class PublicAppealOut(Schema):
     handling_unit = fields.String(allow_none=True)
     received_at = fields.DateTime()
     timeline = fields.List(fields.Nested(PublicEventOut))
+    reply = fields.Nested(PublicReplyOut, allow_none=True, metadata={"description": "null until released"})
+    merged_into = fields.String(
+        allow_none=True,
+        metadata={"description": "the master's number when merged (并案): its progress is shown"},
+    )
+    can_evaluate = fields.Boolean(metadata={"description": "the reply may be rated now"})
+    evaluation = fields.Nested(
+        PublicEvaluationOut, allow_none=True, metadata={"description": "the latest rating"}
+    )
 
 
 class PublicIntakeOut(Schema):

@@ -54,6 +54,13 @@ CHANNEL_META_FIELDS: dict[str, tuple[str, ...]] = {
 APPEAL_TYPES: tuple[str, ...] = ("咨询", "求助", "投诉", "举报", "建议", "表扬", "其他")
 URGENCIES: tuple[str, ...] = ("一般", "紧急", "特急")
 
+#: The result of a unit's reply (答复), with the words the citizen reads.
+REPLY_RESULTS: dict[str, str] = {
+    "resolved": "已解决",
+    "in_progress": "正在解决",
+    "unresolvable": "暂无法解决",
+}
+
 OPEN_STATUSES = frozenset({PENDING_DISPATCH, DISPATCHED, HANDLING, RETURN_REQUESTED, REPLY_REVIEW, REPLIED})
 
 #: The events a citizen sees on the timeline, with their labels (no staff names, no notes).
@@ -68,4 +75,6 @@ PUBLIC_ACTIONS: dict[str, str] = {
     "reopened": "重新办理",
     "merged": "已并案办理",
     "closed": "已办结",
+    "closed_directly": "已当场答复办结",
+    "supervised": "已督办",
 }

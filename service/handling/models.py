@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.auth.models import User
 from service.db import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from service.appeals.models import Appeal
 
 
 class ReturnRequest(Base):
@@ -24,7 +28,9 @@ class ReturnRequest(Base):
     from_status: Mapped[str] = mapped_column(sa.String(32))
     requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    decision: Mapped[str] = mapped_column(sa.String(16), default="pending")  # pending|approved|rejected
+    decision: Mapped[str] = mapped_column(
+        sa.String(16), default="pending"
+    )  # pending|approved|rejected|superseded
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_note: Mapped[str] = mapped_column(sa.Text, default="")
@@ -45,7 +51,8 @@ class ExtensionRequest(Base):
     old_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    decision: Mapped[str] = mapped_column(sa.String(16), default="pending")  # pending|approved|refused
+    # pending | approved | refused | withdrawn (superseded by a reply or a re-dispatch)
+    decision: Mapped[str] = mapped_column(sa.String(16), default="pending", index=True)
     new_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -131,9 +138,13 @@ class DuplicateCandidate(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     appeal_id: Mapped[int] = mapped_column(sa.ForeignKey("appeals.id"), index=True)
-    candidate_id: Mapped[int] = mapped_column(sa.ForeignKey("appeals.id"))
+    candidate_id: Mapped[int] = mapped_column(sa.ForeignKey("appeals.id"), index=True)
     reason: Mapped[str] = mapped_column(sa.String(16))  # same_phone | similar_text
     score: Mapped[float] = mapped_column(sa.Float)
     status: Mapped[str] = mapped_column(sa.String(16), default="open", index=True)  # open|merged|dismissed
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Intake adds the rows before the new appeal has an id: through the relationship, in one flush.
+    appeal: Mapped[Appeal] = relationship(foreign_keys=[appeal_id])
+    candidate: Mapped[Appeal] = relationship(foreign_keys=[candidate_id])

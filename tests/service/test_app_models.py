@@ -13,7 +13,11 @@ def test_a_fresh_process_creates_the_app_with_every_table_mapped(tmp_path):
         "print(sorted(Base.metadata.tables))\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={"MINYI_VAR_DIR": str(tmp_path)}
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"MINYI_VAR_DIR": str(tmp_path)},
     ).stdout
     for table in ("appeals", "knowledge_articles", "outbox", "replies", "classifier_models"):
         assert f"'{table}'" in out

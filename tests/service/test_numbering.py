@@ -18,6 +18,7 @@ from service.appeals.numbering import next_number
 from service.appeals.operations import register_appeal
 from service.appeals.schemas import AppealIn
 from service.db import make_engine
+from service.handling.models import DuplicateCandidate
 from tests.service.factories import SHANGHAI, assert_envelope, number_pattern, register, stored
 from tests.service.helpers import appeal_payload
 
@@ -80,6 +81,11 @@ def own_engine(engine, database_url) -> Iterator[sa.Engine]:
 def _remove_committed(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         ids = sa.select(Appeal.id).where(Appeal.number.startswith(PREFIX)).scalar_subquery()
+        conn.execute(
+            sa.delete(DuplicateCandidate).where(
+                DuplicateCandidate.appeal_id.in_(ids) | DuplicateCandidate.candidate_id.in_(ids)
+            )
+        )
         conn.execute(sa.delete(AppealEvent).where(AppealEvent.appeal_id.in_(ids)))
         conn.execute(sa.delete(AppealContact).where(AppealContact.appeal_id.in_(ids)))
         conn.execute(sa.delete(Appeal).where(Appeal.number.startswith(PREFIX)))

@@ -1,0 +1,182 @@
+"""The handling loop between units and the centre: `POST /api/v1/appeals/<number>/<action>`.
+
+Each action answers with the appeal as the caller may see it (like the dispatch endpoint).
+Errors: 403 for a role that may not act, 404 for unit staff on an appeal not their unit's,
+409 with the current status and version for a wrong state or a stale `version`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy.orm import Session
+
+from service import db
+from service.appeals import queries
+from service.appeals.api import STAFF
+from service.appeals.models import Appeal
+from service.appeals.schemas import AppealOut
+from service.auth.models import User
+from service.auth.security import require_user
+from service.handling import centre_review, unit_actions
+from service.handling.schemas import (
+    ContributeIn,
+    ExtensionIn,
+    ExtensionReviewIn,
+    ReplyIn,
+    ReturnIn,
+    ReturnReviewIn,
+    ReviewIn,
+    SignIn,
+)
+
+blp = Blueprint(
+    "handling",
+    __name__,
+    url_prefix="/api/v1/appeals",
+    description="Handling: sign-for, return, extension, contribution, reply and review",
+)
+
+
+def _load(number: str) -> tuple[User, Session, Appeal]:
+    user = require_user(*STAFF)
+    s = db.session()
+    return user, s, queries.get_visible(s, number, user)
+
+
+def _view(appeal: Appeal, user: User) -> dict[str, Any]:
+    return queries.appeal_view(appeal, user, masked=True)
+
+
+@blp.route("/<number>/sign")
+class AppealSign(MethodView):
+    @blp.arguments(SignIn)
+    @blp.response(200, AppealOut)
+    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+        """签收 (lead or co unit): the time is compared with the sign-for deadline; the lead's starts handling."""
+        user, s, appeal = _load(number)
+        unit_actions.sign_for(s, appeal, user, expected_version=data["version"])
+        return _view(appeal, user)
+
+
+@blp.route("/<number>/return")
+class AppealReturn(MethodView):
+    @blp.arguments(ReturnIn)
+    @blp.response(200, AppealOut)
+    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+        """退单 (lead unit): not ours, with a reason and a basis; the centre reviews it."""
+        user, s, appeal = _load(number)
+        unit_actions.request_return(
+            s, appeal, user, reason=data["reason"], basis=data["basis"], expected_version=data["version"]
+        )
+        return _view(appeal, user)
+
+
+@blp.route("/<number>/return-review")
+class AppealReturnReview(MethodView):
+    @blp.arguments(ReturnReviewIn)
+    @blp.response(200, AppealOut)
+    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+        """退单审核 (centre): approve, re-dispatching to `unit` or back to the dispatch queue; or reject,
+        back to the same unit with its deadlines running on."""
+        user, s, appeal = _load(number)
+        centre_review.review_return(
+            s,
+            appeal,
+            user,
+            decision=data["decision"],
+            note=data["note"],
+            unit=data["unit"],
+            co_units=data["co_units"],
+            tz=current_app.config["TZ"],
+            expected_version=data["version"],
+        )
+        return _view(appeal, user)
+
+
+@blp.route("/<number>/extension")
+class AppealExtension(MethodView):
+    @blp.arguments(ExtensionIn)
+    @blp.response(200, AppealOut)
+    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+        """延期 (lead unit): more working days, asked before the reply deadline; one request at a time."""
+        user, s, appeal = _load(number)
+        unit_actions.request_extension(
+            s, appeal, user, days=data["days"], reason=data["reason"], expected_version=data["version"]
+        )
+        return _view(appeal, user)
+
+
+@blp.route("/<number>/extension-review")
+class AppealExtensionReview(MethodView):
+    @blp.arguments(ExtensionReviewIn)
+    @blp.response(200, AppealOut)
+    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+        """延期审核 (centre): approve (new reply deadline in working days; the citizen is told) or refuse."""
+        user, s, appeal = _load(number)
+        centre_review.review_extension(
+            s,
+            appeal,
+            user,
+            decision=data["decision"],
+            note=data["note"],
+            tz=current_app.config["TZ"],
+            expected_version=data["version"],
+        )
+        return _view(appeal, user)
+
+
+@blp.route("/<number>/contribute")
+class AppealContribute(MethodView):
+    @blp.arguments(ContributeIn)
+    @blp.response(200, AppealOut)
+    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+        """协办意见 (co unit): input for the lead unit, shown in the appeal's events."""
+        user, s, appeal = _load(number)
+        unit_actions.contribute(s, appeal, user, text=data["text"], expected_version=data["version"])
+        return _view(appeal, user)
+
+
+@blp.route("/<number>/reply")
+class AppealReply(MethodView):
+    @blp.arguments(ReplyIn)
+    @blp.response(200, AppealOut)
+    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+        """答复 (lead unit, after signing): the result and the text for the citizen, for the centre to review."""
+        user, s, appeal = _load(number)
+        unit_actions.submit_reply(
+            s,
+            appeal,
+            user,
+            result=data["result"],
+            reason=data["reason"],
+            citizen_text=data["citizen_text"],
+            internal_note=data["internal_note"],
+            contacted_citizen=data["contacted_citizen"],
+            expected_version=data["version"],
+        )
+        return _view(appeal, user)
+
+
+@blp.route("/<number>/review")
+class AppealReview(MethodView):
+    @blp.arguments(ReviewIn)
+    @blp.response(200, AppealOut)
+    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+        """答复审核 (reviewer): approve, releasing the reply to the citizen; or send back with reasons."""
+        user, s, appeal = _load(number)
+        centre_review.review_reply(
+            s,
+            appeal,
+            user,
+            decision=data["decision"],
+            reasons=data["reasons"],
+            note=data["note"],
+            rating_window=timedelta(days=current_app.config["RATING_WINDOW_DAYS"]),
+            expected_version=data["version"],
+        )
+        return _view(appeal, user)

@@ -1,0 +1,168 @@
+"""Closing actions on an appeal (`POST /api/v1/appeals/<number>/<action>`) and the citizen's rating
+(`POST /api/v1/public/appeals/<number>/evaluate`).
+
+Each answers like the dispatch endpoint: the appeal as the caller sees it. Roles and states are
+checked by the state machine (403 role, 404 not yours, 409 state or stale `version`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from service import db
+from service.appeals import queries
+from service.appeals.api import STAFF
+from service.appeals.public_api import citizen_view, find_for_citizen
+from service.appeals.schemas import AppealOut, PublicAppealOut
+from service.auth.security import require_user
+from service.extensions import limiter
+from service.handling import closing, merging
+from service.handling.closing_schemas import (
+    CallbackRatingIn,
+    CloseDirectlyIn,
+    CloseIn,
+    MergeIn,
+    PublicRatingIn,
+    ReopenIn,
+    SuperviseIn,
+)
+
+blp = Blueprint(
+    "closing",
+    __name__,
+    url_prefix="/api/v1/appeals",
+    description="Closing an appeal: direct close, rating, reopen, merge, supervision, close",
+)
+public_blp = Blueprint(
+    "public_evaluate", __name__, url_prefix="/api/v1/public", description="Citizens' portal (no login)"
+)
+
+
+def _lookup_limit() -> str:
+    return current_app.config["PUBLIC_LOOKUP_RATE_LIMIT"]
+
+
+def _view(appeal: Any, user: Any) -> dict[str, Any]:
+    return queries.appeal_view(appeal, user, masked=True)
+
+
+@blp.route("/<number>/close-directly")
+class CloseDirectly(MethodView):
+    @blp.arguments(CloseDirectlyIn)
+    @blp.response(200, AppealOut)
+    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+        """直接办结: a consultation answered at first contact (operator), with the article used, if any."""
+        user = require_user(*STAFF)
+        s = db.session()
+        appeal = queries.get_visible(s, number, user)
+        closing.close_directly(
+            s,
+            appeal,
+            user,
+            answer=data["answer"],
+            kb_article_id=data["kb_article"],
+            tz=current_app.config["TZ"],
+            expected_version=data["version"],
+        )
+        return _view(appeal, user)
+
+
+@blp.route("/<number>/evaluate")
+class Evaluate(MethodView):
+    @blp.arguments(CallbackRatingIn)
+    @blp.response(200, AppealOut)
+    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+        """回访: the citizen's rating taken on a call-back (operator, reviewer). Once per round."""
+        user = require_user(*STAFF)
+        s = db.session()
+        appeal = queries.get_visible(s, number, user)
+        closing.evaluate(s, appeal, user, data, expected_version=data["version"])
+        return _view(appeal, user)
+
+
+@blp.route("/<number>/reopen")
+class Reopen(MethodView):
+    @blp.arguments(ReopenIn)
+    @blp.response(200, AppealOut)
+    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+        """重办: after an unsatisfied rating that is the unit's fault; same unit, new deadlines."""
+        user = require_user(*STAFF)
+        s = db.session()
+        appeal = queries.get_visible(s, number, user)
+        closing.reopen(
+            s,
+            appeal,
+            user,
+            reason=data["reason"],
+            attributable=data["attributable"],
+            tz=current_app.config["TZ"],
+            expected_version=data["version"],
+        )
+        return _view(appeal, user)
+
+
+@blp.route("/<number>/merge")
+class Merge(MethodView):
+    @blp.arguments(MergeIn)
+    @blp.response(200, AppealOut)
+    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+        """并案: merge this appeal into a master appeal (centre). Its citizen follows the master."""
+        user = require_user(*STAFF)
+        s = db.session()
+        appeal = queries.get_visible(s, number, user)
+        merging.merge(
+            s,
+            appeal,
+            user,
+            master_number=data["master"],
+            reason=data["reason"],
+            expected_version=data["version"],
+        )
+        return _view(appeal, user)
+
+
+@blp.route("/<number>/supervise")
+class Supervise(MethodView):
+    @blp.arguments(SuperviseIn)
+    @blp.response(200, AppealOut)
+    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+        """催办 (kind press) or 督办 (kind raise: one level up, at most 3), with a note."""
+        user = require_user(*STAFF)
+        s = db.session()
+        appeal = queries.get_visible(s, number, user)
+        merging.supervise(
+            s, appeal, user, kind=data["kind"], note=data["note"], expected_version=data["version"]
+        )
+        return _view(appeal, user)
+
+
+@blp.route("/<number>/close")
+class Close(MethodView):
+    @blp.arguments(CloseIn)
+    @blp.response(200, AppealOut)
+    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+        """办结: after the rating, or once the rating window passed without one (centre)."""
+        user = require_user(*STAFF)
+        s = db.session()
+        appeal = queries.get_visible(s, number, user)
+        closing.close(
+            s, appeal, user, tz=current_app.config["TZ"], note=data["note"], expected_version=data["version"]
+        )
+        return _view(appeal, user)
+
+
+@public_blp.route("/appeals/<number>/evaluate")
+class PublicEvaluate(MethodView):
+    decorators = [limiter.limit(_lookup_limit)]
+
+    @public_blp.arguments(PublicRatingIn)
+    @public_blp.response(200, PublicAppealOut)
+    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+        """Rate the reply once, with the number and the query code: contacted? resolved? satisfied?"""
+        appeal = find_for_citizen(number, data["code"])
+        closing.evaluate(db.session(), appeal, None, data)
+        return citizen_view(appeal)

@@ -1,0 +1,49 @@
+"""The centre's view of likely duplicates (重复件) of an appeal, and their dismissal.
+
+Merging is the merge action's (`POST /api/v1/appeals/<number>/merge`); it marks the flag merged.
+Duplicates are a centre matter: unit staff get 403 here, whatever the appeal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from service import db
+from service.appeals import queries
+from service.auth.security import require_user
+from service.handling import duplicates
+from service.handling.duplicate_schemas import DismissIn, DuplicateOut
+
+blp = Blueprint(
+    "duplicates", __name__, url_prefix="/api/v1/appeals", description="Likely duplicates (重复件)"
+)
+
+READERS = ("operator", "dispatcher", "reviewer", "leader", "admin")
+DECIDERS = ("dispatcher", "admin")
+
+
+@blp.route("/<number>/duplicates")
+class AppealDuplicates(MethodView):
+    @blp.response(200, DuplicateOut(many=True))
+    def get(self, number: str) -> list[dict[str, Any]]:
+        """The appeal's duplicate flags, either way (earlier appeals it may repeat, later ones repeating it)."""
+        user = require_user(*READERS)
+        s = db.session()
+        return duplicates.candidates_of(s, queries.get_visible(s, number, user))
+
+
+@blp.route("/<number>/duplicates/<other>/dismiss")
+class DismissDuplicate(MethodView):
+    @blp.arguments(DismissIn)
+    @blp.response(200, DuplicateOut)
+    def post(self, data: dict[str, Any], number: str, other: str) -> dict[str, Any]:
+        """Not a duplicate: dismiss the flag between the two appeals (recorded on the appeal's timeline)."""
+        user = require_user(*DECIDERS)
+        s = db.session()
+        appeal = queries.get_visible(s, number, user)
+        return duplicates.dismiss(
+            s, appeal, other, actor=user, note=data["note"], expected_version=data["version"]
+        )

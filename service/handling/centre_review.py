@@ -1,0 +1,266 @@
+"""What the centre decides on a unit's requests: a return (退单审核), an extension (延期审核), and
+the reply before it reaches the citizen (答复审核). Operations flush and never commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from dispatch.calendar import WorkCalendar
+from dispatch.deadlines import extend
+from service.appeals import status as st
+from service.appeals.dispatching import dispatch_by_hand
+from service.appeals.models import Appeal, AppealEvent
+from service.auth.models import User
+from service.db import utcnow
+from service.errors import Conflict, ValidationFailed
+from service.handling.merging import notify_merged_citizens
+from service.handling.models import Reply, ReturnRequest
+from service.handling.operations import active_assignments, begin, current_state, move
+from service.handling.unit_actions import pending_extension, withdraw_pending_extensions
+from service.lists.models import ListVersion, Unit
+from service.lists.operations import active_context, context_for
+from service.notices.operations import queue_notice
+
+
+def pending_return(s: Session, appeal: Appeal) -> ReturnRequest | None:
+    return s.scalar(
+        sa.select(ReturnRequest)
+        .where(ReturnRequest.appeal_id == appeal.id, ReturnRequest.decision == "pending")
+        .order_by(ReturnRequest.id.desc())
+        .limit(1)
+    )
+
+
+def pending_reply(s: Session, appeal: Appeal) -> Reply | None:
+    return s.scalar(
+        sa.select(Reply)
+        .where(Reply.appeal_id == appeal.id, Reply.review == "pending")
+        .order_by(Reply.id.desc())
+        .limit(1)
+    )
+
+
+def _require(decision: str, choices: tuple[str, ...], note_needed_for: str, note: str, field: str) -> None:
+    """The decision is one of `choices`, and the one that needs a reason has it."""
+    if decision not in choices:
+        raise ValidationFailed("Invalid input: decision", {"decision": [f"One of: {', '.join(choices)}."]})
+    if decision == note_needed_for and not note.strip():
+        raise ValidationFailed(
+            f"Invalid input: {field}", {field: [f"Required to {decision.replace('_', ' ')}."]}
+        )
+
+
+def review_return(
+    s: Session,
+    appeal: Appeal,
+    actor: User,
+    *,
+    decision: str,
+    note: str,
+    tz: tzinfo,
+    unit: str | None = None,
+    co_units: list[str] | None = None,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> AppealEvent:
+    """退单审核: approve (re-dispatch to `unit` now, or without a unit back to the dispatch queue),
+    or reject (back to the same unit in the status it came from; its deadlines keep running).
+    """
+    begin(appeal, "return-review", actor, expected_version=expected_version)
+    _require(decision, ("approve", "reject"), "reject", note, "note")
+    request = pending_return(s, appeal)
+    if request is None:
+        raise Conflict("No return request is waiting for a decision.", current=current_state(appeal))
+    if decision == "approve" and unit is not None:
+        _check_new_units(s, request.unit_code, unit, co_units or [])
+    now = now or utcnow()
+    count = (
+        s.scalar(
+            sa.select(sa.func.count())
+            .select_from(ReturnRequest)
+            .where(ReturnRequest.appeal_id == appeal.id, ReturnRequest.unit_code == request.unit_code)
+        )
+        or 0
+    )
+    payload = {"return_id": request.id, "unit": request.unit_code, "count": count}
+    request.decided_by_id, request.decided_at, request.decision_note = actor.id, now, note
+    if decision == "reject":
+        request.decision = "rejected"
+        return move(
+            s,
+            appeal,
+            "return_rejected",
+            actor,
+            to_status=request.from_status,
+            note=note,
+            payload=payload,
+            at=now,
+        )
+    note = note or "退单审核通过"
+    request.decision = "approved"
+    withdraw_pending_extensions(s, appeal, "退单已同意", now)
+    if unit is not None:
+        event = move(
+            s, appeal, "return_approved", actor, note=note, payload={**payload, "redispatch_to": unit}, at=now
+        )
+        dispatch_by_hand(s, appeal, actor=actor, reason=note, tz=tz, unit=unit, co_units=co_units or [])
+        appeal.signed_at = None  # the new lead unit has not signed yet
+        s.flush()
+        return event
+    for assignment in active_assignments(appeal):
+        assignment.active, assignment.ended_at = False, now
+        assignment.ended_reason = f"退单：{request.reason}"[:500]
+    appeal.lead_unit_code = None
+    appeal.sign_due_at = appeal.reply_due_at = appeal.signed_at = None
+    appeal.dispatch_note = f"退单待重新分拨：{request.reason}"[:500]
+    event = move(
+        s, appeal, "return_approved", actor, to_status=st.PENDING_DISPATCH, note=note, payload=payload, at=now
+    )
+    s.expire(appeal, ["lead_unit"])
+    return event
+
+
+def _check_new_units(s: Session, returned_by: str, unit: str, co_units: list[str]) -> None:
+    errors: dict[str, list[str]] = {}
+    if unit == returned_by:
+        errors["unit"] = ["This unit returned the appeal; reject the return to send it back to it."]
+    unknown = [c for c in (unit, *co_units) if (u := s.get(Unit, c)) is None or not u.active]
+    if unknown:
+        errors.setdefault("unit", []).extend(f"Unknown unit {c!r}." for c in unknown)
+    if errors:
+        raise ValidationFailed("Invalid input: unit", errors)
+
+
+def calendar_for(s: Session, appeal: Appeal) -> WorkCalendar:
+    """The working-day calendar of the list version that routed the appeal (else the active one)."""
+    version = s.get(ListVersion, appeal.list_version_id) if appeal.list_version_id else None
+    ctx = context_for(version) if version is not None else active_context(s)
+    return ctx.calendar if ctx is not None else WorkCalendar()
+
+
+def due_date_label(due: datetime, tz: tzinfo) -> str:
+    """The last day of a deadline, in Chinese: a deadline at local midnight closes the day before."""
+    local = due.astimezone(tz)
+    day = (local - timedelta(microseconds=1)).date()
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def review_extension(
+    s: Session,
+    appeal: Appeal,
+    actor: User,
+    *,
+    decision: str,
+    note: str,
+    tz: tzinfo,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> AppealEvent:
+    """延期审核: approve (the reply deadline moves by the working days asked; the citizen is told)
+    or refuse (nothing changes)."""
+    begin(appeal, "extension-review", actor, expected_version=expected_version)
+    _require(decision, ("approve", "refuse"), "refuse", note, "note")
+    request = pending_extension(s, appeal)
+    if request is None:
+        raise Conflict("No extension request is waiting for a decision.", current=current_state(appeal))
+    if decision == "approve" and (request.unit_code != appeal.lead_unit_code or appeal.reply_due_at is None):
+        raise Conflict(
+            f"The request came from {request.unit_code}, which no longer leads this appeal.",
+            current=current_state(appeal),
+        )
+    now = now or utcnow()
+    request.decided_by_id, request.decided_at, request.decision_note = actor.id, now, note
+    payload = {"extension_id": request.id, "unit": request.unit_code, "days": request.days}
+    if decision == "refuse":
+        request.decision = "refused"
+        return move(s, appeal, "extension_refused", actor, note=note, payload=payload, at=now)
+    old_due = appeal.reply_due_at
+    new_due = extend(old_due, request.days, calendar_for(s, appeal), tz)
+    appeal.reply_due_at = new_due
+    for assignment in active_assignments(appeal, "lead"):
+        assignment.reply_due_at = new_due
+    request.decision, request.new_due_at = "approved", new_due
+    event = move(
+        s,
+        appeal,
+        "extension_approved",
+        actor,
+        note=note,
+        public_message=f"办理时限延长至{due_date_label(new_due, tz)}",
+        payload={**payload, "old_due_at": old_due.isoformat(), "new_due_at": new_due.isoformat()},
+        at=now,
+    )
+    queue_notice(
+        s,
+        appeal,
+        "citizen",
+        "extension_approved",
+        {"new_due": new_due.isoformat()},
+        key=f"extension:{request.id}",
+    )
+    s.flush()
+    return event
+
+
+def review_reply(
+    s: Session,
+    appeal: Appeal,
+    actor: User,
+    *,
+    decision: str,
+    rating_window: timedelta,
+    reasons: list[str] | None = None,
+    note: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> AppealEvent:
+    """答复审核: approve (the reply is released to the citizen, a notice is queued and the rating
+    window opens; the citizens of appeals merged into it are told too) or send back with reasons
+    (the lead unit handles it again and replies anew)."""
+    begin(appeal, "review", actor, expected_version=expected_version)
+    reasons = [r for r in (reasons or []) if r.strip()]
+    _require(decision, ("approve", "send_back"), "send_back", "\n".join(reasons), "reasons")
+    reply = pending_reply(s, appeal)
+    if reply is None:
+        raise Conflict("No reply is waiting for review.", current=current_state(appeal))
+    now = now or utcnow()
+    reply.reviewed_by_id, reply.reviewed_at = actor.id, now
+    if decision == "send_back":
+        reply.review, reply.review_note = "sent_back", "\n".join(reasons)
+        return move(
+            s,
+            appeal,
+            "reply_sent_back",
+            actor,
+            to_status=st.HANDLING,
+            note="；".join(reasons),
+            payload={"reply_id": reply.id, "reasons": reasons},
+            at=now,
+        )
+    reply.review, reply.review_note = "approved", note
+    appeal.replied_at = now
+    appeal.rating_due_at = now + rating_window
+    event = move(
+        s,
+        appeal,
+        "reply_released",
+        actor,
+        to_status=st.REPLIED,
+        note=note,
+        public_message=reply.citizen_text,
+        payload={
+            "reply_id": reply.id,
+            "result": reply.result,
+            "rating_due_at": appeal.rating_due_at.isoformat(),
+        },
+        at=now,
+    )
+    queue_notice(s, appeal, "citizen", "reply_released", {"reply_id": reply.id}, key=f"reply:{reply.id}")
+    # 并案: the citizens of the appeals merged into this one are told too.
+    notify_merged_citizens(s, appeal, "reply_released", key=f"reply-released:{reply.id}")
+    s.flush()
+    return event

@@ -1,0 +1,387 @@
+"""The end of an appeal's life: 直接办结, 评价 / 回访, 重办 and 办结. Operations flush, never commit.
+
+Decisions:
+- A rating without 不满意 (for attitude and for result) closes the appeal at once ("after the
+  rating"): nothing is left to decide. An unsatisfied rating leaves it replied for the centre, who
+  reopens it (the unit's fault) or closes it.
+- One rating per round: the round is the appeal's reopen count, so a reopened appeal is rated again.
+  A citizen's rating and an operator's call-back are the same rating: whichever comes first counts.
+- A rating ends the rating window (`rating_due_at` is cleared): only unrated appeals close by
+  themselves when the window passes (`close_unrated`).
+- The second unsatisfied rating (a reopened appeal rated unsatisfied again) raises supervision by
+  itself, one level up the lead unit's ladder.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from dispatch.deadlines import compute_deadlines
+from responsibility_lists.model import Limit
+from service.appeals import status as st
+from service.appeals.dispatching import FALLBACK_LIMITS
+from service.appeals.models import Appeal, AppealAssignment
+from service.auth.models import User
+from service.db import utcnow
+from service.errors import Conflict, ValidationFailed
+from service.handling.merging import TOP_LEVEL, notify_merged_citizens, press, raise_level
+from service.handling.models import Evaluation
+from service.handling.operations import active_assignments, begin, current_state, move
+from service.knowledge.operations import usable_article
+from service.lists.operations import ListContext, active_context, context_for
+from service.notices.operations import queue_notice
+
+#: What the citizen reads on the timeline when the appeal closes, by close reason.
+CLOSED_MESSAGES = {
+    "rated": "诉求已办结，感谢您的评价。",
+    "rating_window": "诉求已办结。",
+}
+ALREADY_RATED_CITIZEN = "您已评价过本次办理结果（已评价），感谢您的反馈。"
+
+
+# ---- 直接办结 --------------------------------------------------------------------------------
+
+
+def close_directly(
+    s: Session,
+    appeal: Appeal,
+    actor: User,
+    *,
+    answer: str,
+    tz: ZoneInfo,
+    kb_article_id: int | None = None,
+    expected_version: int | None = None,
+) -> Appeal:
+    """A consultation answered at first contact, from the knowledge base or not: closed, not dispatched."""
+    begin(appeal, "close-directly", actor, expected_version=expected_version)
+    now = utcnow()
+    article = (
+        usable_article(s, kb_article_id, now.astimezone(tz).date()) if kb_article_id is not None else None
+    )
+    appeal.direct_answer = answer
+    appeal.kb_article_id = article.id if article else None
+    appeal.closed_at = now
+    appeal.close_reason = "direct"
+    move(
+        s,
+        appeal,
+        "closed_directly",
+        actor,
+        to_status=st.CLOSED,
+        public_message=answer,
+        payload={
+            "kb_article": article.id if article else None,
+            "kb_title": article.title if article else None,
+        },
+        at=now,
+    )
+    notify_merged_citizens(s, appeal, "appeal_closed_directly", key="closed-directly")
+    return appeal
+
+
+# ---- 评价 / 回访 -----------------------------------------------------------------------------
+
+
+def current_rating(s: Session, appeal: Appeal) -> Evaluation | None:
+    """The rating of the appeal's current round (its reopen count), if given."""
+    return s.scalar(
+        sa.select(Evaluation)
+        .where(Evaluation.appeal_id == appeal.id, Evaluation.round == appeal.reopen_count)
+        .order_by(Evaluation.id)
+        .limit(1)
+    )
+
+
+def latest_rating(s: Session, appeal: Appeal) -> Evaluation | None:
+    return s.scalar(
+        sa.select(Evaluation).where(Evaluation.appeal_id == appeal.id).order_by(Evaluation.id.desc()).limit(1)
+    )
+
+
+def evaluate(
+    s: Session,
+    appeal: Appeal,
+    actor: User | None,
+    rating: dict[str, Any],
+    *,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Evaluation:
+    """评价: the citizen's rating (`actor` None) or an operator's call-back, once per round."""
+    citizen = actor is None
+    role = "citizen" if citizen else None
+    try:
+        begin(appeal, "evaluate", actor, role=role, expected_version=expected_version)
+    except Conflict:
+        if current_rating(s, appeal) is not None:
+            _already_rated(appeal, citizen)
+        raise
+    if current_rating(s, appeal) is not None:
+        _already_rated(appeal, citizen)
+    now = now or utcnow()
+    evaluation = Evaluation(
+        appeal_id=appeal.id,
+        source="citizen" if citizen else "callback",
+        operator_id=None if citizen else actor.id,  # type: ignore[union-attr]
+        round=appeal.reopen_count,
+        contacted=rating["contacted"],
+        resolved=rating["resolved"],
+        attitude=rating["attitude"],
+        result=rating["result"],
+        comment=rating.get("comment") or "",
+        at=now,
+    )
+    s.add(evaluation)
+    appeal.rating_due_at = None  # rated: the window no longer closes it
+    move(
+        s,
+        appeal,
+        "evaluated",
+        actor,
+        actor_role=role,
+        note=evaluation.comment,
+        public_message="您的评价已收到。" if citizen else "已完成回访评价。",
+        payload={
+            "source": evaluation.source,
+            "round": evaluation.round,
+            "contacted": evaluation.contacted,
+            "resolved": evaluation.resolved,
+            "attitude": evaluation.attitude,
+            "result": evaluation.result,
+            "unsatisfied": evaluation.unsatisfied,
+        },
+        at=now,
+    )
+    if not evaluation.unsatisfied:
+        _close(s, appeal, actor, "rated", actor_role=role, at=now)
+        return evaluation
+    queue_notice(
+        s,
+        appeal,
+        "centre",
+        "rating_unsatisfied",
+        {"round": evaluation.round},
+        key=f"unsatisfied:{evaluation.round}",
+    )
+    if _earlier_unsatisfied(s, appeal, evaluation):
+        note = f"第{evaluation.round + 1}轮评价仍不满意，自动督办"
+        if appeal.supervision_level >= TOP_LEVEL:
+            press(s, appeal, None, note=note, at=now)
+        else:
+            raise_level(s, appeal, None, note=note, at=now)
+    return evaluation
+
+
+def citizen_rating_state(s: Session, appeal: Appeal) -> dict[str, Any]:
+    """For the citizen's view: may they rate now, and their latest rating (without the comment)."""
+    latest = latest_rating(s, appeal)
+    return {
+        "can_evaluate": appeal.status == st.REPLIED
+        and (latest is None or latest.round != appeal.reopen_count),
+        "evaluation": None
+        if latest is None
+        else {
+            "round": latest.round,
+            "contacted": latest.contacted,
+            "resolved": latest.resolved,
+            "attitude": latest.attitude,
+            "result": latest.result,
+            "at": latest.at,
+        },
+    }
+
+
+def _already_rated(appeal: Appeal, citizen: bool) -> None:
+    message = ALREADY_RATED_CITIZEN if citizen else f"Appeal {appeal.number} is already rated for this round."
+    raise Conflict(message, current=current_state(appeal))
+
+
+def _earlier_unsatisfied(s: Session, appeal: Appeal, evaluation: Evaluation) -> bool:
+    earlier = s.scalars(
+        sa.select(Evaluation).where(Evaluation.appeal_id == appeal.id, Evaluation.round < evaluation.round)
+    )
+    return any(e.unsatisfied for e in earlier)
+
+
+# ---- 重办 -------------------------------------------------------------------------------------
+
+
+def reopen(
+    s: Session,
+    appeal: Appeal,
+    actor: User,
+    *,
+    reason: str,
+    attributable: bool,
+    tz: ZoneInfo,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Appeal:
+    """重办: after an unsatisfied rating that is the unit's fault, back to the same lead unit, with
+    new deadlines from now and the reason on record. Counted in `reopen_count`."""
+    begin(appeal, "reopen", actor, expected_version=expected_version)
+    if not attributable:
+        raise ValidationFailed(
+            "Invalid input: attributable",
+            {"attributable": ["Not the unit's fault: close the appeal instead (POST …/close)."]},
+        )
+    if not reason.strip():
+        raise ValidationFailed("Invalid input: reason", {"reason": ["Say why the appeal is reopened."]})
+    rating = current_rating(s, appeal)
+    if rating is None or not rating.unsatisfied:
+        raise Conflict(
+            f"Appeal {appeal.number} has no unsatisfied rating in this round: a reopen follows one.",
+            current=current_state(appeal),
+        )
+    lead = next(iter(active_assignments(appeal, "lead")), None)
+    if lead is None:
+        raise Conflict(
+            f"Appeal {appeal.number} has no lead unit to reopen to.", current=current_state(appeal)
+        )
+    now = now or utcnow()
+    ctx = _context_of(s, lead)
+    if ctx is None:
+        raise Conflict("No responsibility list is active; load and activate one first.")
+    deadlines = compute_deadlines(now, _limit_of(ctx, lead, appeal.urgency), appeal.urgency, ctx.calendar, tz)
+    old_due = appeal.reply_due_at
+    appeal.reply_due_at = deadlines.reply_due_at
+    for a in active_assignments(appeal):
+        a.reply_due_at = deadlines.reply_due_at
+    appeal.reopen_count += 1
+    appeal.rating_due_at = None
+    appeal.closed_at = None
+    appeal.close_reason = ""
+    move(
+        s,
+        appeal,
+        "reopened",
+        actor,
+        to_status=st.HANDLING,
+        note=reason,
+        public_message="您的诉求已重新交由承办单位办理。",
+        payload={
+            "reason": reason,
+            "round": appeal.reopen_count,
+            "evaluation_id": rating.id,
+            "unit": lead.unit_code,
+            "old_reply_due_at": old_due.isoformat() if old_due else None,
+            "reply_due_at": deadlines.reply_due_at.isoformat(),
+        },
+        at=now,
+    )
+    data = {"round": appeal.reopen_count, "reply_due_at": deadlines.reply_due_at.isoformat()}
+    key = f"reopen:{appeal.reopen_count}"
+    queue_notice(s, appeal, f"unit:{lead.unit_code}", "appeal_reopened", data, key=key)
+    queue_notice(s, appeal, "citizen", "appeal_reopened", {"round": appeal.reopen_count}, key=key)
+    return appeal
+
+
+def _context_of(s: Session, assignment: AppealAssignment) -> ListContext | None:
+    if assignment.list_version is not None:
+        return context_for(assignment.list_version)
+    return active_context(s)
+
+
+def _limit_of(ctx: ListContext, assignment: AppealAssignment, urgency: str) -> Limit:
+    """The limit of the rule that gave the unit the appeal; a manual dispatch without one: the fallback."""
+    compiled = ctx.router.rules.get(assignment.rule_id) if assignment.rule_id else None
+    limit = compiled.rule.limits.get(urgency) if compiled is not None else None
+    return limit or FALLBACK_LIMITS[urgency]
+
+
+# ---- 办结 -------------------------------------------------------------------------------------
+
+
+def close(
+    s: Session,
+    appeal: Appeal,
+    actor: User,
+    *,
+    tz: ZoneInfo,
+    note: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Appeal:
+    """办结 by the centre: after the rating, or once the rating window passed without one."""
+    begin(appeal, "close", actor, expected_version=expected_version)
+    now = now or utcnow()
+    rated = current_rating(s, appeal) is not None
+    if not rated and appeal.rating_due_at is not None and now < appeal.rating_due_at:
+        until = appeal.rating_due_at.astimezone(tz)
+        raise Conflict(
+            f"Not rated yet: the rating window is open until {until:%Y-%m-%d %H:%M} ({tz.key}).",
+            current=current_state(appeal),
+            rating_due_at=appeal.rating_due_at.isoformat(),
+        )
+    _close(s, appeal, actor, "rated" if rated else "rating_window", note=note, at=now)
+    return appeal
+
+
+def close_unrated(s: Session, now: datetime | None = None) -> list[int]:
+    """Close the replied appeals whose rating window passed without a rating. Returns their ids.
+
+    Harmless to run twice: a closed appeal is no longer replied. Each appeal closes in a savepoint
+    of its own, so one that changed meanwhile (someone rated it) is skipped, not the whole run.
+    """
+    now = now or utcnow()
+    due = s.scalars(
+        sa.select(Appeal.id)
+        .where(Appeal.rating_due_at <= now, Appeal.status == st.REPLIED)
+        .order_by(Appeal.rating_due_at, Appeal.id)
+    ).all()
+    closed = []
+    for appeal_id in due:
+        try:
+            with s.begin_nested():
+                appeal = s.get(Appeal, appeal_id)
+                if appeal is None or not _window_passed(s, appeal, now):
+                    continue
+                begin(appeal, "close", None)
+                _close(s, appeal, None, "rating_window", actor_role="system", at=now)
+        except (StaleDataError, Conflict):
+            continue
+        closed.append(appeal_id)
+    return closed
+
+
+def _window_passed(s: Session, appeal: Appeal, now: datetime) -> bool:
+    return (
+        appeal.status == st.REPLIED
+        and appeal.rating_due_at is not None
+        and appeal.rating_due_at <= now
+        and current_rating(s, appeal) is None
+    )
+
+
+def _close(
+    s: Session,
+    appeal: Appeal,
+    actor: User | None,
+    reason: str,
+    *,
+    actor_role: str | None = None,
+    note: str = "",
+    at: datetime | None = None,
+) -> None:
+    at = at or utcnow()
+    appeal.closed_at = at
+    appeal.close_reason = reason
+    move(
+        s,
+        appeal,
+        "closed",
+        actor,
+        to_status=st.CLOSED,
+        actor_role=actor_role,
+        note=note,
+        public_message=CLOSED_MESSAGES[reason],
+        payload={"reason": reason, "round": appeal.reopen_count},
+        at=at,
+    )
+    notify_merged_citizens(s, appeal, "appeal_closed", key=f"closed:{appeal.reopen_count}")

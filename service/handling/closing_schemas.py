@@ -1,0 +1,109 @@
+"""Bodies of the closing actions: direct close, rating, reopen, merge, supervision, close."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from service.fields import CleanText
+
+SATISFACTION = ("满意", "基本满意", "不满意")
+RESOLVED = ("yes", "partly", "no")
+
+
+def version_field() -> fields.Integer:
+    return fields.Integer(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "the appeal version you saw (optimistic lock): 409 if it changed"},
+    )
+
+
+class CloseDirectlyIn(Schema):
+    """直接办结: a consultation answered at first contact."""
+
+    answer = CleanText(
+        required=True,
+        min_length=1,
+        max_length=2000,
+        multiline=True,
+        metadata={"description": "the answer given to the citizen (shown to them)"},
+    )
+    kb_article = fields.Integer(
+        load_default=None, allow_none=True, metadata={"description": "the knowledge-base article used"}
+    )
+    version = version_field()
+
+
+class RatingIn(Schema):
+    """评价: the form of the call-back (回访) and of the citizen's rating."""
+
+    contacted = fields.Boolean(required=True, metadata={"description": "did the unit contact the citizen?"})
+    resolved = fields.String(required=True, validate=validate.OneOf(RESOLVED))
+    attitude = fields.String(
+        required=True, validate=validate.OneOf(SATISFACTION), metadata={"description": "办理态度"}
+    )
+    result = fields.String(
+        required=True, validate=validate.OneOf(SATISFACTION), metadata={"description": "办理结果"}
+    )
+    comment = CleanText(max_length=500, multiline=True, load_default="")
+
+
+class CallbackRatingIn(RatingIn):
+    """An operator's or reviewer's call-back: the citizen's answers, recorded by staff."""
+
+    version = version_field()
+
+
+class PublicRatingIn(RatingIn):
+    code = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^\d{6}$", error="6 digits."),
+        metadata={"description": "the appeal's query code"},
+    )
+
+
+class ReopenIn(Schema):
+    """重办: an unsatisfied rating the unit is answerable for."""
+
+    reason = CleanText(
+        required=True, min_length=1, max_length=500, multiline=True, metadata={"description": "why (kept)"}
+    )
+    attributable = fields.Boolean(
+        required=True, metadata={"description": "the dissatisfaction is the unit's fault (must be true)"}
+    )
+    version = version_field()
+
+    @validates("attributable")
+    def _attributable(self, value: bool, **_: Any) -> None:
+        if not value:
+            raise ValidationError(
+                "A reopen sends the appeal back to the unit for its own failing. "
+                "If the unit is not at fault, close the appeal instead (POST …/close)."
+            )
+
+
+class MergeIn(Schema):
+    """并案: into a master appeal."""
+
+    master = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=32),
+        metadata={"description": "the master's number"},
+    )
+    reason = CleanText(required=True, min_length=1, max_length=500, multiline=True)
+    version = version_field()
+
+
+class SuperviseIn(Schema):
+    """催办 (press) or 督办 (raise a level)."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(("press", "raise")))
+    note = CleanText(required=True, min_length=1, max_length=500, multiline=True)
+    version = version_field()
+
+
+class CloseIn(Schema):
+    note = CleanText(max_length=500, multiline=True, load_default="")
+    version = version_field()

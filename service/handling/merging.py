@@ -1,0 +1,279 @@
+"""并案 (merge into a master appeal) and 督办 / 催办 (supervision). Operations flush, never commit.
+
+A merged appeal follows its master: it leaves every unit's work (its assignments end), the citizen's
+view shows the master's status and reply, and every notice about the master's outcome is queued for
+each merged appeal's citizen too (`notify_merged_citizens`).
+
+Supervision: pressing (催办) reminds the lead unit; raising (督办) moves the appeal one level up
+the lead unit's escalation ladder in the list (unit head → centre leader → government office),
+at most to level 3.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from responsibility_lists.model import EscalationStep
+from service.appeals import status as st
+from service.appeals.events import record_event
+from service.appeals.models import Appeal, AppealAssignment
+from service.auth.models import User
+from service.db import utcnow
+from service.errors import Conflict, ValidationFailed
+from service.handling.duplicates import resolve_candidates
+from service.handling.models import Supervision
+from service.handling.operations import active_assignments, begin, current_state, move
+from service.lists.operations import ListContext, active_context, context_for
+from service.notices.models import OutboxMessage
+from service.notices.operations import queue_notice
+
+#: The highest supervision level (督办 by the government office).
+TOP_LEVEL = 3
+#: Level names where the unit's ladder in the list gives none.
+DEFAULT_LEVEL_TITLES = {1: "单位负责人", 2: "中心领导", 3: "区政府办"}
+
+
+def merged_into(s: Session, master: Appeal) -> list[Appeal]:
+    return list(
+        s.scalars(
+            sa.select(Appeal)
+            .where(Appeal.master_id == master.id, Appeal.status == st.MERGED)
+            .order_by(Appeal.id)
+        )
+    )
+
+
+def notify_merged_citizens(s: Session, master: Appeal, template: str, key: str) -> list[OutboxMessage]:
+    """Queue `template` for the citizen of every appeal merged into `master` (并案: all are told).
+
+    `key` names the occasion (e.g. "reply-released:<reply id>"): queuing again is a no-op.
+    """
+    queued = []
+    for appeal in merged_into(s, master):
+        data = {"appeal": appeal.number, "master": master.number, "master_status": master.status}
+        if (message := queue_notice(s, appeal, "citizen", template, data, key=key)) is not None:
+            queued.append(message)
+    return queued
+
+
+def merge(
+    s: Session,
+    appeal: Appeal,
+    actor: User,
+    *,
+    master_number: str,
+    reason: str,
+    expected_version: int | None = None,
+) -> Appeal:
+    """并案: `appeal` joins `master_number`'s appeal; returns the master."""
+    begin(appeal, "merge", actor, expected_version=expected_version)
+    master = s.scalar(sa.select(Appeal).where(Appeal.number == master_number))
+    if master is None:
+        raise ValidationFailed("Invalid input: master", {"master": [f"No appeal {master_number}."]})
+    if master.id == appeal.id:
+        raise ValidationFailed(
+            "Invalid input: master", {"master": ["An appeal cannot be merged into itself."]}
+        )
+    if master.status == st.MERGED:
+        top = s.get(Appeal, master.master_id) if master.master_id else None
+        raise Conflict(
+            f"Appeal {master.number} is itself merged"
+            + (f" into {top.number}; merge into that one." if top else "."),
+            current=current_state(master),
+        )
+    if master.status not in st.OPEN_STATUSES:
+        raise Conflict(
+            f"Appeal {master.number} is {st.STATUS_LABELS[master.status]}: only an open appeal takes merges.",
+            current=current_state(master),
+        )
+    now = utcnow()
+    ended = _end_assignments(appeal, f"并案：并入{master.number}", now)
+    appeal.master_id = master.id
+    appeal.close_reason = "merged"
+    message = f"您的诉求已并入{master.number}号诉求一并办理。"
+    move(
+        s,
+        appeal,
+        "merged",
+        actor,
+        to_status=st.MERGED,
+        note=reason,
+        public_message=message,
+        payload={"master": master.number, "reason": reason, "ended_units": [a.unit_code for a in ended]},
+        at=now,
+    )
+    # Appeals merged into this one follow the new master from now on: no chains.
+    for child in merged_into(s, appeal):
+        child.master_id = master.id
+        record_event(
+            s,
+            child,
+            "merged",
+            actor,
+            from_status=st.MERGED,
+            to_status=st.MERGED,
+            note=f"随{appeal.number}并入{master.number}：{reason}",
+            public_message=f"您的诉求已并入{master.number}号诉求一并办理。",
+            payload={"master": master.number, "via": appeal.number, "reason": reason},
+            at=now,
+        )
+    move(
+        s,
+        master,
+        "merge_received",
+        actor,
+        note=reason,
+        payload={"merged": appeal.number, "reason": reason},
+        at=now,
+    )
+    resolve_candidates(s, appeal, master, actor=actor, now=now)  # the intake's duplicate flags
+    for a in ended:
+        queue_notice(
+            s,
+            appeal,
+            f"unit:{a.unit_code}",
+            "appeal_merged",
+            {"master": master.number},
+            key=f"merged:{master.id}",
+        )
+    data = {"appeal": appeal.number, "master": master.number, "master_status": master.status}
+    queue_notice(s, appeal, "citizen", "appeal_merged", data, key=f"merged:{master.id}")
+    if master.status == st.REPLIED:  # the master's reply is out already: tell this citizen now
+        queue_notice(s, appeal, "citizen", "reply_released", data, key=f"merged:{master.id}")
+    s.flush()
+    return master
+
+
+def _end_assignments(appeal: Appeal, reason: str, now: datetime) -> list[AppealAssignment]:
+    ended = active_assignments(appeal)
+    for a in ended:
+        a.active, a.ended_at, a.ended_reason = False, now, reason[:500]
+    return ended
+
+
+# ---- supervision ------------------------------------------------------------------------------
+
+
+def _context(s: Session, appeal: Appeal) -> ListContext | None:
+    lead = next(iter(active_assignments(appeal, "lead")), None)
+    if lead is not None and lead.list_version is not None:
+        return context_for(lead.list_version)
+    return active_context(s)
+
+
+def escalation_step(s: Session, appeal: Appeal, level: int) -> EscalationStep | None:
+    """The lead unit's escalation step for `level`, from the list version that routed the appeal."""
+    ctx = _context(s, appeal)
+    if ctx is None:
+        return None
+    unit = next((u for u in ctx.lst.units if u.code == appeal.lead_unit_code), None)
+    return next((step for step in unit.escalation if step.level == level), None) if unit else None
+
+
+def level_title(step: EscalationStep | None, level: int) -> str:
+    return step.title if step is not None and step.title else DEFAULT_LEVEL_TITLES.get(level, f"第{level}级")
+
+
+def supervise(
+    s: Session,
+    appeal: Appeal,
+    actor: User,
+    *,
+    kind: str,
+    note: str,
+    expected_version: int | None = None,
+) -> Supervision:
+    """催办 (kind "press") or 督办 (kind "raise": one level up the ladder)."""
+    begin(appeal, "supervise", actor, expected_version=expected_version)
+    if appeal.lead_unit_code is None or not active_assignments(appeal, "lead"):
+        raise Conflict(
+            f"Appeal {appeal.number} has no handling unit yet: dispatch it first.",
+            current=current_state(appeal),
+        )
+    if kind == "raise" and appeal.supervision_level >= TOP_LEVEL:
+        title = level_title(escalation_step(s, appeal, TOP_LEVEL), TOP_LEVEL)
+        raise Conflict(
+            f"Appeal {appeal.number} is already supervised at the highest level ({TOP_LEVEL}: {title}).",
+            current=current_state(appeal),
+        )
+    if kind == "press":
+        return press(s, appeal, actor, note=note)
+    return raise_level(s, appeal, actor, note=note)
+
+
+def press(
+    s: Session, appeal: Appeal, actor: User | None, *, note: str, at: datetime | None = None
+) -> Supervision:
+    """催办: remind the lead unit, at the appeal's current level."""
+    at = at or utcnow()
+    row = _record(s, appeal, actor, "press", appeal.supervision_level, note, at)
+    move(
+        s,
+        appeal,
+        "pressed",
+        actor,
+        actor_role=None if actor else "system",
+        note=note,
+        payload={"supervision_id": row.id, "level": row.level, "unit": appeal.lead_unit_code},
+        at=at,
+    )
+    _notify(s, appeal, row, "supervision_pressed", ())
+    return row
+
+
+def raise_level(
+    s: Session, appeal: Appeal, actor: User | None, *, note: str, at: datetime | None = None
+) -> Supervision:
+    """督办: one level up (at most TOP_LEVEL); the step's units are told as well as the lead unit."""
+    at = at or utcnow()
+    level = min(appeal.supervision_level + 1, TOP_LEVEL)
+    step = escalation_step(s, appeal, level)
+    title = level_title(step, level)
+    appeal.supervision_level = level
+    row = _record(s, appeal, actor, "raise", level, note, at)
+    move(
+        s,
+        appeal,
+        "supervised",
+        actor,
+        actor_role=None if actor else "system",
+        note=note,
+        public_message=f"已提请{title}督办。",
+        payload={
+            "supervision_id": row.id,
+            "level": level,
+            "level_title": title,
+            "unit": appeal.lead_unit_code,
+        },
+        at=at,
+    )
+    _notify(s, appeal, row, "supervision_raised", step.units if step else ())
+    return row
+
+
+def _record(
+    s: Session, appeal: Appeal, actor: User | None, kind: str, level: int, note: str, at: datetime
+) -> Supervision:
+    row = Supervision(
+        appeal_id=appeal.id,
+        kind=kind,
+        level=level,
+        unit_code=appeal.lead_unit_code,
+        note=note,
+        by_id=actor.id if actor else None,
+        at=at,
+    )
+    s.add(row)
+    s.flush()  # the id names the notices
+    return row
+
+
+def _notify(s: Session, appeal: Appeal, row: Supervision, template: str, also: tuple[str, ...]) -> None:
+    data: dict[str, Any] = {"supervision_id": row.id, "level": row.level, "kind": row.kind}
+    recipients = [f"unit:{appeal.lead_unit_code}", *(f"unit:{code}" for code in also if code)]
+    for recipient in dict.fromkeys(recipients):
+        queue_notice(s, appeal, recipient, template, data, key=f"supervision:{row.id}")

@@ -1,0 +1,318 @@
+"""What a unit does with an appeal assigned to it: sign for it, return it, ask for more time,
+contribute as a co-unit, and reply as the lead unit.
+
+Every action goes through `begin` (role, unit, status, the version the caller saw) and records
+its event with `move`, which bumps the appeal's version: of two actions racing on one appeal,
+exactly one commits. Operations flush and never commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from service.appeals import status as st
+from service.appeals.models import Appeal, AppealAssignment, AppealEvent
+from service.auth.models import User
+from service.db import utcnow
+from service.errors import Conflict, ValidationFailed
+from service.handling.models import Contribution, ExtensionRequest, Reply, ReturnRequest
+from service.handling.operations import active_assignments, begin, current_state, move
+
+SIGN_EVENTS = ("signed", "co_signed")
+
+
+def _own_assignments(appeal: Appeal, actor: User) -> list[AppealAssignment]:
+    """The caller's unit's active assignments, the lead one first."""
+    mine = [a for a in active_assignments(appeal) if a.unit_code == actor.unit_code]
+    return sorted(mine, key=lambda a: (a.role != "lead", a.id))
+
+
+def signed_assignment_ids(s: Session, appeal: Appeal) -> set[int]:
+    """Assignments already signed for (the sign time is kept in the event, per assignment)."""
+    payloads = s.scalars(
+        sa.select(AppealEvent.payload).where(
+            AppealEvent.appeal_id == appeal.id, AppealEvent.action.in_(SIGN_EVENTS)
+        )
+    )
+    return {p.get("assignment_id") for p in payloads if p}
+
+
+def _duration(seconds: float) -> str:
+    minutes = int(abs(seconds)) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [f"{days}天" if days else "", f"{hours}小时" if hours else "", f"{minutes}分钟"]
+    return "".join(p for p in parts if p)
+
+
+def sign_for(
+    s: Session,
+    appeal: Appeal,
+    actor: User,
+    *,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> AppealEvent:
+    """签收: the unit acknowledges the appeal; the time is compared with its sign-for deadline.
+
+    The lead unit's signing starts the handling (dispatched → handling) and sets `signed_at`;
+    a co-unit's signing is recorded as `co_signed` and leaves the status alone. A unit signs once
+    per assignment: signing again is a conflict.
+    """
+    begin(appeal, "sign", actor, expected_version=expected_version)
+    signed = signed_assignment_ids(s, appeal)
+    pending = [a for a in _own_assignments(appeal, actor) if a.id not in signed]
+    if not pending:
+        raise Conflict(
+            f"Your unit has signed for appeal {appeal.number} already.", current=current_state(appeal)
+        )
+    assignment = pending[0]
+    now = now or utcnow()
+    due = assignment.sign_due_at
+    margin = (due - now).total_seconds() if due is not None else None
+    payload: dict[str, Any] = {
+        "assignment_id": assignment.id,
+        "unit": assignment.unit_code,
+        "role": assignment.role,
+        "signed_at": now.isoformat(),
+        "sign_due_at": due.isoformat() if due is not None else None,
+        # Positive: signed that many seconds before the deadline; negative: that late.
+        "margin_seconds": int(margin) if margin is not None else None,
+        "on_time": margin >= 0 if margin is not None else None,
+    }
+    if margin is None:
+        note = "签收"
+    elif margin >= 0:
+        note = f"按时签收（距签收时限{_duration(margin)}）"
+    else:
+        note = f"超时签收（超出签收时限{_duration(margin)}）"
+    if assignment.role == "lead":
+        appeal.signed_at = now
+        to_status = st.HANDLING if appeal.status == st.DISPATCHED else None
+        return move(s, appeal, "signed", actor, to_status=to_status, note=note, payload=payload, at=now)
+    return move(s, appeal, "co_signed", actor, note=note, payload=payload, at=now)
+
+
+def request_return(
+    s: Session,
+    appeal: Appeal,
+    actor: User,
+    *,
+    reason: str,
+    basis: str,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> ReturnRequest:
+    """退单: the lead unit says "not ours", with a reason and a basis, for the centre to review.
+
+    A unit may return the same appeal again after a rejection; the count is in the event's
+    payload (`count`, `repeated`) so that repeated disputes go to arbitration.
+    """
+    begin(appeal, "return", actor, expected_version=expected_version)
+    if not reason.strip() or not basis.strip():
+        raise ValidationFailed(
+            "A return needs a reason and a basis.",
+            {k: ["Required."] for k, v in (("reason", reason), ("basis", basis)) if not v.strip()},
+        )
+    now = now or utcnow()
+    earlier = (
+        s.scalar(
+            sa.select(sa.func.count())
+            .select_from(ReturnRequest)
+            .where(ReturnRequest.appeal_id == appeal.id, ReturnRequest.unit_code == actor.unit_code)
+        )
+        or 0
+    )
+    request = ReturnRequest(
+        appeal_id=appeal.id,
+        unit_code=actor.unit_code,
+        reason=reason,
+        basis=basis,
+        from_status=appeal.status,
+        requested_by_id=actor.id,
+        requested_at=now,
+    )
+    s.add(request)
+    s.flush()
+    move(
+        s,
+        appeal,
+        "return_requested",
+        actor,
+        to_status=st.RETURN_REQUESTED,
+        note=reason,
+        payload={
+            "return_id": request.id,
+            "unit": actor.unit_code,
+            "reason": reason,
+            "basis": basis,
+            "count": earlier + 1,
+            "repeated": earlier > 0,
+        },
+        at=now,
+    )
+    return request
+
+
+def pending_extension(s: Session, appeal: Appeal) -> ExtensionRequest | None:
+    return s.scalar(
+        sa.select(ExtensionRequest)
+        .where(ExtensionRequest.appeal_id == appeal.id, ExtensionRequest.decision == "pending")
+        .order_by(ExtensionRequest.id.desc())
+        .limit(1)
+    )
+
+
+def withdraw_pending_extensions(s: Session, appeal: Appeal, why: str, now: datetime) -> None:
+    """A pending extension request is moot once the unit replied or the appeal left it."""
+    for request in s.scalars(
+        sa.select(ExtensionRequest).where(
+            ExtensionRequest.appeal_id == appeal.id, ExtensionRequest.decision == "pending"
+        )
+    ):
+        request.decision, request.decided_at, request.decision_note = "withdrawn", now, why
+
+
+def request_extension(
+    s: Session,
+    appeal: Appeal,
+    actor: User,
+    *,
+    days: int,
+    reason: str,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> ExtensionRequest:
+    """延期: the lead unit asks for `days` more working days, before the reply deadline passes."""
+    begin(appeal, "extension", actor, expected_version=expected_version)
+    if not 1 <= days <= 30:
+        raise ValidationFailed("Invalid input: days", {"days": ["From 1 to 30 working days."]})
+    now = now or utcnow()
+    if (waiting := pending_extension(s, appeal)) is not None:
+        raise Conflict(
+            f"An extension of {waiting.days} working day(s) asked at {waiting.requested_at.isoformat()} "
+            "is waiting for the centre's decision; ask again after it.",
+            current=current_state(appeal),
+        )
+    due = appeal.reply_due_at
+    if due is None or now >= due:
+        raise Conflict(
+            "An extension must be asked before the reply deadline"
+            + (f", which passed at {due.isoformat()}." if due is not None else "; this appeal has none.")
+            + " Reply now, with the result so far if it is not resolved.",
+            current=current_state(appeal),
+        )
+    request = ExtensionRequest(
+        appeal_id=appeal.id,
+        unit_code=actor.unit_code,
+        days=days,
+        reason=reason,
+        old_due_at=due,
+        requested_by_id=actor.id,
+        requested_at=now,
+    )
+    s.add(request)
+    s.flush()
+    move(
+        s,
+        appeal,
+        "extension_requested",
+        actor,
+        note=reason,
+        payload={"extension_id": request.id, "days": days, "reason": reason, "old_due_at": due.isoformat()},
+        at=now,
+    )
+    return request
+
+
+def contribute(
+    s: Session,
+    appeal: Appeal,
+    actor: User,
+    *,
+    text: str,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Contribution:
+    """协办意见: a co-unit's input to the lead unit, shown to it in the appeal's events."""
+    begin(appeal, "contribute", actor, expected_version=expected_version)
+    now = now or utcnow()
+    contribution = Contribution(
+        appeal_id=appeal.id, unit_code=actor.unit_code, text=text, by_id=actor.id, at=now
+    )
+    s.add(contribution)
+    s.flush()
+    move(
+        s,
+        appeal,
+        "contributed",
+        actor,
+        payload={"contribution_id": contribution.id, "unit": actor.unit_code, "text": text},
+        at=now,
+    )
+    return contribution
+
+
+def submit_reply(
+    s: Session,
+    appeal: Appeal,
+    actor: User,
+    *,
+    result: str,
+    citizen_text: str,
+    contacted_citizen: bool,
+    reason: str = "",
+    internal_note: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Reply:
+    """答复: the lead unit's result and its text for the citizen, for the centre to review.
+
+    Only from handling, so the lead unit has signed. The citizen sees nothing until the review
+    approves it; `internal_note` never reaches the citizen.
+    """
+    begin(appeal, "reply", actor, expected_version=expected_version)
+    if result not in st.REPLY_RESULTS:
+        raise ValidationFailed(
+            "Invalid input: result", {"result": [f"One of {', '.join(st.REPLY_RESULTS)}."]}
+        )
+    if result == "unresolvable" and not reason.strip():
+        raise ValidationFailed("Invalid input: reason", {"reason": ["Say why it cannot be resolved now."]})
+    now = now or utcnow()
+    reply = Reply(
+        appeal_id=appeal.id,
+        unit_code=actor.unit_code,
+        result=result,
+        reason=reason,
+        citizen_text=citizen_text,
+        internal_note=internal_note,
+        contacted_citizen=contacted_citizen,
+        submitted_by_id=actor.id,
+        submitted_at=now,
+    )
+    s.add(reply)
+    withdraw_pending_extensions(s, appeal, "已提交答复", now)
+    s.flush()
+    due = appeal.reply_due_at
+    move(
+        s,
+        appeal,
+        "replied",
+        actor,
+        to_status=st.REPLY_REVIEW,
+        note=internal_note,
+        payload={
+            "reply_id": reply.id,
+            "result": result,
+            "reason": reason,
+            "contacted_citizen": contacted_citizen,
+            "reply_due_at": due.isoformat() if due is not None else None,
+            "on_time": now <= due if due is not None else None,
+        },
+        at=now,
+    )
+    return reply

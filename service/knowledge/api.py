@@ -1,0 +1,131 @@
+"""The knowledge base's API: search and read (all staff), write (the centre, or a unit for its own)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from service import db
+from service.auth.models import User
+from service.auth.security import require_user
+from service.errors import Forbidden, NotFound
+from service.knowledge import operations as kb
+from service.knowledge.models import KnowledgeArticle
+from service.knowledge.schemas import ArticleIn, ArticleOut, ArticlePage, ArticlePatch, ArticleSearchArgs
+from service.lists.models import Unit
+
+blp = Blueprint("knowledge", __name__, url_prefix="/api/v1/knowledge", description="Knowledge base (知识库)")
+
+WRITERS = ("dispatcher", "reviewer", "admin", "unit_staff")
+
+
+def local_today() -> date:
+    return datetime.now(current_app.config["TZ"]).date()
+
+
+def _unit_names(codes: Iterable[str | None]) -> dict[str, str]:
+    wanted = {c for c in codes if c}
+    if not wanted:
+        return {}
+    return {
+        code: name
+        for code, name in db.session().execute(sa.select(Unit.code, Unit.name).where(Unit.code.in_(wanted)))
+    }
+
+
+def article_view(
+    article: KnowledgeArticle, today: date, names: dict[str, str] | None = None, score: int | None = None
+) -> dict[str, Any]:
+    names = names if names is not None else _unit_names([article.owner_unit_code])
+    owner = article.owner_unit_code
+    view = {
+        "id": article.id,
+        "title": article.title,
+        "body": article.body,
+        "categories": article.categories or [],
+        "keywords": article.keywords or [],
+        "valid_from": article.valid_from,
+        "valid_to": article.valid_to,
+        "owner_unit": {"code": owner, "name": names.get(owner, owner)} if owner else None,
+        "active": article.active,
+        "valid_today": article.active and kb.is_valid_on(article, today),
+        "created_at": article.created_at,
+        "updated_at": article.updated_at,
+    }
+    if score is not None:
+        view["score"] = score
+    return view
+
+
+def _readable(user: User, article_id: int) -> KnowledgeArticle:
+    article = kb.get_article(db.session(), article_id)
+    owner = user.role == "unit_staff" and article.owner_unit_code == user.unit_code
+    if not article.active and not (kb.is_centre(user) or owner):
+        raise NotFound(f"No knowledge-base article {article_id}.")
+    return article
+
+
+@blp.route("")
+class Articles(MethodView):
+    @blp.arguments(ArticleSearchArgs, location="query")
+    @blp.response(200, ArticlePage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Search the knowledge base (?q=燃气): title hits rank above keyword hits above body hits."""
+        user = require_user(*kb.READERS)
+        if args["all"] and not kb.is_centre(user):
+            raise Forbidden("Only the centre lists withdrawn and expired articles.")
+        today = local_today()
+        hits, total = kb.search(
+            db.session(),
+            today=today,
+            q=args["q"],
+            category=args["category"],
+            include_all=args["all"],
+            page=args["page"],
+            per_page=args["per_page"],
+        )
+        names = _unit_names(h.article.owner_unit_code for h in hits)
+        return {
+            "items": [article_view(h.article, today, names, h.score) for h in hits],
+            "total": total,
+            "page": args["page"],
+            "per_page": args["per_page"],
+        }
+
+    @blp.arguments(ArticleIn)
+    @blp.response(201, ArticleOut)
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Write an article (the centre for any unit; unit staff for their own unit)."""
+        user = require_user(*WRITERS)
+        article = kb.create_article(db.session(), data, user)
+        return article_view(article, local_today())
+
+
+@blp.route("/<int:article_id>")
+class Article(MethodView):
+    @blp.response(200, ArticleOut)
+    def get(self, article_id: int) -> dict[str, Any]:
+        """One article."""
+        user = require_user(*kb.READERS)
+        return article_view(_readable(user, article_id), local_today())
+
+    @blp.arguments(ArticlePatch)
+    @blp.response(200, ArticleOut)
+    def patch(self, data: dict[str, Any], article_id: int) -> dict[str, Any]:
+        """Change an article (the centre any; a unit its own)."""
+        user = require_user(*WRITERS)
+        article = _readable(user, article_id)
+        kb.update_article(db.session(), article, data, user)
+        return article_view(article, local_today())
+
+    @blp.response(204)
+    def delete(self, article_id: int) -> None:
+        """Withdraw an article: it is kept (appeals closed with it still refer to it), but no longer found."""
+        user = require_user(*WRITERS)
+        kb.deactivate_article(db.session(), _readable(user, article_id), user)

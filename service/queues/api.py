@@ -1,0 +1,60 @@
+"""Work lists: `GET /api/v1/queues` (the caller's lists with their sizes) and one list by name.
+
+Centre roles (dispatcher, reviewer, admin, leader) read every centre list; operators the
+dispatch queue and the possible duplicates; unit staff their unit's open appeals (`my_unit`) and
+their unit's part of `overdue` and `due_soon`. An unknown list is 404, another role's list 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from service import db
+from service.appeals.queries import appeal_view
+from service.auth.security import require_user
+from service.db import utcnow
+from service.queues import queries
+from service.queues.schemas import QueueCountsOut, QueuePageArgs, QueuePageOut
+
+blp = Blueprint("queues", __name__, url_prefix="/api/v1/queues", description="Work lists (工作队列)")
+
+STAFF = ("operator", "dispatcher", "reviewer", "unit_staff", "leader", "admin")
+
+
+@blp.route("")
+class QueueCounts(MethodView):
+    @blp.response(200, QueueCountsOut)
+    def get(self) -> dict[str, Any]:
+        """The caller's work lists and how many appeals each holds now."""
+        user = require_user(*STAFF)
+        found = queries.counts(db.session(), user, utcnow())
+        return {
+            "queues": [
+                {"name": q.name, "label": q.label, "count": found[q.name]} for q in queries.queues_for(user)
+            ]
+        }
+
+
+@blp.route("/<name>")
+class QueueItems(MethodView):
+    @blp.arguments(QueuePageArgs, location="query")
+    @blp.response(200, QueuePageOut)
+    def get(self, args: dict[str, Any], name: str) -> dict[str, Any]:
+        """One work list, a page at a time, most urgent first (contacts masked)."""
+        user = require_user(*STAFF)
+        queue = queries.get_queue(name, user)
+        now = utcnow()
+        rows, total = queries.page_of(
+            db.session(), queue, user, now, page=args["page"], per_page=args["per_page"]
+        )
+        return {
+            "name": queue.name,
+            "label": queue.label,
+            "items": [appeal_view(a, user, masked=True, now=now) for a in rows],
+            "total": total,
+            "page": args["page"],
+            "per_page": args["per_page"],
+        }

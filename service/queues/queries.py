@@ -1,0 +1,199 @@
+"""The work lists as data: which appeals each list holds, who may read it, in which order.
+
+Every list is one query over `appeals` filtered by stored, indexed columns (status, the due
+timestamps, the lead unit, the assignments of a unit), plus one count: nothing is computed per
+appeal in Python, so "a unit's overdue appeals" costs the same for ten appeals or ten thousand.
+Unit staff read their own unit's part of a list (an active assignment, lead or co).
+
+Indexes used: ix_appeals_status / ix_appeals_status_received (status), ix_appeals_reply_due_at,
+ix_appeals_sign_due_at, ix_appeal_assignments_unit_active (a unit's appeals),
+ix_duplicate_candidates_status (open flags); pending extensions read extension_requests by
+`decision` (see the report: an index on it is wanted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.functions import FunctionElement
+
+from service.appeals import status as st
+from service.appeals.models import Appeal
+from service.appeals.queries import visible_to
+from service.auth.models import User
+from service.errors import Forbidden, NotFound
+from service.handling.models import DuplicateCandidate, ExtensionRequest
+from service.handling.workflow import IN_UNIT
+from service.queues.clocks import REPLY_CLOCK, SIGN_CLOCK
+
+CENTRE = frozenset({"dispatcher", "reviewer", "admin", "leader"})
+OPERATOR = frozenset({"operator"})
+UNIT = frozenset({"unit_staff"})
+
+
+class epoch(FunctionElement[float]):
+    """Seconds since 1970 of a timestamp column, on PostgreSQL and on SQLite (stored as UTC text)."""
+
+    type = sa.Float()
+    inherit_cache = True
+    name = "epoch"
+
+
+@compiles(epoch)
+def _epoch_default(element: epoch, compiler: Any, **kw: Any) -> str:
+    return f"EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(epoch, "sqlite")
+def _epoch_sqlite(element: epoch, compiler: Any, **kw: Any) -> str:
+    return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
+
+
+def _start() -> sa.ColumnElement[Any]:
+    return sa.func.coalesce(Appeal.dispatched_at, Appeal.received_at)
+
+
+def overdue(now: datetime) -> sa.ColumnElement[bool]:
+    """Red: the reply deadline passed with the reply still owed, or the sign-for deadline unsigned."""
+    return sa.or_(
+        sa.and_(Appeal.status.in_(REPLY_CLOCK), Appeal.reply_due_at < now),
+        sa.and_(Appeal.status.in_(SIGN_CLOCK), Appeal.signed_at.is_(None), Appeal.sign_due_at < now),
+    )
+
+
+def due_soon(now: datetime) -> sa.ColumnElement[bool]:
+    """Yellow on the reply deadline: not yet due, under a quarter of the time (dispatch → due) left.
+
+    Exactly `dispatch.deadlines.warning_level`: left·4 < total ⇔ 3·due + start < 4·now, on the
+    stored timestamps. The range `reply_due_at >= now` is the indexed part; the quarter is a
+    filter on those rows.
+    """
+    due, start = epoch(Appeal.reply_due_at), epoch(_start())
+    return sa.and_(
+        Appeal.status.in_(REPLY_CLOCK),
+        Appeal.reply_due_at >= now,
+        sa.or_(3 * due + start < sa.literal(4 * now.timestamp(), sa.Float), Appeal.reply_due_at <= _start()),
+    )
+
+
+def _pending_extension() -> sa.ColumnElement[bool]:
+    return sa.and_(
+        Appeal.status.in_(IN_UNIT),  # where extension-review may act
+        Appeal.id.in_(sa.select(ExtensionRequest.appeal_id).where(ExtensionRequest.decision == "pending")),
+    )
+
+
+def _open_duplicates() -> sa.ColumnElement[bool]:
+    return sa.and_(
+        Appeal.status.in_(st.OPEN_STATUSES),  # merged or closed appeals need no decision
+        Appeal.id.in_(sa.select(DuplicateCandidate.appeal_id).where(DuplicateCandidate.status == "open")),
+    )
+
+
+def _by_deadline() -> list[Any]:
+    return [Appeal.reply_due_at.asc().nulls_last(), Appeal.id.asc()]
+
+
+def _by_arrival() -> list[Any]:
+    return [Appeal.received_at.asc(), Appeal.id.asc()]
+
+
+@dataclass(frozen=True)
+class Queue:
+    name: str
+    label: str
+    roles: frozenset[str]
+    condition: Callable[[datetime], sa.ColumnElement[bool]]
+    order: Callable[[], list[Any]]
+
+
+QUEUES: dict[str, Queue] = {
+    q.name: q
+    for q in (
+        Queue(
+            "to_dispatch",
+            "待分拨",
+            CENTRE | OPERATOR,
+            lambda now: Appeal.status == st.PENDING_DISPATCH,
+            _by_arrival,
+        ),
+        Queue("returns", "退单待审", CENTRE, lambda now: Appeal.status == st.RETURN_REQUESTED, _by_deadline),
+        Queue("extensions", "延期待审", CENTRE, lambda now: _pending_extension(), _by_deadline),
+        Queue(
+            "replies_to_review",
+            "答复待审",
+            CENTRE,
+            lambda now: Appeal.status == st.REPLY_REVIEW,
+            _by_deadline,
+        ),
+        Queue("overdue", "已超期", CENTRE | UNIT, overdue, _by_deadline),
+        Queue("due_soon", "即将超期", CENTRE | UNIT, due_soon, _by_deadline),
+        Queue(
+            "possible_duplicates",
+            "疑似重复",
+            CENTRE | OPERATOR,
+            lambda now: _open_duplicates(),
+            _by_arrival,
+        ),
+        Queue("my_unit", "本单位在办", UNIT, lambda now: Appeal.status.in_(st.OPEN_STATUSES), _by_deadline),
+    )
+}
+
+
+def queues_for(user: User) -> list[Queue]:
+    return [q for q in QUEUES.values() if user.role in q.roles]
+
+
+def get_queue(name: str, user: User) -> Queue:
+    """The list by name: 404 when there is no such list, 403 when it is not the caller's."""
+    queue = QUEUES.get(name)
+    if queue is None:
+        raise NotFound(f"No work list {name!r}; one of: {', '.join(QUEUES)}.")
+    if user.role not in queue.roles:
+        raise Forbidden(f"The work list {name} is not for the role {user.role}.")
+    return queue
+
+
+def _where(queue: Queue, user: User, now: datetime) -> sa.ColumnElement[bool]:
+    # Unit staff: their unit's part only (centre roles: visible_to is true).
+    return sa.and_(queue.condition(now), visible_to(user))
+
+
+def counts(s: Session, user: User, now: datetime) -> dict[str, int]:
+    """Every list of the caller with its size, in one statement (one scalar subquery per list)."""
+    queues = queues_for(user)
+    row = s.execute(
+        sa.select(
+            *(
+                sa.select(sa.func.count(Appeal.id))
+                .where(_where(q, user, now))
+                .scalar_subquery()
+                .label(q.name)
+                for q in queues
+            )
+        )
+    ).one()
+    return {q.name: int(row._mapping[q.name]) for q in queues}
+
+
+def page_of(
+    s: Session, queue: Queue, user: User, now: datetime, *, page: int, per_page: int
+) -> tuple[list[Appeal], int]:
+    """One page of the list and its total: two statements, plus the contacts and assignments of the page."""
+    where = _where(queue, user, now)
+    total = s.scalar(sa.select(sa.func.count(Appeal.id)).where(where)) or 0
+    rows = s.scalars(
+        sa.select(Appeal)
+        .where(where)
+        .order_by(*queue.order())
+        .options(selectinload(Appeal.contact), selectinload(Appeal.assignments))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return list(rows), total

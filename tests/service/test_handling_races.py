@@ -1,0 +1,235 @@
+"""Two people acting on one appeal at the same moment: exactly one wins, the other gets 409, and
+the event log stays one consistent path.
+
+These tests need two real transactions, so they commit for real (outside the per-test rollback)
+and delete what they stored at the end. A barrier holds both sides until each has read the
+appeal: on PostgreSQL just before the first write (both have passed every check, so the appeal
+row's optimistic lock decides), on SQLite before the transaction starts (BEGIN IMMEDIATE lets one
+writer in at a time, so the second sees the first's change and is refused by the guard).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from service import create_app
+from service.appeals.models import Appeal, AppealEvent
+from service.appeals.operations import register_appeal
+from service.appeals.schemas import AppealIn
+from service.auth.models import ApiToken, User
+from service.auth.operations import create_token
+from service.db import Base
+from service.errors import Conflict
+from service.handling import unit_actions
+from service.handling.models import Reply, ReturnRequest
+from service.lists.operations import active_context
+from tests.service.factories import SHANGHAI
+from tests.service.handling_steps import CO, LEAD, garbage_in_meilin, reply_body
+from tests.service.helpers import appeal_payload
+
+WRITES = ("Appeal", "AppealEvent", "Reply", "ReturnRequest")
+
+
+def _user(s: Session, username: str) -> User:
+    user = s.scalar(sa.select(User).where(User.username == username))
+    assert user is not None
+    return user
+
+
+def _appeal(s: Session, number: str) -> Appeal:
+    appeal = s.scalar(sa.select(Appeal).where(Appeal.number == number))
+    assert appeal is not None
+    return appeal
+
+
+@contextmanager
+def committed_appeal(engine: sa.Engine, *, signed: bool = False) -> Iterator[str]:
+    """An appeal dispatched to 区城管局 (lead) and 梅林镇 (co), committed; removed afterwards."""
+    with Session(engine, expire_on_commit=False) as s:
+        ctx = active_context(s)
+        assert ctx is not None
+        data = AppealIn().load(appeal_payload(**garbage_in_meilin()))
+        appeal = register_appeal(
+            s,
+            data,
+            actor=_user(s, "operator"),
+            prefix=ctx.lst.jurisdiction.prefix,
+            tz=SHANGHAI,
+            ctx=ctx,
+            dispatch=True,
+        )
+        if signed:
+            unit_actions.sign_for(s, appeal, _user(s, LEAD))
+        s.commit()
+        number, appeal_id = appeal.number, appeal.id
+    try:
+        yield number
+    finally:
+        _purge(engine, appeal_id)
+
+
+def _purge(engine: sa.Engine, appeal_id: int) -> None:
+    """Delete the appeal and every row that refers to it, children first."""
+    appeals = Base.metadata.tables["appeals"]
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            if table is appeals:
+                continue
+            for fk in table.foreign_keys:
+                if fk.column.table is appeals:
+                    conn.execute(table.delete().where(fk.parent == appeal_id))
+        conn.execute(appeals.delete().where(appeals.c.id == appeal_id))
+
+
+@contextmanager
+def barrier_before_writes(engine: sa.Engine, parties: int = 2) -> Iterator[Callable[[], None]]:
+    """Yields `at_start`, to call where each racer begins. See the module docstring for where they meet."""
+    barrier = threading.Barrier(parties, timeout=20)
+    waited: set[int] = set()
+    postgres = engine.dialect.name == "postgresql"
+
+    def before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
+        me = threading.get_ident()
+        if me in waited or not any(type(o).__name__ in WRITES for o in (*session.new, *session.dirty)):
+            return
+        waited.add(me)
+        barrier.wait()
+
+    def at_start() -> None:
+        if not postgres:
+            barrier.wait()
+
+    if postgres:
+        sa.event.listen(Session, "before_flush", before_flush)
+    try:
+        yield at_start
+    finally:
+        if postgres:
+            sa.event.remove(Session, "before_flush", before_flush)
+
+
+def _race(*calls: Callable[[], Any]) -> list[Any]:
+    """Run the calls in threads at once; each result is the return value or the exception raised."""
+
+    def run(call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except Exception as exc:  # the loser's error is the result
+            return exc
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return [f.result(timeout=60) for f in [pool.submit(run, c) for c in calls]]
+
+
+def _actions_after_dispatch(s: Session, number: str) -> list[str]:
+    appeal = _appeal(s, number)
+    actions = list(
+        s.scalars(
+            sa.select(AppealEvent.action).where(AppealEvent.appeal_id == appeal.id).order_by(AppealEvent.id)
+        )
+    )
+    assert actions[:2] == ["registered", "dispatched"], actions
+    return actions[2:]
+
+
+def test_two_units_signing_at_once(engine):
+    """The lead and the co-unit sign at the same moment, each sending the version it saw."""
+    with committed_appeal(engine) as number:
+        with Session(engine) as s:
+            seen = _appeal(s, number).version
+
+        with barrier_before_writes(engine) as at_start:
+
+            def sign(username: str) -> str:
+                at_start()
+                with Session(engine) as s:
+                    unit_actions.sign_for(s, _appeal(s, number), _user(s, username), expected_version=seen)
+                    s.commit()
+                return username
+
+            results = _race(lambda: sign(LEAD), lambda: sign(CO))
+
+        winners = [r for r in results if isinstance(r, str)]
+        losers = [r for r in results if isinstance(r, Exception)]
+        assert len(winners) == 1 and len(losers) == 1, results
+        expected_error = StaleDataError if engine.dialect.name == "postgresql" else Conflict
+        assert isinstance(losers[0], expected_error), losers[0]
+        [winner] = winners
+        loser = CO if winner == LEAD else LEAD
+        with Session(engine) as s:
+            appeal = _appeal(s, number)
+            assert appeal.version == seen + 1
+            assert appeal.status == ("handling" if winner == LEAD else "dispatched")
+            assert _actions_after_dispatch(s, number) == ["signed" if winner == LEAD else "co_signed"]
+            # The loser reloads and signs: both signatures, once each, on one consistent path.
+            unit_actions.sign_for(s, appeal, _user(s, loser), expected_version=appeal.version)
+            s.commit()
+        with Session(engine) as s:
+            appeal = _appeal(s, number)
+            assert appeal.status == "handling" and appeal.signed_at is not None
+            assert sorted(_actions_after_dispatch(s, number)) == ["co_signed", "signed"]
+
+
+@pytest.fixture
+def real_app(database_url: str, engine: sa.Engine) -> Iterator[Any]:
+    """An app committing to the test database for real (not inside the test's transaction)."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": database_url, "REDIS_URL": None})
+    yield app
+    app.extensions["minyi.engine"].dispose()
+
+
+@contextmanager
+def committed_tokens(engine: sa.Engine, *usernames: str) -> Iterator[list[str]]:
+    with Session(engine) as s:
+        tokens = [create_token(s, _user(s, u), "race test") for u in usernames]
+        s.commit()
+    try:
+        yield tokens
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.delete(ApiToken).where(ApiToken.label == "race test"))
+
+
+def test_a_reply_racing_a_return(engine, real_app):
+    """Two members of the lead unit's staff: one replies while the other returns the appeal."""
+    with committed_appeal(engine, signed=True) as number, committed_tokens(engine, LEAD, LEAD) as tokens:
+        with barrier_before_writes(engine) as at_start:
+
+            def post(token: str, action: str, body: dict[str, Any]) -> Any:
+                at_start()
+                client = real_app.test_client()
+                headers = {"Authorization": f"Bearer {token}"}
+                return client.post(f"/api/v1/appeals/{number}/{action}", json=body, headers=headers)
+
+            reply, ret = _race(
+                lambda: post(tokens[0], "reply", reply_body()),
+                lambda: post(tokens[1], "return", {"reason": "不属本单位", "basis": "职责清单"}),
+            )
+
+        assert sorted([reply.status_code, ret.status_code]) == [200, 409], (reply.json, ret.json)
+        loser = reply if reply.status_code == 409 else ret
+        assert loser.json["error"] == "conflict"
+        won = "replied" if reply.status_code == 200 else "return_requested"
+        with Session(engine) as s:
+            appeal = _appeal(s, number)
+            assert appeal.status == ("reply_review" if won == "replied" else "return_requested")
+            # After sign-for, exactly the winner's event: nothing of the loser's.
+            assert _actions_after_dispatch(s, number) == ["signed", won]
+            replies = s.scalar(
+                sa.select(sa.func.count()).select_from(Reply).where(Reply.appeal_id == appeal.id)
+            )
+            returns = s.scalar(
+                sa.select(sa.func.count())
+                .select_from(ReturnRequest)
+                .where(ReturnRequest.appeal_id == appeal.id)
+            )
+            assert (replies, returns) == ((1, 0) if won == "replied" else (0, 1))
