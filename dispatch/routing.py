@@ -10,6 +10,7 @@ and why) is built only when asked for, by walking again and collecting every hit
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -310,8 +311,10 @@ class Router:
     # -- compilation helpers --------------------------------------------------------------------
 
     def _scope_key(self, scope: str) -> str:
+        # Interned, like the area keys the hot path probes with: equal keys are then the same
+        # object, and a dict hit is an identity check instead of a string comparison.
         a = self.areas.get(scope)
-        return SCOPE_COUNTY if a is not None and a.level == "county" else scope
+        return SCOPE_COUNTY if a is not None and a.level == "county" else sys.intern(scope)
 
     def _chain(self, code: str) -> tuple[str, ...]:
         chain: list[str] = []
@@ -329,7 +332,7 @@ class Router:
         while a is not None and a.code not in seen:
             seen.add(a.code)
             if a.level in ("village", "township"):
-                keys.append(a.code)
+                keys.append(sys.intern(a.code))
             if a.level == "township" and township is None:
                 township = a.code
             a = self.areas.get(a.parent) if a.parent else None
