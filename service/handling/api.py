@@ -42,13 +42,14 @@ blp = Blueprint(
 )
 
 
-def _load(number: str) -> tuple[User, Session, Appeal]:
+def load_appeal(number: str) -> tuple[User, Session, Appeal]:
+    """The caller (any staff role), the session, and the appeal if the caller may see it (else 404)."""
     user = require_user(*STAFF)
     s = db.session()
     return user, s, queries.get_visible(s, number, user)
 
 
-def _view(appeal: Appeal, user: User) -> dict[str, Any]:
+def appeal_out(appeal: Appeal, user: User) -> dict[str, Any]:
     return queries.appeal_view(appeal, user, masked=True)
 
 
@@ -58,9 +59,9 @@ class AppealSign(MethodView):
     @blp.response(200, AppealOut)
     def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
         """签收 (lead or co unit): the time is compared with the sign-for deadline; the lead's starts handling."""
-        user, s, appeal = _load(number)
+        user, s, appeal = load_appeal(number)
         unit_actions.sign_for(s, appeal, user, expected_version=data["version"])
-        return _view(appeal, user)
+        return appeal_out(appeal, user)
 
 
 @blp.route("/<number>/return")
@@ -69,11 +70,11 @@ class AppealReturn(MethodView):
     @blp.response(200, AppealOut)
     def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
         """退单 (lead unit): not ours, with a reason and a basis; the centre reviews it."""
-        user, s, appeal = _load(number)
+        user, s, appeal = load_appeal(number)
         unit_actions.request_return(
             s, appeal, user, reason=data["reason"], basis=data["basis"], expected_version=data["version"]
         )
-        return _view(appeal, user)
+        return appeal_out(appeal, user)
 
 
 @blp.route("/<number>/return-review")
@@ -83,7 +84,7 @@ class AppealReturnReview(MethodView):
     def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
         """退单审核 (centre): approve, re-dispatching to `unit` or back to the dispatch queue; or reject,
         back to the same unit with its deadlines running on."""
-        user, s, appeal = _load(number)
+        user, s, appeal = load_appeal(number)
         centre_review.review_return(
             s,
             appeal,
@@ -95,7 +96,7 @@ class AppealReturnReview(MethodView):
             tz=current_app.config["TZ"],
             expected_version=data["version"],
         )
-        return _view(appeal, user)
+        return appeal_out(appeal, user)
 
 
 @blp.route("/<number>/extension")
@@ -104,11 +105,11 @@ class AppealExtension(MethodView):
     @blp.response(200, AppealOut)
     def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
         """延期 (lead unit): more working days, asked before the reply deadline; one request at a time."""
-        user, s, appeal = _load(number)
+        user, s, appeal = load_appeal(number)
         unit_actions.request_extension(
             s, appeal, user, days=data["days"], reason=data["reason"], expected_version=data["version"]
         )
-        return _view(appeal, user)
+        return appeal_out(appeal, user)
 
 
 @blp.route("/<number>/extension-review")
@@ -117,7 +118,7 @@ class AppealExtensionReview(MethodView):
     @blp.response(200, AppealOut)
     def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
         """延期审核 (centre): approve (new reply deadline in working days; the citizen is told) or refuse."""
-        user, s, appeal = _load(number)
+        user, s, appeal = load_appeal(number)
         centre_review.review_extension(
             s,
             appeal,
@@ -127,7 +128,7 @@ class AppealExtensionReview(MethodView):
             tz=current_app.config["TZ"],
             expected_version=data["version"],
         )
-        return _view(appeal, user)
+        return appeal_out(appeal, user)
 
 
 @blp.route("/<number>/contribute")
@@ -136,9 +137,9 @@ class AppealContribute(MethodView):
     @blp.response(200, AppealOut)
     def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
         """协办意见 (co unit): input for the lead unit, shown in the appeal's events."""
-        user, s, appeal = _load(number)
+        user, s, appeal = load_appeal(number)
         unit_actions.contribute(s, appeal, user, text=data["text"], expected_version=data["version"])
-        return _view(appeal, user)
+        return appeal_out(appeal, user)
 
 
 @blp.route("/<number>/reply")
@@ -147,7 +148,7 @@ class AppealReply(MethodView):
     @blp.response(200, AppealOut)
     def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
         """答复 (lead unit, after signing): the result and the text for the citizen, for the centre to review."""
-        user, s, appeal = _load(number)
+        user, s, appeal = load_appeal(number)
         unit_actions.submit_reply(
             s,
             appeal,
@@ -159,7 +160,7 @@ class AppealReply(MethodView):
             contacted_citizen=data["contacted_citizen"],
             expected_version=data["version"],
         )
-        return _view(appeal, user)
+        return appeal_out(appeal, user)
 
 
 @blp.route("/<number>/review")
@@ -168,7 +169,7 @@ class AppealReview(MethodView):
     @blp.response(200, AppealOut)
     def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
         """答复审核 (reviewer): approve, releasing the reply to the citizen; or send back with reasons."""
-        user, s, appeal = _load(number)
+        user, s, appeal = load_appeal(number)
         centre_review.review_reply(
             s,
             appeal,
@@ -179,4 +180,4 @@ class AppealReview(MethodView):
             rating_window=timedelta(days=current_app.config["RATING_WINDOW_DAYS"]),
             expected_version=data["version"],
         )
-        return _view(appeal, user)
+        return appeal_out(appeal, user)

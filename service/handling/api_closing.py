@@ -14,13 +14,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from service import db
-from service.appeals import queries
-from service.appeals.api import STAFF
 from service.appeals.public_api import citizen_view, find_for_citizen
 from service.appeals.schemas import AppealOut, PublicAppealOut
-from service.auth.security import require_user
 from service.extensions import limiter
 from service.handling import closing, merging
+from service.handling.api import appeal_out, load_appeal
 from service.handling.closing_schemas import (
     CallbackRatingIn,
     CloseDirectlyIn,
@@ -46,19 +44,13 @@ def _lookup_limit() -> str:
     return current_app.config["PUBLIC_LOOKUP_RATE_LIMIT"]
 
 
-def _view(appeal: Any, user: Any) -> dict[str, Any]:
-    return queries.appeal_view(appeal, user, masked=True)
-
-
 @blp.route("/<number>/close-directly")
 class CloseDirectly(MethodView):
     @blp.arguments(CloseDirectlyIn)
     @blp.response(200, AppealOut)
     def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
         """直接办结: a consultation answered at first contact (operator), with the article used, if any."""
-        user = require_user(*STAFF)
-        s = db.session()
-        appeal = queries.get_visible(s, number, user)
+        user, s, appeal = load_appeal(number)
         closing.close_directly(
             s,
             appeal,
@@ -68,7 +60,7 @@ class CloseDirectly(MethodView):
             tz=current_app.config["TZ"],
             expected_version=data["version"],
         )
-        return _view(appeal, user)
+        return appeal_out(appeal, user)
 
 
 @blp.route("/<number>/evaluate")
@@ -77,11 +69,9 @@ class Evaluate(MethodView):
     @blp.response(200, AppealOut)
     def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
         """回访: the citizen's rating taken on a call-back (operator, reviewer). Once per round."""
-        user = require_user(*STAFF)
-        s = db.session()
-        appeal = queries.get_visible(s, number, user)
+        user, s, appeal = load_appeal(number)
         closing.evaluate(s, appeal, user, data, expected_version=data["version"])
-        return _view(appeal, user)
+        return appeal_out(appeal, user)
 
 
 @blp.route("/<number>/reopen")
@@ -90,9 +80,7 @@ class Reopen(MethodView):
     @blp.response(200, AppealOut)
     def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
         """重办: after an unsatisfied rating that is the unit's fault; same unit, new deadlines."""
-        user = require_user(*STAFF)
-        s = db.session()
-        appeal = queries.get_visible(s, number, user)
+        user, s, appeal = load_appeal(number)
         closing.reopen(
             s,
             appeal,
@@ -102,7 +90,7 @@ class Reopen(MethodView):
             tz=current_app.config["TZ"],
             expected_version=data["version"],
         )
-        return _view(appeal, user)
+        return appeal_out(appeal, user)
 
 
 @blp.route("/<number>/merge")
@@ -111,9 +99,7 @@ class Merge(MethodView):
     @blp.response(200, AppealOut)
     def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
         """并案: merge this appeal into a master appeal (centre). Its citizen follows the master."""
-        user = require_user(*STAFF)
-        s = db.session()
-        appeal = queries.get_visible(s, number, user)
+        user, s, appeal = load_appeal(number)
         merging.merge(
             s,
             appeal,
@@ -122,7 +108,7 @@ class Merge(MethodView):
             reason=data["reason"],
             expected_version=data["version"],
         )
-        return _view(appeal, user)
+        return appeal_out(appeal, user)
 
 
 @blp.route("/<number>/supervise")
@@ -131,13 +117,11 @@ class Supervise(MethodView):
     @blp.response(200, AppealOut)
     def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
         """催办 (kind press) or 督办 (kind raise: one level up, at most 3), with a note."""
-        user = require_user(*STAFF)
-        s = db.session()
-        appeal = queries.get_visible(s, number, user)
+        user, s, appeal = load_appeal(number)
         merging.supervise(
             s, appeal, user, kind=data["kind"], note=data["note"], expected_version=data["version"]
         )
-        return _view(appeal, user)
+        return appeal_out(appeal, user)
 
 
 @blp.route("/<number>/close")
@@ -146,13 +130,11 @@ class Close(MethodView):
     @blp.response(200, AppealOut)
     def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
         """办结: after the rating, or once the rating window passed without one (centre)."""
-        user = require_user(*STAFF)
-        s = db.session()
-        appeal = queries.get_visible(s, number, user)
+        user, s, appeal = load_appeal(number)
         closing.close(
             s, appeal, user, tz=current_app.config["TZ"], note=data["note"], expected_version=data["version"]
         )
-        return _view(appeal, user)
+        return appeal_out(appeal, user)
 
 
 @public_blp.route("/appeals/<number>/evaluate")
