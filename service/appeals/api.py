@@ -123,7 +123,9 @@ class AppealCollection(MethodView):
             "appeal": queries.appeal_view(appeal, user, masked=True, names=names_for(appeal)),
             # For the operator on the phone: is this a repeat call, or an appeal already known?
             "caller_history": appeal.caller_history,
-            "duplicates": duplicates.candidates_of(db.session(), appeal),
+            "duplicates": (
+                duplicates.candidates_of(db.session(), appeal) if replayed else appeal.flagged_duplicates
+            ),
         }
         return body, 201, {"Idempotent-Replayed": "true"} if replayed else {}
 

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -68,6 +69,9 @@ class Appeal(Base):
     version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}
+
+    #: Set on the instance at intake (not stored): the duplicate flags just raised, as shown to the operator.
+    flagged_duplicates: ClassVar[Sequence[dict[str, Any]]] = ()
 
     contact: Mapped[AppealContact | None] = relationship(back_populates="appeal", uselist=False)
     category: Mapped[Category | None] = relationship(lazy="joined")

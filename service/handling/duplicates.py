@@ -54,11 +54,13 @@ def flag_duplicates(s: Session, appeal: Appeal, now: datetime) -> list[Duplicate
     phone = appeal.contact.phone if appeal.contact is not None else ""
     content = sa.func.substr(Appeal.content, 1, COMPARED_CHARS)
     earlier: list[Subject] = []
+    seen: dict[int, Any] = {}  # the rows read, by id: the intake response shows them without a query
     with s.no_autoflush:
         if phone:
             rows = s.execute(
                 sa.select(
                     Appeal.id,
+                    Appeal.number,
                     Appeal.area_code,
                     Appeal.title,
                     content,
@@ -73,12 +75,19 @@ def flag_duplicates(s: Session, appeal: Appeal, now: datetime) -> list[Duplicate
             ).all()
             appeal.caller_history = rows[0].history if rows else 0
             earlier += [_subject(r, phone) for r in rows]
+            seen.update((r.id, r) for r in rows)
         else:
             appeal.caller_history = 0
         if (place := _same_area(appeal.area_code)) is not None:
             rows = s.execute(
                 sa.select(
-                    Appeal.id, Appeal.area_code, Appeal.title, content, Appeal.received_at, Appeal.status
+                    Appeal.id,
+                    Appeal.number,
+                    Appeal.area_code,
+                    Appeal.title,
+                    content,
+                    Appeal.received_at,
+                    Appeal.status,
                 )
                 .where(
                     place,
@@ -89,6 +98,7 @@ def flag_duplicates(s: Session, appeal: Appeal, now: datetime) -> list[Duplicate
                 .limit(AREA_ROWS)
             ).all()
             earlier += [_subject(r, "") for r in rows]  # after the caller's: same_phone wins
+            seen.update((r.id, r) for r in rows)
     new = Subject(
         key=0,
         phone=phone,
@@ -101,6 +111,20 @@ def flag_duplicates(s: Session, appeal: Appeal, now: datetime) -> list[Duplicate
         for c in find_candidates(new, earlier)
     ]
     s.add_all(flagged)
+    # What intake answers the operator with, from the rows already read (re-reading the new flags
+    # would cost a query over the whole flag table on every intake).
+    appeal.flagged_duplicates = [
+        candidate_view(
+            row,
+            number=seen[row.candidate_id].number,
+            title=seen[row.candidate_id].title,
+            status=seen[row.candidate_id].status,
+            received_at=seen[row.candidate_id].received_at,
+            direction="earlier",
+            decided_by=None,
+        )
+        for row in flagged
+    ]
     return flagged
 
 
@@ -109,7 +133,7 @@ def _subject(row: Any, phone: str) -> Subject:
         key=row.id,
         phone=phone,
         area_code=row.area_code,
-        text=_text(row.title, row[3]),
+        text=_text(row.title, row[4]),
         received_at=row.received_at,
         merged=row.status == st.MERGED,
     )
