@@ -2,18 +2,32 @@
 
 Specificity: the category's depth dominates (a rule on a deeper node beats one on its ancestor);
 on the same node, the area decides: village code > township code > territorial (属地) > county.
-`Router.route` walks the requested category up to its root and, for each node, the area keys
-from the most specific to the county; the first rule found wins. Everything the walk needs is
-precomputed, so a decision costs a handful of dict lookups. The explanation (which rules lost
-and why) is built only when asked for, by walking again and collecting every hit.
+The walk: up the requested category to its root and, for each node, the area keys from the most
+specific to the county; the first rule found wins.
+
+That walk is done once per (category, area) when the router is built, not per decision. Each
+category gets a row holding, for every area, the walk's outcome inline: lead, co-units, rule id
+and limits (or a lead of None where only the full walk can say what happens: no rule, a
+territorial rule without a township government, ...). `Router.route` then costs two small dict
+lookups and four tuple indexes whatever the list's size. Memory is what makes a large list slow
+here, not the number of lookups: walking per decision, a 100,000-rule list spent its time on
+cache and TLB misses in 1,500 per-category dicts; with the outcomes inline, a decision touches
+one line of its row and the rule id it hands out. The table holds four pointers per (category,
+area): 1,476 × 321 × 32 B ≈ 15 MB at 100,000 rules, 397 × 322 × 32 B ≈ 4 MB for 赣县区 (a
+category without rules of its own shares its parent's row).
+The explanation (which rules lost and why, `dispatch.explanation`) is built only when asked for,
+by walking again and collecting every hit; the slow path uses the same walk for every outcome the
+table leaves open.
 """
 
 from __future__ import annotations
 
+import itertools
 import sys
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from dispatch import explanation
 from responsibility_lists.model import (
     SCOPE_COUNTY,
     SCOPE_TERRITORIAL,
@@ -23,8 +37,13 @@ from responsibility_lists.model import (
     Rule,
 )
 
-#: What the hot path reads of a rule: (lead or None for territorial, co, rule id, limits, co as a set).
-_HotRule = tuple[str | None, tuple[str, ...], str, dict[str, Limit], frozenset[str]]
+#: What routing decides for one (category, area): lead, co-units without the lead, rule id, limits.
+_Outcome = tuple[str, tuple[str, ...], str, dict[str, Limit]]
+#: A category's row: urgent by nature, then per area (in `Router._slots` order) an outcome inline,
+#: or `_UNDECIDED` where the slow path decides.
+_Row = tuple[Any, ...]
+_CELL = 4  # pointers per area in a row
+_UNDECIDED = (None,) * _CELL
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +75,18 @@ class NoRoute:
 
 
 class _CompiledRule:
-    __slots__ = ("category", "co", "co_set", "hot", "id", "key", "lead", "limits", "needs_township", "rule")
+    __slots__ = (
+        "category",
+        "co",
+        "co_set",
+        "id",
+        "key",
+        "lead",
+        "limits",
+        "needs_township",
+        "outcome",
+        "rule",
+    )
 
     def __init__(self, rule: Rule, key: str, shared: dict[Any, Any]) -> None:
         self.rule = rule
@@ -66,15 +96,17 @@ class _CompiledRule:
         # The lead is the township government of the appeal's place (属地) when so marked.
         self.needs_township = key == SCOPE_TERRITORIAL or rule.lead in ("", SCOPE_TERRITORIAL)
         self.lead = rule.lead
-        # Equal co-unit tuples and limit tables are shared between rules: at 100,000 rules the
-        # router's speed is bound by memory traffic, not by the number of lookups.
+        # Equal co-unit tuples and limit tables are shared between rules: fewer distinct objects for
+        # the routing table's cells to point at, so the hot ones stay in the CPU caches.
         co = tuple(dict.fromkeys(c for c in rule.co if c != rule.lead))
         self.co = shared.setdefault(co, co)
         self.co_set = shared.setdefault(frozenset(co), frozenset(co))
         limits = dict(rule.limits)
         self.limits = shared.setdefault(("limits", *limits.items()), limits)
-        # What the hot path reads, in one small tuple; a None lead means "the township government".
-        self.hot = (None if self.needs_township else self.lead, self.co, self.id, self.limits, self.co_set)
+        # The routing table's cell; a territorial lead depends on the area (`Router._compile_rows`).
+        self.outcome: _Outcome | None = (
+            None if self.needs_township else (self.lead, self.co, self.id, self.limits)
+        )
 
     def co_for(self, lead: str) -> tuple[str, ...]:
         return self.co if lead not in self.co_set else tuple(c for c in self.co if c != lead)
@@ -119,56 +151,49 @@ class Router:
             else:
                 by_scope[compiled.key] = compiled
 
-        # Category chains (self → root), and per category the rule maps met on the way up.
+        # Category chains (self → root) and the category that makes each one urgent by nature.
         self._chains: dict[str, tuple[str, ...]] = {}
-        self._urgent_source: dict[str | None, str | None] = {}
-        self._cats: dict[str | None, tuple[tuple[dict[str, _HotRule], ...], bool]] = {}
-        hot_index = {c: {key: r.hot for key, r in by_scope.items()} for c, by_scope in self._index.items()}
+        self.urgent_source: dict[str | None, str | None] = {}
         for code in self.categories:
             chain = self._chain(code)
             self._chains[code] = chain
-            urgent = next((c for c in chain if self.categories[c].urgent), None)
-            self._urgent_source[code] = urgent
-            maps = tuple(hot_index[c] for c in chain if c in hot_index)
-            self._cats[code] = (maps, urgent is not None)
+            self.urgent_source[code] = next((c for c in chain if self.categories[c].urgent), None)
 
         # Area keys from the most specific to the county, and the township (for territorial rules).
-        self._township: dict[str | None, str | None] = {}
-        self._areas: dict[str | None, tuple[tuple[str, ...], str | None]] = {}
+        self.township_of: dict[str | None, str | None] = {}
+        self._area_keys: dict[str | None, tuple[str, ...]] = {}
         for code in self.areas:
-            keys, township = self._area_keys(code)
-            self._township[code] = township
-            self._areas[code] = (keys, township_unit.get(township) if township else None)
+            self._area_keys[code], self.township_of[code] = self._area_keys_of(code)
+
+        # The routing table: category → row; area → where its cell's four fields are in every row.
+        self._slots: dict[str | None, tuple[int, int, int, int]] = {}
+        for i, code in enumerate(self.areas):
+            at = 1 + _CELL * i  # row[0] is the category's urgent flag
+            self._slots[code] = (at, at + 1, at + 2, at + 3)
+        self._rows: dict[str | None, _Row] = self._compile_rows()
 
     # -- the hot path ---------------------------------------------------------------------------
 
     def route(
         self, category: str | None, area: str | None, urgency: str = "一般", appeal_type: str | None = None
     ) -> Decision | NoRoute:
-        cat = self._cats.get(category)
-        where = self._areas.get(area)
-        if cat is None or where is None:
-            return self._route_slow(category, area, urgency, appeal_type)
-        maps, urgent = cat
-        keys, township_unit = where
-        for by_scope in maps:
-            for key in keys:
-                hot = by_scope.get(key)
-                if hot is None:
-                    continue
-                lead, co, rule_id, limits, co_set = hot
-                if lead is None:  # territorial: the township government of the appeal's township
-                    lead = township_unit
-                    if lead is None:
-                        return self._route_slow(category, area, urgency, appeal_type)
-                    if lead in co_set:
-                        co = tuple(c for c in co if c != lead)
-                limit = limits.get(urgency)
-                if limit is None:
-                    return self._route_slow(category, area, urgency, appeal_type)
-                return Decision(
-                    lead, co, rule_id, limit, urgent, (self, category, area, urgency, appeal_type)
-                )
+        row = self._rows.get(category)
+        slots = self._slots.get(area)
+        if row is not None and slots is not None:
+            at_lead, at_co, at_rule, at_limits = slots
+            lead = row[at_lead]
+            if lead is not None:
+                limit = row[at_limits].get(urgency)
+                if limit is not None:
+                    return Decision(
+                        lead,
+                        row[at_co],
+                        row[at_rule],
+                        limit,
+                        row[0],
+                        (self, category, area, urgency, appeal_type),
+                    )
+        # Unknown category or area, no rule, no township government, no limit for the urgency.
         return self._route_slow(category, area, urgency, appeal_type)
 
     # -- the slow path: every outcome, with reasons ---------------------------------------------
@@ -178,7 +203,7 @@ class Router:
     ) -> Decision | NoRoute:
         if urgency not in URGENCIES:
             raise ValueError(f"unknown urgency {urgency!r}; expected one of {URGENCIES}")
-        outcome = self._decide(category, area, urgency, appeal_type)
+        outcome = self.walk(category, area, urgency, appeal_type)
         if isinstance(outcome, NoRoute):
             return outcome
         winner, lead, _, _ = outcome
@@ -188,7 +213,7 @@ class Router:
             r.co_for(lead),
             r.id,
             r.limits[urgency],
-            self._urgent_source[category] is not None,
+            self.urgent_source[category] is not None,
             (self, category, area, urgency, appeal_type),
         )
 
@@ -196,56 +221,15 @@ class Router:
         self, category: str | None, area: str | None, urgency: str = "一般", appeal_type: str | None = None
     ) -> dict[str, Any]:
         """The JSON-serialisable explanation of `route(...)` with the same arguments."""
-        outcome = self._decide(category, area, urgency, appeal_type)
-        if isinstance(outcome, NoRoute):
-            return outcome.explanation
-        winner, lead, overridden, skipped = outcome
-        r = winner.rule
-        co = r.co_for(lead)
-        cat = self.categories[r.category]
-        urgent_source = self._urgent_source[category]
-        limit = r.limits[urgency]
-        summary = (
-            f"按规则 {r.id}（{cat.name} · {self._scope_label(r.key, area)}）派至 {self._unit_name(lead)}"
-        )
-        if co:
-            summary += "，配合：" + "、".join(self._unit_name(c) for c in co)
-        return {
-            **self._base(category, area, urgency, appeal_type),
-            "rule": r.id,
-            "category": {
-                "requested": category,
-                "requested_name": self.categories[category].name,  # type: ignore[index]
-                "matched": r.category,
-                "matched_name": cat.name,
-                "relation": "same" if winner.depth == 0 else "ancestor",
-                "depth": winner.depth,
-            },
-            "scope": {
-                "matched": r.key,
-                "kind": self._scope_kind(r.key),
-                "township": self._township[area] if r.needs_township else None,
-                "reason": self._scope_reason(r, area, lead),
-            },
-            "lead": {"code": lead, "name": self._unit_name(lead)},
-            "co": [{"code": c, "name": self._unit_name(c)} for c in co],
-            "limit": {"urgency": urgency, **_limit_dict(limit)},
-            "urgent_by_nature": urgent_source is not None,
-            "urgent_category": urgent_source,
-            "basis": r.rule.basis,
-            "note": r.rule.note,
-            "overridden": [self._overridden(h, winner) for h in overridden],
-            "skipped": [self._skipped(h) for h in skipped],
-            "summary": summary,
-        }
+        return explanation.explain(self, category, area, urgency, appeal_type)
 
-    def _decide(
+    def walk(
         self, category: str | None, area: str | None, urgency: str, appeal_type: str | None
     ) -> tuple[_Hit, str, list[_Hit], list[_Hit]] | NoRoute:
         """The full walk: (winner, lead, overridden hits, skipped hits), or why there is no route."""
 
         def no_route(reason: str, message: str, **extra: Any) -> NoRoute:
-            base = self._base(category, area, urgency, appeal_type)
+            base = explanation.request(self, category, area, urgency, appeal_type)
             return NoRoute(reason, message, {**base, "reason": reason, "message": message, **extra})
 
         if not category:
@@ -256,8 +240,8 @@ class Router:
             return no_route("unknown_category", f"职责清单（版本 {self.version}）中没有分类 {category}")
         if area not in self.areas:
             return no_route("unknown_area", f"职责清单（版本 {self.version}）的区划中没有 {area}")
-        township = self._township[area]
-        keys = self._areas[area][0]
+        township = self.township_of[area]
+        keys = self._area_keys[area]
         if township is None:  # met only to say why they were skipped
             keys = (SCOPE_TERRITORIAL, *keys)
         hits: list[_Hit] = []
@@ -281,7 +265,7 @@ class Router:
                     "territorial_needs_township",
                     f"规则 {r.id} 按属地派单，须指定乡镇（街道）或村（社区）；"
                     f"当前发生地仅到{self.areas[area].name}",
-                    skipped=[self._skipped(h) for h in skipped],
+                    skipped=[explanation.skipped_entry(h) for h in skipped],
                     chain=chain,
                 )
             return no_route(
@@ -310,9 +294,93 @@ class Router:
 
     # -- compilation helpers --------------------------------------------------------------------
 
+    def _compile_rows(self) -> dict[str | None, _Row]:
+        """Every category's row: per area, the outcome of the walk `walk` does, or
+        `_UNDECIDED` where the walk finds no rule or ends on one only the slow path handles.
+
+        A node's cells are its parent's, overridden where one of the node's own rules applies, in
+        the walk's order of preference: county, then territorial, then area codes (any code in an
+        area's keys beats both; of two codes, the one earlier in the keys). The cost is what each
+        rule covers (every area for a county-wide rule, one for a village's rule), not
+        categories × areas × keys.
+        """
+        codes = list(self.areas)
+        n = len(codes)
+        units = [self._township_unit_of(code) for code in codes]
+        territorial = [
+            (i, units[i]) for i, code in enumerate(codes) if SCOPE_TERRITORIAL in self._area_keys[code]
+        ]
+        covers: dict[str, list[tuple[int, int, str | None]]] = {}  # area code → (cell, rank, unit)
+        for i, code in enumerate(codes):
+            for rank, key in enumerate(self._area_keys[code]):
+                if key not in (SCOPE_COUNTY, SCOPE_TERRITORIAL):
+                    covers.setdefault(key, []).append((i, rank, units[i]))
+        led: dict[int, dict[str | None, _Outcome]] = {}
+
+        def led_by(r: _CompiledRule) -> dict[str | None, _Outcome]:
+            """A rule led by the township government (属地): its outcome per government, and
+            `_UNDECIDED` where the township has none (or there is no township): the full walk
+            says why."""
+            if id(r) not in led:
+                led[id(r)] = {u: (u, r.co_for(u), r.id, r.limits) if u else _UNDECIDED for u in set(units)}
+            return led[id(r)]
+
+        # Cells of a chain (self → root); parents are done first, so the recursion is one deep.
+        cells_of: dict[tuple[str, ...], list[_Outcome]] = {(): [_UNDECIDED] * n}
+
+        def cells(chain: tuple[str, ...]) -> list[_Outcome]:
+            done = cells_of.get(chain)
+            if done is not None:
+                return done
+            done = cells(chain[1:])
+            by_scope = self._index.get(chain[0])
+            if not by_scope:  # the parent's cells, the very same list (so rows can be shared)
+                cells_of[chain] = done
+                return done
+            done = list(done)
+            r = by_scope.get(SCOPE_COUNTY)
+            if r is not None:
+                done = [r.outcome] * n if r.outcome else [led_by(r)[u] for u in units]
+            r = by_scope.get(SCOPE_TERRITORIAL)
+            if r is not None:
+                lead_of = led_by(r)
+                for i, unit in territorial:
+                    done[i] = lead_of[unit]
+            best: dict[int, int] = {}
+            for key, r in by_scope.items():
+                cover = covers.get(key)
+                if cover is None:
+                    continue
+                # One outcome for every area, or one per township government (属地).
+                outcome, lead_of = (r.outcome, {}) if r.outcome else (None, led_by(r))
+                for i, rank, unit in cover:
+                    if rank < best.get(i, sys.maxsize):
+                        best[i] = rank
+                        done[i] = outcome or lead_of[unit]
+            cells_of[chain] = done
+            return done
+
+        rows: dict[str | None, _Row] = {}
+        built: dict[tuple[bool, int], _Row] = {}  # equal rows shared: (urgent, cells) → row
+        for code in self.categories:
+            chain = self._chains[code]
+            for depth in range(len(chain) - 1, -1, -1):
+                cells(chain[depth:])
+            urgent = self.urgent_source[code] is not None
+            done = cells_of[chain]
+            row = built.get((urgent, id(done)))
+            if row is None:
+                row = built[urgent, id(done)] = (urgent, *itertools.chain.from_iterable(done))
+            rows[code] = row
+        return rows
+
+    def _township_unit_of(self, area: str) -> str | None:
+        township = self.township_of[area]
+        return self._township_unit.get(township) if township else None
+
     def _scope_key(self, scope: str) -> str:
-        # Interned, like the area keys the hot path probes with: equal keys are then the same
-        # object, and a dict hit is an identity check instead of a string comparison.
+        # Interned, like the area keys the table is compiled from and the full walk probes with:
+        # equal keys are then the same object, and a dict hit is an identity check.
         a = self.areas.get(scope)
         return SCOPE_COUNTY if a is not None and a.level == "county" else sys.intern(scope)
 
@@ -324,7 +392,7 @@ class Router:
             c = self.categories[c].parent
         return tuple(chain)
 
-    def _area_keys(self, code: str) -> tuple[tuple[str, ...], str | None]:
+    def _area_keys_of(self, code: str) -> tuple[tuple[str, ...], str | None]:
         keys: list[str] = []
         township = None
         a = self.areas.get(code)
@@ -340,77 +408,3 @@ class Router:
             keys.append(SCOPE_TERRITORIAL)
         keys.append(SCOPE_COUNTY)
         return tuple(keys), township
-
-    # -- explanation helpers --------------------------------------------------------------------
-
-    def _base(
-        self, category: str | None, area: str | None, urgency: str, appeal_type: str | None
-    ) -> dict[str, Any]:
-        return {
-            "list": {"jurisdiction": self.list.jurisdiction.code, "version": self.version},
-            "request": {"category": category, "area": area, "urgency": urgency, "appeal_type": appeal_type},
-        }
-
-    def _unit_name(self, code: str) -> str:
-        return self.unit_names.get(code, code)
-
-    def _scope_kind(self, key: str) -> str:
-        if key in (SCOPE_COUNTY, SCOPE_TERRITORIAL):
-            return key
-        a = self.areas.get(key)
-        return a.level if a is not None else "unknown"
-
-    def _scope_text(self, key: str) -> str:
-        kind = self._scope_kind(key)
-        return kind if key == kind else f"{kind} {key}"
-
-    def _scope_label(self, key: str, area: str | None) -> str:
-        if key == SCOPE_TERRITORIAL:
-            return "属地"
-        if key == SCOPE_COUNTY:
-            return f"{self.list.jurisdiction.name}全域"
-        a = self.areas.get(key)
-        return a.name if a is not None else key
-
-    def _scope_reason(self, r: _CompiledRule, area: str | None, lead: str) -> str:
-        township = self._township.get(area)
-        kind = self._scope_kind(r.key)
-        if r.needs_township and township:
-            t = self.areas[township]
-            via = "territorial" if r.key == SCOPE_TERRITORIAL else f"{kind} {r.key}, lead territorial"
-            return (
-                f"{via}: lead is the township government {lead} ({self._unit_name(lead)}) "
-                f"of township {township} ({t.name})"
-            )
-        if r.key == SCOPE_COUNTY:
-            return "county-wide rule"
-        relation = "the appeal's area" if r.key == area else f"which contains the appeal's area {area}"
-        return f"{kind} rule for {r.key} ({self._scope_label(r.key, area)}), {relation}"
-
-    def _overridden(self, h: _Hit, winner: _Hit) -> dict[str, Any]:
-        r, w = h.rule, winner.rule
-        if h.node != winner.node:
-            code, reason = "less_specific_category", f"less specific category {h.node} vs {winner.node}"
-        elif r.key == w.key:
-            code, reason = "duplicate", f"duplicate of {w.id}: same category and area, the first rule wins"
-        else:
-            code = "less_specific_area"
-            reason = f"less specific area: {self._scope_text(r.key)} vs {self._scope_text(w.key)}"
-        return {"rule": r.id, "category": h.node, "scope": r.key, "reason_code": code, "reason": reason}
-
-    def _skipped(self, h: _Hit) -> dict[str, Any]:
-        return {
-            "rule": h.rule.id,
-            "category": h.node,
-            "scope": h.rule.key,
-            "reason_code": "territorial_needs_township",
-            "reason": "territorial rule needs a township or village area; the appeal's area is county-level",
-        }
-
-
-def _limit_dict(limit: Limit) -> dict[str, Any]:
-    return {
-        "sign_hours": limit.sign_hours,
-        "reply_working_days": limit.reply_working_days,
-        "reply_hours": limit.reply_hours,
-    }
