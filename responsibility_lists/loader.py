@@ -154,6 +154,11 @@ class _Builder(FieldReader):
         )
 
     def areas_csv(self, name: str, line: int) -> tuple[Area, ...]:
+        if Path(name).name != name or name in ("", ".", ".."):
+            # A file name only: a list (perhaps uploaded through the admin pages) must not make the
+            # server read files outside the list's own folder.
+            self.error(line, f"areas_file {name}: give a file name beside the list, without a folder")
+            return ()
         path = self.base_dir / name
         shown = name if self.file == "<string>" else os.path.join(os.path.dirname(self.file), name)
         try:

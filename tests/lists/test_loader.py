@@ -209,3 +209,18 @@ def test_bad_areas_csv_rows_name_the_csv_and_its_line(tmp_path):
 def test_unknown_file_type_is_a_format_error(tmp_path):
     with pytest.raises(ListFormatError, match="expected .yaml, .yml or .xlsx"):
         load_file(tmp_path / "list.csv")
+
+
+def test_an_areas_file_outside_the_lists_folder_is_refused(tmp_path):
+    (tmp_path / "secret.csv").write_text(
+        "code,name,level,parent_code\n360704,赣县区,county,\n", encoding="utf-8"
+    )
+    lists = tmp_path / "lists"
+    lists.mkdir()
+    text = (
+        "jurisdiction: {name: 赣县区, code: '360704', prefix: GX}\n"
+        "version: x\neffective: 2026-01-01\nareas_file: ../secret.csv\nunits: []\ncategories: []\nrules: []\n"
+    )
+    with pytest.raises(ListFormatError) as caught:
+        loads_yaml(text, filename="list.yaml", base_dir=lists)
+    assert any("without a folder" in p.message for p in caught.value.problems)
