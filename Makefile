@@ -18,7 +18,7 @@ CODE := $(wildcard service dispatch responsibility_lists tests bench)
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help venv run test lint format bench-intake bench-routing db-upgrade clean
+.PHONY: help venv run test lint format bench-intake bench-escalation bench-routing db-upgrade clean
 
 help: ## List the targets
 	@echo "Usage: make <target>    (DATABASE_URL / REDIS_URL and the MINYI_* variables pass through)"
@@ -49,6 +49,9 @@ format: venv ## Fix what ruff can fix and format the code
 
 bench-intake: venv ## Benchmark appeal intake (BENCH_ARGS to pass options)
 	$(BIN)/python -m bench.intake $(BENCH_ARGS)
+
+bench-escalation: venv ## Benchmark escalation: urgent notice latency, sweeps, 10,000 escalated (BENCH_ARGS; --quick)
+	$(BIN)/python -m bench.escalation $(BENCH_ARGS)
 
 bench-routing: venv ## Benchmark routing over a responsibility list (BENCH_ARGS to pass options)
 	$(BIN)/python -m bench.routing $(BENCH_ARGS)

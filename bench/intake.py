@@ -348,9 +348,9 @@ class Gunicorn:
         self._log_file.close()
 
 
-def _database_urls(name: str) -> tuple[str, str]:
+def _database_urls(name: str, server_url: str | None = None) -> tuple[str, str]:
     """(URL of the server's maintenance database, URL of the bench database), both postgresql://."""
-    parts = urlsplit(os.environ.get("BENCH_DATABASE_URL") or DEFAULT_SERVER_URL)
+    parts = urlsplit(server_url or os.environ.get("BENCH_DATABASE_URL") or DEFAULT_SERVER_URL)
     admin = urlunsplit(("postgresql", parts.netloc, "/postgres", parts.query, ""))
     bench = urlunsplit(("postgresql", parts.netloc, f"/{name}", parts.query, ""))
     return admin, bench
@@ -376,14 +376,21 @@ class BenchDatabase:
 
 
 @contextmanager
-def bench_database() -> Iterator[BenchDatabase]:
+def bench_database(
+    name: str | None = None,
+    server_url: str | None = None,
+    redis_url: str | None = None,
+    baseline: bool = True,
+) -> Iterator[BenchDatabase]:
     """A fresh database with the service's schema, the default list, the demo users and a token;
-    plus the baseline's table. Dropped at the end, whatever happens."""
-    name = f"minyi_bench_{os.getpid()}"
-    admin_url, url = _database_urls(name)
-    redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+    plus the baseline's table (unless `baseline` is False). Dropped at the end, whatever happens.
+    The other benchmarks pass their own name, server and Redis URL."""
+    name = name or f"minyi_bench_{os.getpid()}"
+    admin_url, url = _database_urls(name, server_url)
+    redis_url = redis_url or os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
     with psycopg.connect(admin_url, autocommit=True) as admin:
         version = admin.info.server_version
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # left by a killed run
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
         with tempfile.TemporaryDirectory(prefix="minyi-bench-") as tmp:
@@ -399,9 +406,10 @@ def bench_database() -> Iterator[BenchDatabase]:
             _cli(["db", "upgrade"], env)
             _cli(["demo", "load"], env)
             token = _cli(["tokens", "create", "operator", "--label", "bench"], env).strip().splitlines()[-1]
-            engine = sa.create_engine(psycopg_url(url))
-            intake_table.metadata.create_all(engine)
-            engine.dispose()
+            if baseline:
+                engine = sa.create_engine(psycopg_url(url))
+                intake_table.metadata.create_all(engine)
+                engine.dispose()
             yield BenchDatabase(name, url, env, token, f"{version // 10000}.{version % 10000}", Path(tmp))
     finally:
         with psycopg.connect(admin_url, autocommit=True) as admin:

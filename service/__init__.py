@@ -18,6 +18,7 @@ from service.redis_conn import limiter_storage_uri
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    import service.escalation.planning  # registers the replanning of alarms before each flush
     import service.models  # noqa: F401  (every mapper known before the first query resolves its foreign keys)
 
     app = Flask(__name__)
@@ -56,6 +57,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from service.handling.api_duplicates import blp as duplicates_blp
     from service.knowledge.api import blp as knowledge_blp
     from service.lists.api import lists_blp, reference_blp
+    from service.notices.api import blp as notices_blp
     from service.queues.api import blp as queues_blp
     from service.suggestions.api import blp as suggest_blp
 
@@ -63,7 +65,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
         api.register_blueprint(blp)
     for blp in (closing_blp, public_evaluate_blp, knowledge_blp):
         api.register_blueprint(blp)
-    for blp in (queues_blp, duplicates_blp):
+    for blp in (queues_blp, duplicates_blp, notices_blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)

@@ -90,8 +90,11 @@ def tokens_create(username: str, label: str) -> None:
 
 
 from service.demo import demo_group  # noqa: E402
+from service.escalation.cli import escalation_group  # noqa: E402
 from service.handling.cli import appeals_group  # noqa: E402
 from service.lists.cli import lists_group  # noqa: E402
+from service.notices.cli import jobs_group  # noqa: E402
+from service.notices.fake_gateway import fake_gateway_command  # noqa: E402
 from service.runner import run_command, web_command, worker_command  # noqa: E402
 from service.suggestions.cli import suggest_group  # noqa: E402
 
@@ -102,6 +105,9 @@ main.add_command(appeals_group)
 main.add_command(run_command)
 main.add_command(web_command)
 main.add_command(worker_command)
+main.add_command(jobs_group)
+main.add_command(escalation_group)
+main.add_command(fake_gateway_command)
 
 
 if __name__ == "__main__":

@@ -57,7 +57,32 @@ def from_environment() -> dict[str, Any]:
         "PORT": int(os.environ.get("MINYI_PORT", "8000")),
         # Days a citizen has to rate a released reply before the appeal closes unrated.
         "RATING_WINDOW_DAYS": int(os.environ.get("MINYI_RATING_WINDOW_DAYS", "3")),
+        # Notice channels (service/notices/channels.py); a channel whose setting is unset is off.
+        "SMS_URL": os.environ.get("MINYI_SMS_URL") or None,
+        "SMS_TEMPLATE": os.environ.get("MINYI_SMS_TEMPLATE") or None,
+        "SMS_TOKEN": os.environ.get("MINYI_SMS_TOKEN") or None,
+        "SMTP_URL": os.environ.get("MINYI_SMTP_URL") or None,
+        "MAIL_FROM": os.environ.get("MINYI_MAIL_FROM") or None,
+        "WEBHOOK_SECRET": os.environ.get("MINYI_WEBHOOK_SECRET") or None,
+        "NOTICE_TIMEOUT": float(os.environ.get("MINYI_NOTICE_TIMEOUT", "5")),
+        # How long a worker holds a notice it is sending before another may send it again.
+        "NOTICE_LEASE_SECONDS": float(os.environ.get("MINYI_NOTICE_LEASE_SECONDS", "120")),
+        # Escalation (service/escalation): "act" records each step on the appeal; "notify_only" only
+        # sends the notices. Waiting times in hours; the worker's periodic jobs in seconds.
+        "ESCALATION_MODE": _choice("MINYI_ESCALATION_MODE", ("act", "notify_only"), "act"),
+        "REVIEW_WAIT_HOURS": float(os.environ.get("MINYI_REVIEW_WAIT_HOURS", "24")),
+        "CALLBACK_AFTER_HOURS": float(os.environ.get("MINYI_CALLBACK_AFTER_HOURS", "48")),
+        "RELAY_SWEEP_SECONDS": int(os.environ.get("MINYI_RELAY_SWEEP_SECONDS", "5")),
+        "ESCALATION_SWEEP_SECONDS": int(os.environ.get("MINYI_ESCALATION_SWEEP_SECONDS", "30")),
+        "CLOSE_UNRATED_SECONDS": int(os.environ.get("MINYI_CLOSE_UNRATED_SECONDS", "300")),
     }
+
+
+def _choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    value = os.environ.get(name) or default
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+    return value
 
 
 #: Settings that are not environment-dependent.

@@ -11,6 +11,7 @@ from service.appeals.models import (  # noqa: F401
 )
 from service.auth.models import ApiToken, User  # noqa: F401
 from service.db import Base  # noqa: F401
+from service.escalation.models import AppealAlarm  # noqa: F401
 from service.handling.models import (  # noqa: F401
     Contribution,
     DuplicateCandidate,
@@ -22,5 +23,5 @@ from service.handling.models import (  # noqa: F401
 )
 from service.knowledge.models import KnowledgeArticle  # noqa: F401
 from service.lists.models import Area, Category, ListVersion, Unit  # noqa: F401
-from service.notices.models import OutboxMessage  # noqa: F401
+from service.notices.models import NoticeDelivery, OutboxMessage  # noqa: F401
 from service.suggestions.models import ClassifierModel  # noqa: F401

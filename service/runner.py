@@ -2,34 +2,114 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
+from flask import Flask
+from redis.exceptions import RedisError
 
-QUEUES = ("urgent", "default", "low")
+from service.jobs import QUEUES
+from service.redis_conn import get_redis
+
+if TYPE_CHECKING:
+    from rq.cron import CronJob
+
+log = logging.getLogger(__name__)
 
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="process what is queued, then exit")
-def worker_command(burst: bool) -> None:
-    """Run one RQ worker with its scheduler, inside the app's context."""
-    from rq import Queue, Worker
+@click.option("--no-cron", is_flag=True, help="do not enqueue the periodic jobs (sweeps, relay)")
+def worker_command(burst: bool, no_cron: bool) -> None:
+    """Run one RQ worker with its scheduler and the periodic jobs, inside the app's context.
+
+    A SimpleWorker runs jobs in its own process, without a fork per job: notices go out within
+    milliseconds of their commit and jobs reuse the database pool. A crashed job cannot take state
+    with it anyway: every job is harmless to run twice, and deliveries a dead worker held are claimed
+    again once their lease runs out.
+    """
+    from rq import Queue, SimpleWorker
 
     from service import create_app
-    from service.redis_conn import get_redis
+    from service.jobs import set_worker_app
 
     app = create_app()
+    set_worker_app(app)
     with app.app_context():
         conn = get_redis()
         queues = [Queue(name, connection=conn) for name in QUEUES]
-        Worker(queues, connection=conn, name=f"minyi-{socket.gethostname()}-{os.getpid()}").work(
-            with_scheduler=True, burst=burst
-        )
+        stop = threading.Event()
+        if not (burst or no_cron):
+            # The periodic jobs are built here, in the main thread, before the worker forks its
+            # scheduler: importing rq.cron runs a subprocess (croniter asks `platform.architecture()`),
+            # and a subprocess started in a thread while another thread forks can wait until the
+            # forked child exits (it inherits the pipe the subprocess reports through).
+            jobs = cron_jobs(app.config)
+            threading.Thread(
+                target=_cron_loop, args=(app, jobs, stop), name="minyi-cron", daemon=True
+            ).start()
+        try:
+            # rq logs every job at INFO: the relay sweep alone would write a line a second. Our jobs log
+            # what they did when they did something.
+            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+            logging.getLogger("rq").setLevel(logging.WARNING)
+            SimpleWorker(queues, connection=conn, name=f"minyi-{socket.gethostname()}-{os.getpid()}").work(
+                with_scheduler=True, burst=burst, logging_level="WARNING"
+            )
+        finally:
+            stop.set()
+
+
+def periodic_jobs(config: Mapping[str, Any]) -> list[tuple[Callable[[], Any], str, int]]:
+    """(job, queue, interval in seconds) of the worker's periodic jobs."""
+    from service.escalation.jobs import close_unrated, run_sweeps
+    from service.notices.jobs import relay_sweep
+
+    return [
+        (relay_sweep, "urgent", int(config["RELAY_SWEEP_SECONDS"])),
+        (run_sweeps, "default", int(config["ESCALATION_SWEEP_SECONDS"])),
+        (close_unrated, "low", int(config["CLOSE_UNRATED_SECONDS"])),
+    ]
+
+
+def cron_jobs(config: Mapping[str, Any]) -> list[CronJob]:
+    """The periodic jobs as rq CronJobs. Call from the main thread (rq.cron's import runs a subprocess)."""
+    from rq.cron import CronJob
+
+    return [
+        CronJob(queue, func=func, interval=seconds, result_ttl=0, ttl=max(seconds * 4, 60))
+        for func, queue, seconds in periodic_jobs(config)
+    ]
+
+
+def _cron_loop(app: Flask, jobs: list[CronJob], stop: threading.Event) -> None:
+    """Enqueue the periodic jobs (rq's CronJob, driven from a thread of the worker).
+
+    Several workers each enqueue them; the jobs hold locks, so the extra runs do nothing. While
+    Redis is down, the loop keeps trying.
+    """
+    with app.app_context():
+        conn = get_redis()
+        while not stop.is_set():
+            for job in jobs:
+                if job.should_run():
+                    try:
+                        job.enqueue(conn)
+                        job.set_enqueue_time(datetime.now(UTC))
+                    except (RedisError, OSError) as exc:
+                        log.warning("periodic job %s not enqueued: %s", job.func_name, exc)
+            stop.wait(1.0)
 
 
 @click.command("web")
@@ -60,6 +140,12 @@ def web_command(bind: str | None, workers: int | None) -> None:
             "service.wsgi:app",
         ],
     )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _port_free(port: int) -> bool:
@@ -101,7 +187,19 @@ def run_command(port: int | None) -> None:
         click.echo(f"redis: {_redacted(env['REDIS_URL'])}")
 
     minyi = [sys.executable, "-m", "service.cli"]
-    children = [
+    children = []
+    gateway_port = None
+    if not env.get("MINYI_SMS_URL"):
+        # No SMS gateway configured: a recording fake one, so that notices can be seen going out.
+        gateway_port = _free_port()
+        record = Path(app.config["VAR_DIR"]) / "fake-gateway.jsonl"
+        children.append(
+            subprocess.Popen(
+                [*minyi, "fake-gateway", "--port", str(gateway_port), "--record", str(record)], env=env
+            )
+        )
+        env["MINYI_SMS_URL"] = f"http://127.0.0.1:{gateway_port}/sms"
+    children += [
         subprocess.Popen([*minyi, "web", "--bind", f"127.0.0.1:{port}"], env=env),
         subprocess.Popen([*minyi, "worker"], env=env),
     ]
@@ -117,6 +215,8 @@ def run_command(port: int | None) -> None:
     click.echo("")
     click.echo(f"Minyi is running at http://127.0.0.1:{port}")
     click.echo(f"  API docs: http://127.0.0.1:{port}/api/docs")
+    if gateway_port is not None:
+        click.echo(f"  SMS sent (fake gateway): http://127.0.0.1:{gateway_port}/messages")
     click.echo(f"  demo logins (password {DEMO_PASSWORD}):")
     for username, description in logins:
         click.echo(f"    {username:<11} {description}")

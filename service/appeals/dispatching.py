@@ -75,8 +75,28 @@ def dispatch_on_intake(
             at=now,
         )
         return False
-    apply_decision(s, appeal, ctx, result, actor=None, reason="自动派单", manual=False, tz=tz, now=now)
+    result, changes = raise_if_urgent_by_nature(appeal, ctx, result)
+    apply_decision(
+        s, appeal, ctx, result, actor=None, reason="自动派单", manual=False, tz=tz, changes=changes, now=now
+    )
     return True
+
+
+def raise_if_urgent_by_nature(
+    appeal: Appeal, ctx: ListContext, decision: Decision, changes: dict[str, Any] | None = None
+) -> tuple[Decision, dict[str, Any]]:
+    """A category urgent by nature (gas leak, burst main) is handled as 紧急 at least: the urgent
+    time limits apply and the appeal is escalated at once. The change is recorded with the dispatch."""
+    changes = dict(changes or {})
+    if not decision.urgent_by_nature or appeal.urgency != "一般":
+        return decision, changes
+    urgent = ctx.router.route(appeal.category_code, appeal.area_code, "紧急", appeal.appeal_type)
+    if not isinstance(urgent, Decision):
+        return decision, changes
+    changes["urgency"] = [appeal.urgency, "紧急"]
+    changes["urgency_reason"] = "分类性质紧急"
+    appeal.urgency = "紧急"
+    return urgent, changes
 
 
 def dispatch_by_hand(
@@ -127,6 +147,8 @@ def dispatch_by_hand(
                 "The list decides no unit for this appeal; choose one.",
                 {"unit": [f"Required here: {message}"]},
             )
+        if urgency is None:
+            result, changes = raise_if_urgent_by_nature(appeal, ctx, result, changes)
         apply_decision(
             s, appeal, ctx, result, actor=actor, reason=reason, manual=True, tz=tz, changes=changes
         )

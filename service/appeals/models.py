@@ -39,6 +39,8 @@ class Appeal(Base):
     confidential: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     consent_publish: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     status: Mapped[str] = mapped_column(sa.String(32), index=True)
+    # When the appeal entered its status (set on every status change; the escalation plan counts from it).
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     # Denormalised from the active lead assignment, so "a unit's open appeals" is one indexed query.

@@ -53,7 +53,13 @@ def test_readyz_checks_the_database_and_redis(standalone_app):
     r = standalone_app().test_client().get("/readyz")
 
     assert r.status_code == 200, r.json
-    assert r.json == {"status": "ready", "checks": {"database": "ok", "redis": "ok"}}
+    body = r.json
+    assert (body["status"], body["checks"]) == ("ready", {"database": "ok", "redis": "ok"})
+    # The worker's backlog: jobs waiting per queue (other tests may have queued some), and no notice
+    # waiting to be relayed in this fresh database.
+    assert set(body["queues"]) == {"urgent", "default", "low"}
+    assert all(isinstance(n, int) and n >= 0 for n in body["queues"].values())
+    assert body["outbox"] == {"oldest_unrelayed_age_seconds": None}
 
 
 def test_readyz_is_503_when_redis_is_unreachable(standalone_app):

@@ -1,0 +1,190 @@
+"""Escalation decisions, without I/O: which alarms an appeal needs, when a notice may go out, and
+how long to wait before retrying a failed delivery.
+
+An alarm is a moment at which the worker must look at an appeal again: a deadline about to pass, a
+deadline passed, a step of an urgent appeal's escalation ladder. `plan_alarms` gives the alarms an
+appeal needs in its current state; the service stores them with an index on the due time, so a
+sweep reads only the alarms that are due. When an alarm fires, it still applies only if the appeal's
+current plan still holds it (`still_planned`): an appeal signed in the meantime, re-dispatched with a
+new deadline or given an extension has a new plan, and the old alarm is skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any, Protocol
+
+# Alarm kinds, one sweep each.
+SIGN_OVERDUE = "sign_overdue"  # 签收超时
+ESCALATE = "escalate"  # an urgent appeal still unsigned: the next level of the ladder (逐级升级)
+REPLY_DUE_SOON = "reply_due_soon"  # 即将超期 (the yellow warning)
+REPLY_OVERDUE = "reply_overdue"  # 答复超期
+REVIEW_WAITING = "review_waiting"  # a reply waits too long for the centre's review
+RATING_CALLBACK = "rating_callback"  # 回访: no rating yet, the centre should call the citizen
+
+KINDS: tuple[str, ...] = (
+    SIGN_OVERDUE,
+    ESCALATE,
+    REPLY_DUE_SOON,
+    REPLY_OVERDUE,
+    REVIEW_WAITING,
+    RATING_CALLBACK,
+)
+
+#: Urgencies escalated at once (an urgent-by-nature category is raised to 紧急 at dispatch).
+URGENT_LEVELS = frozenset({"紧急", "特急"})
+
+# The statuses the plan depends on (service.appeals.status, repeated here to keep this module pure).
+DISPATCHED = "dispatched"
+HANDLING = "handling"
+REPLY_REVIEW = "reply_review"
+REPLIED = "replied"
+OWES_REPLY = frozenset({DISPATCHED, HANDLING})
+
+
+@dataclass(frozen=True)
+class LadderStep:
+    """One level of the lead unit's escalation ladder; `after_minutes` counts from the level before
+    (from the missed sign-for deadline for level 1)."""
+
+    level: int
+    title: str
+    after_minutes: int
+
+
+@dataclass(frozen=True)
+class AppealFacts:
+    """What the plan depends on, read from the appeal (all datetimes aware, UTC)."""
+
+    status: str
+    urgency: str
+    status_since: datetime | None  # when the appeal entered its status
+    dispatched_at: datetime | None
+    sign_due_at: datetime | None
+    reply_due_at: datetime | None
+    replied_at: datetime | None  # the reply released to the citizen
+    rating_due_at: datetime | None  # the rating window ends (the appeal then closes unrated)
+
+    @property
+    def urgent(self) -> bool:
+        return self.urgency in URGENT_LEVELS
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The centre's waiting times, from configuration."""
+
+    review_wait: timedelta = timedelta(hours=24)  # a reply waiting longer for review is flagged
+    callback_after: timedelta = timedelta(days=2)  # no rating after this: call the citizen back
+
+
+@dataclass(frozen=True, order=True)
+class Alarm:
+    due_at: datetime
+    kind: str
+    level: int = 0  # the ladder level for ESCALATE, else 0
+
+
+def plan_alarms(facts: AppealFacts, ladder: Sequence[LadderStep], settings: Settings) -> list[Alarm]:
+    """The alarms the appeal needs now, earliest first. Pure: the same facts give the same plan."""
+    alarms: list[Alarm] = []
+    if facts.status == DISPATCHED and facts.sign_due_at is not None:
+        alarms.append(Alarm(facts.sign_due_at, SIGN_OVERDUE))
+        if facts.urgent:
+            due = facts.sign_due_at
+            for step in sorted(ladder, key=lambda st: st.level):
+                due = due + timedelta(minutes=max(step.after_minutes, 0))
+                alarms.append(Alarm(due, ESCALATE, step.level))
+    if facts.status in OWES_REPLY and facts.reply_due_at is not None:
+        if facts.dispatched_at is not None and facts.dispatched_at < facts.reply_due_at:
+            # The moment the work lists turn yellow: a quarter of the whole time left.
+            alarms.append(Alarm(yellow_at(facts.dispatched_at, facts.reply_due_at), REPLY_DUE_SOON))
+        alarms.append(Alarm(facts.reply_due_at, REPLY_OVERDUE))
+    if facts.status == REPLY_REVIEW and facts.status_since is not None:
+        alarms.append(Alarm(facts.status_since + settings.review_wait, REVIEW_WAITING))
+    if facts.status == REPLIED and facts.replied_at is not None:
+        callback = facts.replied_at + settings.callback_after
+        if facts.rating_due_at is None or callback < facts.rating_due_at:
+            alarms.append(Alarm(callback, RATING_CALLBACK))
+    return sorted(alarms)
+
+
+def yellow_at(start: datetime, due_at: datetime) -> datetime:
+    """When `dispatch.deadlines.warning_level` turns yellow: a quarter of the total time left."""
+    return due_at - (due_at - start) / 4
+
+
+def still_planned(alarm: Alarm, facts: AppealFacts, ladder: Sequence[LadderStep], settings: Settings) -> bool:
+    """Whether a stored alarm still belongs to the appeal's plan (else it is skipped when due)."""
+    return alarm in plan_alarms(facts, ladder, settings)
+
+
+def ladder_from_list(escalation: Iterable[Mapping[str, Any]]) -> tuple[LadderStep, ...]:
+    """A unit's ladder from its stored list entry (`units.escalation`)."""
+    steps = (
+        LadderStep(int(step["level"]), str(step.get("title") or ""), int(step.get("after_minutes", 30)))
+        for step in escalation
+    )
+    return tuple(sorted(steps, key=lambda st: st.level))
+
+
+# --- When a notice may go out -------------------------------------------------------------------
+
+
+class Workdays(Protocol):
+    def is_workday(self, d: date) -> bool: ...
+
+
+#: Routine notices to units and citizens go out in these local hours on working days.
+WORKING_HOURS: tuple[time, time] = (time(8, 30), time(18, 0))
+
+
+def send_not_before(
+    now: datetime,
+    *,
+    urgent: bool,
+    calendar: Workdays,
+    tz: tzinfo,
+    hours: tuple[time, time] = WORKING_HOURS,
+) -> datetime:
+    """The earliest moment a notice may be sent: at once if urgent, else within working hours.
+
+    A routine reminder due at 02:00 or on a Sunday waits for the next working morning; a notice
+    inside working hours goes at once.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    if urgent:
+        return now
+    local = now.astimezone(tz)
+    start, end = hours
+    day = local.date()
+    if calendar.is_workday(day) and start <= local.time() < end:
+        return now
+    if not (calendar.is_workday(day) and local.time() < start):
+        day += timedelta(days=1)
+        for _ in range(366):
+            if calendar.is_workday(day):
+                break
+            day += timedelta(days=1)
+    return datetime.combine(day, start, tzinfo=tz).astimezone(UTC)
+
+
+# --- Retrying deliveries ------------------------------------------------------------------------
+
+MAX_ATTEMPTS = 6
+_FIRST_BACKOFF = timedelta(seconds=30)
+_MAX_BACKOFF = timedelta(hours=1)
+
+
+def retry_after(attempts: int) -> timedelta | None:
+    """How long to wait after `attempts` failed transient attempts; None once it is time to give up.
+
+    30 s, 1 min, 2 min, 4 min, 8 min: six attempts over about a quarter of an hour, then the notice is
+    recorded as failed for a person to look at (`minyi jobs failed`).
+    """
+    if attempts >= MAX_ATTEMPTS:
+        return None
+    return min(_FIRST_BACKOFF * (2 ** max(attempts - 1, 0)), _MAX_BACKOFF)

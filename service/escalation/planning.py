@@ -1,0 +1,160 @@
+"""Keeping each appeal's alarms in step with the appeal, and alerting at once on urgent ones.
+
+Whatever changes an appeal's status or deadlines (intake, dispatch, re-dispatch, an extension, a
+reply, a reopening, a merge) goes through a flush; before it, `replan` compares the stored pending
+alarms with `dispatch.escalation.plan_alarms` of the appeal as it now is, adds the missing ones and
+cancels those the plan dropped. One place, so no path can forget to move a clock.
+
+An urgent appeal (紧急 or 特急, or a category urgent by nature, which dispatch raises to 紧急) that
+has just been dispatched gets its alert in the same flush: a notice to the lead unit's duty contacts
+and one to the centre's duty contacts and duty leader, on the urgent queue, and an event.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from dispatch import escalation as esc
+from service.appeals import status as st
+from service.appeals.events import record_event
+from service.appeals.models import Appeal
+from service.db import utcnow
+from service.escalation.models import CANCELLED, AppealAlarm
+from service.lists.models import Unit
+from service.notices.models import URGENT
+from service.notices.operations import queue_notice
+
+#: The appeal attributes the plan depends on.
+WATCHED = ("status", "urgency", "dispatched_at", "sign_due_at", "reply_due_at", "replied_at", "rating_due_at")
+
+
+def settings() -> esc.Settings:
+    config: dict[str, Any] = current_app.config if has_app_context() else {}
+    defaults = esc.Settings()
+    return esc.Settings(
+        review_wait=_hours(config.get("REVIEW_WAIT_HOURS"), defaults.review_wait),
+        callback_after=_hours(config.get("CALLBACK_AFTER_HOURS"), defaults.callback_after),
+    )
+
+
+def _hours(value: Any, default: timedelta) -> timedelta:
+    return timedelta(hours=float(value)) if value not in (None, "") else default
+
+
+def facts_of(appeal: Appeal) -> esc.AppealFacts:
+    return esc.AppealFacts(
+        status=appeal.status,
+        urgency=appeal.urgency,
+        status_since=appeal.status_changed_at,
+        dispatched_at=appeal.dispatched_at,
+        sign_due_at=appeal.sign_due_at,
+        reply_due_at=appeal.reply_due_at,
+        replied_at=appeal.replied_at,
+        rating_due_at=appeal.rating_due_at,
+    )
+
+
+def ladder_of(unit: Unit | None) -> tuple[esc.LadderStep, ...]:
+    return esc.ladder_from_list(unit.escalation) if unit is not None else ()
+
+
+@event.listens_for(Session, "before_flush")
+def _replan_changed_appeals(s: Session, _context: Any, _instances: Any) -> None:
+    changed = [
+        obj
+        for obj in (*s.new, *s.dirty)
+        if isinstance(obj, Appeal) and (obj in s.new or _watched_changed(obj))
+    ]
+    if not changed:
+        return
+    now = utcnow()
+    with s.no_autoflush:
+        for appeal in changed:
+            replan(s, appeal, now)
+
+
+def _watched_changed(appeal: Appeal) -> bool:
+    attrs = inspect(appeal).attrs
+    return any(attrs[name].history.has_changes() for name in WATCHED)
+
+
+def replan(s: Session, appeal: Appeal, now: datetime, *, alert: bool = True) -> None:
+    """Bring the appeal's pending alarms in line with its plan; alert if it was just dispatched urgent."""
+    state = inspect(appeal)
+    is_new = state.pending or state.transient
+    status_changed = is_new or state.attrs.status.history.has_changes()
+    if status_changed:
+        appeal.status_changed_at = now
+    facts = facts_of(appeal)
+    unit = s.get(Unit, appeal.lead_unit_code) if appeal.lead_unit_code and facts.urgent else None
+    ladder = ladder_of(unit)
+    wanted = {(a.kind, a.level, a.due_at) for a in esc.plan_alarms(facts, ladder, settings())}
+    if not is_new:
+        for alarm in s.scalars(
+            sa.select(AppealAlarm).where(AppealAlarm.appeal_id == appeal.id, AppealAlarm.done_at.is_(None))
+        ):
+            key = (alarm.kind, alarm.level, alarm.due_at)
+            if key in wanted:
+                wanted.discard(key)
+            else:
+                alarm.done_at, alarm.outcome = now, CANCELLED
+    for kind, level, due_at in sorted(wanted, key=lambda k: k[2]):
+        s.add(AppealAlarm(appeal=appeal, kind=kind, level=level, due_at=due_at, created_at=now))
+    if (
+        alert
+        and facts.urgent
+        and appeal.status == st.DISPATCHED
+        and (is_new or state.attrs.dispatched_at.history.has_changes())
+    ):
+        alert_urgent(s, appeal, now)
+
+
+def alert_urgent(s: Session, appeal: Appeal, now: datetime) -> None:
+    """The urgent alert: the lead unit's duty contacts and the centre's, at once, at any hour."""
+    assert appeal.dispatched_at is not None and appeal.sign_due_at is not None
+    minutes = max(round((appeal.sign_due_at - appeal.dispatched_at).total_seconds() / 60), 0)
+    data = {"sign_limit_minutes": minutes}
+    key = f"urgent:{appeal.dispatched_at.isoformat()}"
+    for recipient in (f"unit:{appeal.lead_unit_code}", "centre"):
+        queue_notice(s, appeal, recipient, "urgent_appeal", data, key=key, priority=URGENT)
+    record_event(
+        s,
+        appeal,
+        "urgent_alerted",
+        None,
+        actor_role="system",
+        from_status=appeal.status,
+        to_status=appeal.status,
+        note=f"{appeal.urgency}诉求：已通知承办单位值班人员和中心带班领导，{minutes}分钟内签收。",
+        payload={"unit": appeal.lead_unit_code, "sign_limit_minutes": minutes},
+        at=now,
+    )
+
+
+def replan_open(s: Session) -> int:
+    """Replan every appeal that is not closed or merged (in batches); returns how many."""
+    now = utcnow()
+    count = 0
+    last_id = 0
+    while True:
+        batch = s.scalars(
+            sa.select(Appeal)
+            .where(Appeal.id > last_id, Appeal.status.not_in((st.CLOSED, st.MERGED)))
+            .order_by(Appeal.id)
+            .limit(500)
+        ).all()
+        if not batch:
+            return count
+        for appeal in batch:
+            if appeal.status_changed_at is None:
+                appeal.status_changed_at = appeal.updated_at
+            replan(s, appeal, now, alert=False)
+        s.flush()
+        count += len(batch)
+        last_id = batch[-1].id

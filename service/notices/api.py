@@ -1,0 +1,127 @@
+"""Notices for the centre and the administrator.
+
+- `GET /api/v1/admin/notices` (filter by status or appeal), `POST .../<id>/retry` for a failed one;
+- `GET /api/v1/admin/jobs/failed`, `POST /api/v1/admin/jobs/<id>/retry` for failed worker jobs;
+- `GET /api/v1/appeals/<number>/notices`: what was sent about one appeal.
+Addresses are masked: the record shows to whom by role and name, not the citizen's number.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from service import db
+from service.appeals.models import Appeal
+from service.auth.security import require_user
+from service.errors import NotFound
+from service.notices import jobs
+from service.notices import models as m
+from service.notices.models import NoticeDelivery
+from service.notices.schemas import FailedJobsOut, NoticeArgs, NoticeOut, NoticePageOut
+from service.notices.senders import mask_destination
+
+blp = Blueprint("notices", __name__, url_prefix="/api/v1", description="Notices and worker jobs (通知)")
+
+ADMINS = ("admin", "dispatcher")
+CENTRE = ("dispatcher", "reviewer", "leader", "admin")
+
+
+def notice_view(d: NoticeDelivery, number: str | None) -> dict[str, Any]:
+    waiting = d.status in (m.PENDING, m.RETRYING)
+    return {
+        "id": d.id,
+        "appeal_number": number,
+        "template": d.template,
+        "recipient": d.recipient,
+        "recipient_name": d.recipient_name,
+        "channel": d.channel,
+        "destination": mask_destination(d.destination),
+        "subject": d.subject,
+        "body": d.body,
+        "priority": d.priority,
+        "status": d.status,
+        "attempts": d.attempts,
+        "created_at": d.created_at,
+        "last_attempt_at": d.last_attempt_at,
+        "sent_at": d.sent_at,
+        "next_attempt_at": d.not_before if waiting else None,
+        "last_error": d.last_error,
+    }
+
+
+def _page(query: sa.Select[Any], page: int, per_page: int) -> dict[str, Any]:
+    s = db.session()
+    total = s.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = s.execute(query.order_by(NoticeDelivery.id.desc()).limit(per_page).offset((page - 1) * per_page))
+    items = [notice_view(d, number) for d, number in rows]
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+def _notices() -> sa.Select[Any]:
+    return sa.select(NoticeDelivery, Appeal.number).outerjoin(Appeal, Appeal.id == NoticeDelivery.appeal_id)
+
+
+@blp.route("/admin/notices")
+class Notices(MethodView):
+    @blp.arguments(NoticeArgs, location="query")
+    @blp.response(200, NoticePageOut)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Every notice, newest first; `status=failed` lists those that failed for good."""
+        require_user(*ADMINS)
+        query = _notices()
+        if status := args.get("status"):
+            query = query.where(NoticeDelivery.status == status)
+        if number := args.get("appeal"):
+            query = query.where(Appeal.number == number)
+        return _page(query, args["page"], args["per_page"])
+
+
+@blp.route("/admin/notices/<int:notice_id>/retry")
+class RetryNotice(MethodView):
+    @blp.response(200, NoticeOut)
+    def post(self, notice_id: int) -> dict[str, Any]:
+        """Try a failed notice again (409 unless it failed)."""
+        require_user(*ADMINS)
+        s = db.session()
+        delivery = jobs.retry_failed_notice(s, notice_id)
+        number = s.scalar(sa.select(Appeal.number).where(Appeal.id == delivery.appeal_id))
+        return notice_view(delivery, number)
+
+
+@blp.route("/admin/jobs/failed")
+class FailedJobs(MethodView):
+    @blp.response(200, FailedJobsOut)
+    def get(self) -> dict[str, Any]:
+        """Worker jobs that failed (a sweep that crashed, say), newest first."""
+        require_user(*ADMINS)
+        return {"items": jobs.failed_rq_jobs(200)}
+
+
+@blp.route("/admin/jobs/<job_id>/retry")
+class RetryJob(MethodView):
+    @blp.response(202, FailedJobsOut)
+    def post(self, job_id: str) -> dict[str, Any]:
+        """Queue a failed worker job again."""
+        require_user(*ADMINS)
+        if not jobs.requeue_failed_rq_job(job_id):
+            raise NotFound(f"No failed worker job {job_id}.")
+        return {"items": []}
+
+
+@blp.route("/appeals/<number>/notices")
+class AppealNotices(MethodView):
+    @blp.arguments(NoticeArgs, location="query")
+    @blp.response(200, NoticePageOut)
+    def get(self, args: dict[str, Any], number: str) -> dict[str, Any]:
+        """What was sent about one appeal: to whom, what, when, its status and attempts."""
+        require_user(*CENTRE)
+        if db.session().scalar(sa.select(Appeal.id).where(Appeal.number == number)) is None:
+            raise NotFound(f"No appeal {number}.")
+        query = _notices().where(Appeal.number == number)
+        if status := args.get("status"):
+            query = query.where(NoticeDelivery.status == status)
+        return _page(query, args["page"], args["per_page"])

@@ -1,0 +1,147 @@
+"""The pure escalation decisions: each appeal's alarms, the ladder, working hours and backoff."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from dispatch import escalation as esc
+from dispatch.calendar import WorkCalendar
+from dispatch.deadlines import compute_deadlines
+from responsibility_lists.model import Limit
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+LADDER = (
+    esc.LadderStep(1, "单位负责人", 30),
+    esc.LadderStep(2, "中心领导", 60),
+    esc.LadderStep(3, "区政府办", 120),
+)
+SETTINGS = esc.Settings()
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def facts(**kw) -> esc.AppealFacts:
+    base = dict(
+        status=esc.DISPATCHED,
+        urgency="一般",
+        status_since=local(2026, 11, 23, 9, 0),
+        dispatched_at=local(2026, 11, 23, 9, 0),
+        sign_due_at=local(2026, 11, 23, 11, 0),
+        reply_due_at=local(2026, 11, 27, 24 - 1, 59),
+        replied_at=None,
+        rating_due_at=None,
+    )
+    base.update(kw)
+    return esc.AppealFacts(**base)
+
+
+def test_a_routine_dispatched_appeal_has_sign_and_reply_alarms_but_no_ladder():
+    plan = esc.plan_alarms(facts(), LADDER, SETTINGS)
+    assert [a.kind for a in plan] == [esc.SIGN_OVERDUE, esc.REPLY_DUE_SOON, esc.REPLY_OVERDUE]
+
+
+def test_an_urgent_appeal_climbs_the_ladder_counting_each_level_from_the_one_before():
+    f = facts(urgency="特急", sign_due_at=local(2026, 11, 23, 9, 30))
+    ladder = [a for a in esc.plan_alarms(f, LADDER, SETTINGS) if a.kind == esc.ESCALATE]
+    assert [(a.level, a.due_at) for a in ladder] == [
+        (1, local(2026, 11, 23, 10, 0)),
+        (2, local(2026, 11, 23, 11, 0)),
+        (3, local(2026, 11, 23, 13, 0)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("status", "kinds"),
+    [
+        (esc.HANDLING, {esc.REPLY_DUE_SOON, esc.REPLY_OVERDUE}),
+        (esc.REPLY_REVIEW, {esc.REVIEW_WAITING}),
+        ("closed", set()),
+        ("pending_dispatch", set()),
+    ],
+)
+def test_each_status_has_its_own_alarms(status, kinds):
+    f = facts(status=status, urgency="紧急")
+    assert {a.kind for a in esc.plan_alarms(f, LADDER, SETTINGS)} == kinds
+
+
+def test_a_replied_appeal_is_called_back_before_its_rating_window_closes():
+    replied = local(2026, 11, 23, 10, 0)
+    f = facts(status=esc.REPLIED, replied_at=replied, rating_due_at=replied + timedelta(days=3))
+    assert esc.plan_alarms(f, LADDER, SETTINGS) == [
+        esc.Alarm(replied + timedelta(days=2), esc.RATING_CALLBACK)
+    ]
+    short = facts(status=esc.REPLIED, replied_at=replied, rating_due_at=replied + timedelta(days=1))
+    assert esc.plan_alarms(short, LADDER, SETTINGS) == []  # it closes by itself first
+
+
+def test_a_stored_alarm_is_still_planned_only_while_the_appeal_is_in_the_same_state():
+    f = facts(urgency="紧急")
+    alarm = next(a for a in esc.plan_alarms(f, LADDER, SETTINGS) if a.kind == esc.ESCALATE)
+    assert esc.still_planned(alarm, f, LADDER, SETTINGS)
+    assert not esc.still_planned(alarm, facts(urgency="紧急", status=esc.HANDLING), LADDER, SETTINGS)
+    moved = facts(urgency="紧急", sign_due_at=f.sign_due_at + timedelta(hours=1))  # re-dispatched
+    assert not esc.still_planned(alarm, moved, LADDER, SETTINGS)
+
+
+def test_reply_alarms_across_the_national_day_holiday_follow_the_working_day_deadline():
+    calendar = WorkCalendar()
+    start = local(2026, 9, 30, 10, 0)  # the day before 国庆
+    deadlines = compute_deadlines(
+        start, Limit(sign_hours=4, reply_working_days=3), "一般", calendar, SHANGHAI
+    )
+    f = facts(
+        status=esc.HANDLING,
+        dispatched_at=start,
+        sign_due_at=deadlines.sign_due_at,
+        reply_due_at=deadlines.reply_due_at,
+    )
+    overdue = next(a for a in esc.plan_alarms(f, (), SETTINGS) if a.kind == esc.REPLY_OVERDUE)
+    # 1-7 October are holidays; 8, 9 and the 调休 Saturday 10 October are the three working days.
+    assert overdue.due_at == local(2026, 10, 11, 0, 0)
+    # Sign-for in working time: four working hours from 10:00 on the 30th.
+    assert deadlines.sign_due_at.astimezone(SHANGHAI).date().isoformat() == "2026-09-30"
+
+
+def test_routine_notices_wait_for_the_next_working_morning():
+    calendar = WorkCalendar()
+    at = esc.send_not_before
+    assert at(local(2026, 11, 23, 10, 0), urgent=False, calendar=calendar, tz=SHANGHAI) == local(
+        2026, 11, 23, 10, 0
+    )
+    assert at(local(2026, 11, 23, 19, 0), urgent=False, calendar=calendar, tz=SHANGHAI) == local(
+        2026, 11, 24, 8, 30
+    )
+    assert at(local(2026, 11, 28, 10, 0), urgent=False, calendar=calendar, tz=SHANGHAI) == local(
+        2026, 11, 30, 8, 30
+    )
+    assert at(local(2026, 9, 30, 23, 0), urgent=False, calendar=calendar, tz=SHANGHAI) == local(
+        2026, 10, 8, 8, 30
+    )
+    # Urgent notices go at any hour, holidays included.
+    assert at(local(2026, 10, 2, 3, 0), urgent=True, calendar=calendar, tz=SHANGHAI) == local(
+        2026, 10, 2, 3, 0
+    )
+
+
+def test_send_time_needs_an_aware_datetime():
+    with pytest.raises(ValueError):
+        esc.send_not_before(datetime(2026, 11, 23, 10, 0), urgent=False, calendar=WorkCalendar(), tz=SHANGHAI)
+
+
+def test_transient_failures_back_off_then_give_up():
+    waits = [esc.retry_after(n) for n in range(1, esc.MAX_ATTEMPTS + 1)]
+    assert waits[:5] == [timedelta(seconds=30 * 2**k) for k in range(5)]
+    assert waits[-1] is None
+
+
+def test_the_ladder_is_read_from_the_stored_list_entry_in_level_order():
+    stored = [{"level": 2, "title": "中心领导", "after_minutes": 60}, {"level": 1, "title": "单位负责人"}]
+    assert esc.ladder_from_list(stored) == (
+        esc.LadderStep(1, "单位负责人", 30),
+        esc.LadderStep(2, "中心领导", 60),
+    )

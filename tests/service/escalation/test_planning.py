@@ -1,0 +1,87 @@
+"""Alarms follow the appeal: planned at dispatch, moved on re-dispatch, dropped once signed; urgent
+appeals alert the unit and the centre at once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from dispatch.escalation import ESCALATE, REPLY_DUE_SOON, REPLY_OVERDUE, SIGN_OVERDUE
+from tests.service.escalation.steps import alarms, appeal_row, event_actions, outbox
+from tests.service.handling_steps import LEAD, garbage_in_meilin, new_appeal, ok
+from tests.service.helpers import appeal_payload
+
+
+def test_a_routine_appeal_gets_its_sign_and_reply_alarms_and_no_alert(app, as_user):
+    number = new_appeal(as_user)
+    row = appeal_row(app, number)
+    kinds = {(kind, level): due for kind, level, due in alarms(app, number)}
+    assert kinds[(SIGN_OVERDUE, 0)] == row["sign_due_at"]
+    assert kinds[(REPLY_OVERDUE, 0)] == row["reply_due_at"]
+    # The yellow warning: a quarter of the whole time left.
+    total = row["reply_due_at"] - row["dispatched_at"]
+    assert kinds[(REPLY_DUE_SOON, 0)] == row["reply_due_at"] - total / 4
+    assert not any(kind == ESCALATE for kind, _ in kinds)
+    assert outbox(app, number) == []
+    assert "urgent_alerted" not in event_actions(app, number)
+
+
+def test_an_urgent_appeal_alerts_the_unit_and_the_centre_at_once_and_plans_the_ladder(app, as_user):
+    number = new_appeal(as_user, urgency="特急")
+    row = appeal_row(app, number)
+    limit = row["sign_due_at"] - row["dispatched_at"]
+    assert limit <= timedelta(hours=1)  # the list's short sign-for limit for 特急
+    sent = outbox(app, number)
+    assert [(o["recipient"], o["template"], o["priority"]) for o in sent] == [
+        ("unit:GXQ-CGJ", "urgent_appeal", "urgent"),
+        ("centre", "urgent_appeal", "urgent"),
+    ]
+    assert sent[0]["data"] == {"sign_limit_minutes": round(limit.total_seconds() / 60)}
+    assert "urgent_alerted" in event_actions(app, number)
+    ladder = [(level, due) for kind, level, due in alarms(app, number) if kind == ESCALATE]
+    # 区城管局's ladder: levels 1..3, each after_minutes after the one before, from the missed deadline.
+    assert [level for level, _ in ladder] == [1, 2, 3]
+    assert ladder[0][1] > row["sign_due_at"]
+    assert ladder[0][1] < ladder[1][1] < ladder[2][1]
+
+
+def test_a_category_urgent_by_nature_is_raised_to_urgent_at_dispatch(app, as_user, db_session):
+    import sqlalchemy as sa
+
+    from service.lists.models import Category
+
+    code = db_session.scalar(sa.select(Category.code).where(Category.urgent).order_by(Category.code))
+    assert code is not None, "the default list marks some categories urgent by nature"
+    from dispatch.routing import Router
+    from tests.service.helpers import default_list
+
+    area = garbage_in_meilin()["area"]
+    decision = Router(default_list()).route(code, area, "一般", "求助")
+    assert decision.ok, decision
+    r = as_user("operator").post(
+        "/api/v1/appeals", json=appeal_payload(category=code, area=area, urgency="一般", appeal_type="求助")
+    )
+    assert r.status_code == 201, r.json
+    number = r.json["number"]
+    assert appeal_row(app, number)["urgency"] == "紧急"
+    assert [o["template"] for o in outbox(app, number)] == ["urgent_appeal", "urgent_appeal"]
+
+
+def test_signing_drops_the_sign_alarms_and_keeps_the_reply_ones(app, as_user):
+    number = new_appeal(as_user, urgency="紧急")
+    assert {kind for kind, _, _ in alarms(app, number)} >= {SIGN_OVERDUE, ESCALATE}
+    ok(as_user(LEAD), number, "sign")
+    assert {kind for kind, _, _ in alarms(app, number)} == {REPLY_DUE_SOON, REPLY_OVERDUE}
+
+
+def test_redispatch_moves_the_clocks(app, as_user):
+    number = new_appeal(as_user)
+    before = alarms(app, number)
+    r = as_user("dispatcher").post(
+        f"/api/v1/appeals/{number}/dispatch", json={"unit": "GXQ-RSJ", "reason": "改派人社局"}
+    )
+    assert r.status_code == 200, r.json
+    after = alarms(app, number)
+    row = appeal_row(app, number)
+    assert (SIGN_OVERDUE, 0, row["sign_due_at"]) in after
+    assert before != after
+    assert len([a for a in after if a[0] == SIGN_OVERDUE]) == 1
