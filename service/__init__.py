@@ -38,6 +38,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     # A rate limiter that cannot reach Redis lets requests through: intake must not stop with Redis.
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    # The limiter object is process-wide and otherwise keeps `enabled` from the last app it was bound
+    # to: an app made with limits off (the browser tests' server) would switch them off for every
+    # app made after it in the same process.
+    app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
     api = Api(app)
     errors.init_app(app)
@@ -47,7 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask, api: Api) -> None:
-    from service import docs, health
+    from service import docs, health, web
     from service.appeals.api import blp as appeals_blp
     from service.appeals.public_api import blp as public_blp
     from service.auth.api import blp as auth_blp
@@ -69,6 +73,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)
+    web.init_app(app)  # the pages: blueprint, languages, CSRF on forms (service/web/README.md)
 
 
 def _commit_request(response: Response) -> Response:

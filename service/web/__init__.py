@@ -1,0 +1,89 @@
+"""Server-rendered pages: one blueprint (`web`), Jinja2 templates, vendored assets, no CDN.
+
+`init_app` wires what the pages need into the app: languages (Flask-Babel), CSRF protection of the
+page forms (Flask-WTF), template helpers, the role-aware nav, and HTML error pages for browsers.
+Conventions for adding pages are in README.md beside this file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request, session
+from flask_wtf.csrf import validate_csrf
+from werkzeug.exceptions import HTTPException
+from wtforms.validators import ValidationError
+
+from service import errors
+from service.auth.security import current_user
+from service.web import helpers, i18n
+from service.web.access import PAGES_SESSION_FLAG, nav_items
+from service.web.blueprint import bp, csrf
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+def init_app(app: Flask) -> None:
+    # CSRF is checked on the pages' blueprint only (blueprint.py); the JSON API keeps
+    # its own rule (`_protect_api_writes`), so Bearer-token clients never need a token.
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    # A token lives as long as the session: an operator's form left open for hours still posts.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    csrf.init_app(app)
+    i18n.init_app(app)
+    helpers.init_app(app)
+
+    from service.web import admin, centre, console, figures, pages, portal, unit  # noqa: F401  (routes)
+
+    app.register_blueprint(bp)
+    app.before_request(_protect_api_writes)
+    app.context_processor(_page_context)
+    app.register_error_handler(404, _not_found)
+
+
+def _protect_api_writes() -> Any:
+    """A write to the JSON API on a session opened by the pages' log-in must carry X-CSRFToken.
+
+    The page scripts (static/js/minyi.js) send it on every htmx and `minyi.fetchJSON` request.
+    Bearer-token clients carry no cookie, so they are not exposed to CSRF and need no token;
+    sessions opened with POST /api/v1/auth/login keep the API's own defences (SameSite=Lax
+    cookie, JSON bodies only).
+    """
+    if request.method in _SAFE_METHODS or not request.path.startswith("/api/"):
+        return None
+    if request.headers.get("Authorization", "").startswith("Bearer "):
+        return None
+    if not session.get(PAGES_SESSION_FLAG):
+        return None
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken"))
+    except ValidationError:
+        return errors.error_response(
+            403, "This session needs the page's CSRF token in the X-CSRFToken header.", error="csrf_failed"
+        )
+    return None
+
+
+def _page_context() -> dict[str, Any]:
+    if request.path.startswith("/api/"):
+        return {}
+    user = current_user()
+    lang = i18n.current_language()
+    return {
+        "current_user": user,
+        "nav": nav_items(user),
+        "lang": lang,
+        "html_lang": i18n.LANGUAGES[lang][1],
+        "languages": {code: spec[2] for code, spec in i18n.LANGUAGES.items()},
+    }
+
+
+def _not_found(exc: HTTPException) -> Any:
+    """A browser asking for a page that does not exist gets a page; API clients get the JSON envelope."""
+    from service.web.pages import render_error
+
+    if request.blueprint == "web":
+        return render_error(404)
+    if not request.path.startswith("/api/") and request.accept_mimetypes.best == "text/html":
+        return render_error(404)
+    return errors.handle_http_exception(exc)

@@ -1,0 +1,126 @@
+"""Who may open which page: the session log-in, `login_required`, and the role-aware nav.
+
+The pages share the JSON API's session (`session["user_id"]`, read by
+`service.auth.security.current_user`), so a user logged in on the pages is logged in on the API
+too, and the other way round.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import abort, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from service.auth.models import User
+from service.auth.security import current_user, verify_password
+from service.db import utcnow
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Which roles use each area. The nav and the views' `login_required(roles=...)` read the same
+# tuples, so a link is shown exactly when its page opens.
+CONSOLE_ROLES = ("operator", "dispatcher", "admin")  # 话务员 console: log calls
+CENTRE_ROLES = ("dispatcher", "reviewer", "leader", "admin")  # 分拨中心: work lists and actions
+UNIT_ROLES = ("unit_staff",)  # 承办单位 workbench: a unit's own appeals
+FIGURES_ROLES = ("leader", "dispatcher", "reviewer", "admin")  # 领导 figures
+ADMIN_ROLES = ("admin",)
+
+#: Set in the session by the pages' log-in: API writes on this session must carry X-CSRFToken.
+PAGES_SESSION_FLAG = "pages"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: Any  # a lazy string, translated when rendered
+    roles: tuple[str, ...] | None  # None: a public page, shown to visitors who are not logged in
+
+
+NAV: tuple[NavItem, ...] = (
+    NavItem("web.console", _l("话务台"), CONSOLE_ROLES),
+    NavItem("web.centre", _l("分拨中心"), CENTRE_ROLES),
+    NavItem("web.unit", _l("承办单位工作台"), UNIT_ROLES),
+    NavItem("web.figures", _l("数据统计"), FIGURES_ROLES),
+    NavItem("web.admin", _l("系统管理"), ADMIN_ROLES),
+    NavItem("web.portal", _l("群众诉求"), None),
+)
+
+
+def nav_items(user: User | None) -> list[NavItem]:
+    """The links `user` may follow: their role's areas, or the citizens' portal for visitors."""
+    if user is None:
+        return [item for item in NAV if item.roles is None]
+    return [item for item in NAV if item.roles is not None and user.role in item.roles]
+
+
+def home_endpoint(user: User) -> str:
+    """Where a user lands after logging in: the first area of their role."""
+    items = nav_items(user)
+    return items[0].endpoint if items else "web.index"
+
+
+def authenticate(s: Session, username: str, password: str) -> User | None:
+    """The active user with this username and password, or None (same timing for unknown users)."""
+    user = s.scalar(sa.select(User).where(User.username == username, User.active))
+    if user is None or not verify_password(user, password):
+        return None
+    return user
+
+
+def log_in(user: User) -> None:
+    """Start a fresh session for `user` (a new session, so a planted one cannot be kept)."""
+    session.clear()
+    session["user_id"] = user.id
+    session[PAGES_SESSION_FLAG] = True
+    user.last_login_at = utcnow()
+
+
+def log_out() -> None:
+    session.clear()
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site (no scheme, no host, not `//evil`), else None."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target:
+        return None
+    return target
+
+
+def login_required(roles: Iterable[str] | None = None) -> Callable[[F], F]:
+    """Page decorator: a visitor is sent to the log-in page (with `next`); a wrong role gets 403.
+
+    `@login_required()` admits any logged-in user; `@login_required(roles=CENTRE_ROLES)` only those
+    roles. An htmx request is answered 401 with `HX-Redirect`, so htmx loads the log-in page
+    instead of swapping it into a fragment.
+    """
+    allowed = tuple(roles) if roles is not None else None
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is None:
+                target = request.full_path if request.query_string else request.path
+                login_url = url_for("web.login", next=target)
+                if request.headers.get("HX-Request"):
+                    return "", 401, {"HX-Redirect": login_url}
+                return redirect(login_url)
+            if allowed is not None and user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator

@@ -1,0 +1,273 @@
+"""Administration (系统管理): staff accounts and the units of the active responsibility list.
+
+Accounts are created with `service.auth.operations.create_user`, the operation behind
+`minyi users create`; its (English) field errors are shown next to the fields in the page
+language. The responsibility-list versions are in `admin_lists.py`, failed notices in
+`admin_notices.py`; both add to the same blueprint.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from service import db
+from service.auth.models import ROLES, User
+from service.auth.operations import create_user
+from service.auth.security import current_user, hash_password
+from service.errors import Conflict, ValidationFailed
+from service.lists.models import Unit
+from service.lists.operations import active_version
+from service.web.access import ADMIN_ROLES, login_required
+from service.web.blueprint import bp
+from service.web.helpers import FormErrors, role_label
+from service.web.labels import N_
+
+#: The domain's shortest password (service.auth.operations.create_user refuses shorter ones);
+#: a reset checks the same, since no operation of service/auth sets a password yet.
+MIN_PASSWORD_LENGTH = 8
+
+#: Passwords that meet the length but are guessed first (the most common ones in Chinese leaks).
+COMMON_PASSWORDS = frozenset(
+    {
+        "12345678",
+        "123456789",
+        "1234567890",
+        "87654321",
+        "11111111",
+        "88888888",
+        "66666666",
+        "00000000",
+        "password",
+        "password1",
+        "qwertyui",
+        "qwerty123",
+        "abc12345",
+        "a1234567",
+        "1qaz2wsx",
+        "iloveyou",
+        "woaini1314",
+        "demo1234",
+    }
+)
+
+UNIT_KIND_LABELS = {
+    "centre": N_("热线中心"),
+    "department": N_("区直部门"),
+    "township": N_("乡镇（街道）"),
+    "other": N_("其他单位"),
+}
+
+
+def _unit_kind_label(kind: str) -> str:
+    return _(UNIT_KIND_LABELS.get(kind, kind))
+
+
+def password_errors(username: str, password: str, confirm: str) -> list[str]:
+    """What is wrong with a new password, in the page language ([] when it will do)."""
+    if not password:
+        return [_("请输入初始密码。")]
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(_("密码至少 %(n)s 个字符。", n=MIN_PASSWORD_LENGTH))
+    elif (
+        password.lower() in COMMON_PASSWORDS
+        or password.lower() == username.lower()
+        or len(set(password)) == 1
+    ):
+        problems.append(_("密码太简单，请勿使用用户名、重复字符或常见密码。"))
+    if password != confirm:
+        problems.append(_("两次输入的密码不一致。"))
+    return problems
+
+
+def _domain_user_errors(exc: ValidationFailed, unit_code: str) -> FormErrors:
+    """create_user's field errors (English, for the CLI) in the page language; others as they are."""
+    translated: FormErrors = {}
+    for name, messages in (exc.errors or {}).items():
+        out = []
+        for message in messages:
+            if message.startswith("Unit staff must be bound"):
+                out.append(_("承办单位人员必须选择所属单位。"))
+            elif message.startswith("Only unit staff"):
+                out.append(_("只有承办单位人员需要选择单位。"))
+            elif message.startswith("Unknown unit"):
+                out.append(_("单位 %(code)s 不存在。", code=unit_code))
+            elif message.startswith("Unknown role"):
+                out.append(_("请选择角色。"))
+            elif name == "username":
+                out.append(_("用户名为 1 到 64 个字符。"))
+            elif name == "password":
+                out.append(_("密码至少 %(n)s 个字符。", n=MIN_PASSWORD_LENGTH))
+            else:
+                out.append(message)
+        translated[name] = out
+    return translated
+
+
+def _units(s: Session) -> list[Unit]:
+    return list(s.scalars(sa.select(Unit).where(Unit.active).order_by(Unit.kind, Unit.code)))
+
+
+def _user_or_404(s: Session, user_id: int) -> User:
+    user = s.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.get("/admin")
+@login_required(roles=ADMIN_ROLES)
+def admin() -> Any:
+    s = db.session()
+    counts = {
+        "users": s.scalar(sa.select(sa.func.count()).select_from(User)) or 0,
+        "units": s.scalar(sa.select(sa.func.count()).select_from(Unit).where(Unit.active)) or 0,
+    }
+    return render_template("admin/index.html", counts=counts, active=active_version(s))
+
+
+def _render_users(form: dict[str, str], errors: FormErrors, status: int = 200) -> Any:
+    s = db.session()
+    unit_filter = request.args.get("unit", "").strip()
+    query = sa.select(User, Unit.name).outerjoin(Unit, Unit.code == User.unit_code)
+    if unit_filter:
+        query = query.where(User.unit_code == unit_filter)
+    rows = s.execute(query.order_by(User.active.desc(), User.role, User.username)).all()
+    units = _units(s)
+    filter_unit = s.get(Unit, unit_filter) if unit_filter else None
+    return (
+        render_template(
+            "admin/users.html",
+            rows=rows,
+            units=units,
+            role_options=[(code, role_label(code)) for code in ROLES],
+            unit_options=[("", _("（不属于承办单位）"))] + [(u.code, f"{u.name}（{u.code}）") for u in units],
+            form=form,
+            errors=errors,
+            unit_filter=unit_filter,
+            filter_unit=filter_unit,
+        ),
+        status,
+    )
+
+
+@bp.get("/admin/users")
+@login_required(roles=ADMIN_ROLES)
+def admin_users() -> Any:
+    """用户管理: every account (or one unit's, `?unit=CODE`) and the form for a new one."""
+    return _render_users({"role": "operator"}, {})
+
+
+@bp.post("/admin/users")
+@login_required(roles=ADMIN_ROLES)
+def admin_user_create() -> Any:
+    """Create a staff account with create_user; each error shown next to its field (422)."""
+    s = db.session()
+    form = {name: request.form.get(name, "").strip() for name in ("username", "display_name", "role", "unit")}
+    password = request.form.get("password", "")
+    confirm = request.form.get("password_confirm", "")
+    errors: FormErrors = {}
+    if problems := password_errors(form["username"], password, confirm):
+        errors["password"] = problems
+    if not form["username"]:
+        errors["username"] = [_("请输入用户名。")]
+    if len(form["display_name"]) > 64:
+        errors["display_name"] = [_("姓名最多 64 个字符。")]
+    unit_code = form["unit"] if form["role"] == "unit_staff" else ""
+    # The operation checks role, unit and username (and the password's length) itself; run it in
+    # a savepoint even when the page found problems of its own, so every error shows at once.
+    savepoint = s.begin_nested()
+    try:
+        user = create_user(
+            s,
+            form["username"],
+            form["role"],
+            password=password or None,
+            unit_code=unit_code or None,
+            display_name=form["display_name"],
+        )
+    except ValidationFailed as exc:
+        savepoint.rollback()
+        for name, messages in _domain_user_errors(exc, unit_code).items():
+            known = errors.setdefault(name, [])
+            known.extend([m for m in messages if m not in known])
+    except Conflict:
+        savepoint.rollback()
+        errors.setdefault("username", []).append(_("用户名 %(name)s 已被使用。", name=form["username"]))
+    else:
+        if errors:
+            savepoint.rollback()
+        else:
+            savepoint.commit()
+            flash(_("已创建账号 %(name)s。", name=user.username), "success")
+            return redirect(url_for("web.admin_users", unit=user.unit_code or None))
+    return _render_users(form, errors, 422)
+
+
+@bp.post("/admin/users/<int:user_id>/active")
+@login_required(roles=ADMIN_ROLES)
+def admin_user_active(user_id: int) -> Any:
+    """停用 / 启用 an account. A deactivated account cannot log in; its API tokens stop working."""
+    s = db.session()
+    user = _user_or_404(s, user_id)
+    active = request.form.get("active") == "true"
+    me = current_user()
+    if not active and me is not None and user.id == me.id:
+        flash(_("不能停用自己的账号。"), "error")
+    elif user.active != active:
+        user.active = active
+        s.flush()
+        if active:
+            flash(_("已启用账号 %(name)s。", name=user.username), "success")
+        else:
+            flash(_("已停用账号 %(name)s。", name=user.username), "success")
+    return redirect(url_for("web.admin_users", unit=request.form.get("unit") or None))
+
+
+@bp.route("/admin/users/<int:user_id>/password", methods=["GET", "POST"])
+@login_required(roles=ADMIN_ROLES)
+def admin_user_password(user_id: int) -> Any:
+    """重置密码: a new password for an account (told to its owner by the administrator)."""
+    s = db.session()
+    user = _user_or_404(s, user_id)
+    errors: FormErrors = {}
+    if request.method == "POST":
+        password = request.form.get("password", "")
+        if problems := password_errors(user.username, password, request.form.get("password_confirm", "")):
+            errors["password"] = problems
+        else:
+            user.password_hash = hash_password(password)
+            s.flush()
+            flash(_("已重置 %(name)s 的密码。", name=user.username), "success")
+            return redirect(url_for("web.admin_users"))
+    return render_template("admin/user_password.html", user=user, errors=errors), 422 if errors else 200
+
+
+@bp.get("/admin/units")
+@login_required(roles=ADMIN_ROLES)
+def admin_units() -> Any:
+    """承办单位: the units of the active list, read-only (they change only with the list)."""
+    s = db.session()
+    user_counts = dict(
+        s.execute(
+            sa.select(User.unit_code, sa.func.count())
+            .where(User.unit_code.is_not(None))
+            .group_by(User.unit_code)
+        ).all()
+    )
+    names = dict(s.execute(sa.select(Unit.code, Unit.name)).all())
+    return render_template(
+        "admin/units.html",
+        units=_units(s),
+        user_counts=user_counts,
+        names=names,
+        kind_label=_unit_kind_label,
+    )
+
+
+from service.web import admin_lists, admin_notices  # noqa: E402, F401  (their routes)

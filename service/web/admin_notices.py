@@ -1,0 +1,52 @@
+"""Failed notices (发送失败的通知) with a retry button: the page form of `GET /api/v1/admin/notices?status=failed`
+and `POST /api/v1/admin/notices/<id>/retry` (service/notices/api.py), with the same operations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from service import db
+from service.appeals.models import Appeal
+from service.errors import Conflict
+from service.notices import jobs
+from service.notices import models as m
+from service.notices.api import notice_view
+from service.notices.models import NoticeDelivery
+from service.web.access import ADMIN_ROLES, login_required
+from service.web.blueprint import bp
+
+PER_PAGE = 50
+
+
+@bp.get("/admin/notices")
+@login_required(roles=ADMIN_ROLES)
+def admin_notices() -> Any:
+    """Notices that failed for good, newest first (destinations masked as in the API)."""
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    s = db.session()
+    query = (
+        sa.select(NoticeDelivery, Appeal.number)
+        .outerjoin(Appeal, Appeal.id == NoticeDelivery.appeal_id)
+        .where(NoticeDelivery.status == m.FAILED)
+    )
+    total = s.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = s.execute(query.order_by(NoticeDelivery.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE))
+    notices = [notice_view(d, number) for d, number in rows]
+    return render_template("admin/notices.html", notices=notices, page=page, per_page=PER_PAGE, total=total)
+
+
+@bp.post("/admin/notices/<int:notice_id>/retry")
+@login_required(roles=ADMIN_ROLES)
+def admin_notice_retry(notice_id: int) -> Any:
+    """重发: the notice is pending again and handed to the worker after the commit."""
+    try:
+        jobs.retry_failed_notice(db.session(), notice_id)
+    except Conflict:
+        flash(_("通知 %(id)s 不是发送失败状态，无需重发。", id=notice_id), "warning")
+    else:
+        flash(_("通知 %(id)s 已重新排队发送。", id=notice_id), "success")
+    return redirect(url_for("web.admin_notices"))

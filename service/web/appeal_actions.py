@@ -1,0 +1,231 @@
+"""The actions on an appeal's page (centre and unit), each the same domain operation and schema as
+`POST /api/v1/appeals/<number>/<action>`.
+
+An `Action` names the API's schema, the operation to call with the loaded data, and the roles and
+statuses that may use it (read from the state machine, `service.handling.workflow`, so a form is
+shown exactly when the operation would accept it; the operation still guards itself).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema
+from sqlalchemy.orm import Session
+
+from service.appeals.dispatching import DISPATCHABLE, dispatch_by_hand
+from service.appeals.models import Appeal
+from service.appeals.schemas import DispatchIn
+from service.auth.models import User
+from service.handling import centre_review, closing, merging, unit_actions
+from service.handling.closing_schemas import CloseIn, MergeIn, ReopenIn, SuperviseIn
+from service.handling.operations import relations_of
+from service.handling.schemas import (
+    ContributeIn,
+    ExtensionIn,
+    ExtensionReviewIn,
+    ReplyIn,
+    ReturnIn,
+    ReturnReviewIn,
+    ReviewIn,
+    SignIn,
+)
+from service.handling.workflow import TRANSITIONS
+
+Runner = Callable[[Session, Appeal, User, dict[str, Any]], Any]
+
+#: Who may dispatch by hand (the API's `require_user("dispatcher", "admin")`).
+DISPATCHERS = frozenset({"dispatcher", "admin"})
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str  # the API's path segment, also the form's id
+    label: Any  # lazy, translated when shown
+    done: Any  # the message shown once it worked
+    schema: type[Schema]
+    run: Runner
+    many: tuple[str, ...] = ()  # multi-selects: every value kept as a list
+    lines: tuple[str, ...] = ()  # textareas whose lines become a list (one reason a line)
+
+    def roles(self) -> frozenset[str]:
+        if self.name == "dispatch":
+            return DISPATCHERS
+        return TRANSITIONS[self.name].roles
+
+    def open_to(self, appeal: Appeal, user: User) -> bool:
+        """Would the operation accept this user on this appeal now (role, unit's part, status)?"""
+        if user.role not in self.roles():
+            return False
+        if self.name == "dispatch":
+            return appeal.status in DISPATCHABLE
+        t = TRANSITIONS[self.name]
+        if t.relation is not None:
+            needed = {"lead", "co"} if t.relation == "unit" else {t.relation}
+            if not needed & relations_of(appeal, user):
+                return False
+        return appeal.status in t.sources
+
+    def load(self, schema_input: dict[str, Any]) -> dict[str, Any]:
+        data = dict(schema_input)
+        for name in self.lines:
+            if isinstance(data.get(name), str):
+                data[name] = [line.strip() for line in data[name].splitlines() if line.strip()]
+        return self.schema().load(data)
+
+
+def _tz() -> Any:
+    return current_app.config["TZ"]
+
+
+def _dispatch(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+    dispatch_by_hand(
+        s,
+        appeal,
+        actor=user,
+        reason=d["reason"],
+        tz=_tz(),
+        unit=d["unit"],
+        co_units=d["co_units"],
+        category=d["category"],
+        area=d["area"],
+        urgency=d["urgency"],
+        expected_version=d["version"],
+    )
+
+
+def _return_review(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+    centre_review.review_return(
+        s,
+        appeal,
+        user,
+        decision=d["decision"],
+        note=d["note"],
+        unit=d["unit"],
+        co_units=d["co_units"],
+        tz=_tz(),
+        expected_version=d["version"],
+    )
+
+
+def _extension_review(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+    centre_review.review_extension(
+        s, appeal, user, decision=d["decision"], note=d["note"], tz=_tz(), expected_version=d["version"]
+    )
+
+
+def _review(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+    centre_review.review_reply(
+        s,
+        appeal,
+        user,
+        decision=d["decision"],
+        reasons=d["reasons"],
+        note=d["note"],
+        rating_window=timedelta(days=current_app.config["RATING_WINDOW_DAYS"]),
+        expected_version=d["version"],
+    )
+
+
+def _merge(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+    merging.merge(
+        s, appeal, user, master_number=d["master"], reason=d["reason"], expected_version=d["version"]
+    )
+
+
+def _supervise(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+    merging.supervise(s, appeal, user, kind=d["kind"], note=d["note"], expected_version=d["version"])
+
+
+def _reopen(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+    closing.reopen(
+        s,
+        appeal,
+        user,
+        reason=d["reason"],
+        attributable=d["attributable"],
+        tz=_tz(),
+        expected_version=d["version"],
+    )
+
+
+def _close(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+    closing.close(s, appeal, user, tz=_tz(), note=d["note"], expected_version=d["version"])
+
+
+def _sign(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+    unit_actions.sign_for(s, appeal, user, expected_version=d["version"])
+
+
+def _return(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+    unit_actions.request_return(
+        s, appeal, user, reason=d["reason"], basis=d["basis"], expected_version=d["version"]
+    )
+
+
+def _extension(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+    unit_actions.request_extension(
+        s, appeal, user, days=d["days"], reason=d["reason"], expected_version=d["version"]
+    )
+
+
+def _contribute(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+    unit_actions.contribute(s, appeal, user, text=d["text"], expected_version=d["version"])
+
+
+def _reply(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+    unit_actions.submit_reply(
+        s,
+        appeal,
+        user,
+        result=d["result"],
+        reason=d["reason"],
+        citizen_text=d["citizen_text"],
+        internal_note=d["internal_note"],
+        contacted_citizen=d["contacted_citizen"],
+        expected_version=d["version"],
+    )
+
+
+CENTRE_ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in (
+        Action(
+            "return-review",
+            _l("退单审核"),
+            _l("退单审核已提交。"),
+            ReturnReviewIn,
+            _return_review,
+            many=("co_units",),
+        ),
+        Action(
+            "extension-review", _l("延期审核"), _l("延期审核已提交。"), ExtensionReviewIn, _extension_review
+        ),
+        Action("review", _l("答复审核"), _l("答复审核已提交。"), ReviewIn, _review, lines=("reasons",)),
+        Action("dispatch", _l("派单 / 改派"), _l("已派单。"), DispatchIn, _dispatch, many=("co_units",)),
+        Action("supervise", _l("催办 / 督办"), _l("已催办或督办。"), SuperviseIn, _supervise),
+        Action("merge", _l("并案"), _l("已并案。"), MergeIn, _merge),
+        Action("reopen", _l("重办"), _l("已重办，退回原承办单位。"), ReopenIn, _reopen),
+        Action("close", _l("办结"), _l("已办结。"), CloseIn, _close),
+    )
+}
+
+UNIT_ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in (
+        Action("sign", _l("签收"), _l("已签收。"), SignIn, _sign),
+        Action("reply", _l("答复"), _l("答复已提交，等待中心审核。"), ReplyIn, _reply),
+        Action("extension", _l("申请延期"), _l("延期申请已提交。"), ExtensionIn, _extension),
+        Action("contribute", _l("协办意见"), _l("协办意见已提交。"), ContributeIn, _contribute),
+        Action("return", _l("申请退单"), _l("退单申请已提交，等待中心审核。"), ReturnIn, _return),
+    )
+}
+
+
+def open_actions(actions: dict[str, Action], appeal: Appeal, user: User) -> list[Action]:
+    return [a for a in actions.values() if a.open_to(appeal, user)]

@@ -1,0 +1,260 @@
+"""One appeal's page, shared by the centre and the unit workbench: what it shows, and how a posted
+action form is checked, run and answered.
+
+A form posts to `/<area>/appeals/<number>/<action>`; the view loads it with the API's schema and
+calls the API's operation (`appeal_actions`). Success: a message and a redirect to the page.
+Field errors (422), a refused action (403) or a conflict (409: changed meanwhile, or not allowed
+in this status) render the page again with the typed text kept in the form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError as SchemaError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from service import db
+from service.appeals import queries
+from service.appeals.models import Appeal
+from service.appeals.privacy import log_access, sees_unmasked
+from service.appeals.status import REPLY_RESULTS, URGENCIES
+from service.auth.models import User
+from service.auth.security import current_user
+from service.errors import DomainError, Forbidden
+from service.handling import centre_review, duplicates, unit_actions
+from service.lists.models import Area, Category, Unit
+from service.lists.operations import active_context
+from service.notices.api import notice_view
+from service.notices.models import NoticeDelivery
+from service.web.appeal_actions import Action, open_actions
+from service.web.helpers import FormErrors, errors_of, form_to_dict
+
+#: What each event of the log is called on the timeline (escalation events included).
+EVENT_LABELS: dict[str, Any] = {
+    "registered": _l("受理登记"),
+    "dispatched": _l("派单"),
+    "redispatched": _l("改派"),
+    "auto_dispatch_failed": _l("自动派单未成功"),
+    "urgent_alerted": _l("紧急通知"),
+    "signed": _l("签收"),
+    "co_signed": _l("协办单位签收"),
+    "return_requested": _l("申请退单"),
+    "return_approved": _l("退单通过"),
+    "return_rejected": _l("退单驳回"),
+    "extension_requested": _l("申请延期"),
+    "extension_approved": _l("延期批准"),
+    "extension_refused": _l("延期不予批准"),
+    "contributed": _l("协办意见"),
+    "replied": _l("提交答复"),
+    "reply_sent_back": _l("答复退回重办"),
+    "reply_released": _l("答复已发布"),
+    "evaluated": _l("评价"),
+    "reopened": _l("重办"),
+    "merged": _l("并案"),
+    "merge_received": _l("并入案件"),
+    "pressed": _l("催办"),
+    "supervised": _l("督办"),
+    "closed": _l("办结"),
+    "closed_directly": _l("直接办结"),
+    "duplicate_dismissed": _l("排除重复"),
+    "escalated": _l("逐级升级"),
+    "sign_overdue": _l("签收超时"),
+    "reply_due_soon": _l("即将超期"),
+    "reply_overdue": _l("答复超期"),
+    "review_waiting": _l("答复待审超时"),
+    "rating_callback": _l("待回访"),
+}
+
+#: The handling schemas' own messages (English in the API), shown in the page language.
+ACTION_MESSAGES: dict[str, Any] = {
+    "Required to reject: say why the appeal is the unit's.": _l("驳回退单须说明理由。"),
+    "A rejected return goes back to the same unit; give no unit.": _l("驳回的退单回到原单位，请勿选择单位。"),
+    "Co-units only with a lead unit to re-dispatch to.": _l("选择协办单位时须同时选择主办单位。"),
+    "Required to refuse: say why.": _l("不予批准须说明理由。"),
+    "Required when the result is unresolvable: say why.": _l("暂无法解决的须说明原因。"),
+    "Required to send back: at least one reason.": _l("退回须至少填写一条理由。"),
+    "Must be greater than or equal to 1 and less than or equal to 30.": _l("请输入 1 到 30 之间的整数。"),
+}
+
+RESULT_OPTIONS = [("", _l("请选择")), *((code, _l(label)) for code, label in REPLY_RESULTS.items())]
+URGENCY_OPTIONS = [("", _l("不变")), *((u, u) for u in URGENCIES)]
+
+
+def _translated(errors: FormErrors) -> FormErrors:
+    out: FormErrors = {}
+    for name, messages in errors.items():
+        out[name] = [str(ACTION_MESSAGES[m]) if m in ACTION_MESSAGES else m for m in messages]
+    return out
+
+
+def _domain_message(exc: DomainError, sent_version: Any) -> str:
+    """A refused action in the page language; the operation's own (English) message follows it."""
+    current = exc.extra.get("current") or {}
+    if (
+        exc.status == 409
+        and sent_version not in (None, "")
+        and str(current.get("version")) != str(sent_version)
+    ):
+        return _("该诉求已被他人修改，请查看下方最新状态后再提交（您填写的内容已保留）。")
+    if exc.status == 409:
+        return _("当前状态下不能进行此操作（%(detail)s）。", detail=exc.message)
+    if exc.status == 403:
+        return _("您的角色不能进行此操作（%(detail)s）。", detail=exc.message)
+    return _("操作未成功：%(detail)s", detail=exc.message)
+
+
+def unit_choices(s: Session) -> list[tuple[str, str]]:
+    rows = s.execute(
+        sa.select(Unit.code, Unit.name)
+        .where(Unit.active, Unit.kind != "centre")
+        .order_by(Unit.kind, Unit.code)
+    ).all()
+    return [(code, name) for code, name in rows]
+
+
+def _suggestion(s: Session, appeal: Appeal) -> dict[str, Any] | None:
+    """What the active list would do with this appeal now (the API's routing preview), for the centre."""
+    ctx = active_context(s)
+    if ctx is None:
+        return {"routed": False, "message": _("未启用职责清单。"), "explanation": {}}
+    if not (appeal.category_code and appeal.area_code):
+        return {"routed": False, "message": appeal.dispatch_note or _("缺少分类或区划。"), "explanation": {}}
+    result = ctx.router.route(appeal.category_code, appeal.area_code, appeal.urgency, appeal.appeal_type)
+    message = getattr(result, "message", "")
+    return {"routed": not message, "message": message, "explanation": result.explanation}
+
+
+def _open(actions: dict[str, Action], s: Session, appeal: Appeal, user: User) -> list[Action]:
+    found = open_actions(actions, appeal, user)
+    if any(a.name == "sign" for a in found):
+        signed = unit_actions.signed_assignment_ids(s, appeal)
+        own = [a for a in appeal.assignments if a.active and a.unit_code == user.unit_code]
+        if all(a.id in signed for a in own):
+            found = [a for a in found if a.name != "sign"]
+    return found
+
+
+def page_context(
+    s: Session,
+    appeal: Appeal,
+    user: User,
+    *,
+    area: str,
+    actions: dict[str, Action],
+    failed: str | None = None,
+    values: dict[str, Any] | None = None,
+    errors: FormErrors | None = None,
+    problem: str | None = None,
+) -> dict[str, Any]:
+    """Everything the appeal page shows, as this user may see it."""
+    reveal = (request.args.get("reason") or "").strip() if request.method == "GET" else ""
+    unmasked = bool(reveal) and sees_unmasked(user) and appeal.contact is not None
+    if unmasked:
+        log_access(s, user, appeal, "view", reveal)  # every unmasked view is recorded (who, when, why)
+    view = queries.appeal_view(appeal, user, masked=not unmasked)
+    shown = _open(actions, s, appeal, user)
+    if failed and failed in actions and all(a.name != failed for a in shown):
+        shown.append(actions[failed])  # keep what was typed, even if the action is no longer open
+    centre = area == "centre"
+    lead = next((a for a in appeal.assignments if a.active and a.role == "lead"), None)
+    return {
+        "appeal": appeal,
+        "view": view,
+        "area": area,
+        "events": queries.events_of(s, appeal),
+        "event_labels": EVENT_LABELS,
+        "lead_explanation": lead.explanation if lead is not None else None,
+        "suggestion": _suggestion(s, appeal) if centre else None,
+        "assignment_rows": sorted(appeal.assignments, key=lambda a: (not a.active, a.role != "lead")),
+        "pending_return": centre_review.pending_return(s, appeal),
+        "pending_extension": unit_actions.pending_extension(s, appeal),
+        "pending_reply": centre_review.pending_reply(s, appeal),
+        "duplicates": duplicates.candidates_of(s, appeal) if centre else [],
+        "notices": _notices(s, appeal) if centre else [],
+        "can_reveal": sees_unmasked(user) and appeal.contact is not None and not unmasked,
+        "actions": shown,
+        "failed": failed,
+        "values": values or {},
+        "errors": errors or {},
+        "problem": problem,
+        "units": unit_choices(s) if centre else [],
+        "result_options": RESULT_OPTIONS,
+        "result_labels": REPLY_RESULTS,
+        **(_references(s) if any(a.name == "dispatch" for a in shown) else {}),
+        "urgency_options": URGENCY_OPTIONS,
+    }
+
+
+def _references(s: Session) -> dict[str, Any]:
+    """Categories and places to pick from when dispatching (the active ones, as /api/v1/categories)."""
+    categories = s.execute(
+        sa.select(Category.code, Category.name).where(Category.active).order_by(Category.code)
+    ).all()
+    areas = s.execute(sa.select(Area.code, Area.name).where(Area.active).order_by(Area.code)).all()
+    return {"categories": [tuple(r) for r in categories], "areas": [tuple(r) for r in areas]}
+
+
+def _notices(s: Session, appeal: Appeal) -> list[dict[str, Any]]:
+    rows = s.scalars(
+        sa.select(NoticeDelivery)
+        .where(NoticeDelivery.appeal_id == appeal.id)
+        .order_by(NoticeDelivery.id.desc())
+        .limit(50)
+    )
+    return [notice_view(d, appeal.number) for d in rows]
+
+
+def show(number: str, *, area: str, actions: dict[str, Action]) -> Any:
+    user = current_user()
+    assert user is not None
+    s = db.session()
+    appeal = queries.get_visible(s, number, user)  # NotFound (unknown or not the unit's) → 404 page
+    return render_template(f"{area}/appeal.html", **page_context(s, appeal, user, area=area, actions=actions))
+
+
+def act(number: str, action_name: str, *, area: str, actions: dict[str, Action]) -> Any:
+    """Run one action from its form; see the module docstring for the answers."""
+    user = current_user()
+    assert user is not None
+    action = actions.get(action_name)
+    if action is None:
+        abort(404)
+    s = db.session()
+    appeal = queries.get_visible(s, number, user)
+    values = request.form.to_dict(flat=False)
+    values = {k: v if k in action.many else v[0] for k, v in values.items() if k != "csrf_token"}
+
+    def again(status: int, errors: FormErrors | None = None, problem: str | None = None) -> Any:
+        context = page_context(
+            s, appeal, user, area=area, actions=actions, failed=action.name, values=values,
+            errors=errors, problem=problem,
+        )  # fmt: skip
+        return render_template(f"{area}/appeal.html", **context), status
+
+    if user.role not in action.roles():  # as the API's require_user (the operations check again)
+        refused = Forbidden(f"{action.label} needs one of the roles: {', '.join(sorted(action.roles()))}.")
+        return again(403, problem=_domain_message(refused, None))
+    try:
+        data = action.load(form_to_dict(request.form, action.many))
+    except SchemaError as exc:
+        return again(422, _translated(errors_of(exc)))
+    try:
+        action.run(s, appeal, user, data)
+    except DomainError as exc:
+        s.rollback()  # nothing half-done is shown, nor kept
+        appeal = queries.get_visible(s, number, user)
+        errors = _translated(errors_of(exc)) if exc.status == 422 else {}
+        problem = None if exc.status == 422 else _domain_message(exc, request.form.get("version"))
+        return again(exc.status, errors, problem)
+    except StaleDataError:
+        s.rollback()  # another request changed the appeal between our read and our write
+        appeal = queries.get_visible(s, number, user)
+        return again(409, problem=_("该诉求已被他人修改，请查看下方最新状态后再提交（您填写的内容已保留）。"))
+    flash(str(action.done), "success")
+    return redirect(url_for(f"web.{area}_appeal", number=appeal.number))

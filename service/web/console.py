@@ -1,0 +1,259 @@
+"""Operator console (话务员): log a call fast, see the caller's history and likely duplicates, answer
+from the knowledge base and close at first contact (直接办结), then read back the number.
+
+The form posts the JSON API's intake schema (`AppealIn`) and goes through the same operation
+(`service.appeals.api.intake` → `operations.register_appeal`), so its errors are the API's, shown
+next to the fields. The helpers beside the form (caller history, suggestions, duplicates, category
+and knowledge-base search) are htmx fragments; without scripts the "check" button posts the form
+and the page comes back with all of them filled in, nothing stored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, redirect, render_template, request, url_for
+from marshmallow import ValidationError as SchemaError
+from werkzeug.datastructures import MultiDict
+
+from service import db
+from service.appeals import operations, queries
+from service.appeals.api import intake
+from service.appeals.models import Appeal, AppealContact
+from service.appeals.schemas import AppealIn
+from service.auth.security import current_user
+from service.db import utcnow
+from service.errors import DomainError
+from service.fields import normalise_phone
+from service.handling import closing, duplicates
+from service.handling.closing_schemas import CloseDirectlyIn
+from service.knowledge import operations as kb
+from service.knowledge.api import local_today
+from service.lists.operations import active_context, number_prefix
+from service.suggestions.operations import suggest
+from service.web import intake_form
+from service.web.access import CONSOLE_ROLES, login_required
+from service.web.blueprint import bp
+from service.web.helpers import FormErrors, errors_of, load_form
+
+#: How many of the caller's earlier appeals the phone lookup lists.
+CALLER_ROWS = 10
+DEFAULTS = {"channel": "hotline", "urgency": "一般", "appeal_type": "咨询"}
+
+
+def _render_form(
+    values: dict[str, Any], errors: FormErrors | None = None, status: int = 200, **extra: Any
+) -> Any:
+    s = db.session()
+    township, village = intake_form.split_area(values.get("area") or values.get("township") or "")
+    township = values.get("township") or township
+    context = {
+        "values": values,
+        "errors": errors or {},
+        "channels": intake_form.channel_options(),
+        "appeal_types": intake_form.type_options(),
+        "urgencies": intake_form.urgency_options(),
+        "categories": intake_form.category_choices(s),
+        "townships": intake_form.townships(s),
+        "villages": intake_form.villages(s, township),
+        "township": township,
+        "village": values.get("area") if len(values.get("area") or "") >= 12 else village,
+        **extra,
+    }
+    return render_template("console/index.html", **context), status
+
+
+@bp.get("/console")
+@login_required(roles=CONSOLE_ROLES)
+def console() -> Any:
+    return _render_form(dict(DEFAULTS))
+
+
+@bp.post("/console")
+@login_required(roles=CONSOLE_ROLES)
+def console_submit() -> Any:
+    """登记 (action "submit"), 登记并直接办结 (action "close"), or "check": helpers only, nothing stored."""
+    user = current_user()
+    assert user is not None
+    form = request.form
+    values = intake_form.form_values(form)
+    action = form.get("action", "submit")
+    if action == "check":
+        return _render_form(values, **_assist_context(form))
+
+    errors: FormErrors = {}
+    data: dict[str, Any] = {}
+    answer: dict[str, Any] = {}
+    try:
+        data = load_form(AppealIn(), intake_form.intake_data(form))
+    except SchemaError as exc:
+        errors.update(errors_of(exc))
+    if action == "close":
+        try:
+            answer = load_form(
+                CloseDirectlyIn(),
+                MultiDict([(k, form.get(k, "")) for k in ("answer", "kb_article")]),
+            )
+        except SchemaError as exc:
+            errors.update(errors_of(exc))
+    if errors:
+        return _render_form(values, intake_form.localise(errors), 422, **_assist_context(form))
+
+    s = db.session()
+    try:
+        if action == "close":
+            # Answered now: registered without dispatching (only a waiting appeal closes directly).
+            ctx = active_context(s)
+            appeal = operations.register_appeal(
+                s,
+                data,
+                actor=user,
+                prefix=ctx.lst.jurisdiction.prefix if ctx else number_prefix(s, current_app.config),
+                tz=current_app.config["TZ"],
+                ctx=ctx,
+                dispatch=False,
+            )
+            closing.close_directly(
+                s,
+                appeal,
+                user,
+                answer=answer["answer"],
+                kb_article_id=answer["kb_article"],
+                tz=current_app.config["TZ"],
+            )
+        else:
+            appeal, _replayed = intake(data, actor=user, scope=f"user:{user.id}")
+    except DomainError as exc:
+        # Nothing is kept (the request rolls back on an error status); the form keeps what was typed.
+        return _render_form(values, intake_form.localise(errors_of(exc)), exc.status, **_assist_context(form))
+    return redirect(url_for("web.console_result", number=appeal.number), 303)
+
+
+@bp.get("/console/appeals/<number>")
+@login_required(roles=CONSOLE_ROLES)
+def console_result(number: str) -> Any:
+    """After submitting: the number and query code to read back, and where the appeal went."""
+    user = current_user()
+    assert user is not None
+    s = db.session()
+    appeal = queries.get_visible(s, number, user)
+    view = queries.appeal_view(appeal, user, masked=True)
+    units = {a["unit"]["code"]: a for a in view["assignments"] if a["active"] and a["unit"]}
+    return render_template(
+        "console/result.html",
+        appeal=view,
+        lead=next((a for a in units.values() if a["role"] == "lead"), None),
+        co_units=[a for a in units.values() if a["role"] == "co"],
+        duplicates=duplicates.candidates_of(s, appeal),
+    )
+
+
+# ---- htmx helpers (each also reached through the "check" button) -----------------------------
+
+
+def _assist_context(form: MultiDict[str, str]) -> dict[str, Any]:
+    """Everything the helpers show for this form: for the plain-form "check" and for a re-shown form."""
+    return {
+        **_caller_context(form.get("contact.phone", "")),
+        **_suggest_context(form),
+        **_duplicates_context(form),
+        "category_hits": _category_hits(form.get("category_q", "")),
+        **_knowledge_context(form.get("kb_q", "")),
+    }
+
+
+def _phone_of(raw: str) -> str:
+    try:
+        return normalise_phone(raw) if raw.strip() else ""
+    except SchemaError:
+        return ""
+
+
+def _caller_context(raw_phone: str) -> dict[str, Any]:
+    phone = _phone_of(raw_phone)
+    if not phone:
+        return {"caller": None}
+    s = db.session()
+    # The same window as the intake's repeat-caller count (caller_history).
+    query = (
+        sa.select(Appeal)
+        .join(AppealContact, AppealContact.appeal_id == Appeal.id)
+        .where(
+            AppealContact.phone == phone,
+            Appeal.received_at >= utcnow() - duplicates.CALLER_HISTORY_WINDOW,
+        )
+    )
+    total = s.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = s.scalars(query.order_by(Appeal.received_at.desc(), Appeal.id.desc()).limit(CALLER_ROWS)).all()
+    return {"caller": {"phone": phone, "total": total, "appeals": rows}}
+
+
+def _suggest_context(form: MultiDict[str, str]) -> dict[str, Any]:
+    text = "\n".join(v for v in (form.get("title", "").strip(), form.get("content", "").strip()) if v)
+    address = form.get("address", "").strip()
+    if not text and not address:
+        return {"suggestions": None}
+    return {"suggestions": suggest(db.session(), text[:5000], address[:200], 3)}
+
+
+def _duplicates_context(form: MultiDict[str, str]) -> dict[str, Any]:
+    title, content = form.get("title", "").strip(), form.get("content", "").strip()
+    phone = _phone_of(form.get("contact.phone", ""))
+    area = form.get("area") or form.get("township") or None
+    if not (title or content) and not phone:
+        return {"likely_duplicates": None}
+    found, history = intake_form.preview_duplicates(
+        db.session(), phone=phone, title=title[:100], content=content[:5000], area=area
+    )
+    return {"likely_duplicates": found, "caller_history": history}
+
+
+def _category_hits(q: str) -> list[intake_form.CategoryChoice] | None:
+    q = q.strip()[:50]
+    if not q:
+        return None
+    return intake_form.search_categories(intake_form.category_choices(db.session()), q)
+
+
+def _knowledge_context(q: str) -> dict[str, Any]:
+    q = q.strip()[:100]
+    if not q:
+        return {"kb_hits": None}
+    hits, total = kb.search(db.session(), today=local_today(), q=q, per_page=5)
+    return {"kb_hits": [h.article for h in hits], "kb_total": total, "kb_q": q}
+
+
+@bp.get("/console/caller")
+@login_required(roles=CONSOLE_ROLES)
+def console_caller() -> Any:
+    """The caller's earlier appeals, as the phone number is typed."""
+    return render_template("console/_caller.html", **_caller_context(request.args.get("contact.phone", "")))
+
+
+@bp.get("/console/suggest")
+@login_required(roles=CONSOLE_ROLES)
+def console_suggest() -> Any:
+    """The three likeliest categories for the text and the area named in the address."""
+    return render_template("console/_suggest.html", **_suggest_context(request.args))
+
+
+@bp.get("/console/duplicates")
+@login_required(roles=CONSOLE_ROLES)
+def console_duplicates() -> Any:
+    """The appeals this call would be flagged as a likely duplicate of, before it is submitted."""
+    return render_template("console/_duplicates.html", **_duplicates_context(request.args))
+
+
+@bp.get("/console/categories")
+@login_required(roles=CONSOLE_ROLES)
+def console_categories() -> Any:
+    return render_template(
+        "console/_categories.html", category_hits=_category_hits(request.args.get("category_q", ""))
+    )
+
+
+@bp.get("/console/knowledge")
+@login_required(roles=CONSOLE_ROLES)
+def console_knowledge() -> Any:
+    return render_template("console/_knowledge.html", **_knowledge_context(request.args.get("kb_q", "")))

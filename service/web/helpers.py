@@ -1,0 +1,136 @@
+"""What templates and page views share: filters, labels, and per-field form errors.
+
+Registered on the app by `service.web.init_app`; see README.md for how templates use them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, current_app
+from flask_babel import gettext
+from marshmallow import Schema
+from marshmallow import ValidationError as SchemaError
+from werkzeug.datastructures import MultiDict
+
+from service.appeals.privacy import mask_name, mask_phone
+from service.appeals.status import STATUS_LABELS
+from service.auth.models import ROLES
+from service.errors import DomainError
+from service.web.labels import SCHEMA_MESSAGES
+
+#: Colour class of each status badge (see .badge-* in static/css/minyi.css).
+STATUS_TONES: dict[str, str] = {
+    "pending_dispatch": "warn",
+    "dispatched": "info",
+    "handling": "info",
+    "return_requested": "warn",
+    "reply_review": "warn",
+    "replied": "ok",
+    "closed": "done",
+    "merged": "done",
+}
+
+FormErrors = dict[str, list[str]]
+
+
+def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An aware datetime shown in the service's time zone (app.config["TZ"]); '' for None."""
+    if value is None:
+        return ""
+    return value.astimezone(current_app.config["TZ"]).strftime(fmt)
+
+
+def status_label(status: str) -> str:
+    return gettext(STATUS_LABELS.get(status, status))
+
+
+def role_label(role: str) -> str:
+    return gettext(ROLES.get(role, role))
+
+
+def masked_phone(phone: str | None) -> str:
+    return mask_phone(phone) if phone else ""
+
+
+def masked_name(name: str | None) -> str:
+    return mask_name(name) if name else ""
+
+
+def flatten_errors(messages: Any, prefix: str = "") -> FormErrors:
+    """marshmallow's nested messages ({"contact": {"phone": [...]}}) as {"contact.phone": [...]}.
+
+    The same dotted names as the JSON API's error envelope, and as the form fields' `name`s.
+    """
+    if isinstance(messages, Mapping):
+        flat: FormErrors = {}
+        for key, value in messages.items():
+            flat.update(flatten_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(messages, list | tuple) and messages and all(isinstance(m, str) for m in messages):
+        return {prefix or "_form": [str(m) for m in messages]}
+    if isinstance(messages, list | tuple):
+        flat = {}
+        for item in messages:
+            flat.update(flatten_errors(item, prefix))
+        return flat
+    return {prefix or "_form": [str(messages)]}
+
+
+def errors_of(exc: SchemaError | DomainError) -> FormErrors:
+    """The per-field errors of a failed schema load or domain operation; the message under "_form".
+
+    marshmallow's stock messages are shown in the page language (labels.SCHEMA_MESSAGES); a domain
+    operation's own messages are shown as they are.
+    """
+    if isinstance(exc, SchemaError):
+        errors = flatten_errors(exc.messages)
+    else:
+        errors = flatten_errors(exc.errors) if exc.errors else {}
+        if not errors:
+            errors["_form"] = [exc.message]
+    return {
+        name: [gettext(SCHEMA_MESSAGES[m]) if m in SCHEMA_MESSAGES else m for m in messages]
+        for name, messages in errors.items()
+    }
+
+
+def form_to_dict(form: MultiDict[str, str], many: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A posted form as the nested dict a marshmallow schema loads.
+
+    Dotted names nest ("contact.phone" → {"contact": {"phone": ...}}); empty fields are left out
+    (so `required` and defaults behave as in the JSON API); names in `many` keep every value as a
+    list (checkboxes, multi-selects). The CSRF token is dropped.
+    """
+    data: dict[str, Any] = {}
+    for name in form:
+        if name == "csrf_token":
+            continue
+        if name in many:
+            value: Any = [v for v in form.getlist(name) if v != ""]
+        else:
+            value = form.get(name, "").strip()
+            if value == "":
+                continue
+        node = data
+        *parents, leaf = name.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return data
+
+
+def load_form(schema: Schema, form: MultiDict[str, str], many: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Load a posted form with a JSON API schema; raises marshmallow.ValidationError (see `errors_of`)."""
+    return schema.load(form_to_dict(form, many))
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(localtime)
+    app.add_template_filter(status_label)
+    app.add_template_filter(role_label)
+    app.add_template_filter(masked_phone)
+    app.add_template_filter(masked_name)
+    app.add_template_global(STATUS_TONES, "STATUS_TONES")

@@ -1,0 +1,85 @@
+"""Languages of the pages: Simplified Chinese by default, English on request.
+
+The message ids are the Chinese texts themselves (`_("登录")`), so Chinese needs no catalogue and
+a page always reads correctly in Chinese even if a catalogue is missing. English comes from
+`translations/en/LC_MESSAGES/messages.po` (see README.md beside this file for extracting and
+updating it).
+
+Compiled catalogues (.mo) are build products and are not committed: `compile_catalogues` turns each
+.po into a .mo under `<VAR_DIR>/translations/` when the app starts, whenever the .mo is missing or
+older than its .po, writing to a temporary file and renaming it, so gunicorn workers starting at the
+same time never read a half-written file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, request
+from flask_babel import Babel
+
+SOURCE_DIR = Path(__file__).resolve().parent / "translations"
+
+#: The languages of the toggle: code → (locale given to Babel, HTML lang attribute, own name).
+LANGUAGES: dict[str, tuple[str, str, str]] = {
+    "zh": ("zh_Hans_CN", "zh-CN", "中文"),
+    "en": ("en", "en", "English"),
+}
+DEFAULT_LANGUAGE = "zh"
+LANG_COOKIE = "lang"
+LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+babel = Babel()
+
+
+def compile_catalogues(source: Path, target: Path) -> list[Path]:
+    """Compile every `<lang>/LC_MESSAGES/*.po` under `source` into the same layout under `target`.
+
+    Only stale or missing .mo files are written; returns the ones written.
+    """
+    written = []
+    for po_path in sorted(source.glob("*/LC_MESSAGES/*.po")):
+        mo_path = target / po_path.relative_to(source).with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        mo_path.parent.mkdir(parents=True, exist_ok=True)
+        with po_path.open("rb") as f:
+            catalog = read_po(f)
+        fd, tmp = tempfile.mkstemp(dir=mo_path.parent, suffix=".mo.tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                write_mo(out, catalog, use_fuzzy=False)
+            os.replace(tmp, mo_path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        written.append(mo_path)
+    return written
+
+
+def current_language() -> str:
+    """The page language: `?lang=` on this request, else the `lang` cookie, else Accept-Language."""
+    for candidate in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if candidate in LANGUAGES:
+            return candidate
+    return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT_LANGUAGE) or DEFAULT_LANGUAGE
+
+
+def _select_locale() -> str:
+    return LANGUAGES[current_language()][0]
+
+
+def init_app(app: Flask) -> None:
+    target = Path(app.config["VAR_DIR"]) / "translations"
+    compile_catalogues(SOURCE_DIR, target)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(target))
+    babel.init_app(
+        app,
+        default_locale=LANGUAGES[DEFAULT_LANGUAGE][0],
+        default_timezone=app.config["TIMEZONE"],
+        locale_selector=_select_locale,
+    )

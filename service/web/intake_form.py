@@ -1,0 +1,196 @@
+"""What the operator console and the citizens' portal share when an appeal is typed in.
+
+The reference data as form choices (the category tree, townships and their villages), the
+area picker's two selects folded into the schema's one `area` field, a draft checked for likely
+duplicates by the intake's own rule (`service.handling.duplicates.flag_duplicates`) without
+storing anything, and the intake schemas' English messages shown in the page language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
+
+from service.appeals.models import Appeal, AppealContact
+from service.appeals.status import APPEAL_TYPES, CHANNELS, URGENCIES
+from service.db import utcnow
+from service.handling.duplicates import flag_duplicates
+from service.lists.models import Area, Category
+from service.web.helpers import FormErrors
+from service.web.labels import N_
+
+#: Form fields of the pages that are not fields of the intake schemas.
+PAGE_ONLY_FIELDS = ("township", "action", "answer", "kb_article", "category_q", "kb_q")
+
+
+@dataclass(frozen=True)
+class CategoryChoice:
+    code: str
+    name: str
+    path: str  # "城乡建设与住房 / 物业管理 / ..."
+    level: int
+    keywords: tuple[str, ...]
+
+
+def category_choices(s: Session) -> list[CategoryChoice]:
+    """The active category tree, flat, each category followed by its children (depth first)."""
+    rows = s.scalars(sa.select(Category).where(Category.active).order_by(Category.code)).all()
+    children: dict[str | None, list[Category]] = {}
+    for row in rows:
+        children.setdefault(row.parent_code, []).append(row)
+    known = {row.code for row in rows}
+    roots = [row for row in rows if row.parent_code is None or row.parent_code not in known]
+    out: list[CategoryChoice] = []
+
+    def walk(node: Category, trail: tuple[str, ...]) -> None:
+        path = (*trail, node.name)
+        out.append(
+            CategoryChoice(node.code, node.name, " / ".join(path), len(path), tuple(node.keywords or ()))
+        )
+        for child in children.get(node.code, ()):
+            walk(child, path)
+
+    for root in roots:
+        walk(root, ())
+    return out
+
+
+def search_categories(choices: Iterable[CategoryChoice], q: str, limit: int = 12) -> list[CategoryChoice]:
+    """Categories whose name, path or keywords contain the words of `q` (all of them), names first."""
+    words = [w for w in q.split() if w]
+    if not words:
+        return []
+    hits = [c for c in choices if all(w in c.path or any(w in k for k in c.keywords) for w in words)]
+    hits.sort(key=lambda c: (not any(w in c.name for w in words), -c.level, c.code))
+    return hits[:limit]
+
+
+def townships(s: Session) -> list[tuple[str, str]]:
+    return [
+        (code, name)
+        for code, name in s.execute(
+            sa.select(Area.code, Area.name).where(Area.active, Area.level == "township").order_by(Area.code)
+        )
+    ]
+
+
+def villages(s: Session, township: str) -> list[tuple[str, str]]:
+    if not township:
+        return []
+    return [
+        (code, name)
+        for code, name in s.execute(
+            sa.select(Area.code, Area.name)
+            .where(Area.active, Area.parent_code == township)
+            .order_by(Area.code)
+        )
+    ]
+
+
+def split_area(area: str) -> tuple[str, str]:
+    """A stored area code as the picker's (township, village): a village's township is its first 9 digits."""
+    if len(area) >= 12:
+        return area[:9], area
+    if len(area) == 9:
+        return area, ""
+    return "", ""
+
+
+def form_values(form: MultiDict[str, str]) -> dict[str, Any]:
+    """The posted form as the template re-shows it (every field, as typed)."""
+    return {name: form.get(name, "") for name in form if name != "csrf_token"}
+
+
+def intake_data(form: MultiDict[str, str]) -> MultiDict[str, str]:
+    """The form without the page's own fields, and `area` as the village, else the township."""
+    data: MultiDict[str, str] = MultiDict(
+        [(k, v) for k, v in form.items(multi=True) if k not in PAGE_ONLY_FIELDS]
+    )
+    if not data.get("area") and form.get("township"):
+        data["area"] = form["township"]
+    return data
+
+
+def preview_duplicates(
+    s: Session, *, phone: str, title: str, content: str, area: str | None
+) -> tuple[list[dict[str, Any]], int]:
+    """The likely duplicates a draft would be flagged with, and the caller's count of earlier appeals.
+
+    Runs the intake's own rule on an unsaved appeal, then takes the appeal and its flags out of
+    the session again: nothing is written.
+    """
+    before = set(s.new)
+    draft = Appeal(title=title, content=content, area_code=area or None, received_at=utcnow())
+    if phone:
+        draft.contact = AppealContact(name="", phone=phone)
+    try:
+        flag_duplicates(s, draft, utcnow())
+    finally:
+        for obj in list(s.new):
+            if obj not in before:
+                s.expunge(obj)
+    return list(draft.flagged_duplicates), draft.caller_history or 0
+
+
+# The record's enumerations (service/appeals/status.py), marked for the English catalogue.
+_TYPE_LABELS = (N_("咨询"), N_("求助"), N_("投诉"), N_("举报"), N_("建议"), N_("表扬"), N_("其他"))
+_URGENCY_LABELS = (N_("一般"), N_("紧急"), N_("特急"))
+_CHANNEL_LABELS = (
+    N_("12345热线"), N_("网站"), N_("移动端"), N_("微信"), N_("电子邮件"), N_("来信"), N_("区长信箱"),
+    N_("人大建议"), N_("政协提案"), N_("领导留言板"), N_("Open311"),
+)  # fmt: skip
+_REPLY_LABELS = (N_("已解决"), N_("正在解决"), N_("暂无法解决"))
+#: The rating's "resolved?" answers (service/handling/closing_schemas.py RESOLVED).
+RESOLVED_LABELS = {"yes": N_("已解决"), "partly": N_("部分解决"), "no": N_("未解决")}
+_PUBLIC_LABELS = (
+    N_("诉求已受理"), N_("已转交承办单位"), N_("已改派承办单位"), N_("承办单位已签收"), N_("办理时限已延长"),
+    N_("已答复"), N_("已评价"), N_("重新办理"), N_("已并案办理"), N_("已办结"), N_("已当场答复办结"), N_("已督办"),
+)  # fmt: skip
+
+
+def choices(values: Iterable[str], labels: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """(value, label in the page language) pairs for a select; the label is the value unless given."""
+    return [(v, gettext((labels or {}).get(v, v))) for v in values]
+
+
+def type_options() -> list[tuple[str, str]]:
+    return choices(APPEAL_TYPES)
+
+
+def urgency_options() -> list[tuple[str, str]]:
+    return choices(URGENCIES)
+
+
+def channel_options() -> list[tuple[str, str]]:
+    return choices(CHANNELS, CHANNELS)
+
+
+# The intake schemas' own messages (service/appeals/schemas.py, service/fields.py), in the page language.
+INTAKE_MESSAGES = {
+    "Not a mainland mobile number (11 digits starting 13-19) or a landline with its area code (e.g. 0797-4412345).": N_(
+        "请填写11位手机号码，或带区号的固定电话（如 0797-4412345）。"
+    ),
+    "Length must be between 1 and 100.": N_("请填写100字以内。"),
+    "Length must be between 1 and 50.": N_("请填写50字以内。"),
+    "Length must be between 1 and 5000.": N_("请填写5000字以内。"),
+    "Length must be between 5 and 5000.": N_("请至少填写5个字，最多5000字。"),
+    "Length must be between 0 and 200.": N_("请填写200字以内。"),
+    "Must be one of: 满意, 基本满意, 不满意.": N_("请选择一项。"),
+    "Must be one of: yes, partly, no.": N_("请选择一项。"),
+    "Length must be between 0 and 500.": N_("请填写500字以内。"),
+    "Length must be between 1 and 2000.": N_("请填写2000字以内。"),
+}
+
+
+def localise(errors: FormErrors) -> FormErrors:
+    """Show the intake schemas' known English messages in the page language; others as they are."""
+    return {
+        name: [gettext(INTAKE_MESSAGES[m]) if m in INTAKE_MESSAGES else m for m in messages]
+        for name, messages in errors.items()
+    }

@@ -1,0 +1,105 @@
+"""The pages every area shares: home, log-in, log-out, the language toggle, and error pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from service import db
+from service.auth.security import current_user
+from service.errors import DomainError
+from service.extensions import limiter
+from service.web.access import authenticate, home_endpoint, log_in, log_out, safe_next
+from service.web.blueprint import bp
+from service.web.helpers import FormErrors
+from service.web.i18n import LANG_COOKIE, LANG_COOKIE_MAX_AGE, LANGUAGES
+
+
+@bp.get("/")
+def index() -> Any:
+    """Staff go to their area; visitors see the portal's front page."""
+    user = current_user()
+    if user is not None:
+        return redirect(url_for(home_endpoint(user)))
+    return redirect(url_for("web.portal"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20/minute", methods=["POST"])
+def login() -> Any:
+    """登录: username and password; a fresh session; then `next` or the role's area."""
+    next_url = safe_next(request.values.get("next"))
+    errors: FormErrors = {}
+    username = ""
+    if request.method == "POST":
+        username = request.form.get("username", "").strip()
+        password = request.form.get("password", "")
+        if not username:
+            errors["username"] = [_("请输入用户名。")]
+        if not password:
+            errors["password"] = [_("请输入密码。")]
+        if not errors:
+            user = authenticate(db.session(), username, password)
+            if user is not None:
+                log_in(user)
+                flash(_("欢迎，%(name)s。", name=user.display_name or user.username), "success")
+                return redirect(next_url or url_for(home_endpoint(user)))
+            # One message for both, so the form does not tell which usernames exist.
+            errors["password"] = [_("用户名或密码不正确。")]
+    status = 422 if errors else 200
+    return render_template("auth/login.html", errors=errors, username=username, next=next_url), status
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    """退出: a POST (with the CSRF token), so a link or an image elsewhere cannot log anyone out."""
+    log_out()
+    flash(_("您已退出登录。"), "info")
+    return redirect(url_for("web.login"))
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str) -> Response:
+    """The 中文/English toggle: remember the choice in the `lang` cookie and go back."""
+    response = redirect(safe_next(request.args.get("next")) or url_for("web.index"))
+    if code in LANGUAGES:
+        response.set_cookie(
+            LANG_COOKIE, code, max_age=LANG_COOKIE_MAX_AGE, samesite="Lax", httponly=True, path="/"
+        )
+    return response
+
+
+@bp.errorhandler(HTTPException)
+def http_error(exc: HTTPException) -> Any:
+    """Errors raised by page views render as a page (the API keeps its JSON envelope)."""
+    return render_error(exc.code or 500)
+
+
+@bp.errorhandler(DomainError)
+def domain_error(exc: DomainError) -> Any:
+    return render_error(exc.status)
+
+
+def render_error(status: int) -> tuple[str, int]:
+    """The error page, in the page language (the API's English messages are not shown)."""
+    titles = {
+        400: _("请求无效"),
+        403: _("无权访问"),
+        404: _("页面不存在"),
+        405: _("请求方式不允许"),
+        409: _("内容已被他人修改"),
+        413: _("提交的内容过大"),
+        429: _("请求过于频繁"),
+    }
+    hints = {
+        400: _("页面可能已过期，请刷新后重试。"),
+        403: _("您的账号没有使用此页面的权限。"),
+        404: _("请检查网址是否正确。"),
+        409: _("请刷新页面查看最新状态后再操作。"),
+        429: _("请稍后再试。"),
+    }
+    title = titles.get(status, _("出错了"))
+    return render_template("error.html", title=title, hint=hints.get(status), status=status), status

@@ -1,0 +1,228 @@
+"""Citizens' portal (public, no log-in, mobile first): submit an appeal, track it with its number and
+query code, read the reply, rate it once.
+
+Each page goes through the citizens' API code: intake as `POST /api/v1/public/appeals` does
+(channel `web`, rate-limited alike), `find_for_citizen` and `citizen_view` for what a citizen may
+see (public messages only), and `closing.evaluate` for the rating. A wrong query code answers like
+an unknown number. After a successful look-up the code is kept in the (signed) session, so the
+appeal's page has the number alone in its address and the code never lands in a URL or a log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError as SchemaError
+from werkzeug.datastructures import MultiDict
+
+from service import db
+from service.appeals.api import intake
+from service.appeals.public_api import citizen_view, find_for_citizen
+from service.appeals.schemas import PublicAppealIn
+from service.errors import Conflict, DomainError, NotFound
+from service.extensions import limiter
+from service.handling import closing
+from service.handling.closing_schemas import RESOLVED, SATISFACTION, PublicRatingIn
+from service.web import intake_form
+from service.web.blueprint import bp
+from service.web.helpers import FormErrors, errors_of, load_form
+
+#: Session key: {number: query code} of the appeals this browser looked up or submitted.
+CODES_KEY = "portal_codes"
+#: How many appeals a browser keeps open at once (the session cookie stays small).
+CODES_KEPT = 5
+#: The rating form's fields (the query code comes from the session).
+RATING_FIELDS = ("contacted", "resolved", "attitude", "result", "comment")
+
+
+def _intake_limit() -> str:
+    return current_app.config["PUBLIC_RATE_LIMIT"]
+
+
+def _lookup_limit() -> str:
+    return current_app.config["PUBLIC_LOOKUP_RATE_LIMIT"]
+
+
+def _remember(number: str, code: str) -> None:
+    codes = dict(session.get(CODES_KEY) or {})
+    codes.pop(number, None)
+    codes[number] = code
+    session[CODES_KEY] = dict(list(codes.items())[-CODES_KEPT:])
+
+
+def _code_for(number: str) -> str | None:
+    return (session.get(CODES_KEY) or {}).get(number)
+
+
+@bp.get("/portal")
+def portal() -> Any:
+    return render_template("portal/index.html")
+
+
+@bp.get("/portal/areas")
+def area_picker() -> Any:
+    """The area picker fragment (a township's villages); reference data, public like /api/v1/areas."""
+    s = db.session()
+    township = request.args.get("township", "")[:12]
+    return render_template(
+        "portal/_area_picker.html",
+        townships=intake_form.townships(s),
+        villages=intake_form.villages(s, township),
+        township=township,
+        village=request.args.get("area", "")[:12],
+    )
+
+
+# ---- submit ------------------------------------------------------------------------------------
+
+
+def _render_submit(values: dict[str, Any], errors: FormErrors | None = None, status: int = 200) -> Any:
+    s = db.session()
+    township, village = intake_form.split_area(values.get("area") or values.get("township") or "")
+    township = values.get("township") or township
+    return (
+        render_template(
+            "portal/submit.html",
+            values=values,
+            errors=errors or {},
+            appeal_types=intake_form.type_options(),
+            townships=intake_form.townships(s),
+            villages=intake_form.villages(s, township),
+            township=township,
+            village=village,
+        ),
+        status,
+    )
+
+
+@bp.get("/portal/submit")
+def portal_submit_form() -> Any:
+    return _render_submit({})
+
+
+@bp.post("/portal/submit")
+@limiter.limit(_intake_limit)
+def portal_submit() -> Any:
+    """提交诉求: the public intake (channel web), then the number and query code to keep."""
+    values = intake_form.form_values(request.form)
+    try:
+        data = load_form(PublicAppealIn(), intake_form.intake_data(request.form))
+    except SchemaError as exc:
+        return _render_submit(values, intake_form.localise(errors_of(exc)), 422)
+    # As POST /api/v1/public/appeals does: the channel, where it came from, ordinary urgency.
+    data = {
+        **data,
+        "channel": "web",
+        "channel_meta": {
+            "client_ip": request.remote_addr or "",
+            "user_agent": (request.user_agent.string or "")[:200],
+        },
+        "urgency": "一般",
+    }
+    try:
+        appeal, _replayed = intake(
+            data, actor=None, actor_role="citizen", scope=f"public:{request.remote_addr}"
+        )
+    except DomainError as exc:
+        return _render_submit(values, intake_form.localise(errors_of(exc)), exc.status)
+    _remember(appeal.number, appeal.query_code)
+    return redirect(url_for("web.portal_submitted", number=appeal.number), 303)
+
+
+@bp.get("/portal/submitted/<number>")
+def portal_submitted(number: str) -> Any:
+    """After submitting: the number and query code to keep (shown to the browser that submitted)."""
+    code = _code_for(number)
+    if code is None:
+        return redirect(url_for("web.portal_track", number=number))
+    return render_template("portal/submitted.html", number=number, code=code)
+
+
+# ---- track -------------------------------------------------------------------------------------
+
+
+@bp.route("/portal/track", methods=["GET", "POST"])
+@limiter.limit(_lookup_limit, methods=["POST"])
+def portal_track() -> Any:
+    """查询: the number and the 6-digit query code; the same "not found" for a wrong code or number."""
+    if request.method == "GET":
+        return render_template(
+            "portal/track.html", values={"number": request.args.get("number", "")}, errors={}
+        )
+    number = request.form.get("number", "").strip()
+    code = request.form.get("code", "").strip()
+    values = {"number": number}
+    errors: FormErrors = {}
+    if not number:
+        errors["number"] = [_("请输入受理编号。")]
+    if not code.isdigit() or len(code) != 6:
+        errors["code"] = [_("查询码是6位数字。")]
+    if errors:
+        return render_template("portal/track.html", values=values, errors=errors), 422
+    try:
+        appeal = find_for_citizen(number[:32], code)
+    except NotFound:
+        errors["_form"] = [_("没有找到该诉求，请核对受理编号和查询码。")]
+        return render_template("portal/track.html", values=values, errors=errors, not_found=True), 404
+    _remember(appeal.number, appeal.query_code)
+    return redirect(url_for("web.portal_appeal", number=appeal.number), 303)
+
+
+def _render_appeal(
+    number: str, errors: FormErrors | None = None, rating: dict[str, Any] | None = None, status: int = 200
+) -> Any:
+    code = _code_for(number)
+    if code is None:
+        return redirect(url_for("web.portal_track", number=number))
+    try:
+        appeal = find_for_citizen(number, code)
+    except NotFound:
+        return redirect(url_for("web.portal_track", number=number))
+    return (
+        render_template(
+            "portal/appeal.html",
+            view=citizen_view(appeal),
+            errors=errors or {},
+            rating=rating or {},
+            satisfaction=intake_form.choices(SATISFACTION),
+            resolved_options=intake_form.choices(RESOLVED, intake_form.RESOLVED_LABELS),
+        ),
+        status,
+    )
+
+
+@bp.get("/portal/appeals/<number>")
+@limiter.limit(_lookup_limit)
+def portal_appeal(number: str) -> Any:
+    """The appeal as its citizen sees it: status, public timeline, the released reply, the rating."""
+    return _render_appeal(number)
+
+
+@bp.post("/portal/appeals/<number>/rate")
+@limiter.limit(_lookup_limit)
+def portal_rate(number: str) -> Any:
+    """评价, once: contacted? resolved? attitude and result (满意/基本满意/不满意), a comment."""
+    code = _code_for(number)
+    if code is None:
+        return redirect(url_for("web.portal_track", number=number))
+    rating = intake_form.form_values(request.form)
+    form = MultiDict([(k, v) for k, v in request.form.items(multi=True) if k in RATING_FIELDS])
+    form["code"] = code
+    try:
+        data = load_form(PublicRatingIn(), form)
+    except SchemaError as exc:
+        return _render_appeal(number, intake_form.localise(errors_of(exc)), rating, 422)
+    try:
+        appeal = find_for_citizen(number, code)
+        closing.evaluate(db.session(), appeal, None, data)
+    except NotFound:
+        return redirect(url_for("web.portal_track", number=number))
+    except Conflict:
+        # Rated already (this round), or not ratable: say which.
+        already = closing.current_rating(db.session(), appeal) is not None
+        flash(_("您已评价过本次办理结果，不能重复评价。") if already else _("诉求答复后才能评价。"), "error")
+        return _render_appeal(number, status=409)
+    flash(_("感谢您的评价！"), "success")
+    return redirect(url_for("web.portal_appeal", number=number), 303)

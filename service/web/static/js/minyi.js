@@ -1,0 +1,48 @@
+/*
+ * Minyi page scripts. Loaded after htmx 2.0.11 (htmx.min.js beside this file, BSD-0 licence in
+ * htmx.LICENSE.txt, vendored from the npm package htmx.org@2.0.11; no CDN).
+ *
+ * - htmx requests carry the CSRF token: base.html puts hx-headers='{"X-CSRFToken": ...}' on
+ *   <body>, which every hx-get/hx-post inherits.
+ * - A 422 answer (a form with errors, re-rendered by the view) is swapped like a 200, so a form
+ *   posted with hx-post shows its per-field errors; other 4xx/5xx are not swapped.
+ * - minyi.fetchJSON(url, options): fetch() for the JSON API with the session cookie and the
+ *   X-CSRFToken header (required on API writes by sessions opened on the log-in page).
+ */
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  function fetchJSON(url, options) {
+    options = options || {};
+    var headers = new Headers(options.headers || {});
+    headers.set("Accept", "application/json");
+    headers.set("X-CSRFToken", csrfToken());
+    if (options.body !== undefined && typeof options.body !== "string") {
+      headers.set("Content-Type", "application/json");
+      options.body = JSON.stringify(options.body);
+    }
+    options.headers = headers;
+    options.credentials = "same-origin";
+    return fetch(url, options).then(function (response) {
+      return response.text().then(function (text) {
+        return { ok: response.ok, status: response.status, data: text ? JSON.parse(text) : null };
+      });
+    });
+  }
+
+  window.minyi = { csrfToken: csrfToken, fetchJSON: fetchJSON };
+
+  if (window.htmx) {
+    window.htmx.config.responseHandling = [
+      { code: "204", swap: false },
+      { code: "[23]..", swap: true },
+      { code: "422", swap: true },
+      { code: "[45]..", swap: false, error: true },
+    ];
+  }
+})();

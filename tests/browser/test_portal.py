@@ -1,0 +1,88 @@
+"""The citizens' portal on a 360 px wide phone: submit, track, read the reply, rate once."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from tests.browser.pages import no_horizontal_scroll as _no_horizontal_scroll
+from tests.service.factories import unit_code
+
+
+def _release_a_reply(app: Any, number: str) -> None:
+    """The centre dispatches to 区城管局, the unit signs and replies, the reviewer releases the reply:
+    through the JSON API, as each role would."""
+    from service import db
+    from service.auth.models import User
+    from service.auth.operations import create_token
+
+    tokens = {}
+    with app.app_context():
+        s = db.session()
+        for username in ("dispatcher", "cgj", "reviewer"):
+            user = s.scalar(sa.select(User).where(User.username == username))
+            tokens[username] = create_token(s, user, "browser test")
+        s.commit()
+    client = app.test_client()
+
+    def post(username: str, action: str, body: dict[str, Any]) -> None:
+        r = client.post(
+            f"/api/v1/appeals/{number}/{action}",
+            json=body,
+            headers={"Authorization": f"Bearer {tokens[username]}"},
+        )
+        assert r.status_code == 200, r.get_data(as_text=True)
+
+    post("dispatcher", "dispatch", {"reason": "噪音由城管执法", "unit": unit_code("区城管局")})
+    post("cgj", "sign", {})
+    post(
+        "cgj",
+        "reply",
+        {"result": "resolved", "citizen_text": "已责令工地夜间停工，并安排夜查。", "contacted_citizen": True},
+    )
+    post("reviewer", "review", {"decision": "approve"})
+
+
+def test_a_citizen_on_a_phone_submits_tracks_and_rates(page, live_server):
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/portal")
+    _no_horizontal_scroll(page)
+    page.get_by_role("link", name="填写诉求").click()
+
+    page.get_by_label("诉求类型").select_option("投诉")
+    page.get_by_label("标题").fill("夜间施工噪音扰民")
+    page.get_by_label("具体内容").fill("小区旁边工地每天晚上十一点以后还在施工，噪音很大。")
+    page.get_by_label("乡镇（街道）").select_option(label="梅林镇")
+    expect(page.get_by_label("村（社区）")).to_be_enabled()
+    page.get_by_label("姓名").fill("王五")
+    page.get_by_label("手机号码").fill("13600001111")
+    _no_horizontal_scroll(page)
+    page.get_by_role("button", name="提交诉求").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("诉求已提交")
+    number = page.locator("[data-number]").inner_text()
+    code = page.locator("[data-query-code]").inner_text()
+    assert re.fullmatch(r"\d{6}", code)
+
+    _release_a_reply(live_server.app, number)
+    page.goto("/portal/track")
+    page.get_by_label("受理编号").fill(number)
+    page.get_by_label("查询码").fill(code)
+    page.get_by_role("button", name="查询").click()
+
+    expect(page.locator("[data-reply]")).to_have_text("已责令工地夜间停工，并安排夜查。")
+    expect(page.locator(".timeline")).to_contain_text("已答复")
+    _no_horizontal_scroll(page)
+    page.get_by_role("group", name="承办单位是否与您联系过？").get_by_label("联系过").check()
+    page.get_by_role("group", name="问题是否解决？").get_by_label("已解决").check()
+    page.get_by_role("group", name="对办理态度是否满意？").get_by_label("满意", exact=True).check()
+    page.get_by_role("group", name="对办理结果是否满意？").get_by_label("基本满意").check()
+    page.get_by_role("button", name="提交评价").click()
+
+    expect(page.get_by_role("status")).to_have_text("感谢您的评价！")
+    expect(page.locator("[data-rated]")).to_contain_text("办理态度满意")
+    expect(page.get_by_role("button", name="提交评价")).to_have_count(0)
+    expect(page.locator(".timeline")).to_contain_text("已办结")

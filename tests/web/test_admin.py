@@ -1,0 +1,440 @@
+"""The admin pages: staff accounts, units, responsibility-list versions (upload, check, diff,
+activate) and failed notices."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from responsibility_lists.loader import loads_yaml
+from responsibility_lists.xlsx import export_xlsx
+from service.auth.models import User
+from service.lists.models import ListVersion
+from service.notices import models as nm
+from tests.web.conftest import csrf_token_of, log_in
+
+DEFAULT_LIST = Path(__file__).resolve().parents[2] / "responsibility_lists" / "ganxian.yaml"
+GOOD_PASSWORD = "Gx-12345-hotline"
+
+
+def default_text() -> str:
+    return DEFAULT_LIST.read_text(encoding="utf-8")
+
+
+def changed_list(version: str = "2026.12") -> str:
+    """The default list with a new version label and rule GX-0001 led by 区城管局 instead of 区住建局."""
+    text = default_text()
+    changed = text.replace('version: "2026.11"', f'version: "{version}"', 1).replace(
+        "    lead: GXQ-ZJJ\n    limits: standard\n    basis: 区住建局三定方案",
+        "    lead: GXQ-CGJ\n    limits: standard\n    basis: 区住建局三定方案",
+        1,
+    )
+    assert changed.count("GXQ-CGJ") == text.count("GXQ-CGJ") + 1
+    return changed
+
+
+def line_of(text: str, needle: str) -> int:
+    return text.splitlines().index(needle) + 1
+
+
+def token(client, url: str = "/admin/users") -> str:
+    return csrf_token_of(client.get(url).get_data(as_text=True))
+
+
+def field_error(html: str, name: str) -> str:
+    """The error shown next to the field `name` (its `f-<name>-error` paragraph), '' if none."""
+    match = re.search(rf'id="f-{re.escape(name)}-error">([^<]*)<', html)
+    return match.group(1) if match else ""
+
+
+def versions(db_session) -> dict[str, bool]:
+    return dict(db_session.execute(sa.select(ListVersion.label, ListVersion.active)).all())
+
+
+def upload(client, filename: str, data: bytes):
+    return client.post(
+        "/admin/lists",
+        data={"csrf_token": token(client, "/admin/lists"), "file": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+    )
+
+
+# -- who may open the pages -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["/admin", "/admin/users", "/admin/units", "/admin/lists", "/admin/notices"])
+def test_visitors_are_sent_to_log_in_and_other_roles_refused(client, url):
+    assert client.get(url).status_code == 302
+    log_in(client, "dispatcher")
+
+    r = client.get(url)
+
+    assert r.status_code == 403 and "无权访问" in r.get_data(as_text=True)
+
+
+def test_other_roles_cannot_post_to_the_admin_forms(logged_in, db_session):
+    client = logged_in("cgj")
+    csrf = csrf_token_of(client.get("/unit").get_data(as_text=True))
+
+    r1 = client.post("/admin/users", data={"csrf_token": csrf, "username": "x", "role": "admin"})
+    r2 = client.post("/admin/lists/2026.11/activate", data={"csrf_token": csrf})
+
+    assert r1.status_code == r2.status_code == 403
+    assert db_session.scalar(sa.select(User).where(User.username == "x")) is None
+
+
+# -- users ----------------------------------------------------------------------------------
+
+
+def test_the_user_list_shows_every_account_with_role_unit_and_state(logged_in):
+    html = logged_in("admin").get("/admin/users").get_data(as_text=True)
+
+    row = html.split('data-username="cgj"', 1)[1].split("</tr>", 1)[0]
+    assert "区城管局 钟伟" in row and "承办单位人员" in row and "区城管局" in row and "启用" in row
+    for username in ("operator", "dispatcher", "reviewer", "leader", "admin", "rsj", "meilin"):
+        assert f'data-username="{username}"' in html
+
+
+def test_an_admin_creates_a_unit_staff_account_that_can_log_in(logged_in, client, db_session):
+    admin = logged_in("admin")
+    r = admin.post(
+        "/admin/users",
+        data={
+            "csrf_token": token(admin),
+            "username": "cgj2",
+            "display_name": "区城管局 李娜",
+            "role": "unit_staff",
+            "unit": "GXQ-CGJ",
+            "password": GOOD_PASSWORD,
+            "password_confirm": GOOD_PASSWORD,
+        },
+    )
+
+    assert r.status_code == 302 and r.location == "/admin/users?unit=GXQ-CGJ"
+    page = admin.get(r.location).get_data(as_text=True)
+    assert "已创建账号 cgj2。" in page and "区城管局 李娜" in page
+    user = db_session.scalar(sa.select(User).where(User.username == "cgj2"))
+    assert user.role == "unit_staff" and user.unit_code == "GXQ-CGJ" and user.active
+    assert user.password_hash.startswith("$argon2id$")
+    admin.post("/logout", data={"csrf_token": token(admin)})
+    assert log_in(client, "cgj2", GOOD_PASSWORD).location == "/unit"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"username": "operator"}, "username", "用户名 operator 已被使用。"),
+        ({"username": ""}, "username", "请输入用户名。"),
+        ({"role": "unit_staff", "unit": ""}, "unit", "承办单位人员必须选择所属单位。"),
+        ({"role": "unit_staff", "unit": "GXQ-NOPE"}, "unit", "单位 GXQ-NOPE 不存在。"),
+        ({"password": "short", "password_confirm": "short"}, "password", "密码至少 8 个字符。"),
+        ({"password": "12345678", "password_confirm": "12345678"}, "password", "密码太简单"),
+        ({"password": "newclerk", "password_confirm": "newclerk"}, "password", "密码太简单"),
+        ({"password_confirm": "something-else"}, "password", "两次输入的密码不一致。"),
+        ({"password": "", "password_confirm": ""}, "password", "请输入初始密码。"),
+    ],
+)
+def test_each_account_error_is_shown_next_to_its_field(logged_in, db_session, fields, field, message):
+    admin = logged_in("admin")
+    data = {
+        "username": "newclerk",
+        "display_name": "新话务员",
+        "role": "operator",
+        "unit": "",
+        "password": GOOD_PASSWORD,
+        "password_confirm": GOOD_PASSWORD,
+        **fields,
+    }
+    before = db_session.scalar(sa.select(sa.func.count()).select_from(User))
+
+    r = admin.post("/admin/users", data={"csrf_token": token(admin), **data})
+
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert message in field_error(html, field)
+    assert f'id="f-{field}" name="{field}"' in html and 'aria-invalid="true"' in html
+    assert 'value="新话务员"' in html  # what was typed is kept (but never the password)
+    assert GOOD_PASSWORD not in html
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(User)) == before
+
+
+def test_several_errors_show_at_once(logged_in):
+    admin = logged_in("admin")
+    r = admin.post(
+        "/admin/users",
+        data={
+            "csrf_token": token(admin),
+            "username": "newclerk",
+            "role": "unit_staff",
+            "password": "short",
+            "password_confirm": "short",
+        },
+    )
+
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert field_error(html, "unit") == "承办单位人员必须选择所属单位。"
+    assert field_error(html, "password") == "密码至少 8 个字符。"
+
+
+def test_deactivating_an_account_stops_its_log_in_and_reactivating_restores_it(logged_in, client, app):
+    admin = logged_in("admin")
+    with app.app_context():
+        from service import db
+
+        cgj_id = db.session().scalar(sa.select(User.id).where(User.username == "cgj"))
+
+    r = admin.post(f"/admin/users/{cgj_id}/active", data={"csrf_token": token(admin), "active": "false"})
+    html = admin.get(r.location).get_data(as_text=True)
+
+    assert "已停用账号 cgj。" in html
+    assert "已停用" in html.split('data-username="cgj"', 1)[1].split("</tr>", 1)[0]
+    admin.post(f"/admin/users/{cgj_id}/active", data={"csrf_token": token(admin), "active": "true"})
+    admin.post("/logout", data={"csrf_token": token(admin)})
+    assert log_in(client, "cgj").status_code == 302
+
+
+def test_a_deactivated_account_is_refused_at_log_in(logged_in, client, db_session):
+    admin = logged_in("admin")
+    cgj = db_session.scalar(sa.select(User).where(User.username == "cgj"))
+    admin.post(f"/admin/users/{cgj.id}/active", data={"csrf_token": token(admin), "active": "false"})
+    admin.post("/logout", data={"csrf_token": token(admin)})
+
+    r = log_in(client, "cgj")
+
+    assert r.status_code == 422 and "用户名或密码不正确。" in r.get_data(as_text=True)
+
+
+def test_an_admin_cannot_deactivate_their_own_account(logged_in, db_session):
+    admin = logged_in("admin")
+    me = db_session.scalar(sa.select(User).where(User.username == "admin"))
+
+    r = admin.post(f"/admin/users/{me.id}/active", data={"csrf_token": token(admin), "active": "false"})
+
+    assert "不能停用自己的账号。" in admin.get(r.location).get_data(as_text=True)
+    db_session.refresh(me)
+    assert me.active
+
+
+def test_resetting_a_password(logged_in, client, db_session):
+    admin = logged_in("admin")
+    rsj = db_session.scalar(sa.select(User).where(User.username == "rsj"))
+    url = f"/admin/users/{rsj.id}/password"
+
+    short = admin.post(
+        url, data={"csrf_token": token(admin, url), "password": "abc", "password_confirm": "abc"}
+    )
+    assert (
+        short.status_code == 422
+        and field_error(short.get_data(as_text=True), "password") == "密码至少 8 个字符。"
+    )
+
+    r = admin.post(
+        url,
+        data={"csrf_token": token(admin, url), "password": GOOD_PASSWORD, "password_confirm": GOOD_PASSWORD},
+    )
+
+    assert r.status_code == 302 and "已重置 rsj 的密码。" in admin.get(r.location).get_data(as_text=True)
+    admin.post("/logout", data={"csrf_token": token(admin)})
+    assert log_in(client, "rsj").status_code == 422  # the old password no longer works
+    assert log_in(client, "rsj", GOOD_PASSWORD).location == "/unit"
+
+
+# -- units ----------------------------------------------------------------------------------
+
+
+def test_units_show_contacts_and_ladder_and_link_to_their_users(logged_in):
+    admin = logged_in("admin")
+    html = admin.get("/admin/units").get_data(as_text=True)
+
+    row = html.split('id="unit-GXQ-CGJ"', 1)[1].split("</tr>", 1)[0]
+    assert "区城管局" in row and "区直部门" in row and "值班室" in row
+    assert "单位负责人" in row and "（30 分钟后）" in row
+    assert 'href="/admin/users?unit=GXQ-CGJ">1 个用户' in row
+    assert 'method="post"' not in html.split("<main", 1)[1]  # read-only: units change with the list
+    users = admin.get("/admin/users?unit=GXQ-CGJ").get_data(as_text=True)
+    assert 'data-username="cgj"' in users and 'data-username="rsj"' not in users
+
+
+# -- responsibility-list versions ----------------------------------------------------------
+
+
+def test_the_versions_page_lists_the_active_default_list(logged_in):
+    html = logged_in("admin").get("/admin/lists").get_data(as_text=True)
+
+    row = html.split('data-label="2026.11"', 1)[1].split("</tr>", 1)[0]
+    assert "2026-11-01" in row and "439" in row and "ganxian.yaml" in row and "当前启用" in row
+    assert 'enctype="multipart/form-data"' in html
+
+
+def test_a_list_with_an_unknown_unit_shows_the_error_with_its_line_and_stores_nothing(logged_in, db_session):
+    admin = logged_in("admin")
+    text = changed_list().replace(
+        "lead: GXQ-CGJ\n    limits: standard\n    basis: 区住建局",
+        "lead: GXQ-NOPE\n    limits: standard\n    basis: 区住建局",
+        1,
+    )
+    before = versions(db_session)
+
+    r = upload(admin, "ganxian-bad.yaml", text.encode())
+
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    line = line_of(text, "  - id: GX-0001")
+    assert (
+        f'<code class="where">ganxian-bad.yaml:{line}</code> rule GX-0001: unknown lead unit GXQ-NOPE' in html
+    )
+    assert "1 个错误，0 个警告。" in html and "清单有错误，未存储。" in html
+    assert "与当前启用版本" not in html
+    assert versions(db_session) == before
+
+
+def test_a_file_that_cannot_be_read_shows_its_problem_and_line(logged_in, db_session):
+    admin = logged_in("admin")
+    before = versions(db_session)
+
+    r = upload(admin, "broken.yaml", b"jurisdiction: {name: x\nversion: 1\n")
+
+    assert r.status_code == 422
+    assert '<code class="where">broken.yaml:' in r.get_data(as_text=True)
+    assert versions(db_session) == before
+
+
+def test_only_yaml_or_xlsx_is_taken(logged_in):
+    admin = logged_in("admin")
+
+    r = upload(admin, "list.csv", b"code,name\n")
+    missing = admin.post("/admin/lists", data={"csrf_token": token(admin, "/admin/lists")})
+
+    assert (
+        r.status_code == 422
+        and field_error(r.get_data(as_text=True), "file") == "只能上传 .yaml、.yml 或 .xlsx 文件。"
+    )
+    assert missing.status_code == 422 and field_error(missing.get_data(as_text=True), "file").startswith(
+        "请选择清单文件"
+    )
+
+
+def test_a_file_over_the_limit_is_refused_next_to_the_field(logged_in, app):
+    admin = logged_in("admin")
+    big = b"#" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    # Encoded in memory: the test client would spool a body this big to a temporary file that the
+    # refused request never reads nor closes.
+    boundary, body = encode_multipart(
+        {"csrf_token": token(admin, "/admin/lists"), "file": FileStorage(io.BytesIO(big), "big.yaml")}
+    )
+
+    r = admin.post("/admin/lists", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+    assert r.status_code == 413
+    assert field_error(r.get_data(as_text=True), "file") == "文件过大：上传上限为 1024 KiB。"
+
+
+def test_a_changed_list_is_stored_with_its_diff_and_activated_after_confirmation(logged_in, db_session):
+    admin = logged_in("admin")
+
+    r = upload(admin, "ganxian-2026.12.yaml", changed_list().encode())
+
+    assert r.status_code == 200, r.get_data(as_text=True)[:2000]
+    html = r.get_data(as_text=True)
+    assert "检查通过，已存为新版本 2026.12（439 条规则），尚未启用。" in html
+    assert "与当前启用版本 2026.11 的差异" in html
+    rules = html.split('data-kind="rule"', 1)[1].split("</ul>\n", 1)[0]
+    assert "GX-0001" in rules and "lead：<del>GXQ-ZJJ</del> → <ins>GXQ-CGJ</ins>" in rules
+    assert "version：<del>2026.11</del> → <ins>2026.12</ins>" in html
+    assert versions(db_session) == {"2026.11": True, "2026.12": False}
+
+    confirm = admin.get("/admin/lists/2026.12/activate")
+    page = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and "确认启用 2026.12" in page and "GXQ-CGJ" in page
+    assert versions(db_session) == {"2026.11": True, "2026.12": False}  # looking does not activate
+
+    r = admin.post("/admin/lists/2026.12/activate", data={"csrf_token": csrf_token_of(page)})
+
+    assert r.status_code == 302
+    listing = admin.get(r.location).get_data(as_text=True)
+    assert "已启用职责清单版本 2026.12" in listing
+    assert "当前启用" in listing.split('data-label="2026.12"', 1)[1].split("</tr>", 1)[0]
+    db_session.expire_all()
+    assert versions(db_session) == {"2026.11": False, "2026.12": True}
+
+
+def test_uploading_the_active_list_again_stores_nothing_new(logged_in, db_session):
+    r = upload(logged_in("admin"), "ganxian.yaml", default_text().encode())
+
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "内容与已存储的版本 2026.11 相同，未重复存储。" in html
+    assert "没有差异。" in html
+    assert versions(db_session) == {"2026.11": True}
+
+
+def test_a_used_version_label_with_other_content_is_refused(logged_in, db_session):
+    r = upload(logged_in("admin"), "ganxian.yaml", changed_list(version="2026.11").encode())
+
+    assert r.status_code == 409
+    assert "版本号 2026.11 已被另一份内容不同的清单使用，未存储。" in r.get_data(as_text=True)
+    assert versions(db_session) == {"2026.11": True}
+
+
+def test_an_xlsx_workbook_is_checked_and_stored_too(logged_in, db_session):
+    lst = loads_yaml(changed_list("2026.12-x"), filename="x.yaml", base_dir=DEFAULT_LIST.parent)
+    workbook = io.BytesIO()
+    export_xlsx(lst, workbook)
+    assert workbook.tell() < 1024 * 1024
+
+    r = upload(logged_in("admin"), "ganxian.xlsx", workbook.getvalue())
+
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200, html[:2000]
+    assert "已存为新版本 2026.12-x" in html and "lead：<del>GXQ-ZJJ</del> → <ins>GXQ-CGJ</ins>" in html
+    assert versions(db_session)["2026.12-x"] is False
+
+
+def test_activating_an_unknown_version_is_a_404_page(logged_in):
+    r = logged_in("admin").get("/admin/lists/1999.01/activate")
+
+    assert r.status_code == 404 and "页面不存在" in r.get_data(as_text=True)
+
+
+# -- failed notices -------------------------------------------------------------------------
+
+
+def test_failed_notices_are_listed_masked_and_can_be_retried_once(logged_in, db_session):
+    outbox = nm.OutboxMessage(
+        kind="notice", recipient="unit_duty", template="dispatched", data={}, dedup_key="t-1"
+    )
+    db_session.add(outbox)
+    db_session.flush()
+    delivery = nm.NoticeDelivery(
+        outbox_id=outbox.id,
+        template="dispatched",
+        recipient="unit_duty",
+        recipient_name="值班室",
+        channel="sms",
+        destination="13907975002",
+        body="您有新的工单",
+        status=nm.FAILED,
+        attempts=6,
+        last_error="gateway said 400",
+    )
+    db_session.add(delivery)
+    db_session.flush()
+    admin = logged_in("admin")
+
+    html = admin.get("/admin/notices").get_data(as_text=True)
+    row = html.split(f'data-notice="{delivery.id}"', 1)[1].split("</tr>", 1)[0]
+    assert "值班室" in row and "gateway said 400" in row and "13907975002" not in row
+
+    r = admin.post(f"/admin/notices/{delivery.id}/retry", data={"csrf_token": csrf_token_of(html)})
+    assert f"通知 {delivery.id} 已重新排队发送。" in admin.get(r.location).get_data(as_text=True)
+    db_session.refresh(delivery)
+    assert delivery.status == nm.PENDING and delivery.attempts == 0
+
+    r = admin.post(f"/admin/notices/{delivery.id}/retry", data={"csrf_token": csrf_token_of(html)})
+    assert "不是发送失败状态" in admin.get(r.location).get_data(as_text=True)

@@ -1,0 +1,272 @@
+"""The dispatch centre's pages: work lists with counts, the appeal page (timeline, explanation,
+notices) and every centre action through its form, with refused and stale actions explained."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from service.appeals.models import Appeal, PersonalDataAccess
+from tests.service.closing_arrange import UNSATISFIED
+from tests.service.factories import stored, unit_code
+from tests.service.handling_steps import (
+    LEAD,
+    last_event,
+    new_appeal,
+    ok,
+    replied_appeal,
+    reply_body,
+    stored_appeal,
+)
+from tests.service.helpers import appeal_payload
+from tests.web.conftest import csrf_token_of
+
+RSJ = unit_code("区人社局")
+
+
+def page_of(client, url: str) -> str:
+    r = client.get(url)
+    assert r.status_code == 200, r.get_data(as_text=True)
+    return r.get_data(as_text=True)
+
+
+def post_form(client, number: str, action: str, area: str = "centre", **fields):
+    """Post an action form as the browser would: the page's CSRF token and the version it shows."""
+    page = page_of(client, f"/{area}/appeals/{number}")
+    version = re.search(
+        rf'action="/{area}/appeals/{number}/{action}".*?name="version" value="(\d+)"', page, re.S
+    )
+    data = {"csrf_token": csrf_token_of(page), "version": version.group(1) if version else ""}
+    data.update(fields)
+    return client.post(f"/{area}/appeals/{number}/{action}", data=data)
+
+
+def count_of(page: str, queue: str) -> int:
+    match = re.search(rf'data-queue="{queue}">\s*[^<]*<span class="count">(\d+)</span>', page)
+    assert match, queue
+    return int(match.group(1))
+
+
+def waiting_appeal(as_user) -> str:
+    """An appeal without a category: it waits in the dispatch queue."""
+    r = as_user("operator").post("/api/v1/appeals", json=appeal_payload())
+    assert r.status_code == 201 and r.json["status"] == "pending_dispatch", r.json
+    return r.json["number"]
+
+
+def status_of(app, number: str) -> str:
+    with stored(app) as s:
+        return stored_appeal(s, number).status
+
+
+def test_the_work_lists_show_their_counts_and_the_appeals_waiting(as_user, logged_in):
+    waiting = waiting_appeal(as_user)
+    returned = new_appeal(as_user)
+    ok(as_user(LEAD), returned, "return", reason="不属于本单位职责", basis="职责清单 GX-0001")
+    client = logged_in("dispatcher")
+
+    page = page_of(client, "/centre")
+
+    assert count_of(page, "to_dispatch") == 1 and count_of(page, "returns") == 1
+    assert count_of(page, "replies_to_review") == 0 and count_of(page, "overdue") == 0
+    assert f'href="/centre/appeals/{waiting}"' in page and returned not in page
+    page = page_of(client, "/centre?queue=returns")
+    assert f'href="/centre/appeals/{returned}"' in page and waiting not in page
+    assert client.get("/centre?queue=no_such_list").status_code == 404
+
+
+def test_the_appeal_page_shows_the_record_timeline_and_why_the_unit_was_chosen(as_user, logged_in):
+    number = new_appeal(as_user)
+
+    page = page_of(logged_in("reviewer"), f"/centre/appeals/{number}")
+
+    assert "小区门口垃圾多日无人清运" in page and "区城管局" in page and "梅林镇人民政府" in page
+    assert 'data-action="registered"' in page and 'data-action="dispatched"' in page
+    assert "受理登记" in page and "派单依据" in page
+    assert "按规则 GX-0400（生活垃圾清运 · 梅林镇）派至 区城管局" in page
+    assert "138****1234" in page and "13800001234" not in page  # masked until a reason is given
+    assert "通过，答复群众" not in page  # no reply to review: no review form
+
+
+def test_the_centre_sees_the_full_contact_only_with_a_reason_and_the_view_is_logged(app, as_user, logged_in):
+    number = new_appeal(as_user)
+    client = logged_in("dispatcher")
+
+    page = page_of(client, f"/centre/appeals/{number}?reason=回访核实")
+
+    assert "13800001234" in page
+    with stored(app) as s:
+        access = s.scalars(sa.select(PersonalDataAccess).join(Appeal).where(Appeal.number == number)).all()
+        assert [(a.action, a.reason) for a in access] == [("view", "回访核实")]
+
+
+def test_a_waiting_appeal_is_dispatched_by_hand_to_a_chosen_unit(app, as_user, logged_in):
+    number = waiting_appeal(as_user)
+    client = logged_in("dispatcher")
+    page = page_of(client, f"/centre/appeals/{number}")
+    assert "职责清单建议" in page and "缺少分类" in page
+
+    r = post_form(client, number, "dispatch", unit=RSJ, reason="来电人反映为欠薪问题")
+
+    assert r.status_code == 302 and r.location == f"/centre/appeals/{number}"
+    page = page_of(client, r.location)
+    assert "已派单。" in page and 'data-action="dispatched"' in page and "来电人反映为欠薪问题" in page
+    with stored(app) as s:
+        appeal = stored_appeal(s, number)
+        assert appeal.status == "dispatched" and appeal.lead_unit_code == RSJ
+
+
+def test_dispatch_without_a_unit_where_the_list_decides_none_shows_the_error_by_the_field(as_user, logged_in):
+    number = waiting_appeal(as_user)
+
+    r = post_form(logged_in("dispatcher"), number, "dispatch", reason="按清单派单")
+
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert 'id="f-dispatch-unit-error"' in page and "按清单派单" in page  # the typed reason is kept
+
+
+def test_a_return_is_approved_and_re_dispatched_to_another_unit(app, as_user, logged_in):
+    number = new_appeal(as_user)
+    ok(as_user(LEAD), number, "return", reason="不属于本单位职责", basis="职责清单 GX-0001")
+    client = logged_in("dispatcher")
+    page = page_of(client, f"/centre/appeals/{number}")
+    assert "退单申请" in page and "不属于本单位职责" in page and "职责清单 GX-0001" in page
+
+    r = post_form(client, number, "return-review", decision="approve", unit=RSJ, note="改派人社局")
+
+    assert r.status_code == 302
+    with stored(app) as s:
+        appeal = stored_appeal(s, number)
+        assert appeal.status == "dispatched" and appeal.lead_unit_code == RSJ
+    assert 'data-action="return_approved"' in page_of(client, r.location)
+
+
+def test_rejecting_a_return_needs_a_note_shown_next_to_the_field(as_user, logged_in):
+    number = new_appeal(as_user)
+    ok(as_user(LEAD), number, "return", reason="不属于本单位职责", basis="职责清单 GX-0001")
+
+    r = post_form(logged_in("dispatcher"), number, "return-review", decision="reject")
+
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert '<p class="field-error" id="f-return-review-note-error">驳回退单须说明理由。</p>' in page
+    assert 'aria-describedby="f-return-review-note-hint f-return-review-note-error"' in page
+
+
+def test_the_reviewer_approves_a_reply_and_it_is_released(app, as_user, logged_in):
+    number = replied_appeal(as_user)
+    client = logged_in("reviewer")
+    page = page_of(client, f"/centre/appeals/{number}")
+    assert "待审核的答复" in page and reply_body()["citizen_text"] in page
+
+    r = post_form(client, number, "review", decision="approve")
+
+    assert r.status_code == 302 and status_of(app, number) == "replied"
+    page = page_of(client, r.location)
+    assert 'data-action="reply_released"' in page and "答复已发布" in page
+
+
+def test_the_reviewer_sends_a_reply_back_with_one_reason_a_line(app, as_user, logged_in):
+    number = replied_appeal(as_user)
+
+    r = post_form(
+        logged_in("reviewer"), number, "review", decision="send_back", reasons="未联系群众\n答复过于简单"
+    )
+
+    assert r.status_code == 302 and status_of(app, number) == "handling"
+    page = page_of(logged_in("reviewer"), f"/centre/appeals/{number}")
+    assert 'data-action="reply_sent_back"' in page and "答复退回重办" in page
+    with stored(app) as s:
+        event = last_event(s, number)
+        assert event.action == "reply_sent_back" and event.payload["reasons"] == [
+            "未联系群众",
+            "答复过于简单",
+        ]
+
+
+def test_an_extension_is_approved_from_its_form(app, as_user, logged_in):
+    number = new_appeal(as_user)
+    ok(as_user(LEAD), number, "sign")
+    ok(as_user(LEAD), number, "extension", days=5, reason="需要协调多个部门")
+    client = logged_in("dispatcher")
+    assert count_of(page_of(client, "/centre"), "extensions") == 1
+    with stored(app) as s:
+        before = stored_appeal(s, number).reply_due_at
+
+    r = post_form(client, number, "extension-review", decision="approve")
+
+    assert r.status_code == 302
+    with stored(app) as s:
+        assert stored_appeal(s, number).reply_due_at > before
+    assert count_of(page_of(client, "/centre"), "extensions") == 0
+
+
+def test_supervise_merge_reopen_and_close(app, as_user, logged_in):
+    master, duplicate = new_appeal(as_user), new_appeal(as_user)
+    client = logged_in("dispatcher")
+
+    assert post_form(client, master, "supervise", kind="raise", note="请加快办理").status_code == 302
+    assert post_form(client, duplicate, "merge", master=master, reason="同一地点同一问题").status_code == 302
+    assert status_of(app, duplicate) == "merged"
+    page = page_of(client, f"/centre/appeals/{master}")
+    assert (
+        'data-action="supervised"' in page and "请加快办理" in page and 'data-action="merge_received"' in page
+    )
+
+    ok(as_user(LEAD), master, "sign")
+    ok(as_user(LEAD), master, "reply", **reply_body())
+    ok(as_user("reviewer"), master, "review", decision="approve")
+    ok(as_user("reviewer"), master, "evaluate", **UNSATISFIED)  # a call-back rating
+    assert post_form(client, master, "close", note="已回访").status_code == 302
+    assert status_of(app, master) == "closed"
+    r = post_form(client, master, "reopen", attributable="true", reason="群众反映垃圾仍未清运")
+    assert r.status_code == 302 and status_of(app, master) == "handling"
+
+
+def test_a_stale_form_says_the_appeal_changed_and_keeps_the_typed_text(app, as_user, logged_in):
+    number = new_appeal(as_user)
+    client = logged_in("dispatcher")
+    page = page_of(client, f"/centre/appeals/{number}")
+    token = csrf_token_of(page)
+    seen = re.search(r'name="version" value="(\d+)"', page).group(1)
+    ok(as_user(LEAD), number, "sign")  # the unit acts meanwhile
+
+    r = client.post(
+        f"/centre/appeals/{number}/supervise",
+        data={"csrf_token": token, "version": seen, "kind": "press", "note": "请尽快联系群众"},
+    )
+
+    assert r.status_code == 409
+    page = r.get_data(as_text=True)
+    assert "该诉求已被他人修改" in page and ">请尽快联系群众</textarea>" in page
+    assert 'data-action="signed"' in page  # the page shows the current state
+    with stored(app) as s:
+        assert stored_appeal(s, number).supervision_level == 0
+
+
+def test_an_action_not_allowed_in_this_status_or_role_is_refused_with_a_message(as_user, logged_in):
+    number = new_appeal(as_user)
+
+    r = post_form(logged_in("reviewer"), number, "close", note="想直接办结")
+    assert r.status_code == 409 and "当前状态下不能进行此操作" in r.get_data(as_text=True)
+    assert ">想直接办结</textarea>" in r.get_data(as_text=True)
+
+    leader = logged_in("leader")
+    r = post_form(leader, number, "dispatch", unit=RSJ, reason="领导想改派")
+    assert r.status_code == 403 and "您的角色不能进行此操作" in r.get_data(as_text=True)
+    assert 'action="/centre/appeals/' + number + '/dispatch"' in r.get_data(as_text=True)
+
+
+def test_unit_staff_and_visitors_cannot_open_the_centre(client, as_user, logged_in):
+    number = new_appeal(as_user)
+    assert client.get(f"/centre/appeals/{number}").status_code == 302
+    unit = logged_in("cgj")
+    assert unit.get("/centre").status_code == 403
+    assert unit.get(f"/centre/appeals/{number}").status_code == 403
+
+
+def test_an_unknown_appeal_is_a_404_page(logged_in):
+    r = logged_in("dispatcher").get("/centre/appeals/GX20990101-9999")
+    assert r.status_code == 404 and "页面不存在" in r.get_data(as_text=True)

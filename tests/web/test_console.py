@@ -1,0 +1,265 @@
+"""The operator console (话务台): log a call, the helpers beside the form, close at first contact."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import sqlalchemy as sa
+
+from service.appeals.models import Appeal
+from tests.service.factories import counts, register, stored
+from tests.service.helpers import a_village, default_list
+from tests.web.conftest import csrf_token_of
+
+PHONE = "13912345678"
+
+
+def _routed_rule() -> Any:
+    """A county-wide rule with co-units that alone decides its category: the call is dispatched at once."""
+    per_category = Counter(r.category for r in default_list().rules)
+    return next(
+        r for r in default_list().rules if per_category[r.category] == 1 and r.scope == "county" and r.co
+    )
+
+
+def _form(client: Any, **overrides: str) -> dict[str, str]:
+    token = csrf_token_of(client.get("/console").get_data(as_text=True))
+    data = {
+        "csrf_token": token,
+        "contact.phone": PHONE,
+        "contact.name": "李四",
+        "title": "路灯不亮",
+        "content": "王母渡镇光明路的路灯一个星期都不亮了，晚上走路很危险。",
+        "address": "王母渡镇光明路",
+        "appeal_type": "求助",
+        "urgency": "一般",
+        "channel": "hotline",
+        "action": "submit",
+    }
+    data.update(overrides)
+    return data
+
+
+def _stored(app: Any, number: str) -> Appeal:
+    with stored(app) as s:
+        appeal = s.scalar(sa.select(Appeal).where(Appeal.number == number))
+        assert appeal is not None
+        s.expunge(appeal)
+        return appeal
+
+
+def test_the_console_opens_for_operators_only(client, logged_in):
+    assert client.get("/console").status_code == 302
+
+    page = logged_in("operator").get("/console").get_data(as_text=True)
+
+    for label in (
+        "来电号码",
+        "标题",
+        "内容",
+        "分类",
+        "搜索分类",
+        "乡镇（街道）",
+        "村（社区）",
+        "诉求类型",
+        "紧急程度",
+    ):
+        assert f">{label}" in page, label
+    assert 'name="confidential"' in page and 'name="consent_publish"' in page
+    assert '<option value="hotline" selected>' in page
+    assert 'hx-get="/console/caller"' in page
+
+
+def test_a_unit_is_refused(logged_in):
+    assert logged_in("cgj").get("/console").status_code == 403
+
+
+def test_a_call_is_stored_and_the_number_and_query_code_are_read_back(app, logged_in):
+    client = logged_in("operator")
+    rule = _routed_rule()
+    village = a_village()
+
+    r = client.post(
+        "/console",
+        data=_form(client, category=rule.category, township=village[:9], area=village, confidential="true"),
+    )
+
+    assert r.status_code == 303
+    number = r.location.rsplit("/", 1)[1]
+    appeal = _stored(app, number)
+    assert (appeal.channel, appeal.title, appeal.category_code, appeal.area_code) == (
+        "hotline",
+        "路灯不亮",
+        rule.category,
+        village,
+    )
+    assert appeal.confidential and not appeal.consent_publish
+    page = client.get(r.location).get_data(as_text=True)
+    assert f"data-number>{number}<" in page and f"data-query-code>{appeal.query_code}<" in page
+    names = {u.code: u.name for u in default_list().units}
+    assert f"data-lead-unit>{names[rule.lead]}<" in page
+    assert names[rule.co[0]] in page
+    assert "办理时限" in page
+
+
+def test_a_call_without_category_waits_for_the_centre(app, logged_in):
+    client = logged_in("operator")
+
+    r = client.post("/console", data=_form(client))
+
+    page = client.get(r.location).get_data(as_text=True)
+    assert "等待分拨中心派单" in page and "缺少分类、区划" in page
+    assert _stored(app, r.location.rsplit("/", 1)[1]).status == "pending_dispatch"
+
+
+def test_a_bad_call_shows_the_errors_next_to_the_fields_and_keeps_the_text(app, logged_in):
+    client = logged_in("operator")
+    before = counts(app)
+
+    r = client.post("/console", data=_form(client, title="", **{"contact.phone": "12345"}))
+
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert 'id="f-title-error">此项为必填项。' in page
+    assert 'id="f-contact-phone-error">请填写11位手机号码' in page
+    assert "王母渡镇光明路的路灯一个星期都不亮了" in page  # the content typed is kept
+    assert 'value="12345"' in page
+    assert counts(app) == before
+
+
+def test_an_unknown_area_is_the_apis_error_next_to_the_picker(app, logged_in):
+    client = logged_in("operator")
+
+    r = client.post("/console", data=_form(client, township="360704999"))
+
+    assert r.status_code == 422
+    assert 'id="f-area-error">Unknown area' in r.get_data(as_text=True)
+
+
+def test_typing_the_phone_shows_the_callers_earlier_appeals(as_user, logged_in):
+    earlier = register(as_user("operator"), contact={"name": "李四", "phone": PHONE})
+    client = logged_in("operator")
+
+    fragment = client.get("/console/caller", query_string={"contact.phone": PHONE}).get_data(as_text=True)
+
+    assert earlier["number"] in fragment and 'data-caller-total="1"' in fragment
+    other = client.get("/console/caller", query_string={"contact.phone": "13700000000"}).get_data(
+        as_text=True
+    )
+    assert 'data-caller-total="0"' in other
+
+
+def test_likely_duplicates_are_shown_before_submitting_and_nothing_is_stored(app, as_user, logged_in):
+    earlier = register(as_user("operator"))  # the garbage pile at 光明路12号, phone 13800001234
+    client = logged_in("operator")
+    before = counts(app)
+
+    fragment = client.get(
+        "/console/duplicates",
+        query_string={
+            "contact.phone": "13800001234",
+            "title": "垃圾还是没人清运",
+            "content": "光明路12号小区门口的垃圾还是没人清运。",
+        },
+    ).get_data(as_text=True)
+
+    assert earlier["number"] in fragment and "同一来电号码" in fragment
+    assert counts(app) == before
+
+
+def test_check_posts_the_form_back_with_every_helper_and_stores_nothing(app, as_user, logged_in):
+    earlier = register(as_user("operator"), contact={"name": "李四", "phone": PHONE})
+    client = logged_in("operator")
+    before = counts(app)
+
+    r = client.post("/console", data=_form(client, action="check", category_q="路灯"))
+
+    assert r.status_code == 200
+    page = r.get_data(as_text=True)
+    assert earlier["number"] in page  # caller history and duplicates
+    assert "data-suggested-category" in page  # three suggestions from the text
+    assert 'data-set="f-category"' in page  # category search hits
+    assert counts(app) == before
+
+
+def test_suggestions_give_three_categories_and_the_area_of_the_address(logged_in):
+    client = logged_in("operator")
+
+    fragment = client.get(
+        "/console/suggest",
+        query_string={"title": "垃圾没人清运", "content": "小区门口垃圾堆了三天", "address": "王母渡镇"},
+    ).get_data(as_text=True)
+
+    assert fragment.count("data-suggested-category") == 3
+    assert "data-suggested-area" in fragment and "王母渡镇" in fragment
+
+
+def test_the_area_picker_lists_the_villages_of_a_township(client):
+    village = a_village()
+
+    fragment = client.get("/portal/areas", query_string={"township": village[:9], "area": village}).get_data(
+        as_text=True
+    )
+
+    assert f'<option value="{village}" selected>' in fragment
+    assert f'<option value="{village[:9]}" selected>' in fragment
+
+
+def test_close_at_first_contact_with_a_knowledge_base_answer(app, as_user, logged_in):
+    article = (
+        as_user("dispatcher")
+        .post(
+            "/api/v1/knowledge",
+            json={
+                "title": "城乡居民医保缴费时间",
+                "body": "每年9月至12月缴纳下一年度医保费用。",
+                "keywords": ["医保"],
+            },
+        )
+        .json
+    )
+    client = logged_in("operator")
+    hits = client.get("/console/knowledge", query_string={"kb_q": "医保"}).get_data(as_text=True)
+    assert f'data-kb="{article["id"]}"' in hits
+
+    r = client.post(
+        "/console",
+        data=_form(
+            client,
+            action="close",
+            appeal_type="咨询",
+            title="医保什么时候交",
+            content="想问明年的医保什么时候缴费。",
+            answer=article["body"],
+            kb_article=str(article["id"]),
+        ),
+    )
+
+    assert r.status_code == 303
+    appeal = _stored(app, r.location.rsplit("/", 1)[1])
+    assert (appeal.status, appeal.close_reason, appeal.kb_article_id) == ("closed", "direct", article["id"])
+    page = client.get(r.location).get_data(as_text=True)
+    assert "已当场答复并直接办结" in page and article["body"] in page
+
+
+def test_close_at_first_contact_needs_the_answer(app, logged_in):
+    client = logged_in("operator")
+    before = counts(app)
+
+    r = client.post("/console", data=_form(client, action="close"))
+
+    assert r.status_code == 422
+    assert 'id="f-answer-error">此项为必填项。' in r.get_data(as_text=True)
+    assert counts(app) == before
+
+
+def test_a_dispatcher_may_log_but_not_close_at_first_contact(app, logged_in):
+    client = logged_in("dispatcher")
+    before = counts(app)
+
+    r = client.post("/console", data=_form(client, action="close", answer="请拨打医保热线咨询。"))
+
+    assert r.status_code == 403
+    assert "王母渡镇光明路的路灯一个星期都不亮了" in r.get_data(as_text=True)
+    assert counts(app) == before

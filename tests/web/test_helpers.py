@@ -1,0 +1,117 @@
+"""Template helpers: form errors next to fields, status badges, masking, local time, languages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import render_template_string
+from marshmallow import Schema, ValidationError, fields
+from werkzeug.datastructures import MultiDict
+
+from service.appeals.status import STATUS_LABELS
+from service.auth.models import ROLES
+from service.web.helpers import errors_of, form_to_dict
+from service.web.i18n import SOURCE_DIR
+from service.web.labels import ROLE_MSGIDS, STATUS_MSGIDS
+
+
+class ContactIn(Schema):
+    phone = fields.String(required=True)
+
+
+class AppealIn(Schema):
+    title = fields.String(required=True)
+    count = fields.Integer()
+    contact = fields.Nested(ContactIn, required=True)
+
+
+def render(app, source: str, lang: str = "zh", **context) -> str:
+    with app.test_request_context(f"/portal?lang={lang}"):
+        return render_template_string(source, **context)
+
+
+def test_a_schema_error_shows_next_to_its_field(app):
+    form = MultiDict({"title": "  ", "count": "x", "contact.name": "王", "csrf_token": "t"})
+    try:
+        AppealIn().load(form_to_dict(form))
+    except ValidationError as exc:
+        with app.test_request_context("/portal"):
+            errors = errors_of(exc)
+
+    assert errors == {
+        "title": ["此项为必填项。"],
+        "count": ["请输入整数。"],
+        "contact.phone": ["此项为必填项。"],
+        "contact.name": ["未知的字段。"],
+    }
+    html = render(
+        app,
+        '{% from "macros.html" import field %}{{ field("contact.phone", "电话", errors, value="138") }}',
+        errors=errors,
+    )
+    assert '<label for="f-contact-phone">电话' in html
+    assert 'name="contact.phone"' in html and 'aria-describedby="f-contact-phone-error"' in html
+    assert '<p class="field-error" id="f-contact-phone-error">此项为必填项。</p>' in html
+
+
+def test_status_badges_and_roles_read_in_the_page_language(app):
+    source = '{% from "macros.html" import status_badge %}{{ status_badge("reply_review") }} {{ "unit_staff"|role_label }}'
+
+    assert "答复审核中" in render(app, source) and "承办单位人员" in render(app, source)
+    english = render(app, source, lang="en")
+    assert "Reply under review" in english and "Unit staff" in english
+
+
+def test_every_status_and_role_label_is_marked_for_translation():
+    assert set(STATUS_MSGIDS) == set(STATUS_LABELS.values())
+    assert set(ROLE_MSGIDS) == set(ROLES.values())
+    catalogue = (SOURCE_DIR / "en" / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
+    for msgid in (*STATUS_MSGIDS, *ROLE_MSGIDS):
+        assert f'msgid "{msgid}"\nmsgstr ""' not in catalogue and f'msgid "{msgid}"' in catalogue
+
+
+def test_contacts_are_shown_as_the_privacy_view_gives_them(app):
+    source = '{% from "macros.html" import masked_contact %}{{ masked_contact(c) }} {{ "13812345678"|masked_phone }}'
+
+    masked = render(app, source, c={"name": "王*", "phone": "138****5678", "masked": True})
+    assert "王*" in masked and "138****5678" in masked and "已脱敏" in masked
+    assert "13812345678" not in masked
+    assert "保密件" in render(app, source, c=None)
+
+
+def test_times_are_shown_in_the_service_time_zone(app):
+    source = '{% from "macros.html" import local_time %}{{ local_time(t) }}'
+
+    html = render(app, source, t=datetime(2026, 11, 21, 16, 30, tzinfo=UTC))
+
+    assert '<time datetime="2026-11-21T16:30:00+00:00">2026-11-22 00:30</time>' in html
+
+
+def test_pagination_links_keep_the_list_arguments(app):
+    source = '{% from "macros.html" import pagination %}{{ pagination(2, 20, 45, "web.centre", {"tab": "overdue"}) }}'
+
+    html = render(app, source)
+
+    assert 'href="/centre?page=1&amp;tab=overdue"' in html and 'href="/centre?page=3&amp;tab=overdue"' in html
+    assert "第 2 / 3 页" in html
+    assert render(app, source.replace("45", "20")).strip() == ""
+
+
+def test_the_language_follows_the_toggle_then_accept_language(client):
+    assert '<html lang="zh-CN">' in client.get("/portal").get_data(as_text=True)
+    english = client.get("/portal", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="en">' in english and "<h1>Citizens' appeals</h1>" in english
+
+    r = client.get("/lang/en?next=/login")
+    assert r.location == "/login" and "lang=en" in r.headers["Set-Cookie"]
+    assert "Staff log-in" in client.get("/login").get_data(as_text=True)
+    client.get("/lang/zh?next=/login")
+    assert "工作人员登录" in client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+
+def test_catalogues_are_compiled_when_missing_or_stale(tmp_path):
+    from service.web.i18n import compile_catalogues
+
+    written = compile_catalogues(SOURCE_DIR, tmp_path)
+    assert [p.relative_to(tmp_path).as_posix() for p in written] == ["en/LC_MESSAGES/messages.mo"]
+    assert compile_catalogues(SOURCE_DIR, tmp_path) == []

@@ -1,0 +1,196 @@
+"""The citizens' portal: submit, track with the number and query code, read the reply, rate once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from service.appeals.models import Appeal
+from tests.service.closing_arrange import appeal_row, replied
+from tests.service.factories import counts, new_address, register, stored
+from tests.service.helpers import a_village
+from tests.web.conftest import csrf_token_of
+
+RATING_FORM = {
+    "contacted": "true",
+    "resolved": "yes",
+    "attitude": "满意",
+    "result": "基本满意",
+    "comment": "很及时",
+}
+
+
+@pytest.fixture
+def citizen(client: Any) -> Any:
+    """The test client from an address of its own (the public pages are rate-limited per address)."""
+    client.environ_base["REMOTE_ADDR"] = new_address()
+    return client
+
+
+def _token(client: Any, url: str = "/portal") -> str:
+    return csrf_token_of(client.get(url).get_data(as_text=True))
+
+
+def _submission(client: Any, **overrides: str) -> dict[str, str]:
+    village = a_village()
+    data = {
+        "csrf_token": _token(client, "/portal/submit"),
+        "appeal_type": "投诉",
+        "title": "夜间施工噪音扰民",
+        "content": "小区旁边工地每天晚上十一点以后还在施工，噪音很大，影响休息。",
+        "township": village[:9],
+        "area": village,
+        "address": "梅林镇华新路8号",
+        "contact.name": "王五",
+        "contact.phone": "13600001111",
+    }
+    data.update(overrides)
+    return data
+
+
+def _track(client: Any, number: str, code: str) -> Any:
+    return client.post("/portal/track", data={"csrf_token": _token(client), "number": number, "code": code})
+
+
+def _rate(client: Any, number: str, **overrides: str) -> Any:
+    token = _token(client)
+    return client.post(
+        f"/portal/appeals/{number}/rate", data={"csrf_token": token, **RATING_FORM, **overrides}
+    )
+
+
+def test_the_portal_pages_render_without_log_in(citizen):
+    front = citizen.get("/portal").get_data(as_text=True)
+    assert "我要提诉求" in front and ">受理编号" in front and ">查询码" in front
+
+    form = citizen.get("/portal/submit")
+
+    assert form.status_code == 200
+    page = form.get_data(as_text=True)
+    for label in ("诉求类型", "标题", "具体内容", "乡镇（街道）", "姓名", "手机号码"):
+        assert f">{label}" in page, label
+    assert 'name="urgency"' not in page and 'name="channel"' not in page  # the public intake sets them
+
+
+def test_a_submission_is_stored_as_a_web_appeal_and_shows_number_and_query_code(app, citizen):
+    r = citizen.post("/portal/submit", data=_submission(citizen, confidential="true"))
+
+    assert r.status_code == 303
+    page = citizen.get(r.location).get_data(as_text=True)
+    number = r.location.rsplit("/", 1)[1]
+    with stored(app) as s:
+        appeal = s.scalar(sa.select(Appeal).where(Appeal.number == number))
+        assert appeal is not None
+        assert (appeal.channel, appeal.urgency, appeal.title, appeal.area_code) == (
+            "web",
+            "一般",
+            "夜间施工噪音扰民",
+            a_village(),
+        )
+        assert appeal.confidential and appeal.contact.name == "王五"
+        code = appeal.query_code
+    assert f"data-number>{number}<" in page and f"data-query-code>{code}<" in page
+    # Another browser does not get the code from the page's address.
+    other = app.test_client()
+    assert other.get(r.location).status_code == 302
+
+
+def test_a_bad_submission_shows_the_errors_next_to_the_fields_with_the_text_kept(app, citizen):
+    before = counts(app)
+
+    r = citizen.post(
+        "/portal/submit",
+        data=_submission(citizen, content="太吵", **{"contact.name": "", "contact.phone": "110"}),
+    )
+
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert 'id="f-content-error">请至少填写5个字' in page
+    assert 'id="f-contact-name-error">此项为必填项。' in page
+    assert 'id="f-contact-phone-error">请填写11位手机号码' in page
+    assert 'value="夜间施工噪音扰民"' in page and ">太吵</textarea>" in page
+    assert counts(app) == before
+
+
+def test_tracking_shows_the_public_timeline_only(as_user, citizen):
+    body = register(as_user("operator"))
+
+    r = _track(citizen, body["number"], body["query_code"])
+
+    assert r.status_code == 303 and r.location == f"/portal/appeals/{body['number']}"
+    page = citizen.get(r.location).get_data(as_text=True)
+    assert "小区门口垃圾多日无人清运" in page
+    assert "诉求已受理" in page and "您的诉求已受理。" in page
+    assert "尚未答复" in page and "答复后可在此评价" in page
+    assert "13800001234" not in page and "operator" not in page
+
+
+def test_a_wrong_query_code_is_not_found_like_an_unknown_number(as_user, citizen):
+    body = register(as_user("operator"))
+    wrong_code = "000000" if body["query_code"] != "000000" else "111111"
+
+    wrong = _track(citizen, body["number"], wrong_code)
+    unknown = _track(citizen, "GX19990101-0001", body["query_code"])
+
+    assert wrong.status_code == unknown.status_code == 404
+    message = "没有找到该诉求，请核对受理编号和查询码。"
+    assert message in wrong.get_data(as_text=True) and message in unknown.get_data(as_text=True)
+    assert citizen.get(f"/portal/appeals/{body['number']}").status_code == 302  # no code kept
+
+
+def test_the_citizen_reads_the_reply_and_rates_once(app, as_user, citizen):
+    body = replied(as_user)
+    _track(citizen, body["number"], body["query_code"])
+    page = citizen.get(f"/portal/appeals/{body['number']}").get_data(as_text=True)
+    assert "已安排环卫工人清运完毕" in page and "环卫三队" not in page  # the reply, never the internal note
+    assert "提交评价" in page
+
+    r = _rate(citizen, body["number"])
+
+    assert r.status_code == 303
+    assert appeal_row(app, body["number"])["status"] == "closed"
+    page = citizen.get(r.location).get_data(as_text=True)
+    assert "感谢您的评价" in page and "data-rated" in page and "提交评价" not in page
+
+    again = _rate(citizen, body["number"], attitude="不满意")
+
+    assert again.status_code == 409
+    assert "您已评价过本次办理结果，不能重复评价。" in again.get_data(as_text=True)
+
+
+def test_a_rating_before_the_reply_is_refused(as_user, citizen):
+    body = register(as_user("operator"))
+    _track(citizen, body["number"], body["query_code"])
+
+    r = _rate(citizen, body["number"])
+
+    assert r.status_code == 409
+    assert "诉求答复后才能评价。" in r.get_data(as_text=True)
+
+
+def test_an_incomplete_rating_shows_its_errors(as_user, citizen):
+    body = replied(as_user)
+    _track(citizen, body["number"], body["query_code"])
+
+    r = _rate(citizen, body["number"], result="", comment="态度很好")
+
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert 'id="f-result-error">此项为必填项。' in page
+    assert ">态度很好</textarea>" in page and 'value="满意" checked' in page
+
+
+def test_the_portal_reads_in_english_on_request(citizen):
+    page = citizen.get("/portal/submit?lang=en").get_data(as_text=True)
+
+    assert "Write an appeal" in page and ">Township (subdistrict)" in page and ">Complaint<" in page
+
+
+def test_submitting_is_rate_limited_like_the_public_api(app, citizen):
+    app.config["PUBLIC_RATE_LIMIT"] = "2/minute"
+
+    statuses = [citizen.post("/portal/submit", data=_submission(citizen)).status_code for _ in range(3)]
+
+    assert statuses == [303, 303, 429]

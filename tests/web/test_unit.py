@@ -1,0 +1,214 @@
+"""The unit workbench: the unit's appeals by deadline with warnings, only its own, the citizen's
+contact masked, and sign / return / extension / contribute / reply through their forms."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from service.db import utcnow
+from tests.service.factories import stored, unit_code
+from tests.service.handling_steps import CITIZEN_TEXT, CO, LEAD, new_appeal, ok, stored_appeal
+from tests.web.conftest import csrf_token_of
+from tests.web.test_centre import count_of, page_of, post_form, waiting_appeal
+
+RSJ = unit_code("区人社局")
+
+
+def set_due(app, number: str, *, left: timedelta, total: timedelta = timedelta(days=10)) -> None:
+    """Move the appeal's reply clock: `left` until the deadline, of `total` since dispatch."""
+    with stored(app) as s:
+        appeal = stored_appeal(s, number)
+        now = utcnow()
+        appeal.dispatched_at = now + left - total
+        appeal.reply_due_at = now + left
+        s.commit()
+
+
+def test_the_workbench_lists_the_unit_s_appeals_by_deadline_with_yellow_and_red(app, as_user, logged_in):
+    calm, late, soon = new_appeal(as_user), new_appeal(as_user), new_appeal(as_user)
+    ok(as_user(LEAD), calm, "sign")
+    ok(as_user(LEAD), late, "sign")
+    ok(as_user(LEAD), soon, "sign")
+    set_due(app, late, left=timedelta(hours=-5))
+    set_due(app, soon, left=timedelta(days=1))
+    elsewhere = waiting_appeal(as_user)
+    ok(as_user("dispatcher"), elsewhere, "dispatch", unit=RSJ, reason="人社局办理")
+
+    page = page_of(logged_in("cgj"), "/unit")
+
+    assert page.index(late) < page.index(soon) < page.index(calm)  # by deadline, the overdue first
+    assert elsewhere not in page
+    late_item = page[page.index(late) - 300 : page.index(soon)]
+    assert "warning-red" in late_item and 'data-warning="red"' in late_item and "已超期5小时" in late_item
+    soon_item = page[page.index(soon) - 300 : page.index(calm)]
+    assert "warning-yellow" in soon_item and 'data-warning="yellow"' in soon_item
+    assert (
+        count_of(page, "my_unit") == 3 and count_of(page, "overdue") == 1 and count_of(page, "due_soon") == 1
+    )
+
+
+def test_another_unit_s_appeal_is_not_found(as_user, logged_in):
+    number = new_appeal(as_user)
+    client = logged_in("rsj")
+
+    assert client.get(f"/unit/appeals/{number}").status_code == 404
+    assert number not in page_of(client, "/unit")
+    r = client.post(
+        f"/unit/appeals/{number}/sign", data={"csrf_token": csrf_token_of(page_of(client, "/unit"))}
+    )
+    assert r.status_code == 404
+
+
+def test_the_unit_sees_the_phone_masked_and_no_identity_on_a_confidential_appeal(as_user, logged_in):
+    number = new_appeal(as_user)
+    secret = new_appeal(as_user, confidential=True, appeal_type="举报")
+    client = logged_in("cgj")
+
+    page = page_of(client, f"/unit/appeals/{number}")
+    assert "138****1234" in page and "张*" in page
+    assert "13800001234" not in page and "张三" not in page and "查看完整联系方式" not in page
+    page = page_of(client, f"/unit/appeals/{number}?reason=想看")  # no way round the mask
+    assert "13800001234" not in page
+    page = page_of(client, f"/unit/appeals/{secret}")
+    assert "保密件，不显示来电人信息" in page and "138****1234" not in page and "张*" not in page
+
+
+def test_the_lead_unit_signs_then_replies(app, as_user, logged_in):
+    number = new_appeal(as_user)
+    client = logged_in("cgj")
+    page = page_of(client, f"/unit/appeals/{number}")
+    assert 'id="action-sign"' in page and 'id="action-reply"' not in page
+
+    r = post_form(client, number, "sign", area="unit")
+
+    assert r.status_code == 302
+    page = page_of(client, r.location)
+    assert "已签收。" in page and 'data-action="signed"' in page
+    assert 'id="action-sign"' not in page and 'id="action-reply"' in page
+    r = post_form(
+        client,
+        number,
+        "reply",
+        area="unit",
+        result="resolved",
+        citizen_text=CITIZEN_TEXT,
+        internal_note="内部",
+        contacted_citizen="true",
+    )
+    assert r.status_code == 302
+    with stored(app) as s:
+        appeal = stored_appeal(s, number)
+        assert appeal.status == "reply_review"
+
+
+def test_a_reply_missing_fields_shows_each_error_next_to_its_field_and_keeps_the_text(as_user, logged_in):
+    number = new_appeal(as_user)
+    ok(as_user(LEAD), number, "sign")
+
+    r = post_form(
+        logged_in("cgj"), number, "reply", area="unit", result="unresolvable", internal_note="已约谈承包公司"
+    )
+
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert '<p class="field-error" id="f-reply-citizen_text-error">此项为必填项。</p>' in page
+    assert '<p class="field-error" id="f-reply-contacted_citizen-error">此项为必填项。</p>' in page
+    assert ">已约谈承包公司</textarea>" in page
+    assert '<option value="unresolvable" selected>' in page
+
+
+def test_the_unresolvable_reason_is_asked_for(as_user, logged_in):
+    number = new_appeal(as_user)
+    ok(as_user(LEAD), number, "sign")
+
+    r = post_form(
+        logged_in("cgj"),
+        number,
+        "reply",
+        area="unit",
+        result="unresolvable",
+        citizen_text=CITIZEN_TEXT,
+        contacted_citizen="false",
+    )
+
+    assert r.status_code == 422
+    assert 'id="f-reply-reason-error">暂无法解决的须说明原因。</p>' in r.get_data(as_text=True)
+
+
+def test_the_lead_unit_returns_with_a_reason_and_the_centre_sees_it(app, as_user, logged_in):
+    number = new_appeal(as_user)
+    client = logged_in("cgj")
+
+    r = post_form(client, number, "return", area="unit", reason="属于劳动保障事项", basis="职责清单 GX-0100")
+
+    assert r.status_code == 302
+    with stored(app) as s:
+        assert stored_appeal(s, number).status == "return_requested"
+    page = page_of(client, r.location)  # still the unit's until the centre decides
+    assert "退单申请已提交" in page and 'id="action-return"' not in page
+
+
+def test_a_return_without_a_basis_is_refused_next_to_the_field(as_user, logged_in):
+    number = new_appeal(as_user)
+
+    r = post_form(logged_in("cgj"), number, "return", area="unit", reason="不是我们的")
+
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert 'id="f-return-basis-error">此项为必填项。</p>' in page and ">不是我们的</textarea>" in page
+
+
+def test_the_lead_unit_asks_for_an_extension(app, as_user, logged_in):
+    number = new_appeal(as_user)
+    ok(as_user(LEAD), number, "sign")
+
+    r = post_form(logged_in("cgj"), number, "extension", area="unit", days="5", reason="需协调多部门")
+
+    assert r.status_code == 302
+    page = page_of(logged_in("cgj"), f"/unit/appeals/{number}")
+    assert "申请延期 5 个工作日。" in page and 'data-action="extension_requested"' in page
+
+
+def test_the_co_unit_contributes_but_may_not_reply(as_user, logged_in):
+    number = new_appeal(as_user)
+    ok(as_user(LEAD), number, "sign")
+    client = logged_in(CO)
+    page = page_of(client, f"/unit/appeals/{number}")
+    assert 'id="action-contribute"' in page and 'id="action-reply"' not in page
+
+    r = post_form(client, number, "contribute", area="unit", text="本镇已派人到现场核实")
+    assert r.status_code == 302
+    assert "本镇已派人到现场核实" in page_of(client, f"/unit/appeals/{number}")
+
+    r = post_form(
+        client, number, "reply", area="unit", result="resolved", citizen_text="x", contacted_citizen="true"
+    )
+    assert r.status_code == 403 and "您的角色不能进行此操作" in r.get_data(as_text=True)
+
+
+def test_a_stale_sign_says_reload(as_user, logged_in):
+    number = new_appeal(as_user)
+    client = logged_in("cgj")
+    page = page_of(client, f"/unit/appeals/{number}")
+    ok(
+        as_user("dispatcher"), number, "supervise", kind="press", note="请尽快签收"
+    )  # the centre acts meanwhile
+    seen = re.search(r'name="version" value="(\d+)"', page).group(1)
+    r = client.post(f"/unit/appeals/{number}/sign", data={"csrf_token": csrf_token_of(page), "version": seen})
+
+    assert r.status_code == 409 and "该诉求已被他人修改" in r.get_data(as_text=True)
+
+
+def test_the_centre_roles_cannot_open_the_workbench(logged_in):
+    assert logged_in("dispatcher").get("/unit").status_code == 403
+
+
+def test_the_workbench_reads_in_english(as_user, logged_in):
+    number = new_appeal(as_user)
+    client = logged_in("cgj")
+
+    page = page_of(client, f"/unit/appeals/{number}?lang=en")
+
+    assert f"Appeal {number}" in page and "Sign for" in page and "Timeline" in page and "Registered" in page
+    assert "Our open appeals" in page_of(client, "/unit?lang=en")
