@@ -29,7 +29,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 CONSOLE_ROLES = ("operator", "dispatcher", "admin")  # 话务员 console: log calls
 CENTRE_ROLES = ("dispatcher", "reviewer", "leader", "admin")  # 分拨中心: work lists and actions
 UNIT_ROLES = ("unit_staff",)  # 承办单位 workbench: a unit's own appeals
-FIGURES_ROLES = ("leader", "dispatcher", "reviewer", "admin")  # 领导 figures
 ADMIN_ROLES = ("admin",)
 
 #: Set in the session by the pages' log-in: API writes on this session must carry X-CSRFToken.
@@ -47,7 +46,6 @@ NAV: tuple[NavItem, ...] = (
     NavItem("web.console", _l("话务台"), CONSOLE_ROLES),
     NavItem("web.centre", _l("分拨中心"), CENTRE_ROLES),
     NavItem("web.unit", _l("承办单位工作台"), UNIT_ROLES),
-    NavItem("web.figures", _l("数据统计"), FIGURES_ROLES),
     NavItem("web.admin", _l("系统管理"), ADMIN_ROLES),
     NavItem("web.portal", _l("群众诉求"), None),
 )
