@@ -81,9 +81,16 @@ def scope_kind(router: Router, key: str) -> str:
     return a.level if a is not None else "unknown"
 
 
+#: How a scope kind reads in an explanation (the list's language, like its names).
+KIND_NAMES = {SCOPE_COUNTY: "县级", SCOPE_TERRITORIAL: "属地", "township": "乡镇", "village": "村/社区"}
+
+
 def scope_text(router: Router, key: str) -> str:
+    """A scope as a dispatcher reads it: 属地, 赣县区全域, or 梅林镇（乡镇，360704100）."""
+    if key in (SCOPE_COUNTY, SCOPE_TERRITORIAL):
+        return scope_label(router, key, None)
     kind = scope_kind(router, key)
-    return kind if key == kind else f"{kind} {key}"
+    return f"{scope_label(router, key, None)}（{KIND_NAMES.get(kind, kind)}，{key}）"
 
 
 def scope_label(router: Router, key: str, area: str | None) -> str:
@@ -95,31 +102,39 @@ def scope_label(router: Router, key: str, area: str | None) -> str:
     return a.name if a is not None else key
 
 
+def area_text(router: Router, code: str | None) -> str:
+    a = router.areas.get(code) if code else None
+    return f"{a.name}（{code}）" if a is not None else str(code)
+
+
+def category_text(router: Router, code: str) -> str:
+    c = router.categories.get(code)
+    return f"{c.name}（{code}）" if c is not None else code
+
+
 def scope_reason(router: Router, r: _CompiledRule, area: str | None, lead: str) -> str:
+    """Why the rule's scope covers the appeal's area, and how the lead was found."""
     township = router.township_of.get(area)
-    kind = scope_kind(router, r.key)
     if r.needs_township and township:
-        t = router.areas[township]
-        via = "territorial" if r.key == SCOPE_TERRITORIAL else f"{kind} {r.key}, lead territorial"
-        return (
-            f"{via}: lead is the township government {lead} ({unit_name(router, lead)}) "
-            f"of township {township} ({t.name})"
-        )
+        via = "属地规则" if r.key == SCOPE_TERRITORIAL else f"{scope_text(router, r.key)}的规则按属地派单"
+        return f"{via}：由事发乡镇{area_text(router, township)}的{unit_name(router, lead)}（{lead}）主办"
     if r.key == SCOPE_COUNTY:
-        return "county-wide rule"
-    relation = "the appeal's area" if r.key == area else f"which contains the appeal's area {area}"
-    return f"{kind} rule for {r.key} ({scope_label(router, r.key, area)}), {relation}"
+        return f"{scope_label(router, r.key, area)}适用的规则"
+    relation = "即诉求发生地" if r.key == area else f"包含诉求发生地{area_text(router, area)}"
+    return f"{scope_text(router, r.key)}的规则，{relation}"
 
 
 def overridden_entry(router: Router, h: _Hit, winner: _Hit) -> dict[str, Any]:
+    """A rule that also matched, and why the winner beat it."""
     r, w = h.rule, winner.rule
     if h.node != winner.node:
-        code, reason = "less_specific_category", f"less specific category {h.node} vs {winner.node}"
+        code = "less_specific_category"
+        reason = f"分类{category_text(router, h.node)}不如{category_text(router, winner.node)}具体"
     elif r.key == w.key:
-        code, reason = "duplicate", f"duplicate of {w.id}: same category and area, the first rule wins"
+        code, reason = "duplicate", f"与规则 {w.id} 重复（分类和范围相同），以先列出的规则为准"
     else:
         code = "less_specific_area"
-        reason = f"less specific area: {scope_text(router, r.key)} vs {scope_text(router, w.key)}"
+        reason = f"范围{scope_text(router, r.key)}不如{scope_text(router, w.key)}具体"
     return {"rule": r.id, "category": h.node, "scope": r.key, "reason_code": code, "reason": reason}
 
 
@@ -129,7 +144,7 @@ def skipped_entry(h: _Hit) -> dict[str, Any]:
         "category": h.node,
         "scope": h.rule.key,
         "reason_code": "territorial_needs_township",
-        "reason": "territorial rule needs a township or village area; the appeal's area is county-level",
+        "reason": "属地规则须知道事发乡镇：诉求发生地只到县级",
     }
 
 

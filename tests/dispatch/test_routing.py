@@ -189,12 +189,13 @@ def test_explanation_of_a_village_rule_lists_what_it_beat():
     }
     assert e["scope"]["kind"] == "village"
     assert [(o["rule"], o["reason"]) for o in e["overridden"]] == [
-        ("GX-0009", f"less specific area: township {MEILIN} vs village {MEILIN}201"),
-        ("GX-0001", f"less specific area: territorial vs village {MEILIN}201"),
-        ("GX-0003", f"less specific area: county vs village {MEILIN}201"),
-        ("GX-0002", "less specific category 0101 vs 010101"),
-        ("GX-0008", "less specific category 01 vs 010101"),
+        ("GX-0009", f"范围梅林镇（乡镇，{MEILIN}）不如梅林镇一村（村/社区，{MEILIN}201）具体"),
+        ("GX-0001", f"范围属地不如梅林镇一村（村/社区，{MEILIN}201）具体"),
+        ("GX-0003", f"范围赣县区全域不如梅林镇一村（村/社区，{MEILIN}201）具体"),
+        ("GX-0002", "分类市容环卫（0101）不如生活垃圾清运（010101）具体"),
+        ("GX-0008", "分类城乡建设（01）不如生活垃圾清运（010101）具体"),
     ]
+    assert e["scope"]["reason"] == f"梅林镇一村（村/社区，{MEILIN}201）的规则，即诉求发生地"
     assert e["summary"] == "按规则 GX-0005（生活垃圾清运 · 梅林镇一村）派至 区生态环境局"
 
 
@@ -203,15 +204,15 @@ def test_explanation_of_a_territorial_rule():
     e = d.explanation
     assert e["summary"] == "按规则 GX-0001（生活垃圾清运 · 属地）派至 湖江镇人民政府，配合：区城管局"
     assert e["scope"]["kind"] == "territorial" and e["scope"]["township"] == HUJIANG
-    assert "hj" in e["scope"]["reason"] and HUJIANG in e["scope"]["reason"]
+    assert e["scope"]["reason"] == f"属地规则：由事发乡镇湖江镇（{HUJIANG}）的湖江镇人民政府（hj）主办"
     assert e["lead"] == {"code": "hj", "name": "湖江镇人民政府"}
     assert e["co"] == [{"code": "cgj", "name": "区城管局"}]
     assert e["basis"] == "《城市市容和环境卫生管理条例》"
     assert e["limit"] == {"urgency": "一般", "sign_hours": 2, "reply_working_days": 5, "reply_hours": None}
     assert [o["reason"] for o in e["overridden"]] == [
-        "less specific area: county vs territorial",
-        "less specific category 0101 vs 010101",
-        "less specific category 01 vs 010101",
+        "范围赣县区全域不如属地具体",
+        "分类市容环卫（0101）不如生活垃圾清运（010101）具体",
+        "分类城乡建设（01）不如生活垃圾清运（010101）具体",
     ]
 
 
@@ -221,8 +222,9 @@ def test_explanation_of_an_ancestor_rule_and_of_a_skipped_territorial_rule():
     assert e["category"]["matched"] == "0101"
     e = decided("010101", COUNTY).explanation
     assert e["rule"] == "GX-0003" and e["note"] == "跨镇的垃圾中转站由城管局负责"
-    assert [(s["rule"], s["reason_code"]) for s in e["skipped"]] == [
-        ("GX-0001", "territorial_needs_township")
+    assert e["scope"]["reason"] == "赣县区全域适用的规则"
+    assert [(s["rule"], s["reason_code"], s["reason"]) for s in e["skipped"]] == [
+        ("GX-0001", "territorial_needs_township", "属地规则须知道事发乡镇：诉求发生地只到县级")
     ]
 
 

@@ -85,6 +85,7 @@ def test_the_appeal_page_shows_the_record_timeline_and_why_the_unit_was_chosen(a
     assert 'data-action="registered"' in page and 'data-action="dispatched"' in page
     assert "受理登记" in page and "派单依据" in page
     assert "按规则 GX-0400（生活垃圾清运 · 梅林镇）派至 区城管局" in page
+    assert "梅林镇（乡镇，360704100）的规则" in page  # why the scope applies, in the page's language
     assert "138****1234" in page and "13800001234" not in page  # masked until a reason is given
     assert "通过，答复群众" not in page  # no reply to review: no review form
 
