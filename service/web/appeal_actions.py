@@ -15,15 +15,17 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema
+from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import Session
 
 from service.appeals.dispatching import DISPATCHABLE, dispatch_by_hand
 from service.appeals.models import Appeal
 from service.appeals.schemas import DispatchIn
 from service.auth.models import User
-from service.handling import centre_review, closing, merging, unit_actions
+from service.handling import centre_review, closing, duplicates, merging, unit_actions
+from service.handling.api_duplicates import DECIDERS
 from service.handling.closing_schemas import CloseIn, MergeIn, ReopenIn, SuperviseIn
+from service.handling.duplicate_schemas import DismissIn
 from service.handling.operations import relations_of
 from service.handling.schemas import (
     ContributeIn,
@@ -52,18 +54,22 @@ class Action:
     run: Runner
     many: tuple[str, ...] = ()  # multi-selects: every value kept as a list
     lines: tuple[str, ...] = ()  # textareas whose lines become a list (one reason a line)
+    # For an action outside the state machine (dispatch, dismissing a duplicate flag): who may use
+    # it, and in which statuses (None: any). State-machine actions read both from TRANSITIONS.
+    allowed: frozenset[str] | None = None
+    statuses: frozenset[str] | None = None
 
     def roles(self) -> frozenset[str]:
-        if self.name == "dispatch":
-            return DISPATCHERS
+        if self.allowed is not None:
+            return self.allowed
         return TRANSITIONS[self.name].roles
 
     def open_to(self, appeal: Appeal, user: User) -> bool:
         """Would the operation accept this user on this appeal now (role, unit's part, status)?"""
         if user.role not in self.roles():
             return False
-        if self.name == "dispatch":
-            return appeal.status in DISPATCHABLE
+        if self.allowed is not None:
+            return self.statuses is None or appeal.status in self.statuses
         t = TRANSITIONS[self.name]
         if t.relation is not None:
             needed = {"lead", "co"} if t.relation == "unit" else {t.relation}
@@ -158,6 +164,16 @@ def _close(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
     closing.close(s, appeal, user, tz=_tz(), note=d["note"], expected_version=d["version"])
 
 
+class DismissDuplicateForm(DismissIn):
+    """The API's DismissIn, plus the other appeal of the flag (in the API's path)."""
+
+    other = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+def _dismiss_duplicate(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+    duplicates.dismiss(s, appeal, d["other"], actor=user, note=d["note"], expected_version=d["version"])
+
+
 def _sign(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
     unit_actions.sign_for(s, appeal, user, expected_version=d["version"])
 
@@ -207,11 +223,28 @@ CENTRE_ACTIONS: dict[str, Action] = {
             "extension-review", _l("延期审核"), _l("延期审核已提交。"), ExtensionReviewIn, _extension_review
         ),
         Action("review", _l("答复审核"), _l("答复审核已提交。"), ReviewIn, _review, lines=("reasons",)),
-        Action("dispatch", _l("派单 / 改派"), _l("已派单。"), DispatchIn, _dispatch, many=("co_units",)),
+        Action(
+            "dispatch",
+            _l("派单 / 改派"),
+            _l("已派单。"),
+            DispatchIn,
+            _dispatch,
+            many=("co_units",),
+            allowed=DISPATCHERS,
+            statuses=DISPATCHABLE,
+        ),
         Action("supervise", _l("催办 / 督办"), _l("已催办或督办。"), SuperviseIn, _supervise),
         Action("merge", _l("并案"), _l("已并案。"), MergeIn, _merge),
         Action("reopen", _l("重办"), _l("已重办，退回原承办单位。"), ReopenIn, _reopen),
         Action("close", _l("办结"), _l("已办结。"), CloseIn, _close),
+        Action(
+            "dismiss-duplicate",
+            _l("排除疑似重复"),
+            _l("已确认不是重复件。"),
+            DismissDuplicateForm,
+            _dismiss_duplicate,
+            allowed=frozenset(DECIDERS),
+        ),
     )
 }
 

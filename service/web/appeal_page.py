@@ -132,12 +132,23 @@ def _suggestion(s: Session, appeal: Appeal) -> dict[str, Any] | None:
 
 def _open(actions: dict[str, Action], s: Session, appeal: Appeal, user: User) -> list[Action]:
     found = open_actions(actions, appeal, user)
+    if any(a.name == "dismiss-duplicate" for a in found) and not _open_flags(s, appeal):
+        found = [a for a in found if a.name != "dismiss-duplicate"]
     if any(a.name == "sign" for a in found):
         signed = unit_actions.signed_assignment_ids(s, appeal)
         own = [a for a in appeal.assignments if a.active and a.unit_code == user.unit_code]
         if all(a.id in signed for a in own):
             found = [a for a in found if a.name != "sign"]
     return found
+
+
+def _open_flags(s: Session, appeal: Appeal) -> list[tuple[str, str]]:
+    """The duplicate flags still to decide, as (other appeal's number, label) choices."""
+    return [
+        (d["number"], f"{d['number']} {d['title']}")
+        for d in duplicates.candidates_of(s, appeal)
+        if d["decision"] == duplicates.OPEN
+    ]
 
 
 def page_context(
@@ -187,6 +198,7 @@ def page_context(
         "result_options": RESULT_OPTIONS,
         "result_labels": REPLY_RESULTS,
         **(_references(s) if any(a.name == "dispatch" for a in shown) else {}),
+        "open_flags": _open_flags(s, appeal) if any(a.name == "dismiss-duplicate" for a in shown) else [],
         "urgency_options": URGENCY_OPTIONS,
     }
 

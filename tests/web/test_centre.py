@@ -271,3 +271,25 @@ def test_unit_staff_and_visitors_cannot_open_the_centre(client, as_user, logged_
 def test_an_unknown_appeal_is_a_404_page(logged_in):
     r = logged_in("dispatcher").get("/centre/appeals/GX20990101-9999")
     assert r.status_code == 404 and "页面不存在" in r.get_data(as_text=True)
+
+
+def test_a_dispatcher_dismisses_a_duplicate_flag_and_the_form_goes_once_none_is_left(app, as_user, logged_in):
+    first, second = new_appeal(as_user), new_appeal(as_user)  # the same caller twice: flagged
+    assert 'id="action-dismiss-duplicate"' not in page_of(logged_in("reviewer"), f"/centre/appeals/{second}")
+    client = logged_in("dispatcher")
+    page = page_of(client, f"/centre/appeals/{second}")
+    assert 'id="action-dismiss-duplicate"' in page and f'<option value="{first}"' in page
+    assert "待处理" in page
+
+    r = post_form(client, second, "dismiss-duplicate", other="", note="")
+    assert r.status_code == 422
+    assert 'id="f-dismiss-duplicate-other-error"' in r.get_data(as_text=True)
+
+    r = post_form(client, second, "dismiss-duplicate", other=first, note="同一来电人反映的不同问题")
+    assert r.status_code == 302
+    page = page_of(client, f"/centre/appeals/{second}")
+    assert "已确认不是重复件。" in page and "已排除" in page
+    assert 'data-action="duplicate_dismissed"' in page and "同一来电人反映的不同问题" in page
+    assert 'id="action-dismiss-duplicate"' not in page  # nothing left to decide
+    listed = as_user("dispatcher").get(f"/api/v1/appeals/{second}/duplicates").json
+    assert [(d["number"], d["decision"]) for d in listed] == [(first, "dismissed")]
