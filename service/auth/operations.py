@@ -10,6 +10,9 @@ from service.auth.security import hash_password, new_token
 from service.errors import Conflict, ValidationFailed
 from service.lists.models import Unit
 
+#: The shortest password any account may have (the pages also refuse common ones).
+MIN_PASSWORD_LENGTH = 8
+
 
 def create_user(
     s: Session,
@@ -30,8 +33,8 @@ def create_user(
         errors["unit"] = [f"Unknown unit {unit_code!r}."]
     if not username or len(username) > 64:
         errors["username"] = ["1 to 64 characters."]
-    if password is not None and len(password) < 8:
-        errors["password"] = ["At least 8 characters."]
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = [f"At least {MIN_PASSWORD_LENGTH} characters."]
     if errors:
         raise ValidationFailed("Invalid user.", errors)
     if s.scalar(sa.select(User.id).where(User.username == username)) is not None:
@@ -46,6 +49,29 @@ def create_user(
     s.add(user)
     s.flush()
     return user
+
+
+def set_password(s: Session, user: User, password: str) -> None:
+    """A new password for `user` (an administrator's reset)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            "Invalid password.", {"password": [f"At least {MIN_PASSWORD_LENGTH} characters."]}
+        )
+    user.password_hash = hash_password(password)
+    s.flush()
+
+
+def set_active(s: Session, user: User, active: bool, *, actor: User | None) -> bool:
+    """停用 / 启用 an account; returns whether it changed. A deactivated account cannot log in and
+    its API tokens stop working (both check `active`). Nobody deactivates their own account: an
+    administrator could lock the last administrator out."""
+    if not active and actor is not None and actor.id == user.id:
+        raise Conflict("You cannot deactivate your own account.")
+    if user.active == active:
+        return False
+    user.active = active
+    s.flush()
+    return True
 
 
 def create_token(s: Session, user: User, label: str = "") -> str:

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from service import db
 from service.auth.models import ROLES, User
-from service.auth.operations import create_user
-from service.auth.security import current_user, hash_password
+from service.auth.operations import MIN_PASSWORD_LENGTH, create_user, set_active, set_password
+from service.auth.security import current_user
 from service.errors import Conflict, ValidationFailed
 from service.lists.models import Unit
 from service.lists.operations import active_version
@@ -26,10 +26,6 @@ from service.web.access import ADMIN_ROLES, login_required
 from service.web.blueprint import bp
 from service.web.helpers import FormErrors, role_label
 from service.web.labels import N_
-
-#: The domain's shortest password (service.auth.operations.create_user refuses shorter ones);
-#: a reset checks the same, since no operation of service/auth sets a password yet.
-MIN_PASSWORD_LENGTH = 8
 
 #: Passwords that meet the length but are guessed first (the most common ones in Chinese leaks).
 COMMON_PASSWORDS = frozenset(
@@ -216,15 +212,14 @@ def admin_user_active(user_id: int) -> Any:
     s = db.session()
     user = _user_or_404(s, user_id)
     active = request.form.get("active") == "true"
-    me = current_user()
-    if not active and me is not None and user.id == me.id:
+    try:
+        changed = set_active(s, user, active, actor=current_user())
+    except Conflict:
         flash(_("不能停用自己的账号。"), "error")
-    elif user.active != active:
-        user.active = active
-        s.flush()
-        if active:
+    else:
+        if changed and active:
             flash(_("已启用账号 %(name)s。", name=user.username), "success")
-        else:
+        elif changed:
             flash(_("已停用账号 %(name)s。", name=user.username), "success")
     return redirect(url_for("web.admin_users", unit=request.form.get("unit") or None))
 
@@ -241,8 +236,7 @@ def admin_user_password(user_id: int) -> Any:
         if problems := password_errors(user.username, password, request.form.get("password_confirm", "")):
             errors["password"] = problems
         else:
-            user.password_hash = hash_password(password)
-            s.flush()
+            set_password(s, user, password)  # the page's checks are the stricter
             flash(_("已重置 %(name)s 的密码。", name=user.username), "success")
             return redirect(url_for("web.admin_users"))
     return render_template("admin/user_password.html", user=user, errors=errors), 422 if errors else 200

@@ -8,7 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from service.auth.models import ApiToken, User
+from service.auth.operations import set_active, set_password
 from service.db import utcnow
+from service.errors import Conflict, ValidationFailed
 from tests.conftest import ApiClient
 from tests.service.factories import (
     assert_envelope,
@@ -293,3 +295,38 @@ def test_after_a_redispatch_the_former_unit_loses_sight_of_the_appeal(as_user, r
     assert r.json["lead_unit"]["code"] == cgj_code
     assert as_user("cgj").get(f"/api/v1/appeals/{rsj_appeal}").status_code == 200
     assert_envelope(as_user("rsj").get(f"/api/v1/appeals/{rsj_appeal}"), 404, "not_found")
+
+
+def test_set_password_replaces_the_hash_and_refuses_a_short_one(app, client):
+    with stored(app) as s:
+        user = s.scalar(sa.select(User).where(User.username == "operator"))
+        with pytest.raises(ValidationFailed) as refused:
+            set_password(s, user, "short")
+        assert refused.value.errors == {"password": ["At least 8 characters."]}
+        set_password(s, user, "a-new-passphrase")
+        s.commit()
+
+    assert (
+        client.post("/api/v1/auth/login", json={"username": "operator", "password": PASSWORD}).status_code
+        == 401
+    )
+    r = client.post("/api/v1/auth/login", json={"username": "operator", "password": "a-new-passphrase"})
+    assert r.status_code == 200, r.json
+
+
+def test_set_active_stops_log_in_and_nobody_deactivates_themselves(app, client):
+    with stored(app) as s:
+        admin, operator = (s.scalar(sa.select(User).where(User.username == n)) for n in ("admin", "operator"))
+        with pytest.raises(Conflict):
+            set_active(s, admin, False, actor=admin)
+        assert set_active(s, operator, False, actor=admin) is True
+        assert set_active(s, operator, False, actor=admin) is False  # already inactive: no change
+        s.commit()
+
+    assert (
+        client.post("/api/v1/auth/login", json={"username": "operator", "password": PASSWORD}).status_code
+        == 401
+    )
+    assert (
+        client.post("/api/v1/auth/login", json={"username": "admin", "password": PASSWORD}).status_code == 200
+    )
