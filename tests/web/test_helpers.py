@@ -115,3 +115,18 @@ def test_catalogues_are_compiled_when_missing_or_stale(tmp_path):
     written = compile_catalogues(SOURCE_DIR, tmp_path)
     assert [p.relative_to(tmp_path).as_posix() for p in written] == ["en/LC_MESSAGES/messages.mo"]
     assert compile_catalogues(SOURCE_DIR, tmp_path) == []
+
+
+def test_a_field_of_one_of_several_forms_names_its_form_and_keeps_every_choice(app):
+    source = (
+        '{% from "appeal/_field.html" import afield %}'
+        '{{ afield("dispatch", "co_units", "协办单位", {"co_units": ["选错了"]}, ["a", "c"], "select",'
+        ' options=[("a", "甲"), ("b", "乙"), ("c", "丙")], attrs={"multiple": true}) }}'
+    )
+
+    html = render(app, source)
+
+    assert 'id="f-dispatch-co_units"' in html and 'aria-describedby="f-dispatch-co_units-error"' in html
+    assert '<p class="field-error" id="f-dispatch-co_units-error">选错了</p>' in html
+    assert '<option value="a" selected>' in html and '<option value="c" selected>' in html
+    assert '<option value="b">' in html
