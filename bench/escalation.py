@@ -37,7 +37,6 @@ import http.client
 import json
 import os
 import re
-import subprocess
 import sys
 import threading
 import time
@@ -54,6 +53,7 @@ from bench.intake import (
     ROOT,
     BenchDatabase,
     Gunicorn,
+    LoggedProcess,
     _load_average,
     bench_database,
     make_payloads,
@@ -147,19 +147,11 @@ def paced_client(
     return out
 
 
-class Worker:
+class Worker(LoggedProcess):
     """One `minyi worker` process (with its scheduler and periodic jobs), its log in a file."""
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.log = log
-        self._log_file = log.open("wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "worker"],
-            cwd=ROOT,
-            env=env,
-            stdout=self._log_file,
-            stderr=subprocess.STDOUT,
-        )
+        super().__init__([sys.executable, "-m", "service.cli", "worker"], env, log)
 
     def wait_ready(self, redis_url: str, timeout: float = 60) -> None:
         import redis
@@ -174,20 +166,6 @@ class Worker:
                 return
             time.sleep(0.2)
         raise RuntimeError(f"the worker did not start in {timeout:.0f} s; log:\n{self.tail()}")
-
-    def tail(self, lines: int = 40) -> str:
-        self._log_file.flush()
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log_file.close()
 
 
 def measure_latency(db: BenchDatabase, gateway: Any, args: argparse.Namespace, problems: list[str]) -> None:

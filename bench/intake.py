@@ -296,17 +296,38 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class Gunicorn:
+class LoggedProcess:
+    """A process of the project run from its root, its output kept in a log file; `stop` ends it."""
+
+    def __init__(self, command: list[str], env: dict[str, str], log: Path) -> None:
+        self.command, self.log = command, log
+        self._log_file = log.open("wb")
+        self.proc = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=self._log_file, stderr=subprocess.STDOUT
+        )
+
+    def tail(self, lines: int = 40) -> str:
+        self._log_file.flush()
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log_file.close()
+
+
+class Gunicorn(LoggedProcess):
     """One gunicorn master for `app`, its log kept in a file, stopped on exit."""
 
     def __init__(self, app: str, args: list[str], env: dict[str, str], log: Path) -> None:
         self.port = free_port()
-        self.log = log
-        self.command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", *args, app]
-        self._log_file = log.open("wb")
-        self.proc = subprocess.Popen(
-            self.command, cwd=ROOT, env=env, stdout=self._log_file, stderr=subprocess.STDOUT
-        )
+        command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", *args, app]
+        super().__init__(command, env, log)
 
     def worker_pids(self) -> list[int]:
         try:
@@ -332,20 +353,6 @@ class Gunicorn:
                 conn.close()
             time.sleep(0.2)
         raise RuntimeError(f"gunicorn did not become ready in {timeout:.0f} s; log:\n{self.tail()}")
-
-    def tail(self, lines: int = 40) -> str:
-        self._log_file.flush()
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log_file.close()
 
 
 def _database_urls(name: str, server_url: str | None = None) -> tuple[str, str]:
