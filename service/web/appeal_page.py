@@ -130,9 +130,11 @@ def _suggestion(s: Session, appeal: Appeal) -> dict[str, Any] | None:
     return {"routed": not message, "message": message, "explanation": result.explanation}
 
 
-def _open(actions: dict[str, Action], s: Session, appeal: Appeal, user: User) -> list[Action]:
+def _open(
+    actions: dict[str, Action], s: Session, appeal: Appeal, user: User, open_flags: list[tuple[str, str]]
+) -> list[Action]:
     found = open_actions(actions, appeal, user)
-    if any(a.name == "dismiss-duplicate" for a in found) and not _open_flags(s, appeal):
+    if not open_flags:  # nothing left to dismiss
         found = [a for a in found if a.name != "dismiss-duplicate"]
     if any(a.name == "sign" for a in found):
         signed = unit_actions.signed_assignment_ids(s, appeal)
@@ -142,13 +144,9 @@ def _open(actions: dict[str, Action], s: Session, appeal: Appeal, user: User) ->
     return found
 
 
-def _open_flags(s: Session, appeal: Appeal) -> list[tuple[str, str]]:
+def _open_flags(flags: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """The duplicate flags still to decide, as (other appeal's number, label) choices."""
-    return [
-        (d["number"], f"{d['number']} {d['title']}")
-        for d in duplicates.candidates_of(s, appeal)
-        if d["decision"] == duplicates.OPEN
-    ]
+    return [(d["number"], f"{d['number']} {d['title']}") for d in flags if d["decision"] == duplicates.OPEN]
 
 
 def page_context(
@@ -169,10 +167,12 @@ def page_context(
     if unmasked:
         log_access(s, user, appeal, "view", reveal)  # every unmasked view is recorded (who, when, why)
     view = queries.appeal_view(appeal, user, masked=not unmasked)
-    shown = _open(actions, s, appeal, user)
+    centre = area == "centre"
+    flags = duplicates.candidates_of(s, appeal) if centre else []
+    open_flags = _open_flags(flags)
+    shown = _open(actions, s, appeal, user, open_flags)
     if failed and failed in actions and all(a.name != failed for a in shown):
         shown.append(actions[failed])  # keep what was typed, even if the action is no longer open
-    centre = area == "centre"
     lead = next((a for a in appeal.assignments if a.active and a.role == "lead"), None)
     return {
         "appeal": appeal,
@@ -186,7 +186,7 @@ def page_context(
         "pending_return": centre_review.pending_return(s, appeal),
         "pending_extension": unit_actions.pending_extension(s, appeal),
         "pending_reply": centre_review.pending_reply(s, appeal),
-        "duplicates": duplicates.candidates_of(s, appeal) if centre else [],
+        "duplicates": flags,
         "notices": _notices(s, appeal) if centre else [],
         "can_reveal": sees_unmasked(user) and appeal.contact is not None and not unmasked,
         "actions": shown,
@@ -198,7 +198,7 @@ def page_context(
         "result_options": RESULT_OPTIONS,
         "result_labels": REPLY_RESULTS,
         **(_references(s) if any(a.name == "dispatch" for a in shown) else {}),
-        "open_flags": _open_flags(s, appeal) if any(a.name == "dismiss-duplicate" for a in shown) else [],
+        "open_flags": open_flags,
         "urgency_options": URGENCY_OPTIONS,
     }
 
