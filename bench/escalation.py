@@ -56,8 +56,10 @@ from bench.intake import (
     LoggedProcess,
     _load_average,
     bench_database,
+    gunicorn_settings,
     make_payloads,
 )
+from service.runner import web_threads, web_workers
 
 DB_NAME = "minyi_bench_escalation"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/11"
@@ -176,15 +178,12 @@ def measure_latency(db: BenchDatabase, gateway: Any, args: argparse.Namespace, p
         "Accept": "application/json",
         "Authorization": f"Bearer {db.token}",
     }
-    # The settings of `minyi web` (2 workers, 4 threads), without its access log.
+    workers = web_workers()
     server = Gunicorn(
-        "service.wsgi:app",
-        ["--workers", "2", "--threads", "4", "--log-level", "warning", "--no-control-socket"],
-        db.env,
-        db.tmp / "web.log",
+        "service.wsgi:app", gunicorn_settings(workers, web_threads()), db.env, db.tmp / "web.log"
     )
     try:
-        server.wait_ready(2)
+        server.wait_ready(workers)
         # Warm-up: every gunicorn worker compiles its routing context on its first intake.
         warm = paced_client(
             server.port, bodies[-50:], headers, time.perf_counter(), time.perf_counter() + 2, 0.05

@@ -15,8 +15,8 @@ of CPU per request, well under one core at the rates measured here) is the same 
 targets. It runs on the same machine, so it takes CPU from the servers: the output says how much.
 
 Options (or environment): --seconds (BENCH_SECONDS, 10) and --warmup (BENCH_WARMUP, 2) per
-target, --concurrency (BENCH_CONCURRENCY, 16) clients, --workers (BENCH_WORKERS, 2) and --threads
-(BENCH_THREADS, 4) for gunicorn. BENCH_DATABASE_URL: a PostgreSQL URL whose server part is used
+target, --concurrency (BENCH_CONCURRENCY, 16) clients, --workers (BENCH_WORKERS) and --threads
+(BENCH_THREADS) for gunicorn, by default those of `minyi web` (2 x CPUs + 1 workers, 1 thread). BENCH_DATABASE_URL: a PostgreSQL URL whose server part is used
 (the database name is replaced; default postgresql://postgres@127.0.0.1:5432/postgres); REDIS_URL
 (default redis://127.0.0.1:6379/5, flushed first). Besides the rates, the output gives the CPU per
 request of gunicorn, of the PostgreSQL backends (when PostgreSQL is local) and of the generator.
@@ -54,6 +54,7 @@ import redis
 import sqlalchemy as sa
 
 from bench.baseline_app import intake_table, psycopg_url
+from service.runner import web_threads, web_workers
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 0.60
@@ -355,6 +356,14 @@ class Gunicorn(LoggedProcess):
         raise RuntimeError(f"gunicorn did not become ready in {timeout:.0f} s; log:\n{self.tail()}")
 
 
+def gunicorn_settings(workers: int, threads: int) -> list[str]:
+    """The settings `minyi web` runs gunicorn with, without its access log."""
+    return [
+        "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
+        "--log-level", "warning", "--no-control-socket",
+    ]  # fmt: skip
+
+
 def _database_urls(name: str, server_url: str | None = None) -> tuple[str, str]:
     """(URL of the server's maintenance database, URL of the bench database), both postgresql://."""
     parts = urlsplit(server_url or os.environ.get("BENCH_DATABASE_URL") or DEFAULT_SERVER_URL)
@@ -482,9 +491,9 @@ def make_bodies(n: int) -> list[bytes]:
 
 
 def run_bench(args: argparse.Namespace) -> int:
-    # The same settings for both targets, of the class `minyi web` uses (gthread workers, 4 threads).
+    # The same settings for both targets, those `minyi web` uses (gthread workers).
     # No access log for either: `minyi web` logs to stdout, which is not part of intake.
-    gunicorn_args = ["--workers", str(args.workers), "--threads", str(args.threads), "--log-level", "warning"]
+    gunicorn_args = gunicorn_settings(args.workers, args.threads)
     failed = False
     with bench_database() as db:
         bodies = make_bodies(args.payloads)
@@ -647,8 +656,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=float(env("BENCH_SECONDS", 10)), help="per target")
     parser.add_argument("--warmup", type=float, default=float(env("BENCH_WARMUP", 2)), help="per target")
     parser.add_argument("--concurrency", type=int, default=int(env("BENCH_CONCURRENCY", 16)), help="clients")
-    parser.add_argument("--workers", type=int, default=int(env("BENCH_WORKERS", 2)), help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=int(env("BENCH_THREADS", 4)), help="per worker")
+    parser.add_argument(
+        "--workers", type=int, default=int(env("BENCH_WORKERS") or web_workers()), help="gunicorn workers"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=int(env("BENCH_THREADS") or web_threads()), help="per worker"
+    )
     parser.add_argument("--payloads", type=int, default=2000, help="distinct appeals, sent in turn")
     parser.add_argument(
         "--profile",
