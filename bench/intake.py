@@ -9,14 +9,15 @@ run and dropped at its end. Prints req/s for both, the ratio, and p50/p99 latenc
 Target: the service takes in at least 60% of the baseline's requests per second.
 
 The load generator is in this process: threads, each with its own keep-alive `http.client`
-connection. Chosen over wrk or an asyncio client because it needs nothing installed, is easy to
-read, and can check every status and keep exact per-request latencies; its cost (about 0.2 ms
-of CPU per request, well under one core at the rates measured here) is the same for both
-targets. It runs on the same machine, so it takes CPU from the servers: the output says how much.
+connection (opened again whenever the server closes it, as synchronous gunicorn workers do).
+Chosen over wrk or an asyncio client because it needs nothing installed, is easy to read, and
+can check every status and keep exact per-request latencies; its cost (about 0.5 ms of CPU per
+request, well under one core at the rates measured here) is the same for both targets. It runs
+on the same machine, so it takes CPU from the servers: the output says how much.
 
 Options (or environment): --seconds (BENCH_SECONDS, 10) and --warmup (BENCH_WARMUP, 2) per
 target, --concurrency (BENCH_CONCURRENCY, 16) clients, --workers (BENCH_WORKERS) and --threads
-(BENCH_THREADS) for gunicorn, by default those of `minyi web` (2 x CPUs + 1 workers, 1 thread). BENCH_DATABASE_URL: a PostgreSQL URL whose server part is used
+(BENCH_THREADS) for gunicorn, by default those of `minyi web` (2 x CPUs + 1 synchronous workers). BENCH_DATABASE_URL: a PostgreSQL URL whose server part is used
 (the database name is replaced; default postgresql://postgres@127.0.0.1:5432/postgres); REDIS_URL
 (default redis://127.0.0.1:6379/5, flushed first). Besides the rates, the output gives the CPU per
 request of gunicorn, of the PostgreSQL backends (when PostgreSQL is local) and of the generator.
@@ -359,7 +360,7 @@ class Gunicorn(LoggedProcess):
 def gunicorn_settings(workers: int, threads: int) -> list[str]:
     """The settings `minyi web` runs gunicorn with, without its access log."""
     return [
-        "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
+        "--workers", str(workers), "--threads", str(threads),
         "--log-level", "warning", "--no-control-socket",
     ]  # fmt: skip
 
@@ -491,7 +492,7 @@ def make_bodies(n: int) -> list[bytes]:
 
 
 def run_bench(args: argparse.Namespace) -> int:
-    # The same settings for both targets, those `minyi web` uses (gthread workers).
+    # The same settings for both targets, those `minyi web` uses (synchronous workers by default).
     # No access log for either: `minyi web` logs to stdout, which is not part of intake.
     gunicorn_args = gunicorn_settings(args.workers, args.threads)
     failed = False
@@ -504,7 +505,7 @@ def run_bench(args: argparse.Namespace) -> int:
             "Authorization": f"Bearer {db.token}",
         }
         print(
-            f"bench-intake: gunicorn {' '.join(gunicorn_args[:4])}, {args.concurrency} clients (keep-alive), "
+            f"bench-intake: gunicorn {' '.join(gunicorn_args[:4])}, {args.concurrency} clients, "
             f"{args.seconds:g} s each after {args.warmup:g} s warm-up, PostgreSQL {db.pg_version}, "
             f"same machine ({os.cpu_count()} CPUs, load average {_load_average()})"
         )

@@ -118,12 +118,15 @@ def web_workers() -> int:
 
 
 def web_threads() -> int:
-    """Threads per worker: WEB_THREADS, else 1.
+    """Threads per worker: WEB_THREADS, else 1, which makes gunicorn's synchronous workers.
 
-    Requests are CPU-bound Python (validation, routing, the ORM): threads of one process take turns
-    on the interpreter lock, and a thread that waits on PostgreSQL while holding a row lock (the
-    day's number counter) waits again for the interpreter before it can commit. Measured with
-    `make bench-intake` on 2 CPUs: 2 workers x 4 threads took in 39 appeals/s, 5 x 1 took 59.
+    Requests are CPU-bound Python (validation, routing, the ORM): the threads of one process only
+    take turns on the interpreter lock, and with keep-alive (threaded workers) a client's
+    connection stays with one worker, so a busy worker queues requests while another idles.
+    Synchronous workers take each request from the shared socket. They expect a buffering
+    reverse proxy in front (nginx) against slow clients, as a production deployment has anyway.
+    `make bench-intake` on 2 CPUs, one run: 2 workers x 4 threads 39.7 appeals/s with the CPUs
+    61% busy, 5 x 1 threaded 38.1/s (53% busy), 5 synchronous 62.2/s (99% busy).
     """
     return int(os.environ.get("WEB_THREADS") or 1)
 
@@ -142,8 +145,6 @@ def web_command(bind: str | None, workers: int | None) -> None:
             "gunicorn",
             "--bind",
             bind,
-            "--worker-class",
-            "gthread",  # keeps connections alive even with one thread
             "--workers",
             str(workers or web_workers()),
             "--threads",
