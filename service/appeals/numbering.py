@@ -1,7 +1,10 @@
 """Public numbers (GX20261121-0042) and query codes.
 
 The per-day sequence is one upserted counter row: the upsert takes the row lock, so concurrent
-intakes on PostgreSQL (or serialized writers on SQLite) can never draw the same number.
+intakes on PostgreSQL (or serialized writers on SQLite) can never draw the same number. The lock
+is held until the intake commits and every intake of the day needs it, so intake stores the
+appeal under a provisional number first and draws the real one last (`assign_number`): the lock
+then covers two short statements and the commit, not the whole write.
 """
 
 from __future__ import annotations
@@ -9,10 +12,17 @@ from __future__ import annotations
 import secrets
 from datetime import date
 
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from service.appeals.models import NumberCounter
+from service.appeals.models import Appeal, NumberCounter
+from service.notices import relay
+from service.notices.models import OutboxMessage
+
+#: Marks a number that is not the appeal's yet; never the start of a real one (a prefix is letters).
+PROVISIONAL = "~"
 
 
 def next_number(s: Session, prefix: str, day: date) -> str:
@@ -30,6 +40,41 @@ def next_number(s: Session, prefix: str, day: date) -> str:
     )
     sequence = s.execute(stmt).scalar_one()
     return f"{prefix}{key}-{sequence:04d}"
+
+
+def provisional_number() -> str:
+    """A unique placeholder for an appeal stored before its number is drawn."""
+    return PROVISIONAL + secrets.token_hex(12)
+
+
+def assign_number(s: Session, appeal: Appeal, prefix: str, day: date) -> str:
+    """Draw the appeal's number and put it in place of its provisional one, as late as possible.
+
+    The appeal is already stored. Its row gets the number without a version bump (the appeal
+    has not changed for anyone who saw it), and so do the outbox rows queued meanwhile (an urgent
+    appeal's alert), whose de-duplication keys begin with the appeal's number.
+    """
+    provisional = appeal.number
+    number = next_number(s, prefix, day)
+    s.execute(
+        sa.update(Appeal)
+        .where(Appeal.id == appeal.id)
+        .values(number=number)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(appeal, "number", number)
+    queued = [m for m in relay.pending(s) if m.dedup_key.startswith(f"{provisional}:")]
+    for message in queued:
+        key = number + message.dedup_key[len(provisional) :]
+        s.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id == message.id)
+            .values(dedup_key=key)
+            .execution_options(synchronize_session=False)
+        )
+        relay.rekey(s, message.dedup_key, key)
+        set_committed_value(message, "dedup_key", key)
+    return number
 
 
 def new_query_code() -> str:

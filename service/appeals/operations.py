@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from service.appeals import status as st
 from service.appeals.events import record_event
 from service.appeals.models import Appeal, AppealContact, IdempotencyKey
-from service.appeals.numbering import new_query_code, next_number
+from service.appeals.numbering import assign_number, new_query_code, provisional_number
 from service.auth.models import User
 from service.db import utcnow
 from service.errors import Conflict, ValidationFailed
@@ -57,8 +57,9 @@ def register_appeal(
     """登记: store a validated appeal with its number, query code, contact and first event.
 
     With `dispatch`, the appeal is also routed by `ctx` (the active list) before anything is
-    written. The number is drawn last and everything is flushed once: the per-day counter's row
-    lock is then held only until the request commits, not for the whole intake.
+    written. Everything is flushed under a provisional number, then the number is drawn
+    (`service.appeals.numbering.assign_number`): the per-day counter's row lock, which every
+    intake of the day needs, is then held for two statements and the commit, not the whole intake.
     Likely duplicates are flagged and the caller's earlier appeals counted (`caller_history`)
     on the way (`service.handling.duplicates.flag_duplicates`).
     """
@@ -68,6 +69,7 @@ def register_appeal(
     check_references(s, data, ctx)
     now = utcnow()
     appeal = Appeal(
+        number=provisional_number(),
         query_code=new_query_code(),
         channel=data["channel"],
         channel_meta=dict(data.get("channel_meta") or {}),
@@ -110,11 +112,10 @@ def register_appeal(
     )
     if dispatch:
         dispatch_on_intake(s, appeal, actor=actor, tz=tz, ctx=ctx, now=now)
-    # Before the number is drawn, so the counter's row lock does not wait on these reads.
     flag_duplicates(s, appeal, now)
-    with s.no_autoflush:
-        appeal.number = next_number(s, prefix, now.astimezone(tz).date())
     s.flush()
+    # Last: the day's counter stays locked from here until the request commits.
+    assign_number(s, appeal, prefix, now.astimezone(tz).date())
     return appeal
 
 

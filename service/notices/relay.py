@@ -34,6 +34,18 @@ def track(s: Session, message: Any) -> None:
     s.info.setdefault(PENDING_KEYS, set()).add(message.dedup_key)
 
 
+def pending(s: Session) -> list[Any]:
+    """The rows queued in this transaction so far."""
+    return list(s.info.get(PENDING, ()))
+
+
+def rekey(s: Session, old: str, new: str) -> None:
+    """A queued row's de-duplication key changed (the appeal's provisional number was replaced)."""
+    keys = s.info.setdefault(PENDING_KEYS, set())
+    keys.discard(old)
+    keys.add(new)
+
+
 def is_pending(s: Session, dedup_key: str) -> bool:
     """Whether this transaction already queued a row with the key (not flushed yet, perhaps)."""
     return dedup_key in s.info.get(PENDING_KEYS, ())

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
 from service.appeals.models import Appeal, AppealContact, AppealEvent, NumberCounter
-from service.appeals.numbering import next_number
+from service.appeals.numbering import PROVISIONAL, next_number
 from service.appeals.operations import register_appeal
 from service.appeals.schemas import AppealIn
 from service.db import make_engine
@@ -50,6 +50,17 @@ def test_a_refused_intake_draws_no_number(as_user):
     second = register(op)["number"]
 
     assert sequence(second) == sequence(first) + 1
+
+
+def test_an_appeal_is_stored_under_its_number_at_its_first_version(as_user, app):
+    op = as_user("operator")
+    number = register(op, urgency="特急")["number"]  # the urgent alert is queued before the number
+
+    record = op.get(f"/api/v1/appeals/{number}").get_json()
+
+    assert record["number"] == number and record["version"] == 1
+    with stored(app) as s:
+        assert s.scalar(sa.select(sa.func.count()).where(Appeal.number.startswith(PROVISIONAL))) == 0
 
 
 def test_the_sequence_restarts_each_day_and_outgrows_four_digits(app):

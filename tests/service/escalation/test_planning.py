@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import sqlalchemy as sa
+
 from dispatch.escalation import ESCALATE, REPLY_DUE_SOON, REPLY_OVERDUE, SIGN_OVERDUE
+from service.appeals.models import Appeal
+from service.notices.models import OutboxMessage
 from tests.service.escalation.steps import alarms, appeal_row, event_actions, outbox
+from tests.service.factories import stored
 from tests.service.handling_steps import LEAD, garbage_in_meilin, new_appeal, ok
 from tests.service.helpers import appeal_payload
 
@@ -36,6 +41,18 @@ def test_an_urgent_appeal_alerts_the_unit_and_the_centre_at_once_and_plans_the_l
         ("centre", "urgent_appeal", "urgent"),
     ]
     assert sent[0]["data"] == {"sign_limit_minutes": round(limit.total_seconds() / 60)}
+    # Queued before the number was drawn, the alerts are keyed by it all the same (a repeat finds them).
+    with stored(app) as s:
+        keys = s.scalars(
+            sa.select(OutboxMessage.dedup_key)
+            .join(Appeal, Appeal.id == OutboxMessage.appeal_id)
+            .where(Appeal.number == number)
+            .order_by(OutboxMessage.id)
+        ).all()
+    assert [k.split(":urgent:")[0] for k in keys] == [
+        f"{number}:unit:GXQ-CGJ:urgent_appeal",
+        f"{number}:centre:urgent_appeal",
+    ]
     assert "urgent_alerted" in event_actions(app, number)
     ladder = [(level, due) for kind, level, due in alarms(app, number) if kind == ESCALATE]
     # 区城管局's ladder: levels 1..3, each after_minutes after the one before, from the missed deadline.
