@@ -23,22 +23,24 @@ from service.notices.models import OutboxMessage
 
 #: Marks a number that is not the appeal's yet; never the start of a real one (a prefix is letters).
 PROVISIONAL = "~"
+#: Core statements on the tables: intake writes values here, it has no objects to load.
+APPEALS, COUNTERS, OUTBOX = Appeal.__table__, NumberCounter.__table__, OutboxMessage.__table__
 
 
 def next_number(s: Session, prefix: str, day: date) -> str:
     key = day.strftime("%Y%m%d")
     dialect = s.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    counters = COUNTERS.c
     stmt = (
-        insert(NumberCounter)
+        insert(COUNTERS)
         .values(prefix=prefix, day=key, last=1)
         .on_conflict_do_update(
-            index_elements=[NumberCounter.prefix, NumberCounter.day],
-            set_={"last": NumberCounter.last + 1},
+            index_elements=[counters.prefix, counters.day], set_={"last": counters.last + 1}
         )
-        .returning(NumberCounter.last)
+        .returning(counters.last)
     )
-    sequence = s.execute(stmt).scalar_one()
+    sequence = s.connection().execute(stmt).scalar_one()
     return f"{prefix}{key}-{sequence:04d}"
 
 
@@ -56,22 +58,13 @@ def assign_number(s: Session, appeal: Appeal, prefix: str, day: date) -> str:
     """
     provisional = appeal.number
     number = next_number(s, prefix, day)
-    s.execute(
-        sa.update(Appeal)
-        .where(Appeal.id == appeal.id)
-        .values(number=number)
-        .execution_options(synchronize_session=False)
-    )
+    conn = s.connection()
+    conn.execute(sa.update(APPEALS).where(APPEALS.c.id == appeal.id).values(number=number))
     set_committed_value(appeal, "number", number)
     queued = [m for m in relay.pending(s) if m.dedup_key.startswith(f"{provisional}:")]
     for message in queued:
         key = number + message.dedup_key[len(provisional) :]
-        s.execute(
-            sa.update(OutboxMessage)
-            .where(OutboxMessage.id == message.id)
-            .values(dedup_key=key)
-            .execution_options(synchronize_session=False)
-        )
+        conn.execute(sa.update(OUTBOX).where(OUTBOX.c.id == message.id).values(dedup_key=key))
         relay.rekey(s, message.dedup_key, key)
         set_committed_value(message, "dedup_key", key)
     return number

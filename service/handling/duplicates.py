@@ -38,6 +38,7 @@ AREA_ROWS = 200
 COMPARED_CHARS = 500
 
 OPEN, MERGED, DISMISSED = "open", "merged", "dismissed"
+APPEALS, CONTACTS = Appeal.__table__, AppealContact.__table__
 
 
 def _text(title: Any, content: Any) -> str:
@@ -47,58 +48,52 @@ def _text(title: Any, content: Any) -> str:
 def flag_duplicates(s: Session, appeal: Appeal, now: datetime) -> list[DuplicateCandidate]:
     """Flag the likely duplicates of a new appeal and set its `caller_history`.
 
-    Runs before the appeal is flushed (it has no id yet): the queries do not autoflush, and the
-    rows are attached through their relationship, so intake still flushes once.
+    Runs before the appeal is flushed (it has no id yet): the queries are Core statements on the
+    session's connection, which do not autoflush, and the rows are attached through their
+    relationship, so intake still flushes once.
     """
     at = appeal.received_at or now
     phone = appeal.contact.phone if appeal.contact is not None else ""
-    content = sa.func.substr(Appeal.content, 1, COMPARED_CHARS)
+    # Core statements on the tables: the intake reads rows, not objects.
+    a, c = APPEALS.c, CONTACTS.c
+    columns = (
+        a.id,
+        a.number,
+        a.area_code,
+        a.title,
+        sa.func.substr(a.content, 1, COMPARED_CHARS),
+        a.received_at,
+        a.status,
+    )
     earlier: list[Subject] = []
     seen: dict[int, Any] = {}  # the rows read, by id: the intake response shows them without a query
-    with s.no_autoflush:
-        if phone:
-            rows = s.execute(
-                sa.select(
-                    Appeal.id,
-                    Appeal.number,
-                    Appeal.area_code,
-                    Appeal.title,
-                    content,
-                    Appeal.received_at,
-                    Appeal.status,
-                    sa.func.count().over().label("history"),  # counted before the LIMIT
-                )
-                .join(AppealContact, AppealContact.appeal_id == Appeal.id)
-                .where(AppealContact.phone == phone, Appeal.received_at >= at - CALLER_HISTORY_WINDOW)
-                .order_by(Appeal.received_at.desc(), Appeal.id.desc())
-                .limit(PHONE_ROWS)
-            ).all()
-            appeal.caller_history = rows[0].history if rows else 0
-            earlier += [_subject(r, phone) for r in rows]
-            seen.update((r.id, r) for r in rows)
-        else:
-            appeal.caller_history = 0
-        if (place := _same_area(appeal.area_code)) is not None:
-            rows = s.execute(
-                sa.select(
-                    Appeal.id,
-                    Appeal.number,
-                    Appeal.area_code,
-                    Appeal.title,
-                    content,
-                    Appeal.received_at,
-                    Appeal.status,
-                )
-                .where(
-                    place,
-                    Appeal.received_at.between(at - SAME_AREA_WINDOW, at + SAME_AREA_WINDOW),
-                    Appeal.status != st.MERGED,
-                )
-                .order_by(Appeal.received_at.desc(), Appeal.id.desc())
-                .limit(AREA_ROWS)
-            ).all()
-            earlier += [_subject(r, "") for r in rows]  # after the caller's: same_phone wins
-            seen.update((r.id, r) for r in rows)
+    conn = s.connection()
+    if phone:
+        rows = conn.execute(
+            sa.select(*columns, sa.func.count().over().label("history"))  # counted before the LIMIT
+            .join_from(APPEALS, CONTACTS, c.appeal_id == a.id)
+            .where(c.phone == phone, a.received_at >= at - CALLER_HISTORY_WINDOW)
+            .order_by(a.received_at.desc(), a.id.desc())
+            .limit(PHONE_ROWS)
+        ).all()
+        appeal.caller_history = rows[0].history if rows else 0
+        earlier += [_subject(r, phone) for r in rows]
+        seen.update((r.id, r) for r in rows)
+    else:
+        appeal.caller_history = 0
+    if (place := _same_area(appeal.area_code)) is not None:
+        rows = conn.execute(
+            sa.select(*columns)
+            .where(
+                place,
+                a.received_at.between(at - SAME_AREA_WINDOW, at + SAME_AREA_WINDOW),
+                a.status != st.MERGED,
+            )
+            .order_by(a.received_at.desc(), a.id.desc())
+            .limit(AREA_ROWS)
+        ).all()
+        earlier += [_subject(r, "") for r in rows]  # after the caller's: same_phone wins
+        seen.update((r.id, r) for r in rows)
     new = Subject(
         key=0,
         phone=phone,
@@ -144,8 +139,8 @@ def _same_area(code: str | None) -> sa.ColumnElement[bool] | None:
     if not code or len(code) < 9:
         return None
     if len(code) >= 12:
-        return Appeal.area_code.in_([code, code[:9]])
-    return Appeal.area_code.startswith(code, autoescape=True)
+        return APPEALS.c.area_code.in_([code, code[:9]])
+    return APPEALS.c.area_code.startswith(code, autoescape=True)
 
 
 # ---- reading ---------------------------------------------------------------------------------

@@ -190,8 +190,13 @@ def active_context(s: Session) -> ListContext | None:
     """The active list, compiled; looked up once per session (a request, a job, a command)."""
     if _ACTIVE in s.info:
         return s.info[_ACTIVE]
-    version = active_version(s)
-    ctx = context_for(version) if version is not None else None
+    versions = ListVersion.__table__.c
+    row = s.connection().execute(sa.select(versions.id, versions.content_hash).where(versions.active)).first()
+    ctx = None
+    if row is not None:
+        ctx = _contexts.get(row.id)
+        if ctx is None or ctx.content_hash != row.content_hash:  # not compiled in this process yet
+            ctx = context_for(s.get_one(ListVersion, row.id))
     s.info[_ACTIVE] = ctx
     return ctx
 
