@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import g, request, session
-from sqlalchemy.orm import joinedload
 
 from service import db
 from service.auth.models import ApiToken, User
@@ -64,19 +63,22 @@ def hash_token(token: str) -> str:
 
 def _user_from_bearer(header: str) -> User:
     token = header.removeprefix("Bearer ").strip()
-    row = db.session().scalar(
-        sa.select(ApiToken)
-        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
-        .options(joinedload(ApiToken.user))
-    )
-    if row is None or not row.user.active:
+    tokens = ApiToken.__table__
+    s = db.session()
+    row = s.execute(
+        sa.select(User, tokens.c.id, tokens.c.last_used_at)
+        .join_from(User, tokens, tokens.c.user_id == User.id)
+        .where(tokens.c.token_hash == hash_token(token), tokens.c.revoked_at.is_(None))
+    ).first()
+    if row is None or not row[0].active:
         raise Unauthorized("Invalid or revoked API token.")
+    user, token_id, last_used_at = row
     now = utcnow()
     # Recorded coarsely: a write on every request would make all requests made with one token
     # (an integration's) wait on that token's row lock in turn.
-    if row.last_used_at is None or now - row.last_used_at > TOKEN_USE_RESOLUTION:
-        row.last_used_at = now
-    return row.user
+    if last_used_at is None or now - last_used_at > TOKEN_USE_RESOLUTION:
+        s.connection().execute(sa.update(tokens).where(tokens.c.id == token_id).values(last_used_at=now))
+    return user
 
 
 def current_user() -> User | None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from service.auth.models import ApiToken, User
 from service.auth.operations import set_active, set_password
+from service.auth.security import TOKEN_USE_RESOLUTION
 from service.db import utcnow
 from service.errors import Conflict, ValidationFailed
 from tests.conftest import ApiClient
@@ -67,6 +70,28 @@ def test_a_revoked_token_is_refused(app, as_user):
         s.commit()
 
     assert_envelope(op.get("/api/v1/appeals"), 401, "unauthorized")
+
+
+def test_the_admin_sees_when_a_token_was_last_used_coarsely(app, as_user):
+    op = as_user("operator")
+    token_hash = hashlib.sha256(op.headers["Authorization"].removeprefix("Bearer ").encode()).hexdigest()
+
+    def last_used() -> Any:
+        with stored(app) as s:
+            return s.scalar(sa.select(ApiToken.last_used_at).where(ApiToken.token_hash == token_hash))
+
+    before = utcnow()
+    assert op.get("/api/v1/appeals").status_code == 200
+    first = last_used()
+    assert first is not None and first >= before
+    assert op.get("/api/v1/appeals").status_code == 200
+    assert last_used() == first  # within TOKEN_USE_RESOLUTION: no write
+    with stored(app) as s:
+        row = s.scalar(sa.select(ApiToken).where(ApiToken.token_hash == token_hash))
+        row.last_used_at = first - TOKEN_USE_RESOLUTION - timedelta(seconds=1)
+        s.commit()
+    assert op.get("/api/v1/appeals").status_code == 200
+    assert last_used() >= first
 
 
 def test_the_token_of_a_deactivated_user_is_refused(app, as_user):
