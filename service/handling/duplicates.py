@@ -54,7 +54,6 @@ def flag_duplicates(s: Session, appeal: Appeal, now: datetime) -> list[Duplicate
     """
     at = appeal.received_at or now
     phone = appeal.contact.phone if appeal.contact is not None else ""
-    # Core statements on the tables: the intake reads rows, not objects.
     a, c = APPEALS.c, CONTACTS.c
     columns = (
         a.id,
