@@ -17,7 +17,8 @@ on the same machine, so it takes CPU from the servers: the output says how much.
 
 Options (or environment): --seconds (BENCH_SECONDS, 10) and --warmup (BENCH_WARMUP, 2) per
 target, --concurrency (BENCH_CONCURRENCY, 16) clients, --workers (BENCH_WORKERS) and --threads
-(BENCH_THREADS) for gunicorn, by default those of `minyi web` (2 x CPUs + 1 synchronous workers). BENCH_DATABASE_URL: a PostgreSQL URL whose server part is used
+(BENCH_THREADS) for gunicorn, by default those of `minyi web` (2 x CPUs + 1 synchronous
+workers). BENCH_DATABASE_URL: a PostgreSQL URL whose server part is used
 (the database name is replaced; default postgresql://postgres@127.0.0.1:5432/postgres); REDIS_URL
 (default redis://127.0.0.1:6379/5, flushed first). Besides the rates, the output gives the CPU per
 request of gunicorn, of the PostgreSQL backends (when PostgreSQL is local) and of the generator.
