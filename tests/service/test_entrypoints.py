@@ -14,13 +14,11 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -28,61 +26,14 @@ import pytest
 import sqlalchemy as sa
 
 from tests.service.helpers import appeal_payload
+from tests.service.processes import child_env, run_minyi, started
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
-MINYI = [sys.executable, "-m", "service.cli"]
 START_TIMEOUT = 30.0
 
 
 # --- processes -------------------------------------------------------------------------------------
-
-
-def _env(var_dir: Path, **values: str) -> dict[str, str]:
-    """The environment of a child process: ours without the service's settings, plus `values`."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "MINYI_PORT", "WEB_CONCURRENCY"}
-    }
-    env.update(MINYI_VAR_DIR=str(var_dir), PYTHONUNBUFFERED="1", **values)
-    return env
-
-
-def _minyi(env: dict[str, str], *args: str) -> str:
-    """Run one `minyi` command to its end; its output, or the test fails showing it."""
-    result = subprocess.run(
-        [*MINYI, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
-    )
-    assert result.returncode == 0, (
-        f"minyi {' '.join(args)} exited {result.returncode}:\n{result.stdout}{result.stderr}"
-    )
-    return result.stdout
-
-
-@contextmanager
-def _started(env: dict[str, str], log: Path, *args: str) -> Iterator[subprocess.Popen[bytes]]:
-    """A long-running `minyi` command, its output going to `log`.
-
-    It gets a process group of its own, so that whatever it started (gunicorn's workers, `minyi run`'s
-    children) is stopped with it if the test ends while it still runs: SIGTERM first, so that
-    `minyi run` stops its embedded Redis, then SIGKILL for what is left.
-    """
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [*MINYI, *args], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        try:
-            yield proc
-        finally:
-            if proc.poll() is None:
-                proc.terminate()
-                with suppress(subprocess.TimeoutExpired):
-                    proc.wait(timeout=30)
-            with suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
 
 
 def _stop(proc: subprocess.Popen[bytes], sig: signal.Signals, timeout: float = 30) -> int:
@@ -209,12 +160,12 @@ def _counts(database_url: str) -> dict[str, int]:
 
 def test_migrate_then_demo_load_twice(fresh_database_url: str, tmp_path: Path) -> None:
     """The compose `migrate` service, then demo data; loading it again changes nothing."""
-    env = _env(tmp_path / "var", DATABASE_URL=fresh_database_url)
+    env = child_env(tmp_path / "var", DATABASE_URL=fresh_database_url)
 
-    assert "database at head" in _minyi(env, "db", "upgrade")
-    first = _minyi(env, "demo", "load")
+    assert "database at head" in run_minyi(env, "db", "upgrade")
+    first = run_minyi(env, "demo", "load")
     after_first = _counts(fresh_database_url)
-    second = _minyi(env, "demo", "load")
+    second = run_minyi(env, "demo", "load")
 
     assert "activated" in first.splitlines()[0]
     assert "already stored" in second.splitlines()[0]
@@ -230,11 +181,11 @@ def test_web_serves_health_api_and_offline_docs(
 ) -> None:
     """What the image's default command (`minyi web`) serves, under gunicorn."""
     port = _free_port()
-    env = _env(tmp_path / "var", DATABASE_URL=fresh_database_url, REDIS_URL=redis_url)
+    env = child_env(tmp_path / "var", DATABASE_URL=fresh_database_url, REDIS_URL=redis_url)
     log = tmp_path / "web.log"
     web = Http(f"http://127.0.0.1:{port}")
 
-    with _started(env, log, "web", "--bind", f"127.0.0.1:{port}", "--workers", "1") as proc:
+    with started(env, log, "web", "--bind", f"127.0.0.1:{port}", "--workers", "1") as proc:
         web.wait_ok("/healthz", proc, log)
         web.wait_ok("/readyz", proc, log)
 
@@ -267,8 +218,8 @@ def test_worker_burst_runs_queued_jobs_and_exits(
     conn = redis.Redis.from_url(redis_url)
     try:
         job = Queue("low", connection=conn).enqueue("builtins.len", "民意速办")
-        env = _env(tmp_path / "var", DATABASE_URL=fresh_database_url, REDIS_URL=redis_url)
-        _minyi(env, "worker", "--burst")
+        env = child_env(tmp_path / "var", DATABASE_URL=fresh_database_url, REDIS_URL=redis_url)
+        run_minyi(env, "worker", "--burst")
         job.refresh()
         assert job.is_finished
         assert job.return_value() == 4
@@ -280,11 +231,11 @@ def test_minyi_run_starts_everything_and_keeps_its_data(tmp_path: Path) -> None:
     """`make run`: embedded SQLite and Redis under the var dir; Ctrl-C stops it; a restart keeps the data."""
     port = _free_port()
     # No DATABASE_URL / REDIS_URL: the embedded defaults. One gunicorn worker: it stops sooner.
-    env = _env(tmp_path / "var", MINYI_PORT=str(port), WEB_CONCURRENCY="1")
+    env = child_env(tmp_path / "var", MINYI_PORT=str(port), WEB_CONCURRENCY="1")
     web = Http(f"http://127.0.0.1:{port}")
 
     log = tmp_path / "run-1.log"
-    with _started(env, log, "run") as proc:
+    with started(env, log, "run") as proc:
         _wait_for_line(log, f"running at http://127.0.0.1:{port}", proc, timeout=60)
         assert "redis: embedded" in log.read_text()
         status, ready = web.get_json("/readyz")
@@ -296,7 +247,7 @@ def test_minyi_run_starts_everything_and_keeps_its_data(tmp_path: Path) -> None:
     assert "stopped" in log.read_text()
 
     log = tmp_path / "run-2.log"
-    with _started(env, log, "run") as proc:
+    with started(env, log, "run") as proc:
         _wait_for_line(log, f"running at http://127.0.0.1:{port}", proc, timeout=60)
         web = Http(f"http://127.0.0.1:{port}")
         web.login("operator")

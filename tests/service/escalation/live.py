@@ -1,5 +1,6 @@
-"""Real processes for the worker tests: a Redis server of the test's own, `minyi worker`, and the fake
-SMS gateway telling when a request has reached it.
+"""Real processes for the worker tests: a Redis server of the test's own, the jobs `minyi worker`
+has done (`tests.service.processes` starts it), and the fake SMS gateway telling when a request
+has reached it.
 
 The worker is a separate process, so it sees only committed data: these tests use a database of
 their own (see `test_worker.py`), never the suite's per-test rolled-back transaction.
@@ -7,16 +8,12 @@ their own (see `test_worker.py`), never the suite's per-test rolled-back transac
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,8 +22,6 @@ import redis
 
 from service.notices.fake_gateway import FakeGateway
 
-ROOT = Path(__file__).resolve().parents[3]
-MINYI = [sys.executable, "-m", "service.cli"]
 START_TIMEOUT = 30.0
 T = TypeVar("T")
 
@@ -126,52 +121,6 @@ class RedisServer:
 
 
 # --- the worker --------------------------------------------------------------------------------------
-
-
-def worker_env(var_dir: Path, **values: str) -> dict[str, str]:
-    """Our environment without any service setting, plus `values` (DATABASE_URL, REDIS_URL, ...)."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "WEB_CONCURRENCY"}
-        and not k.startswith("MINYI_")
-    }
-    env.update(MINYI_VAR_DIR=str(var_dir), PYTHONUNBUFFERED="1", **values)
-    return env
-
-
-@contextmanager
-def running(env: dict[str, str], log: Path, *args: str) -> Iterator[subprocess.Popen[bytes]]:
-    """`minyi <args>` in a process group of its own, its output in `log`; killed if still up at the end."""
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [*MINYI, *args], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            with suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=15)
-        kill_group(proc)
-
-
-def kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the process and everything it started: no chance to finish what it was doing."""
-    with suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=10)
-
-
-def run_to_end(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [*MINYI, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
-    )
-    assert result.returncode == 0, (
-        f"minyi {' '.join(args)} exited {result.returncode}:\n{result.stdout}{result.stderr}"
-    )
-    return result.stdout + result.stderr
 
 
 def jobs_done(redis_url: str, proc: subprocess.Popen[bytes]) -> int | None:

@@ -43,15 +43,12 @@ from tests.service.escalation.live import (
     RedisServer,
     WatchedGateway,
     accepted_by_key,
-    kill_group,
-    run_to_end,
-    running,
     wait_for_jobs,
     wait_until,
-    worker_env,
 )
 from tests.service.handling_steps import garbage_in_meilin
 from tests.service.helpers import appeal_payload
+from tests.service.processes import child_env, kill_group, run_minyi, started
 
 pytestmark = pytest.mark.slow
 
@@ -153,7 +150,7 @@ def operator(site: Flask) -> FlaskClient:
 def _env(
     tmp_path: Path, committed_url: str, redis_server: RedisServer, gateway: WatchedGateway
 ) -> dict[str, str]:
-    return worker_env(
+    return child_env(
         tmp_path / "var",
         DATABASE_URL=committed_url,
         REDIS_URL=redis_server.url,
@@ -263,7 +260,7 @@ def test_a_worker_killed_while_sending_leaves_its_notices_to_the_next_worker_sen
     sms_gateway.set_delay(3)  # the gateway holds the requests: the worker dies waiting for them
 
     first_log = tmp_path / "worker-1.log"
-    with running(env, first_log, "worker") as first:
+    with started(env, first_log, "worker") as first:
         wait_for_jobs(redis_server.url, first, first_log)
         number = register_urgent(operator)
         assert sms_gateway.arrived.wait(20), first_log.read_text(errors="replace")
@@ -286,7 +283,7 @@ def test_a_worker_killed_while_sending_leaves_its_notices_to_the_next_worker_sen
     assert {r["headers"]["idempotency-key"] for r in in_flight} == {d["key"] for d in claimed}
 
     second_log = tmp_path / "worker-2.log"
-    with running(env, second_log, "worker") as second:
+    with started(env, second_log, "worker") as second:
         wait_for_jobs(redis_server.url, second, second_log)
         # While the lease holds, the new worker's relay sweeps leave the notices alone: the dead
         # worker might only be slow. Besides relay sweeps (one a second), the workers' cron queued
@@ -338,9 +335,9 @@ def test_intake_goes_on_while_redis_is_down_and_every_notice_goes_out_once_it_is
     tmp_path: Path,
 ) -> None:
     redis_server.stop()
-    started = time.monotonic()
+    began = time.monotonic()
     numbers = [register_urgent(operator, n) for n in range(3)]
-    intake_seconds = time.monotonic() - started
+    intake_seconds = time.monotonic() - began
 
     # Every appeal is stored, and its notices wait in the outbox, unrelayed.
     for number in numbers:
@@ -361,7 +358,7 @@ def test_intake_goes_on_while_redis_is_down_and_every_notice_goes_out_once_it_is
     r = operator.get("/readyz")
     assert r.status_code == 200, r.json
     age = r.json["outbox"]["oldest_unrelayed_age_seconds"]
-    assert age is not None and age >= back - started - 1, r.json
+    assert age is not None and age >= back - began - 1, r.json
 
     log = tmp_path / "worker.log"
     ages: list[float] = []
@@ -375,7 +372,7 @@ def test_intake_goes_on_while_redis_is_down_and_every_notice_goes_out_once_it_is
         ages.append(age)
         return False
 
-    with running(env := _env(tmp_path, committed_url, redis_server, sms_gateway), log, "worker") as proc:
+    with started(env := _env(tmp_path, committed_url, redis_server, sms_gateway), log, "worker") as proc:
         assert env["REDIS_URL"] == redis_server.url
         wait_until(relayed, 30, f"the outbox relayed:\n{log.read_text(errors='replace')}", interval=0.5)
         sent = wait_until(
@@ -415,7 +412,7 @@ def test_a_burst_worker_sends_what_is_queued_and_the_same_jobs_again_send_nothin
     assert sorted(i for job in queued for i in job.args[0]) == ids  # ids only, nothing personal
     env = _env(tmp_path, committed_url, redis_server, sms_gateway)
 
-    run_to_end(env, "worker", "--burst")
+    run_minyi(env, "worker", "--burst")
 
     sent = notices(site, numbers)
     assert sent and {d["status"] for d in sent} == {m.SENT}
@@ -440,7 +437,7 @@ def test_a_burst_worker_sends_what_is_queued_and_the_same_jobs_again_send_nothin
         Queue("urgent", connection=get_redis()).enqueue(DELIVER, [d["id"] for d in sent])
     assert operator.get("/readyz").json["queues"]["urgent"] >= 2
 
-    run_to_end(env, "worker", "--burst")
+    run_minyi(env, "worker", "--burst")
 
     assert operator.get("/readyz").json["queues"]["urgent"] == 0
     assert notices(site, numbers) == sent
