@@ -25,6 +25,7 @@ from service.db import utcnow
 from service.errors import Conflict, ValidationFailed
 from service.lists.models import Unit
 from service.lists.operations import ListContext, active_context
+from service.text import t
 
 #: Statuses from which the centre may dispatch or re-dispatch.
 DISPATCHABLE = frozenset({st.PENDING_DISPATCH, st.DISPATCHED, st.HANDLING, st.RETURN_REQUESTED})
@@ -116,19 +117,28 @@ def dispatch_by_hand(
     """Dispatch or re-dispatch by the centre, by the list (after correcting category/area) or to a chosen unit."""
     if expected_version is not None and expected_version != appeal.version:
         raise Conflict(
-            f"Appeal {appeal.number} changed meanwhile (version {appeal.version}, you sent {expected_version}).",
+            t(
+                "Appeal {number} was changed meanwhile (version {version}, you sent {sent}).",
+                number=appeal.number,
+                version=appeal.version,
+                sent=expected_version,
+            ),
             current={"status": appeal.status, "version": appeal.version},
         )
     if appeal.status not in DISPATCHABLE:
         raise Conflict(
-            f"Appeal {appeal.number} is {st.STATUS_LABELS[appeal.status]}; it cannot be dispatched now.",
+            t(
+                "Appeal {number} is {status_label}; it cannot be dispatched now.",
+                number=appeal.number,
+                status_label=st.STATUS_LABELS[appeal.status],
+            ),
             current={"status": appeal.status, "version": appeal.version},
         )
     from service.appeals.operations import check_references
 
     ctx = active_context(s)
     if ctx is None:
-        raise Conflict("No responsibility list is active; load and activate one first.")
+        raise Conflict(t("No responsibility list is active; load and activate one first."))
     check_references(s, {"category": category, "area": area}, ctx)
     changes: dict[str, Any] = {}
     for field, value in (("category_code", category), ("area_code", area), ("urgency", urgency)):
@@ -144,8 +154,8 @@ def dispatch_by_hand(
         if not isinstance(result, Decision):
             message = result.message if isinstance(result, NoRoute) else "缺少分类或区划，无法按清单派单"
             raise ValidationFailed(
-                "The list decides no unit for this appeal; choose one.",
-                {"unit": [f"Required here: {message}"]},
+                t("The list decides no unit for this appeal; choose one."),
+                {"unit": [t("Required here: {reason}", reason=message)]},
             )
         if urgency is None:
             result, changes = raise_if_urgent_by_nature(appeal, ctx, result, changes)
@@ -202,7 +212,9 @@ def _flushed(s: Session, appeal: Appeal) -> Appeal:
 def _check_units(s: Session, codes: list[str]) -> None:
     unknown = [c for c in codes if (u := s.get(Unit, c)) is None or not u.active]
     if unknown:
-        raise ValidationFailed("Unknown unit(s).", {"unit": [f"Unknown unit {c!r}." for c in unknown]})
+        raise ValidationFailed(
+            t("Unknown unit(s)."), {"unit": [t("Unknown unit {code!r}.", code=c) for c in unknown]}
+        )
 
 
 def apply_decision(

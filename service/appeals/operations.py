@@ -19,6 +19,7 @@ from service.db import utcnow
 from service.errors import Conflict, ValidationFailed
 from service.lists.models import Area, Category
 from service.lists.operations import ListContext
+from service.text import t
 
 
 def check_references(s: Session, data: dict[str, Any], ctx: ListContext | None = None) -> None:
@@ -36,11 +37,11 @@ def check_references(s: Session, data: dict[str, Any], ctx: ListContext | None =
 
     errors: dict[str, list[str]] = {}
     if (code := data.get("category")) and not known_category(code):
-        errors["category"] = [f"Unknown category {code!r}; see GET /api/v1/categories."]
+        errors["category"] = [t("Unknown category {code!r}; see GET /api/v1/categories.", code=code)]
     if (code := data.get("area")) and not known_area(code):
-        errors["area"] = [f"Unknown area {code!r}; see GET /api/v1/areas."]
+        errors["area"] = [t("Unknown area {code!r}; see GET /api/v1/areas.", code=code)]
     if errors:
-        raise ValidationFailed("Invalid input: " + ", ".join(sorted(errors)), errors)
+        raise ValidationFailed(t("Invalid input: {fields}", fields=sorted(errors)), errors)
 
 
 def register_appeal(
@@ -145,8 +146,8 @@ def claim_idempotency_key(s: Session, scope: str, key: str, fingerprint: str) ->
             assert row is not None
     if row.request_hash != fingerprint:
         raise Conflict(
-            "This Idempotency-Key was already used with a different request body.",
-            errors={"Idempotency-Key": ["Reused with a different body; use a new key for a new appeal."]},
+            t("This Idempotency-Key was already used with a different request body."),
+            errors={"Idempotency-Key": [t("Reused with a different body; use a new key for a new appeal.")]},
         )
     appeal = s.get(Appeal, row.appeal_id)
     assert appeal is not None

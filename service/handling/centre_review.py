@@ -24,6 +24,7 @@ from service.handling.unit_actions import pending_extension, withdraw_pending_ex
 from service.lists.models import ListVersion, Unit
 from service.lists.operations import active_context, context_for
 from service.notices.operations import queue_notice
+from service.text import t
 
 
 def pending_return(s: Session, appeal: Appeal) -> ReturnRequest | None:
@@ -44,14 +45,22 @@ def pending_reply(s: Session, appeal: Appeal) -> Reply | None:
     )
 
 
+#: The decisions that need a reason, as the Chinese messages name them.
+DECISIONS = {"reject": "驳回", "refuse": "不予批准", "send_back": "退回"}
+
+
 def _require(decision: str, choices: tuple[str, ...], note_needed_for: str, note: str, field: str) -> None:
     """The decision is one of `choices`, and the one that needs a reason has it."""
     if decision not in choices:
-        raise ValidationFailed("Invalid input: decision", {"decision": [f"One of: {', '.join(choices)}."]})
-    if decision == note_needed_for and not note.strip():
         raise ValidationFailed(
-            f"Invalid input: {field}", {field: [f"Required to {decision.replace('_', ' ')}."]}
+            t("Invalid input: {fields}", fields="decision"),
+            {"decision": [t("One of: {choices}.", choices=list(choices))]},
         )
+    if decision == note_needed_for and not note.strip():
+        required = t(
+            "Required to {decision}.", decision=decision.replace("_", " "), decision_label=DECISIONS[decision]
+        )
+        raise ValidationFailed(t("Invalid input: {fields}", fields=field), {field: [required]})
 
 
 def review_return(
@@ -74,7 +83,7 @@ def review_return(
     _require(decision, ("approve", "reject"), "reject", note, "note")
     request = pending_return(s, appeal)
     if request is None:
-        raise Conflict("No return request is waiting for a decision.", current=current_state(appeal))
+        raise Conflict(t("No return request is waiting for a decision."), current=current_state(appeal))
     if decision == "approve" and unit is not None:
         _check_new_units(s, request.unit_code, unit, co_units or [])
     now = now or utcnow()
@@ -127,12 +136,12 @@ def review_return(
 def _check_new_units(s: Session, returned_by: str, unit: str, co_units: list[str]) -> None:
     errors: dict[str, list[str]] = {}
     if unit == returned_by:
-        errors["unit"] = ["This unit returned the appeal; reject the return to send it back to it."]
+        errors["unit"] = [t("This unit returned the appeal; reject the return to send it back to it.")]
     unknown = [c for c in (unit, *co_units) if (u := s.get(Unit, c)) is None or not u.active]
     if unknown:
-        errors.setdefault("unit", []).extend(f"Unknown unit {c!r}." for c in unknown)
+        errors.setdefault("unit", []).extend(t("Unknown unit {code!r}.", code=c) for c in unknown)
     if errors:
-        raise ValidationFailed("Invalid input: unit", errors)
+        raise ValidationFailed(t("Invalid input: {fields}", fields="unit"), errors)
 
 
 def calendar_for(s: Session, appeal: Appeal) -> WorkCalendar:
@@ -166,10 +175,10 @@ def review_extension(
     _require(decision, ("approve", "refuse"), "refuse", note, "note")
     request = pending_extension(s, appeal)
     if request is None:
-        raise Conflict("No extension request is waiting for a decision.", current=current_state(appeal))
+        raise Conflict(t("No extension request is waiting for a decision."), current=current_state(appeal))
     if decision == "approve" and (request.unit_code != appeal.lead_unit_code or appeal.reply_due_at is None):
         raise Conflict(
-            f"The request came from {request.unit_code}, which no longer leads this appeal.",
+            t("The request came from {unit}, which no longer leads this appeal.", unit=request.unit_code),
             current=current_state(appeal),
         )
     now = now or utcnow()
@@ -226,7 +235,7 @@ def review_reply(
     _require(decision, ("approve", "send_back"), "send_back", "\n".join(reasons), "reasons")
     reply = pending_reply(s, appeal)
     if reply is None:
-        raise Conflict("No reply is waiting for review.", current=current_state(appeal))
+        raise Conflict(t("No reply is waiting for review."), current=current_state(appeal))
     now = now or utcnow()
     reply.reviewed_by_id, reply.reviewed_at = actor.id, now
     if decision == "send_back":

@@ -36,6 +36,7 @@ from service.handling.operations import active_assignments, begin, current_state
 from service.knowledge.operations import usable_article
 from service.lists.operations import ListContext, active_context, context_for
 from service.notices.operations import queue_notice
+from service.text import t
 
 #: What the citizen reads on the timeline when the appeal closes, by close reason.
 CLOSED_MESSAGES = {
@@ -198,7 +199,11 @@ def citizen_rating_state(s: Session, appeal: Appeal) -> dict[str, Any]:
 
 
 def _already_rated(appeal: Appeal, citizen: bool) -> None:
-    message = ALREADY_RATED_CITIZEN if citizen else f"Appeal {appeal.number} is already rated for this round."
+    message = (
+        ALREADY_RATED_CITIZEN
+        if citizen
+        else t("Appeal {number} is already rated for this round.", number=appeal.number)
+    )
     raise Conflict(message, current=current_state(appeal))
 
 
@@ -228,26 +233,32 @@ def reopen(
     begin(appeal, "reopen", actor, expected_version=expected_version)
     if not attributable:
         raise ValidationFailed(
-            "Invalid input: attributable",
-            {"attributable": ["Not the unit's fault: close the appeal instead (POST …/close)."]},
+            t("Invalid input: {fields}", fields="attributable"),
+            {"attributable": [t("Not the unit's fault: close the appeal instead (POST …/close).")]},
         )
     if not reason.strip():
-        raise ValidationFailed("Invalid input: reason", {"reason": ["Say why the appeal is reopened."]})
+        raise ValidationFailed(
+            t("Invalid input: {fields}", fields="reason"), {"reason": [t("Say why the appeal is reopened.")]}
+        )
     rating = current_rating(s, appeal)
     if rating is None or not rating.unsatisfied:
         raise Conflict(
-            f"Appeal {appeal.number} has no unsatisfied rating in this round: a reopen follows one.",
+            t(
+                "Appeal {number} has no unsatisfied rating in this round: a reopen follows one.",
+                number=appeal.number,
+            ),
             current=current_state(appeal),
         )
     lead = next(iter(active_assignments(appeal, "lead")), None)
     if lead is None:
         raise Conflict(
-            f"Appeal {appeal.number} has no lead unit to reopen to.", current=current_state(appeal)
+            t("Appeal {number} has no lead unit to reopen to.", number=appeal.number),
+            current=current_state(appeal),
         )
     now = now or utcnow()
     ctx = _context_of(s, lead)
     if ctx is None:
-        raise Conflict("No responsibility list is active; load and activate one first.")
+        raise Conflict(t("No responsibility list is active; load and activate one first."))
     deadlines = compute_deadlines(now, _limit_of(ctx, lead, appeal.urgency), appeal.urgency, ctx.calendar, tz)
     old_due = appeal.reply_due_at
     appeal.reply_due_at = deadlines.reply_due_at
@@ -315,7 +326,11 @@ def close(
     if not rated and appeal.rating_due_at is not None and now < appeal.rating_due_at:
         until = appeal.rating_due_at.astimezone(tz)
         raise Conflict(
-            f"Not rated yet: the rating window is open until {until:%Y-%m-%d %H:%M} ({tz.key}).",
+            t(
+                "Not rated yet: the rating window is open until {until} ({tz}).",
+                until=f"{until:%Y-%m-%d %H:%M}",
+                tz=tz.key,
+            ),
             current=current_state(appeal),
             rating_due_at=appeal.rating_due_at.isoformat(),
         )

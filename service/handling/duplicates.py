@@ -26,7 +26,8 @@ from service.auth.models import User
 from service.db import utcnow
 from service.errors import Conflict, NotFound
 from service.handling.models import DuplicateCandidate
-from service.handling.operations import current_state
+from service.handling.operations import check_version
+from service.text import t
 
 #: The repeat-caller count covers the caller's appeals of the last 365 days: the figures leaders
 #: read are monthly and yearly, and an all-time count would grow (and cost) without bound.
@@ -38,6 +39,8 @@ AREA_ROWS = 200
 COMPARED_CHARS = 500
 
 OPEN, MERGED, DISMISSED = "open", "merged", "dismissed"
+#: A flag's states, as the Chinese messages name them.
+FLAG_STATES = {OPEN: "待处理", MERGED: "已并案", DISMISSED: "已排除"}
 APPEALS, CONTACTS = Appeal.__table__, AppealContact.__table__
 
 
@@ -241,15 +244,13 @@ def dismiss(
     Recorded as `duplicate_dismissed` on `appeal`. A flag already decided answers 409; two
     people dismissing at once: the row is updated only while still open, so one of them gets 409.
     """
-    if expected_version is not None and expected_version != appeal.version:
-        raise Conflict(
-            f"Appeal {appeal.number} was changed meanwhile (version {appeal.version}, you sent {expected_version}).",
-            current=current_state(appeal),
-        )
+    check_version(appeal, expected_version)
     other = s.scalar(sa.select(Appeal).where(Appeal.number == other_number))
     row = _row_between(s, appeal, other) if other is not None else None
     if other is None or row is None:
-        raise NotFound(f"Appeal {appeal.number} has no duplicate candidate {other_number}.")
+        raise NotFound(
+            t("Appeal {number} has no duplicate candidate {other}.", number=appeal.number, other=other_number)
+        )
     now = now or utcnow()
     decided = s.execute(
         sa.update(DuplicateCandidate)
@@ -260,7 +261,13 @@ def dismiss(
     s.refresh(row)
     if decided.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(
-            f"The candidate {other_number} of {appeal.number} is already {row.status}.",
+            t(
+                "The candidate {other} of {number} is already {status}.",
+                other=other_number,
+                number=appeal.number,
+                status=row.status,
+                status_label=FLAG_STATES.get(row.status, row.status),
+            ),
             current={"decision": row.status},
         )
     record_event(

@@ -30,6 +30,7 @@ from service.handling.operations import active_assignments, begin, current_state
 from service.lists.operations import ListContext, active_context, context_for
 from service.notices.models import OutboxMessage
 from service.notices.operations import queue_notice
+from service.text import t
 
 #: The highest supervision level (督办 by the government office).
 TOP_LEVEL = 3
@@ -73,21 +74,34 @@ def merge(
     begin(appeal, "merge", actor, expected_version=expected_version)
     master = s.scalar(sa.select(Appeal).where(Appeal.number == master_number))
     if master is None:
-        raise ValidationFailed("Invalid input: master", {"master": [f"No appeal {master_number}."]})
+        raise ValidationFailed(
+            t("Invalid input: {fields}", fields="master"),
+            {"master": [t("No appeal {number}.", number=master_number)]},
+        )
     if master.id == appeal.id:
         raise ValidationFailed(
-            "Invalid input: master", {"master": ["An appeal cannot be merged into itself."]}
+            t("Invalid input: {fields}", fields="master"),
+            {"master": [t("An appeal cannot be merged into itself.")]},
         )
     if master.status == st.MERGED:
         top = s.get(Appeal, master.master_id) if master.master_id else None
         raise Conflict(
-            f"Appeal {master.number} is itself merged"
-            + (f" into {top.number}; merge into that one." if top else "."),
+            t(
+                "Appeal {number} is itself merged into {top}; merge into that one.",
+                number=master.number,
+                top=top.number,
+            )
+            if top
+            else t("Appeal {number} is itself merged.", number=master.number),
             current=current_state(master),
         )
     if master.status not in st.OPEN_STATUSES:
         raise Conflict(
-            f"Appeal {master.number} is {st.STATUS_LABELS[master.status]}: only an open appeal takes merges.",
+            t(
+                "Appeal {number} is {status_label}: only an open appeal takes merges.",
+                number=master.number,
+                status_label=st.STATUS_LABELS[master.status],
+            ),
             current=current_state(master),
         )
     now = utcnow()
@@ -191,13 +205,18 @@ def supervise(
     begin(appeal, "supervise", actor, expected_version=expected_version)
     if appeal.lead_unit_code is None or not active_assignments(appeal, "lead"):
         raise Conflict(
-            f"Appeal {appeal.number} has no handling unit yet: dispatch it first.",
+            t("Appeal {number} has no handling unit yet: dispatch it first.", number=appeal.number),
             current=current_state(appeal),
         )
     if kind == "raise" and appeal.supervision_level >= TOP_LEVEL:
         title = level_title(escalation_step(s, appeal, TOP_LEVEL), TOP_LEVEL)
         raise Conflict(
-            f"Appeal {appeal.number} is already supervised at the highest level ({TOP_LEVEL}: {title}).",
+            t(
+                "Appeal {number} is already supervised at the highest level ({level}: {title}).",
+                number=appeal.number,
+                level=TOP_LEVEL,
+                title=title,
+            ),
             current=current_state(appeal),
         )
     if kind == "press":

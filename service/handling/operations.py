@@ -19,6 +19,7 @@ from service.auth.models import User
 from service.db import utcnow
 from service.errors import Conflict, Forbidden, NotFound
 from service.handling.workflow import NotAllowed, Transition, check
+from service.text import t
 
 
 def current_state(appeal: Appeal) -> dict[str, Any]:
@@ -48,21 +49,31 @@ def begin(
 
     Raises Forbidden (403), NotFound (404, the appeal is not the unit's) or Conflict (409).
     """
-    if expected_version is not None and expected_version != appeal.version:
-        raise Conflict(
-            f"Appeal {appeal.number} was changed meanwhile (version {appeal.version}, you sent {expected_version}).",
-            current=current_state(appeal),
-        )
+    check_version(appeal, expected_version)
     try:
         return check(
             action, appeal.status, role or (actor.role if actor else "system"), relations_of(appeal, actor)
         )
     except NotAllowed as exc:
         if exc.kind == "relation":
-            raise NotFound(f"No appeal {appeal.number}.") from exc
+            raise NotFound(t("No appeal {number}.", number=appeal.number)) from exc
         if exc.kind == "role":
             raise Forbidden(exc.message) from exc
         raise Conflict(exc.message, current=current_state(appeal)) from exc
+
+
+def check_version(appeal: Appeal, expected_version: int | None) -> None:
+    """The caller saw the appeal as it is now (when they say which version they saw), else 409."""
+    if expected_version is not None and expected_version != appeal.version:
+        raise Conflict(
+            t(
+                "Appeal {number} was changed meanwhile (version {version}, you sent {sent}).",
+                number=appeal.number,
+                version=appeal.version,
+                sent=expected_version,
+            ),
+            current=current_state(appeal),
+        )
 
 
 def move(

@@ -21,6 +21,7 @@ from service.db import utcnow
 from service.errors import Conflict, ValidationFailed
 from service.handling.models import Contribution, ExtensionRequest, Reply, ReturnRequest
 from service.handling.operations import active_assignments, begin, current_state, move
+from service.text import t
 
 SIGN_EVENTS = ("signed", "co_signed")
 
@@ -68,7 +69,8 @@ def sign_for(
     pending = [a for a in _own_assignments(appeal, actor) if a.id not in signed]
     if not pending:
         raise Conflict(
-            f"Your unit has signed for appeal {appeal.number} already.", current=current_state(appeal)
+            t("Your unit has signed for appeal {number} already.", number=appeal.number),
+            current=current_state(appeal),
         )
     assignment = pending[0]
     now = now or utcnow()
@@ -115,8 +117,8 @@ def request_return(
     begin(appeal, "return", actor, expected_version=expected_version)
     if not reason.strip() or not basis.strip():
         raise ValidationFailed(
-            "A return needs a reason and a basis.",
-            {k: ["Required."] for k, v in (("reason", reason), ("basis", basis)) if not v.strip()},
+            t("A return needs a reason and a basis."),
+            {k: [t("Required.")] for k, v in (("reason", reason), ("basis", basis)) if not v.strip()},
         )
     now = now or utcnow()
     earlier = (
@@ -190,20 +192,30 @@ def request_extension(
     """延期: the lead unit asks for `days` more working days, before the reply deadline passes."""
     begin(appeal, "extension", actor, expected_version=expected_version)
     if not 1 <= days <= 30:
-        raise ValidationFailed("Invalid input: days", {"days": ["From 1 to 30 working days."]})
+        raise ValidationFailed(
+            t("Invalid input: {fields}", fields="days"), {"days": [t("From 1 to 30 working days.")]}
+        )
     now = now or utcnow()
     if (waiting := pending_extension(s, appeal)) is not None:
         raise Conflict(
-            f"An extension of {waiting.days} working day(s) asked at {waiting.requested_at.isoformat()} "
-            "is waiting for the centre's decision; ask again after it.",
+            t(
+                "An extension of {days} working day(s) asked at {at} is waiting for the centre's decision;"
+                " ask again after it.",
+                days=waiting.days,
+                at=waiting.requested_at,
+            ),
             current=current_state(appeal),
         )
     due = appeal.reply_due_at
     if due is None or now >= due:
         raise Conflict(
-            "An extension must be asked before the reply deadline"
-            + (f", which passed at {due.isoformat()}." if due is not None else "; this appeal has none.")
-            + " Reply now, with the result so far if it is not resolved.",
+            t(
+                "An extension must be asked before the reply deadline, which passed at {due}."
+                " Reply now, with the result so far if it is not resolved.",
+                due=due,
+            )
+            if due is not None
+            else t("An extension must be asked before the reply deadline; this appeal has none."),
             current=current_state(appeal),
         )
     request = ExtensionRequest(
@@ -278,10 +290,14 @@ def submit_reply(
     begin(appeal, "reply", actor, expected_version=expected_version)
     if result not in st.REPLY_RESULTS:
         raise ValidationFailed(
-            "Invalid input: result", {"result": [f"One of {', '.join(st.REPLY_RESULTS)}."]}
+            t("Invalid input: {fields}", fields="result"),
+            {"result": [t("One of: {choices}.", choices=list(st.REPLY_RESULTS))]},
         )
     if result == "unresolvable" and not reason.strip():
-        raise ValidationFailed("Invalid input: reason", {"reason": ["Say why it cannot be resolved now."]})
+        raise ValidationFailed(
+            t("Invalid input: {fields}", fields="reason"),
+            {"reason": [t("Say why it cannot be resolved now.")]},
+        )
     now = now or utcnow()
     reply = Reply(
         appeal_id=appeal.id,

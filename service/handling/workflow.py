@@ -10,12 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from service.appeals import status as st
+from service.auth.models import ROLES
+from service.text import Text, t
 
 CENTRE = frozenset({"dispatcher", "admin"})
 REVIEW = frozenset({"reviewer", "admin"})
 CALLBACK = frozenset({"operator", "reviewer", "admin"})
 UNIT = frozenset({"unit_staff"})
 
+#: The parts a unit holds on an appeal, as the Chinese messages name them.
+UNIT_PARTS = {"lead": "主办", "co": "协办"}
 #: Statuses in which a unit is working on the appeal.
 IN_UNIT = frozenset({st.DISPATCHED, st.HANDLING})
 #: Statuses from which the centre may still act on an open appeal.
@@ -33,8 +37,8 @@ class Transition:
 
 
 TRANSITIONS: dict[str, Transition] = {
-    t.action: t
-    for t in (
+    transition.action: transition
+    for transition in (
         Transition(
             "close-directly",
             frozenset({st.PENDING_DISPATCH}),
@@ -70,16 +74,39 @@ class NotAllowed(Exception):
 
 def check(action: str, status: str, role: str, relations: frozenset[str] = frozenset()) -> Transition:
     """Return the transition when `role` (holding `relations` on the appeal) may do `action` now."""
-    t = TRANSITIONS[action]
-    if role not in t.roles:
-        raise NotAllowed("role", f"{t.label or action} needs one of the roles: {', '.join(sorted(t.roles))}.")
-    if t.relation is not None:
-        needed = {"lead", "co"} if t.relation == "unit" else {t.relation}
+    transition = TRANSITIONS[action]
+    label = transition.label or action
+    if role not in transition.roles:
+        raise NotAllowed("role", needs_roles(label, transition.roles))
+    if transition.relation is not None:
+        needed = {"lead", "co"} if transition.relation == "unit" else {transition.relation}
         if not needed & relations:
             if relations:  # the unit is on the appeal, but not in that part
-                raise NotAllowed("role", f"Only the {' or '.join(sorted(needed))} unit may {action}.")
-            raise NotAllowed("relation", "Not assigned to your unit.")
-    if status not in t.sources:
-        label = st.STATUS_LABELS.get(status, status)
-        raise NotAllowed("state", f"Cannot {action} an appeal that is {label} ({status}).")
-    return t
+                parts = sorted(needed)
+                message = t(
+                    "Only the {parts} unit may {action}.",
+                    parts=" or ".join(parts),
+                    part_names="或".join(UNIT_PARTS[p] for p in parts),
+                    action=action,
+                    label=label,
+                )
+                raise NotAllowed("role", message)
+            raise NotAllowed("relation", t("Not assigned to your unit."))
+    if status not in transition.sources:
+        message = t(
+            "Cannot {action} an appeal that is {status_label} ({status}).",
+            action=action,
+            label=label,
+            status=status,
+            status_label=st.STATUS_LABELS.get(status, status),
+        )
+        raise NotAllowed("state", message)
+    return transition
+
+
+
+def needs_roles(label: str, roles: frozenset[str]) -> Text:
+    """The refusal of an action (named by its label) to a role not among `roles`."""
+    codes = sorted(roles)
+    names = [ROLES.get(r, r) for r in codes]
+    return t("{label} needs one of the roles: {roles}.", label=label, roles=codes, role_names=names)

@@ -23,6 +23,7 @@ from service.auth.models import User
 from service.errors import Forbidden, NotFound, ValidationFailed
 from service.knowledge.models import KnowledgeArticle
 from service.lists.models import Category, Unit
+from service.text import t
 
 #: Roles that edit every article (and may see inactive or expired ones).
 CENTRE_EDITORS = frozenset({"dispatcher", "reviewer", "admin"})
@@ -52,8 +53,8 @@ def score(article: KnowledgeArticle, query_terms: list[str], phrase: str = "") -
     title, body = article.title.lower(), article.body.lower()
     keywords = " ".join(article.keywords or ()).lower()
     total = sum(
-        TITLE_WEIGHT * (t in title) + KEYWORD_WEIGHT * (t in keywords) + BODY_WEIGHT * (t in body)
-        for t in query_terms
+        TITLE_WEIGHT * (term in title) + KEYWORD_WEIGHT * (term in keywords) + BODY_WEIGHT * (term in body)
+        for term in query_terms
     )
     if total and phrase and phrase.lower() in title:
         total += PHRASE_BONUS
@@ -82,19 +83,20 @@ def usable_article(s: Session, article_id: int, today: date) -> KnowledgeArticle
     article = s.get(KnowledgeArticle, article_id)
     problem = None
     if article is None:
-        problem = f"No knowledge-base article {article_id}."
+        problem = t("No knowledge-base article {id}.", id=article_id)
     elif not article.active:
-        problem = f"Article {article_id} was withdrawn."
+        problem = t("Article {id} was withdrawn.", id=article_id)
     elif not is_valid_on(article, today):
-        problem = f"Article {article_id} is not valid today ({_validity(article)})."
+        problem = t(
+            "Article {id} is not valid today ({start} to {end}).",
+            id=article_id,
+            start=article.valid_from or "…",
+            end=article.valid_to or "…",
+        )
     if problem:
-        raise ValidationFailed("Invalid input: kb_article", {"kb_article": [problem]})
+        raise ValidationFailed(t("Invalid input: {fields}", fields="kb_article"), {"kb_article": [problem]})
     assert article is not None
     return article
-
-
-def _validity(article: KnowledgeArticle) -> str:
-    return f"{article.valid_from or '…'} to {article.valid_to or '…'}"
 
 
 def _check(s: Session, data: dict[str, Any], article: KnowledgeArticle | None = None) -> None:
@@ -102,17 +104,19 @@ def _check(s: Session, data: dict[str, Any], article: KnowledgeArticle | None = 
     if categories := data.get("categories"):
         known = set(s.scalars(sa.select(Category.code).where(Category.code.in_(categories), Category.active)))
         if unknown := [c for c in categories if c not in known]:
-            errors["categories"] = [f"Unknown category {c!r}; see GET /api/v1/categories." for c in unknown]
+            errors["categories"] = [
+                t("Unknown category {code!r}; see GET /api/v1/categories.", code=c) for c in unknown
+            ]
     if (owner := data.get("owner_unit")) is not None:
         unit = s.get(Unit, owner)
         if unit is None or not unit.active:
-            errors["owner_unit"] = [f"Unknown unit {owner!r}."]
+            errors["owner_unit"] = [t("Unknown unit {code!r}.", code=owner)]
     start = data.get("valid_from", article.valid_from if article else None)
     end = data.get("valid_to", article.valid_to if article else None)
     if start and end and end < start:
-        errors["valid_to"] = ["Must not be before valid_from."]
+        errors["valid_to"] = [t("Must not be before valid_from.")]
     if errors:
-        raise ValidationFailed("Invalid input: " + ", ".join(sorted(errors)), errors)
+        raise ValidationFailed(t("Invalid input: {fields}", fields=sorted(errors)), errors)
 
 
 def create_article(s: Session, data: dict[str, Any], actor: User) -> KnowledgeArticle:

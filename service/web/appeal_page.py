@@ -28,12 +28,14 @@ from service.auth.models import User
 from service.auth.security import current_user
 from service.errors import DomainError, Forbidden
 from service.handling import centre_review, duplicates, unit_actions
+from service.handling.workflow import needs_roles
 from service.lists.models import Area, Category, Unit
 from service.lists.operations import active_context
 from service.notices.api import notice_view
 from service.notices.models import NoticeDelivery
 from service.web.appeal_actions import Action, open_actions
 from service.web.helpers import FormErrors, errors_of, form_to_dict
+from service.web.i18n import localize
 
 #: What each event of the log is called on the timeline (escalation events included).
 EVENT_LABELS: dict[str, Any] = {
@@ -94,7 +96,7 @@ def _translated(errors: FormErrors) -> FormErrors:
 
 
 def _domain_message(exc: DomainError, sent_version: Any) -> str:
-    """A refused action in the page language; the operation's own (English) message follows it."""
+    """A refused action in the page language, with the operation's own message after it."""
     current = exc.extra.get("current") or {}
     if (
         exc.status == 409
@@ -103,10 +105,10 @@ def _domain_message(exc: DomainError, sent_version: Any) -> str:
     ):
         return _("该诉求已被他人修改，请查看下方最新状态后再提交（您填写的内容已保留）。")
     if exc.status == 409:
-        return _("当前状态下不能进行此操作（%(detail)s）。", detail=exc.message)
+        return _("当前状态下不能进行此操作：%(detail)s", detail=localize(exc.message))
     if exc.status == 403:
-        return _("您的角色不能进行此操作（%(detail)s）。", detail=exc.message)
-    return _("操作未成功：%(detail)s", detail=exc.message)
+        return _("您的角色不能进行此操作：%(detail)s", detail=localize(exc.message))
+    return _("操作未成功：%(detail)s", detail=localize(exc.message))
 
 
 def unit_choices(s: Session) -> list[tuple[str, str]]:
@@ -250,7 +252,7 @@ def act(number: str, action_name: str, *, area: str, actions: dict[str, Action])
         return render_template(f"{area}/appeal.html", **context), status
 
     if user.role not in action.roles():  # as the API's require_user (the operations check again)
-        refused = Forbidden(f"{action.label} needs one of the roles: {', '.join(sorted(action.roles()))}.")
+        refused = Forbidden(needs_roles(str(action.label), action.roles()))
         return again(403, problem=_domain_message(refused, None))
     try:
         data = action.load(form_to_dict(request.form, action.many))

@@ -19,6 +19,7 @@ from service.appeals.privacy import mask_name, mask_phone
 from service.appeals.status import STATUS_LABELS
 from service.auth.models import ROLES
 from service.errors import DomainError
+from service.web.i18n import localize
 from service.web.labels import SCHEMA_MESSAGES
 
 #: Colour class of each status badge (see .badge-* in static/css/minyi.css).
@@ -70,7 +71,7 @@ def flatten_errors(messages: Any, prefix: str = "") -> FormErrors:
             flat.update(flatten_errors(value, f"{prefix}.{key}" if prefix else str(key)))
         return flat
     if isinstance(messages, list | tuple) and messages and all(isinstance(m, str) for m in messages):
-        return {prefix or "_form": [str(m) for m in messages]}
+        return {prefix or "_form": list(messages)}  # as they are: a `Text` keeps its template
     if isinstance(messages, list | tuple):
         flat = {}
         for item in messages:
@@ -82,8 +83,8 @@ def flatten_errors(messages: Any, prefix: str = "") -> FormErrors:
 def errors_of(exc: SchemaError | DomainError) -> FormErrors:
     """The per-field errors of a failed schema load or domain operation; the message under "_form".
 
-    marshmallow's stock messages are shown in the page language (labels.SCHEMA_MESSAGES); a domain
-    operation's own messages are shown as they are.
+    marshmallow's stock messages are shown in the page language (labels.SCHEMA_MESSAGES), and so
+    are a domain operation's own (`i18n.localize`); other messages as they are.
     """
     if isinstance(exc, SchemaError):
         errors = flatten_errors(exc.messages)
@@ -92,7 +93,7 @@ def errors_of(exc: SchemaError | DomainError) -> FormErrors:
         if not errors:
             errors["_form"] = [exc.message]
     return {
-        name: [gettext(SCHEMA_MESSAGES[m]) if m in SCHEMA_MESSAGES else m for m in messages]
+        name: [gettext(SCHEMA_MESSAGES[m]) if m in SCHEMA_MESSAGES else localize(m) for m in messages]
         for name, messages in errors.items()
     }
 

@@ -5,6 +5,10 @@ a page always reads correctly in Chinese even if a catalogue is missing. English
 `translations/en/LC_MESSAGES/messages.po` (see README.md beside this file for extracting and
 updating it).
 
+The domain operations' messages are English (`service.text`: the API says them as they are);
+`localize` shows them on a page in its language, through the `errors` domain, whose only catalogue
+is Chinese: `translations/zh/LC_MESSAGES/errors.po`.
+
 Compiled catalogues (.mo) are build products and are not committed: `compile_catalogues` turns each
 .po into a .mo under `<VAR_DIR>/translations/` when the app starts, whenever the .mo is missing or
 older than its .po, writing to a temporary file and renaming it, so gunicorn workers starting at the
@@ -15,12 +19,16 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, request
-from flask_babel import Babel
+from flask import Flask, current_app, request
+from flask_babel import Babel, Domain
+
+from service.text import Text
 
 SOURCE_DIR = Path(__file__).resolve().parent / "translations"
 
@@ -34,6 +42,10 @@ LANG_COOKIE = "lang"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 babel = Babel()
+#: The domain operations' English messages, translated (Chinese only: English needs no catalogue).
+errors_domain = Domain(domain="errors")
+#: How the items of a list inside a message are joined, per language.
+LIST_SEPARATORS = {"zh": "、", "en": ", "}
 
 
 def compile_catalogues(source: Path, target: Path) -> list[Path]:
@@ -67,6 +79,21 @@ def current_language() -> str:
         if candidate in LANGUAGES:
             return candidate
     return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT_LANGUAGE) or DEFAULT_LANGUAGE
+
+
+def localize(message: str) -> str:
+    """A domain operation's message in the page language (the message as it is when not a `Text`)."""
+    if isinstance(message, Text):
+        translations = errors_domain.get_translations()
+        return message.translated(translations.gettext, LIST_SEPARATORS[current_language()], _shown)
+    return str(message)
+
+
+def _shown(value: Any) -> str:
+    """A value inside a message as the pages show it: a time in the service's time zone."""
+    if isinstance(value, datetime):
+        return value.astimezone(current_app.config["TZ"]).strftime("%Y-%m-%d %H:%M")
+    return str(value)
 
 
 def _select_locale() -> str:

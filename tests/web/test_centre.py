@@ -250,14 +250,25 @@ def test_a_stale_form_says_the_appeal_changed_and_keeps_the_typed_text(app, as_u
 def test_an_action_not_allowed_in_this_status_or_role_is_refused_with_a_message(as_user, logged_in):
     number = new_appeal(as_user)
 
-    r = post_form(logged_in("reviewer"), number, "close", note="想直接办结")
-    assert r.status_code == 409 and "当前状态下不能进行此操作" in r.get_data(as_text=True)
+    reviewer = logged_in("reviewer")
+    r = post_form(reviewer, number, "close", note="想直接办结")
+    assert r.status_code == 409
+    assert "当前状态下不能进行此操作：诉求当前为“已派单”，不能办结。" in r.get_data(as_text=True)
     assert ">想直接办结</textarea>" in r.get_data(as_text=True)
 
     leader = logged_in("leader")
     r = post_form(leader, number, "dispatch", unit=RSJ, reason="领导想改派")
-    assert r.status_code == 403 and "您的角色不能进行此操作" in r.get_data(as_text=True)
+    assert r.status_code == 403
+    assert "您的角色不能进行此操作：派单 / 改派须由以下角色办理：系统管理员、分拨员。" in r.get_data(
+        as_text=True
+    )
     assert 'action="/centre/appeals/' + number + '/dispatch"' in r.get_data(as_text=True)
+
+    english = logged_in("reviewer")
+    english.get("/lang/en")  # the same refusal on the English page: the operation's own words
+    r = post_form(english, number, "close", note="x")
+    assert r.status_code == 409
+    assert "current state: Cannot close an appeal that is 已派单 (dispatched)." in r.get_data(as_text=True)
 
 
 def test_unit_staff_and_visitors_cannot_open_the_centre(client, as_user, logged_in):

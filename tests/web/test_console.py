@@ -134,7 +134,7 @@ def test_an_unknown_area_is_the_apis_error_next_to_the_picker(app, logged_in):
     r = client.post("/console", data=_form(client, township="360704999"))
 
     assert r.status_code == 422
-    assert 'id="f-area-error">Unknown area' in r.get_data(as_text=True)
+    assert 'id="f-area-error">没有代码为 360704999 的区划。' in r.get_data(as_text=True)
 
 
 def test_typing_the_phone_shows_the_callers_earlier_appeals(as_user, logged_in):

@@ -113,7 +113,10 @@ def test_catalogues_are_compiled_when_missing_or_stale(tmp_path):
     from service.web.i18n import compile_catalogues
 
     written = compile_catalogues(SOURCE_DIR, tmp_path)
-    assert [p.relative_to(tmp_path).as_posix() for p in written] == ["en/LC_MESSAGES/messages.mo"]
+    assert [p.relative_to(tmp_path).as_posix() for p in written] == [
+        "en/LC_MESSAGES/messages.mo",
+        "zh/LC_MESSAGES/errors.mo",
+    ]
     assert compile_catalogues(SOURCE_DIR, tmp_path) == []
 
 

@@ -169,6 +169,13 @@ def test_the_lead_unit_asks_for_an_extension(app, as_user, logged_in):
     page = page_of(logged_in("cgj"), f"/unit/appeals/{number}")
     assert "申请延期 5 个工作日。" in page and 'data-action="extension_requested"' in page
 
+    r = post_form(logged_in("cgj"), number, "extension", area="unit", days="3", reason="再延几天")
+    assert r.status_code == 409  # one request at a time, said in Chinese with the local time
+    asked = re.search(
+        r"(\d{4}-\d\d-\d\d \d\d:\d\d) 申请的延期 5 个工作日正在等待分拨中心审核", r.get_data(as_text=True)
+    )
+    assert asked is not None and "T" not in asked.group(1)
+
 
 def test_the_co_unit_contributes_but_may_not_reply(as_user, logged_in):
     number = new_appeal(as_user)
@@ -184,7 +191,9 @@ def test_the_co_unit_contributes_but_may_not_reply(as_user, logged_in):
     r = post_form(
         client, number, "reply", area="unit", result="resolved", citizen_text="x", contacted_citizen="true"
     )
-    assert r.status_code == 403 and "您的角色不能进行此操作" in r.get_data(as_text=True)
+    assert r.status_code == 403 and "您的角色不能进行此操作：只有主办单位可以答复。" in r.get_data(
+        as_text=True
+    )
 
 
 def test_a_stale_sign_says_reload(as_user, logged_in):
