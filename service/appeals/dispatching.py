@@ -19,6 +19,7 @@ from dispatch.routing import Decision, NoRoute
 from responsibility_lists.model import Limit
 from service.appeals import status as st
 from service.appeals.events import record_event
+from service.appeals.guards import check_version, current_state
 from service.appeals.models import Appeal, AppealAssignment
 from service.auth.models import User
 from service.db import utcnow
@@ -115,16 +116,7 @@ def dispatch_by_hand(
     expected_version: int | None = None,
 ) -> Appeal:
     """Dispatch or re-dispatch by the centre, by the list (after correcting category/area) or to a chosen unit."""
-    if expected_version is not None and expected_version != appeal.version:
-        raise Conflict(
-            t(
-                "Appeal {number} was changed meanwhile (version {version}, you sent {sent}).",
-                number=appeal.number,
-                version=appeal.version,
-                sent=expected_version,
-            ),
-            current={"status": appeal.status, "version": appeal.version},
-        )
+    check_version(appeal, expected_version)
     if appeal.status not in DISPATCHABLE:
         raise Conflict(
             t(
@@ -132,7 +124,7 @@ def dispatch_by_hand(
                 number=appeal.number,
                 status_label=st.STATUS_LABELS[appeal.status],
             ),
-            current={"status": appeal.status, "version": appeal.version},
+            current=current_state(appeal),
         )
     from service.appeals.operations import check_references
 

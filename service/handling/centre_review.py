@@ -13,13 +13,14 @@ from dispatch.calendar import WorkCalendar
 from dispatch.deadlines import extend
 from service.appeals import status as st
 from service.appeals.dispatching import dispatch_by_hand
+from service.appeals.guards import current_state
 from service.appeals.models import Appeal, AppealEvent
 from service.auth.models import User
 from service.db import utcnow
 from service.errors import Conflict, ValidationFailed
 from service.handling.merging import notify_merged_citizens
 from service.handling.models import Reply, ReturnRequest
-from service.handling.operations import active_assignments, begin, current_state, move
+from service.handling.operations import active_assignments, begin, move
 from service.handling.unit_actions import pending_extension, withdraw_pending_extensions
 from service.lists.models import ListVersion, Unit
 from service.lists.operations import active_context, context_for

@@ -26,13 +26,14 @@ from dispatch.deadlines import compute_deadlines
 from responsibility_lists.model import Limit
 from service.appeals import status as st
 from service.appeals.dispatching import FALLBACK_LIMITS
+from service.appeals.guards import current_state
 from service.appeals.models import Appeal, AppealAssignment
 from service.auth.models import User
 from service.db import utcnow
 from service.errors import Conflict, ValidationFailed
 from service.handling.merging import TOP_LEVEL, notify_merged_citizens, press, raise_level
 from service.handling.models import Evaluation
-from service.handling.operations import active_assignments, begin, current_state, move
+from service.handling.operations import active_assignments, begin, move
 from service.knowledge.operations import usable_article
 from service.lists.operations import ListContext, active_context, context_for
 from service.notices.operations import queue_notice

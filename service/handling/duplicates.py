@@ -21,12 +21,12 @@ from sqlalchemy.orm import Session, aliased
 from dispatch.duplicates import SAME_AREA_WINDOW, Subject, find_candidates
 from service.appeals import status as st
 from service.appeals.events import record_event
+from service.appeals.guards import check_version
 from service.appeals.models import Appeal, AppealContact
 from service.auth.models import User
 from service.db import utcnow
 from service.errors import Conflict, NotFound
 from service.handling.models import DuplicateCandidate
-from service.handling.operations import check_version
 from service.text import t
 
 #: The repeat-caller count covers the caller's appeals of the last 365 days: the figures leaders

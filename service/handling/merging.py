@@ -20,13 +20,14 @@ from sqlalchemy.orm import Session
 from responsibility_lists.model import EscalationStep
 from service.appeals import status as st
 from service.appeals.events import record_event
+from service.appeals.guards import current_state
 from service.appeals.models import Appeal, AppealAssignment
 from service.auth.models import User
 from service.db import utcnow
 from service.errors import Conflict, ValidationFailed
 from service.handling.duplicates import resolve_candidates
 from service.handling.models import Supervision
-from service.handling.operations import active_assignments, begin, current_state, move
+from service.handling.operations import active_assignments, begin, move
 from service.lists.operations import ListContext, active_context, context_for
 from service.notices.models import OutboxMessage
 from service.notices.operations import queue_notice

@@ -12,22 +12,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from service.appeals import status as st
 from service.appeals.events import record_event
+from service.appeals.guards import check_version, current_state
 from service.appeals.models import Appeal, AppealAssignment, AppealEvent
 from service.auth.models import User
 from service.db import utcnow
 from service.errors import Conflict, Forbidden, NotFound
 from service.handling.workflow import NotAllowed, Transition, check
 from service.text import t
-
-
-def current_state(appeal: Appeal) -> dict[str, Any]:
-    return {
-        "status": appeal.status,
-        "status_label": st.STATUS_LABELS[appeal.status],
-        "version": appeal.version,
-    }
 
 
 def relations_of(appeal: Appeal, user: User | None) -> frozenset[str]:
@@ -60,20 +52,6 @@ def begin(
         if exc.kind == "role":
             raise Forbidden(exc.message) from exc
         raise Conflict(exc.message, current=current_state(appeal)) from exc
-
-
-def check_version(appeal: Appeal, expected_version: int | None) -> None:
-    """The caller saw the appeal as it is now (when they say which version they saw), else 409."""
-    if expected_version is not None and expected_version != appeal.version:
-        raise Conflict(
-            t(
-                "Appeal {number} was changed meanwhile (version {version}, you sent {sent}).",
-                number=appeal.number,
-                version=appeal.version,
-                sent=expected_version,
-            ),
-            current=current_state(appeal),
-        )
 
 
 def move(

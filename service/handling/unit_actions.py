@@ -15,12 +15,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from service.appeals import status as st
+from service.appeals.guards import current_state
 from service.appeals.models import Appeal, AppealAssignment, AppealEvent
 from service.auth.models import User
 from service.db import utcnow
 from service.errors import Conflict, ValidationFailed
 from service.handling.models import Contribution, ExtensionRequest, Reply, ReturnRequest
-from service.handling.operations import active_assignments, begin, current_state, move
+from service.handling.operations import active_assignments, begin, move
 from service.text import t
 
 SIGN_EVENTS = ("signed", "co_signed")

@@ -104,7 +104,6 @@ def check(action: str, status: str, role: str, relations: frozenset[str] = froze
     return transition
 
 
-
 def needs_roles(label: str, roles: frozenset[str]) -> Text:
     """The refusal of an action (named by its label) to a role not among `roles`."""
     codes = sorted(roles)
