@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from bench.escalation import first_arrivals, percentile, with_urgency
+from bench.common import percentile
+from bench.escalation_latency import first_arrivals, with_urgency
 
 
 def test_percentile_is_nearest_rank() -> None:
