@@ -174,9 +174,15 @@ _ACTIVE = "minyi.active_list"
 _contexts_lock = threading.Lock()
 
 
+def _compiled(version_id: int, content_hash: str) -> ListContext | None:
+    """The version as this process compiled it, if it did and the content is still the same."""
+    ctx = _contexts.get(version_id)
+    return ctx if ctx is not None and ctx.content_hash == content_hash else None
+
+
 def context_for(version: ListVersion) -> ListContext:
-    ctx = _contexts.get(version.id)
-    if ctx is None or ctx.content_hash != version.content_hash:
+    ctx = _compiled(version.id, version.content_hash)
+    if ctx is None:
         with _contexts_lock:
             lst = from_plain(version.content)
             ctx = ListContext(
@@ -193,10 +199,8 @@ def active_context(s: Session) -> ListContext | None:
     versions = ListVersion.__table__.c
     row = s.connection().execute(sa.select(versions.id, versions.content_hash).where(versions.active)).first()
     ctx = None
-    if row is not None:
-        ctx = _contexts.get(row.id)
-        if ctx is None or ctx.content_hash != row.content_hash:  # not compiled in this process yet
-            ctx = context_for(s.get_one(ListVersion, row.id))
+    if row is not None:  # the whole version is read only when this process has not compiled it
+        ctx = _compiled(row.id, row.content_hash) or context_for(s.get_one(ListVersion, row.id))
     s.info[_ACTIVE] = ctx
     return ctx
 
