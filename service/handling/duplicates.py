@@ -39,7 +39,7 @@ AREA_ROWS = 200
 COMPARED_CHARS = 500
 
 OPEN, MERGED, DISMISSED = "open", "merged", "dismissed"
-#: A flag's states, as the Chinese messages name them.
+#: A flag's states as people read them (the messages, the pages: service/web/labels.py).
 FLAG_STATES = {OPEN: "待处理", MERGED: "已并案", DISMISSED: "已排除"}
 APPEALS, CONTACTS = Appeal.__table__, AppealContact.__table__
 

@@ -19,6 +19,7 @@ from service.appeals.privacy import mask_name, mask_phone
 from service.appeals.status import STATUS_LABELS
 from service.auth.models import ROLES
 from service.errors import DomainError
+from service.handling.duplicates import FLAG_STATES
 from service.web.i18n import localize
 from service.web.labels import SCHEMA_MESSAGES
 
@@ -50,6 +51,11 @@ def status_label(status: str) -> str:
 
 def role_label(role: str) -> str:
     return gettext(ROLES.get(role, role))
+
+
+def flag_state_label(decision: str) -> str:
+    """A duplicate flag's state (open, merged, dismissed) in the page language."""
+    return gettext(FLAG_STATES.get(decision, decision))
 
 
 def masked_phone(phone: str | None) -> str:
@@ -132,6 +138,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(localtime)
     app.add_template_filter(status_label)
     app.add_template_filter(role_label)
+    app.add_template_filter(flag_state_label)
     app.add_template_filter(masked_phone)
     app.add_template_filter(masked_name)
     app.add_template_global(STATUS_TONES, "STATUS_TONES")

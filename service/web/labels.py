@@ -1,8 +1,10 @@
-"""Chinese labels defined as data elsewhere (status names, roles), marked here for translation.
+"""Chinese labels defined as data elsewhere (status names, roles, flag states), marked here for
+translation.
 
-`pybabel extract` only finds literal strings inside `_()`-like calls, and `STATUS_LABELS` and `ROLES`
-are plain dicts, so their values are listed again here with the `N_` marker (see babel.cfg and
-README.md). tests/web/test_i18n.py fails when one is missing, so the English catalogue keeps up.
+`pybabel extract` only finds literal strings inside `_()`-like calls, and `STATUS_LABELS`, `ROLES`
+and `FLAG_STATES` are plain dicts, so their values are listed again here with the `N_` marker (see
+babel.cfg and README.md). tests/web/test_helpers.py fails when one is missing, so the English
+catalogue keeps up.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ STATUS_MSGIDS = (
     N_("已办结"),
     N_("已并案"),
 )
+
+FLAG_STATE_MSGIDS = (N_("待处理"), N_("已并案"), N_("已排除"))
 
 ROLE_MSGIDS = (
     N_("话务员"),

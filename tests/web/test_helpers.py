@@ -10,9 +10,10 @@ from werkzeug.datastructures import MultiDict
 
 from service.appeals.status import STATUS_LABELS
 from service.auth.models import ROLES
+from service.handling.duplicates import FLAG_STATES
 from service.web.helpers import errors_of, form_to_dict
 from service.web.i18n import SOURCE_DIR
-from service.web.labels import ROLE_MSGIDS, STATUS_MSGIDS
+from service.web.labels import FLAG_STATE_MSGIDS, ROLE_MSGIDS, STATUS_MSGIDS
 
 
 class ContactIn(Schema):
@@ -62,11 +63,12 @@ def test_status_badges_and_roles_read_in_the_page_language(app):
     assert "Reply under review" in english and "Unit staff" in english
 
 
-def test_every_status_and_role_label_is_marked_for_translation():
+def test_every_status_role_and_flag_state_label_is_marked_for_translation():
     assert set(STATUS_MSGIDS) == set(STATUS_LABELS.values())
     assert set(ROLE_MSGIDS) == set(ROLES.values())
+    assert set(FLAG_STATE_MSGIDS) == set(FLAG_STATES.values())
     catalogue = (SOURCE_DIR / "en" / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
-    for msgid in (*STATUS_MSGIDS, *ROLE_MSGIDS):
+    for msgid in (*STATUS_MSGIDS, *ROLE_MSGIDS, *FLAG_STATE_MSGIDS):
         assert f'msgid "{msgid}"\nmsgstr ""' not in catalogue and f'msgid "{msgid}"' in catalogue
 
 
