@@ -148,6 +148,7 @@ _CHANNEL_LABELS = (
 _REPLY_LABELS = (N_("已解决"), N_("正在解决"), N_("暂无法解决"))
 #: The rating's "resolved?" answers (service/handling/closing_schemas.py RESOLVED).
 RESOLVED_LABELS = {"yes": N_("已解决"), "partly": N_("部分解决"), "no": N_("未解决")}
+_SATISFACTION_LABELS = (N_("满意"), N_("基本满意"), N_("不满意"))  # closing_schemas.SATISFACTION
 _PUBLIC_LABELS = (
     N_("诉求已受理"), N_("已转交承办单位"), N_("已改派承办单位"), N_("承办单位已签收"), N_("办理时限已延长"),
     N_("已答复"), N_("已评价"), N_("重新办理"), N_("已并案办理"), N_("已办结"), N_("已当场答复办结"), N_("已督办"),
