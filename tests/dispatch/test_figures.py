@@ -1,0 +1,142 @@
+"""The figures' formulas (dispatch/figures.py): each rate from its facts, the weight of 基本满意,
+exclusions, ratings not yet due, and the rankings' order, ties and smallest sample."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from dispatch.figures import (
+    ApprovedReply,
+    Facts,
+    FigureRules,
+    Intake,
+    LeadDispatch,
+    Rating,
+    Tally,
+    overall,
+    ranking,
+    tally,
+)
+
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+def rating(unit: str = "cgj", result: str = "满意", **kw: object) -> Rating:
+    fields = {"contacted": True, "resolved": "yes", "attitude": "满意", "result": result, **kw}
+    return Rating(unit, **fields)  # type: ignore[arg-type]
+
+
+DEFAULT = FigureRules()
+
+
+def rates_of(facts: Facts, unit: str = "cgj", rules: FigureRules = DEFAULT) -> dict[str, float | None]:
+    return {name: r.value for name, r in tally(facts, NOW, rules)[unit].rates(rules).items()}
+
+
+def test_rating_rates_count_contact_resolution_and_weighted_satisfaction() -> None:
+    facts = Facts(
+        ratings=(
+            rating(result="满意", attitude="满意"),
+            rating(result="基本满意", attitude="满意", resolved="partly"),
+            rating(result="不满意", attitude="基本满意", resolved="no", contacted=False),
+            rating(result="不满意", attitude="不满意", resolved="no"),
+        )
+    )
+    rates = rates_of(facts)
+    assert rates["response_rate"] == 3 / 4
+    assert rates["resolution_rate"] == 1 / 4  # "partly" is not resolved
+    assert rates["satisfaction_rate"] == pytest.approx((1 + 0.8) / 4)
+    assert rates["attitude_satisfaction_rate"] == pytest.approx((2 + 0.8) / 4)
+    full = rates_of(facts, rules=FigureRules(basic_weight=1.0))
+    assert full["satisfaction_rate"] == 2 / 4
+
+
+def test_an_excluded_rating_counts_in_no_rate_but_is_reported() -> None:
+    facts = Facts(ratings=(rating(result="满意"), rating(result="不满意", exclusion="malicious")))
+    t = tally(facts, NOW, FigureRules())["cgj"]
+    assert (t.rated, t.excluded) == (1, 1)
+    assert t.rates(FigureRules())["satisfaction_rate"].value == 1.0
+    # A city that counts malicious ratings after all: the same facts, both counted.
+    counted = FigureRules(excluded=frozenset({"unreachable", "invalid"}))
+    assert rates_of(facts, rules=counted)["satisfaction_rate"] == 0.5
+
+
+def test_sign_for_counts_late_and_overdue_unsigned_but_not_unsigned_still_in_time() -> None:
+    facts = Facts(
+        dispatches=(
+            LeadDispatch("cgj", NOW - HOUR, NOW - 2 * HOUR),  # signed in time
+            LeadDispatch("cgj", NOW - 2 * HOUR, NOW - HOUR),  # signed late
+            LeadDispatch("cgj", NOW - HOUR, None),  # overdue, unsigned: late
+            LeadDispatch("cgj", NOW + HOUR, None),  # not due yet: not counted
+        ),
+        returns=("cgj",),
+    )
+    t = tally(facts, NOW, FigureRules())["cgj"]
+    assert (t.dispatched, t.sign_counted, t.signed_on_time, t.returned) == (4, 3, 1, 1)
+    rates = rates_of(facts)
+    assert rates["sign_on_time_rate"] == 1 / 3
+    assert rates["return_rate"] == 1 / 4
+
+
+def test_completion_on_time_compares_the_submission_with_the_reply_deadline() -> None:
+    facts = Facts(
+        replies=(
+            ApprovedReply("cgj", NOW - HOUR, NOW),
+            ApprovedReply("cgj", NOW, NOW),  # at the deadline: in time
+            ApprovedReply("cgj", NOW + HOUR, NOW),
+        )
+    )
+    assert rates_of(facts)["completion_on_time_rate"] == 2 / 3
+
+
+def test_reopen_and_repeat_call_rates_and_nothing_counted_is_none_not_zero() -> None:
+    facts = Facts(
+        ratings=(rating(), rating(result="不满意")),
+        reopens=("cgj",),
+        intakes=(Intake("cgj", False), Intake("cgj", True), Intake(None, True)),
+    )
+    rates = rates_of(facts)
+    assert rates["reopen_rate"] == 1 / 2
+    assert rates["repeat_call_rate"] == 1 / 2
+    assert rates["sign_on_time_rate"] is None and rates["completion_on_time_rate"] is None
+    everyone = overall(facts, NOW, FigureRules())
+    assert (everyone.intakes, everyone.repeat_calls) == (3, 2)  # the one waiting for dispatch too
+
+
+def test_rankings_best_and_worst_ties_by_sample_then_code_and_smallest_sample() -> None:
+    tallies = {
+        "a": Tally(rated=2, satisfied=2),  # 100% of 2
+        "b": Tally(rated=5, satisfied=5),  # 100% of 5: ranks above a
+        "c": Tally(rated=4, satisfied=1),  # 25%
+        "d": Tally(rated=4, satisfied=1),  # 25%, same sample: by code
+        "e": Tally(),  # nothing rated: not ranked
+    }
+    best, worst = ranking(tallies, "satisfaction_rate", FigureRules(), units="abcdef", n=3)
+    assert [r.unit for r in best] == ["b", "a", "c"]
+    assert [r.unit for r in worst] == ["c", "d", "b"]
+    best, _ = ranking(tallies, "satisfaction_rate", FigureRules(min_ranked=3), units="abcd")
+    assert [r.unit for r in best] == ["b", "c", "d"]
+
+
+def test_rankings_by_a_rate_where_less_is_better_put_the_lowest_first() -> None:
+    tallies = {"a": Tally(dispatched=10, returned=5), "b": Tally(dispatched=10, returned=1)}
+    best, worst = ranking(tallies, "return_rate", FigureRules(), units="ab")
+    assert [r.unit for r in best] == ["b", "a"]
+    assert [r.unit for r in worst] == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"basic_weight": 1.5}, {"basic_weight": -0.1}, {"excluded": frozenset({"rude"})}, {"min_ranked": 0}],
+)
+def test_rules_out_of_range_are_refused(kwargs: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        FigureRules(**kwargs)  # type: ignore[arg-type]
+
+
+def test_an_unknown_rate_cannot_be_ranked() -> None:
+    with pytest.raises(ValueError, match="unknown rate"):
+        ranking({}, "speed", FigureRules(), units=[])
