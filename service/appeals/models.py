@@ -104,6 +104,8 @@ class AppealEvent(Base):
     """The append-only event log: who did what, when, from which status to which."""
 
     __tablename__ = "appeal_events"
+    # The figures count events of one kind in a period (reopens): service/figures.
+    __table_args__ = (sa.Index("ix_appeal_events_action_at", "action", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     appeal_id: Mapped[int] = mapped_column(sa.ForeignKey("appeals.id"), index=True)
@@ -135,7 +137,7 @@ class AppealAssignment(Base):
     rule_id: Mapped[str | None] = mapped_column(sa.String(64))
     manual: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     explanation: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     assigned_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     sign_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reply_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

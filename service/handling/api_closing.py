@@ -25,9 +25,11 @@ from service.handling.closing_schemas import (
     CloseIn,
     MergeIn,
     PublicRatingIn,
+    RatingExclusionIn,
     ReopenIn,
     SuperviseIn,
 )
+from service.handling.rating_exclusion import set_rating_exclusion
 
 blp = Blueprint(
     "closing",
@@ -71,6 +73,19 @@ class Evaluate(MethodView):
         """回访: the citizen's rating taken on a call-back (operator, reviewer). Once per round."""
         user, s, appeal = load_appeal(number)
         closing.evaluate(s, appeal, user, data, expected_version=data["version"])
+        return appeal_out(appeal, user)
+
+
+@blp.route("/<number>/exclude-rating")
+class ExcludeRating(MethodView):
+    @blp.arguments(RatingExclusionIn)
+    @blp.response(200, AppealOut)
+    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+        """评价剔除 (centre): set the latest rating aside for the figures, or count it again (null)."""
+        user, s, appeal = load_appeal(number)
+        set_rating_exclusion(
+            s, appeal, user, reason=data["reason"], note=data["note"], expected_version=data["version"]
+        )
         return appeal_out(appeal, user)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from dispatch.figures import EXCLUSION_REASONS
 from service.fields import CleanText
 
 SATISFACTION = ("满意", "基本满意", "不满意")
@@ -100,6 +101,19 @@ class SuperviseIn(Schema):
     """催办 (press) or 督办 (raise a level)."""
 
     kind = fields.String(required=True, validate=validate.OneOf(("press", "raise")))
+    note = CleanText(required=True, min_length=1, max_length=500, multiline=True)
+    version = version_field()
+
+
+class RatingExclusionIn(Schema):
+    """评价剔除: set the latest rating aside for the figures, or (reason null) count it again."""
+
+    reason = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.OneOf(tuple(EXCLUSION_REASONS)),
+        metadata={"description": "malicious (恶意评价), unreachable (无法联系), invalid (无效评价), or null"},
+    )
     note = CleanText(required=True, min_length=1, max_length=500, multiline=True)
     version = version_field()
 

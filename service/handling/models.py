@@ -27,7 +27,7 @@ class ReturnRequest(Base):
     basis: Mapped[str] = mapped_column(sa.Text)
     from_status: Mapped[str] = mapped_column(sa.String(32))
     requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     decision: Mapped[str] = mapped_column(
         sa.String(16), default="pending"
     )  # pending|approved|rejected|superseded
@@ -89,7 +89,7 @@ class Reply(Base):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     review: Mapped[str] = mapped_column(sa.String(16), default="pending")  # pending|approved|sent_back
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     review_note: Mapped[str] = mapped_column(sa.Text, default="")
 
 
@@ -108,7 +108,13 @@ class Evaluation(Base):
     attitude: Mapped[str] = mapped_column(sa.String(8))  # 满意 | 基本满意 | 不满意
     result: Mapped[str] = mapped_column(sa.String(8))
     comment: Mapped[str] = mapped_column(sa.Text, default="")
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Set aside by the centre (malicious | unreachable | invalid, dispatch.figures.EXCLUSION_REASONS):
+    # the configuration says which of these reasons leave the rating out of the figures.
+    exclusion: Mapped[str | None] = mapped_column(sa.String(16))
+    exclusion_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    excluded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    excluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def unsatisfied(self) -> bool:

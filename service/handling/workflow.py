@@ -59,6 +59,10 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("merge", OPEN, CENTRE, st.MERGED, label="并案"),
         Transition("supervise", OPEN - {st.REPLIED}, CENTRE | {"leader"}, None, label="督办"),
         Transition("close", frozenset({st.REPLIED}), CENTRE | REVIEW | {"system"}, st.CLOSED, label="办结"),
+        # 评价剔除: once rated (replied or closed); an appeal without a rating is refused with 409.
+        Transition(
+            "exclude-rating", frozenset({st.REPLIED, st.CLOSED}), CENTRE | REVIEW, None, label="评价剔除"
+        ),
     )
 }
 
