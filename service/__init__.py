@@ -55,6 +55,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from service.appeals.api import blp as appeals_blp
     from service.appeals.public_api import blp as public_blp
     from service.auth.api import blp as auth_blp
+    from service.figures.api import blp as figures_blp
     from service.handling.api import blp as handling_blp
     from service.handling.api_closing import blp as closing_blp
     from service.handling.api_closing import public_blp as public_evaluate_blp
@@ -69,7 +70,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
         api.register_blueprint(blp)
     for blp in (closing_blp, public_evaluate_blp, knowledge_blp):
         api.register_blueprint(blp)
-    for blp in (queues_blp, duplicates_blp, notices_blp):
+    for blp in (queues_blp, duplicates_blp, notices_blp, figures_blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)

@@ -10,6 +10,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from dispatch.figures import EXCLUSION_REASONS, FigureRules
+
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
@@ -75,7 +77,21 @@ def from_environment() -> dict[str, Any]:
         "RELAY_SWEEP_SECONDS": int(os.environ.get("MINYI_RELAY_SWEEP_SECONDS", "5")),
         "ESCALATION_SWEEP_SECONDS": int(os.environ.get("MINYI_ESCALATION_SWEEP_SECONDS", "30")),
         "CLOSE_UNRATED_SECONDS": int(os.environ.get("MINYI_CLOSE_UNRATED_SECONDS", "300")),
+        # The leaders' figures (dispatch/figures.py): what differs by city.
+        "FIGURE_RULES": _figure_rules(),
     }
+
+
+def _figure_rules() -> FigureRules:
+    """MINYI_SATISFACTION_BASIC_WEIGHT (基本满意 counts this much of 满意, default 0.8),
+    MINYI_FIGURES_EXCLUDE (the exclusion reasons that leave a rating out; comma-separated, default
+    all three, empty for none) and MINYI_FIGURES_MIN_RANKED (smallest sample ranked, default 1)."""
+    excluded = os.environ.get("MINYI_FIGURES_EXCLUDE", ",".join(EXCLUSION_REASONS))
+    return FigureRules(
+        basic_weight=float(os.environ.get("MINYI_SATISFACTION_BASIC_WEIGHT", "0.8")),
+        excluded=frozenset(r.strip() for r in excluded.split(",") if r.strip()),
+        min_ranked=int(os.environ.get("MINYI_FIGURES_MIN_RANKED", "1")),
+    )
 
 
 def _choice(name: str, choices: tuple[str, ...], default: str) -> str:

@@ -1,0 +1,58 @@
+"""The leaders' figures: `GET /api/v1/figures` (one month, JSON) and `GET /api/v1/figures/export`
+(the same month as an XLSX workbook). Leaders and the centre read them; other roles get 403."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from service import db
+from service.auth.security import require_user
+from service.db import utcnow
+from service.figures import queries
+from service.figures.export import workbook
+from service.figures.schemas import FiguresArgs, FiguresOut
+
+blp = Blueprint("figures", __name__, url_prefix="/api/v1/figures", description="Figures for leaders (统计)")
+
+READERS = ("leader", "dispatcher", "reviewer", "admin")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def month_figures(args: dict[str, Any]) -> dict[str, Any]:
+    """The figures of `args["month"]` (default: this month), ranked by `args["rank_by"]`."""
+    tz = current_app.config["TZ"]
+    now = utcnow()
+    month = args.get("month") or queries.month_of(now, tz)
+    return queries.monthly(
+        db.session(), month, tz, current_app.config["FIGURE_RULES"], now, rank_by=args["rank_by"]
+    )
+
+
+@blp.route("")
+class Figures(MethodView):
+    @blp.arguments(FiguresArgs, location="query")
+    @blp.response(200, FiguresOut)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """One month's rates (response, resolution, satisfaction, on-time sign-for, return, on-time
+        completion, reopen, repeat call): everyone's, per unit by kind, top and bottom five."""
+        require_user(*READERS)
+        return month_figures(args)
+
+
+@blp.route("/export")
+class FiguresExport(MethodView):
+    @blp.arguments(FiguresArgs, location="query")
+    @blp.response(200, description="An XLSX workbook", content_type=XLSX)
+    def get(self, args: dict[str, Any]) -> Response:
+        """The same month as an XLSX workbook: a summary, then one sheet per kind of unit."""
+        require_user(*READERS)
+        figures = month_figures(args)
+        return Response(
+            workbook(figures),
+            mimetype=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="figures-{figures["month"]}.xlsx"'},
+        )

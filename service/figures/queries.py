@@ -1,0 +1,241 @@
+"""The leaders' figures for one month: the facts read from the database, the formulas of
+`dispatch.figures` applied, per unit, grouped by kind, with rankings.
+
+Each kind of fact is one query over an indexed time column of the period (a lead assignment's
+`assigned_at`, a return's `requested_at`, a reply's `reviewed_at`, a rating's `at`, the
+`reopened` events by action and time, an appeal's `received_at`), plus the sign and reply events
+of the appeals concerned (by `appeal_id`). A county's month is thousands of rows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, tzinfo
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from dispatch import figures as fig
+from service.appeals.models import Appeal, AppealAssignment, AppealEvent
+from service.handling.models import Evaluation, Reply, ReturnRequest
+from service.lists.models import Unit
+
+#: The groups of the monthly tables (townships apart from departments), in the order shown.
+GROUPS: tuple[tuple[str, str], ...] = (
+    ("township", "乡镇（街道）"),
+    ("department", "区直部门"),
+    ("other", "其他单位"),
+)
+
+RATE_LABELS: dict[str, str] = {
+    "response_rate": "响应率",
+    "resolution_rate": "解决率",
+    "satisfaction_rate": "满意率",
+    "attitude_satisfaction_rate": "态度满意率",
+    "sign_on_time_rate": "按时签收率",
+    "return_rate": "退单率",
+    "completion_on_time_rate": "按时办结率",
+    "reopen_rate": "重办率",
+    "repeat_call_rate": "重复来电率",
+}
+
+MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass(frozen=True)
+class Period:
+    month: str  # YYYY-MM
+    start: datetime  # UTC, inclusive: the first day's local midnight
+    end: datetime  # UTC, exclusive
+
+
+def parse_month(text: str) -> tuple[int, int] | None:
+    """(year, month) of "YYYY-MM", or None when it is not one (2000-01 to 2099-12)."""
+    m = MONTH.match(text)
+    if not m:
+        return None
+    year, month = int(m.group(1)), int(m.group(2))
+    if not (2000 <= year <= 2099 and 1 <= month <= 12):
+        return None
+    return year, month
+
+
+def month_of(moment: datetime, tz: tzinfo) -> str:
+    return moment.astimezone(tz).strftime("%Y-%m")
+
+
+def period(month: str, tz: tzinfo) -> Period:
+    """The month as a UTC interval, its days counted in the service's time zone."""
+    parsed = parse_month(month)
+    if parsed is None:
+        raise ValueError(f"not a month (YYYY-MM): {month!r}")
+    year, number = parsed
+    following = (year + 1, 1) if number == 12 else (year, number + 1)
+
+    def midnight(y: int, m: int) -> datetime:
+        return datetime.combine(date(y, m, 1), time(0), tz).astimezone(UTC)
+
+    return Period(month, midnight(year, number), midnight(*following))
+
+
+def _within(column: Any, p: Period) -> sa.ColumnElement[bool]:
+    return sa.and_(column >= p.start, column < p.end)
+
+
+def _payloads(s: Session, appeal_ids: sa.Select[Any], action: str) -> list[tuple[datetime, dict[str, Any]]]:
+    rows = s.execute(
+        sa.select(AppealEvent.at, AppealEvent.payload).where(
+            AppealEvent.appeal_id.in_(appeal_ids), AppealEvent.action == action
+        )
+    )
+    return [(at, payload or {}) for at, payload in rows]
+
+
+def collect(s: Session, p: Period) -> fig.Facts:
+    """Every fact of the period, read in eight queries."""
+    lead = sa.and_(AppealAssignment.role == "lead", _within(AppealAssignment.assigned_at, p))
+    signed_at = {
+        payload.get("assignment_id"): at
+        for at, payload in _payloads(s, sa.select(AppealAssignment.appeal_id).where(lead), "signed")
+    }
+    dispatches = tuple(
+        fig.LeadDispatch(unit, due, signed_at.get(assignment_id))
+        for assignment_id, unit, due in s.execute(
+            sa.select(AppealAssignment.id, AppealAssignment.unit_code, AppealAssignment.sign_due_at).where(
+                lead
+            )
+        )
+    )
+    returns = tuple(
+        s.scalars(sa.select(ReturnRequest.unit_code).where(_within(ReturnRequest.requested_at, p)))
+    )
+    approved = sa.and_(Reply.review == "approved", _within(Reply.reviewed_at, p))
+    reply_due = {
+        payload.get("reply_id"): payload.get("reply_due_at")
+        for _at, payload in _payloads(s, sa.select(Reply.appeal_id).where(approved), "replied")
+    }
+    replies = tuple(
+        fig.ApprovedReply(unit, submitted, _instant(reply_due.get(reply_id)))
+        for reply_id, unit, submitted in s.execute(
+            sa.select(Reply.id, Reply.unit_code, Reply.submitted_at).where(approved)
+        )
+    )
+    ratings = tuple(
+        fig.Rating(unit, contacted, resolved, attitude, result, exclusion)
+        for unit, contacted, resolved, attitude, result, exclusion in s.execute(
+            sa.select(
+                Appeal.lead_unit_code,
+                Evaluation.contacted,
+                Evaluation.resolved,
+                Evaluation.attitude,
+                Evaluation.result,
+                Evaluation.exclusion,
+            )
+            .join(Appeal, Appeal.id == Evaluation.appeal_id)
+            .where(_within(Evaluation.at, p), Appeal.lead_unit_code.is_not(None))
+        )
+    )
+    reopens = tuple(
+        str(payload["unit"])
+        for payload in s.scalars(
+            sa.select(AppealEvent.payload).where(AppealEvent.action == "reopened", _within(AppealEvent.at, p))
+        )
+        if payload and payload.get("unit")
+    )
+    intakes = tuple(
+        fig.Intake(unit, history > 0)
+        for unit, history in s.execute(
+            sa.select(Appeal.lead_unit_code, Appeal.caller_history).where(_within(Appeal.received_at, p))
+        )
+    )
+    return fig.Facts(dispatches, returns, replies, ratings, reopens, intakes)
+
+
+def _instant(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _rates_out(tally: fig.Tally, rules: fig.FigureRules) -> dict[str, dict[str, Any]]:
+    return {
+        name: {
+            "label": RATE_LABELS[name],
+            "numerator": round(rate.numerator, 4),
+            "denominator": rate.denominator,
+            "rate": None if rate.value is None else round(rate.value, 4),
+        }
+        for name, rate in tally.rates(rules).items()
+    }
+
+
+def monthly(
+    s: Session,
+    month: str,
+    tz: tzinfo,
+    rules: fig.FigureRules,
+    now: datetime,
+    rank_by: str = "satisfaction_rate",
+) -> dict[str, Any]:
+    """The month's figures: everyone's, then per group of units a table and the top/bottom five."""
+    p = period(month, tz)
+    facts = collect(s, p)
+    tallies = fig.tally(facts, now, rules)
+    units = s.execute(sa.select(Unit.code, Unit.name, Unit.kind).where(Unit.active).order_by(Unit.code)).all()
+    known = {code for code, _name, _kind in units}
+    names = {code: name for code, name, _kind in units}
+    # A unit no longer on the active list but with facts this month still shows (under "other").
+    rows = [*units, *((code, code, "other") for code in sorted(set(tallies) - known))]
+    empty = fig.Tally()
+
+    def order(code: str) -> tuple[int, float, str]:
+        """Best first by `rank_by`; units with nothing counted last, by code."""
+        value = tallies.get(code, empty).rates(rules)[rank_by].value
+        if value is None:
+            return (1, 0.0, code)
+        return (0, value if rank_by in fig.LOWER_IS_BETTER else -value, code)
+
+    groups = []
+    for kind, label in GROUPS:
+        members = [
+            code for code, _name, k in rows if (k if k in ("township", "department") else "other") == kind
+        ]
+        if not members:
+            continue
+        best, worst = fig.ranking(tallies, rank_by, rules, units=members)
+        groups.append(
+            {
+                "kind": kind,
+                "label": label,
+                "units": [
+                    {
+                        "code": code,
+                        "name": names.get(code, code),
+                        "counts": tallies.get(code, empty).counts(),
+                        "rates": _rates_out(tallies.get(code, empty), rules),
+                    }
+                    for code in sorted(members, key=order)
+                ],
+                "best": [_ranked(r, names) for r in best],
+                "worst": [_ranked(r, names) for r in worst],
+            }
+        )
+    total = fig.overall(facts, now, rules)
+    return {
+        "month": p.month,
+        "from": p.start,
+        "to": p.end,
+        "generated_at": now,
+        "rank_by": rank_by,
+        "rules": {
+            "basic_weight": rules.basic_weight,
+            "excluded": sorted(rules.excluded),
+            "min_ranked": rules.min_ranked,
+        },
+        "overall": {"counts": total.counts(), "rates": _rates_out(total, rules)},
+        "groups": groups,
+    }
+
+
+def _ranked(r: fig.Ranked, names: dict[str, str]) -> dict[str, Any]:
+    return {"code": r.unit, "name": names.get(r.unit, r.unit), "rate": round(r.rate, 4), "sample": r.sample}

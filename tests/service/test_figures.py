@@ -1,0 +1,212 @@
+"""The leaders' figures over the API (`GET /api/v1/figures`, its XLSX export) after real journeys
+through the API, and the centre setting a rating aside (`POST …/exclude-rating`)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from dispatch.figures import FigureRules
+from service.db import utcnow
+from service.figures.queries import month_of
+from tests.service.closing_arrange import CGJ, RSJ, SATISFIED, UNSATISFIED, logged, ok, rate, replied
+from tests.service.factories import assert_envelope
+
+RATED_PARTLY = {"contacted": False, "resolved": "partly", "attitude": "满意", "result": "满意"}
+
+
+@pytest.fixture
+def month(app: Any) -> str:
+    return month_of(utcnow(), app.config["TZ"])
+
+
+@pytest.fixture
+def journeys(as_user: Any, client: Any) -> dict[str, dict[str, Any]]:
+    """This month: two appeals of 区城管局 (one rated satisfied, one unsatisfied and reopened; the
+    same caller twice), two of 区人社局 (one rated, one returned unsigned)."""
+    a = replied(as_user, CGJ, contact={"name": "李四", "phone": "13900000001"})
+    ok(rate(client, a, SATISFIED))
+    b = replied(as_user, CGJ, contact={"name": "李四", "phone": "13900000001"})
+    ok(rate(client, b, UNSATISFIED))
+    ok(
+        as_user("dispatcher").post(
+            f"/api/v1/appeals/{b['number']}/reopen", json={"reason": "未清运", "attributable": True}
+        )
+    )
+    c = replied(as_user, RSJ, unit_user="rsj", contact={"name": "王五", "phone": "13900000002"})
+    ok(rate(client, c, RATED_PARTLY))
+    d = logged(as_user, RSJ, contact={"name": "赵六", "phone": "13900000003"})
+    ok(
+        as_user("rsj").post(
+            f"/api/v1/appeals/{d['number']}/return", json={"reason": "不属本单位职责", "basis": "清单第12项"}
+        )
+    )
+    return {"a": a, "b": b, "c": c, "d": d}
+
+
+def conflict(r: Any) -> None:
+    assert r.status_code == 409, r.get_data(as_text=True)
+    assert r.json["error"] == "conflict" and "current" in r.json
+
+
+def unit_row(figures: dict[str, Any], code: str) -> dict[str, Any]:
+    return next(u for g in figures["groups"] for u in g["units"] if u["code"] == code)
+
+
+def rates(row: dict[str, Any]) -> dict[str, float | None]:
+    return {name: r["rate"] for name, r in row["rates"].items()}
+
+
+def test_a_month_of_journeys_gives_each_unit_its_rates(as_user, journeys, month) -> None:
+    figures = ok(as_user("leader").get("/api/v1/figures", query_string={"month": month}))
+    assert figures["month"] == month and figures["rank_by"] == "satisfaction_rate"
+    assert figures["rules"] == {
+        "basic_weight": 0.8,
+        "excluded": ["invalid", "malicious", "unreachable"],
+        "min_ranked": 1,
+    }
+    cgj = unit_row(figures, CGJ)
+    assert cgj["counts"]["dispatched"] == 2 and cgj["counts"]["rated"] == 2
+    assert rates(cgj) == {
+        "response_rate": 1.0,
+        "resolution_rate": 0.5,
+        "satisfaction_rate": 0.4,  # 基本满意 (0.8) and 不满意, of 2
+        "attitude_satisfaction_rate": 0.9,  # 满意 and 基本满意
+        "sign_on_time_rate": 1.0,
+        "return_rate": 0.0,
+        "completion_on_time_rate": 1.0,
+        "reopen_rate": 0.5,
+        "repeat_call_rate": 0.5,  # the second call of the same caller
+    }
+    rsj = unit_row(figures, RSJ)
+    assert rates(rsj)["response_rate"] == 0.0 and rates(rsj)["resolution_rate"] == 0.0
+    assert rates(rsj)["satisfaction_rate"] == 1.0
+    assert rates(rsj)["return_rate"] == 0.5
+    assert rsj["rates"]["sign_on_time_rate"]["denominator"] == 1  # the returned one is not due yet
+    everyone = figures["overall"]
+    assert everyone["counts"]["intakes"] == 4 and everyone["counts"]["rated"] == 3
+    assert everyone["rates"]["satisfaction_rate"]["rate"] == pytest.approx(0.6)  # (0.8 + 0 + 1) / 3
+    assert everyone["rates"]["satisfaction_rate"]["label"] == "满意率"
+
+
+def test_departments_and_townships_are_ranked_apart(as_user, journeys, month) -> None:
+    figures = ok(as_user("leader").get("/api/v1/figures", query_string={"month": month}))
+    groups = {g["kind"]: g for g in figures["groups"]}
+    assert groups["township"]["label"] == "乡镇（街道）" and groups["department"]["label"] == "区直部门"
+    departments = groups["department"]
+    assert [r["code"] for r in departments["best"]] == [RSJ, CGJ]
+    assert [r["code"] for r in departments["worst"]] == [CGJ, RSJ]
+    assert departments["best"][0] == {"code": RSJ, "name": "区人社局", "rate": 1.0, "sample": 1}
+    assert [u["code"] for u in departments["units"][:2]] == [RSJ, CGJ]  # the table in ranking order
+    assert groups["township"]["best"] == []  # no township was rated this month
+    assert len(groups["township"]["units"]) == 20  # yet every township has its row
+    by_returns = ok(
+        as_user("leader").get("/api/v1/figures", query_string={"month": month, "rank_by": "return_rate"})
+    )
+    departments = next(g for g in by_returns["groups"] if g["kind"] == "department")
+    assert [r["code"] for r in departments["worst"][:1]] == [RSJ]  # the most returns
+
+
+def test_an_excluded_rating_leaves_the_rates_and_counting_it_again_restores_them(
+    as_user, journeys, month
+) -> None:
+    dispatcher = as_user("dispatcher")
+    number = journeys["a"]["number"]
+    body = ok(
+        dispatcher.post(
+            f"/api/v1/appeals/{number}/exclude-rating", json={"reason": "malicious", "note": "重复恶意评价"}
+        )
+    )
+    assert body["number"] == number
+    figures = ok(as_user("leader").get("/api/v1/figures", query_string={"month": month}))
+    cgj = unit_row(figures, CGJ)
+    assert (cgj["counts"]["rated"], cgj["counts"]["excluded"]) == (1, 1)
+    assert rates(cgj)["satisfaction_rate"] == 0.0  # only the unsatisfied one is left
+    last = ok(dispatcher.get(f"/api/v1/appeals/{number}/events"))[-1]
+    assert last["action"] == "rating_excluded" and "恶意评价" in last["note"]
+    ok(
+        dispatcher.post(
+            f"/api/v1/appeals/{number}/exclude-rating", json={"reason": None, "note": "核实为真实评价"}
+        )
+    )
+    cgj = unit_row(ok(as_user("leader").get("/api/v1/figures", query_string={"month": month})), CGJ)
+    assert (cgj["counts"]["rated"], rates(cgj)["satisfaction_rate"]) == (2, 0.4)
+
+
+def test_a_city_that_counts_every_rating_and_basic_as_full(app, as_user, journeys, month) -> None:
+    app.config["FIGURE_RULES"] = FigureRules(basic_weight=1.0, excluded=frozenset())
+    number = journeys["a"]["number"]
+    ok(
+        as_user("reviewer").post(
+            f"/api/v1/appeals/{number}/exclude-rating", json={"reason": "invalid", "note": "测试"}
+        )
+    )
+    cgj = unit_row(ok(as_user("leader").get("/api/v1/figures", query_string={"month": month})), CGJ)
+    assert cgj["counts"]["rated"] == 2 and rates(cgj)["satisfaction_rate"] == 0.5
+
+
+def test_exclude_rating_refusals(as_user, client, journeys) -> None:
+    dispatcher = as_user("dispatcher")
+    a, d = journeys["a"]["number"], journeys["d"]["number"]
+    r = dispatcher.post(f"/api/v1/appeals/{d}/exclude-rating", json={"reason": "invalid", "note": "x"})
+    conflict(r)  # returned, never rated
+    r = as_user("cgj").post(f"/api/v1/appeals/{a}/exclude-rating", json={"reason": "invalid", "note": "x"})
+    assert_envelope(r, 403, "forbidden")
+    r = dispatcher.post(f"/api/v1/appeals/{a}/exclude-rating", json={"reason": "rude", "note": ""})
+    body = assert_envelope(r, 422, "validation_error")
+    assert set(body["errors"]) == {"reason", "note"}
+    r = dispatcher.post(f"/api/v1/appeals/{a}/exclude-rating", json={"reason": None, "note": "未剔除"})
+    conflict(r)  # already counted: nothing to take back
+    ok(dispatcher.post(f"/api/v1/appeals/{a}/exclude-rating", json={"reason": "invalid", "note": "无效"}))
+    r = dispatcher.post(f"/api/v1/appeals/{a}/exclude-rating", json={"reason": "invalid", "note": "再次"})
+    conflict(r)
+    public = ok(client.get(f"/api/v1/public/appeals/{a}", query_string={"code": journeys["a"]["query_code"]}))
+    assert "rating_excluded" not in str(public)  # the citizen never sees it
+
+
+def test_another_month_has_nothing_and_rates_are_null(as_user, journeys) -> None:
+    figures = ok(as_user("leader").get("/api/v1/figures", query_string={"month": "2001-01"}))
+    assert figures["overall"]["counts"]["intakes"] == 0
+    assert all(r["rate"] is None for r in figures["overall"]["rates"].values())
+    assert figures["from"].startswith("2000-12-31T16:00:00")  # midnight in Asia/Shanghai, in UTC
+
+
+def test_the_month_defaults_to_this_one(as_user, journeys, month) -> None:
+    assert ok(as_user("dispatcher").get("/api/v1/figures"))["month"] == month
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [({"month": "2026-13"}, "month"), ({"month": "202611"}, "month"), ({"rank_by": "speed"}, "rank_by")],
+)
+def test_bad_filters_name_the_field(as_user, query, field) -> None:
+    body = assert_envelope(
+        as_user("leader").get("/api/v1/figures", query_string=query), 422, "validation_error"
+    )
+    assert list(body["errors"]) == [field]
+
+
+@pytest.mark.parametrize("username", ["operator", "cgj"])
+def test_only_leaders_and_the_centre_read_the_figures(as_user, client, username) -> None:
+    assert_envelope(as_user(username).get("/api/v1/figures"), 403, "forbidden")
+    assert_envelope(client.get("/api/v1/figures"), 401, "unauthorized")
+
+
+def test_the_export_is_a_workbook_with_the_same_figures(as_user, journeys, month) -> None:
+    r = as_user("leader").get("/api/v1/figures/export", query_string={"month": month})
+    assert r.status_code == 200
+    assert r.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert f'filename="figures-{month}.xlsx"' in r.headers["Content-Disposition"]
+    wb = load_workbook(io.BytesIO(r.get_data()))
+    assert wb.sheetnames[:3] == ["汇总", "乡镇（街道）", "区直部门"]
+    summary = {row[0]: row[1:] for row in wb["汇总"].iter_rows(values_only=True) if row and row[0]}
+    assert summary["统计月份"][0] == month
+    assert summary["满意率"][:3] == (60.0, 1.8, 3)
+    departments = list(wb["区直部门"].iter_rows(values_only=True))
+    header = departments[0]
+    first = departments[1]
+    assert first[:2] == (1, "区人社局")
+    assert first[header.index("满意率（%）")] == 100.0
