@@ -29,6 +29,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 CONSOLE_ROLES = ("operator", "dispatcher", "admin")  # 话务员 console: log calls
 CENTRE_ROLES = ("dispatcher", "reviewer", "leader", "admin")  # 分拨中心: work lists and actions
 UNIT_ROLES = ("unit_staff",)  # 承办单位 workbench: a unit's own appeals
+FIGURES_ROLES = ("leader", "dispatcher", "reviewer", "admin")  # 统计: the leaders' figures
 ADMIN_ROLES = ("admin",)
 
 #: Set in the session by the pages' log-in: API writes on this session must carry X-CSRFToken.
@@ -46,6 +47,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("web.console", _l("话务台"), CONSOLE_ROLES),
     NavItem("web.centre", _l("分拨中心"), CENTRE_ROLES),
     NavItem("web.unit", _l("承办单位工作台"), UNIT_ROLES),
+    NavItem("web.figures", _l("统计分析"), FIGURES_ROLES),
     NavItem("web.admin", _l("系统管理"), ADMIN_ROLES),
     NavItem("web.portal", _l("群众诉求"), None),
 )
@@ -58,8 +60,14 @@ def nav_items(user: User | None) -> list[NavItem]:
     return [item for item in NAV if item.roles is not None and user.role in item.roles]
 
 
+#: Roles whose landing page is not their first area: leaders read the figures first.
+HOME: dict[str, str] = {"leader": "web.figures"}
+
+
 def home_endpoint(user: User) -> str:
-    """Where a user lands after logging in: the first area of their role."""
+    """Where a user lands after logging in: their role's home, else the first area of their role."""
+    if user.role in HOME:
+        return HOME[user.role]
     items = nav_items(user)
     return items[0].endpoint if items else "web.index"
 

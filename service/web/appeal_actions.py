@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, pre_load, validate
 from sqlalchemy.orm import Session
 
 from service.appeals.dispatching import DISPATCHABLE, dispatch_by_hand
@@ -24,9 +24,10 @@ from service.appeals.schemas import DispatchIn
 from service.auth.models import User
 from service.handling import centre_review, closing, duplicates, merging, unit_actions
 from service.handling.api_duplicates import DECIDERS
-from service.handling.closing_schemas import CloseIn, MergeIn, ReopenIn, SuperviseIn
+from service.handling.closing_schemas import CloseIn, MergeIn, RatingExclusionIn, ReopenIn, SuperviseIn
 from service.handling.duplicate_schemas import DismissIn
 from service.handling.operations import relations_of
+from service.handling.rating_exclusion import set_rating_exclusion
 from service.handling.schemas import (
     ContributeIn,
     ExtensionIn,
@@ -174,6 +175,20 @@ def _dismiss_duplicate(s: Session, appeal: Appeal, user: User, d: dict[str, Any]
     duplicates.dismiss(s, appeal, d["other"], actor=user, note=d["note"], expected_version=d["version"])
 
 
+class RatingExclusionForm(RatingExclusionIn):
+    """The API's RatingExclusionIn; the form's "count" choice is the API's null (count it again)."""
+
+    @pre_load
+    def _count_again(self, data: dict[str, Any], **_kw: Any) -> dict[str, Any]:
+        if data.get("reason") == "count":
+            return {**data, "reason": None}
+        return data
+
+
+def _exclude_rating(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+    set_rating_exclusion(s, appeal, user, reason=d["reason"], note=d["note"], expected_version=d["version"])
+
+
 def _sign(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
     unit_actions.sign_for(s, appeal, user, expected_version=d["version"])
 
@@ -237,6 +252,13 @@ CENTRE_ACTIONS: dict[str, Action] = {
         Action("merge", _l("并案"), _l("已并案。"), MergeIn, _merge),
         Action("reopen", _l("重办"), _l("已重办，退回原承办单位。"), ReopenIn, _reopen),
         Action("close", _l("办结"), _l("已办结。"), CloseIn, _close),
+        Action(
+            "exclude-rating",
+            _l("评价剔除"),
+            _l("已更新评价的计入情况。"),
+            RatingExclusionForm,
+            _exclude_rating,
+        ),
         Action(
             "dismiss-duplicate",
             _l("排除疑似重复"),

@@ -58,6 +58,8 @@ EVENT_LABELS: dict[str, Any] = {
     "reply_released": _l("答复已发布"),
     "evaluated": _l("评价"),
     "reopened": _l("重办"),
+    "rating_excluded": _l("评价剔除"),
+    "rating_counted": _l("评价恢复计入"),
     "merged": _l("并案"),
     "merge_received": _l("并入案件"),
     "pressed": _l("催办"),

@@ -22,10 +22,10 @@ def test_log_in_lands_on_the_role_area_and_shows_only_its_nav(client):
     ("username", "home", "links"),
     [
         ("operator", "/console", {"/console"}),
-        ("dispatcher", "/console", {"/console", "/centre"}),
-        ("reviewer", "/centre", {"/centre"}),
-        ("leader", "/centre", {"/centre"}),
-        ("admin", "/console", {"/console", "/centre", "/admin"}),
+        ("dispatcher", "/console", {"/console", "/centre", "/figures"}),
+        ("reviewer", "/centre", {"/centre", "/figures"}),
+        ("leader", "/figures", {"/centre", "/figures"}),
+        ("admin", "/console", {"/console", "/centre", "/figures", "/admin"}),
     ],
 )
 def test_each_role_sees_its_areas(client, username, home, links):
@@ -33,7 +33,7 @@ def test_each_role_sees_its_areas(client, username, home, links):
 
     page = client.get(home).get_data(as_text=True)
     nav = page.split('<nav class="main-nav"', 1)[1].split("</nav>", 1)[0]
-    shown = {href for href in ("/console", "/centre", "/unit", "/admin") if f'href="{href}"' in nav}
+    shown = {href for href in ("/console", "/centre", "/unit", "/figures", "/admin") if f'href="{href}"' in nav}
     assert shown == links
 
 
