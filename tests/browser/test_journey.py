@@ -4,7 +4,8 @@ An operator logs a garbage complaint in 梅林镇 on the console (it is dispatch
 区城管局 by the responsibility list) and reads back the number and query code; the unit signs and
 replies on its workbench; the reviewer approves the reply in the centre; the citizen, on a 360 px
 phone, tracks the appeal with number and query code, reads the reply and rates it; the leader sees
-it closed in the centre, with the rating in the timeline.
+the rating counted in the month's figures (统计分析), then the appeal closed in the centre, with the
+rating in the timeline.
 """
 
 from __future__ import annotations
@@ -112,9 +113,17 @@ def test_an_appeal_from_call_to_rating_to_closed(page, log_in, screenshots):
     no_horizontal_scroll(page)
     screenshots.take(page, "portal-rated-360")
 
-    # -- 领导, in the centre: the appeal closed, the rating in its timeline ----------------------
+    # -- 领导: the month's figures count the rating; in the centre, the appeal closed ------------
     page.set_viewport_size({"width": 1280, "height": 800})
     log_in(page, "leader")
+    expect(page).to_have_url(re.compile(r"/figures$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("统计分析")
+    departments = page.locator('section[data-group="department"]')
+    expect(departments.locator('[data-ranking="best"]')).to_contain_text("区城管局")
+    row = departments.get_by_role("row", name=re.compile("区城管局"))
+    expect(row.locator('td[data-rate="satisfaction_rate"]')).to_have_text(re.compile(r"^\d+\.\d%$"))
+    screenshots.take(page, "figures")
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="分拨中心").click()
     expect(page).to_have_url(re.compile(r"/centre$"))
     page.get_by_label("按编号查找诉求").fill(number)
     page.get_by_role("button", name="查找").click()
