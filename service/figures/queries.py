@@ -5,6 +5,10 @@ Each kind of fact is one query over an indexed time column of the period (a lead
 `assigned_at`, a return's `requested_at`, a reply's `reviewed_at`, a rating's `at`, the
 `reopened` events by action and time, an appeal's `received_at`), plus the sign and reply events
 of the appeals concerned (by `appeal_id`). A county's month is thousands of rows.
+
+Who a fact counts for: a dispatch, the unit it was assigned to; a return and a reply, the unit
+that made it; a reopen, the unit it went back to; a rating and an intake, the appeal's lead unit
+now (after a rating the appeal stays with that unit: it closes, or is reopened to the same unit).
 """
 
 from __future__ import annotations

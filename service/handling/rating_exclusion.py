@@ -60,13 +60,13 @@ def set_rating_exclusion(
     rating.exclusion_note = note
     rating.excluded_by_id = actor.id
     rating.excluded_at = now
-    label = EXCLUSION_REASONS[reason] if reason is not None else "恢复计入"
+    excluded = reason is not None
     move(
         s,
         appeal,
-        "rating_excluded" if reason is not None else "rating_counted",
+        "rating_excluded" if excluded else "rating_counted",
         actor,
-        note=f"评价剔除：{label}。{note}" if reason is not None else f"评价恢复计入。{note}",
+        note=f"评价剔除：{EXCLUSION_REASONS[reason]}。{note}" if excluded else f"评价恢复计入。{note}",
         payload={"evaluation_id": rating.id, "round": rating.round, "reason": reason, "previous": previous},
         at=now,
     )
