@@ -46,6 +46,26 @@ class LiveServer:
     app: Flask
 
 
+def buffered(app: Any) -> Any:
+    """WSGI middleware: each response read whole and its iterable closed before it is sent.
+
+    Werkzeug's development server leaves a response's iterable unclosed when the browser drops the
+    connection while it drains the request (it navigated away while a static file was still being
+    served): the open file then surfaces as a ResourceWarning in a later test. Buffered, there is
+    nothing left open to leak; the responses the browser sees are the same.
+    """
+
+    def serve(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        chunks = app(environ, start_response)
+        try:
+            return [b"".join(chunks)]
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+
+    return serve
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     from service import create_app, db, migrate
@@ -71,7 +91,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         create_demo_users(s)
         s.commit()
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
