@@ -33,7 +33,9 @@ def test_each_role_sees_its_areas(client, username, home, links):
 
     page = client.get(home).get_data(as_text=True)
     nav = page.split('<nav class="main-nav"', 1)[1].split("</nav>", 1)[0]
-    shown = {href for href in ("/console", "/centre", "/unit", "/figures", "/admin") if f'href="{href}"' in nav}
+    shown = {
+        href for href in ("/console", "/centre", "/unit", "/figures", "/admin") if f'href="{href}"' in nav
+    }
     assert shown == links
 
 
