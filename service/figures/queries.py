@@ -185,11 +185,12 @@ def monthly(
     p = period(month, tz)
     facts = collect(s, p)
     tallies = fig.tally(facts, now, rules)
-    units = s.execute(sa.select(Unit.code, Unit.name, Unit.kind).where(Unit.active).order_by(Unit.code)).all()
-    known = {code for code, _name, _kind in units}
-    names = {code: name for code, name, _kind in units}
-    # A unit no longer on the active list but with facts this month still shows (under "other").
-    rows = [*units, *((code, code, "other") for code in sorted(set(tallies) - known))]
+    every = s.execute(sa.select(Unit.code, Unit.name, Unit.kind, Unit.active).order_by(Unit.code)).all()
+    names = {code: name for code, name, _kind, _active in every}
+    # The active list's units, and any other unit with facts this month (e.g. one a newer list
+    # version dropped), so that nothing counted goes missing from the tables.
+    rows = [(code, kind) for code, _name, kind, active in every if active or code in tallies]
+    rows += [(code, "other") for code in sorted(set(tallies) - set(names))]
     empty = fig.Tally()
 
     def order(code: str) -> tuple[int, float, str]:
@@ -201,9 +202,7 @@ def monthly(
 
     groups = []
     for kind, label in GROUPS:
-        members = [
-            code for code, _name, k in rows if (k if k in ("township", "department") else "other") == kind
-        ]
+        members = [code for code, k in rows if (k if k in ("township", "department") else "other") == kind]
         if not members:
             continue
         best, worst = fig.ranking(tallies, rank_by, rules, units=members)

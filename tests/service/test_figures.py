@@ -7,13 +7,15 @@ import io
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from dispatch.figures import FigureRules
 from service.db import utcnow
 from service.figures.queries import month_of
+from service.lists.models import Unit
 from tests.service.closing_arrange import CGJ, RSJ, SATISFIED, UNSATISFIED, logged, ok, rate, replied
-from tests.service.factories import assert_envelope
+from tests.service.factories import assert_envelope, stored
 
 RATED_PARTLY = {"contacted": False, "resolved": "partly", "attitude": "满意", "result": "满意"}
 
@@ -210,3 +212,13 @@ def test_the_export_is_a_workbook_with_the_same_figures(as_user, journeys, month
     first = departments[1]
     assert first[:2] == (1, "区人社局")
     assert first[header.index("满意率（%）")] == 100.0
+
+
+def test_a_unit_a_newer_list_dropped_keeps_its_months_figures(app, as_user, journeys, month) -> None:
+    with stored(app) as s:
+        s.execute(sa.update(Unit).where(Unit.code == CGJ).values(active=False))
+        s.commit()
+    figures = ok(as_user("leader").get("/api/v1/figures", query_string={"month": month}))
+    cgj = unit_row(figures, CGJ)
+    assert cgj["name"] == "区城管局" and cgj["counts"]["rated"] == 2
+    assert unit_row(figures, RSJ)["counts"]["dispatched"] == 2
