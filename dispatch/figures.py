@@ -240,6 +240,37 @@ class Ranked:
     sample: int
 
 
+def _measured(
+    tallies: Mapping[str, Tally], rate: str, rules: FigureRules, units: Iterable[str]
+) -> list[Ranked]:
+    """The units of `units` with something counted for `rate`, with their rate and sample."""
+    if rate not in RATES:
+        raise ValueError(f"unknown rate {rate!r} (known: {', '.join(RATES)})")
+    rows = []
+    for unit in units:
+        t = tallies.get(unit)
+        r = t.rates(rules)[rate] if t is not None else None
+        if r is not None and r.value is not None:
+            rows.append(Ranked(unit, r.value, r.denominator))
+    return rows
+
+
+def _sorted(rows: list[Ranked], rate: str, *, worst: bool = False) -> list[Ranked]:
+    """Best first (or worst first); equal rates: the larger sample first, then the unit code."""
+    sign = (1 if rate in LOWER_IS_BETTER else -1) * (-1 if worst else 1)
+    return sorted(rows, key=lambda x: (sign * x.rate, -x.sample, x.unit))
+
+
+def ordered(
+    tallies: Mapping[str, Tally], rate: str, rules: FigureRules, *, units: Iterable[str]
+) -> list[str]:
+    """Every unit of `units`, best first by `rate` as in `ranking`; those with nothing counted last,
+    by code (the order of a unit table)."""
+    units = list(units)
+    measured = [r.unit for r in _sorted(_measured(tallies, rate, rules, units), rate)]
+    return measured + sorted(set(units) - set(measured))
+
+
 def ranking(
     tallies: Mapping[str, Tally], rate: str, rules: FigureRules, *, units: Iterable[str], n: int = 5
 ) -> tuple[list[Ranked], list[Ranked]]:
@@ -249,18 +280,5 @@ def ranking(
     the larger sample ranks as the more certain one (first among the best, first among the worst),
     then the unit code, so the order never depends on the database's.
     """
-    if rate not in RATES:
-        raise ValueError(f"unknown rate {rate!r} (known: {', '.join(RATES)})")
-    rows = []
-    for unit in units:
-        t = tallies.get(unit)
-        if t is None:
-            continue
-        r = t.rates(rules)[rate]
-        if r.value is None or r.denominator < rules.min_ranked:
-            continue
-        rows.append(Ranked(unit, r.value, r.denominator))
-    sign = 1 if rate in LOWER_IS_BETTER else -1  # sort key: best first
-    best = sorted(rows, key=lambda x: (sign * x.rate, -x.sample, x.unit))
-    worst = sorted(rows, key=lambda x: (-sign * x.rate, -x.sample, x.unit))
-    return best[:n], worst[:n]
+    rows = [r for r in _measured(tallies, rate, rules, units) if r.sample >= rules.min_ranked]
+    return _sorted(rows, rate)[:n], _sorted(rows, rate, worst=True)[:n]

@@ -192,14 +192,6 @@ def monthly(
     rows = [(code, kind) for code, _name, kind, active in every if active or code in tallies]
     rows += [(code, "other") for code in sorted(set(tallies) - set(names))]
     empty = fig.Tally()
-
-    def order(code: str) -> tuple[int, float, str]:
-        """Best first by `rank_by`; units with nothing counted last, by code."""
-        value = tallies.get(code, empty).rates(rules)[rank_by].value
-        if value is None:
-            return (1, 0.0, code)
-        return (0, value if rank_by in fig.LOWER_IS_BETTER else -value, code)
-
     groups = []
     for kind, label in GROUPS:
         members = [code for code, k in rows if (k if k in ("township", "department") else "other") == kind]
@@ -217,7 +209,7 @@ def monthly(
                         "counts": tallies.get(code, empty).counts(),
                         "rates": _rates_out(tallies.get(code, empty), rules),
                     }
-                    for code in sorted(members, key=order)
+                    for code in fig.ordered(tallies, rank_by, rules, units=members)
                 ],
                 "best": [_ranked(r, names) for r in best],
                 "worst": [_ranked(r, names) for r in worst],

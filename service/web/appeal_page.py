@@ -19,6 +19,7 @@ from marshmallow import ValidationError as SchemaError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from dispatch.figures import EXCLUSION_REASONS
 from service import db
 from service.appeals import queries
 from service.appeals.models import Appeal
@@ -88,6 +89,12 @@ ACTION_MESSAGES: dict[str, Any] = {
 
 RESULT_OPTIONS = [("", _l("请选择")), *((code, _l(label)) for code, label in REPLY_RESULTS.items())]
 URGENCY_OPTIONS = [("", _l("不变")), *((u, u) for u in URGENCIES)]
+#: 评价剔除: the reasons (marked in labels.py), and "count" for the API's null.
+EXCLUSION_OPTIONS = [
+    ("", _l("请选择")),
+    *((code, _l(label)) for code, label in EXCLUSION_REASONS.items()),
+    ("count", _l("恢复计入")),
+]
 
 
 def _translated(errors: FormErrors) -> FormErrors:
@@ -204,6 +211,7 @@ def page_context(
         **(_references(s) if any(a.name == "dispatch" for a in shown) else {}),
         "open_flags": open_flags,
         "urgency_options": URGENCY_OPTIONS,
+        "exclusion_options": EXCLUSION_OPTIONS,
     }
 
 

@@ -1,4 +1,4 @@
-"""Chinese labels defined as data elsewhere (status names, roles, flag states), marked here for
+"""Chinese labels defined as data elsewhere (status names, roles, flag states, figures), marked here for
 translation.
 
 `pybabel extract` only finds literal strings inside `_()`-like calls, and `STATUS_LABELS`, `ROLES`
@@ -27,6 +27,22 @@ STATUS_MSGIDS = (
 )
 
 FLAG_STATE_MSGIDS = (N_("待处理"), N_("已并案"), N_("已排除"))
+
+#: The figures' rates and groups (service.figures.queries) and the reasons a rating is set aside
+#: (dispatch.figures.EXCLUSION_REASONS).
+RATE_MSGIDS = (
+    N_("响应率"),
+    N_("解决率"),
+    N_("满意率"),
+    N_("态度满意率"),
+    N_("按时签收率"),
+    N_("退单率"),
+    N_("按时办结率"),
+    N_("重办率"),
+    N_("重复来电率"),
+)
+GROUP_MSGIDS = (N_("乡镇（街道）"), N_("区直部门"), N_("其他单位"))
+EXCLUSION_MSGIDS = (N_("恶意评价"), N_("无法联系"), N_("无效评价"))
 
 ROLE_MSGIDS = (
     N_("话务员"),

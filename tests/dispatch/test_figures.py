@@ -15,6 +15,7 @@ from dispatch.figures import (
     LeadDispatch,
     Rating,
     Tally,
+    ordered,
     overall,
     ranking,
     tally,
@@ -119,6 +120,15 @@ def test_rankings_best_and_worst_ties_by_sample_then_code_and_smallest_sample() 
     assert [r.unit for r in worst] == ["c", "d", "b"]
     best, _ = ranking(tallies, "satisfaction_rate", FigureRules(min_ranked=3), units="abcd")
     assert [r.unit for r in best] == ["b", "c", "d"]
+    # A unit table: everyone, in the rankings' order, those with nothing counted last by code.
+    assert ordered(tallies, "satisfaction_rate", FigureRules(), units="fedcba") == [
+        "b",
+        "a",
+        "c",
+        "d",
+        "e",
+        "f",
+    ]
 
 
 def test_rankings_by_a_rate_where_less_is_better_put_the_lowest_first() -> None:

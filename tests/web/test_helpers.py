@@ -11,12 +11,21 @@ from flask import render_template_string
 from marshmallow import Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
 
+from dispatch.figures import EXCLUSION_REASONS
 from service.appeals.status import STATUS_LABELS
 from service.auth.models import ROLES
+from service.figures.queries import GROUPS, RATE_LABELS
 from service.handling.duplicates import FLAG_STATES
 from service.web.helpers import errors_of, form_to_dict
 from service.web.i18n import SOURCE_DIR
-from service.web.labels import FLAG_STATE_MSGIDS, ROLE_MSGIDS, STATUS_MSGIDS
+from service.web.labels import (
+    EXCLUSION_MSGIDS,
+    FLAG_STATE_MSGIDS,
+    GROUP_MSGIDS,
+    RATE_MSGIDS,
+    ROLE_MSGIDS,
+    STATUS_MSGIDS,
+)
 
 
 class ContactIn(Schema):
@@ -66,12 +75,23 @@ def test_status_badges_and_roles_read_in_the_page_language(app):
     assert "Reply under review" in english and "Unit staff" in english
 
 
-def test_every_status_role_and_flag_state_label_is_marked_for_translation():
+def test_every_status_role_flag_state_and_figures_label_is_marked_for_translation():
     assert set(STATUS_MSGIDS) == set(STATUS_LABELS.values())
     assert set(ROLE_MSGIDS) == set(ROLES.values())
     assert set(FLAG_STATE_MSGIDS) == set(FLAG_STATES.values())
+    assert set(RATE_MSGIDS) == set(RATE_LABELS.values())
+    assert set(GROUP_MSGIDS) == {label for _kind, label in GROUPS}
+    assert set(EXCLUSION_MSGIDS) == set(EXCLUSION_REASONS.values())
     catalogue = (SOURCE_DIR / "en" / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
-    for msgid in (*STATUS_MSGIDS, *ROLE_MSGIDS, *FLAG_STATE_MSGIDS):
+    marked = (
+        *STATUS_MSGIDS,
+        *ROLE_MSGIDS,
+        *FLAG_STATE_MSGIDS,
+        *RATE_MSGIDS,
+        *GROUP_MSGIDS,
+        *EXCLUSION_MSGIDS,
+    )
+    for msgid in marked:
         assert f'msgid "{msgid}"\nmsgstr ""' not in catalogue and f'msgid "{msgid}"' in catalogue
 
 
