@@ -29,6 +29,7 @@ from service.auth.models import User
 from service.auth.security import current_user
 from service.errors import DomainError, Forbidden
 from service.handling import centre_review, duplicates, unit_actions
+from service.handling.closing import latest_rating
 from service.handling.workflow import needs_roles
 from service.lists.models import Area, Category, Unit
 from service.lists.operations import active_context
@@ -147,6 +148,8 @@ def _open(
     found = open_actions(actions, appeal, user)
     if not open_flags:  # nothing left to dismiss
         found = [a for a in found if a.name != "dismiss-duplicate"]
+    if any(a.name == "exclude-rating" for a in found) and latest_rating(s, appeal) is None:
+        found = [a for a in found if a.name != "exclude-rating"]  # closed at first contact: no rating
     if any(a.name == "sign" for a in found):
         signed = unit_actions.signed_assignment_ids(s, appeal)
         own = [a for a in appeal.assignments if a.active and a.unit_code == user.unit_code]

@@ -83,3 +83,11 @@ def test_the_centre_sets_a_rating_aside_from_the_appeal_page(app, as_user, clien
     r = post_form(client, number, "exclude-rating", reason="count", note="核实后恢复")
     assert r.status_code == 302
     assert "评价恢复计入" in page_of(client, f"/centre/appeals/{number}")
+
+
+def test_the_form_is_offered_only_once_the_citizen_has_rated(app, as_user, client) -> None:
+    a = replied(as_user, CGJ)
+    log_in(client, "dispatcher")
+    assert 'id="action-exclude-rating"' not in page_of(client, f"/centre/appeals/{a['number']}")
+    ok(rate(app.test_client(), a, SATISFIED))  # the citizen, on the public API
+    assert 'id="action-exclude-rating"' in page_of(client, f"/centre/appeals/{a['number']}")
