@@ -8,6 +8,7 @@ Addresses are masked: the record shows to whom by role and name, not the citizen
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from flask_smorest import Blueprint
 
 from service import db
 from service.appeals.models import Appeal
+from service.appeals.privacy import sees_unmasked
 from service.auth.security import require_user
 from service.errors import NotFound
 from service.notices import jobs
@@ -30,8 +32,20 @@ ADMINS = ("admin", "dispatcher")
 CENTRE = ("dispatcher", "reviewer", "leader", "admin")
 
 
-def notice_view(d: NoticeDelivery, number: str | None) -> dict[str, Any]:
+#: What a citizen's query code reads as to those who may not see it (`service.appeals.privacy`).
+HIDDEN_CODE = "******"
+
+
+def notice_view(d: NoticeDelivery, number: str | None, hidden: str | None = None) -> dict[str, Any]:
+    """A notice as the API and pages show it; `hidden` (the appeal's query code, for a viewer who may
+    not see it) is blotted out of the text: with it and the number anyone could rate as the citizen."""
     waiting = d.status in (m.PENDING, m.RETRYING)
+
+    def shown(text: str | None) -> str | None:
+        if not text or not hidden:
+            return text
+        return re.sub(rf"(?<!\d){re.escape(hidden)}(?!\d)", HIDDEN_CODE, text)  # not inside the number
+
     return {
         "id": d.id,
         "appeal_number": number,
@@ -40,8 +54,8 @@ def notice_view(d: NoticeDelivery, number: str | None) -> dict[str, Any]:
         "recipient_name": d.recipient_name,
         "channel": d.channel,
         "destination": mask_destination(d.destination),
-        "subject": d.subject,
-        "body": d.body,
+        "subject": shown(d.subject),
+        "body": shown(d.body),
         "priority": d.priority,
         "status": d.status,
         "attempts": d.attempts,
@@ -53,11 +67,11 @@ def notice_view(d: NoticeDelivery, number: str | None) -> dict[str, Any]:
     }
 
 
-def _page(query: sa.Select[Any], page: int, per_page: int) -> dict[str, Any]:
+def _page(query: sa.Select[Any], page: int, per_page: int, hidden: str | None = None) -> dict[str, Any]:
     s = db.session()
     total = s.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     rows = s.execute(query.order_by(NoticeDelivery.id.desc()).limit(per_page).offset((page - 1) * per_page))
-    items = [notice_view(d, number) for d, number in rows]
+    items = [notice_view(d, number, hidden) for d, number in rows]
     return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
@@ -118,10 +132,11 @@ class AppealNotices(MethodView):
     @blp.response(200, NoticePageOut)
     def get(self, args: dict[str, Any], number: str) -> dict[str, Any]:
         """What was sent about one appeal: to whom, what, when, its status and attempts."""
-        require_user(*CENTRE)
-        if db.session().scalar(sa.select(Appeal.id).where(Appeal.number == number)) is None:
+        user = require_user(*CENTRE)
+        code = db.session().scalar(sa.select(Appeal.query_code).where(Appeal.number == number))
+        if code is None:
             raise NotFound(f"No appeal {number}.")
         query = _notices().where(Appeal.number == number)
         if status := args.get("status"):
             query = query.where(NoticeDelivery.status == status)
-        return _page(query, args["page"], args["per_page"])
+        return _page(query, args["page"], args["per_page"], hidden=None if sees_unmasked(user) else code)

@@ -201,7 +201,7 @@ def page_context(
         "pending_extension": unit_actions.pending_extension(s, appeal),
         "pending_reply": centre_review.pending_reply(s, appeal),
         "duplicates": flags,
-        "notices": _notices(s, appeal) if centre else [],
+        "notices": _notices(s, appeal, user) if centre else [],
         "can_reveal": sees_unmasked(user) and appeal.contact is not None and not unmasked,
         "actions": shown,
         "failed": failed,
@@ -227,14 +227,15 @@ def _references(s: Session) -> dict[str, Any]:
     return {"categories": [tuple(r) for r in categories], "areas": [tuple(r) for r in areas]}
 
 
-def _notices(s: Session, appeal: Appeal) -> list[dict[str, Any]]:
+def _notices(s: Session, appeal: Appeal, user: User) -> list[dict[str, Any]]:
     rows = s.scalars(
         sa.select(NoticeDelivery)
         .where(NoticeDelivery.appeal_id == appeal.id)
         .order_by(NoticeDelivery.id.desc())
         .limit(50)
     )
-    return [notice_view(d, appeal.number) for d in rows]
+    hidden = None if sees_unmasked(user) else appeal.query_code  # a leader reads no query code
+    return [notice_view(d, appeal.number, hidden) for d in rows]
 
 
 def show(number: str, *, area: str, actions: dict[str, Action]) -> Any:

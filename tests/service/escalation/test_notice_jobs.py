@@ -19,7 +19,7 @@ from service.notices.models import NoticeDelivery, OutboxMessage
 from service.notices.operations import expand
 from service.redis_conn import get_redis
 from tests.service.factories import stored
-from tests.service.handling_steps import new_appeal
+from tests.service.handling_steps import LEAD, new_appeal, ok, reply_body, signed_appeal
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -171,6 +171,22 @@ def test_the_appeal_page_lists_what_was_sent_about_it(sms_app, as_user, gateway)
     assert items and {i["status"] for i in items} == {m.SENT}
     assert all(i["template"] == "urgent_appeal" and i["sent_at"] for i in items)
     assert as_user("dispatcher").get("/api/v1/appeals/NOPE-1/notices").status_code == 404
+
+
+def test_a_leader_reads_what_the_citizen_was_sent_without_the_query_code(sms_app, as_user):
+    number = signed_appeal(as_user)
+    ok(as_user(LEAD), number, "reply", **reply_body())
+    ok(as_user("reviewer"), number, "review", decision="approve")
+    run_job(sms_app, jobs.process_outbox, outbox_ids(sms_app, number))
+    code = as_user("dispatcher").get(f"/api/v1/appeals/{number}").json["query_code"]
+
+    def released(role):
+        r = as_user(role).get(f"/api/v1/appeals/{number}/notices")
+        assert r.status_code == 200, r.json
+        return next(i["body"] for i in r.json["items"] if i["template"] == "reply_released")
+
+    assert code in released("dispatcher")  # the centre calls citizens back and may read it out
+    assert code not in released("leader") and "查询码******" in released("leader")
 
 
 def _delivery_time(app, number, now):
