@@ -12,7 +12,8 @@ The rates:
 - 满意率 satisfaction rate: (满意 + w × 基本满意) / ratings, on the result (办理结果), and the same
   on the attitude (办理态度); w is configuration;
 - 按时签收率 on-time sign-for rate: lead dispatches signed by their sign-for deadline / lead
-  dispatches signed or past that deadline (one not yet due and unsigned is not counted yet);
+  dispatches signed or past that deadline while still the unit's (one not yet due and unsigned is
+  not counted yet; one the centre took away before its deadline is never counted);
 - 退单率 return rate: returns asked / lead dispatches;
 - 按时办结率 on-time completion rate: replies the centre approved that were submitted by the reply
   deadline / approved replies;
@@ -85,6 +86,7 @@ class LeadDispatch:
     unit: str
     sign_due_at: datetime | None
     signed_at: datetime | None
+    ended_at: datetime | None = None  # re-dispatched, returned or merged away: the unit's part ended
 
 
 @dataclass(frozen=True)
@@ -191,8 +193,8 @@ def tally(facts: Facts, now: datetime, rules: FigureRules) -> dict[str, Tally]:
         if d.signed_at is not None:
             t.sign_counted += 1
             t.signed_on_time += d.sign_due_at is None or d.signed_at <= d.sign_due_at
-        elif d.sign_due_at is not None and d.sign_due_at < now:
-            t.sign_counted += 1  # overdue and still unsigned: late
+        elif d.sign_due_at is not None and d.sign_due_at < min(now, d.ended_at or now):
+            t.sign_counted += 1  # overdue while still the unit's, and unsigned: late
     for unit in facts.returns:
         of(unit).returned += 1
     for r in facts.replies:

@@ -7,8 +7,9 @@ Each kind of fact is one query over an indexed time column of the period (a lead
 of the appeals concerned (by `appeal_id`). A county's month is thousands of rows.
 
 Who a fact counts for: a dispatch, the unit it was assigned to; a return and a reply, the unit
-that made it; a reopen, the unit it went back to; a rating and an intake, the appeal's lead unit
-now (after a rating the appeal stays with that unit: it closes, or is reopened to the same unit).
+that made it; a reopen, the unit it went back to; a rating, the unit whose reply was rated (the
+lead unit when the citizen rated, stored with the rating: a reopened appeal may be re-dispatched
+since); an intake, the appeal's lead unit now.
 """
 
 from __future__ import annotations
@@ -104,12 +105,11 @@ def collect(s: Session, p: Period) -> fig.Facts:
         payload.get("assignment_id"): at
         for at, payload in _payloads(s, sa.select(AppealAssignment.appeal_id).where(lead), "signed")
     }
+    a = AppealAssignment
     dispatches = tuple(
-        fig.LeadDispatch(unit, due, signed_at.get(assignment_id))
-        for assignment_id, unit, due in s.execute(
-            sa.select(AppealAssignment.id, AppealAssignment.unit_code, AppealAssignment.sign_due_at).where(
-                lead
-            )
+        fig.LeadDispatch(unit, due, signed_at.get(assignment_id), ended)
+        for assignment_id, unit, due, ended in s.execute(
+            sa.select(a.id, a.unit_code, a.sign_due_at, a.ended_at).where(lead)
         )
     )
     returns = tuple(
@@ -130,15 +130,13 @@ def collect(s: Session, p: Period) -> fig.Facts:
         fig.Rating(unit, contacted, resolved, attitude, result, exclusion)
         for unit, contacted, resolved, attitude, result, exclusion in s.execute(
             sa.select(
-                Appeal.lead_unit_code,
+                Evaluation.unit_code,
                 Evaluation.contacted,
                 Evaluation.resolved,
                 Evaluation.attitude,
                 Evaluation.result,
                 Evaluation.exclusion,
-            )
-            .join(Appeal, Appeal.id == Evaluation.appeal_id)
-            .where(_within(Evaluation.at, p), Appeal.lead_unit_code.is_not(None))
+            ).where(_within(Evaluation.at, p), Evaluation.unit_code.is_not(None))
         )
     )
     reopens = tuple(

@@ -132,6 +132,7 @@ def evaluate(
         source="citizen" if citizen else "callback",
         operator_id=None if citizen else actor.id,  # type: ignore[union-attr]
         round=appeal.reopen_count,
+        unit_code=appeal.lead_unit_code,
         contacted=rating["contacted"],
         resolved=rating["resolved"],
         attitude=rating["attitude"],

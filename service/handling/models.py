@@ -103,6 +103,8 @@ class Evaluation(Base):
     source: Mapped[str] = mapped_column(sa.String(16))  # citizen | callback
     operator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     round: Mapped[int] = mapped_column(sa.Integer, default=0)  # the appeal's reopen count when rated
+    # The unit rated: the lead unit whose reply the citizen read (the figures count it for it).
+    unit_code: Mapped[str | None] = mapped_column(sa.ForeignKey("units.code"))
     contacted: Mapped[bool] = mapped_column(sa.Boolean)
     resolved: Mapped[str] = mapped_column(sa.String(8))  # yes | partly | no
     attitude: Mapped[str] = mapped_column(sa.String(8))  # 满意 | 基本满意 | 不满意

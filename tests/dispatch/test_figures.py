@@ -82,6 +82,17 @@ def test_sign_for_counts_late_and_overdue_unsigned_but_not_unsigned_still_in_tim
     assert rates["return_rate"] == 1 / 4
 
 
+def test_a_dispatch_taken_away_before_its_sign_for_deadline_is_not_counted_against_the_unit() -> None:
+    facts = Facts(
+        dispatches=(
+            LeadDispatch("cgj", NOW - HOUR, None, ended_at=NOW - 2 * HOUR),  # re-dispatched in time
+            LeadDispatch("cgj", NOW - 2 * HOUR, None, ended_at=NOW - HOUR),  # overdue, then taken away
+        ),
+    )
+    t = tally(facts, NOW, FigureRules())["cgj"]
+    assert (t.dispatched, t.sign_counted, t.signed_on_time) == (2, 1, 0)
+
+
 def test_completion_on_time_compares_the_submission_with_the_reply_deadline() -> None:
     facts = Facts(
         replies=(

@@ -4,6 +4,7 @@ through the API, and the centre setting a rating aside (`POST …/exclude-rating
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from dispatch.figures import FigureRules
+from service.appeals.models import AppealAssignment
 from service.db import utcnow
 from service.figures.queries import month_of
 from service.lists.models import Unit
@@ -222,3 +224,45 @@ def test_a_unit_a_newer_list_dropped_keeps_its_months_figures(app, as_user, jour
     cgj = unit_row(figures, CGJ)
     assert cgj["name"] == "区城管局" and cgj["counts"]["rated"] == 2
     assert unit_row(figures, RSJ)["counts"]["dispatched"] == 2
+
+
+def test_a_rating_stays_with_the_unit_rated_when_the_reopened_appeal_goes_elsewhere(
+    as_user, client, month
+) -> None:
+    a = replied(as_user, CGJ, contact={"name": "李四", "phone": "13900000001"})
+    ok(rate(client, a, UNSATISFIED))
+    dispatcher = as_user("dispatcher")
+    ok(
+        dispatcher.post(
+            f"/api/v1/appeals/{a['number']}/reopen", json={"reason": "未清运", "attributable": True}
+        )
+    )
+    ok(dispatcher.post(f"/api/v1/appeals/{a['number']}/dispatch", json={"reason": "改派", "unit": RSJ}))
+    figures = ok(as_user("leader").get("/api/v1/figures", query_string={"month": month}))
+    cgj, rsj = unit_row(figures, CGJ), unit_row(figures, RSJ)
+    assert (cgj["counts"]["rated"], cgj["counts"]["reopened"]) == (1, 1)
+    assert rates(cgj)["satisfaction_rate"] == 0.0 and rates(cgj)["reopen_rate"] == 1.0
+    assert rsj["counts"]["rated"] == 0 and rates(rsj)["satisfaction_rate"] is None
+
+
+def test_the_unit_a_dispatch_was_taken_from_in_time_is_not_late_to_sign(app, as_user, month) -> None:
+    a = logged(as_user, CGJ)
+    ok(
+        as_user("dispatcher").post(
+            f"/api/v1/appeals/{a['number']}/dispatch", json={"reason": "改派", "unit": RSJ}
+        )
+    )
+    with stored(app) as s:  # re-dispatched two minutes ago; both deadlines passed a minute ago, unsigned
+        now = utcnow()
+        s.execute(sa.update(AppealAssignment).values(sign_due_at=now - timedelta(minutes=1)))
+        s.execute(
+            sa.update(AppealAssignment)
+            .where(AppealAssignment.unit_code == CGJ)
+            .values(ended_at=now - timedelta(minutes=2))
+        )
+        s.commit()
+    figures = ok(as_user("leader").get("/api/v1/figures", query_string={"month": month}))
+    cgj, rsj = unit_row(figures, CGJ), unit_row(figures, RSJ)
+    assert cgj["counts"]["dispatched"] == 1 and cgj["rates"]["sign_on_time_rate"]["denominator"] == 0
+    late = rsj["rates"]["sign_on_time_rate"]
+    assert (late["numerator"], late["denominator"]) == (0, 1)

@@ -109,3 +109,66 @@ def test_the_migrated_schema_takes_the_default_list_and_an_appeal(empty_database
             assert s.scalar(sa.select(Appeal.number).where(Appeal.id == appeal.id)) == appeal.number
     finally:
         app.extensions["minyi.engine"].dispose()
+
+
+def test_0007_gives_existing_ratings_the_unit_whose_reply_was_rated(empty_database):
+    """A rating stored before 0007 counts for the unit of the reply approved before it, not for the
+    unit a reopened appeal was sent to since."""
+    from datetime import timedelta
+
+    from service import create_app, db
+    from service.appeals.operations import register_appeal
+    from service.appeals.schemas import AppealIn
+    from service.auth.models import User
+    from service.db import utcnow
+    from service.demo import create_demo_users, default_list_path, load_default_list
+    from service.handling.models import Evaluation, Reply
+    from tests.service.helpers import appeal_payload
+
+    migrate.upgrade(empty_database)
+    app = create_app({"DATABASE_URL": empty_database, "REDIS_URL": None, "SECRET_KEY": "test"})
+    try:
+        with app.app_context():
+            s = db.session()
+            load_default_list(s, default_list_path())
+            create_demo_users(s)
+            appeal = register_appeal(
+                s, AppealIn().load(appeal_payload()), actor=None, prefix="GX", tz=app.config["TZ"]
+            )
+            rated_unit = "GXQ-CGJ"
+            clerk = s.scalar(sa.select(User).where(User.username == "cgj"))
+            now = utcnow()
+            s.add(
+                Reply(
+                    appeal_id=appeal.id,
+                    unit_code=rated_unit,
+                    result="resolved",
+                    citizen_text="已处理",
+                    submitted_by_id=clerk.id,
+                    review="approved",
+                    reviewed_at=now - timedelta(hours=1),
+                )
+            )
+            s.add(
+                Evaluation(
+                    appeal_id=appeal.id,
+                    source="citizen",
+                    contacted=True,
+                    resolved="no",
+                    attitude="不满意",
+                    result="不满意",
+                    at=now,
+                    unit_code=None,
+                )
+            )
+            appeal.lead_unit_code = "GXQ-RSJ"  # reopened and re-dispatched since
+            s.commit()
+            appeal_id = appeal.id
+        migrate.downgrade(empty_database, "0006")
+        migrate.upgrade(empty_database)
+        with app.app_context():
+            s = db.session()
+            stored_unit = s.scalar(sa.select(Evaluation.unit_code).where(Evaluation.appeal_id == appeal_id))
+            assert stored_unit == rated_unit
+    finally:
+        app.extensions["minyi.engine"].dispose()
