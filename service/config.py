@@ -54,6 +54,8 @@ def from_environment() -> dict[str, Any]:
         "VAR_DIR": str(directory),
         "PUBLIC_RATE_LIMIT": os.environ.get("MINYI_PUBLIC_RATE_LIMIT", "10/minute;60/hour"),
         "PUBLIC_LOOKUP_RATE_LIMIT": os.environ.get("MINYI_PUBLIC_LOOKUP_RATE_LIMIT", "30/minute"),
+        # Wrong query codes per appeal number, from any client (service/appeals/citizen_codes.py).
+        "PUBLIC_GUESS_RATE_LIMIT": os.environ.get("MINYI_PUBLIC_GUESS_RATE_LIMIT", "10/hour"),
         "DEFAULT_LIST": os.environ.get("MINYI_DEFAULT_LIST") or None,
         "PROXY_COUNT": int(os.environ.get("MINYI_PROXY_COUNT", "0")),
         "PORT": int(os.environ.get("MINYI_PORT", "8000")),

@@ -17,6 +17,7 @@ from flask_smorest import Blueprint
 from service import db
 from service.appeals import queries
 from service.appeals.api import IDEMPOTENCY_HEADER, intake
+from service.appeals.citizen_codes import guess_limit, normal_code, normal_number
 from service.appeals.models import Appeal
 from service.appeals.schemas import PublicAppealIn, PublicAppealOut, PublicIntakeOut, PublicLookupArgs
 from service.appeals.status import MERGED, PUBLIC_ACTIONS, REPLY_RESULTS, STATUS_LABELS
@@ -67,9 +68,10 @@ class PublicAppeals(MethodView):
 
 
 def find_for_citizen(number: str, code: str) -> Appeal:
-    appeal = db.session().scalar(sa.select(Appeal).where(Appeal.number == number))
+    """The appeal with this number and query code (as a citizen typed them, see `citizen_codes`)."""
+    appeal = db.session().scalar(sa.select(Appeal).where(Appeal.number == normal_number(number)))
     # Compare in constant time, and answer a wrong code exactly like an unknown number.
-    if appeal is None or not hmac.compare_digest(appeal.query_code, code):
+    if appeal is None or not hmac.compare_digest(appeal.query_code.encode(), normal_code(code).encode()):
         raise NotFound("No appeal with this number and query code.")
     return appeal
 
@@ -132,7 +134,7 @@ def followed_appeal(appeal: Appeal) -> Appeal:
 
 @blp.route("/appeals/<number>")
 class PublicAppeal(MethodView):
-    decorators = [limiter.limit(_lookup_limit)]
+    decorators = [limiter.limit(_lookup_limit), guess_limit]
 
     @blp.arguments(PublicLookupArgs, location="query")
     @blp.response(200, PublicAppealOut)

@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from service.appeals.citizen_codes import QueryCode
 from service.appeals.status import APPEAL_TYPES, CHANNEL_META_FIELDS, CHANNELS, STATUS_LABELS, URGENCIES
 from service.db import utcnow
 from service.fields import CleanText, IdNumber, Phone
@@ -277,7 +278,7 @@ class PublicIntakeOut(Schema):
 
 
 class PublicLookupArgs(Schema):
-    code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$", error="6 digits."))
+    code = QueryCode(required=True)
 
 
 class DispatchIn(Schema):

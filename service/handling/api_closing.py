@@ -14,6 +14,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from service import db
+from service.appeals.citizen_codes import guess_limit
 from service.appeals.public_api import citizen_view, find_for_citizen
 from service.appeals.schemas import AppealOut, PublicAppealOut
 from service.extensions import limiter
@@ -154,7 +155,7 @@ class Close(MethodView):
 
 @public_blp.route("/appeals/<number>/evaluate")
 class PublicEvaluate(MethodView):
-    decorators = [limiter.limit(_lookup_limit)]
+    decorators = [limiter.limit(_lookup_limit), guess_limit]
 
     @public_blp.arguments(PublicRatingIn)
     @public_blp.response(200, PublicAppealOut)

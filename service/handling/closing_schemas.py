@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from dispatch.figures import EXCLUSION_REASONS
+from service.appeals.citizen_codes import QueryCode
 from service.fields import CleanText
 
 SATISFACTION = ("满意", "基本满意", "不满意")
@@ -58,11 +59,7 @@ class CallbackRatingIn(RatingIn):
 
 
 class PublicRatingIn(RatingIn):
-    code = fields.String(
-        required=True,
-        validate=validate.Regexp(r"^\d{6}$", error="6 digits."),
-        metadata={"description": "the appeal's query code"},
-    )
+    code = QueryCode(required=True, metadata={"description": "the appeal's query code (6 digits)"})
 
 
 class ReopenIn(Schema):

@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 
 from service import db
 from service.appeals.api import intake
+from service.appeals.citizen_codes import guess_limit, is_code, normal_code, normal_number
 from service.appeals.public_api import citizen_view, find_for_citizen
 from service.appeals.schemas import PublicAppealIn
 from service.errors import Conflict, DomainError, NotFound
@@ -145,19 +146,20 @@ def portal_submitted(number: str) -> Any:
 
 @bp.route("/portal/track", methods=["GET", "POST"])
 @limiter.limit(_lookup_limit, methods=["POST"])
+@guess_limit
 def portal_track() -> Any:
     """查询: the number and the 6-digit query code; the same "not found" for a wrong code or number."""
     if request.method == "GET":
         return render_template(
             "portal/track.html", values={"number": request.args.get("number", "")}, errors={}
         )
-    number = request.form.get("number", "").strip()
-    code = request.form.get("code", "").strip()
+    number = normal_number(request.form.get("number", ""))
+    code = normal_code(request.form.get("code", ""))
     values = {"number": number}
     errors: FormErrors = {}
     if not number:
         errors["number"] = [_("请输入受理编号。")]
-    if not code.isdigit() or len(code) != 6:
+    if not is_code(code):
         errors["code"] = [_("查询码是6位数字。")]
     if errors:
         return render_template("portal/track.html", values=values, errors=errors), 422

@@ -154,7 +154,8 @@ def test_a_wrong_code_answers_exactly_like_an_unknown_number(client):
 
 
 @pytest.mark.parametrize(
-    "query", [{}, {"code": ""}, {"code": "12345"}, {"code": "1234567"}, {"code": "12a456"}]
+    "query",
+    [{}, {"code": ""}, {"code": "12345"}, {"code": "1234567"}, {"code": "12a456"}, {"code": "١٢٣٤٥٦"}],
 )
 def test_a_missing_or_malformed_code_is_refused(client, query):
     body = submit(client)
@@ -206,3 +207,46 @@ def test_guessing_query_codes_is_rate_limited(app, client):
 
     assert set(answers) <= {404, 200}
     assert_envelope(r, 429, "rate_limited")
+
+
+def to_full_width(text):
+    return "".join(chr(ord(c) + 0xFEE0) if c.isascii() and c.isalnum() else c for c in text)
+
+
+def test_the_number_and_code_as_a_phone_types_them_are_read(client):
+    """Full-width digits from a Chinese input method, spaces, a lower-case prefix."""
+    body = submit(client)
+    number, code = body["number"], body["query_code"]
+
+    r = look_up(client, number.lower(), f" {to_full_width(code[:3])} {code[3:]}")
+
+    assert r.status_code == 200, r.json
+    assert r.json["number"] == number
+    rating = {"contacted": True, "resolved": "yes", "attitude": "满意", "result": "满意"}
+    r = client.post(f"/api/v1/public/appeals/{number}/evaluate", json={**rating, "code": to_full_width(code)})
+    assert r.status_code == 409 and r.json["error"] == "conflict"  # read the code; not replied yet
+
+
+def test_wrong_codes_for_one_number_are_limited_from_any_client(app, client):
+    body, other = submit(client), submit(client)
+    app.config["PUBLIC_GUESS_RATE_LIMIT"] = "3/hour"
+    wrong = f"{(int(body['query_code']) + 1) % 1_000_000:06d}"
+
+    def from_anywhere(number, code):
+        return client.get(
+            f"/api/v1/public/appeals/{number}",
+            query_string={"code": code},
+            environ_base={"REMOTE_ADDR": new_address()},
+        )
+
+    assert look_up(client, body["number"], body["query_code"]).status_code == 200  # costs nothing
+    assert [from_anywhere(body["number"], wrong).status_code for _ in range(3)] == [404, 404, 404]
+    assert_envelope(from_anywhere(body["number"], body["query_code"]), 429, "rate_limited")
+    rating = {"contacted": True, "resolved": "yes", "attitude": "满意", "result": "满意"}
+    r = client.post(
+        f"/api/v1/public/appeals/{body['number']}/evaluate",
+        json={**rating, "code": wrong},
+        environ_base={"REMOTE_ADDR": new_address()},
+    )
+    assert_envelope(r, 429, "rate_limited")
+    assert from_anywhere(other["number"], other["query_code"]).status_code == 200  # another appeal

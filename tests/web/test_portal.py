@@ -127,6 +127,16 @@ def test_tracking_shows_the_public_timeline_only(as_user, citizen):
     assert "13800001234" not in page and "operator" not in page
 
 
+def test_a_code_typed_in_full_width_digits_and_a_lower_case_number_are_read(as_user, citizen):
+    body = register(as_user("operator"))
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in body["query_code"])
+
+    r = _track(citizen, f" {body['number'].lower()} ", full_width)
+
+    assert r.status_code == 303 and r.location == f"/portal/appeals/{body['number']}"
+    assert _track(citizen, body["number"], "²²²²²x").status_code == 422  # not digits: the form says so
+
+
 def test_a_wrong_query_code_is_not_found_like_an_unknown_number(as_user, citizen):
     body = register(as_user("operator"))
     wrong_code = "000000" if body["query_code"] != "000000" else "111111"

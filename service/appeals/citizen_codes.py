@@ -1,0 +1,66 @@
+"""How a citizen's appeal number and query code are read, and how often they may be guessed.
+
+Citizens type on phones with Chinese input methods: full-width digits (１２３４５６), spaces, a
+lower-case "gx". Both are read in NFKC form (full-width folded to ASCII), without spaces, the
+number in upper case. Only ASCII digits then make a query code.
+
+The code is six digits and numbers are sequential, so the per-client limit alone would let a
+crowd of clients guess one appeal's code. Wrong guesses are also counted per appeal number
+(`MINYI_PUBLIC_GUESS_RATE_LIMIT`): each answer "not found" to a number and code costs one, on
+the API's lookup and rating and on the portal's track form alike.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from flask import current_app, request
+from marshmallow import ValidationError, fields
+
+from service.extensions import limiter
+
+CODE = re.compile(r"[0-9]{6}")
+#: The scope the number's wrong guesses share across the routes that take a code.
+GUESS_SCOPE = "citizen-code-guesses"
+
+
+def normal_number(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).upper()
+
+
+def normal_code(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def is_code(text: str) -> bool:
+    return CODE.fullmatch(text) is not None
+
+
+class QueryCode(fields.String):
+    """The 6-digit query code, full-width digits read as ASCII ones."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        code = normal_code(super()._deserialize(value, attr, data, **kwargs))
+        if not is_code(code):
+            raise ValidationError("6 digits.")
+        return code
+
+
+def _guess_limit() -> str:
+    return current_app.config["PUBLIC_GUESS_RATE_LIMIT"]
+
+
+def _guessed_number() -> str:
+    number = (request.view_args or {}).get("number") or request.form.get("number", "")
+    return f"number:{normal_number(str(number))[:32]}"
+
+
+#: Apply to every route that answers 404 for a wrong number or code.
+guess_limit = limiter.shared_limit(
+    _guess_limit,
+    scope=GUESS_SCOPE,
+    key_func=_guessed_number,
+    deduct_when=lambda response: response.status_code == 404,
+)
