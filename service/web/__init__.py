@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, current_app, redirect, request, session
 from flask_wtf.csrf import validate_csrf
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
@@ -38,7 +38,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.before_request(_protect_api_writes)
     app.context_processor(_page_context)
-    app.register_error_handler(404, _not_found)
+    app.register_error_handler(404, _page_error)
+    app.register_error_handler(405, _page_error)
 
 
 def _protect_api_writes() -> Any:
@@ -78,12 +79,29 @@ def _page_context() -> dict[str, Any]:
     }
 
 
-def _not_found(exc: HTTPException) -> Any:
-    """A browser asking for a page that does not exist gets a page; API clients get the JSON envelope."""
+def _page_error(exc: HTTPException) -> Any:
+    """A browser asking for a page that does not exist, or in a way it does not answer, gets a page;
+    API clients get the JSON envelope.
+
+    A form's address opened again (reloaded after a refused form, bookmarked, shared) is a GET on a
+    POST-only URL: the browser goes to the page the form belongs to (the appeal, the portal's
+    appeal page) when there is one, else reads the error page.
+    """
     from service.web.pages import render_error
 
-    if request.blueprint == "web":
-        return render_error(404)
-    if not request.path.startswith("/api/") and request.accept_mimetypes.best == "text/html":
-        return render_error(404)
-    return errors.handle_http_exception(exc)
+    if request.blueprint != "web" and (
+        request.path.startswith("/api/") or request.accept_mimetypes.best != "text/html"
+    ):
+        return errors.handle_http_exception(exc)
+    if exc.code == 405 and request.method == "GET" and (page := _page_of_form(request.path)):
+        return redirect(page, 303)
+    return render_error(exc.code or 500)
+
+
+def _page_of_form(path: str) -> str | None:
+    parent = path.rstrip("/").rsplit("/", 1)[0] or "/"
+    try:
+        current_app.url_map.bind("").match(parent, method="GET")
+    except HTTPException:
+        return None
+    return parent

@@ -141,3 +141,18 @@ def test_the_portal_is_public_and_home_leads_there(client):
     assert client.get("/").location == "/portal"
     page = client.get("/portal").get_data(as_text=True)
     assert "群众诉求" in page and "工作人员登录" in page
+
+
+def test_a_form_address_opened_again_leads_to_its_page_not_to_json(logged_in, as_user):
+    """Reloading a refused form's page (a POST-only address) from the address bar."""
+    number = as_user("operator").post("/api/v1/appeals", json=appeal_payload()).json["number"]
+    client = logged_in("dispatcher")
+    html = {"Accept": "text/html,application/xhtml+xml"}
+
+    r = client.get(f"/centre/appeals/{number}/dispatch", headers=html)
+    assert r.status_code == 303 and r.location == f"/centre/appeals/{number}"
+
+    r = client.get("/admin/notices/1/retry", headers=html)  # no page of its own: the error page
+    assert r.status_code == 405 and r.mimetype == "text/html" and "请求方式不允许" in r.get_data(as_text=True)
+    r = client.get(f"/api/v1/appeals/{number}/dispatch")
+    assert r.status_code == 405 and r.json["error"] == "method_not_allowed"  # the API keeps its JSON
