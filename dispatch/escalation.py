@@ -66,6 +66,7 @@ class AppealFacts:
     reply_due_at: datetime | None
     replied_at: datetime | None  # the reply released to the citizen
     rating_due_at: datetime | None  # the rating window ends (the appeal then closes unrated)
+    reply_started_at: datetime | None = None  # the reply clock's start: the dispatch, or a reopen
 
     @property
     def urgent(self) -> bool:
@@ -98,9 +99,10 @@ def plan_alarms(facts: AppealFacts, ladder: Sequence[LadderStep], settings: Sett
                 due = due + timedelta(minutes=max(step.after_minutes, 0))
                 alarms.append(Alarm(due, ESCALATE, step.level))
     if facts.status in OWES_REPLY and facts.reply_due_at is not None:
-        if facts.dispatched_at is not None and facts.dispatched_at < facts.reply_due_at:
+        start = facts.reply_started_at or facts.dispatched_at
+        if start is not None and start < facts.reply_due_at:
             # The moment the work lists turn yellow: a quarter of the whole time left.
-            alarms.append(Alarm(yellow_at(facts.dispatched_at, facts.reply_due_at), REPLY_DUE_SOON))
+            alarms.append(Alarm(yellow_at(start, facts.reply_due_at), REPLY_DUE_SOON))
         alarms.append(Alarm(facts.reply_due_at, REPLY_OVERDUE))
     if facts.status == REPLY_REVIEW and facts.status_since is not None:
         alarms.append(Alarm(facts.status_since + settings.review_wait, REVIEW_WAITING))

@@ -285,7 +285,7 @@ def _assign(
     appeal.status = st.DISPATCHED
     appeal.lead_unit_code = lead
     appeal.list_version_id = ctx.version_id
-    appeal.dispatched_at = now
+    appeal.dispatched_at = appeal.reply_started_at = now
     appeal.sign_due_at = deadlines.sign_due_at
     appeal.reply_due_at = deadlines.reply_due_at
     appeal.dispatch_note = reason[:500]

@@ -47,6 +47,9 @@ class Appeal(Base):
     lead_unit_code: Mapped[str | None] = mapped_column(sa.ForeignKey("units.code"))
     list_version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("list_versions.id"))
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the reply clock last started: the dispatch, or the reopen that gave the unit a new period
+    # (the warnings count a quarter of the period left from here).
+    reply_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sign_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     reply_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     dispatch_note: Mapped[str] = mapped_column(sa.String(500), default="")

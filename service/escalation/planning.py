@@ -31,7 +31,16 @@ from service.notices.models import URGENT
 from service.notices.operations import queue_notice
 
 #: The appeal attributes the plan depends on.
-WATCHED = ("status", "urgency", "dispatched_at", "sign_due_at", "reply_due_at", "replied_at", "rating_due_at")
+WATCHED = (
+    "status",
+    "urgency",
+    "dispatched_at",
+    "reply_started_at",
+    "sign_due_at",
+    "reply_due_at",
+    "replied_at",
+    "rating_due_at",
+)
 
 
 def settings() -> esc.Settings:
@@ -57,6 +66,7 @@ def facts_of(appeal: Appeal) -> esc.AppealFacts:
         reply_due_at=appeal.reply_due_at,
         replied_at=appeal.replied_at,
         rating_due_at=appeal.rating_due_at,
+        reply_started_at=appeal.reply_started_at,
     )
 
 

@@ -264,6 +264,7 @@ def reopen(
     deadlines = compute_deadlines(now, _limit_of(ctx, lead, appeal.urgency), appeal.urgency, ctx.calendar, tz)
     old_due = appeal.reply_due_at
     appeal.reply_due_at = deadlines.reply_due_at
+    appeal.reply_started_at = now  # a new period: the warnings count from the reopen
     for a in active_assignments(appeal):
         a.reply_due_at = deadlines.reply_due_at
     appeal.reopen_count += 1

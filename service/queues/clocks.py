@@ -23,9 +23,14 @@ REPLY_CLOCK = frozenset({st.DISPATCHED, st.HANDLING, st.RETURN_REQUESTED, st.REP
 SIGN_CLOCK = frozenset({st.DISPATCHED})
 
 
-def clock_start(appeal: Appeal) -> datetime:
+def sign_clock_start(appeal: Appeal) -> datetime:
     """The clocks start at dispatch (not at signing); the received time stands in if never dispatched."""
     return appeal.dispatched_at or appeal.received_at
+
+
+def reply_clock_start(appeal: Appeal) -> datetime:
+    """The reply clock starts at dispatch, and again at a reopen (a new period for the unit)."""
+    return appeal.reply_started_at or sign_clock_start(appeal)
 
 
 def reply_running(appeal: Appeal) -> bool:
@@ -54,9 +59,9 @@ def clock_fields(appeal: Appeal, now: datetime) -> dict[str, Any]:
     if reply_running(appeal):
         assert appeal.reply_due_at is not None
         fields["time_left_seconds"] = _seconds(now, appeal.reply_due_at)
-        fields["warning"] = warning_level(now, clock_start(appeal), appeal.reply_due_at)
+        fields["warning"] = warning_level(now, reply_clock_start(appeal), appeal.reply_due_at)
     if sign_running(appeal):
         assert appeal.sign_due_at is not None
         fields["sign_time_left_seconds"] = _seconds(now, appeal.sign_due_at)
-        fields["sign_warning"] = warning_level(now, clock_start(appeal), appeal.sign_due_at)
+        fields["sign_warning"] = warning_level(now, sign_clock_start(appeal), appeal.sign_due_at)
     return fields

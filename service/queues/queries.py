@@ -56,7 +56,8 @@ def _epoch_sqlite(element: epoch, compiler: Any, **kw: Any) -> str:
 
 
 def _start() -> sa.ColumnElement[Any]:
-    return sa.func.coalesce(Appeal.dispatched_at, Appeal.received_at)
+    """`clocks.reply_clock_start` in SQL."""
+    return sa.func.coalesce(Appeal.reply_started_at, Appeal.dispatched_at, Appeal.received_at)
 
 
 def overdue(now: datetime) -> sa.ColumnElement[bool]:
@@ -68,7 +69,7 @@ def overdue(now: datetime) -> sa.ColumnElement[bool]:
 
 
 def due_soon(now: datetime) -> sa.ColumnElement[bool]:
-    """Yellow on the reply deadline: not yet due, under a quarter of the time (dispatch → due) left.
+    """Yellow on the reply deadline: not yet due, under a quarter of the time (start → due) left.
 
     Exactly `dispatch.deadlines.warning_level`: left·4 < total ⇔ 3·due + start < 4·now, on the
     stored timestamps. The range `reply_due_at >= now` is the indexed part; the quarter is a

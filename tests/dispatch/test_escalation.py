@@ -45,6 +45,16 @@ def test_a_routine_dispatched_appeal_has_sign_and_reply_alarms_but_no_ladder():
     assert [a.kind for a in plan] == [esc.SIGN_OVERDUE, esc.REPLY_DUE_SOON, esc.REPLY_OVERDUE]
 
 
+def test_after_a_reopen_due_soon_counts_a_quarter_of_the_new_period():
+    f = facts(
+        status=esc.HANDLING,
+        reply_started_at=local(2026, 12, 1, 9, 0),
+        reply_due_at=local(2026, 12, 5, 9, 0),
+    )
+    soon = next(a for a in esc.plan_alarms(f, LADDER, SETTINGS) if a.kind == esc.REPLY_DUE_SOON)
+    assert soon.due_at == local(2026, 12, 4, 9, 0)  # not counted from the first dispatch (11-23)
+
+
 def test_an_urgent_appeal_climbs_the_ladder_counting_each_level_from_the_one_before():
     f = facts(urgency="特急", sign_due_at=local(2026, 11, 23, 9, 30))
     ladder = [a for a in esc.plan_alarms(f, LADDER, SETTINGS) if a.kind == esc.ESCALATE]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,9 +14,11 @@ from click.testing import CliRunner
 
 from dispatch.calendar import WorkCalendar
 from dispatch.deadlines import compute_deadlines
+from dispatch.escalation import REPLY_DUE_SOON
 from service.appeals.models import Appeal, AppealEvent
 from service.cli import main as minyi
 from service.db import utcnow
+from service.escalation.models import AppealAlarm
 from service.handling.closing import close_unrated
 from service.knowledge.models import KnowledgeArticle
 from tests.service.closing_arrange import (
@@ -288,6 +290,8 @@ def _dispatched_days_ago(app: Any, number: str, days: int) -> None:
         for obj in (appeal, *appeal.assignments):
             obj.sign_due_at -= shift
             obj.reply_due_at -= shift
+        appeal.dispatched_at -= shift
+        appeal.reply_started_at -= shift
         s.commit()
 
 
@@ -342,6 +346,36 @@ def test_reopen_sends_it_back_to_the_same_unit_with_new_deadlines(app, client, a
     # The unit must reply again; the new round is rated again.
     reply_and_release(as_user, body["number"], sign=False)
     assert look_up(client, body)["can_evaluate"] is True
+
+
+def test_a_reopened_appeal_starts_a_new_period_and_is_not_due_soon_at_once(app, client, as_user):
+    body = _unsatisfied(client, as_user)
+    _dispatched_days_ago(app, body["number"], 60)
+
+    view = ok(
+        as_user("dispatcher").post(
+            f"/api/v1/appeals/{body['number']}/reopen", json={"reason": "未清运", "attributable": True}
+        )
+    )
+
+    assert view["warning"] == "none" and view["time_left_seconds"] > 0
+    with stored(app) as s:
+        appeal = s.scalar(sa.select(Appeal).where(Appeal.number == body["number"]))
+        soon = s.scalar(
+            sa.select(AppealAlarm.due_at).where(
+                AppealAlarm.appeal_id == appeal.id,
+                AppealAlarm.kind == REPLY_DUE_SOON,
+                AppealAlarm.done_at.is_(None),
+            )
+        )
+        reopened_at = appeal.reply_started_at
+    assert soon == reopened_at + (view_due(view) - reopened_at) * 3 / 4  # a quarter of the new period left
+    due_soon = ok(as_user("dispatcher").get("/api/v1/queues/due_soon"))
+    assert body["number"] not in [i["number"] for i in due_soon["items"]]
+
+
+def view_due(view: dict[str, Any]) -> Any:
+    return datetime.fromisoformat(view["reply_due_at"])
 
 
 @pytest.mark.parametrize(

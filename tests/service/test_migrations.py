@@ -111,12 +111,15 @@ def test_the_migrated_schema_takes_the_default_list_and_an_appeal(empty_database
         app.extensions["minyi.engine"].dispose()
 
 
-def test_0007_gives_existing_ratings_the_unit_whose_reply_was_rated(empty_database):
-    """A rating stored before 0007 counts for the unit of the reply approved before it, not for the
-    unit a reopened appeal was sent to since."""
+def test_0007_and_0008_fill_in_the_rated_unit_and_the_reply_clocks_start(empty_database):
+    """Data stored before them: a rating counts for the unit of the reply approved before it (not
+    for the unit a reopened appeal was sent to since); a reopened appeal's reply clock starts at
+    the reopen, another's at its dispatch."""
     from datetime import timedelta
 
     from service import create_app, db
+    from service.appeals.events import record_event
+    from service.appeals.models import Appeal
     from service.appeals.operations import register_appeal
     from service.appeals.schemas import AppealIn
     from service.auth.models import User
@@ -162,13 +165,21 @@ def test_0007_gives_existing_ratings_the_unit_whose_reply_was_rated(empty_databa
                 )
             )
             appeal.lead_unit_code = "GXQ-RSJ"  # reopened and re-dispatched since
+            appeal.dispatched_at = now - timedelta(days=30)
+            record_event(s, appeal, "reopened", None, from_status="replied", to_status="handling", at=now)
+            other = register_appeal(
+                s, AppealIn().load(appeal_payload()), actor=None, prefix="GX", tz=app.config["TZ"]
+            )
+            other.dispatched_at = now - timedelta(days=2)
             s.commit()
-            appeal_id = appeal.id
+            appeal_id, other_id = appeal.id, other.id
         migrate.downgrade(empty_database, "0006")
         migrate.upgrade(empty_database)
         with app.app_context():
             s = db.session()
             stored_unit = s.scalar(sa.select(Evaluation.unit_code).where(Evaluation.appeal_id == appeal_id))
             assert stored_unit == rated_unit
+            started = dict(s.execute(sa.select(Appeal.id, Appeal.reply_started_at)).all())
+            assert started[appeal_id] == now and started[other_id] == now - timedelta(days=2)
     finally:
         app.extensions["minyi.engine"].dispose()

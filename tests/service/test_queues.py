@@ -138,6 +138,7 @@ def world(app, as_user):
         status="handling",
         signed_at=signed,
         dispatched_at=now - timedelta(days=9),
+        reply_started_at=now - timedelta(days=9),
         reply_due_at=now + timedelta(days=1),
     )
     arrange(app, w["quiet"], status="handling", signed_at=signed)

@@ -149,9 +149,33 @@ def test_a_fresh_appeal_shows_its_time_left(as_user):
 def test_staff_see_yellow_and_red(app, as_user):
     op, now = as_user("operator"), utcnow()
     soon, late, calm = (routed(op, title=t)["number"] for t in ("路灯不亮", "下水道堵塞", "占道经营"))
-    arrange(app, soon, status="handling", signed_at=now, dispatched_at=now - 9 * DAY, reply_due_at=now + DAY)
-    arrange(app, late, status="handling", signed_at=now, dispatched_at=now - 9 * DAY, reply_due_at=now - DAY)
-    arrange(app, calm, status="handling", signed_at=now, dispatched_at=now, reply_due_at=now + 9 * DAY)
+    arrange(
+        app,
+        soon,
+        status="handling",
+        signed_at=now,
+        dispatched_at=now - 9 * DAY,
+        reply_started_at=now - 9 * DAY,
+        reply_due_at=now + DAY,
+    )
+    arrange(
+        app,
+        late,
+        status="handling",
+        signed_at=now,
+        dispatched_at=now - 9 * DAY,
+        reply_started_at=now - 9 * DAY,
+        reply_due_at=now - DAY,
+    )
+    arrange(
+        app,
+        calm,
+        status="handling",
+        signed_at=now,
+        dispatched_at=now,
+        reply_started_at=now,
+        reply_due_at=now + 9 * DAY,
+    )
     for user in ("dispatcher", "cgj"):
         api = as_user(user)
         views = {n: api.get(f"/api/v1/appeals/{n}").json for n in (soon, late, calm)}
