@@ -148,6 +148,16 @@ def warning_level(now: datetime, start: datetime, due_at: datetime) -> str:
     return WARNING_NONE
 
 
+def last_day_and_time(due_at: datetime, tz: tzinfo = LOCAL_TZ) -> tuple[date, str]:
+    """How a deadline reads: its day and time in `tz`, a deadline at midnight as 24:00 of the day
+    before (the last day to act), so that "12月23日" and "2026-12-23 24:00" name the same day."""
+    _require_aware(due_at, "due_at")
+    local = due_at.astimezone(tz)
+    if local.time() == time(0):
+        return local.date() - timedelta(days=1), "24:00"
+    return local.date(), f"{local:%H:%M}"
+
+
 def local_midnight(day: date, tz: tzinfo = LOCAL_TZ) -> datetime:
     """00:00 local time on `day`, in UTC."""
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)

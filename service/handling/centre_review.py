@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from dispatch.calendar import WorkCalendar
-from dispatch.deadlines import extend
+from dispatch.deadlines import extend, last_day_and_time
 from service.appeals import status as st
 from service.appeals.dispatching import dispatch_by_hand
 from service.appeals.guards import current_state
@@ -154,8 +154,7 @@ def calendar_for(s: Session, appeal: Appeal) -> WorkCalendar:
 
 def due_date_label(due: datetime, tz: tzinfo) -> str:
     """The last day of a deadline, in Chinese: a deadline at local midnight closes the day before."""
-    local = due.astimezone(tz)
-    day = (local - timedelta(microseconds=1)).date()
+    day, _clock = last_day_and_time(due, tz)
     return f"{day.year}年{day.month}月{day.day}日"
 
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from dispatch.calendar import WorkCalendar
+from dispatch.deadlines import last_day_and_time
 from dispatch.escalation import send_not_before
 from service.appeals import status as st
 from service.appeals.models import Appeal, AppealContact
@@ -201,7 +202,8 @@ def render_context(
     if appeal is not None:
         unit = s.get(Unit, appeal.lead_unit_code) if appeal.lead_unit_code else None
         category = s.get(Category, appeal.category_code) if appeal.category_code else None
-        due = appeal.sign_due_at if appeal.status == st.DISPATCHED else appeal.reply_due_at
+        signing = appeal.status == st.DISPATCHED  # not signed for yet: the sign-for deadline is next
+        due = appeal.sign_due_at if signing else appeal.reply_due_at
         context.update(
             number=appeal.number,
             title=appeal.title,
@@ -209,6 +211,7 @@ def render_context(
             category_name=category.name if category else "",
             urgency=appeal.urgency,
             due_at_local=local_time_text(due, tz),
+            due_label="签收时限" if signing else "答复时限",
         )
         if for_citizen:
             context["query_code"] = appeal.query_code
@@ -223,10 +226,11 @@ def _audience(recipient: str) -> str:
 
 
 def local_time_text(at: datetime | None, tz: ZoneInfo) -> str:
+    """A deadline in a notice: "12月23日 24:00" (see `dispatch.deadlines.last_day_and_time`)."""
     if at is None:
         return ""
-    local = at.astimezone(tz)
-    return f"{local.month}月{local.day}日 {local:%H:%M}"
+    day, clock = last_day_and_time(at, tz)
+    return f"{day.month}月{day.day}日 {clock}"
 
 
 # --- Sending -----------------------------------------------------------------------------------

@@ -12,8 +12,10 @@ Citizen texts use only the appeal's number, its query code and dates: never the 
 hold what the citizen said about others), internal notes, units' staff or other citizens' data.
 
 Context keys every template may use: ``number``, ``title``, ``unit_name``, ``category_name``,
-``urgency`` (一般 / 紧急 / 特急), ``due_at_local`` (formatted, e.g. "11月24日 17:30" or
-"2026年11月24日": the deadline the notice is about, named in the table), ``query_code`` (citizen
+``urgency`` (一般 / 紧急 / 特急), ``due_at_local`` (formatted, e.g. "11月24日 17:30", or
+"11月23日 24:00" for a deadline at midnight: the deadline the notice is about, named in the
+table; the sign-for deadline while the unit has not signed, else the reply deadline),
+``due_label`` (签收时限 or 答复时限, which of the two ``due_at_local`` is), ``query_code`` (citizen
 notices only), ``sign`` (optional: the sign's name, default 赣县12345). Below, the keys each template
 needs; ``[key]`` is optional.
 
@@ -28,7 +30,7 @@ appeal_reopened          unit       number, title, round, due_at_local (the new 
 extension_approved       citizen    number, due_at_local (the new reply deadline)
 appeal_closed            citizen    number, query_code, [master]
 appeal_closed_directly   citizen    number, query_code, [master]
-supervision_pressed      unit       number, title, due_at_local (the reply deadline)
+supervision_pressed      unit       number, title, due_at_local, [due_label] (签收时限 or 答复时限)
 supervision_raised       unit       number, title, level, [level_title]
 rating_unsatisfied       centre     number, title, unit_name, round
 urgent_appeal            unit       number, title, urgency, sign_limit_minutes
@@ -253,11 +255,11 @@ def _reopened_unit(c: _Context) -> tuple[str, str]:
     )
 
 
-@template("supervision_pressed", "unit", ("number", "title", "due_at_local"))
+@template("supervision_pressed", "unit", ("number", "title", "due_at_local"), ("due_label",))
 def _pressed(c: _Context) -> tuple[str, str]:
     return (
         f"催办：工单{c['number']}",
-        f"催办：工单{c['number']}（{c.title()}）请抓紧办理，答复时限{c['due_at_local']}。",
+        f"催办：工单{c['number']}（{c.title()}）请抓紧办理，{c.get('due_label') or '答复时限'}{c['due_at_local']}。",
     )
 
 

@@ -15,6 +15,7 @@ from marshmallow import Schema
 from marshmallow import ValidationError as SchemaError
 from werkzeug.datastructures import MultiDict
 
+from dispatch.deadlines import last_day_and_time
 from service.appeals.privacy import mask_name, mask_phone
 from service.appeals.status import STATUS_LABELS
 from service.auth.models import ROLES
@@ -43,6 +44,14 @@ def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""
     return value.astimezone(current_app.config["TZ"]).strftime(fmt)
+
+
+def deadline(value: datetime | None) -> str:
+    """A deadline on a page: "2026-12-23 24:00" for the end of the 23rd, as the notices say it."""
+    if value is None:
+        return ""
+    day, clock = last_day_and_time(value, current_app.config["TZ"])
+    return f"{day:%Y-%m-%d} {clock}"
 
 
 def status_label(status: str) -> str:
@@ -136,6 +145,7 @@ def load_form(schema: Schema, form: MultiDict[str, str], many: tuple[str, ...] =
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(localtime)
+    app.add_template_filter(deadline)
     app.add_template_filter(status_label)
     app.add_template_filter(role_label)
     app.add_template_filter(flag_state_label)

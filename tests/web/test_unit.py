@@ -20,7 +20,7 @@ def set_due(app, number: str, *, left: timedelta, total: timedelta = timedelta(d
     with stored(app) as s:
         appeal = stored_appeal(s, number)
         now = utcnow()
-        appeal.dispatched_at = now + left - total
+        appeal.dispatched_at = appeal.reply_started_at = now + left - total
         appeal.reply_due_at = now + left
         s.commit()
 
@@ -221,3 +221,10 @@ def test_the_workbench_reads_in_english(as_user, logged_in):
 
     assert f"Appeal {number}" in page and "Sign for" in page and "Timeline" in page and "Registered" in page
     assert "Our open appeals" in page_of(client, "/unit?lang=en")
+
+
+def test_a_working_day_deadline_reads_as_the_24_00_of_its_last_day(as_user, logged_in):
+    number = new_appeal(as_user)  # ordinary: a reply limit in working days, ending at midnight
+    page = page_of(logged_in("cgj"), f"/unit/appeals/{number}")
+    reply = re.search(r"<dt>答复时限</dt><dd><time[^>]*>([^<]+)</time>", page)
+    assert reply and reply.group(1).endswith(" 24:00"), page

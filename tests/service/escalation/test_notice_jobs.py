@@ -18,6 +18,7 @@ from service.notices import models as m
 from service.notices.models import NoticeDelivery, OutboxMessage
 from service.notices.operations import expand
 from service.redis_conn import get_redis
+from service.web.helpers import deadline
 from tests.service.factories import stored
 from tests.service.handling_steps import LEAD, new_appeal, ok, reply_body, signed_appeal
 
@@ -187,6 +188,34 @@ def test_a_leader_reads_what_the_citizen_was_sent_without_the_query_code(sms_app
 
     assert code in released("dispatcher")  # the centre calls citizens back and may read it out
     assert code not in released("leader") and "查询码******" in released("leader")
+
+
+def test_pressing_names_the_deadline_the_unit_faces_as_the_pages_do(sms_app, as_user):
+    number = new_appeal(as_user)
+    dispatcher = as_user("dispatcher")
+
+    def pressed_text():
+        ok(dispatcher, number, "supervise", kind="press", note="群众催问")
+        run_job(sms_app, jobs.process_outbox, outbox_ids(sms_app, number))
+        bodies = [d["body"] for d in deliveries(sms_app, number) if "催办：" in d["body"]]
+        return bodies[-1]
+
+    view = dispatcher.get(f"/api/v1/appeals/{number}").json
+    with sms_app.test_request_context():
+        sign_due = deadline(datetime.fromisoformat(view["sign_due_at"]))
+        reply_due = deadline(datetime.fromisoformat(view["reply_due_at"]))
+    assert reply_due.endswith(" 24:00")  # working days end at midnight: the 24:00 of the last day
+    text = pressed_text()
+    assert "签收时限" in text and _sms_date(sign_due) in text  # not signed yet: signing is due first
+    ok(as_user(LEAD), number, "sign")
+    text = pressed_text()
+    assert "答复时限" in text and _sms_date(reply_due) in text
+
+
+def _sms_date(page_text):
+    day, clock = page_text.split(" ")
+    _year, month, date = day.split("-")
+    return f"{int(month)}月{int(date)}日 {clock}"
 
 
 def _delivery_time(app, number, now):
