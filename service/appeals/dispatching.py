@@ -142,6 +142,10 @@ def dispatch_by_hand(
         if appeal.category_code and appeal.area_code
         else None
     )
+    extra_co = list(dict.fromkeys(co_units or []))  # each co-unit once, in the order given
+    if unit is not None:
+        _check_units(s, [unit], "unit")
+    _check_units(s, extra_co, "co_units")
     if unit is None:
         if not isinstance(result, Decision):
             message = result.message if isinstance(result, NoRoute) else "缺少分类或区划，无法按清单派单"
@@ -151,15 +155,15 @@ def dispatch_by_hand(
             )
         if urgency is None:
             result, changes = raise_if_urgent_by_nature(appeal, ctx, result, changes)
+        added = tuple(c for c in extra_co if c != result.lead and c not in result.co)
         apply_decision(
-            s, appeal, ctx, result, actor=actor, reason=reason, manual=True, tz=tz, changes=changes
+            s, appeal, ctx, result, actor=actor, reason=reason, manual=True, tz=tz, changes=changes, co=added
         )
         return _flushed(s, appeal)
-    _check_units(s, [unit, *(co_units or [])])
-    co = tuple(c for c in (co_units or []) if c != unit)
+    co = tuple(c for c in extra_co if c != unit)
     limit = result.limit if isinstance(result, Decision) else FALLBACK_LIMITS[appeal.urgency]
     explanation = {
-        "summary": f"分拨员手工派至 {unit}",
+        "summary": f"分拨员手工派至{ctx.router.unit_names.get(unit, unit)}",
         "manual": True,
         "reason": reason,
         "list_suggestion": result.explanation if result is not None else None,
@@ -201,11 +205,11 @@ def _flushed(s: Session, appeal: Appeal) -> Appeal:
     return appeal
 
 
-def _check_units(s: Session, codes: list[str]) -> None:
+def _check_units(s: Session, codes: list[str], field: str) -> None:
     unknown = [c for c in codes if (u := s.get(Unit, c)) is None or not u.active]
     if unknown:
         raise ValidationFailed(
-            t("Unknown unit(s)."), {"unit": [t("Unknown unit {code!r}.", code=c) for c in unknown]}
+            t("Unknown unit(s)."), {field: [t("Unknown unit {code!r}.", code=c) for c in unknown]}
         )
 
 
@@ -221,13 +225,15 @@ def apply_decision(
     tz: ZoneInfo,
     changes: dict[str, Any] | None = None,
     now: datetime | None = None,
+    co: tuple[str, ...] = (),
 ) -> None:
+    """Assign the list's decision; `co`: co-units the dispatcher adds to the list's."""
     _assign(
         s,
         appeal,
         ctx,
         lead=decision.lead,
-        co=decision.co,
+        co=(*decision.co, *co),
         rule_id=decision.rule_id,
         limit=decision.limit,
         explanation=decision.explanation,

@@ -103,6 +103,47 @@ def test_dispatcher_dispatches_a_waiting_appeal_by_the_list(as_user):
     assert events[-1]["payload"]["changes"]["category_code"] == [None, rule.category]
 
 
+def test_co_units_the_dispatcher_names_are_added_once_by_the_list_or_by_hand(as_user):
+    rule = rule_for(GARBAGE, territorial=True)
+    units = {u.name: u.code for u in default_list().units}
+    rsj, cgj = units["区人社局"], units["区城管局"]
+    disp = as_user("dispatcher")
+
+    def active(r):
+        assert r.status_code == 200, r.json
+        return sorted((a["role"], a["unit"]["code"]) for a in r.json["assignments"] if a["active"])
+
+    number = as_user("operator").post("/api/v1/appeals", json=appeal_payload()).json["number"]
+    by_list = disp.post(
+        f"/api/v1/appeals/{number}/dispatch",
+        json={
+            "reason": "补充分类和区划",
+            "category": rule.category,
+            "area": a_village("沙地镇"),
+            "co_units": [rsj],
+        },
+    )
+    listed = {("co", c) for c in rule.co} | {("lead", _township_unit("沙地镇"))}
+    assert active(by_list) == sorted(listed | {("co", rsj)})
+    by_hand = disp.post(
+        f"/api/v1/appeals/{number}/dispatch",
+        json={"reason": "改派", "unit": rsj, "co_units": [cgj, cgj, rsj]},
+    )
+    assert active(by_hand) == [("co", cgj), ("lead", rsj)]
+    page = disp.get(f"/api/v1/appeals/{number}").json
+    lead = next(a for a in page["assignments"] if a["active"] and a["role"] == "lead")
+    assert lead["explanation"]["summary"] == "分拨员手工派至区人社局"  # the unit's name, not its code
+
+
+def test_an_unknown_co_unit_is_named_under_co_units(as_user):
+    number = as_user("operator").post("/api/v1/appeals", json=appeal_payload()).json["number"]
+    r = as_user("dispatcher").post(
+        f"/api/v1/appeals/{number}/dispatch", json={"reason": "x", "unit": "GXQ-RSJ", "co_units": ["NOPE"]}
+    )
+    assert r.status_code == 422 and set(r.json["errors"]) == {"co_units"}
+    assert "NOPE" in r.json["errors"]["co_units"][0]
+
+
 def test_redispatch_keeps_history_and_moves_visibility(as_user, db_session):
     rule = rule_for(GARBAGE, territorial=True)
     meilin_village = a_village("梅林镇")
