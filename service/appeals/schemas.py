@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -61,10 +61,24 @@ class AppealIn(Schema):
         if (data.get("latitude") is None) != (data.get("longitude") is None):
             errors["latitude"] = ["Give latitude and longitude together, or neither."]
         received = data.get("received_at")
-        if received is not None and received > utcnow() + timedelta(minutes=5):
-            errors["received_at"] = ["Cannot be in the future."]
+        if received is not None and (problem := _received_problem(received, utcnow())):
+            errors["received_at"] = [problem]
         if errors:
             raise ValidationError(errors)
+
+
+#: The earliest arrival time taken: late letters and appeals carried over from an older system are
+#: logged with their own date, but nothing from before the hotlines (and year 1 at UTC+14 is out
+#: of range for any time arithmetic).
+EARLIEST_RECEIVED_YEAR = 2000
+
+
+def _received_problem(received: datetime, now: datetime) -> str | None:
+    if received.year < EARLIEST_RECEIVED_YEAR:  # checked first, before any arithmetic on it
+        return f"Cannot be before {EARLIEST_RECEIVED_YEAR}."
+    if received > now + timedelta(minutes=5):
+        return "Cannot be in the future."
+    return None
 
 
 class PublicContactIn(ContactIn):

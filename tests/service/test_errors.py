@@ -67,6 +67,12 @@ BAD_INPUT = [
     ("latitude out of range", appeal_payload(latitude=91, longitude=115.0), "latitude"),
     ("received in the future", appeal_payload(received_at=in_a_day()), "received_at"),
     ("received without a time zone", appeal_payload(received_at="2026-11-01T08:00:00"), "received_at"),
+    ("received in 1900", appeal_payload(received_at="1900-01-01T10:00:00+08:00"), "received_at"),
+    (
+        "received in year 1 east of UTC",
+        appeal_payload(received_at="0001-01-01T00:00:00+14:00"),
+        "received_at",
+    ),
     ("confidential not a boolean", appeal_payload(confidential="maybe"), "confidential"),
 ]
 
