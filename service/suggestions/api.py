@@ -59,6 +59,21 @@ class SuggestOut(Schema):
 @blp.arguments(SuggestArgs, location="query")
 @blp.response(200, SuggestOut)
 def suggest_view(args: dict[str, Any]) -> dict[str, Any]:
-    """The three likeliest categories for the text, and the area named in the address (or the text)."""
+    """The three likeliest categories for the text, and the area named in the address (or the text).
+
+    A long text does not fit in a URL (servers cut the request line at about 4 KB, some 450 Chinese
+    characters): POST the same fields as JSON instead."""
+    return _suggest(args)
+
+
+@blp.post("/suggest")
+@blp.arguments(SuggestArgs)
+@blp.response(200, SuggestOut)
+def suggest_posted(args: dict[str, Any]) -> dict[str, Any]:
+    """The same as GET, the fields in a JSON body: for texts of any allowed length (5000)."""
+    return _suggest(args)
+
+
+def _suggest(args: dict[str, Any]) -> dict[str, Any]:
     require_user("operator", "dispatcher", "reviewer", "admin")
     return suggest(db.session(), args["text"], args["address"], args["k"])

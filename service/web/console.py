@@ -231,18 +231,22 @@ def console_caller() -> Any:
     return render_template("console/_caller.html", **_caller_context(request.args.get("contact.phone", "")))
 
 
-@bp.get("/console/suggest")
+# The two panels read the call being typed: posted, since its content (up to 5000 characters) does
+# not fit in a URL. They store nothing.
+
+
+@bp.post("/console/suggest")
 @login_required(roles=CONSOLE_ROLES)
 def console_suggest() -> Any:
     """The three likeliest categories for the text and the area named in the address."""
-    return render_template("console/_suggest.html", **_suggest_context(request.args))
+    return render_template("console/_suggest.html", **_suggest_context(request.form))
 
 
-@bp.get("/console/duplicates")
+@bp.post("/console/duplicates")
 @login_required(roles=CONSOLE_ROLES)
 def console_duplicates() -> Any:
     """The appeals this call would be flagged as a likely duplicate of, before it is submitted."""
-    return render_template("console/_duplicates.html", **_duplicates_context(request.args))
+    return render_template("console/_duplicates.html", **_duplicates_context(request.form))
 
 
 @bp.get("/console/categories")

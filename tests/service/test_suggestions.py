@@ -33,6 +33,17 @@ def test_suggests_categories_and_the_area(as_user):
     assert r.json["model"] is None
 
 
+def test_a_long_call_is_posted_and_suggested_the_same(as_user):
+    text = "小区门口垃圾堆了好几天没人清运，臭气熏天" + "，天气越来越热" * 600  # ~4200 characters
+    query = {"text": text[:300], "address": "梅林镇城东社区光明路12号"}
+    short = as_user("operator").get("/api/v1/suggest", query_string=query).json
+    r = as_user("operator").post("/api/v1/suggest", json={**query, "text": text})
+    assert r.status_code == 200, r.json
+    assert r.json["categories"][0]["code"] == short["categories"][0]["code"]
+    assert r.json["area"]["village_name"] == "城东居委会"
+    assert as_user("operator").post("/api/v1/suggest", json={}).json["errors"].keys() == {"text"}
+
+
 def test_suggest_needs_text_and_a_centre_role(as_user):
     assert as_user("operator").get("/api/v1/suggest").json["errors"].keys() == {"text"}
     assert as_user("cgj").get("/api/v1/suggest", query_string={"text": "垃圾"}).status_code == 403

@@ -150,19 +150,28 @@ def test_typing_the_phone_shows_the_callers_earlier_appeals(as_user, logged_in):
     assert 'data-caller-total="0"' in other
 
 
+def panel(client, url: str, fields: dict[str, str]) -> str:
+    """A side panel as htmx asks for it: the typed fields posted, with the page's CSRF token."""
+    token = csrf_token_of(client.get("/console").get_data(as_text=True))
+    r = client.post(url, data=fields, headers={"X-CSRFToken": token, "HX-Request": "true"})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    return r.get_data(as_text=True)
+
+
 def test_likely_duplicates_are_shown_before_submitting_and_nothing_is_stored(app, as_user, logged_in):
     earlier = register(as_user("operator"))  # the garbage pile at 光明路12号, phone 13800001234
     client = logged_in("operator")
     before = counts(app)
 
-    fragment = client.get(
+    fragment = panel(
+        client,
         "/console/duplicates",
-        query_string={
+        {
             "contact.phone": "13800001234",
             "title": "垃圾还是没人清运",
-            "content": "光明路12号小区门口的垃圾还是没人清运。",
+            "content": "光明路12号小区门口的垃圾还是没人清运。" + "来电人情绪激动，反复强调。" * 300,
         },
-    ).get_data(as_text=True)
+    )
 
     assert earlier["number"] in fragment and "同一来电号码" in fragment
     assert counts(app) == before
@@ -186,10 +195,10 @@ def test_check_posts_the_form_back_with_every_helper_and_stores_nothing(app, as_
 def test_suggestions_give_three_categories_and_the_area_of_the_address(logged_in):
     client = logged_in("operator")
 
-    fragment = client.get(
-        "/console/suggest",
-        query_string={"title": "垃圾没人清运", "content": "小区门口垃圾堆了三天", "address": "王母渡镇"},
-    ).get_data(as_text=True)
+    long_call = "小区门口垃圾堆了三天" + "，天气热了味道很大" * 400  # ~3600 characters: no URL holds it
+    fragment = panel(
+        client, "/console/suggest", {"title": "垃圾没人清运", "content": long_call, "address": "王母渡镇"}
+    )
 
     assert fragment.count("data-suggested-category") == 3
     assert "data-suggested-area" in fragment and "王母渡镇" in fragment
