@@ -50,6 +50,10 @@ ALREADY_RATED_CITIZEN = "您已评价过本次办理结果（已评价），感�
 # ---- 直接办结 --------------------------------------------------------------------------------
 
 
+#: Appeal types that are never closed at first contact.
+NEEDS_A_UNIT = frozenset({"投诉", "举报"})
+
+
 def close_directly(
     s: Session,
     appeal: Appeal,
@@ -60,8 +64,26 @@ def close_directly(
     kb_article_id: int | None = None,
     expected_version: int | None = None,
 ) -> Appeal:
-    """A consultation answered at first contact, from the knowledge base or not: closed, not dispatched."""
+    """A consultation answered at first contact, from the knowledge base or not: closed, not dispatched.
+
+    Complaints and reports (投诉, 举报) need a unit to act, and urgent appeals a unit at once: they
+    are dispatched, never closed on the phone.
+    """
     begin(appeal, "close-directly", actor, expected_version=expected_version)
+    if appeal.appeal_type in NEEDS_A_UNIT:
+        raise ValidationFailed(
+            t("Invalid input: {fields}", fields="appeal_type"),
+            {
+                "appeal_type": [
+                    t("A {appeal_type} needs a unit to act: dispatch it.", appeal_type=appeal.appeal_type)
+                ]
+            },
+        )
+    if appeal.urgency != "一般":
+        raise ValidationFailed(
+            t("Invalid input: {fields}", fields="urgency"),
+            {"urgency": [t("An urgent appeal needs a unit at once: dispatch it.")]},
+        )
     now = utcnow()
     article = (
         usable_article(s, kb_article_id, now.astimezone(tz).date()) if kb_article_id is not None else None

@@ -28,6 +28,7 @@ from service.errors import DomainError
 from service.fields import normalise_phone
 from service.handling import closing, duplicates
 from service.handling.closing_schemas import CloseDirectlyIn
+from service.handling.workflow import TRANSITIONS
 from service.knowledge import operations as kb
 from service.knowledge.api import local_today
 from service.lists.operations import active_context, number_prefix
@@ -59,6 +60,9 @@ def _render_form(
         "villages": intake_form.villages(s, township),
         "township": township,
         "village": values.get("area") if len(values.get("area") or "") >= 12 else village,
+        # 直接办结 is offered to the roles that may do it (a dispatcher logs calls, never closes them).
+        "may_close_directly": (user := current_user()) is not None
+        and user.role in TRANSITIONS["close-directly"].roles,
         **extra,
     }
     return render_template("console/index.html", **context), status

@@ -94,6 +94,24 @@ def test_operator_closes_a_consultation_at_first_contact_with_the_article_used(a
     assert view["can_evaluate"] is False
 
 
+@pytest.mark.parametrize(
+    ("given", "field"),
+    [
+        ({"appeal_type": "投诉"}, "appeal_type"),
+        ({"appeal_type": "举报"}, "appeal_type"),
+        ({"appeal_type": "咨询", "urgency": "紧急"}, "urgency"),
+    ],
+)
+def test_complaints_reports_and_urgent_appeals_are_never_closed_at_first_contact(app, as_user, given, field):
+    body = register(as_user("operator"), title="噪音扰民", content="楼下烧烤店深夜噪音。", **given)
+    assert body["status"] == "pending_dispatch", body
+
+    r = as_user("operator").post(f"/api/v1/appeals/{body['number']}/close-directly", json={"answer": ANSWER})
+
+    assert set(assert_envelope(r, 422, "validation_error")["errors"]) == {field}
+    assert appeal_row(app, body["number"])["status"] == "pending_dispatch"
+
+
 def test_close_directly_without_an_article(app, as_user):
     body = _consultation(as_user)
 

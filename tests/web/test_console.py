@@ -266,9 +266,24 @@ def test_close_at_first_contact_needs_the_answer(app, logged_in):
 def test_a_dispatcher_may_log_but_not_close_at_first_contact(app, logged_in):
     client = logged_in("dispatcher")
     before = counts(app)
+    page = client.get("/console").get_data(as_text=True)
+    assert "登记并派单" in page and "登记并直接办结" not in page  # not offered
 
     r = client.post("/console", data=_form(client, action="close", answer="请拨打医保热线咨询。"))
 
     assert r.status_code == 403
     assert "王母渡镇光明路的路灯一个星期都不亮了" in r.get_data(as_text=True)
+    assert counts(app) == before
+
+
+def test_a_complaint_is_dispatched_not_closed_on_the_phone(app, logged_in):
+    client = logged_in("operator")
+    assert "登记并直接办结" in client.get("/console").get_data(as_text=True)
+    before = counts(app)
+
+    r = client.post("/console", data=_form(client, action="close", appeal_type="投诉", answer="已记录。"))
+
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert "投诉类诉求须由承办单位办理，请派单，不能直接办结。" in page and 'id="f-appeal_type-error"' in page
     assert counts(app) == before
