@@ -94,7 +94,8 @@ def merge(
             )
             if top
             else t("Appeal {number} is itself merged.", number=master.number),
-            current=current_state(master),
+            current=current_state(appeal),  # `current` is always the appeal acted on
+            master=current_state(master),
         )
     if master.status not in st.OPEN_STATUSES:
         raise Conflict(
@@ -103,7 +104,8 @@ def merge(
                 number=master.number,
                 status_label=st.STATUS_LABELS[master.status],
             ),
-            current=current_state(master),
+            current=current_state(appeal),
+            master=current_state(master),
         )
     now = utcnow()
     ended = _end_assignments(appeal, f"并案：并入{master.number}", now)

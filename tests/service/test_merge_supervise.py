@@ -159,7 +159,12 @@ def test_merge_into_a_closed_appeal_is_refused(app, client, as_user):
 
     r = _merge(as_user("dispatcher"), dup["number"], master["number"])
 
-    assert r.status_code == 409 and r.json["current"]["status"] == "closed"
+    assert r.status_code == 409 and r.json["master"]["status"] == "closed"
+    current = r.json["current"]  # the appeal being merged, not the master
+    assert (current["status"], current["version"]) == (
+        "dispatched",
+        appeal_row(app, dup["number"])["version"],
+    )
     assert appeal_row(app, dup["number"])["status"] == "dispatched"
 
 
