@@ -9,7 +9,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from dispatch.figures import RATES
+from dispatch.figures import EXCLUSION_REASONS, RATES
 from service.figures.queries import RATE_LABELS
 
 
@@ -30,7 +30,7 @@ def workbook(figures: dict[str, Any]) -> bytes:
     rules = figures["rules"]
     ws.append(["统计月份", figures["month"]])
     ws.append(["基本满意权重", rules["basic_weight"]])
-    ws.append(["不计入统计的评价", "、".join(rules["excluded"]) or "无"])
+    ws.append(["不计入统计的评价", "、".join(EXCLUSION_REASONS[r] for r in rules["excluded"]) or "无"])
     ws.append([])
     ws.append(["指标", "比率（%）", "分子", "分母"])
     for name in RATES:
@@ -44,10 +44,14 @@ def workbook(figures: dict[str, Any]) -> bytes:
         for name in RATES:
             header += [f"{RATE_LABELS[name]}（%）", f"{RATE_LABELS[name]}分子", f"{RATE_LABELS[name]}分母"]
         sheet.append(header)
-        for i, unit in enumerate(group["units"], start=1):
-            ranked = unit["rates"][figures["rank_by"]]["rate"] is not None
+        place = 0
+        for unit in group["units"]:
+            # Ranked as in the top and bottom five: a rate, on at least the smallest ranked sample.
+            rate = unit["rates"][figures["rank_by"]]
+            ranked = rate["rate"] is not None and rate["denominator"] >= rules["min_ranked"]
+            place += ranked
             row: list[Any] = [
-                i if ranked else None,
+                place if ranked else None,
                 unit["name"],
                 unit["counts"]["dispatched"],
                 unit["counts"]["rated"],

@@ -216,6 +216,21 @@ def test_the_export_is_a_workbook_with_the_same_figures(as_user, journeys, month
     assert first[header.index("满意率（%）")] == 100.0
 
 
+def test_the_export_ranks_only_units_the_rankings_rank_and_names_the_exclusions(
+    app, as_user, journeys, month
+) -> None:
+    app.config["FIGURE_RULES"] = FigureRules(min_ranked=2, excluded=frozenset({"malicious", "invalid"}))
+    r = as_user("leader").get("/api/v1/figures/export", query_string={"month": month})
+    wb = load_workbook(io.BytesIO(r.get_data()))
+    summary = {row[0]: row[1:] for row in wb["汇总"].iter_rows(values_only=True) if row and row[0]}
+    assert summary["不计入统计的评价"][0] == "无效评价、恶意评价"
+    sheet = list(wb["区直部门"].iter_rows(values_only=True))
+    table = sheet[1 : next(i for i, row in enumerate(sheet) if not any(row))]  # up to the rankings
+    rows = {row[1]: row[0] for row in table}
+    assert rows["区人社局"] is None  # one rating: below the smallest ranked sample, as in 前五名
+    assert rows["区城管局"] == 1
+
+
 def test_a_unit_a_newer_list_dropped_keeps_its_months_figures(app, as_user, journeys, month) -> None:
     with stored(app) as s:
         s.execute(sa.update(Unit).where(Unit.code == CGJ).values(active=False))
