@@ -7,7 +7,6 @@ stored (a token has full entropy, so a slow hash would add nothing but latency t
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import secrets
 from collections.abc import Callable
@@ -104,17 +103,3 @@ def require_user(*roles: str) -> User:
     if roles and user.role not in roles:
         raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
     return user
-
-
-def roles_required(*roles: str) -> Callable[[F], F]:
-    """Decorator: the caller must be logged in and, when roles are given, hold one of them."""
-
-    def decorator(view: F) -> F:
-        @functools.wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            require_user(*roles)
-            return view(*args, **kwargs)
-
-        return wrapped  # type: ignore[return-value]
-
-    return decorator
