@@ -9,9 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -26,8 +24,6 @@ from service.errors import Forbidden, Unauthorized
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "minyi_"
 TOKEN_USE_RESOLUTION = timedelta(minutes=5)
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def hash_password(password: str) -> str:
