@@ -123,6 +123,16 @@ def still_planned(alarm: Alarm, facts: AppealFacts, ladder: Sequence[LadderStep]
     return alarm in plan_alarms(facts, ladder, settings)
 
 
+#: Level names where the unit's ladder in the list gives none.
+DEFAULT_LEVEL_TITLES = {1: "单位负责人", 2: "中心领导", 3: "区政府办"}
+
+
+def level_title(ladder: Iterable[LadderStep], level: int) -> str:
+    """Who a level of the ladder is, e.g. 中心领导: the list's title, else the usual one."""
+    step = next((st for st in ladder if st.level == level), None)
+    return step.title if step is not None and step.title else DEFAULT_LEVEL_TITLES.get(level, f"第{level}级")
+
+
 def ladder_from_list(escalation: Iterable[Mapping[str, Any]]) -> tuple[LadderStep, ...]:
     """A unit's ladder from its stored list entry (`units.escalation`)."""
     steps = (

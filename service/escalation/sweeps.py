@@ -31,8 +31,6 @@ from service.lists.models import Unit
 from service.notices.models import DEFAULT, URGENT, OutboxMessage
 from service.notices.operations import local_time_text
 
-DEFAULT_LEVEL_TITLES = {1: "单位负责人", 2: "中心领导", 3: "区政府办"}
-
 #: What each kind tells, to whom, and the event it leaves on the appeal.
 _RECIPIENTS: dict[str, tuple[str, ...]] = {
     esc.SIGN_OVERDUE: ("lead", "centre"),
@@ -151,10 +149,7 @@ def _fire(
     if kind == esc.RATING_CALLBACK and appeal.rating_due_at is not None:
         data["due_at_local"] = _local(appeal.rating_due_at)
     if kind == esc.ESCALATE:
-        step = next(
-            (st for st in (unit.escalation if unit else ()) if int(st.get("level", 0)) == alarm.level), {}
-        )
-        title = str(step.get("title") or DEFAULT_LEVEL_TITLES.get(alarm.level, f"第{alarm.level}级"))
+        title = esc.level_title(ladder_of(unit), alarm.level)
         minutes = int((now - appeal.sign_due_at).total_seconds() // 60) if appeal.sign_due_at else 0
         data.update(level=alarm.level, level_title=title, minutes_overdue=max(minutes, 0))
         note = f"{appeal.urgency}诉求超时未签收，已逐级升级至{title}（第{alarm.level}级）。"

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from responsibility_lists.model import EscalationStep
+from dispatch import escalation as esc
 from service.appeals import status as st
 from service.appeals.events import record_event
 from service.appeals.guards import current_state
@@ -25,18 +25,17 @@ from service.appeals.models import Appeal, AppealAssignment
 from service.auth.models import User
 from service.db import utcnow
 from service.errors import Conflict, ValidationFailed
+from service.escalation.planning import ladder_of
 from service.handling.duplicates import resolve_candidates
 from service.handling.models import Supervision
 from service.handling.operations import active_assignments, begin, move
-from service.lists.operations import ListContext, active_context, context_for
+from service.lists.models import Unit
 from service.notices.models import OutboxMessage
 from service.notices.operations import queue_notice
 from service.text import t
 
 #: The highest supervision level (督办 by the government office).
 TOP_LEVEL = 3
-#: Level names where the unit's ladder in the list gives none.
-DEFAULT_LEVEL_TITLES = {1: "单位负责人", 2: "中心领导", 3: "区政府办"}
 
 
 def merged_into(s: Session, master: Appeal) -> list[Appeal]:
@@ -175,24 +174,9 @@ def _end_assignments(appeal: Appeal, reason: str, now: datetime) -> list[AppealA
 # ---- supervision ------------------------------------------------------------------------------
 
 
-def _context(s: Session, appeal: Appeal) -> ListContext | None:
-    lead = next(iter(active_assignments(appeal, "lead")), None)
-    if lead is not None and lead.list_version is not None:
-        return context_for(lead.list_version)
-    return active_context(s)
-
-
-def escalation_step(s: Session, appeal: Appeal, level: int) -> EscalationStep | None:
-    """The lead unit's escalation step for `level`, from the list version that routed the appeal."""
-    ctx = _context(s, appeal)
-    if ctx is None:
-        return None
-    unit = next((u for u in ctx.lst.units if u.code == appeal.lead_unit_code), None)
-    return next((step for step in unit.escalation if step.level == level), None) if unit else None
-
-
-def level_title(step: EscalationStep | None, level: int) -> str:
-    return step.title if step is not None and step.title else DEFAULT_LEVEL_TITLES.get(level, f"第{level}级")
+def ladder(s: Session, appeal: Appeal) -> tuple[esc.LadderStep, ...]:
+    """The lead unit's escalation ladder, as the worker's escalation reads it (the units table)."""
+    return ladder_of(s.get(Unit, appeal.lead_unit_code) if appeal.lead_unit_code else None)
 
 
 def supervise(
@@ -212,7 +196,7 @@ def supervise(
             current=current_state(appeal),
         )
     if kind == "raise" and appeal.supervision_level >= TOP_LEVEL:
-        title = level_title(escalation_step(s, appeal, TOP_LEVEL), TOP_LEVEL)
+        title = esc.level_title(ladder(s, appeal), TOP_LEVEL)
         raise Conflict(
             t(
                 "Appeal {number} is already supervised at the highest level ({level}: {title}).",
@@ -243,18 +227,18 @@ def press(
         payload={"supervision_id": row.id, "level": row.level, "unit": appeal.lead_unit_code},
         at=at,
     )
-    _notify(s, appeal, row, "supervision_pressed", ())
+    _notify(s, appeal, row, "supervision_pressed")
     return row
 
 
 def raise_level(
     s: Session, appeal: Appeal, actor: User | None, *, note: str, at: datetime | None = None
 ) -> Supervision:
-    """督办: one level up (at most TOP_LEVEL); the step's units are told as well as the lead unit."""
+    """督办: one level up (at most TOP_LEVEL); the level's people and units on the lead unit's ladder
+    are told as well as the lead unit, as when the worker escalates."""
     at = at or utcnow()
     level = min(appeal.supervision_level + 1, TOP_LEVEL)
-    step = escalation_step(s, appeal, level)
-    title = level_title(step, level)
+    title = esc.level_title(ladder(s, appeal), level)
     appeal.supervision_level = level
     row = _record(s, appeal, actor, "raise", level, note, at)
     move(
@@ -273,7 +257,7 @@ def raise_level(
         },
         at=at,
     )
-    _notify(s, appeal, row, "supervision_raised", step.units if step else ())
+    _notify(s, appeal, row, "supervision_raised", (f"ladder:{appeal.lead_unit_code}:{level}",))
     return row
 
 
@@ -294,8 +278,8 @@ def _record(
     return row
 
 
-def _notify(s: Session, appeal: Appeal, row: Supervision, template: str, also: tuple[str, ...]) -> None:
+def _notify(s: Session, appeal: Appeal, row: Supervision, template: str, also: tuple[str, ...] = ()) -> None:
     data: dict[str, Any] = {"supervision_id": row.id, "level": row.level, "kind": row.kind}
-    recipients = [f"unit:{appeal.lead_unit_code}", *(f"unit:{code}" for code in also if code)]
+    recipients = [f"unit:{appeal.lead_unit_code}", *also]
     for recipient in dict.fromkeys(recipients):
         queue_notice(s, appeal, recipient, template, data, key=f"supervision:{row.id}")

@@ -9,6 +9,8 @@ import sqlalchemy as sa
 
 from service.appeals.models import Appeal
 from service.handling.merging import notify_merged_citizens
+from service.notices.models import OutboxMessage
+from service.notices.operations import addresses
 from tests.service.closing_arrange import (
     CGJ,
     SATISFIED,
@@ -222,8 +224,17 @@ def test_raising_climbs_the_units_ladder_up_to_three_levels(app, client, as_user
     staff = ok(leader.get(f"/api/v1/appeals/{body['number']}/events"))
     titles = [e["payload"]["level_title"] for e in staff if e["action"] == "supervised"]
     assert titles == ["单位负责人", "中心领导", "区政府办"]  # 区城管局's ladder in the list
-    # The higher levels' units are told as well.
-    assert ("unit:GXQ-ZFB", "supervision_raised") in notices(app, body["number"])
+    # Each level's people and units are told as well, as when the worker escalates: 局长 at level 1.
+    raised = [r for r, template in notices(app, body["number"]) if template == "supervision_raised"]
+    assert [r for r in raised if r.startswith("ladder:")] == [f"ladder:{CGJ}:{n}" for n in (1, 2, 3)]
+    with stored(app) as s:
+        first = s.scalar(sa.select(OutboxMessage).where(OutboxMessage.recipient == f"ladder:{CGJ}:1"))
+        reached = {a.destination for a in addresses(s, first, None)}
+        top = s.scalar(sa.select(OutboxMessage).where(OutboxMessage.recipient == f"ladder:{CGJ}:3"))
+        office = {a.destination for a in addresses(s, top, None)}
+        zfb = {a.destination for a in addresses(s, OutboxMessage(recipient="unit:GXQ-ZFB"), None)}
+    assert "13907971200" in reached  # the 局长 of 区城管局, named in its ladder
+    assert office == zfb and zfb  # level 3: the government office's duty contacts
     citizen = look_up(client, body)
     assert [e["label"] for e in citizen["timeline"]].count("已督办") == 3
     assert "群众多次来电" not in str(citizen)
