@@ -93,7 +93,9 @@ def handle_http_exception(exc: HTTPException) -> Response:
     if status == 422:
         message = "Invalid input: " + ", ".join(sorted(errors)) if errors else "Invalid input."
     elif status == 400 and errors:
-        message = "Malformed request: " + "; ".join(str(v) for v in errors.values())
+        message = "Malformed request: " + "; ".join(
+            " ".join(map(str, v)) if isinstance(v, list) else str(v) for v in errors.values()
+        )
     elif status == 413:
         message = "Request body too large (limit 1 MiB)."
     elif status == 429:

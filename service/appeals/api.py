@@ -7,7 +7,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
 from service import db
@@ -26,6 +25,7 @@ from service.appeals.schemas import (
 from service.appeals.status import STATUS_LABELS
 from service.auth.security import require_user
 from service.errors import ValidationFailed
+from service.extensions import Blueprint
 from service.handling import duplicates
 from service.lists.operations import active_context, number_prefix
 

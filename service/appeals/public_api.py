@@ -12,7 +12,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from service import db
 from service.appeals import queries
@@ -22,7 +21,7 @@ from service.appeals.models import Appeal
 from service.appeals.schemas import PublicAppealIn, PublicAppealOut, PublicIntakeOut, PublicLookupArgs
 from service.appeals.status import MERGED, PUBLIC_ACTIONS, REPLY_RESULTS, STATUS_LABELS
 from service.errors import NotFound
-from service.extensions import limiter
+from service.extensions import Blueprint, limiter
 from service.handling.closing import citizen_rating_state
 from service.handling.models import Reply
 

@@ -6,7 +6,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import session
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from service import db
@@ -14,7 +13,7 @@ from service.auth.models import ROLES, User
 from service.auth.security import require_user, verify_password
 from service.db import utcnow
 from service.errors import Unauthorized
-from service.extensions import limiter
+from service.extensions import Blueprint, limiter
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log-in")
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from flask import Response, current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from service import db
 from service.auth.security import require_user
 from service.db import utcnow
+from service.extensions import Blueprint
 from service.figures import queries
 from service.figures.export import workbook
 from service.figures.schemas import FiguresArgs, FiguresOut

@@ -12,7 +12,6 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
 
 from service import db
@@ -22,6 +21,7 @@ from service.appeals.models import Appeal
 from service.appeals.schemas import AppealOut
 from service.auth.models import User
 from service.auth.security import require_user
+from service.extensions import Blueprint
 from service.handling import centre_review, unit_actions
 from service.handling.schemas import (
     ContributeIn,

@@ -11,13 +11,12 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from service import db
 from service.appeals.citizen_codes import guess_limit
 from service.appeals.public_api import citizen_view, find_for_citizen
 from service.appeals.schemas import AppealOut, PublicAppealOut
-from service.extensions import limiter
+from service.extensions import Blueprint, limiter
 from service.handling import closing, merging
 from service.handling.api import appeal_out, load_appeal
 from service.handling.closing_schemas import (

@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from service import db
 from service.appeals import queries
 from service.auth.security import require_user
+from service.extensions import Blueprint
 from service.handling import duplicates
 from service.handling.duplicate_schemas import DismissIn, DuplicateOut
 

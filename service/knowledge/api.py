@@ -9,12 +9,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from service import db
 from service.auth.models import User
 from service.auth.security import require_user
 from service.errors import Forbidden, NotFound
+from service.extensions import Blueprint
 from service.knowledge import operations as kb
 from service.knowledge.models import KnowledgeArticle
 from service.knowledge.schemas import ArticleIn, ArticleOut, ArticlePage, ArticlePatch, ArticleSearchArgs

@@ -7,7 +7,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_smorest import Blueprint
 
 from dispatch.deadlines import compute_deadlines
 from dispatch.routing import Decision
@@ -15,6 +14,7 @@ from service import db
 from service.auth.security import require_user
 from service.db import utcnow
 from service.errors import Conflict
+from service.extensions import Blueprint
 from service.lists import operations
 from service.lists.models import Area, Category, ListVersion, Unit
 from service.lists.schemas import (

@@ -13,13 +13,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from service import db
 from service.appeals.models import Appeal
 from service.appeals.privacy import sees_unmasked
 from service.auth.security import require_user
 from service.errors import NotFound
+from service.extensions import Blueprint
 from service.notices import jobs
 from service.notices import models as m
 from service.notices.models import NoticeDelivery

@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from service import db
 from service.appeals.queries import appeal_view
 from service.auth.security import require_user
 from service.db import utcnow
+from service.extensions import Blueprint
 from service.queues import queries
 from service.queues.schemas import QueueCountsOut, QueuePageArgs, QueuePageOut
 

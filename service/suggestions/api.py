@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from service import db
 from service.auth.security import require_user
+from service.extensions import Blueprint
 from service.fields import CleanText
 from service.suggestions.operations import suggest
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.service.factories import assert_envelope, counts, register
+from tests.service.factories import assert_envelope, counts, new_address, register
 from tests.service.helpers import appeal_payload
 
 VALID_ID = "11010519491231002X"  # GB 11643's own example
@@ -190,3 +190,55 @@ def test_errors_use_the_envelope_for_unknown_routes_and_methods(client):
     r = client.delete("/api/v1/appeals")
     assert_envelope(r, 405, "method_not_allowed")
     assert "POST" in r.headers["Allow"]
+
+
+DEEP_BODIES = [
+    ("a list 100,000 deep", "[" * 100_000 + "]" * 100_000),
+    ("an object 5,000 deep", '{"a":' * 5_000 + "1" + "}" * 5_000),
+    ("a field 40 deep", '{"title": ' + "[" * 40 + '"x"' + "]" * 40 + "}"),
+]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/appeals", "/api/v1/public/appeals"])
+@pytest.mark.parametrize("body", [b for _, b in DEEP_BODIES], ids=[name for name, _ in DEEP_BODIES])
+def test_json_nested_too_deep_is_a_bad_request(app, as_user, url, body):
+    before = counts(app)
+
+    r = as_user("operator").post(
+        url,
+        data=body,
+        headers={"Content-Type": "application/json"},
+        environ_base={"REMOTE_ADDR": new_address()},
+    )
+
+    assert "nests more than 32 levels" in assert_envelope(r, 400, "bad_request")["message"]
+    assert counts(app) == before
+
+
+def json_endpoints(client) -> list[tuple[str, str]]:
+    """(method, URL) of every API operation that takes a JSON body, from the OpenAPI document."""
+    found = []
+    for path, operations in client.get("/api/openapi.json").json["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            if "application/json" in (operation.get("requestBody") or {}).get("content", {}):
+                url = path.replace("{number}", "GX20260101-0001").replace("{other}", "GX20260101-0002")
+                found.append((method, url.replace("{article_id}", "1")))
+    return found
+
+
+def test_every_json_endpoint_refuses_a_body_nested_too_deep(client, as_user):
+    admin = as_user("admin")
+    endpoints = json_endpoints(client)
+    assert len(endpoints) > 20  # the document was read
+
+    for method, url in endpoints:
+        r = admin._call(
+            method,
+            url,
+            data="[" * 100_000 + "]" * 100_000,
+            headers={"Content-Type": "application/json"},
+            environ_base={"REMOTE_ADDR": new_address()},
+        )
+        assert r.status_code == 400, (method, url, r.get_data(as_text=True))
