@@ -11,7 +11,7 @@ from flask_limiter.util import get_remote_address
 from flask_smorest import Api as _Api
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
 from service import errors
 
@@ -46,15 +46,23 @@ def json_depth(value: Any, limit: int) -> int:
 class RequestParser(FlaskParser):
     """webargs' Flask parser, strict about the request body of the JSON API.
 
-    webargs lets json.loads' RecursionError through on a deeply nested body (a 500): here a body
-    nested too deeply is refused with 400.
+    webargs treats a body whose Content-Type is not JSON as no body at all, so a valid JSON body
+    sent as text/plain was answered "Missing data for required field" for every field; here it is
+    refused with 415. webargs also lets json.loads' RecursionError through on a deeply nested body
+    (a 500): here a body nested too deeply is refused with 400.
     """
 
     def _raw_load_json(self, req: flask.Request) -> Any:
+        body = req.get_data(cache=True)
         if not is_json_request(req):
-            return core.missing
+            if body or req.content_length:
+                raise UnsupportedMediaType(
+                    "The request body must be JSON, sent with Content-Type: application/json "
+                    f"(this one came as {req.mimetype or 'no Content-Type'})."
+                )
+            return core.missing  # no body: a schema whose fields are all optional still loads
         try:
-            data = core.parse_json(req.get_data(cache=True))
+            data = core.parse_json(body)
             too_deep = json_depth(data, MAX_JSON_DEPTH) > MAX_JSON_DEPTH
         except RecursionError:  # json.loads gives up nesting long before a 1 MiB body ends
             too_deep = True

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.service.factories import assert_envelope, counts, new_address, register
+from tests.service.handling_steps import LEAD, new_appeal
 from tests.service.helpers import appeal_payload
 
 VALID_ID = "11010519491231002X"  # GB 11643's own example
@@ -242,3 +243,43 @@ def test_every_json_endpoint_refuses_a_body_nested_too_deep(client, as_user):
             environ_base={"REMOTE_ADDR": new_address()},
         )
         assert r.status_code == 400, (method, url, r.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("url", ["/api/v1/appeals", "/api/v1/public/appeals"])
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_a_json_body_not_sent_as_json_is_unsupported(app, as_user, url, content_type):
+    before = counts(app)
+    headers = {"Content-Type": content_type} if content_type else {}
+
+    r = as_user("operator").post(
+        url,
+        data=json.dumps(appeal_payload()),
+        headers=headers,
+        environ_base={"REMOTE_ADDR": new_address()},
+    )
+
+    envelope = assert_envelope(r, 415, "unsupported_media_type")
+    assert "application/json" in envelope["message"] and "errors" not in envelope
+    assert counts(app) == before
+
+
+def test_every_json_endpoint_refuses_a_body_that_is_not_json(client, as_user):
+    admin = as_user("admin")
+
+    for method, url in json_endpoints(client):
+        r = admin._call(
+            method,
+            url,
+            data='{"version": 1}',
+            headers={"Content-Type": "text/plain"},
+            environ_base={"REMOTE_ADDR": new_address()},
+        )
+        assert r.status_code == 415, (method, url, r.get_data(as_text=True))
+
+
+def test_an_action_without_a_body_still_needs_no_content_type(as_user):
+    number = new_appeal(as_user)
+
+    r = as_user(LEAD).post(f"/api/v1/appeals/{number}/sign")
+
+    assert r.status_code == 200 and r.json["status"] == "handling", r.json
