@@ -14,6 +14,7 @@ from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
 from service import errors
+from service.fields import has_lone_surrogate, lone_surrogate_error
 
 #: How deep a request's JSON may nest. The deepest body the API takes is two levels
 #: (`{"contact": {"phone": ...}}`); this leaves room and keeps every body far from Python's
@@ -28,19 +29,39 @@ class Api(_Api):
         return errors.handle_http_exception(error)
 
 
-def json_depth(value: Any, limit: int) -> int:
-    """How deep `value` nests (a scalar is 0, `[]` is 1), counted without recursion; stops
-    counting once past `limit`."""
-    deepest = 0
-    stack = [(value, 1)]
+def _check_body(data: Any) -> dict[str, Any] | None:
+    """None when `data` nests more than MAX_JSON_DEPTH levels; else the fields whose text holds a
+    lone surrogate, nested as marshmallow names fields ({"contact": {"name": [...]}}; a list's
+    items by the list, a bad key by the object holding it). Walked without recursion."""
+    bad: list[tuple[str, ...]] = []
+    stack: list[tuple[Any, tuple[str, ...], int]] = [(data, (), 0)]
     while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict | list):
-            deepest = max(deepest, depth)
-            if deepest > limit:
+        node, path, depth = stack.pop()
+        if isinstance(node, str):
+            if has_lone_surrogate(node):
+                bad.append(path)
+        elif isinstance(node, dict | list):
+            if depth >= MAX_JSON_DEPTH:
+                return None
+            if isinstance(node, list):
+                stack.extend((item, path, depth + 1) for item in node)
+                continue
+            for key, value in node.items():
+                if has_lone_surrogate(key):
+                    bad.append(path)
+                else:
+                    stack.append((value, (*path, key), depth + 1))
+    errors: dict[str, Any] = {}
+    for path in bad:
+        *parents, leaf = path or ("_body",)
+        node = errors
+        for part in parents:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):  # the field above is named already
                 break
-            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
-    return deepest
+        else:
+            node.setdefault(leaf, [lone_surrogate_error()])
+    return errors
 
 
 class RequestParser(FlaskParser):
@@ -49,7 +70,10 @@ class RequestParser(FlaskParser):
     webargs treats a body whose Content-Type is not JSON as no body at all, so a valid JSON body
     sent as text/plain was answered "Missing data for required field" for every field; here it is
     refused with 415. webargs also lets json.loads' RecursionError through on a deeply nested body
-    (a 500): here a body nested too deeply is refused with 400.
+    (a 500): here a body nested too deeply is refused with 400. And a "\\ud800" escape decodes
+    to a lone surrogate, which crashes whatever encodes it (the database, the error envelope):
+    here any text of the body holding one is refused with 422 naming its field, whatever the
+    schema's field type.
     """
 
     def _raw_load_json(self, req: flask.Request) -> Any:
@@ -63,11 +87,13 @@ class RequestParser(FlaskParser):
             return core.missing  # no body: a schema whose fields are all optional still loads
         try:
             data = core.parse_json(body)
-            too_deep = json_depth(data, MAX_JSON_DEPTH) > MAX_JSON_DEPTH
+            refused = _check_body(data)
         except RecursionError:  # json.loads gives up nesting long before a 1 MiB body ends
-            too_deep = True
-        if too_deep:
+            refused = None
+        if refused is None:
             abort(400, messages={"json": [f"The JSON body nests more than {MAX_JSON_DEPTH} levels deep."]})
+        if refused:
+            abort(422, messages={"json": refused})
         return data
 
 

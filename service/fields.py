@@ -1,5 +1,5 @@
-"""marshmallow fields for text from the public: UTF-8, control characters stripped, lengths bounded,
-mainland phone numbers and resident ID numbers checked."""
+"""marshmallow fields for text from the public: valid Unicode (no lone surrogates), control
+characters stripped, lengths bounded, mainland phone numbers and resident ID numbers checked."""
 
 from __future__ import annotations
 
@@ -9,8 +9,23 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 
+from service.text import Text, t
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 _CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+
+
+# JSON's "\ud800"-"\udfff" escapes decode to lone surrogates (json.loads joins a proper pair into
+# one character): half a character, which no database, page or log can encode as UTF-8.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_lone_surrogate(value: str) -> bool:
+    return _SURROGATE.search(value) is not None
+
+
+def lone_surrogate_error() -> Text:
+    return t("Not valid text: it holds a lone surrogate (U+D800 to U+DFFF), half of a character.")
 
 
 def clean_text(value: str, multiline: bool) -> str:
@@ -21,7 +36,8 @@ def clean_text(value: str, multiline: bool) -> str:
 
 
 class CleanText(fields.String):
-    """A string with control characters removed and surrounding space trimmed, then length-checked."""
+    """A string with control characters removed and surrounding space trimmed, then length-checked;
+    text holding a lone surrogate is refused (the JSON API refuses it in any field before this)."""
 
     def __init__(self, *, max_length: int, min_length: int = 0, multiline: bool = False, **kwargs: Any):
         self.multiline = multiline
@@ -31,6 +47,8 @@ class CleanText(fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
+        if has_lone_surrogate(text):
+            raise ValidationError(lone_surrogate_error())
         return clean_text(text, self.multiline)
 
 

@@ -13,6 +13,7 @@ from tests.service.handling_steps import LEAD, new_appeal
 from tests.service.helpers import appeal_payload
 
 VALID_ID = "11010519491231002X"  # GB 11643's own example
+CITIZEN = {"name": "李四", "phone": "13900001111"}
 
 
 def without(*fields: str) -> dict[str, Any]:
@@ -283,3 +284,83 @@ def test_an_action_without_a_body_still_needs_no_content_type(as_user):
     r = as_user(LEAD).post(f"/api/v1/appeals/{number}/sign")
 
     assert r.status_code == 200 and r.json["status"] == "handling", r.json
+
+
+def with_lone_surrogate(body: dict[str, Any]) -> str:
+    """The body as raw JSON, its "@@" written as a lone surrogate's escape (as a broken client sends it)."""
+    return json.dumps(body, ensure_ascii=False).replace("@@", "\\ud800")
+
+
+LONE_SURROGATES = [
+    ("content", "/api/v1/appeals", appeal_payload(content="e @@ xxxxx"), "content"),
+    ("contact name", "/api/v1/appeals", contact(name="张@@"), "contact.name"),
+    (
+        "channel meta",
+        "/api/v1/appeals",
+        appeal_payload(channel_meta={"call_id": "@@"}),
+        "channel_meta.call_id",
+    ),
+    ("a meta key", "/api/v1/appeals", appeal_payload(channel_meta={"@@": "x"}), "channel_meta"),
+    ("e-mail", "/api/v1/appeals", contact(email="a@@@b.cn"), "contact.email"),
+    ("public content", "/api/v1/public/appeals", appeal_payload(content="e @@ xxxxx"), "content"),
+    ("public title", "/api/v1/public/appeals", appeal_payload(title="@@"), "title"),
+]
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"), [c[1:] for c in LONE_SURROGATES], ids=[c[0] for c in LONE_SURROGATES]
+)
+def test_a_lone_surrogate_is_refused_naming_the_field(app, as_user, url, body, field):
+    before = counts(app)
+
+    r = as_user("operator").post(
+        url,
+        data=with_lone_surrogate(body),
+        headers={"Content-Type": "application/json"},
+        environ_base={"REMOTE_ADDR": new_address()},
+    )
+
+    envelope = assert_envelope(r, 422, "validation_error")
+    assert "lone surrogate" in error_for(envelope["errors"], field)[0]
+    assert counts(app) == before
+
+
+def test_a_lone_surrogate_in_any_text_field_is_refused_not_a_500(as_user, client):
+    number = register(as_user("operator"), category=None, area=None)["number"]
+    dispatch = with_lone_surrogate({"reason": "改派", "unit": "@@"})
+    log_in = with_lone_surrogate({"username": "operator", "password": "demo@@"})
+
+    r1 = as_user("dispatcher").post(
+        f"/api/v1/appeals/{number}/dispatch", data=dispatch, headers={"Content-Type": "application/json"}
+    )
+    r2 = client.post("/api/v1/auth/login", data=log_in, headers={"Content-Type": "application/json"})
+
+    assert "unit" in assert_envelope(r1, 422, "validation_error")["errors"]
+    assert "password" in assert_envelope(r2, 422, "validation_error")["errors"]
+
+
+def test_a_surrogate_pair_is_one_character_and_kept(as_user):
+    op = as_user("operator")
+    body = json.dumps(appeal_payload(title="路灯不亮😀"))  # ASCII JSON: the emoji as "\ud83d\ude00"
+    assert "\\ud83d\\ude00" in body
+
+    r = op.post("/api/v1/appeals", data=body, headers={"Content-Type": "application/json"})
+
+    assert r.status_code == 201, r.json
+    assert op.get(f"/api/v1/appeals/{r.json['appeal']['number']}").json["title"] == "路灯不亮😀"
+
+
+def test_the_schemas_text_field_refuses_a_lone_surrogate_wherever_it_is_loaded():
+    """The pages load the same schemas from their forms: the text field itself refuses it too."""
+    from marshmallow import ValidationError
+
+    from service.appeals.schemas import PublicAppealIn
+
+    form = {"appeal_type": "求助", "title": "路灯\ud800", "content": "路灯坏了一周。", "contact": CITIZEN}
+
+    with pytest.raises(ValidationError) as refused:
+        PublicAppealIn().load(form)
+
+    assert refused.value.messages == {
+        "title": ["Not valid text: it holds a lone surrogate (U+D800 to U+DFFF), half of a character."]
+    }
