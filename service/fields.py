@@ -37,10 +37,12 @@ def clean_text(value: str, multiline: bool) -> str:
 
 class CleanText(fields.String):
     """A string with control characters removed and surrounding space trimmed, then length-checked;
-    text holding a lone surrogate is refused (the JSON API refuses it in any field before this)."""
+    text holding a lone surrogate is refused (the JSON API refuses it in any field before this).
+    With a `min_length`, text that is empty once cleaned is refused as missing."""
 
     def __init__(self, *, max_length: int, min_length: int = 0, multiline: bool = False, **kwargs: Any):
         self.multiline = multiline
+        self.min_length = min_length
         kwargs.setdefault("validate", validate.Length(min=min_length, max=max_length))
         super().__init__(**kwargs)
         self.metadata.setdefault("maxLength", max_length)
@@ -49,7 +51,13 @@ class CleanText(fields.String):
         text = super()._deserialize(value, attr, data, **kwargs)
         if has_lone_surrogate(text):
             raise ValidationError(lone_surrogate_error())
-        return clean_text(text, self.multiline)
+        cleaned = clean_text(text, self.multiline)
+        if not cleaned and self.min_length:
+            # Not "Length must be between 1 and 100.": what is missing is the text, not its length.
+            raise ValidationError(
+                t("Required: it may not be empty (spaces and control characters do not count).")
+            )
+        return cleaned
 
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")

@@ -27,6 +27,17 @@ def contact(**fields: Any) -> dict[str, Any]:
     return appeal_payload(contact={"name": "张三", "phone": "13800001234", **fields})
 
 
+def public(**fields: Any) -> dict[str, Any]:
+    """What a citizen submits on the portal."""
+    return {
+        "appeal_type": "求助",
+        "title": "路灯不亮",
+        "content": "路灯坏了一周了。",
+        "contact": CITIZEN,
+        **fields,
+    }
+
+
 def in_a_day() -> str:
     return (datetime.now(UTC) + timedelta(days=1)).isoformat()
 
@@ -97,6 +108,29 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_stored(app, as_use
     assert error_for(envelope["errors"], field)
     assert field.split(".")[0] in envelope["message"]
     assert counts(app) == before
+
+
+EMPTY_TEXT = [
+    ("title of control characters", "/api/v1/appeals", appeal_payload(title="\u0000\u0001\u0002"), "title"),
+    ("empty title", "/api/v1/appeals", appeal_payload(title=""), "title"),
+    ("blank content", "/api/v1/public/appeals", public(content=" \u200b\t "), "content"),
+    (
+        "name of control characters",
+        "/api/v1/public/appeals",
+        public(contact={**CITIZEN, "name": "\x00\x01"}),
+        "contact.name",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"), [c[1:] for c in EMPTY_TEXT], ids=[c[0] for c in EMPTY_TEXT]
+)
+def test_text_empty_once_cleaned_is_missing_not_of_the_wrong_length(as_user, url, body, field):
+    r = as_user("operator").post(url, json=body, environ_base={"REMOTE_ADDR": new_address()})
+
+    messages = error_for(assert_envelope(r, 422, "validation_error")["errors"], field)
+    assert messages == ["Required: it may not be empty (spaces and control characters do not count)."]
 
 
 def test_every_missing_required_field_is_named_at_once(app, as_user):

@@ -128,6 +128,15 @@ def test_a_bad_call_shows_the_errors_next_to_the_fields_and_keeps_the_text(app, 
     assert counts(app) == before
 
 
+def test_a_title_of_control_characters_only_is_missing_not_too_long(app, logged_in):
+    client = logged_in("operator")
+
+    r = client.post("/console", data=_form(client, title="\x00\x01\x02"))
+
+    assert r.status_code == 422
+    assert 'id="f-title-error">此项为必填项，不能为空' in r.get_data(as_text=True)
+
+
 def test_an_unknown_area_is_the_apis_error_next_to_the_picker(app, logged_in):
     client = logged_in("operator")
 

@@ -114,6 +114,14 @@ def test_a_bad_submission_shows_the_errors_next_to_the_fields_with_the_text_kept
     assert counts(app) == before
 
 
+def test_a_name_of_control_characters_only_is_missing_not_too_long(app, citizen):
+    r = citizen.post("/portal/submit", data=_submission(citizen, **{"contact.name": "\x00\x01"}))
+
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert 'id="f-contact-name-error">此项为必填项，不能为空' in page and "50字以内" not in page
+
+
 def test_tracking_shows_the_public_timeline_only(as_user, citizen):
     body = register(as_user("operator"))
 
