@@ -305,6 +305,7 @@ class DispatchIn(Schema):
     area = fields.String(load_default=None, allow_none=True, validate=AREA_CODE)
     urgency = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(URGENCIES))
     version = fields.Integer(
+        strict=True,
         load_default=None,
         allow_none=True,
         metadata={"description": "the appeal version you saw (optimistic lock)"},

@@ -16,6 +16,7 @@ RESOLVED = ("yes", "partly", "no")
 
 def version_field() -> fields.Integer:
     return fields.Integer(
+        strict=True,
         load_default=None,
         allow_none=True,
         metadata={"description": "the appeal version you saw (optimistic lock): 409 if it changed"},
@@ -33,7 +34,11 @@ class CloseDirectlyIn(Schema):
         metadata={"description": "the answer given to the citizen (shown to them)"},
     )
     kb_article = fields.Integer(
-        load_default=None, allow_none=True, metadata={"description": "the knowledge-base article used"}
+        strict=True,
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=1, max=2**31 - 1),  # an id: beyond it the database cannot look
+        metadata={"description": "the knowledge-base article used"},
     )
     version = version_field()
 

@@ -34,6 +34,7 @@ class DuplicateOut(Schema):
 class DismissIn(Schema):
     note = CleanText(max_length=500, load_default="", metadata={"description": "why it is not a duplicate"})
     version = fields.Integer(
+        strict=True,
         load_default=None,
         allow_none=True,
         metadata={"description": "the appeal version you saw (optimistic lock)"},

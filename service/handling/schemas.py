@@ -16,6 +16,7 @@ class ActionIn(Schema):
     """What every action accepts: the appeal version the caller saw (optimistic lock)."""
 
     version = fields.Integer(
+        strict=True,
         load_default=None,
         allow_none=True,
         metadata={
@@ -77,7 +78,10 @@ class ExtensionIn(ActionIn):
     """延期: more working days, asked before the reply deadline."""
 
     days = fields.Integer(
-        required=True, validate=validate.Range(min=1, max=30), metadata={"description": "working days"}
+        strict=True,
+        required=True,
+        validate=validate.Range(min=1, max=30),
+        metadata={"description": "working days"},
     )
     reason = CleanText(required=True, min_length=1, max_length=1000, multiline=True)
 

@@ -10,7 +10,7 @@ from service.notices.models import DELIVERY_STATUSES
 class NoticeArgs(Schema):
     status = fields.String(validate=validate.OneOf(DELIVERY_STATUSES))
     appeal = fields.String(metadata={"description": "an appeal number"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

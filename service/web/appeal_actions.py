@@ -39,6 +39,7 @@ from service.handling.schemas import (
     SignIn,
 )
 from service.handling.workflow import TRANSITIONS
+from service.web.helpers import form_numbers
 
 Runner = Callable[[Session, Appeal, User, dict[str, Any]], Any]
 
@@ -83,7 +84,8 @@ class Action:
         for name in self.lines:
             if isinstance(data.get(name), str):
                 data[name] = [line.strip() for line in data[name].splitlines() if line.strip()]
-        return self.schema().load(data)
+        schema = self.schema()
+        return schema.load(form_numbers(schema, data))
 
 
 def _tz() -> Any:

@@ -5,13 +5,14 @@ Registered on the app by `service.web.init_app`; see README.md for how templates
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app
 from flask_babel import gettext
-from marshmallow import Schema
+from marshmallow import Schema, fields
 from marshmallow import ValidationError as SchemaError
 from werkzeug.datastructures import MultiDict
 
@@ -138,9 +139,29 @@ def form_to_dict(form: MultiDict[str, str], many: tuple[str, ...] = ()) -> dict[
     return data
 
 
+_WHOLE_NUMBER = re.compile(r"[+-]?\d+")
+
+
+def form_numbers(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
+    """`form_to_dict`'s output with the whole numbers typed in (days, an article, the version) as
+    ints, as the JSON API's schemas take them: their integers are strict, a JSON client's 2.5 or
+    "3" is refused. Text that is not a whole number stays text, for the schema to refuse."""
+    typed = dict(data)
+    for name, field in schema.fields.items():
+        key = field.data_key or name
+        value = typed.get(key)
+        if isinstance(field, fields.Integer) and isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value):
+            typed[key] = int(value)
+        elif (
+            isinstance(field, fields.Nested) and isinstance(field.schema, Schema) and isinstance(value, dict)
+        ):
+            typed[key] = form_numbers(field.schema, value)
+    return typed
+
+
 def load_form(schema: Schema, form: MultiDict[str, str], many: tuple[str, ...] = ()) -> dict[str, Any]:
     """Load a posted form with a JSON API schema; raises marshmallow.ValidationError (see `errors_of`)."""
-    return schema.load(form_to_dict(form, many))
+    return schema.load(form_numbers(schema, form_to_dict(form, many)))
 
 
 def init_app(app: Flask) -> None:

@@ -398,3 +398,48 @@ def test_the_schemas_text_field_refuses_a_lone_surrogate_wherever_it_is_loaded()
     assert refused.value.messages == {
         "title": ["Not valid text: it holds a lone surrogate (U+D800 to U+DFFF), half of a character."]
     }
+
+
+def test_every_version_and_id_in_a_body_must_be_a_whole_number(as_user):
+    """The optimistic lock's version and the article an appeal is closed with: never 1.5 or "2"."""
+    operator, dispatcher = as_user("operator"), as_user("dispatcher")
+    waiting = register(operator, category=None, area=None, appeal_type="咨询")["number"]
+    handled = new_appeal(as_user)
+    bodies = [
+        (as_user(LEAD), f"/api/v1/appeals/{handled}/sign", {"version": 1.5}, "version"),
+        (as_user(LEAD), f"/api/v1/appeals/{handled}/sign", {"version": "2"}, "version"),
+        (dispatcher, f"/api/v1/appeals/{waiting}/dispatch", {"reason": "改派", "version": 1.0}, "version"),
+        (
+            dispatcher,
+            f"/api/v1/appeals/{handled}/supervise",
+            {"kind": "press", "note": "快", "version": 2.5},
+            "version",
+        ),
+        (
+            operator,
+            f"/api/v1/appeals/{waiting}/close-directly",
+            {"answer": "已答复", "kb_article": 1.5},
+            "kb_article",
+        ),
+        (
+            operator,
+            f"/api/v1/appeals/{waiting}/close-directly",
+            {"answer": "已答复", "kb_article": 10**30},
+            "kb_article",
+        ),
+        (dispatcher, f"/api/v1/appeals/{waiting}/duplicates/{handled}/dismiss", {"version": 0.5}, "version"),
+    ]
+
+    for api, url, body, field in bodies:
+        r = api.post(url, json=body)
+        assert list(assert_envelope(r, 422, "validation_error")["errors"]) == [field], (url, body)
+
+    assert operator.get(f"/api/v1/appeals/{waiting}").json["status"] == "pending_dispatch"
+    assert operator.get(f"/api/v1/appeals/{handled}").json["status"] == "dispatched"
+
+
+@pytest.mark.parametrize("url", ["/api/v1/admin/notices", "/api/v1/appeals", "/api/v1/knowledge"])
+def test_a_page_number_beyond_any_list_is_refused(as_user, url):
+    r = as_user("admin").get(url, query_string={"page": str(10**21)})
+
+    assert list(assert_envelope(r, 422, "validation_error")["errors"]) == ["page"]

@@ -201,6 +201,17 @@ def test_no_extension_after_the_reply_deadline(as_user, app):
     assert r.json["current"]["status"] == "handling"
 
 
+def test_extension_days_that_are_not_a_whole_number_are_refused_not_rounded(as_user):
+    number = signed_appeal(as_user)
+
+    for days in (2.5, "3", True):
+        r = act(as_user(LEAD), number, "extension", days=days, reason="需现场勘查")
+        assert r.status_code == 422 and r.json["errors"] == {"days": ["Not a valid integer."]}, days
+
+    assert "extension_requested" not in actions(as_user, number)
+    assert ok(as_user(LEAD), number, "extension", days=2, reason="需现场勘查")["status"] == "handling"
+
+
 def test_extension_input_and_roles(as_user):
     number = new_appeal(as_user)
     for days in (0, 31, "x"):

@@ -177,6 +177,16 @@ def test_the_lead_unit_asks_for_an_extension(app, as_user, logged_in):
     assert asked is not None and "T" not in asked.group(1)
 
 
+def test_extension_days_on_the_page_are_a_whole_number(as_user, logged_in):
+    number = new_appeal(as_user)
+    ok(as_user(LEAD), number, "sign")
+
+    r = post_form(logged_in("cgj"), number, "extension", area="unit", days="2.5", reason="需协调多部门")
+
+    assert r.status_code == 422
+    assert 'id="f-extension-days-error">请输入整数。</p>' in r.get_data(as_text=True)
+
+
 def test_the_co_unit_contributes_but_may_not_reply(as_user, logged_in):
     number = new_appeal(as_user)
     ok(as_user(LEAD), number, "sign")
