@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate
@@ -99,3 +100,40 @@ class IdNumber(fields.String):
         if _ID_CHECK[total % 11] != text[17]:
             raise ValidationError("The ID number's check digit does not match.")
         return text
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class DayOrInstant(fields.AwareDateTime):
+    """A bound of a time range: an aware date-time ("2026-01-01T08:00:00+08:00"), or a plain date
+    ("2026-01-01") for a whole day in the service's time zone. Loads as a `datetime` or a `date`;
+    `range_start` and `range_end` turn either into the instant the range starts or ends at."""
+
+    default_error_messages = {
+        "invalid": "Not a date (2026-01-01) nor a date and time with its time zone (2026-01-01T08:00:00+08:00).",
+        "invalid_awareness": "A date and time needs its time zone (2026-01-01T08:00:00+08:00); or give a date.",
+    }
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str) and _DAY.fullmatch(value.strip()):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError as error:
+                raise self.make_error("invalid") from error
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def range_start(bound: date | datetime, tz: tzinfo) -> datetime:
+    """Where a range from `bound` starts: the instant itself, or the start of the day in `tz`."""
+    if isinstance(bound, datetime):
+        return bound
+    return datetime.combine(bound, time.min, tzinfo=tz)
+
+
+def range_end(bound: date | datetime, tz: tzinfo) -> datetime:
+    """Where a range to `bound` ends (not included): the instant itself, or the end of the day in
+    `tz`, so that the day itself is in the range."""
+    if isinstance(bound, datetime):
+        return bound
+    return datetime.combine(bound + timedelta(days=1), time.min, tzinfo=tz)

@@ -91,7 +91,7 @@ class AppealCollection(MethodView):
         """Search appeals, with filters, ordering and pagination (unit staff: their unit's only)."""
         user = require_user(*STAFF)
         s = db.session()
-        query = queries.filtered(s, user, args)
+        query = queries.filtered(s, user, args, current_app.config["TZ"])
         total = s.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
         page, per_page = args["page"], args["per_page"]
         rows = s.scalars(

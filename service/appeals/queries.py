@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +14,7 @@ from service.appeals.status import STATUS_LABELS
 from service.auth.models import User
 from service.db import utcnow
 from service.errors import NotFound
+from service.fields import range_end, range_start
 from service.lists.models import Category
 from service.lists.operations import ListContext
 from service.queues.clocks import clock_fields
@@ -53,7 +54,9 @@ def _category_and_descendants(s: Session, code: str) -> list[str]:
     return found
 
 
-def filtered(s: Session, user: User, args: dict[str, Any]) -> sa.Select[tuple[Appeal]]:
+def filtered(s: Session, user: User, args: dict[str, Any], tz: tzinfo) -> sa.Select[tuple[Appeal]]:
+    """The appeals `user` may see that match `args` (AppealListArgs); a plain date as a bound of
+    `received_from`/`received_to` is a whole day in `tz`, both ends included."""
     query = sa.select(Appeal).where(visible_to(user))
     if v := args.get("status"):
         query = query.where(Appeal.status == v)
@@ -77,9 +80,9 @@ def filtered(s: Session, user: User, args: dict[str, Any]) -> sa.Select[tuple[Ap
             )
         )
     if v := args.get("received_from"):
-        query = query.where(Appeal.received_at >= v)
+        query = query.where(Appeal.received_at >= range_start(v, tz))
     if v := args.get("received_to"):
-        query = query.where(Appeal.received_at < v)
+        query = query.where(Appeal.received_at < range_end(v, tz))
     if v := args.get("q"):
         # Escaped, so that "100%" or "_" in the search text match themselves.
         query = query.where(

@@ -10,7 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from service.appeals.citizen_codes import QueryCode
 from service.appeals.status import APPEAL_TYPES, CHANNEL_META_FIELDS, CHANNELS, STATUS_LABELS, URGENCIES
 from service.db import utcnow
-from service.fields import CleanText, IdNumber, Phone
+from service.fields import CleanText, DayOrInstant, IdNumber, Phone
 from service.handling.duplicate_schemas import DuplicateOut
 
 AREA_CODE = validate.Regexp(r"^\d{6}(\d{3}(\d{3})?)?$", error="A division code has 6, 9 or 12 digits.")
@@ -109,8 +109,12 @@ class AppealListArgs(Schema):
     area = fields.String(validate=AREA_CODE, metadata={"description": "includes the places inside it"})
     urgency = fields.String(validate=validate.OneOf(URGENCIES))
     unit = fields.String(validate=validate.Length(max=32), metadata={"description": "lead or co unit code"})
-    received_from = fields.AwareDateTime()
-    received_to = fields.AwareDateTime()
+    received_from = DayOrInstant(
+        metadata={"description": "from this instant, or a date: from that day's start (service time zone)"}
+    )
+    received_to = DayOrInstant(
+        metadata={"description": "before this instant, or a date: through that day's end (service time zone)"}
+    )
     q = CleanText(max_length=100, metadata={"description": "free text in number, title, content, address"})
     order = fields.String(
         load_default="-received_at",

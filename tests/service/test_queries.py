@@ -117,6 +117,12 @@ FILTERS = [
         {"contract", "lamp"},
     ),
     ({"received_from": "2024-10-25T15:30:00Z"}, {"noise"}),  # the same instant written in UTC
+    # A plain date is the whole day in the service's time zone, at either end.
+    ({"received_from": "2024-10-10"}, {"contract", "lamp", "pending", "noise"}),
+    ({"received_to": "2024-10-10"}, {"wage", "contract"}),
+    ({"received_from": "2024-10-10", "received_to": "2024-10-15"}, {"contract", "lamp"}),
+    ({"received_from": "2024-10-25", "received_to": "2024-10-25"}, {"noise"}),  # at 23:30 that day
+    ({"received_from": "2024-10-10", "received_to": "2024-10-15T09:00:00+08:00"}, {"contract"}),
     ({"q": "工资"}, {"wage"}),  # title
     ({"q": "补偿"}, {"contract"}),  # content
     ({"q": "文化广场"}, {"noise"}),  # address
@@ -209,6 +215,19 @@ def test_twenty_per_page_by_default(as_user):
     assert search(as_user("operator"), per_page=None)["per_page"] == 20
 
 
+def test_a_date_is_the_day_in_the_services_time_zone_not_in_utc(as_user):
+    """00:30 in Shanghai on 2 November is still 1 November in UTC."""
+    op = as_user("operator")
+    number = register(op, received_at="2024-11-02T00:30:00+08:00")["number"]
+
+    def found(**bounds: str) -> bool:
+        return number in {a["number"] for a in search(op, **bounds)["items"]}
+
+    assert found(received_from="2024-11-02", received_to="2024-11-02")
+    assert not found(received_to="2024-11-01")
+    assert not found(received_from="2024-11-03")
+
+
 BAD_FILTERS = [
     ("status", "lost"),
     ("channel", "fax"),
@@ -219,6 +238,8 @@ BAD_FILTERS = [
     ("unit", "X" * 33),
     ("received_from", "yesterday"),
     ("received_to", "2024-10-01T00:00:00"),  # no time zone: which day would that be?
+    ("received_from", "2024-02-30"),
+    ("received_to", "2024-10-1"),
     ("q", "字" * 101),
     ("order", "title"),
     ("page", "0"),
