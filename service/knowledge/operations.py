@@ -1,7 +1,7 @@
 """The knowledge base (知识库): articles the operators answer consultations from.
 
-The centre edits every article; a unit edits only its own (the owner is forced to the unit);
-everyone on the staff reads. Deleting deactivates: an article that closed an appeal stays
+The centre edits every article; a unit edits only its own, and may neither name another owner
+nor bring a withdrawn article back (refused, naming the field); everyone on the staff reads. Deleting deactivates: an article that closed an appeal stays
 referable. Search is in Chinese without a tokenizer: the query is cut into character bigrams, so
 "垃圾清运" also finds "清运垃圾", and each article is scored by where the bigrams occur (title over
 keywords over body). A county's knowledge base holds hundreds of articles, so the candidates are
@@ -119,10 +119,37 @@ def _check(s: Session, data: dict[str, Any], article: KnowledgeArticle | None = 
         raise ValidationFailed(t("Invalid input: {fields}", fields=sorted(errors)), errors)
 
 
+def _check_unit_may_set(actor: User, data: dict[str, Any], article: KnowledgeArticle | None = None) -> None:
+    """Unit staff write for their own unit and withdraw their articles; the owner of an article
+    and bringing a withdrawn one back are the centre's. A field they may not set is refused
+    (naming it), never dropped: the caller would read a 200 as done."""
+    if is_centre(actor):
+        return
+    errors: dict[str, list[str]] = {}
+    owner = data.get("owner_unit")
+    if article is None:  # a new article: no owner given is the unit's own
+        moves = owner is not None and owner != actor.unit_code
+    else:
+        moves = "owner_unit" in data and owner != article.owner_unit_code
+    if moves:
+        errors["owner_unit"] = [
+            t(
+                "A unit writes for its own unit ({unit}) only; the centre moves articles.",
+                unit=actor.unit_code,
+            )
+        ]
+    if data.get("active") is True and article is not None and not article.active:
+        errors["active"] = [t("Only the centre brings a withdrawn article back.")]
+    if errors:
+        raise Forbidden(t("Unit staff may not set {fields}.", fields=sorted(errors)), errors)
+
+
 def create_article(s: Session, data: dict[str, Any], actor: User) -> KnowledgeArticle:
-    """A new article. Unit staff write for their own unit, whatever owner they name."""
+    """A new article. Unit staff write for their own unit (the owner by default); naming another
+    is refused."""
     if not (is_centre(actor) or actor.role == "unit_staff"):
         raise Forbidden("Only the centre and the units write knowledge-base articles.")
+    _check_unit_may_set(actor, data)
     if actor.role == "unit_staff":
         data = {**data, "owner_unit": actor.unit_code}
     _check(s, data)
@@ -153,10 +180,10 @@ def check_may_edit(actor: User, article: KnowledgeArticle) -> None:
 
 
 def update_article(s: Session, article: KnowledgeArticle, data: dict[str, Any], actor: User) -> None:
-    """Change the given fields. Only the centre moves an article to another owner or revives it."""
+    """Change the given fields. Only the centre moves an article to another owner or revives it;
+    a unit may withdraw its own (`active` false, as DELETE does)."""
     check_may_edit(actor, article)
-    if not is_centre(actor):
-        data = {k: v for k, v in data.items() if k not in ("owner_unit", "active")}
+    _check_unit_may_set(actor, data, article)
     _check(s, data, article)
     for field in ("title", "body", "valid_from", "valid_to", "active"):
         if field in data:

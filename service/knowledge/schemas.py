@@ -26,7 +26,7 @@ class ArticleIn(Schema):
         load_default=None,
         allow_none=True,
         validate=validate.Length(max=32),
-        metadata={"description": "the owning unit's code; unit staff always write for their own unit"},
+        metadata={"description": "the owning unit's code; unit staff: their own unit (the default) only"},
     )
 
 
@@ -39,8 +39,12 @@ class ArticlePatch(Schema):
     keywords = fields.List(CleanText(min_length=1, max_length=50), validate=validate.Length(max=30))
     valid_from = fields.Date(allow_none=True)
     valid_to = fields.Date(allow_none=True)
-    owner_unit = fields.String(allow_none=True, validate=validate.Length(max=32))
-    active = fields.Boolean(metadata={"description": "the centre may bring a withdrawn article back"})
+    owner_unit = fields.String(
+        allow_none=True, validate=validate.Length(max=32), metadata={"description": "the centre only"}
+    )
+    active = fields.Boolean(
+        metadata={"description": "false withdraws; true brings a withdrawn article back (the centre only)"}
+    )
 
 
 class ArticleOut(Schema):

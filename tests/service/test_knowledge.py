@@ -72,13 +72,46 @@ def test_an_article_is_checked(as_user, overrides, field):
 def test_unit_staff_write_for_their_own_unit_only(as_user):
     cgj = as_user("cgj")
 
-    article = _create(cgj, owner_unit=RSJ)
+    article = _create(cgj)
+    assert _create(cgj, owner_unit=CGJ)["owner_unit"]["code"] == CGJ
 
-    assert article["owner_unit"]["code"] == CGJ  # forced to the writer's unit
-    changed = ok(_patch(cgj, article["id"], title="燃气开户须知", owner_unit=RSJ))
+    assert article["owner_unit"]["code"] == CGJ  # the writer's unit
+    changed = ok(_patch(cgj, article["id"], title="燃气开户须知", owner_unit=CGJ))
     assert changed["title"] == "燃气开户须知" and changed["owner_unit"]["code"] == CGJ
     assert_envelope(_patch(as_user("rsj"), article["id"], title="改"), 403, "forbidden")
     assert_envelope(_delete(as_user("rsj"), article["id"]), 403, "forbidden")
+
+
+def test_a_unit_naming_another_owner_is_refused_not_overruled(as_user):
+    cgj = as_user("cgj")
+    article = _create(cgj)
+
+    created = cgj.post(URL, json=_article(title="社保卡补办", owner_unit=RSJ))
+    moved = _patch(cgj, article["id"], owner_unit=RSJ, title="改")
+    to_the_centre = _patch(cgj, article["id"], owner_unit=None)
+
+    for r in (created, moved, to_the_centre):
+        refused = assert_envelope(r, 403, "forbidden")
+        assert refused["errors"] == {
+            "owner_unit": [f"A unit writes for its own unit ({CGJ}) only; the centre moves articles."]
+        }
+    assert _search(as_user("dispatcher"), q="社保卡补办", all=1)["total"] == 0
+    kept = ok(cgj.get(f"{URL}/{article['id']}"))
+    assert kept["owner_unit"]["code"] == CGJ and kept["title"] == article["title"]
+
+
+def test_a_unit_withdraws_its_article_but_only_the_centre_brings_it_back(as_user):
+    cgj = as_user("cgj")
+    article = _create(cgj)
+
+    assert ok(_patch(cgj, article["id"], active=False))["active"] is False
+    r = _patch(cgj, article["id"], active=True)
+
+    refused = assert_envelope(r, 403, "forbidden")
+    assert refused["errors"] == {"active": ["Only the centre brings a withdrawn article back."]}
+    assert ok(cgj.get(f"{URL}/{article['id']}"))["active"] is False
+    assert ok(_patch(as_user("dispatcher"), article["id"], active=True))["active"] is True
+    assert ok(_patch(cgj, article["id"], active=True, title="燃气开户须知"))["active"] is True  # no change
 
 
 def test_a_unit_cannot_edit_the_centres_articles(as_user):
