@@ -6,7 +6,6 @@ import getpass
 import sys
 
 import click
-import sqlalchemy as sa
 
 from service import create_app, migrate
 from service.cli_context import app_session
@@ -78,11 +77,10 @@ def tokens_group() -> None:
 @click.option("--label", default="", help="what the token is for")
 def tokens_create(username: str, label: str) -> None:
     """Create an API token for USERNAME and print it once (only its hash is kept)."""
-    from service.auth.models import User
-    from service.auth.operations import create_token
+    from service.auth.operations import create_token, find_user
 
     with app_session() as s:
-        user = s.scalar(sa.select(User).where(User.username == username))
+        user = find_user(s, username)
         if user is None:
             raise click.ClickException(f"No user {username!r}.")
         token = create_token(s, user, label)

@@ -9,8 +9,7 @@ import click
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from service.auth.models import User
-from service.auth.operations import create_user
+from service.auth.operations import create_user, find_user
 from service.lists.models import Unit
 
 DEMO_PASSWORD = "demo1234"
@@ -52,7 +51,7 @@ def create_demo_users(s: Session) -> list[tuple[str, str]]:
         unit_code = s.scalar(sa.select(Unit.code).where(Unit.name == unit_name)) if unit_name else None
         if unit_name and unit_code is None:
             continue  # the active list has no such unit
-        if s.scalar(sa.select(User.id).where(User.username == username)) is None:
+        if find_user(s, username) is None:
             create_user(
                 s, username, role, password=DEMO_PASSWORD, unit_code=unit_code, display_name=display_name
             )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import session
 from marshmallow import Schema, fields
 
 from service import db
 from service.auth.models import ROLES, User
+from service.auth.operations import find_user
 from service.auth.security import require_user, verify_password
 from service.db import utcnow
 from service.errors import Unauthorized
@@ -46,8 +46,10 @@ def _me(user: User) -> dict[str, Any]:
 @blp.arguments(LoginIn)
 @blp.response(200, MeOut)
 def login(data: dict[str, Any]) -> dict[str, Any]:
-    """Log in with a username and password; the session cookie is set."""
-    user = db.session().scalar(sa.select(User).where(User.username == data["username"], User.active))
+    """Log in with a username (in any case) and password; the session cookie is set."""
+    user = find_user(db.session(), data["username"])
+    if user is not None and not user.active:
+        user = None  # refused like a wrong password, after the same work
     if not verify_password(user, data["password"]) or user is None:
         raise Unauthorized("Wrong username or password.")
     session.clear()

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from service.db import Base, UTCDateTime, utcnow
 
@@ -18,11 +18,19 @@ ROLES: dict[str, str] = {
 }
 
 
+def username_key(username: str) -> str:
+    """What two usernames that differ only in case have in common (migration 0009 computes the same)."""
+    return username.lower()
+
+
 class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: The username as log-in looks it up, whatever the case typed: unique, so no two accounts
+    #: differ only in case ("Operator" beside "operator"). Set with the username.
+    username_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(64), default="")
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     role: Mapped[str] = mapped_column(sa.String(16))
@@ -32,6 +40,11 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
+
+    @validates("username")
+    def _set_username_key(self, _field: str, username: str) -> str:
+        self.username_key = username_key(username)
+        return username
 
 
 class ApiToken(Base):

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from service.auth.models import ROLES, ApiToken, User
+from service.auth.models import ROLES, ApiToken, User, username_key
 from service.auth.security import hash_password, new_token
 from service.errors import Conflict, ValidationFailed
 from service.lists.models import Unit
+from service.text import t
 
 #: The shortest password any account may have (the pages also refuse common ones).
 MIN_PASSWORD_LENGTH = 8
+#: A new username: 2 to 32 letters, digits, "_", "." and "-", starting with a letter or a digit
+#: (a leading "-" would read as an option on the command line). Usernames made before this rule
+#: keep working.
+USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{1,31}")
+
+
+def find_user(s: Session, username: str) -> User | None:
+    """The account with this username, typed in any case ("Operator" finds operator)."""
+    return s.scalar(sa.select(User).where(User.username_key == username_key(username)))
 
 
 def create_user(
@@ -31,14 +43,24 @@ def create_user(
         errors["unit"] = ["Only unit staff are bound to a unit."]
     if unit_code and s.get(Unit, unit_code) is None:
         errors["unit"] = [f"Unknown unit {unit_code!r}."]
-    if not username or len(username) > 64:
-        errors["username"] = ["1 to 64 characters."]
+    if not USERNAME.fullmatch(username):
+        errors["username"] = [
+            t("2 to 32 characters: letters, digits, _ . or -, starting with a letter or a digit.")
+        ]
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         errors["password"] = [f"At least {MIN_PASSWORD_LENGTH} characters."]
     if errors:
         raise ValidationFailed("Invalid user.", errors)
-    if s.scalar(sa.select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"User {username!r} exists already.")
+    if (existing := find_user(s, username)) is not None:
+        if existing.username == username:
+            taken = t("User {name!r} exists already.", name=username)
+        else:
+            taken = t(
+                "User {name!r} would differ from the existing {existing!r} only in case.",
+                name=username,
+                existing=existing.username,
+            )
+        raise Conflict(taken, {"username": [taken]})
     user = User(
         username=username,
         role=role,

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from flask import abort, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from service.auth.models import User
+from service.auth.operations import find_user
 from service.auth.security import current_user, verify_password
 from service.db import utcnow
 
@@ -73,9 +73,12 @@ def home_endpoint(user: User) -> str:
 
 
 def authenticate(s: Session, username: str, password: str) -> User | None:
-    """The active user with this username and password, or None (same timing for unknown users)."""
-    user = s.scalar(sa.select(User).where(User.username == username, User.active))
-    if user is None or not verify_password(user, password):
+    """The active user with this username (in any case) and password, or None (same timing for
+    unknown and inactive users)."""
+    user = find_user(s, username)
+    if user is not None and not user.active:
+        user = None
+    if not verify_password(user, password) or user is None:
         return None
     return user
 

@@ -25,6 +25,7 @@ from service.lists.operations import active_version
 from service.web.access import ADMIN_ROLES, login_required
 from service.web.blueprint import bp
 from service.web.helpers import FormErrors, role_label
+from service.web.i18n import localize
 from service.web.labels import N_
 
 #: Passwords that meet the length but are guessed first (the most common ones in Chinese leaks).
@@ -96,7 +97,7 @@ def _domain_user_errors(exc: ValidationFailed, unit_code: str) -> FormErrors:
             elif message.startswith("Unknown role"):
                 out.append(_("请选择角色。"))
             elif name == "username":
-                out.append(_("用户名为 1 到 64 个字符。"))
+                out.append(localize(message))
             elif name == "password":
                 out.append(_("密码至少 %(n)s 个字符。", n=MIN_PASSWORD_LENGTH))
             else:
@@ -190,11 +191,13 @@ def admin_user_create() -> Any:
     except ValidationFailed as exc:
         savepoint.rollback()
         for name, messages in _domain_user_errors(exc, unit_code).items():
+            if name == "username" and "username" in errors:
+                continue  # none given: "请输入用户名。" says it
             known = errors.setdefault(name, [])
             known.extend([m for m in messages if m not in known])
-    except Conflict:
+    except Conflict as exc:
         savepoint.rollback()
-        errors.setdefault("username", []).append(_("用户名 %(name)s 已被使用。", name=form["username"]))
+        errors.setdefault("username", []).extend(localize(m) for m in (exc.errors or {}).get("username", []))
     else:
         if errors:
             savepoint.rollback()

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from service.auth.models import ApiToken, User
-from service.auth.operations import set_active, set_password
+from service.auth.operations import create_user, find_user, set_active, set_password
 from service.auth.security import TOKEN_USE_RESOLUTION
 from service.db import utcnow
 from service.errors import Conflict, ValidationFailed
@@ -355,3 +355,80 @@ def test_set_active_stops_log_in_and_nobody_deactivates_themselves(app, client):
     assert (
         client.post("/api/v1/auth/login", json={"username": "admin", "password": PASSWORD}).status_code == 200
     )
+
+
+# ---- usernames ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["Operator", "OPERATOR", "oPeRaToR"])
+def test_log_in_takes_the_username_in_any_case(client, typed):
+    r = client.post("/api/v1/auth/login", json={"username": typed, "password": PASSWORD})
+
+    assert r.status_code == 200, r.json
+    assert client.get("/api/v1/auth/me").json["username"] == "operator"
+
+
+def test_a_username_in_another_case_still_needs_the_password_and_an_active_account(app, client):
+    wrong = client.post("/api/v1/auth/login", json={"username": "Operator", "password": "demo12345"})
+    assert_envelope(wrong, 401, "unauthorized")
+    with stored(app) as s:
+        s.scalar(sa.select(User).where(User.username == "operator")).active = False
+        s.commit()
+
+    r = client.post("/api/v1/auth/login", json={"username": "OPERATOR", "password": PASSWORD})
+
+    assert_envelope(r, 401, "unauthorized")
+
+
+@pytest.mark.parametrize("username", ["bad user!", "a", "-rf", ".hidden", "x" * 33, "张三", "op@centre", ""])
+def test_a_new_username_is_letters_digits_and_a_few_marks(app, username):
+    with stored(app) as s:
+        with pytest.raises(ValidationFailed) as refused:
+            create_user(s, username, "operator", password="a-long-passphrase")
+
+        assert refused.value.errors == {
+            "username": ["2 to 32 characters: letters, digits, _ . or -, starting with a letter or a digit."]
+        }
+        assert find_user(s, username) is None
+
+
+@pytest.mark.parametrize("username", ["zhang.wei", "Li_Na-2", "op01", "x" * 32])
+def test_usernames_of_the_rule_are_taken_and_keep_their_case(app, client, username):
+    with stored(app) as s:
+        create_user(s, username, "operator", password="a-long-passphrase")
+        s.commit()
+
+    r = client.post(
+        "/api/v1/auth/login", json={"username": username.upper(), "password": "a-long-passphrase"}
+    )
+
+    assert r.status_code == 200 and r.json["username"] == username
+
+
+@pytest.mark.parametrize("username", ["Operator", "CGJ", "operator"])
+def test_a_username_differing_only_in_case_from_another_is_refused(app, username):
+    with stored(app) as s:
+        with pytest.raises(Conflict) as refused:
+            create_user(s, username, "operator", password="a-long-passphrase")
+        existing = username.lower()
+
+        assert list(refused.value.errors) == ["username"]
+        if username == existing:
+            assert refused.value.message == f"User {username!r} exists already."
+        else:
+            assert refused.value.message == (
+                f"User {username!r} would differ from the existing {existing!r} only in case."
+            )
+        assert s.scalar(sa.select(sa.func.count()).select_from(User).where(User.username == username)) == (
+            1 if username == existing else 0
+        )
+
+
+def test_the_database_keeps_usernames_unique_whatever_the_case(app):
+    """Two admins creating "Ops" and "ops" at the same time: the second commit fails, not the rule."""
+    with stored(app) as s:
+        s.add(User(username="Ops", role="operator"))
+        s.flush()
+        s.add(User(username="ops", role="operator"))
+        with pytest.raises(sa.exc.IntegrityError):
+            s.flush()

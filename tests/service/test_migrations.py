@@ -183,3 +183,72 @@ def test_0007_and_0008_fill_in_the_rated_unit_and_the_reply_clocks_start(empty_d
             assert started[appeal_id] == now and started[other_id] == now - timedelta(days=2)
     finally:
         app.extensions["minyi.engine"].dispose()
+
+
+def _users_before_0009(url: str, *usernames: str) -> None:
+    from service.db import UTCDateTime, utcnow
+
+    users = sa.table(
+        "users",
+        sa.column("username", sa.String),
+        sa.column("display_name", sa.String),
+        sa.column("role", sa.String),
+        sa.column("active", sa.Boolean),
+        sa.column("created_at", UTCDateTime),
+    )
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                users.insert(),
+                [
+                    {
+                        "username": u,
+                        "display_name": u,
+                        "role": "operator",
+                        "active": True,
+                        "created_at": utcnow(),
+                    }
+                    for u in usernames
+                ],
+            )
+    finally:
+        engine.dispose()
+
+
+def test_0009_keys_the_usernames_stored_before_it_as_they_are(empty_database):
+    from service import create_app, db
+    from service.auth.operations import find_user
+
+    migrate.upgrade(empty_database, "0008")
+    _users_before_0009(empty_database, "Zhang.Wei", "old name with spaces")
+
+    migrate.upgrade(empty_database)
+
+    app = create_app({"DATABASE_URL": empty_database, "REDIS_URL": None, "SECRET_KEY": "test"})
+    try:
+        with app.app_context():
+            s = db.session()
+            assert find_user(s, "zhang.wei").username == "Zhang.Wei"
+            assert find_user(s, "Old Name With Spaces").username == "old name with spaces"
+    finally:
+        app.extensions["minyi.engine"].dispose()
+
+
+def test_0009_stops_on_usernames_that_differ_only_in_case_and_names_them(empty_database):
+    migrate.upgrade(empty_database, "0008")
+    _users_before_0009(empty_database, "ops", "Li", "OPS")
+
+    with pytest.raises(RuntimeError, match=r"'ops' \(id 1\), 'OPS' \(id 3\)\. Rename one"):
+        migrate.upgrade(empty_database)
+
+    assert "username_key" not in {c["name"] for c in _columns(empty_database, "users")}
+
+
+def _columns(url: str, table: str) -> list:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return sa.inspect(conn).get_columns(table)
+    finally:
+        engine.dispose()

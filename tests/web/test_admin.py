@@ -130,6 +130,8 @@ def test_an_admin_creates_a_unit_staff_account_that_can_log_in(logged_in, client
     ("fields", "field", "message"),
     [
         ({"username": "operator"}, "username", "用户名 operator 已被使用。"),
+        ({"username": "Operator"}, "username", "用户名 Operator 与已有的 operator 只有大小写不同"),
+        ({"username": "bad user!"}, "username", "只能使用字母、数字和 _ . -"),
         ({"username": ""}, "username", "请输入用户名。"),
         ({"role": "unit_staff", "unit": ""}, "unit", "承办单位人员必须选择所属单位。"),
         ({"role": "unit_staff", "unit": "GXQ-NOPE"}, "unit", "单位 GXQ-NOPE 不存在。"),

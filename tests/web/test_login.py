@@ -18,6 +18,13 @@ def test_log_in_lands_on_the_role_area_and_shows_only_its_nav(client):
         assert f'href="{other}"' not in page
 
 
+def test_the_username_is_taken_in_any_case(client):
+    r = log_in(client, "CGJ")
+
+    assert r.status_code == 302 and r.location == "/unit"
+    assert "区城管局 钟伟" in client.get("/unit").get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     ("username", "home", "links"),
     [
