@@ -23,7 +23,7 @@ from service.auth.models import ROLES
 from service.errors import DomainError
 from service.handling.duplicates import FLAG_STATES
 from service.web.i18n import localize
-from service.web.labels import SCHEMA_MESSAGES
+from service.web.labels import NOTICE_CHANNEL_LABELS, NOTICE_STATUS_LABELS, SCHEMA_MESSAGES
 
 #: Colour class of each status badge (see .badge-* in static/css/minyi.css).
 STATUS_TONES: dict[str, str] = {
@@ -66,6 +66,16 @@ def role_label(role: str) -> str:
 def flag_state_label(decision: str) -> str:
     """A duplicate flag's state (open, merged, dismissed) in the page language."""
     return gettext(FLAG_STATES.get(decision, decision))
+
+
+def notice_channel_label(channel: str) -> str:
+    """A notice's channel (sms, email, webhook) in the page language."""
+    return gettext(NOTICE_CHANNEL_LABELS[channel]) if channel in NOTICE_CHANNEL_LABELS else channel
+
+
+def notice_status_label(status: str) -> str:
+    """A notice's delivery status (pending, sent, failed, …) in the page language."""
+    return gettext(NOTICE_STATUS_LABELS[status]) if status in NOTICE_STATUS_LABELS else status
 
 
 def masked_phone(phone: str | None) -> str:
@@ -170,6 +180,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(status_label)
     app.add_template_filter(role_label)
     app.add_template_filter(flag_state_label)
+    app.add_template_filter(notice_channel_label)
+    app.add_template_filter(notice_status_label)
     app.add_template_filter(masked_phone)
     app.add_template_filter(masked_name)
     app.add_template_global(STATUS_TONES, "STATUS_TONES")

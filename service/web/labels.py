@@ -44,6 +44,17 @@ RATE_MSGIDS = (
 GROUP_MSGIDS = (N_("乡镇（街道）"), N_("区直部门"), N_("其他单位"))
 EXCLUSION_MSGIDS = (N_("恶意评价"), N_("无法联系"), N_("无效评价"))
 
+#: A notice's channel and delivery status (service.notices: the senders' `channel`, models.DELIVERY_STATUSES),
+#: by the code the notice records.
+NOTICE_CHANNEL_LABELS = {"sms": N_("短信"), "email": N_("邮件"), "webhook": N_("接口推送")}
+NOTICE_STATUS_LABELS = {
+    "pending": N_("待发送"),
+    "sending": N_("发送中"),
+    "retrying": N_("等待重试"),
+    "sent": N_("已发送"),
+    "failed": N_("发送失败"),
+}
+
 ROLE_MSGIDS = (
     N_("话务员"),
     N_("分拨员"),

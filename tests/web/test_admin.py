@@ -432,6 +432,9 @@ def test_failed_notices_are_listed_masked_and_can_be_retried_once(logged_in, db_
     html = admin.get("/admin/notices").get_data(as_text=True)
     row = html.split(f'data-notice="{delivery.id}"', 1)[1].split("</tr>", 1)[0]
     assert "值班室" in row and "gateway said 400" in row and "13907975002" not in row
+    assert "<td>短信</td>" in row  # the channel in the page language, not its code
+    english = admin.get("/admin/notices?lang=en").get_data(as_text=True)
+    assert "<td>SMS</td>" in english.split(f'data-notice="{delivery.id}"', 1)[1].split("</tr>", 1)[0]
 
     r = admin.post(f"/admin/notices/{delivery.id}/retry", data={"csrf_token": csrf_token_of(html)})
     assert f"通知 {delivery.id} 已重新排队发送。" in admin.get(r.location).get_data(as_text=True)

@@ -8,6 +8,7 @@ import re
 import sqlalchemy as sa
 
 from service.appeals.models import Appeal, PersonalDataAccess
+from service.notices import models as nm
 from tests.service.closing_arrange import UNSATISFIED
 from tests.service.factories import stored, unit_code
 from tests.service.handling_steps import (
@@ -100,6 +101,46 @@ def test_the_centre_sees_the_full_contact_only_with_a_reason_and_the_view_is_log
     with stored(app) as s:
         access = s.scalars(sa.select(PersonalDataAccess).join(Appeal).where(Appeal.number == number)).all()
         assert [(a.action, a.reason) for a in access] == [("view", "回访核实")]
+
+
+def notices_section(page: str) -> str:
+    return page.split('id="h-notices"', 1)[1].split("</section>", 1)[0]
+
+
+def test_the_notices_sent_name_their_channel_and_status_in_the_page_language(app, as_user, logged_in):
+    number = new_appeal(as_user)
+    with stored(app) as s:
+        appeal = stored_appeal(s, number)
+        outbox = nm.OutboxMessage(
+            kind="notice", appeal_id=appeal.id, recipient="citizen", template="registered", dedup_key="t-n"
+        )
+        s.add(outbox)
+        s.flush()
+        for channel, destination, status in (
+            ("sms", "13800005678", nm.PENDING),
+            ("email", "wang@example.cn", nm.SENT),
+            ("webhook", "https://hooks.example.cn/minyi", nm.FAILED),
+        ):
+            s.add(
+                nm.NoticeDelivery(
+                    outbox_id=outbox.id, appeal_id=appeal.id, template="registered", recipient="citizen",
+                    recipient_name="市民", channel=channel, destination=destination, status=status,
+                )
+            )  # fmt: skip
+        s.commit()
+    client = logged_in("dispatcher")
+
+    notices = notices_section(page_of(client, f"/centre/appeals/{number}"))
+
+    assert "短信 138****5678" in notices and ">待发送</span>" in notices
+    assert "邮件 " in notices and ">已发送</span>" in notices
+    assert "接口推送 " in notices and ">发送失败</span>" in notices
+    assert not re.search(r"\b(sms|email|webhook) ", notices) and not re.search(
+        r">(pending|sent|failed)<", notices
+    )
+    english = notices_section(page_of(client, f"/centre/appeals/{number}?lang=en"))
+    assert "SMS 138****5678" in english and ">Pending</span>" in english
+    assert "E-mail " in english and ">Sent</span>" in english and ">Failed</span>" in english
 
 
 def test_a_waiting_appeal_is_dispatched_by_hand_to_a_chosen_unit(app, as_user, logged_in):

@@ -16,12 +16,17 @@ from service.appeals.status import STATUS_LABELS
 from service.auth.models import ROLES
 from service.figures.queries import GROUPS, RATE_LABELS
 from service.handling.duplicates import FLAG_STATES
+from service.notices.models import DELIVERY_STATUSES
+from service.notices.senders import SmsGatewaySender, WebhookSender
+from service.notices.smtp import SmtpSender
 from service.web.helpers import errors_of, form_to_dict
 from service.web.i18n import SOURCE_DIR
 from service.web.labels import (
     EXCLUSION_MSGIDS,
     FLAG_STATE_MSGIDS,
     GROUP_MSGIDS,
+    NOTICE_CHANNEL_LABELS,
+    NOTICE_STATUS_LABELS,
     RATE_MSGIDS,
     ROLE_MSGIDS,
     STATUS_MSGIDS,
@@ -75,8 +80,10 @@ def test_status_badges_and_roles_read_in_the_page_language(app):
     assert "Reply under review" in english and "Unit staff" in english
 
 
-def test_every_status_role_flag_state_and_figures_label_is_marked_for_translation():
+def test_every_status_role_flag_state_notice_and_figures_label_is_marked_for_translation():
     assert set(STATUS_MSGIDS) == set(STATUS_LABELS.values())
+    assert set(NOTICE_STATUS_LABELS) == set(DELIVERY_STATUSES)
+    assert set(NOTICE_CHANNEL_LABELS) == {s.channel for s in (SmsGatewaySender, SmtpSender, WebhookSender)}
     assert set(ROLE_MSGIDS) == set(ROLES.values())
     assert set(FLAG_STATE_MSGIDS) == set(FLAG_STATES.values())
     assert set(RATE_MSGIDS) == set(RATE_LABELS.values())
@@ -90,6 +97,8 @@ def test_every_status_role_flag_state_and_figures_label_is_marked_for_translatio
         *RATE_MSGIDS,
         *GROUP_MSGIDS,
         *EXCLUSION_MSGIDS,
+        *NOTICE_CHANNEL_LABELS.values(),
+        *NOTICE_STATUS_LABELS.values(),
     )
     for msgid in marked:
         assert f'msgid "{msgid}"\nmsgstr ""' not in catalogue and f'msgid "{msgid}"' in catalogue
