@@ -8,7 +8,10 @@ import unicodedata
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import ValidationError, fields
+
+from service import validate
+from service.text import t
 
 from service.text import Text, t
 
@@ -75,8 +78,10 @@ def normalise_phone(value: str) -> str:
     if _LANDLINE.match(compact):
         return compact
     raise ValidationError(
-        "Not a mainland mobile number (11 digits starting 13-19) "
-        "or a landline with its area code (e.g. 0797-4412345)."
+        t(
+            "Not a mainland mobile number (11 digits starting 13-19) "
+            "or a landline with its area code (e.g. 0797-4412345)."
+        )
     )
 
 
@@ -95,10 +100,10 @@ class IdNumber(fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = clean_text(super()._deserialize(value, attr, data, **kwargs), multiline=False).upper()
         if not re.fullmatch(r"\d{17}[\dX]", text):
-            raise ValidationError("An ID number has 17 digits and a check digit (0-9 or X).")
+            raise ValidationError(t("An ID number has 17 digits and a check digit (0-9 or X)."))
         total = sum(int(d) * w for d, w in zip(text[:17], _ID_WEIGHTS, strict=True))
         if _ID_CHECK[total % 11] != text[17]:
-            raise ValidationError("The ID number's check digit does not match.")
+            raise ValidationError(t("The ID number's check digit does not match."))
         return text
 
 

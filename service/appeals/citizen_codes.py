@@ -20,6 +20,7 @@ from flask import current_app, request
 from marshmallow import ValidationError, fields
 
 from service.extensions import limiter
+from service.text import t
 
 CODE = re.compile(r"[0-9]{6}")
 #: The scope the number's wrong guesses share across the routes that take a code.
@@ -44,7 +45,7 @@ class QueryCode(fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         code = normal_code(super()._deserialize(value, attr, data, **kwargs))
         if not is_code(code):
-            raise ValidationError("6 digits.")
+            raise ValidationError(t("6 digits."))
         return code
 
 

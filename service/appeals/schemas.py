@@ -5,16 +5,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validates_schema
 
+from service import validate
 from service.appeals.citizen_codes import QueryCode
 from service.appeals.status import APPEAL_TYPES, CHANNEL_META_FIELDS, CHANNELS, STATUS_LABELS, URGENCIES
 from service.db import utcnow
 from service.fields import CleanText, DayOrInstant, IdNumber, Phone
 from service.handling.duplicate_schemas import DuplicateOut
+from service.text import t
 
-AREA_CODE = validate.Regexp(r"^\d{6}(\d{3}(\d{3})?)?$", error="A division code has 6, 9 or 12 digits.")
-CATEGORY_CODE = validate.Regexp(r"^[0-9A-Za-z_.-]{1,32}$", error="Not a category code.")
+AREA_CODE = validate.Regexp(r"^\d{6}(\d{3}(\d{3})?)?$", error=t("A division code has 6, 9 or 12 digits."))
+CATEGORY_CODE = validate.Regexp(r"^[0-9A-Za-z_.-]{1,32}$", error=t("Not a category code."))
 
 
 class ContactIn(Schema):
@@ -52,14 +54,18 @@ class AppealIn(Schema):
         unknown = sorted(set(data.get("channel_meta") or {}) - set(allowed))
         if unknown and data.get("channel") in CHANNELS:
             errors["channel_meta"] = [
-                f"Unknown key(s) for channel {data['channel']}: {', '.join(unknown)}; "
-                f"allowed: {', '.join(allowed)}."
+                t(
+                    "Unknown key(s) for channel {channel}: {keys}; allowed: {allowed}.",
+                    channel=data["channel"],
+                    keys=unknown,
+                    allowed=list(allowed),
+                )
             ]
         for key, value in (data.get("channel_meta") or {}).items():
             if len(value) > 200:
-                errors.setdefault("channel_meta", []).append(f"{key}: at most 200 characters.")
+                errors.setdefault("channel_meta", []).append(t("{key}: at most 200 characters.", key=key))
         if (data.get("latitude") is None) != (data.get("longitude") is None):
-            errors["latitude"] = ["Give latitude and longitude together, or neither."]
+            errors["latitude"] = [t("Give latitude and longitude together, or neither.")]
         received = data.get("received_at")
         if received is not None and (problem := _received_problem(received, utcnow())):
             errors["received_at"] = [problem]
@@ -75,9 +81,9 @@ EARLIEST_RECEIVED_YEAR = 2000
 
 def _received_problem(received: datetime, now: datetime) -> str | None:
     if received.year < EARLIEST_RECEIVED_YEAR:  # checked first, before any arithmetic on it
-        return f"Cannot be before {EARLIEST_RECEIVED_YEAR}."
+        return t("Cannot be before {year}.", year=EARLIEST_RECEIVED_YEAR)
     if received > now + timedelta(minutes=5):
-        return "Cannot be in the future."
+        return t("Cannot be in the future.")
     return None
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validates
 
 from dispatch.figures import RATES
+from service import validate
 from service.figures.queries import parse_month
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validates
 
 from dispatch.figures import EXCLUSION_REASONS
+from service import validate
 from service.appeals.citizen_codes import QueryCode
 from service.fields import CleanText
+from service.text import t
 
 SATISFACTION = ("满意", "基本满意", "不满意")
 RESOLVED = ("yes", "partly", "no")
@@ -82,8 +84,10 @@ class ReopenIn(Schema):
     def _attributable(self, value: bool, **_: Any) -> None:
         if not value:
             raise ValidationError(
-                "A reopen sends the appeal back to the unit for its own failing. "
-                "If the unit is not at fault, close the appeal instead (POST …/close)."
+                t(
+                    "A reopen sends the appeal back to the unit for its own failing. "
+                    "If the unit is not at fault, close the appeal instead (POST …/close)."
+                )
             )
 
 

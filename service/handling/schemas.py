@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validates_schema
 
+from service import validate
 from service.appeals.status import REPLY_RESULTS
 from service.fields import CleanText
+from service.text import t
 
 UNIT_CODE = validate.Length(min=1, max=32)
 
@@ -65,11 +67,11 @@ class ReturnReviewIn(ActionIn):
         errors: dict[str, list[str]] = {}
         if data.get("decision") == "reject":
             if not data.get("note"):
-                errors["note"] = ["Required to reject: say why the appeal is the unit's."]
+                errors["note"] = [t("Required to reject: say why the appeal is the unit's.")]
             if data.get("unit") or data.get("co_units"):
-                errors["unit"] = ["A rejected return goes back to the same unit; give no unit."]
+                errors["unit"] = [t("A rejected return goes back to the same unit; give no unit.")]
         if data.get("co_units") and not data.get("unit"):
-            errors["co_units"] = ["Co-units only with a lead unit to re-dispatch to."]
+            errors["co_units"] = [t("Co-units only with a lead unit to re-dispatch to.")]
         if errors:
             raise ValidationError(errors)
 
@@ -95,7 +97,7 @@ class ExtensionReviewIn(ActionIn):
     @validates_schema
     def _check(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("decision") == "refuse" and not data.get("note"):
-            raise ValidationError({"note": ["Required to refuse: say why."]})
+            raise ValidationError({"note": [t("Required to refuse: say why.")]})
 
 
 class ContributeIn(ActionIn):
@@ -133,7 +135,7 @@ class ReplyIn(ActionIn):
     @validates_schema
     def _check(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("result") == "unresolvable" and not data.get("reason"):
-            raise ValidationError({"reason": ["Required when the result is unresolvable: say why."]})
+            raise ValidationError({"reason": [t("Required when the result is unresolvable: say why.")]})
 
 
 class ReviewIn(ActionIn):
@@ -151,4 +153,4 @@ class ReviewIn(ActionIn):
     @validates_schema
     def _check(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("decision") == "send_back" and not data.get("reasons"):
-            raise ValidationError({"reasons": ["Required to send back: at least one reason."]})
+            raise ValidationError({"reasons": [t("Required to send back: at least one reason.")]})

@@ -1,5 +1,6 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
+from service import validate
 from service.appeals.schemas import AREA_CODE, CATEGORY_CODE, RefOut
 from service.appeals.status import APPEAL_TYPES, URGENCIES
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
-from service import db
+from service import db, validate
 from service.auth.security import require_user
 from service.extensions import Blueprint
 from service.fields import CleanText

@@ -15,9 +15,10 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields, pre_load, validate
+from marshmallow import Schema, fields, pre_load
 from sqlalchemy.orm import Session
 
+from service import validate
 from service.appeals.dispatching import DISPATCHABLE, dispatch_by_hand
 from service.appeals.models import Appeal
 from service.appeals.schemas import DispatchIn

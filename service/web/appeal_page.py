@@ -77,17 +77,6 @@ EVENT_LABELS: dict[str, Any] = {
     "rating_callback": _l("待回访"),
 }
 
-#: The handling schemas' own messages (English in the API), shown in the page language.
-ACTION_MESSAGES: dict[str, Any] = {
-    "Required to reject: say why the appeal is the unit's.": _l("驳回退单须说明理由。"),
-    "A rejected return goes back to the same unit; give no unit.": _l("驳回的退单回到原单位，请勿选择单位。"),
-    "Co-units only with a lead unit to re-dispatch to.": _l("选择协办单位时须同时选择主办单位。"),
-    "Required to refuse: say why.": _l("不予批准须说明理由。"),
-    "Required when the result is unresolvable: say why.": _l("暂无法解决的须说明原因。"),
-    "Required to send back: at least one reason.": _l("退回须至少填写一条理由。"),
-    "Must be greater than or equal to 1 and less than or equal to 30.": _l("请输入 1 到 30 之间的整数。"),
-}
-
 RESULT_OPTIONS = [("", _l("请选择")), *((code, _l(label)) for code, label in REPLY_RESULTS.items())]
 URGENCY_OPTIONS = [("", _l("不变")), *((u, u) for u in URGENCIES)]
 #: 评价剔除: the reasons (marked in labels.py), and "count" for the API's null.
@@ -96,13 +85,6 @@ EXCLUSION_OPTIONS = [
     *((code, _l(label)) for code, label in EXCLUSION_REASONS.items()),
     ("count", _l("恢复计入")),
 ]
-
-
-def _translated(errors: FormErrors) -> FormErrors:
-    out: FormErrors = {}
-    for name, messages in errors.items():
-        out[name] = [str(ACTION_MESSAGES[m]) if m in ACTION_MESSAGES else m for m in messages]
-    return out
 
 
 def _domain_message(exc: DomainError, sent_version: Any) -> str:
@@ -271,13 +253,13 @@ def act(number: str, action_name: str, *, area: str, actions: dict[str, Action])
     try:
         data = action.load(form_to_dict(request.form, action.many))
     except SchemaError as exc:
-        return again(422, _translated(errors_of(exc)))
+        return again(422, errors_of(exc))
     try:
         action.run(s, appeal, user, data)
     except DomainError as exc:
         s.rollback()  # nothing half-done is shown, nor kept
         appeal = queries.get_visible(s, number, user)
-        errors = _translated(errors_of(exc)) if exc.status == 422 else {}
+        errors = errors_of(exc) if exc.status == 422 else {}
         problem = None if exc.status == 422 else _domain_message(exc, request.form.get("version"))
         return again(exc.status, errors, problem)
     except StaleDataError:

@@ -102,7 +102,7 @@ def console_submit() -> Any:
         except SchemaError as exc:
             errors.update(errors_of(exc))
     if errors:
-        return _render_form(values, intake_form.localise(errors), 422, **_assist_context(form))
+        return _render_form(values, errors, 422, **_assist_context(form))
 
     s = db.session()
     try:
@@ -130,7 +130,7 @@ def console_submit() -> Any:
             appeal, _replayed = intake(data, actor=user, scope=f"user:{user.id}")
     except DomainError as exc:
         # Nothing is kept (the request rolls back on an error status); the form keeps what was typed.
-        return _render_form(values, intake_form.localise(errors_of(exc)), exc.status, **_assist_context(form))
+        return _render_form(values, errors_of(exc), exc.status, **_assist_context(form))
     return redirect(url_for("web.console_result", number=appeal.number), 303)
 
 

@@ -22,6 +22,7 @@ from service.appeals.status import STATUS_LABELS
 from service.auth.models import ROLES
 from service.errors import DomainError
 from service.handling.duplicates import FLAG_STATES
+from service.text import Text
 from service.web.i18n import localize
 from service.web.labels import NOTICE_CHANNEL_LABELS, NOTICE_STATUS_LABELS, SCHEMA_MESSAGES
 
@@ -109,8 +110,9 @@ def flatten_errors(messages: Any, prefix: str = "") -> FormErrors:
 def errors_of(exc: SchemaError | DomainError) -> FormErrors:
     """The per-field errors of a failed schema load or domain operation; the message under "_form".
 
-    marshmallow's stock messages are shown in the page language (labels.SCHEMA_MESSAGES), and so
-    are a domain operation's own (`i18n.localize`); other messages as they are.
+    Every message is shown in the page language: a `Text` (a domain operation's message, a schema's
+    own, a validator's from `service.validate`) through `i18n.localize`, marshmallow's fixed field
+    messages through labels.SCHEMA_MESSAGES; anything else as it is.
     """
     if isinstance(exc, SchemaError):
         errors = flatten_errors(exc.messages)
@@ -119,7 +121,10 @@ def errors_of(exc: SchemaError | DomainError) -> FormErrors:
         if not errors:
             errors["_form"] = [exc.message]
     return {
-        name: [gettext(SCHEMA_MESSAGES[m]) if m in SCHEMA_MESSAGES else localize(m) for m in messages]
+        name: [
+            localize(m) if isinstance(m, Text) or m not in SCHEMA_MESSAGES else gettext(SCHEMA_MESSAGES[m])
+            for m in messages
+        ]
         for name, messages in errors.items()
     }
 

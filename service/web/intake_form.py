@@ -3,7 +3,8 @@
 The reference data as form choices (the category tree, townships and their villages), the
 area picker's two selects folded into the schema's one `area` field, a draft checked for likely
 duplicates by the intake's own rule (`service.handling.duplicates.flag_duplicates`) without
-storing anything, and the intake schemas' English messages shown in the page language.
+storing anything. The schemas' messages read in the page language through
+`helpers.errors_of`, as every form's do.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from service.appeals.status import APPEAL_TYPES, CHANNELS, URGENCIES
 from service.db import utcnow
 from service.handling.duplicates import flag_duplicates
 from service.lists.models import Area, Category
-from service.web.helpers import FormErrors
 from service.web.labels import N_
 
 #: Form fields of the pages that are not fields of the intake schemas.
@@ -170,28 +170,3 @@ def urgency_options() -> list[tuple[str, str]]:
 
 def channel_options() -> list[tuple[str, str]]:
     return choices(CHANNELS, CHANNELS)
-
-
-# The intake schemas' own messages (service/appeals/schemas.py, service/fields.py), in the page language.
-INTAKE_MESSAGES = {
-    "Not a mainland mobile number (11 digits starting 13-19) or a landline with its area code (e.g. 0797-4412345).": N_(
-        "请填写11位手机号码，或带区号的固定电话（如 0797-4412345）。"
-    ),
-    "Length must be between 1 and 100.": N_("请填写100字以内。"),
-    "Length must be between 1 and 50.": N_("请填写50字以内。"),
-    "Length must be between 1 and 5000.": N_("请填写5000字以内。"),
-    "Length must be between 5 and 5000.": N_("请至少填写5个字，最多5000字。"),
-    "Length must be between 0 and 200.": N_("请填写200字以内。"),
-    "Must be one of: 满意, 基本满意, 不满意.": N_("请选择一项。"),
-    "Must be one of: yes, partly, no.": N_("请选择一项。"),
-    "Length must be between 0 and 500.": N_("请填写500字以内。"),
-    "Length must be between 1 and 2000.": N_("请填写2000字以内。"),
-}
-
-
-def localise(errors: FormErrors) -> FormErrors:
-    """Show the intake schemas' known English messages in the page language; others as they are."""
-    return {
-        name: [gettext(INTAKE_MESSAGES[m]) if m in INTAKE_MESSAGES else m for m in messages]
-        for name, messages in errors.items()
-    }

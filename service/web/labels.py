@@ -64,7 +64,8 @@ ROLE_MSGIDS = (
     N_("系统管理员"),
 )
 
-#: marshmallow's default messages (English) shown on the pages in the page language.
+#: marshmallow's fixed field messages (English) shown on the pages in the page language; the messages
+#: with values (Must be one of: …, Length must be between …) come from `service.validate` as `Text`.
 SCHEMA_MESSAGES = {
     "Missing data for required field.": N_("此项为必填项。"),
     "Field may not be null.": N_("此项不能为空。"),
@@ -74,5 +75,14 @@ SCHEMA_MESSAGES = {
     "Not a valid boolean.": N_("请选择是或否。"),
     "Not a valid email address.": N_("电子邮件地址格式不正确。"),
     "Not a valid datetime.": N_("日期时间格式不正确。"),
+    "Not a valid aware datetime.": N_("请填写带时区的日期时间。"),
+    "Not a valid date.": N_("日期格式不正确。"),
+    "Special numeric values (nan or infinity) are not permitted.": N_("请输入有限的数字。"),
+    "Number too large.": N_("数字过大。"),
+    "Invalid type.": N_("此项格式不正确。"),
+    "Invalid input type.": N_("此项格式不正确。"),
+    "Not a valid mapping type.": N_("此项格式不正确。"),
+    "Not a valid list.": N_("此项格式不正确。"),
+    "Invalid value.": N_("此项格式不正确。"),
     "Unknown field.": N_("未知的字段。"),
 }

@@ -111,7 +111,7 @@ def portal_submit() -> Any:
     try:
         data = load_form(PublicAppealIn(), intake_form.intake_data(request.form))
     except SchemaError as exc:
-        return _render_submit(values, intake_form.localise(errors_of(exc)), 422)
+        return _render_submit(values, errors_of(exc), 422)
     # As POST /api/v1/public/appeals does: the channel, where it came from, ordinary urgency.
     data = {
         **data,
@@ -127,7 +127,7 @@ def portal_submit() -> Any:
             data, actor=None, actor_role="citizen", scope=f"public:{request.remote_addr}"
         )
     except DomainError as exc:
-        return _render_submit(values, intake_form.localise(errors_of(exc)), exc.status)
+        return _render_submit(values, errors_of(exc), exc.status)
     _remember(appeal.number, appeal.query_code)
     return redirect(url_for("web.portal_submitted", number=appeal.number), 303)
 
@@ -215,7 +215,7 @@ def portal_rate(number: str) -> Any:
     try:
         data = load_form(PublicRatingIn(), form)
     except SchemaError as exc:
-        return _render_appeal(number, intake_form.localise(errors_of(exc)), rating, 422)
+        return _render_appeal(number, errors_of(exc), rating, 422)
     try:
         appeal = find_for_citizen(number, code)
         closing.evaluate(db.session(), appeal, None, data)

@@ -18,6 +18,16 @@ def csrf_token_of(html: str) -> str:
     return match.group(1)
 
 
+def error_summary_of(html: str) -> list[str]:
+    """The messages of the page's error summary (every field's errors, also those shown nowhere else)."""
+    box = (
+        html.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+        if 'class="error-summary"' in html
+        else ""
+    )
+    return re.findall(r'<li><a href="[^"]*">([^<]*)</a></li>', box)
+
+
 def log_in(client: FlaskClient, username: str, password: str = DEMO_PASSWORD, next_url: str | None = None):
     """Log in through the page, as a browser would: fetch the form, post it with its token."""
     token = csrf_token_of(client.get("/login").get_data(as_text=True))

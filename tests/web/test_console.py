@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from service.appeals.models import Appeal
 from tests.service.factories import counts, register, stored
 from tests.service.helpers import a_village, default_list
-from tests.web.conftest import csrf_token_of
+from tests.web.conftest import csrf_token_of, error_summary_of
 
 PHONE = "13912345678"
 
@@ -135,6 +135,31 @@ def test_a_title_of_control_characters_only_is_missing_not_too_long(app, logged_
 
     assert r.status_code == 422
     assert 'id="f-title-error">此项为必填项，不能为空' in r.get_data(as_text=True)
+
+
+def test_values_outside_the_options_are_refused_in_the_page_language(app, logged_in):
+    client = logged_in("operator")
+    bad = {"area": "12", "channel": "fax", "urgency": "x", "appeal_type": "xx", "title": "长" * 101}
+    before = counts(app)
+
+    r = client.post("/console", data=_form(client, latitude="nan", longitude="东经", **bad))
+
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert 'id="f-area-error">区划代码应为 6 位、9 位或 12 位数字。' in page
+    assert 'id="f-channel-error">须为以下之一：hotline、web、app、' in page
+    assert 'id="f-urgency-error">须为以下之一：一般、紧急、特急。' in page
+    assert 'id="f-appeal_type-error">须为以下之一：咨询、求助、投诉、' in page
+    assert 'id="f-title-error">字数须在 1 到 100 之间。' in page
+    said = error_summary_of(page)
+    assert "请输入有限的数字。" in said and "请输入数字。" in said  # latitude nan, longitude not a number
+    assert len(said) == 7 and not [m for m in said if m.isascii()]  # every message, in Chinese
+    english = client.post("/console?lang=en", data=_form(client, **bad)).get_data(as_text=True)
+    assert 'id="f-area-error">A division code has 6, 9 or 12 digits.' in english
+    assert 'id="f-urgency-error">Must be one of: 一般, 紧急, 特急.' in english
+    assert 'id="f-channel-error">Must be one of: hotline, web, app,' in english
+    assert 'id="f-title-error">Length must be between 1 and 100.' in english
+    assert counts(app) == before
 
 
 def test_an_unknown_area_is_the_apis_error_next_to_the_picker(app, logged_in):

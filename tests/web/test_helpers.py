@@ -12,6 +12,7 @@ from marshmallow import Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
 
 from dispatch.figures import EXCLUSION_REASONS
+from service import validate
 from service.appeals.status import STATUS_LABELS
 from service.auth.models import ROLES
 from service.figures.queries import GROUPS, RATE_LABELS
@@ -70,6 +71,36 @@ def test_a_schema_error_shows_next_to_its_field(app):
     assert '<label for="f-contact-phone">电话' in html
     assert 'name="contact.phone"' in html and 'aria-describedby="f-contact-phone-error"' in html
     assert '<p class="field-error" id="f-contact-phone-error">此项为必填项。</p>' in html
+
+
+class ActionIn(Schema):
+    days = fields.Integer(validate=validate.Range(min=1, max=30))
+    kind = fields.String(validate=validate.OneOf(["press", "raise"]))
+    note = fields.String(validate=validate.Length(max=5))
+    email = fields.Email()
+
+
+def test_a_validators_message_reads_in_the_page_language(app):
+    form = MultiDict({"days": "31", "kind": "pull", "note": "请尽快办理此事", "email": "wang@"})
+    try:
+        ActionIn().load(form_to_dict(form))
+    except ValidationError as exc:
+        refused = exc
+
+    with app.test_request_context("/centre?lang=zh"):
+        assert errors_of(refused) == {
+            "days": ["须在 1 到 30 之间。"],
+            "kind": ["须为以下之一：press、raise。"],
+            "note": ["长度不能超过 5。"],
+            "email": ["电子邮件地址格式不正确。"],
+        }
+    with app.test_request_context("/centre?lang=en"):
+        assert errors_of(refused) == {
+            "days": ["Must be greater than or equal to 1 and less than or equal to 30."],
+            "kind": ["Must be one of: press, raise."],
+            "note": ["Longer than maximum length 5."],
+            "email": ["Not a valid e-mail address."],
+        }
 
 
 def test_status_badges_and_roles_read_in_the_page_language(app):

@@ -11,7 +11,7 @@ from service.appeals.models import Appeal
 from tests.service.closing_arrange import appeal_row, replied
 from tests.service.factories import counts, new_address, register, stored
 from tests.service.helpers import a_village
-from tests.web.conftest import csrf_token_of
+from tests.web.conftest import csrf_token_of, error_summary_of
 
 RATING_FORM = {
     "contacted": "true",
@@ -107,7 +107,7 @@ def test_a_bad_submission_shows_the_errors_next_to_the_fields_with_the_text_kept
 
     assert r.status_code == 422
     page = r.get_data(as_text=True)
-    assert 'id="f-content-error">请至少填写5个字' in page
+    assert 'id="f-content-error">字数须在 5 到 5000 之间。' in page
     assert 'id="f-contact-name-error">此项为必填项。' in page
     assert 'id="f-contact-phone-error">请填写11位手机号码' in page
     assert 'value="夜间施工噪音扰民"' in page and ">太吵</textarea>" in page
@@ -120,6 +120,31 @@ def test_a_name_of_control_characters_only_is_missing_not_too_long(app, citizen)
     assert r.status_code == 422
     page = r.get_data(as_text=True)
     assert 'id="f-contact-name-error">此项为必填项，不能为空' in page and "50字以内" not in page
+
+
+def test_a_tampered_submission_is_refused_in_the_page_language(citizen):
+    bad = {
+        "appeal_type": "xx",
+        "area": "12",
+        "confidential": "maybe",
+        "contact.email": "wang@",
+        "contact.id_number": "3607",
+        "contact.phone": "０７９７",
+    }
+
+    r = citizen.post("/portal/submit", data=_submission(citizen, **bad))
+
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert 'id="f-appeal_type-error">须为以下之一：咨询、求助、投诉、举报、建议、表扬、其他。' in page
+    assert 'id="f-area-error">区划代码应为 6 位、9 位或 12 位数字。' in page
+    said = error_summary_of(page)
+    assert "请选择是或否。" in said and "电子邮件地址格式不正确。" in said
+    assert "身份证号码应为 17 位数字加 1 位校验码（0-9 或 X）。" in said
+    assert len(said) == 6 and not [m for m in said if m.isascii()]
+    english = citizen.post("/portal/submit?lang=en", data=_submission(citizen, **bad)).get_data(as_text=True)
+    assert "Must be one of: 咨询, 求助, 投诉, 举报, 建议, 表扬, 其他." in english
+    assert "An ID number has 17 digits and a check digit (0-9 or X)." in english
 
 
 def test_tracking_shows_the_public_timeline_only(as_user, citizen):
