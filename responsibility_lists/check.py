@@ -24,6 +24,16 @@ from .model import (
     Source,
 )
 from .problems import ListFormatError, Problem, sort_problems
+from .text import t
+
+#: Area levels and unit kinds as a message names them (the codes of model.AREA_LEVELS and UNIT_KINDS).
+_AREA_LEVEL_WORDS = {"county": t("county"), "township": t("township"), "village": t("village")}
+_UNIT_KIND_WORDS = {
+    "department": t("department"),
+    "township": t("township"),
+    "centre": t("centre"),
+    "other": t("other"),
+}
 
 
 @dataclass
@@ -104,7 +114,11 @@ def _first_by_code(items: Iterable, what: str, code: Callable, error: Callable) 
     for item in items:
         key = code(item)
         if key in index:
-            error(item.source, f"{what} {key} is defined twice (first at {index[key].source})")
+            first = index[key].source
+            error(
+                item.source,
+                t("{what} {code} is defined twice (first at {first})", what=what, code=key, first=first),
+            )
         else:
             index[key] = item
     return index
@@ -119,9 +133,9 @@ def check_list(lst: ResponsibilityList) -> CheckReport:
     def warn(source: Source, message: str) -> None:
         report.warnings.append(Problem(source, message))
 
-    units = _first_by_code(lst.units, "unit code", lambda u: u.code, error)
-    categories = _first_by_code(lst.categories, "category code", lambda c: c.code, error)
-    _first_by_code(lst.rules, "rule id", lambda r: r.id, error)
+    units = _first_by_code(lst.units, t("unit code"), lambda u: u.code, error)
+    categories = _first_by_code(lst.categories, t("category code"), lambda c: c.code, error)
+    _first_by_code(lst.rules, t("rule id"), lambda r: r.id, error)
     areas = {a.code: a for a in lst.areas}
 
     _check_units(lst, units, areas, error, warn)
@@ -155,150 +169,233 @@ def _parent_cycles(items: dict, parent_of: Callable) -> list:
 def _check_units(lst, units, areas, error, warn) -> None:
     governs: dict[str, object] = {}
     for unit in lst.units:
-        what = f"unit {unit.code}"
+        what = t("unit {code}", code=unit.code)
         if unit.kind not in UNIT_KINDS:
-            error(
-                unit.source, f"{what}: unknown kind {unit.kind!r} (expected one of: {', '.join(UNIT_KINDS)})"
+            message = t(
+                "{what}: unknown kind {kind!r} (expected one of: {kinds})",
+                what=what,
+                kind=unit.kind,
+                kinds=list(UNIT_KINDS),
             )
+            error(unit.source, message)
         if unit.parent is not None and unit.parent not in units:
-            error(unit.source, f"{what}: unknown parent unit {unit.parent}")
+            error(unit.source, t("{what}: unknown parent unit {parent}", what=what, parent=unit.parent))
         if unit.kind == "township":
             area = areas.get(unit.area) if unit.area else None
             if not unit.area:
                 error(
                     unit.source,
-                    f"{what} is a township government but has no area (the 9-digit code it governs)",
+                    t(
+                        "{what} is a township government but has no area (the 9-digit code it governs)",
+                        what=what,
+                    ),
                 )
             elif area is None:
-                error(unit.source, f"{what}: area {unit.area} is not in the areas list")
-            elif area.level != "township":
                 error(
-                    unit.source, f"{what}: area {unit.area} ({area.name}) is a {area.level}, not a township"
+                    unit.source, t("{what}: area {area} is not in the areas list", what=what, area=unit.area)
                 )
+            elif area.level != "township":
+                message = t(
+                    "{what}: area {area} ({name}) is a {level}, not a township",
+                    what=what,
+                    area=unit.area,
+                    name=area.name,
+                    level=_AREA_LEVEL_WORDS.get(area.level, area.level),
+                )
+                error(unit.source, message)
             elif unit.area in governs:
                 other = governs[unit.area]
-                error(
-                    unit.source,
-                    f"{what} and unit {other.code} ({other.source}) both govern {unit.area} {area.name}",
+                message = t(
+                    "{what} and unit {other} ({other_source}) both govern {area} {name}",
+                    what=what,
+                    other=other.code,
+                    other_source=other.source,
+                    area=unit.area,
+                    name=area.name,
                 )
+                error(unit.source, message)
             else:
                 governs[unit.area] = unit
         elif unit.area is not None:
-            warn(
-                unit.source,
-                f"{what} is a {unit.kind}, not a township: its area {unit.area} is not used for routing",
+            message = t(
+                "{what} is a {kind}, not a township: its area {area} is not used for routing",
+                what=what,
+                kind=_UNIT_KIND_WORDS.get(unit.kind, unit.kind),
+                area=unit.area,
             )
+            warn(unit.source, message)
         for step in unit.escalation:
             for code in step.units:
                 if code not in units:
-                    error(unit.source, f"{what}: escalation level {step.level} names unknown unit {code}")
+                    message = t(
+                        "{what}: escalation level {level} names unknown unit {code}",
+                        what=what,
+                        level=step.level,
+                        code=code,
+                    )
+                    error(unit.source, message)
         levels = [s.level for s in unit.escalation]
         if levels != sorted(set(levels)):
-            warn(unit.source, f"{what}: escalation levels {levels} should rise one step at a time")
+            message = t(
+                "{what}: escalation levels {levels} should rise one step at a time",
+                what=what,
+                levels=str(levels),
+            )
+            warn(unit.source, message)
         if not unit.contacts:
-            warn(unit.source, f"{what} has no duty contacts: notices to it cannot be delivered")
+            warn(unit.source, t("{what} has no duty contacts: notices to it cannot be delivered", what=what))
     for unit in _parent_cycles(units, lambda u: u.parent):
-        error(unit.source, f"unit {unit.code}: its chain of parent units loops back to itself")
+        error(unit.source, t("unit {code}: its chain of parent units loops back to itself", code=unit.code))
 
 
 def _check_categories(lst, categories, error) -> None:
     for cat in lst.categories:
-        what = f"category {cat.code}"
+        what = t("category {code}", code=cat.code)
         if cat.parent is not None and cat.parent not in categories:
-            error(cat.source, f"{what}: unknown parent category {cat.parent}")
+            error(cat.source, t("{what}: unknown parent category {parent}", what=what, parent=cat.parent))
         for kind in cat.usual_types:
             if kind not in APPEAL_TYPES:
-                error(
-                    cat.source,
-                    f"{what}: unknown appeal type {kind!r} in usual_types (expected: {' '.join(APPEAL_TYPES)})",
+                message = t(
+                    "{what}: unknown appeal type {kind!r} in usual_types (expected: {types})",
+                    what=what,
+                    kind=kind,
+                    types=" ".join(APPEAL_TYPES),
                 )
+                error(cat.source, message)
     for cat in _parent_cycles(categories, lambda c: c.parent):
-        error(cat.source, f"category {cat.code}: its chain of parent categories loops back to itself")
+        error(
+            cat.source,
+            t("category {code}: its chain of parent categories loops back to itself", code=cat.code),
+        )
 
 
 def _check_rules(lst, units, categories, areas, error, warn) -> None:
     seen: dict[tuple[str, str], Rule] = {}
     for rule in lst.rules:
-        what = f"rule {rule.id}"
+        what = t("rule {id}", id=rule.id)
         src = rule.source
         if rule.category not in categories:
-            error(src, f"{what}: unknown category {rule.category}")
+            error(src, t("{what}: unknown category {category}", what=what, category=rule.category))
         if rule.scope not in (SCOPE_COUNTY, SCOPE_TERRITORIAL):
             area = areas.get(rule.scope)
             if area is None:
+                message = t(
+                    "{what}: unknown area {area} (not county, territorial or a code in the areas list)",
+                    what=what,
+                    area=rule.scope,
+                )
+                error(src, message)
+            elif area.level == "county":
                 error(
                     src,
-                    f"{what}: unknown area {rule.scope} (not county, territorial or a code in the areas list)",
+                    t(
+                        "{what}: area {area} is the county itself; write area: county",
+                        what=what,
+                        area=rule.scope,
+                    ),
                 )
-            elif area.level == "county":
-                error(src, f"{what}: area {rule.scope} is the county itself; write area: county")
         if rule.territorial:
             if rule.lead not in ("", SCOPE_TERRITORIAL):
-                error(
-                    src,
-                    f"{what} is territorial, so the township government of the place leads it; "
-                    f"remove lead {rule.lead} or write lead: territorial",
+                message = t(
+                    "{what} is territorial, so the township government of the place leads it; "
+                    "remove lead {lead} or write lead: territorial",
+                    what=what,
+                    lead=rule.lead,
                 )
+                error(src, message)
             for code in rule.co:
                 if code in units and units[code].kind == "township":
-                    error(
-                        src,
-                        f"{what} is territorial but lists township government {code} as co-unit; "
+                    message = t(
+                        "{what} is territorial but lists township government {code} as co-unit; "
                         "the township of the place already leads territorial rules",
+                        what=what,
+                        code=code,
                     )
+                    error(src, message)
         elif not rule.lead:
-            error(src, f"{what} has no lead unit")
+            error(src, t("{what} has no lead unit", what=what))
         elif rule.lead == SCOPE_TERRITORIAL:
-            error(src, f"{what}: lead territorial is only for rules with area: territorial")
+            error(src, t("{what}: lead territorial is only for rules with area: territorial", what=what))
         elif rule.lead not in units:
-            error(src, f"{what}: unknown lead unit {rule.lead}")
+            error(src, t("{what}: unknown lead unit {lead}", what=what, lead=rule.lead))
         for code in rule.co:
             if code not in units:
-                error(src, f"{what}: unknown co-unit {code}")
+                error(src, t("{what}: unknown co-unit {code}", what=what, code=code))
             elif code == rule.lead:
-                warn(src, f"{what} lists its lead unit {code} as a co-unit too")
+                warn(src, t("{what} lists its lead unit {code} as a co-unit too", what=what, code=code))
         if len(set(rule.co)) != len(rule.co):
-            warn(src, f"{what} lists a co-unit twice")
+            warn(src, t("{what} lists a co-unit twice", what=what))
         _check_limits(rule, error, warn)
         key = (rule.category, rule.scope)
         first = seen.get(key)
         if first is None:
             seen[key] = rule
         elif first.lead != rule.lead:
-            error(
-                src,
-                f"{what} conflicts with rule {first.id} ({first.source}): both assign category {rule.category} "
-                f"in area {rule.scope}, to different leads {first.lead or '(none)'} and {rule.lead or '(none)'}",
+            message = t(
+                "{what} conflicts with rule {other} ({other_source}): both assign category {category} "
+                "in area {area}, to different leads {other_lead} and {lead}",
+                what=what,
+                other=first.id,
+                other_source=first.source,
+                category=rule.category,
+                area=rule.scope,
+                other_lead=first.lead or t("(none)"),
+                lead=rule.lead or t("(none)"),
             )
+            error(src, message)
         else:
-            error(
-                src,
-                f"{what} repeats rule {first.id} ({first.source}): same category {rule.category} and area {rule.scope}",
+            message = t(
+                "{what} repeats rule {other} ({other_source}): same category {category} and area {area}",
+                what=what,
+                other=first.id,
+                other_source=first.source,
+                category=rule.category,
+                area=rule.scope,
             )
+            error(src, message)
 
 
 def _check_limits(rule: Rule, error, warn) -> None:
-    what = f"rule {rule.id}"
+    what = t("rule {id}", id=rule.id)
     for urgency in URGENCIES:
         limit = rule.limits.get(urgency)
         if limit is None:
-            error(rule.source, f"{what} has no {urgency} time limit")
+            error(rule.source, t("{what} has no {urgency} time limit", what=what, urgency=urgency))
         elif limit.reply_working_days is None and limit.reply_hours is None:
-            error(
-                rule.source,
-                f"{what}: the {urgency} limit has no reply limit (reply_working_days or reply_hours)",
+            message = t(
+                "{what}: the {urgency} limit has no reply limit (reply_working_days or reply_hours)",
+                what=what,
+                urgency=urgency,
             )
+            error(rule.source, message)
         elif limit.reply_working_days is not None and limit.reply_hours is not None:
-            error(rule.source, f"{what}: the {urgency} limit gives both reply_working_days and reply_hours")
+            message = t(
+                "{what}: the {urgency} limit gives both reply_working_days and reply_hours",
+                what=what,
+                urgency=urgency,
+            )
+            error(rule.source, message)
     for urgency in rule.limits:
         if urgency not in URGENCIES:
-            error(
-                rule.source, f"{what}: unknown urgency {urgency!r} in limits (expected {' '.join(URGENCIES)})"
+            message = t(
+                "{what}: unknown urgency {urgency!r} in limits (expected {urgencies})",
+                what=what,
+                urgency=urgency,
+                urgencies=" ".join(URGENCIES),
             )
+            error(rule.source, message)
     signs = [(u, rule.limits[u].sign_hours) for u in URGENCIES if u in rule.limits]
     for (u1, s1), (u2, s2) in zip(signs, signs[1:], strict=False):
         if s2 > s1:
-            warn(rule.source, f"{what}: {u2} sign-for limit ({s2} h) is longer than the {u1} one ({s1} h)")
+            message = t(
+                "{what}: {more} sign-for limit ({more_hours} h) is longer than the {less} one ({less_hours} h)",
+                what=what,
+                more=u2,
+                more_hours=s2,
+                less=u1,
+                less_hours=s1,
+            )
+            warn(rule.source, message)
 
 
 def _coverage(lst: ResponsibilityList, categories: dict, units: dict) -> Coverage:

@@ -16,6 +16,7 @@ import yaml
 
 from .model import Source
 from .problems import Problem
+from .text import t
 
 # The C parser is several times faster on big lists; the constructors stay in Python either way.
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -95,7 +96,7 @@ LineLoader.add_constructor("tag:yaml.org,2002:timestamp", LineLoader.construct_c
 
 
 class YamlSyntaxError(Exception):
-    def __init__(self, line: int | None, message: str) -> None:
+    def __init__(self, line: int | None, message: str) -> None:  # a `Text`
         super().__init__(message)
         self.line = line
         self.message = message
@@ -112,25 +113,26 @@ def parse(text: str) -> tuple[Any, list[tuple[int, str]]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         parts = [p for p in (exc.context, exc.problem) if p]
-        raise YamlSyntaxError(mark.line + 1 if mark else None, "YAML syntax: " + ", ".join(parts)) from exc
+        line = mark.line + 1 if mark else None
+        raise YamlSyntaxError(line, t("YAML syntax: {detail}", detail=", ".join(parts))) from exc
     except yaml.YAMLError as exc:
-        raise YamlSyntaxError(None, f"YAML: {exc}") from exc
+        raise YamlSyntaxError(None, t("YAML: {detail}", detail=str(exc))) from exc
     finally:
         loader.dispose()
 
 
 def describe(value: Any) -> str:
-    """How a value read from YAML is named in a message."""
+    """How a value read from YAML is named in a message (a `Text` when it is words, not the value)."""
     if value is None:
-        return "empty"
+        return t("empty")
     if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
+        return t("the boolean {value}", value=str(value).lower())
     if isinstance(value, RawInt | RawFloat):
         return value.raw
     if isinstance(value, dict):
-        return "a mapping"
+        return t("a mapping")
     if isinstance(value, list):
-        return "a list"
+        return t("a list")
     if isinstance(value, date):
         return value.isoformat()
     return repr(value)
@@ -144,6 +146,7 @@ class FieldReader:
         self.problems: list[Problem] = []
 
     def error(self, line: int | None, message: str, file: str | None = None) -> None:
+        """A problem at `line`; `message` is a `Text` (the CLI prints it, the admin pages translate it)."""
         self.problems.append(Problem(Source(file or self.file, line), message))
 
     # -- shapes -----------------------------------------------------------------------------
@@ -151,7 +154,9 @@ class FieldReader:
     def mapping(self, value: Any, line: int, what: str) -> LineMap | None:
         if isinstance(value, LineMap):
             return value
-        self.error(line, f"{what} must be a mapping (key: value), not {describe(value)}")
+        self.error(
+            line, t("{what} must be a mapping (key: value), not {value}", what=what, value=describe(value))
+        )
         return None
 
     def sequence(self, m: LineMap, key: str, what: str) -> list[Any]:
@@ -160,18 +165,26 @@ class FieldReader:
             return []
         if isinstance(value, list):
             return value
-        self.error(m.line_of(key), f"{what}: {key} must be a list, not {describe(value)}")
+        self.error(
+            m.line_of(key),
+            t("{what}: {key} must be a list, not {value}", what=what, key=key, value=describe(value)),
+        )
         return []
 
     def keys(self, m: LineMap, what: str, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> None:
         allowed = required + optional
         for key in m:
             if key not in allowed:
-                expected = ", ".join(allowed)
-                self.error(m.line_of(key), f"{what}: unknown key {key!r} (expected one of: {expected})")
+                message = t(
+                    "{what}: unknown key {key!r} (expected one of: {expected})",
+                    what=what,
+                    key=key,
+                    expected=list(allowed),
+                )
+                self.error(m.line_of(key), message)
         for key in required:
             if key not in m:
-                self.error(m.line, f"{what}: missing required key {key!r}")
+                self.error(m.line, t("{what}: missing required key {key!r}", what=what, key=key))
 
     # -- scalars ----------------------------------------------------------------------------
 
@@ -185,7 +198,10 @@ class FieldReader:
             return value.raw  # written unquoted, e.g. a phone number or "version: 2026.10"
         if isinstance(value, date):
             return value.isoformat()
-        self.error(m.line_of(key), f"{what}: {key} must be text, not {describe(value)}")
+        self.error(
+            m.line_of(key),
+            t("{what}: {key} must be text, not {value}", what=what, key=key, value=describe(value)),
+        )
         return ""
 
     def code(self, value: Any, line: int, what: str) -> str | None:
@@ -197,20 +213,24 @@ class FieldReader:
         if isinstance(value, RawInt) and value.raw == str(int(value)):
             return value.raw
         if isinstance(value, RawInt | RawFloat):
-            self.error(
-                line,
-                f'{what} {value.raw} must be quoted ("{value.raw}"): unquoted, YAML reads it as '
-                f"the number {value!r}, not the code {value.raw}",
+            message = t(
+                '{what} {raw} must be quoted ("{raw}"): unquoted, YAML reads it as '
+                "the number {number}, not the code {raw}",
+                what=what,
+                raw=value.raw,
+                number=repr(value),
             )
+            self.error(line, message)
             return value.raw
-        self.error(line, f"{what} must be a code (text), not {describe(value)}")
+        self.error(line, t("{what} must be a code (text), not {value}", what=what, value=describe(value)))
         return None
 
     def key_code(self, m: LineMap, key: str, what: str) -> str | None:
-        return self.code(m.get(key), m.line_of(key), f"{what}: {key}")
+        return self.code(m.get(key), m.line_of(key), t("{what}: {key}", what=what, key=key))
 
     def codes(self, m: LineMap, key: str, what: str) -> tuple[str, ...]:
-        items = (self.code(v, m.line_of(key), f"{what}: {key}") for v in self.sequence(m, key, what))
+        label = t("{what}: {key}", what=what, key=key)
+        items = (self.code(v, m.line_of(key), label) for v in self.sequence(m, key, what))
         return tuple(c for c in items if c is not None)
 
     def texts(self, m: LineMap, key: str, what: str) -> tuple[str, ...]:
@@ -221,7 +241,13 @@ class FieldReader:
             elif isinstance(value, RawInt | RawFloat):
                 out.append(value.raw)
             else:
-                self.error(m.line_of(key), f"{what}: {key} must be a list of text, not {describe(value)}")
+                message = t(
+                    "{what}: {key} must be a list of text, not {value}",
+                    what=what,
+                    key=key,
+                    value=describe(value),
+                )
+                self.error(m.line_of(key), message)
         return tuple(out)
 
     def number(
@@ -242,9 +268,17 @@ class FieldReader:
         ok = ok and (value > lowest if strict else value >= lowest)
         ok = ok and (not integer or float(value).is_integer())
         if not ok:
-            kind = "a whole number" if integer else "a number"
-            bound = f"above {_num_text(lowest)}" if strict else f"at least {_num_text(lowest)}"
-            self.error(m.line_of(key), f"{what}: {key} must be {kind} {bound}, not {describe(value)}")
+            kind = t("a whole number") if integer else t("a number")
+            bound = t("above {n}", n=_num_text(lowest)) if strict else t("at least {n}", n=_num_text(lowest))
+            message = t(
+                "{what}: {key} must be {kind} {bound}, not {value}",
+                what=what,
+                key=key,
+                kind=kind,
+                bound=bound,
+                value=describe(value),
+            )
+            self.error(m.line_of(key), message)
             return None
         return int(value) if float(value).is_integer() else float(value)
 
@@ -256,11 +290,14 @@ class FieldReader:
                 return date.fromisoformat(value)  # a quoted "2026-11-01" is fine too
             except ValueError:
                 pass
-        self.error(line, f"{what} must be a date written YYYY-MM-DD, not {describe(value)}")
+        self.error(
+            line, t("{what} must be a date written YYYY-MM-DD, not {value}", what=what, value=describe(value))
+        )
         return None
 
     def dates(self, m: LineMap, key: str, what: str) -> frozenset[date]:
-        found = (self.date_value(v, m.line_of(key), f"{what}: {key}") for v in self.sequence(m, key, what))
+        label = t("{what}: {key}", what=what, key=key)
+        found = (self.date_value(v, m.line_of(key), label) for v in self.sequence(m, key, what))
         return frozenset(d for d in found if d is not None)
 
 

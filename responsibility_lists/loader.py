@@ -33,6 +33,7 @@ from .model import (
     Unit,
 )
 from .problems import ListFormatError, Problem
+from .text import t
 
 __all__ = ["ListFormatError", "Problem", "dump_yaml", "load_file", "load_yaml", "loads_yaml"]
 
@@ -52,14 +53,16 @@ def load_file(path: str | os.PathLike[str]) -> ResponsibilityList:
         from .xlsx import import_xlsx
 
         return import_xlsx(path)
-    raise ListFormatError([Problem(Source(str(path)), "unknown file type: expected .yaml, .yml or .xlsx")])
+    raise ListFormatError([Problem(Source(str(path)), t("unknown file type: expected .yaml, .yml or .xlsx"))])
 
 
 def load_yaml(path: str | os.PathLike[str]) -> ResponsibilityList:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ListFormatError([Problem(Source(str(path)), f"cannot read the file: {exc}")]) from exc
+        raise ListFormatError(
+            [Problem(Source(str(path)), t("cannot read the file: {detail}", detail=str(exc)))]
+        ) from exc
     return loads_yaml(text, filename=str(path), base_dir=Path(path).parent)
 
 
@@ -78,7 +81,7 @@ def loads_yaml(
         raise ListFormatError([Problem(Source(filename, exc.line), exc.message)]) from None
     builder = _Builder(filename, Path(base_dir))
     for line, key in duplicates:
-        builder.error(line, f"key {key!r} appears twice in the same mapping")
+        builder.error(line, t("key {key!r} appears twice in the same mapping", key=key))
     lst = builder.build(data)
     if builder.problems or lst is None:
         raise ListFormatError(builder.problems)
@@ -95,37 +98,38 @@ class _Builder(FieldReader):
     # -- the list -----------------------------------------------------------------------------
 
     def build(self, data: Any) -> ResponsibilityList | None:
-        top = self.mapping(data, 1, "the list file")
+        top = self.mapping(data, 1, t("the list file"))
         if top is None:
             return None
-        self.keys(top, "the list", _TOP_REQUIRED, _TOP_OPTIONAL)
+        the_list = t("the list")
+        self.keys(top, the_list, _TOP_REQUIRED, _TOP_OPTIONAL)
         jurisdiction = self.jurisdiction(top)
-        version = self.text(top, "version", "the list")
+        version = self.text(top, "version", the_list)
         effective = self.date_value(top.get("effective"), top.line_of("effective"), "effective")
         areas_file = None
         if "areas_file" in top and "areas" in top:
             self.error(
-                top.line_of("areas"), "give either areas_file (a CSV beside the list) or areas, not both"
+                top.line_of("areas"), t("give either areas_file (a CSV beside the list) or areas, not both")
             )
         if "areas_file" in top:
-            areas_file = self.text(top, "areas_file", "the list")
+            areas_file = self.text(top, "areas_file", the_list)
             areas = self.areas_csv(areas_file, top.line_of("areas_file"))
         elif "areas" in top:
             areas = self.areas_inline(top)
         else:
-            self.error(top.line, "the list needs areas_file (a CSV beside the list) or inline areas")
+            self.error(top.line, t("the list needs areas_file (a CSV beside the list) or inline areas"))
             areas = ()
         calendar = self.calendar(top)
         profiles = self.limit_profiles(top)
         units = tuple(
-            u for i, v in enumerate(self.sequence(top, "units", "the list")) if (u := self.unit(v, top, i))
+            u for i, v in enumerate(self.sequence(top, "units", the_list)) if (u := self.unit(v, top, i))
         )
         categories: list[Category] = []
-        for value in self.sequence(top, "categories", "the list"):
+        for value in self.sequence(top, "categories", the_list):
             self.category(value, top.line_of("categories"), None, categories)
         rules = tuple(
             r
-            for i, v in enumerate(self.sequence(top, "rules", "the list"))
+            for i, v in enumerate(self.sequence(top, "rules", the_list))
             if (r := self.rule(v, top, i, profiles))
         )
         if self.problems or jurisdiction is None or effective is None:
@@ -157,21 +161,29 @@ class _Builder(FieldReader):
         if Path(name).name != name or name in ("", ".", ".."):
             # A file name only: a list (perhaps uploaded through the admin pages) must not make the
             # server read files outside the list's own folder.
-            self.error(line, f"areas_file {name}: give a file name beside the list, without a folder")
+            self.error(
+                line, t("areas_file {name}: give a file name beside the list, without a folder", name=name)
+            )
             return ()
         path = self.base_dir / name
         shown = name if self.file == "<string>" else os.path.join(os.path.dirname(self.file), name)
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
-            self.error(line, f"areas_file {name}: cannot read {path}: {exc}")
+            self.error(
+                line,
+                t("areas_file {name}: cannot read {path}: {detail}", name=name, path=path, detail=str(exc)),
+            )
             return ()
         reader = csv.DictReader(io.StringIO(text))
         missing = [c for c in ("code", "name", "level", "parent_code") if c not in (reader.fieldnames or ())]
         if missing:
             self.error(
                 1,
-                f"areas file header must be code,name,level,parent_code (missing {', '.join(missing)})",
+                t(
+                    "areas file header must be code,name,level,parent_code (missing {missing})",
+                    missing=missing,
+                ),
                 shown,
             )
             return ()
@@ -182,18 +194,19 @@ class _Builder(FieldReader):
 
     def areas_inline(self, top: LineMap) -> tuple[Area, ...]:
         rows = []
-        for value in self.sequence(top, "areas", "the list"):
-            m = self.mapping(value, top.line_of("areas"), "an area")
+        area = t("area")
+        for value in self.sequence(top, "areas", t("the list")):
+            m = self.mapping(value, top.line_of("areas"), t("an area"))
             if m is None:
                 continue
-            self.keys(m, "area", ("code", "name", "level"), ("parent",))
+            self.keys(m, area, ("code", "name", "level"), ("parent",))
             rows.append(
                 (
                     m.line,
-                    self.key_code(m, "code", "area") or "",
-                    self.text(m, "name", "area"),
-                    self.text(m, "level", "area"),
-                    self.key_code(m, "parent", "area") or "",
+                    self.key_code(m, "code", area) or "",
+                    self.text(m, "name", area),
+                    self.text(m, "level", area),
+                    self.key_code(m, "parent", area) or "",
                 )
             )
         return self.area_rows(rows, self.file)
@@ -204,13 +217,22 @@ class _Builder(FieldReader):
         for line, code, name, level, parent in rows:
             code, parent = (code or "").strip(), (parent or "").strip()
             if not code.isdigit() or len(code) not in AREA_LEVELS:
-                self.error(line, f"area code {code!r} must be a 6, 9 or 12 digit division code", file)
-            elif level not in _AREA_LEVEL_NAMES:
                 self.error(
-                    line, f"area {code}: level {level!r} must be one of {', '.join(_AREA_LEVEL_NAMES)}", file
+                    line, t("area code {code!r} must be a 6, 9 or 12 digit division code", code=code), file
                 )
+            elif level not in _AREA_LEVEL_NAMES:
+                message = t(
+                    "area {code}: level {level!r} must be one of {levels}",
+                    code=code,
+                    level=level,
+                    levels=list(_AREA_LEVEL_NAMES),
+                )
+                self.error(line, message, file)
             elif code in seen:
-                self.error(line, f"area code {code} appears twice (first on line {seen[code]})", file)
+                message = t(
+                    "area code {code} appears twice (first on line {first})", code=code, first=seen[code]
+                )
+                self.error(line, message, file)
             else:
                 seen[code] = line
                 areas.append(Area(code=code, name=name, level=level, parent=parent or None))
@@ -236,7 +258,7 @@ class _Builder(FieldReader):
         profiles = {}
         for name, value in m.items():
             label = name.raw if isinstance(name, RawInt | RawFloat) else str(name)
-            profiles[label] = self.limits(value, m.line_of(name), f"limit profile {label}")
+            profiles[label] = self.limits(value, m.line_of(name), t("limit profile {name}", name=label))
         return profiles
 
     def limits(self, value: Any, line: int, what: str) -> dict[str, Limit]:
@@ -248,7 +270,7 @@ class _Builder(FieldReader):
         for urgency in URGENCIES:
             if urgency not in m:
                 continue
-            label = f"{what}, {urgency}"
+            label = t("{what}, {urgency}", what=what, urgency=urgency)
             lm = self.mapping(m[urgency], m.line_of(urgency), label)
             if lm is None:
                 continue
@@ -257,35 +279,36 @@ class _Builder(FieldReader):
             days = self.number(lm, "reply_working_days", label, integer=True, lowest=1, strict=False)
             hours = self.number(lm, "reply_hours", label)
             if days is not None and hours is not None:
-                self.error(lm.line, f"{label}: give reply_working_days or reply_hours, not both")
+                self.error(lm.line, t("{what}: give reply_working_days or reply_hours, not both", what=label))
             elif sign is not None:
                 out[urgency] = Limit(sign_hours=sign, reply_working_days=days, reply_hours=hours)
         return out
 
     def contacts(self, m: LineMap, what: str) -> tuple[Contact, ...]:
         out = []
+        contact = t("{what}: contact", what=what)
         for value in self.sequence(m, "contacts", what):
-            cm = self.mapping(value, m.line_of("contacts"), f"{what}: a contact")
+            cm = self.mapping(value, m.line_of("contacts"), t("{what}: a contact", what=what))
             if cm is None:
                 continue
-            self.keys(cm, f"{what}: contact", ("name",), _CONTACT_KEYS)
-            fields = {k: self.text(cm, k, f"{what}: contact") for k in ("name", *_CONTACT_KEYS)}
+            self.keys(cm, contact, ("name",), _CONTACT_KEYS)
+            fields = {k: self.text(cm, k, contact) for k in ("name", *_CONTACT_KEYS)}
             out.append(Contact(**fields))
         return tuple(out)
 
     def unit(self, value: Any, top: LineMap, index: int) -> Unit | None:
-        m = self.mapping(value, top.line_of("units"), f"units item {index + 1}")
+        m = self.mapping(value, top.line_of("units"), t("units item {n}", n=index + 1))
         if m is None:
             return None
-        code = self.key_code(m, "code", "unit")
-        what = f"unit {code}" if code else f"units item {index + 1}"
+        code = self.key_code(m, "code", t("unit"))
+        what = t("unit {code}", code=code) if code else t("units item {n}", n=index + 1)
         self.keys(m, what, ("code", "name", "kind"), ("parent", "area", "contacts", "escalation"))
         ladder = []
         for step_value in self.sequence(m, "escalation", what):
-            sm = self.mapping(step_value, m.line_of("escalation"), f"{what}: an escalation step")
+            sm = self.mapping(step_value, m.line_of("escalation"), t("{what}: an escalation step", what=what))
             if sm is None:
                 continue
-            label = f"{what}: escalation step"
+            label = t("{what}: escalation step", what=what)
             self.keys(sm, label, ("level", "title"), ("after_minutes", "contacts", "units"))
             level = self.number(sm, "level", label, integer=True, lowest=1, strict=False)
             minutes = self.number(sm, "after_minutes", label, integer=True, strict=False)
@@ -310,15 +333,18 @@ class _Builder(FieldReader):
         )
 
     def category(self, value: Any, line: int, parent: str | None, out: list[Category]) -> None:
-        m = self.mapping(value, line, "a category")
+        m = self.mapping(value, line, t("a category"))
         if m is None:
             return
-        code = self.key_code(m, "code", "category")
-        what = f"category {code}" if code else "a category"
+        code = self.key_code(m, "code", t("category"))
+        what = t("category {code}", code=code) if code else t("a category")
         self.keys(m, what, ("code", "name"), ("keywords", "usual_types", "urgent", "children"))
         urgent = m.get("urgent", False)
         if not isinstance(urgent, bool):
-            self.error(m.line_of("urgent"), f"{what}: urgent must be true or false, not {describe(urgent)}")
+            message = t(
+                "{what}: urgent must be true or false, not {value}", what=what, value=describe(urgent)
+            )
+            self.error(m.line_of("urgent"), message)
             urgent = False
         out.append(
             Category(
@@ -337,11 +363,11 @@ class _Builder(FieldReader):
     def rule(
         self, value: Any, top: LineMap, index: int, profiles: dict[str, dict[str, Limit]]
     ) -> Rule | None:
-        m = self.mapping(value, top.line_of("rules"), f"rules item {index + 1}")
+        m = self.mapping(value, top.line_of("rules"), t("rules item {n}", n=index + 1))
         if m is None:
             return None
-        rule_id = self.key_code(m, "id", "rule")
-        what = f"rule {rule_id}" if rule_id else f"rules item {index + 1}"
+        rule_id = self.key_code(m, "id", t("rule"))
+        what = t("rule {id}", id=rule_id) if rule_id else t("rules item {n}", n=index + 1)
         self.keys(m, what, ("id", "category", "area"), ("lead", "co", "limits", "basis", "note"))
         scope = self.key_code(m, "area", what) or ""
         lead = self.key_code(m, "lead", what) or ""
@@ -353,12 +379,15 @@ class _Builder(FieldReader):
             if limits_value in profiles:
                 limits = dict(profiles[limits_value])
             else:
-                known = ", ".join(profiles) or "none defined"
-                self.error(
-                    m.line_of("limits"), f"{what}: unknown limit profile {limits_value!r} (known: {known})"
+                message = t(
+                    "{what}: unknown limit profile {name!r} (known: {known})",
+                    what=what,
+                    name=limits_value,
+                    known=list(profiles) or t("none defined"),
                 )
+                self.error(m.line_of("limits"), message)
         elif limits_value is not None:
-            limits = self.limits(limits_value, m.line_of("limits"), f"{what}: limits")
+            limits = self.limits(limits_value, m.line_of("limits"), t("{what}: limits", what=what))
         return Rule(
             id=rule_id or "",
             category=self.key_code(m, "category", what) or "",

@@ -30,6 +30,7 @@ from .model import (
     Unit,
 )
 from .problems import ListFormatError, Problem
+from .text import t
 from .xlsx_rules import RuleReader
 
 INFO, MAIN, UNITS, CATEGORIES, AREAS, CALENDAR = "说明", "职责清单", "单位", "分类", "区划", "日历"
@@ -212,13 +213,15 @@ class _Reader:
         unless it is `optional` (then it reads as empty)."""
         if sheet not in self.wb.sheetnames:
             if required:
-                self.problems.append(Problem(Source(self.file), f"the workbook has no sheet {sheet}"))
+                self.problems.append(
+                    Problem(Source(self.file), t("the workbook has no sheet {sheet}", sheet=sheet))
+                )
             return []
         it = self.wb[sheet].iter_rows(values_only=True)
         header = [_text(v).strip() for v in next(it, ())]
         missing = [c for c in columns if c not in header]
         if missing:
-            self.error(sheet, 1, f"missing column(s): {', '.join(missing)}")
+            self.error(sheet, 1, t("missing column(s): {columns}", columns=missing))
             return []
         where = {c: header.index(c) for c in columns + optional if c in header}
         out = []
@@ -235,7 +238,9 @@ class _Reader:
     def info(self) -> dict[str, str]:
         found: dict[str, str] = {}
         if INFO not in self.wb.sheetnames:
-            self.problems.append(Problem(Source(self.file), f"the workbook has no sheet {INFO}"))
+            self.problems.append(
+                Problem(Source(self.file), t("the workbook has no sheet {sheet}", sheet=INFO))
+            )
             return found
         for number, values in enumerate(self.wb[INFO].iter_rows(values_only=True), start=1):
             cells = [_text(v).strip() for v in values] + ["", ""]
@@ -244,7 +249,9 @@ class _Reader:
                 found[f"row:{INFO_KEYS[cells[0]]}"] = str(number)
         for key, field in INFO_KEYS.items():
             if not found.get(field) and field != "areas_file":
-                self.problems.append(Problem(Source(self.file, sheet=INFO, row=1), f"{key} is missing"))
+                self.problems.append(
+                    Problem(Source(self.file, sheet=INFO, row=1), t("{key} is missing", key=key))
+                )
         return found
 
     def json_cell(self, sheet: str, row: int, column: str, text: str) -> list[Any]:
@@ -253,10 +260,10 @@ class _Reader:
         try:
             value = json.loads(text)
         except ValueError as exc:
-            self.error(sheet, row, f"{column} is not valid JSON: {exc}")
+            self.error(sheet, row, t("{column} is not valid JSON: {detail}", column=column, detail=str(exc)))
             return []
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            self.error(sheet, row, f"{column} must be a JSON list of objects")
+            self.error(sheet, row, t("{column} must be a JSON list of objects", column=column))
             return []
         return value
 
@@ -267,11 +274,12 @@ class _Reader:
                 k for k, v in item.items() if not isinstance(v, str)
             ]
             if bad or not item.get("name"):
-                self.error(
-                    sheet,
-                    row,
-                    f"{column}: each contact needs a name and only {', '.join(_CONTACT_FIELDS)} as text",
+                message = t(
+                    "{column}: each contact needs a name and only {fields} as text",
+                    column=column,
+                    fields=list(_CONTACT_FIELDS),
                 )
+                self.error(sheet, row, message)
                 continue
             out.append(Contact(**item))
         return tuple(out)
@@ -291,7 +299,7 @@ class _Reader:
                 self.error(
                     UNITS,
                     row,
-                    "督办升级: each step needs level and title; after_minutes, contacts, units optional",
+                    t("督办升级: each step needs level and title; after_minutes, contacts, units optional"),
                 )
                 continue
             contacts = self.contacts(UNITS, row, "督办升级", item.get("contacts", []))
@@ -315,7 +323,7 @@ class _Reader:
     def category(self, row: int, cells: dict[str, str]) -> Category:
         urgent = cells["紧急类"].strip()
         if urgent not in ("是", "否", ""):
-            self.error(CATEGORIES, row, f"紧急类 must be 是 or 否, not {urgent!r}")
+            self.error(CATEGORIES, row, t("紧急类 must be 是 or 否, not {value!r}", value=urgent))
         return Category(
             code=cells["分类代码"].strip(),
             name=cells["分类名称"],
@@ -329,9 +337,9 @@ class _Reader:
     def area(self, row: int, cells: dict[str, str]) -> Area | None:
         code, level = cells["区划代码"].strip(), cells["层级"].strip()
         if not code.isdigit() or len(code) not in (6, 9, 12):
-            self.error(AREAS, row, f"区划代码 {code!r} must be a 6, 9 or 12 digit division code")
+            self.error(AREAS, row, t("区划代码 {code!r} must be a 6, 9 or 12 digit division code", code=code))
         elif level not in ("county", "township", "village"):
-            self.error(AREAS, row, f"层级 {level!r} must be county, township or village")
+            self.error(AREAS, row, t("层级 {level!r} must be county, township or village", level=level))
         else:
             return Area(code, cells["名称"], level, cells["上级代码"].strip() or None)
         return None
@@ -343,7 +351,9 @@ def import_xlsx(path: str | os.PathLike[str] | IO[bytes], filename: str | None =
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ListFormatError([Problem(Source(file), f"cannot read the workbook: {exc}")]) from exc
+        raise ListFormatError(
+            [Problem(Source(file), t("cannot read the workbook: {detail}", detail=str(exc)))]
+        ) from exc
     try:
         return _read(_Reader(wb, file))
     finally:
@@ -357,9 +367,8 @@ def _read(rd: _Reader) -> ResponsibilityList:
         try:
             effective = date.fromisoformat(info["effective"])
         except ValueError:
-            rd.error(
-                INFO, int(info["row:effective"]), f"生效日期 {info['effective']!r} must be a date YYYY-MM-DD"
-            )
+            message = t("生效日期 {value!r} must be a date YYYY-MM-DD", value=info["effective"])
+            rd.error(INFO, int(info["row:effective"]), message)
     areas = tuple(a for row, cells in rd.rows(AREAS, AREA_COLUMNS) if (a := rd.area(row, cells)))
     units = tuple(rd.unit(row, cells) for row, cells in rd.rows(UNITS, UNIT_COLUMNS))
     categories = tuple(rd.category(row, cells) for row, cells in rd.rows(CATEGORIES, CATEGORY_COLUMNS))
@@ -368,11 +377,15 @@ def _read(rd: _Reader) -> ResponsibilityList:
         try:
             day = date.fromisoformat(cells["日期"].strip())
         except ValueError:
-            rd.error(CALENDAR, row, f"日期 {cells['日期']!r} must be a date YYYY-MM-DD")
+            rd.error(CALENDAR, row, t("日期 {value!r} must be a date YYYY-MM-DD", value=cells["日期"]))
             continue
         kind = cells["类型"].strip()
         if kind not in (_REST, _WORK):
-            rd.error(CALENDAR, row, f"类型 must be {_REST} or {_WORK}, not {kind!r}")
+            rd.error(
+                CALENDAR,
+                row,
+                t("类型 must be {rest} or {work}, not {value!r}", rest=_REST, work=_WORK, value=kind),
+            )
         (holidays if kind == _REST else workdays).add(day)
     rules: list[Rule] = []
     reader = RuleReader(units, categories, areas)

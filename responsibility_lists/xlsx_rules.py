@@ -12,6 +12,7 @@ from typing import Any
 
 from . import xlsx_text as words
 from .model import SCOPE_COUNTY, SCOPE_TERRITORIAL, Area, Category, Rule, Source, Unit
+from .text import t
 
 SCOPES = (SCOPE_COUNTY, SCOPE_TERRITORIAL)
 
@@ -100,9 +101,17 @@ class RuleReader:
         if len(codes) == 1:
             return codes[0]
         problem = (
-            f"several units are named {name!r} ({', '.join(codes)})" if codes else f"no unit named {name!r}"
+            t("several units are named {name!r} ({codes})", name=name, codes=codes)
+            if codes
+            else t("no unit named {name!r}", name=name)
         )
-        errors.append(f"{column}: {problem} in the 单位 sheet; fill in the code column")
+        errors.append(
+            t(
+                "{column}: {problem} in the 单位 sheet; fill in the code column",
+                column=column,
+                problem=problem,
+            )
+        )
         return ""
 
     def category_by_names(self, names: tuple[str, ...], errors: list[str]) -> str:
@@ -112,7 +121,9 @@ class RuleReader:
             codes = self.category_names.get((parent, name.strip()), [])
             if len(codes) != 1:
                 shown = "/".join(path[: depth + 1])
-                errors.append(f"分类: no single category {shown!r} in the 分类 sheet; fill in 分类代码")
+                errors.append(
+                    t("分类: no single category {path!r} in the 分类 sheet; fill in 分类代码", path=shown)
+                )
                 return ""
             parent = codes[0]
         return parent or ""
@@ -131,11 +142,16 @@ def _pick(
     if code:
         expected = render(code)
         if given is not None and expected is not None and tuple(_flat(given)) != tuple(_flat(expected)):
-            errors.append(
-                f"{labels[1]} says {_show(given, joiner)} but {labels[0]} {_show(code, joiner)} means "
-                f"{_show(expected, joiner)}; "
-                f"change both, or clear {labels[0]}"
+            message = t(
+                "{words_column} says {given} but {code_column} {code} means {expected}; "
+                "change both, or clear {code_column}",
+                words_column=labels[1],
+                given=_show(given, joiner),
+                code_column=labels[0],
+                code=_show(code, joiner),
+                expected=_show(expected, joiner),
             )
+            errors.append(message)
         return code
     if given is None:
         return None

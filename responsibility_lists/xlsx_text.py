@@ -11,6 +11,7 @@ import re
 
 from .dump import number_text, ordered_limits
 from .model import SCOPE_COUNTY, SCOPE_TERRITORIAL, URGENCIES, Area, Category, Limit, Unit
+from .text import t
 
 SEP = "、"
 COUNTY_WORDS = "全区"
@@ -53,11 +54,17 @@ def _parse_parts(text: str, column: str, errors: list[str]) -> dict[str, tuple[f
             continue
         match = _PART.match(part)
         if match is None:
-            errors.append(f"{column}: cannot read {part!r}; write e.g. 24小时, 10个工作日, 紧急2小时")
+            errors.append(
+                t(
+                    "{column}: cannot read {part!r}; write e.g. 24小时, 10个工作日, 紧急2小时",
+                    column=column,
+                    part=part,
+                )
+            )
             continue
         urgency = match.group(1) or URGENCIES[0]
         if urgency in out:
-            errors.append(f"{column}: {urgency} is given twice")
+            errors.append(t("{column}: {urgency} is given twice", column=column, urgency=urgency))
             continue
         value = float(match.group(2))
         unit = match.group(3)
@@ -76,15 +83,17 @@ def parse_limits(sign_text: str, reply_text: str, errors: list[str]) -> dict[str
     limits: dict[str, Limit] = {}
     for urgency in URGENCIES:
         if urgency in replies and urgency not in signs and signs_readable:
-            errors.append(f"办理时限 gives {urgency} but 签收时限 does not")
+            errors.append(t("办理时限 gives {urgency} but 签收时限 does not", urgency=urgency))
         if urgency not in signs:
             continue
         sign, unit = signs[urgency]
         if unit != "小时":
-            errors.append(f"签收时限 {urgency} must be in 小时 (hours), not {unit}")
+            errors.append(
+                t("签收时限 {urgency} must be in 小时 (hours), not {unit}", urgency=urgency, unit=unit)
+            )
             continue
         if sign <= 0:
-            errors.append(f"签收时限 {urgency} must be above 0")
+            errors.append(t("签收时限 {urgency} must be above 0", urgency=urgency))
             continue
         days = hours = None
         if urgency in replies:
@@ -94,7 +103,12 @@ def parse_limits(sign_text: str, reply_text: str, errors: list[str]) -> dict[str
             elif unit != "小时" and float(value).is_integer() and value >= 1:
                 days = int(value)
             else:
-                errors.append(f"办理时限 {urgency} must be whole 工作日 (at least 1) or hours above 0")
+                errors.append(
+                    t(
+                        "办理时限 {urgency} must be whole 工作日 (at least 1) or hours above 0",
+                        urgency=urgency,
+                    )
+                )
                 continue
         limits[urgency] = Limit(sign_hours=sign, reply_working_days=days, reply_hours=hours)
     return limits
@@ -130,7 +144,7 @@ def parse_scope(words: str, areas: tuple[Area, ...], errors: list[str]) -> str:
         name = text[len(TOWNSHIP_PREFIX) :].strip()
         if name in townships:
             return townships[name].code
-        errors.append(f"属地层级: no township named {name!r} in the 区划 sheet")
+        errors.append(t("属地层级: no township named {name!r} in the 区划 sheet", name=name))
         return ""
     if text.startswith(VILLAGE_PREFIX):
         township, _, name = text[len(VILLAGE_PREFIX) :].strip().rpartition("/")
@@ -143,10 +157,20 @@ def parse_scope(words: str, areas: tuple[Area, ...], errors: list[str]) -> str:
         ]
         if len(matches) == 1:
             return matches[0].code
-        problem = "several villages are" if matches else "no village is"
-        errors.append(f"属地层级: {problem} named {text[len(VILLAGE_PREFIX) :]!r}; write 村(社区):镇名/村名")
+        named = text[len(VILLAGE_PREFIX) :]
+        if matches:
+            errors.append(
+                t("属地层级: several villages are named {name!r}; write 村(社区):镇名/村名", name=named)
+            )
+        else:
+            errors.append(t("属地层级: no village is named {name!r}; write 村(社区):镇名/村名", name=named))
         return ""
-    errors.append(f"属地层级: cannot read {words!r}; write 全区, 属地(乡镇), 乡镇:镇名 or 村(社区):镇名/村名")
+    errors.append(
+        t(
+            "属地层级: cannot read {words!r}; write 全区, 属地(乡镇), 乡镇:镇名 or 村(社区):镇名/村名",
+            words=words,
+        )
+    )
     return ""
 
 

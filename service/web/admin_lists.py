@@ -37,6 +37,7 @@ from service.auth.security import current_user
 from service.errors import Conflict
 from service.lists.models import ListVersion
 from service.lists.operations import activate_version, active_context, get_version, store_version
+from service.text import t
 from service.web.access import ADMIN_ROLES, login_required
 from service.web.blueprint import bp
 from service.web.helpers import FormErrors
@@ -67,7 +68,7 @@ def read_upload(filename: str, data: bytes) -> Upload:
                 text = data.decode("utf-8-sig")
             except UnicodeDecodeError as exc:
                 raise ListFormatError(
-                    [Problem(Source(filename), f"the file is not UTF-8 text: {exc}")]
+                    [Problem(Source(filename), t("the file is not UTF-8 text: {detail}", detail=str(exc)))]
                 ) from exc
             lst = loads_yaml(text, filename=filename, base_dir=BUNDLED_LISTS_DIR)
     except ListFormatError as exc:

@@ -181,6 +181,7 @@ def load_form(schema: Schema, form: MultiDict[str, str], many: tuple[str, ...] =
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(localtime)
+    app.add_template_filter(localize)  # a `Text` (service/text.py) in the page language
     app.add_template_filter(deadline)
     app.add_template_filter(status_label)
     app.add_template_filter(role_label)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -222,3 +224,15 @@ def test_loading_and_checking_ten_thousand_rules_is_fast(tmp_path):
     (error,) = check_list(load_file(tmp_path / "big.yaml")).errors
     assert error.message == "rule R00010: unknown lead unit GXZ-NOPE"
     assert error.source.line == broken.splitlines().index("  - id: R00010") + 1
+
+
+def test_the_checker_and_its_messages_need_no_web_framework():
+    """The admin pages translate the findings; the checker itself imports nothing of the service."""
+    code = (
+        "import sys, responsibility_lists, responsibility_lists.xlsx; "
+        "print(sorted({'flask', 'flask_babel', 'service'} & set(sys.modules)))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+
+    assert out.stdout.strip() == "[]"

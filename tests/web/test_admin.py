@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -12,14 +13,17 @@ import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from responsibility_lists.loader import loads_yaml
-from responsibility_lists.xlsx import export_xlsx
+from responsibility_lists.check import check_file
+from responsibility_lists.loader import load_file, loads_yaml
+from responsibility_lists.xlsx import MAIN, export_xlsx
 from service.auth.models import User
 from service.lists.models import ListVersion
 from service.notices import models as nm
+from tests.lists.test_xlsx import SMALL, edit, exported
 from tests.web.conftest import csrf_token_of, log_in
 
 DEFAULT_LIST = Path(__file__).resolve().parents[2] / "responsibility_lists" / "ganxian.yaml"
+FIXTURES = Path(__file__).resolve().parents[1] / "lists" / "fixtures"
 GOOD_PASSWORD = "Gx-12345-hotline"
 
 
@@ -55,6 +59,12 @@ def field_error(html: str, name: str) -> str:
 
 def versions(db_session) -> dict[str, bool]:
     return dict(db_session.execute(sa.select(ListVersion.label, ListVersion.active)).all())
+
+
+def findings(html: str) -> list[tuple[str, str]]:
+    """The check report's errors and warnings on the page: (where, what)."""
+    items = re.findall(r'<li><code class="where">([^<]*)</code> ([^<]*)</li>', html)
+    return [(where, unescape(message.strip())) for where, message in items]
 
 
 def upload(client, filename: str, data: bytes):
@@ -289,12 +299,131 @@ def test_a_list_with_an_unknown_unit_shows_the_error_with_its_line_and_stores_no
     assert r.status_code == 422
     html = r.get_data(as_text=True)
     line = line_of(text, "  - id: GX-0001")
-    assert (
-        f'<code class="where">ganxian-bad.yaml:{line}</code> rule GX-0001: unknown lead unit GXQ-NOPE' in html
-    )
+    assert findings(html) == [(f"ganxian-bad.yaml:{line}", "规则 GX-0001：主办单位 GXQ-NOPE 不存在")]
     assert "1 个错误，0 个警告。" in html and "清单有错误，未存储。" in html
     assert "与当前启用版本" not in html
     assert versions(db_session) == before
+    english = admin.post(
+        "/admin/lists?lang=en",
+        data={
+            "csrf_token": token(admin, "/admin/lists"),
+            "file": (io.BytesIO(text.encode()), "ganxian-bad.yaml"),
+        },
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert findings(english) == [(f"ganxian-bad.yaml:{line}", "rule GX-0001: unknown lead unit GXQ-NOPE")]
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    [*sorted((FIXTURES / "broken").glob("*.yaml")), FIXTURES / "structure_errors.yaml"],
+    ids=lambda p: p.stem,
+)
+def test_every_finding_of_a_check_reads_in_chinese_at_its_place(logged_in, fixture):
+    """Errors and warnings of the loader and the checker: the CLI's English, the page's Chinese."""
+    _lst, report = check_file(fixture)
+
+    html = upload(logged_in("admin"), fixture.name, fixture.read_bytes()).get_data(as_text=True)
+
+    shown = findings(html)
+    assert len(shown) == len(report.errors) + len(report.warnings) > 0
+    assert [where for where, _ in shown] == [
+        str(p.source).replace(str(fixture), fixture.name) for p in report.errors + report.warnings
+    ]
+    english = [m for _, m in shown if re.search(r"[a-z]+ [a-z]+", m)]  # key names and codes are single words
+    assert english == [], "English words on the Chinese page"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "chinese"),
+    [
+        ("broken/unknown_category", "规则 R0003：分类 0199 不存在"),
+        (
+            "broken/unknown_area",
+            "规则 R0003：区划 360704999 不存在（不是 county、territorial，也不在区划列表中）",
+        ),
+        ("broken/unknown_unit", "单位 GXQ-Y：督办升级第 1 级中的单位 GXQ-GONE 不存在"),
+        ("broken/missing_limit", "规则 R0003 没有“一般”的时限"),
+        ("broken/conflicting_rules", "规则 R0003 与规则 R0001（conflicting_rules.yaml:28）冲突："),
+        ("structure_errors", "jurisdiction：缺少必填的键“prefix”"),
+    ],
+)
+def test_the_checks_findings_say_what_is_wrong_in_chinese(logged_in, fixture, chinese):
+    path = FIXTURES / f"{fixture}.yaml"
+
+    html = upload(logged_in("admin"), path.name, path.read_bytes()).get_data(as_text=True)
+
+    assert any(message.startswith(chinese) for _, message in findings(html)), findings(html)
+
+
+def test_a_list_without_its_required_keys_names_each_in_the_page_language(logged_in):
+    admin = logged_in("admin")
+
+    shown = findings(upload(admin, "short.yaml", b'version: "2026.12"\n').get_data(as_text=True))
+    admin.get("/lang/en")
+    english = findings(upload(admin, "short.yaml", b'version: "2026.12"\n').get_data(as_text=True))
+
+    assert ("short.yaml:1", "清单：缺少必填的键“jurisdiction”") in shown
+    assert ("short.yaml:1", "the list: missing required key 'jurisdiction'") in english
+
+
+def test_a_workbooks_problems_read_in_chinese_with_their_sheet_and_row(logged_in, tmp_path):
+    path = exported(load_file(SMALL), tmp_path)
+    edit(path, MAIN, {(2, "签收时限"): "24天；紧急2小时", (3, "主责单位"): "区住建局"})
+    edit(path, "区划", {(3, "层级"): "town"})
+    edit(path, "说明", {(6, "值"): "2026-13-01"})
+
+    shown = findings(upload(logged_in("admin"), "list.xlsx", path.read_bytes()).get_data(as_text=True))
+
+    assert sorted(shown) == sorted(
+        [
+            ("list.xlsx:区划!3", "层级“town”须为 county、township 或 village"),
+            ("list.xlsx:说明!6", "生效日期“2026-13-01”须为 YYYY-MM-DD 格式"),
+            (
+                "list.xlsx:职责清单!2",
+                "签收时限：无法识别“24天”；请写成 24小时、10个工作日、紧急2小时 这样的形式",
+            ),
+            (
+                "list.xlsx:职责清单!3",
+                "主责单位写的是 '区住建局'，但主责单位代码 'territorial' 对应的是 '属地乡镇'；请两处一起改，或清空主责单位代码",
+            ),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("filename", "data", "chinese", "english"),
+    [
+        (
+            "broken.yaml",
+            b"jurisdiction: {name: x\nversion: [1, 2\n",
+            "YAML 语法错误：while parsing a flow",
+            "YAML syntax: while parsing a flow",
+        ),
+        (
+            "latin1.yaml",
+            "version: 2026年".encode("gb18030"),
+            "文件不是 UTF-8 编码的文本：",
+            "the file is not UTF-8 text:",
+        ),
+        (
+            "list.xlsx",
+            b"not a workbook",
+            "无法读取工作簿：File is not a zip file",
+            "cannot read the workbook:",
+        ),
+    ],
+)
+def test_a_file_that_cannot_be_read_says_why_in_the_page_language(
+    logged_in, filename, data, chinese, english
+):
+    admin = logged_in("admin")
+
+    [(where, message)] = findings(upload(admin, filename, data).get_data(as_text=True))
+    admin.get("/lang/en")
+    [(_, in_english)] = findings(upload(admin, filename, data).get_data(as_text=True))
+
+    assert where.startswith(filename) and message.startswith(chinese) and in_english.startswith(english)
 
 
 def test_a_file_that_cannot_be_read_shows_its_problem_and_line(logged_in, db_session):

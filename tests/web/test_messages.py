@@ -18,6 +18,8 @@ from service.web.i18n import SOURCE_DIR, localize
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("service", "dispatch", "responsibility_lists")
 CATALOGUE = SOURCE_DIR / "zh" / "LC_MESSAGES" / "errors.po"
+#: Where `t` comes from (responsibility_lists' own modules import it as `from .text import t`).
+TEXT_MODULES = ("service.text", "responsibility_lists.text")
 
 
 def messages_in_code() -> dict[str, list[tuple[str, set[str]]]]:
@@ -28,7 +30,7 @@ def messages_in_code() -> dict[str, list[tuple[str, set[str]]]]:
             tree = ast.parse(path.read_text(encoding="utf-8"))
             imports_t = any(
                 isinstance(node, ast.ImportFrom)
-                and node.module == "service.text"
+                and (node.module in TEXT_MODULES or (node.level == 1 and node.module == "text"))
                 and any(a.name == "t" for a in node.names)
                 for node in tree.body
             )
