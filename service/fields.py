@@ -11,8 +11,6 @@ from typing import Any
 from marshmallow import ValidationError, fields
 
 from service import validate
-from service.text import t
-
 from service.text import Text, t
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
