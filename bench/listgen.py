@@ -108,6 +108,7 @@ def generate(n_rules: int, seed: int = 1) -> ResponsibilityList:
         categories=tuple(categories),
         rules=tuple(rules),
         calendar=Calendar(holidays=frozenset({date(2026, 6, 1)}), workdays=frozenset()),
+        default_limits=PROFILES["standard"],
     )
 
 
@@ -214,6 +215,7 @@ def to_yaml_data(lst: ResponsibilityList) -> dict[str, Any]:
             name: {u: {k: v for k, v in vars(limits[u]).items() if v is not None} for u in URGENCIES}
             for name, limits in PROFILES.items()
         },
+        "default_limits": "standard",
         "units": [unit(u) for u in lst.units],
         "categories": tree(None),
         "rules": [

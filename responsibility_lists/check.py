@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .model import (
     APPEAL_TYPES,
@@ -19,6 +20,7 @@ from .model import (
     URGENCIES,
     Area,
     Category,
+    Limit,
     ResponsibilityList,
     Rule,
     Source,
@@ -141,6 +143,14 @@ def check_list(lst: ResponsibilityList) -> CheckReport:
     _check_units(lst, units, areas, error, warn)
     _check_categories(lst, categories, error)
     _check_rules(lst, units, categories, areas, error, warn)
+    if lst.default_limits:
+        _check_limits(lst.default_limits, Source(lst.source), "default_limits", error, warn)
+    else:
+        message = t(
+            "the list has no default_limits: the centre cannot dispatch by hand to a unit no rule "
+            "of the list gives the appeal"
+        )
+        warn(Source(lst.source), message)
 
     report.errors = sort_problems(report.errors)
     report.warnings = sort_problems(report.warnings)
@@ -325,7 +335,7 @@ def _check_rules(lst, units, categories, areas, error, warn) -> None:
                 warn(src, t("{what} lists its lead unit {code} as a co-unit too", what=what, code=code))
         if len(set(rule.co)) != len(rule.co):
             warn(src, t("{what} lists a co-unit twice", what=what))
-        _check_limits(rule, error, warn)
+        _check_limits(rule.limits, rule.source, t("rule {id}", id=rule.id), error, warn)
         key = (rule.category, rule.scope)
         first = seen.get(key)
         if first is None:
@@ -355,27 +365,27 @@ def _check_rules(lst, units, categories, areas, error, warn) -> None:
             error(src, message)
 
 
-def _check_limits(rule: Rule, error, warn) -> None:
-    what = t("rule {id}", id=rule.id)
+def _check_limits(limits: dict[str, Limit], source: Source, what: Any, error, warn) -> None:
+    """A set of limits (a rule's, or the list's default_limits): every urgency, each with a reply limit."""
     for urgency in URGENCIES:
-        limit = rule.limits.get(urgency)
+        limit = limits.get(urgency)
         if limit is None:
-            error(rule.source, t("{what} has no {urgency} time limit", what=what, urgency=urgency))
+            error(source, t("{what} has no {urgency} time limit", what=what, urgency=urgency))
         elif limit.reply_working_days is None and limit.reply_hours is None:
             message = t(
                 "{what}: the {urgency} limit has no reply limit (reply_working_days or reply_hours)",
                 what=what,
                 urgency=urgency,
             )
-            error(rule.source, message)
+            error(source, message)
         elif limit.reply_working_days is not None and limit.reply_hours is not None:
             message = t(
                 "{what}: the {urgency} limit gives both reply_working_days and reply_hours",
                 what=what,
                 urgency=urgency,
             )
-            error(rule.source, message)
-    for urgency in rule.limits:
+            error(source, message)
+    for urgency in limits:
         if urgency not in URGENCIES:
             message = t(
                 "{what}: unknown urgency {urgency!r} in limits (expected {urgencies})",
@@ -383,8 +393,8 @@ def _check_limits(rule: Rule, error, warn) -> None:
                 urgency=urgency,
                 urgencies=" ".join(URGENCIES),
             )
-            error(rule.source, message)
-    signs = [(u, rule.limits[u].sign_hours) for u in URGENCIES if u in rule.limits]
+            error(source, message)
+    signs = [(u, limits[u].sign_hours) for u in URGENCIES if u in limits]
     for (u1, s1), (u2, s2) in zip(signs, signs[1:], strict=False):
         if s2 > s1:
             message = t(
@@ -395,7 +405,7 @@ def _check_limits(rule: Rule, error, warn) -> None:
                 less=u1,
                 less_hours=s1,
             )
-            warn(rule.source, message)
+            warn(source, message)
 
 
 def _coverage(lst: ResponsibilityList, categories: dict, units: dict) -> Coverage:

@@ -204,6 +204,15 @@ def dump_yaml(lst: ResponsibilityList) -> str:
         for key, name in profiles.items():
             out.append(f"  {scalar(name)}:")
             out.extend(f"    {scalar(urgency)}: {limit_flow(limit)}" for urgency, limit in key)
+    if lst.default_limits:
+        named = profiles.get(tuple(ordered_limits(lst.default_limits)))
+        if named is not None:
+            out.append(f"default_limits: {scalar(named)}")
+        else:
+            out.append("default_limits:")
+            out.extend(
+                f"  {scalar(u)}: {limit_flow(limit)}" for u, limit in ordered_limits(lst.default_limits)
+            )
     out.append("units:" + ("" if lst.units else " []"))
     for unit in lst.units:
         _unit(out, unit)

@@ -38,7 +38,7 @@ from .text import t
 __all__ = ["ListFormatError", "Problem", "dump_yaml", "load_file", "load_yaml", "loads_yaml"]
 
 _TOP_REQUIRED = ("jurisdiction", "version", "effective", "units", "categories", "rules")
-_TOP_OPTIONAL = ("areas_file", "areas", "calendar", "limit_profiles")
+_TOP_OPTIONAL = ("areas_file", "areas", "calendar", "limit_profiles", "default_limits")
 _LIMIT_KEYS = ("sign_hours", "reply_working_days", "reply_hours")
 _CONTACT_KEYS = ("title", "phone", "email", "webhook")
 _AREA_LEVEL_NAMES = tuple(AREA_LEVELS.values())
@@ -121,6 +121,9 @@ class _Builder(FieldReader):
             areas = ()
         calendar = self.calendar(top)
         profiles = self.limit_profiles(top)
+        default_limits = self.limits_or_profile(
+            top.get("default_limits"), top.line_of("default_limits"), "default_limits", profiles
+        )
         units = tuple(
             u for i, v in enumerate(self.sequence(top, "units", the_list)) if (u := self.unit(v, top, i))
         )
@@ -144,6 +147,7 @@ class _Builder(FieldReader):
             rules=rules,
             calendar=calendar,
             areas_file=areas_file,
+            default_limits=default_limits,
             source=self.file,
         )
 
@@ -261,6 +265,30 @@ class _Builder(FieldReader):
             profiles[label] = self.limits(value, m.line_of(name), t("limit profile {name}", name=label))
         return profiles
 
+    def limits_or_profile(
+        self,
+        value: Any,
+        line: int,
+        what: str,
+        profiles: dict[str, dict[str, Limit]],
+        owner: str | None = None,
+    ) -> dict[str, Limit]:
+        """Limits given inline, or by the name of one of the list's limit_profiles."""
+        if value is None:
+            return {}
+        if not isinstance(value, str):
+            return self.limits(value, line, what)
+        if value in profiles:
+            return dict(profiles[value])
+        message = t(
+            "{what}: unknown limit profile {name!r} (known: {known})",
+            what=owner or what,
+            name=value,
+            known=list(profiles) or t("none defined"),
+        )
+        self.error(line, message)
+        return {}
+
     def limits(self, value: Any, line: int, what: str) -> dict[str, Limit]:
         m = self.mapping(value, line, what)
         if m is None:
@@ -373,21 +401,9 @@ class _Builder(FieldReader):
         lead = self.key_code(m, "lead", what) or ""
         if scope == SCOPE_TERRITORIAL and not lead:
             lead = SCOPE_TERRITORIAL
-        limits_value = m.get("limits")
-        limits: dict[str, Limit] = {}
-        if isinstance(limits_value, str):
-            if limits_value in profiles:
-                limits = dict(profiles[limits_value])
-            else:
-                message = t(
-                    "{what}: unknown limit profile {name!r} (known: {known})",
-                    what=what,
-                    name=limits_value,
-                    known=list(profiles) or t("none defined"),
-                )
-                self.error(m.line_of("limits"), message)
-        elif limits_value is not None:
-            limits = self.limits(limits_value, m.line_of("limits"), t("{what}: limits", what=what))
+        limits = self.limits_or_profile(
+            m.get("limits"), m.line_of("limits"), t("{what}: limits", what=what), profiles, what
+        )
         return Rule(
             id=rule_id or "",
             category=self.key_code(m, "category", what) or "",

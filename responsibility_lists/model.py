@@ -166,6 +166,8 @@ class ResponsibilityList:
     rules: tuple[Rule, ...]
     calendar: Calendar = field(default_factory=Calendar)
     areas_file: str | None = None  # the CSV the areas were read from, relative to the list file
+    # The limits of a unit the centre chooses by hand where no rule of the list applies (per urgency).
+    default_limits: dict[str, Limit] = field(default_factory=dict)
     source: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -185,6 +187,8 @@ def to_plain(lst: ResponsibilityList) -> dict[str, Any]:
         return obj
 
     data = clean(asdict(lst))
+    if not data["default_limits"]:  # absent, as in versions stored before lists had it: same hash
+        del data["default_limits"]
     return data
 
 
@@ -254,4 +258,5 @@ def from_plain(data: dict[str, Any]) -> ResponsibilityList:
             workdays=frozenset(date.fromisoformat(d) for d in cal.get("workdays", ())),
         ),
         areas_file=data.get("areas_file"),
+        default_limits={k: Limit(**v) for k, v in (data.get("default_limits") or {}).items()},
     )

@@ -24,6 +24,7 @@ from .model import (
     Contact,
     EscalationStep,
     Jurisdiction,
+    Limit,
     ResponsibilityList,
     Rule,
     Source,
@@ -59,7 +60,11 @@ INFO_KEYS = {
     "版本": "version",
     "生效日期": "effective",
     "区划文件": "areas_file",
+    "默认签收时限": "default_sign",
+    "默认办理时限": "default_reply",
 }
+#: The 说明 rows a workbook may leave empty.
+_OPTIONAL_INFO = frozenset({"areas_file", "default_sign", "default_reply"})
 KIND_WORDS = {"department": "部门", "township": "乡镇", "centre": "中心", "other": "其他"}
 _KIND_CODES = {v: k for k, v in KIND_WORDS.items()}
 _REST, _WORK = "休息日", "工作日"
@@ -117,6 +122,12 @@ def export_xlsx(lst: ResponsibilityList, path_or_stream: str | os.PathLike[str] 
         ("版本", lst.version, "清单版本号"),
         ("生效日期", lst.effective.isoformat(), "YYYY-MM-DD"),
         ("区划文件", lst.areas_file or "", "导出YAML时区划写入的CSV文件名；留空则区划写在YAML中"),
+        (
+            "默认签收时限",
+            words.format_sign(lst.default_limits),
+            "中心手工派单而清单无对应规则时的时限，写法同主表",
+        ),
+        ("默认办理时限", words.format_reply(lst.default_limits), "同上；两项都留空则这类派单不能进行"),
     ):
         info.put(row)
     for letter, width in (("A", 12), ("B", 24), ("C", 60)):
@@ -248,7 +259,7 @@ class _Reader:
                 found[INFO_KEYS[cells[0]]] = cells[1]
                 found[f"row:{INFO_KEYS[cells[0]]}"] = str(number)
         for key, field in INFO_KEYS.items():
-            if not found.get(field) and field != "areas_file":
+            if not found.get(field) and field not in _OPTIONAL_INFO:
                 self.problems.append(
                     Problem(Source(self.file, sheet=INFO, row=1), t("{key} is missing", key=key))
                 )
@@ -369,6 +380,15 @@ def _read(rd: _Reader) -> ResponsibilityList:
         except ValueError:
             message = t("生效日期 {value!r} must be a date YYYY-MM-DD", value=info["effective"])
             rd.error(INFO, int(info["row:effective"]), message)
+    default_limits: dict[str, Limit] = {}
+    if info.get("default_sign") or info.get("default_reply"):
+        problems: list[Any] = []
+        default_limits = words.parse_limits(
+            info.get("default_sign", ""), info.get("default_reply", ""), problems
+        )
+        row = int(info.get("row:default_sign") or info.get("row:default_reply") or 1)
+        for message in problems:
+            rd.error(INFO, row, message)
     areas = tuple(a for row, cells in rd.rows(AREAS, AREA_COLUMNS) if (a := rd.area(row, cells)))
     units = tuple(rd.unit(row, cells) for row, cells in rd.rows(UNITS, UNIT_COLUMNS))
     categories = tuple(rd.category(row, cells) for row, cells in rd.rows(CATEGORIES, CATEGORY_COLUMNS))
@@ -406,5 +426,6 @@ def _read(rd: _Reader) -> ResponsibilityList:
         rules=tuple(rules),
         calendar=Calendar(holidays=frozenset(holidays), workdays=frozenset(workdays)),
         areas_file=info.get("areas_file") or None,
+        default_limits=default_limits,
         source=rd.file,
     )

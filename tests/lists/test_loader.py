@@ -87,6 +87,19 @@ def test_small_list_reads_every_part():
     assert str(cats["0202"].source) == f"{SMALL}:{line_of(SMALL, 'name: 污水外溢') - 1}"
 
 
+def test_default_limits_are_read_inline_or_by_a_profiles_name():
+    text = SMALL.read_text(encoding="utf-8")
+    assert load_file(SMALL).default_limits["一般"] == Limit(12, reply_working_days=7)  # inline
+    start = text.index("default_limits:")
+    end = text.index("units:", start)
+    named = loads_yaml(text[:start] + "default_limits: fast\n" + text[end:], base_dir=FIXTURES)
+    assert named.default_limits["紧急"] == Limit(1, reply_hours=12)
+    assert loads_yaml(dump_yaml(named), base_dir=FIXTURES).default_limits == named.default_limits
+    with pytest.raises(ListFormatError) as raised:
+        loads_yaml(text[:start] + "default_limits: slow\n" + text[end:], base_dir=FIXTURES)
+    assert "default_limits: unknown limit profile 'slow' (known: standard, fast)" in str(raised.value)
+
+
 def test_dump_loads_back_to_an_equal_list_and_is_stable():
     lst = load_file(SMALL)
     text = dump_yaml(lst)
