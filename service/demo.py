@@ -35,9 +35,15 @@ def default_list_path(configured: str | None = None) -> Path:
 
 def load_default_list(s: Session, path: Path) -> str:
     from responsibility_lists.loader import load_file
+    from service.errors import Conflict
     from service.lists.operations import activate_version, active_version, store_version
 
-    version, created = store_version(s, load_file(path), loaded_by="demo", source_name=path.name)
+    lst = load_file(path)
+    try:
+        with s.begin_nested():
+            version, created = store_version(s, lst, loaded_by="demo", source_name=path.name)
+    except Conflict:  # an older edition of the file is stored under the same label: keep the data
+        return f"list {lst.version}: another edition is stored under this label; kept the stored one"
     if active_version(s) is None:
         activate_version(s, version, by="demo")
         return f"list {version.label}: {'stored and ' if created else ''}activated"

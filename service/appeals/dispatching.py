@@ -31,12 +31,11 @@ from service.text import t
 #: Statuses from which the centre may dispatch or re-dispatch.
 DISPATCHABLE = frozenset({st.PENDING_DISPATCH, st.DISPATCHED, st.HANDLING, st.RETURN_REQUESTED})
 
-#: Limits for a unit the dispatcher chose by hand where no rule of the list applies.
-FALLBACK_LIMITS: dict[str, Limit] = {
-    "一般": Limit(sign_hours=24, reply_working_days=10),
-    "紧急": Limit(sign_hours=2, reply_hours=24),
-    "特急": Limit(sign_hours=0.5, reply_hours=4),
-}
+
+def default_limit(ctx: ListContext, urgency: str) -> Limit | None:
+    """The list's limits for a unit the centre chooses by hand where no rule applies (data, as every
+    limit: `default_limits` in the list), or None when the list gives none."""
+    return ctx.lst.default_limits.get(urgency)
 
 
 def dispatch_on_intake(
@@ -161,7 +160,20 @@ def dispatch_by_hand(
         )
         return _flushed(s, appeal)
     co = tuple(c for c in extra_co if c != unit)
-    limit = result.limit if isinstance(result, Decision) else FALLBACK_LIMITS[appeal.urgency]
+    limit = result.limit if isinstance(result, Decision) else default_limit(ctx, appeal.urgency)
+    if limit is None:
+        raise ValidationFailed(
+            t("Invalid input: {fields}", fields="unit"),
+            {
+                "unit": [
+                    t(
+                        "No rule of list {label} gives this appeal time limits, and the list has no "
+                        "default_limits: dispatch by the list, or add default_limits to it.",
+                        label=ctx.label,
+                    )
+                ]
+            },
+        )
     explanation = {
         "summary": f"分拨员手工派至{ctx.router.unit_names.get(unit, unit)}",
         "manual": True,

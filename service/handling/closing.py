@@ -25,7 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from dispatch.deadlines import compute_deadlines
 from responsibility_lists.model import Limit
 from service.appeals import status as st
-from service.appeals.dispatching import FALLBACK_LIMITS
+from service.appeals.dispatching import default_limit
 from service.appeals.guards import current_state
 from service.appeals.models import Appeal, AppealAssignment
 from service.auth.models import User
@@ -283,7 +283,19 @@ def reopen(
     ctx = _context_of(s, lead)
     if ctx is None:
         raise Conflict(t("No responsibility list is active; load and activate one first."))
-    deadlines = compute_deadlines(now, _limit_of(ctx, lead, appeal.urgency), appeal.urgency, ctx.calendar, tz)
+    limit = _limit_of(ctx, lead, appeal.urgency) or (
+        default_limit(active, appeal.urgency) if (active := active_context(s)) is not None else None
+    )
+    if limit is None:
+        raise Conflict(
+            t(
+                "Appeal {number} was dispatched by hand where no rule applies, and the list has no "
+                "default_limits to give the new round: add them to the list first.",
+                number=appeal.number,
+            ),
+            current=current_state(appeal),
+        )
+    deadlines = compute_deadlines(now, limit, appeal.urgency, ctx.calendar, tz)
     old_due = appeal.reply_due_at
     appeal.reply_due_at = deadlines.reply_due_at
     appeal.reply_started_at = now  # a new period: the warnings count from the reopen
@@ -324,11 +336,12 @@ def _context_of(s: Session, assignment: AppealAssignment) -> ListContext | None:
     return active_context(s)
 
 
-def _limit_of(ctx: ListContext, assignment: AppealAssignment, urgency: str) -> Limit:
-    """The limit of the rule that gave the unit the appeal; a manual dispatch without one: the fallback."""
+def _limit_of(ctx: ListContext, assignment: AppealAssignment, urgency: str) -> Limit | None:
+    """The limit of the rule that gave the unit the appeal; a manual dispatch without one: the list's
+    default_limits (of the version that dispatched it; the caller tries the active one next)."""
     compiled = ctx.router.rules.get(assignment.rule_id) if assignment.rule_id else None
     limit = compiled.rule.limits.get(urgency) if compiled is not None else None
-    return limit or FALLBACK_LIMITS[urgency]
+    return limit or default_limit(ctx, urgency)
 
 
 # ---- 办结 -------------------------------------------------------------------------------------

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 
 import sqlalchemy as sa
 
 from dispatch.calendar import WorkCalendar
 from dispatch.deadlines import compute_deadlines
 from dispatch.routing import NoRoute, Router
+from responsibility_lists.model import Limit
 from service.appeals.models import Appeal, AppealAssignment
 from service.lists.operations import activate_version, store_version
 from tests.service.helpers import a_village, appeal_payload, default_list, rule_for
@@ -306,3 +308,39 @@ def test_redispatch_settles_the_old_units_requests_and_sign_time(as_user, db_ses
     assert appeal.signed_at is None  # the new unit has not signed
     request = db_session.scalar(sa.select(ReturnRequest).where(ReturnRequest.appeal_id == appeal.id))
     assert request.decision == "superseded" and "直接改派" in request.decision_note
+
+
+def test_a_unit_chosen_where_no_rule_applies_gets_the_lists_default_limits(as_user, db_session):
+    limits = {**default_list().default_limits, "一般": Limit(12, reply_working_days=7)}
+    lst = dataclasses.replace(default_list(), version="2027.03", default_limits=limits)
+    version, _created = store_version(db_session, lst, loaded_by="test")
+    activate_version(db_session, version, by="test")
+    db_session.commit()
+    number = as_user("operator").post("/api/v1/appeals", json=appeal_payload()).json["number"]  # no category
+
+    r = as_user("dispatcher").post(
+        f"/api/v1/appeals/{number}/dispatch", json={"reason": "来电人所述属人社", "unit": "GXQ-RSJ"}
+    )
+
+    assert r.status_code == 200, r.json
+    lead = next(a for a in r.json["assignments"] if a["active"] and a["role"] == "lead")
+    assigned = datetime.fromisoformat(lead["assigned_at"])
+    expected = compute_deadlines(assigned, limits["一般"], "一般", WorkCalendar(lst.calendar))
+    assert datetime.fromisoformat(r.json["reply_due_at"]) == expected.reply_due_at
+    assert datetime.fromisoformat(r.json["sign_due_at"]) == expected.sign_due_at
+
+
+def test_without_default_limits_a_unit_chosen_where_no_rule_applies_is_refused(as_user, db_session):
+    lst = dataclasses.replace(default_list(), version="2027.02", default_limits={})
+    version, _created = store_version(db_session, lst, loaded_by="test")
+    activate_version(db_session, version, by="test")
+    db_session.commit()
+    number = as_user("operator").post("/api/v1/appeals", json=appeal_payload()).json["number"]
+
+    r = as_user("dispatcher").post(
+        f"/api/v1/appeals/{number}/dispatch", json={"reason": "x", "unit": "GXQ-RSJ"}
+    )
+
+    assert r.status_code == 422 and set(r.json["errors"]) == {"unit"}
+    assert "default_limits" in r.json["errors"]["unit"][0]
+    assert as_user("dispatcher").get(f"/api/v1/appeals/{number}").json["status"] == "pending_dispatch"

@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from service.demo import default_list_path
 from tests.service.helpers import appeal_payload
 from tests.service.processes import child_env, run_minyi, started
 
@@ -173,6 +174,20 @@ def test_migrate_then_demo_load_twice(fresh_database_url: str, tmp_path: Path) -
         assert username in second
     assert after_first["list_versions"] == 1
     assert after_first["users"] >= 8
+    assert _counts(fresh_database_url) == after_first
+
+    # A later edition of the file under the same label (a pulled update): the data is kept.
+    shipped = default_list_path()
+    edited = tmp_path / "lists"
+    edited.mkdir()
+    for f in shipped.parent.glob("ganxian*"):
+        (edited / f.name).write_bytes(f.read_bytes())
+    text = (edited / shipped.name).read_text(encoding="utf-8")
+    (edited / shipped.name).write_text(
+        text.replace("default_limits: standard", "default_limits: complex"), "utf-8"
+    )
+    third = run_minyi({**env, "MINYI_DEFAULT_LIST": str(edited / shipped.name)}, "demo", "load")
+    assert "another edition is stored under this label" in third.splitlines()[0]
     assert _counts(fresh_database_url) == after_first
 
 
