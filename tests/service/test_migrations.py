@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -88,27 +90,38 @@ def test_downgrade_to_base_removes_everything_and_upgrade_builds_it_again(empty_
 
 def test_the_migrated_schema_takes_the_default_list_and_an_appeal(empty_database):
     """Not only the tables exist: the columns, keys and constraints hold real data."""
-    from service import create_app, db
     from service.appeals.models import Appeal
-    from service.appeals.operations import register_appeal
-    from service.appeals.schemas import AppealIn
-    from service.demo import create_demo_users, default_list_path, load_default_list
-    from tests.service.helpers import appeal_payload
 
-    migrate.upgrade(empty_database)
-    app = create_app({"DATABASE_URL": empty_database, "REDIS_URL": None, "SECRET_KEY": "test"})
+    with migrated_app(empty_database) as (app, s):
+        appeal = new_appeal(app, s)
+        s.commit()
+        assert s.scalar(sa.select(Appeal.number).where(Appeal.id == appeal.id)) == appeal.number
+
+
+@contextmanager
+def migrated_app(url: str) -> Iterator[tuple[Any, Any]]:
+    """The app on a database migrated to head, the default list and the demo users loaded; its session."""
+    from service import create_app, db
+    from service.demo import create_demo_users, default_list_path, load_default_list
+
+    migrate.upgrade(url)
+    app = create_app({"DATABASE_URL": url, "REDIS_URL": None, "SECRET_KEY": "test"})
     try:
         with app.app_context():
             s = db.session()
             load_default_list(s, default_list_path())
             create_demo_users(s)
-            appeal = register_appeal(
-                s, AppealIn().load(appeal_payload()), actor=None, prefix="GX", tz=app.config["TZ"]
-            )
-            s.commit()
-            assert s.scalar(sa.select(Appeal.number).where(Appeal.id == appeal.id)) == appeal.number
+            yield app, s
     finally:
         app.extensions["minyi.engine"].dispose()
+
+
+def new_appeal(app: Any, s: Any) -> Any:
+    from service.appeals.operations import register_appeal
+    from service.appeals.schemas import AppealIn
+    from tests.service.helpers import appeal_payload
+
+    return register_appeal(s, AppealIn().load(appeal_payload()), actor=None, prefix="GX", tz=app.config["TZ"])
 
 
 def test_0007_and_0008_fill_in_the_rated_unit_and_the_reply_clocks_start(empty_database):
@@ -117,72 +130,45 @@ def test_0007_and_0008_fill_in_the_rated_unit_and_the_reply_clocks_start(empty_d
     the reopen, another's at its dispatch."""
     from datetime import timedelta
 
-    from service import create_app, db
     from service.appeals.events import record_event
     from service.appeals.models import Appeal
-    from service.appeals.operations import register_appeal
-    from service.appeals.schemas import AppealIn
     from service.auth.models import User
     from service.db import utcnow
-    from service.demo import create_demo_users, default_list_path, load_default_list
     from service.handling.models import Evaluation, Reply
-    from tests.service.helpers import appeal_payload
 
-    migrate.upgrade(empty_database)
-    app = create_app({"DATABASE_URL": empty_database, "REDIS_URL": None, "SECRET_KEY": "test"})
-    try:
-        with app.app_context():
-            s = db.session()
-            load_default_list(s, default_list_path())
-            create_demo_users(s)
-            appeal = register_appeal(
-                s, AppealIn().load(appeal_payload()), actor=None, prefix="GX", tz=app.config["TZ"]
+    with migrated_app(empty_database) as (app, s):
+        appeal, other = new_appeal(app, s), new_appeal(app, s)
+        rated_unit = "GXQ-CGJ"
+        clerk = s.scalar(sa.select(User).where(User.username == "cgj"))
+        now = utcnow()
+        s.add(
+            Reply(
+                appeal_id=appeal.id,
+                unit_code=rated_unit,
+                result="resolved",
+                citizen_text="已处理",
+                submitted_by_id=clerk.id,
+                review="approved",
+                reviewed_at=now - timedelta(hours=1),
             )
-            rated_unit = "GXQ-CGJ"
-            clerk = s.scalar(sa.select(User).where(User.username == "cgj"))
-            now = utcnow()
-            s.add(
-                Reply(
-                    appeal_id=appeal.id,
-                    unit_code=rated_unit,
-                    result="resolved",
-                    citizen_text="已处理",
-                    submitted_by_id=clerk.id,
-                    review="approved",
-                    reviewed_at=now - timedelta(hours=1),
-                )
-            )
-            s.add(
-                Evaluation(
-                    appeal_id=appeal.id,
-                    source="citizen",
-                    contacted=True,
-                    resolved="no",
-                    attitude="不满意",
-                    result="不满意",
-                    at=now,
-                    unit_code=None,
-                )
-            )
-            appeal.lead_unit_code = "GXQ-RSJ"  # reopened and re-dispatched since
-            appeal.dispatched_at = now - timedelta(days=30)
-            record_event(s, appeal, "reopened", None, from_status="replied", to_status="handling", at=now)
-            other = register_appeal(
-                s, AppealIn().load(appeal_payload()), actor=None, prefix="GX", tz=app.config["TZ"]
-            )
-            other.dispatched_at = now - timedelta(days=2)
-            s.commit()
-            appeal_id, other_id = appeal.id, other.id
+        )
+        rating = {"contacted": True, "resolved": "no", "attitude": "不满意", "result": "不满意"}
+        s.add(Evaluation(appeal_id=appeal.id, source="citizen", at=now, unit_code=None, **rating))
+        appeal.lead_unit_code = "GXQ-RSJ"  # reopened and re-dispatched since
+        appeal.dispatched_at = now - timedelta(days=30)
+        record_event(s, appeal, "reopened", None, from_status="replied", to_status="handling", at=now)
+        other.dispatched_at = now - timedelta(days=2)
+        s.commit()
+
         migrate.downgrade(empty_database, "0006")
         migrate.upgrade(empty_database)
-        with app.app_context():
-            s = db.session()
-            stored_unit = s.scalar(sa.select(Evaluation.unit_code).where(Evaluation.appeal_id == appeal_id))
-            assert stored_unit == rated_unit
-            started = dict(s.execute(sa.select(Appeal.id, Appeal.reply_started_at)).all())
-            assert started[appeal_id] == now and started[other_id] == now - timedelta(days=2)
-    finally:
-        app.extensions["minyi.engine"].dispose()
+
+        s.expire_all()
+        assert (
+            s.scalar(sa.select(Evaluation.unit_code).where(Evaluation.appeal_id == appeal.id)) == rated_unit
+        )
+        started = dict(s.execute(sa.select(Appeal.id, Appeal.reply_started_at)).all())
+        assert started[appeal.id] == now and started[other.id] == now - timedelta(days=2)
 
 
 def _users_before_0009(url: str, *usernames: str) -> None:
