@@ -27,9 +27,11 @@ def run_migrations_online() -> None:
         from service.db import make_engine
 
         engine = make_engine(config.get_main_option("sqlalchemy.url"))
-        with engine.connect() as connection:
-            _run(connection)
-        engine.dispose()
+        try:
+            with engine.connect() as connection:
+                _run(connection)
+        finally:
+            engine.dispose()  # also when a migration stops: no connection is left open
     else:
         _run(connection)
 

@@ -109,9 +109,12 @@ def migrated_app(url: str) -> Iterator[tuple[Any, Any]]:
     try:
         with app.app_context():
             s = db.session()
-            load_default_list(s, default_list_path())
-            create_demo_users(s)
-            yield app, s
+            try:
+                load_default_list(s, default_list_path())
+                create_demo_users(s)
+                yield app, s
+            finally:
+                s.close()  # gives its connection back, so that dispose closes it
     finally:
         app.extensions["minyi.engine"].dispose()
 
@@ -238,3 +241,25 @@ def _columns(url: str, table: str) -> list:
             return sa.inspect(conn).get_columns(table)
     finally:
         engine.dispose()
+
+
+def test_0010_gives_list_versions_stored_before_default_limits_the_limits_they_ran_under(empty_database):
+    from responsibility_lists.model import Limit, from_plain
+    from service.lists.models import ListVersion
+
+    with migrated_app(empty_database) as (_app, s):
+        version = s.scalar(sa.select(ListVersion))
+        before = {k: v for k, v in version.content.items() if k != "default_limits"}  # as stored then
+        s.execute(sa.update(ListVersion).values(content=before))
+        s.commit()
+
+        migrate.downgrade(empty_database, "0009")
+        migrate.upgrade(empty_database)
+
+        s.expire_all()
+        limits = from_plain(s.scalar(sa.select(ListVersion.content))).default_limits
+        assert limits == {
+            "一般": Limit(24, reply_working_days=10),
+            "紧急": Limit(2, reply_hours=24),
+            "特急": Limit(0.5, reply_hours=4),
+        }
