@@ -7,18 +7,22 @@ number in upper case. Only ASCII digits then make a query code.
 The code is six digits and numbers are sequential, so the per-client limit alone would let a
 crowd of clients guess one appeal's code. Wrong guesses are also counted per appeal number
 (`MINYI_PUBLIC_GUESS_RATE_LIMIT`): each answer "not found" to a number and code costs one, on
-the API's lookup and rating and on the portal's track form alike.
+the API's lookup and rating and on the portal's track form alike. A request with the right code
+is never held back by them: whoever guesses at a number cannot lock its citizen out.
 """
 
 from __future__ import annotations
 
+import hmac
 import re
 import unicodedata
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app, request
 from marshmallow import ValidationError, fields
 
+from service import db
 from service.extensions import limiter
 from service.text import t
 
@@ -53,9 +57,29 @@ def _guess_limit() -> str:
     return current_app.config["PUBLIC_GUESS_RATE_LIMIT"]
 
 
+def _given_number() -> str:
+    return normal_number(str((request.view_args or {}).get("number") or request.form.get("number", "")))[:32]
+
+
 def _guessed_number() -> str:
-    number = (request.view_args or {}).get("number") or request.form.get("number", "")
-    return f"number:{normal_number(str(number))[:32]}"
+    return f"number:{_given_number()}"
+
+
+def _given_code() -> str:
+    body = request.get_json(silent=True) if request.is_json else None
+    code = request.args.get("code") or request.form.get("code") or (body or {}).get("code")
+    return normal_code(str(code or ""))
+
+
+def _proves_the_code() -> bool:
+    """The request carries the right code for its number: not a guess (the limit lets it through)."""
+    from service.appeals.models import Appeal
+
+    number, code = _given_number(), _given_code()
+    if not number or not is_code(code):
+        return False
+    stored = db.session().scalar(sa.select(Appeal.query_code).where(Appeal.number == number))
+    return stored is not None and hmac.compare_digest(stored.encode(), code.encode())
 
 
 #: Apply to every route that answers 404 for a wrong number or code.
@@ -63,5 +87,6 @@ guess_limit = limiter.shared_limit(
     _guess_limit,
     scope=GUESS_SCOPE,
     key_func=_guessed_number,
+    exempt_when=_proves_the_code,
     deduct_when=lambda response: response.status_code == 404,
 )

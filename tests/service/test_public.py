@@ -227,7 +227,7 @@ def test_the_number_and_code_as_a_phone_types_them_are_read(client):
     assert r.status_code == 409 and r.json["error"] == "conflict"  # read the code; not replied yet
 
 
-def test_wrong_codes_for_one_number_are_limited_from_any_client(app, client):
+def test_wrong_codes_for_one_number_are_limited_from_any_client_but_never_the_right_one(app, client):
     body, other = submit(client), submit(client)
     app.config["PUBLIC_GUESS_RATE_LIMIT"] = "3/hour"
     wrong = f"{(int(body['query_code']) + 1) % 1_000_000:06d}"
@@ -241,7 +241,7 @@ def test_wrong_codes_for_one_number_are_limited_from_any_client(app, client):
 
     assert look_up(client, body["number"], body["query_code"]).status_code == 200  # costs nothing
     assert [from_anywhere(body["number"], wrong).status_code for _ in range(3)] == [404, 404, 404]
-    assert_envelope(from_anywhere(body["number"], body["query_code"]), 429, "rate_limited")
+    assert_envelope(from_anywhere(body["number"], wrong), 429, "rate_limited")
     rating = {"contacted": True, "resolved": "yes", "attitude": "满意", "result": "满意"}
     r = client.post(
         f"/api/v1/public/appeals/{body['number']}/evaluate",
@@ -249,4 +249,6 @@ def test_wrong_codes_for_one_number_are_limited_from_any_client(app, client):
         environ_base={"REMOTE_ADDR": new_address()},
     )
     assert_envelope(r, 429, "rate_limited")
+    # The citizen, with the right code, is never locked out by whoever guesses at the number.
+    assert from_anywhere(body["number"], body["query_code"]).status_code == 200
     assert from_anywhere(other["number"], other["query_code"]).status_code == 200  # another appeal
