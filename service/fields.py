@@ -108,6 +108,10 @@ class IdNumber(fields.String):
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+#: The years a time range may name.
+FIRST_YEAR, LAST_YEAR = 1900, 9000
+
+
 class DayOrInstant(fields.AwareDateTime):
     """A bound of a time range: an aware date-time ("2026-01-01T08:00:00+08:00"), or a plain date
     ("2026-01-01") for a whole day in the service's time zone. Loads as a `datetime` or a `date`;
@@ -121,10 +125,15 @@ class DayOrInstant(fields.AwareDateTime):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if isinstance(value, str) and _DAY.fullmatch(value.strip()):
             try:
-                return date.fromisoformat(value.strip())
+                found: date | datetime = date.fromisoformat(value.strip())
             except ValueError as error:
                 raise self.make_error("invalid") from error
-        return super()._deserialize(value, attr, data, **kwargs)
+        else:
+            found = super()._deserialize(value, attr, data, **kwargs)
+        # Years 1 and 9999 have no day before or after in any time zone: arithmetic on them overflows.
+        if not FIRST_YEAR <= found.year <= LAST_YEAR:
+            raise ValidationError(t("A year from {first} to {last}.", first=FIRST_YEAR, last=LAST_YEAR))
+        return found
 
 
 def range_start(bound: date | datetime, tz: tzinfo) -> datetime:

@@ -154,7 +154,9 @@ def form_to_dict(form: MultiDict[str, str], many: tuple[str, ...] = ()) -> dict[
     return data
 
 
-_WHOLE_NUMBER = re.compile(r"[+-]?\d+")
+#: ASCII digits only (\d takes any script's), and few enough for an int (Python refuses a string
+#: of over 4300 digits); anything else stays text, which the schema refuses with a message.
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,18}")
 
 
 def form_numbers(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:

@@ -240,6 +240,9 @@ BAD_FILTERS = [
     ("received_to", "2024-10-01T00:00:00"),  # no time zone: which day would that be?
     ("received_from", "2024-02-30"),
     ("received_to", "2024-10-1"),
+    ("received_to", "9999-12-31"),  # no day after it
+    ("received_from", "0001-01-01"),  # before it in UTC, no day
+    ("received_from", "0001-01-01T00:00:00+14:00"),
     ("q", "字" * 101),
     ("order", "title"),
     ("page", "0"),

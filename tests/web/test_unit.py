@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from service.db import utcnow
 from tests.service.factories import stored, unit_code
 from tests.service.handling_steps import CITIZEN_TEXT, CO, LEAD, new_appeal, ok, stored_appeal
@@ -177,11 +179,12 @@ def test_the_lead_unit_asks_for_an_extension(app, as_user, logged_in):
     assert asked is not None and "T" not in asked.group(1)
 
 
-def test_extension_days_on_the_page_are_a_whole_number(as_user, logged_in):
+@pytest.mark.parametrize("days", ["2.5", "１２", "1" * 5000], ids=["fraction", "full-width", "5000 digits"])
+def test_extension_days_on_the_page_are_a_whole_number(as_user, logged_in, days):
     number = new_appeal(as_user)
     ok(as_user(LEAD), number, "sign")
 
-    r = post_form(logged_in("cgj"), number, "extension", area="unit", days="2.5", reason="需协调多部门")
+    r = post_form(logged_in("cgj"), number, "extension", area="unit", days=days, reason="需协调多部门")
 
     assert r.status_code == 422
     assert 'id="f-extension-days-error">请输入整数。</p>' in r.get_data(as_text=True)
