@@ -16,14 +16,13 @@ from marshmallow import Schema, fields
 from marshmallow import ValidationError as SchemaError
 from werkzeug.datastructures import MultiDict
 
-from dispatch.deadlines import last_day_and_time
 from service.appeals.privacy import mask_name, mask_phone
 from service.appeals.status import STATUS_LABELS
 from service.auth.models import ROLES
 from service.errors import DomainError
 from service.handling.duplicates import FLAG_STATES
 from service.text import Text
-from service.web.i18n import localize
+from service.web.i18n import deadline, localize
 from service.web.labels import NOTICE_CHANNEL_LABELS, NOTICE_STATUS_LABELS, SCHEMA_MESSAGES
 
 #: Colour class of each status badge (see .badge-* in static/css/minyi.css).
@@ -46,14 +45,6 @@ def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""
     return value.astimezone(current_app.config["TZ"]).strftime(fmt)
-
-
-def deadline(value: datetime | None) -> str:
-    """A deadline on a page: "2026-12-23 24:00" for the end of the 23rd, as the notices say it."""
-    if value is None:
-        return ""
-    day, clock = last_day_and_time(value, current_app.config["TZ"])
-    return f"{day:%Y-%m-%d} {clock}"
 
 
 def status_label(status: str) -> str:

@@ -28,6 +28,7 @@ from babel.messages.pofile import read_po
 from flask import Flask, current_app, request
 from flask_babel import Babel, Domain
 
+from dispatch.deadlines import last_day_and_time
 from service.text import Text
 
 SOURCE_DIR = Path(__file__).resolve().parent / "translations"
@@ -90,10 +91,17 @@ def localize(message: str) -> str:
 
 
 def _shown(value: Any) -> str:
-    """A value inside a message as the pages show it: a time in the service's time zone."""
-    if isinstance(value, datetime):
-        return value.astimezone(current_app.config["TZ"]).strftime("%Y-%m-%d %H:%M")
-    return str(value)
+    """A value inside a message as the pages show it: a time as the pages show deadlines (the
+    deadlines in messages are such; any time but local midnight reads as it is)."""
+    return deadline(value) if isinstance(value, datetime) else str(value)
+
+
+def deadline(value: datetime | None) -> str:
+    """A deadline on a page: "2026-12-23 24:00" for the end of the 23rd, as the notices say it."""
+    if value is None:
+        return ""
+    day, clock = last_day_and_time(value, current_app.config["TZ"])
+    return f"{day:%Y-%m-%d} {clock}"
 
 
 def _select_locale() -> str:

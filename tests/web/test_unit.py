@@ -179,6 +179,22 @@ def test_the_lead_unit_asks_for_an_extension(app, as_user, logged_in):
     assert asked is not None and "T" not in asked.group(1)
 
 
+def test_an_extension_too_late_names_the_passed_deadline_as_the_page_does(app, as_user, logged_in):
+    number = new_appeal(as_user)
+    ok(as_user(LEAD), number, "sign")
+    with stored(app) as s:  # the reply deadline was yesterday's 24:00
+        appeal = stored_appeal(s, number)
+        local = utcnow().astimezone(app.config["TZ"])
+        appeal.reply_due_at = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        s.commit()
+        yesterday = (local - timedelta(days=1)).date()
+
+    r = post_form(logged_in("cgj"), number, "extension", area="unit", days="3", reason="来不及")
+
+    assert r.status_code == 409
+    assert f"本件答复期限已于 {yesterday:%Y-%m-%d} 24:00 届满" in r.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("days", ["2.5", "１２", "1" * 5000], ids=["fraction", "full-width", "5000 digits"])
 def test_extension_days_on_the_page_are_a_whole_number(as_user, logged_in, days):
     number = new_appeal(as_user)
