@@ -9,8 +9,8 @@ from marshmallow import Schema, fields
 
 from service import db
 from service.auth.models import ROLES, User
-from service.auth.operations import find_user
-from service.auth.security import require_user, verify_password
+from service.auth.operations import authenticate
+from service.auth.security import require_user
 from service.db import utcnow
 from service.errors import Unauthorized
 from service.extensions import Blueprint, limiter
@@ -47,10 +47,8 @@ def _me(user: User) -> dict[str, Any]:
 @blp.response(200, MeOut)
 def login(data: dict[str, Any]) -> dict[str, Any]:
     """Log in with a username (in any case) and password; the session cookie is set."""
-    user = find_user(db.session(), data["username"])
-    if user is not None and not user.active:
-        user = None  # refused like a wrong password, after the same work
-    if not verify_password(user, data["password"]) or user is None:
+    user = authenticate(db.session(), data["username"], data["password"])
+    if user is None:
         raise Unauthorized("Wrong username or password.")
     session.clear()
     session["user_id"] = user.id

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.auth.models import ROLES, ApiToken, User, username_key
-from service.auth.security import hash_password, new_token
+from service.auth.security import hash_password, new_token, verify_password
 from service.errors import Conflict, ValidationFailed
 from service.lists.models import Unit
 from service.text import t
@@ -24,6 +25,17 @@ USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{1,31}")
 def find_user(s: Session, username: str) -> User | None:
     """The account with this username, typed in any case ("Operator" finds operator)."""
     return s.scalar(sa.select(User).where(User.username_key == username_key(username)))
+
+
+def authenticate(s: Session, username: str, password: str) -> User | None:
+    """The active user with this username (in any case) and password, or None: an unknown, an
+    inactive user and a wrong password are refused alike, after the same work (no timing tells)."""
+    user = find_user(s, username)
+    if user is not None and not user.active:
+        user = None
+    if not verify_password(user, password) or user is None:
+        return None
+    return user
 
 
 def create_user(
@@ -68,8 +80,12 @@ def create_user(
         display_name=display_name or username,
         password_hash=hash_password(password) if password else None,
     )
-    s.add(user)
-    s.flush()
+    try:
+        with s.begin_nested():  # another administrator may create the same name at the same moment
+            s.add(user)
+    except IntegrityError:
+        taken = t("User {name!r} exists already.", name=username)
+        raise Conflict(taken, {"username": [taken]}) from None
     return user
 
 

@@ -15,11 +15,9 @@ from urllib.parse import urlsplit
 
 from flask import abort, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session
 
 from service.auth.models import User
-from service.auth.operations import find_user
-from service.auth.security import current_user, verify_password
+from service.auth.security import current_user
 from service.db import utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -70,17 +68,6 @@ def home_endpoint(user: User) -> str:
         return HOME[user.role]
     items = nav_items(user)
     return items[0].endpoint if items else "web.index"
-
-
-def authenticate(s: Session, username: str, password: str) -> User | None:
-    """The active user with this username (in any case) and password, or None (same timing for
-    unknown and inactive users)."""
-    user = find_user(s, username)
-    if user is not None and not user.active:
-        user = None
-    if not verify_password(user, password) or user is None:
-        return None
-    return user
 
 
 def log_in(user: User) -> None:

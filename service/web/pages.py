@@ -9,10 +9,11 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from service import db
+from service.auth.operations import authenticate
 from service.auth.security import current_user
 from service.errors import DomainError
 from service.extensions import limiter
-from service.web.access import authenticate, home_endpoint, log_in, log_out, safe_next
+from service.web.access import home_endpoint, log_in, log_out, safe_next
 from service.web.blueprint import bp
 from service.web.helpers import FormErrors
 from service.web.i18n import LANG_COOKIE, LANG_COOKIE_MAX_AGE, LANGUAGES
