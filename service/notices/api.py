@@ -17,6 +17,7 @@ from flask.views import MethodView
 from service import db
 from service.appeals.models import Appeal
 from service.appeals.privacy import sees_unmasked
+from service.auth.models import User
 from service.auth.security import require_user
 from service.errors import NotFound
 from service.extensions import Blueprint
@@ -34,6 +35,11 @@ CENTRE = ("dispatcher", "reviewer", "leader", "admin")
 
 #: What a citizen's query code reads as to those who may not see it (`service.appeals.privacy`).
 HIDDEN_CODE = "******"
+
+
+def code_hidden_from(user: User, code: str) -> str | None:
+    """The query code to blot out of what `user` reads (None: the user may read it)."""
+    return None if sees_unmasked(user) else code
 
 
 def notice_view(d: NoticeDelivery, number: str | None, hidden: str | None = None) -> dict[str, Any]:
@@ -139,4 +145,4 @@ class AppealNotices(MethodView):
         query = _notices().where(Appeal.number == number)
         if status := args.get("status"):
             query = query.where(NoticeDelivery.status == status)
-        return _page(query, args["page"], args["per_page"], hidden=None if sees_unmasked(user) else code)
+        return _page(query, args["page"], args["per_page"], hidden=code_hidden_from(user, code))

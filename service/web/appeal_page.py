@@ -33,7 +33,7 @@ from service.handling.closing import latest_rating
 from service.handling.workflow import needs_roles
 from service.lists.models import Area, Category, Unit
 from service.lists.operations import active_context
-from service.notices.api import notice_view
+from service.notices.api import code_hidden_from, notice_view
 from service.notices.models import NoticeDelivery
 from service.web.appeal_actions import Action, open_actions
 from service.web.helpers import FormErrors, errors_of, form_to_dict
@@ -216,8 +216,7 @@ def _notices(s: Session, appeal: Appeal, user: User) -> list[dict[str, Any]]:
         .order_by(NoticeDelivery.id.desc())
         .limit(50)
     )
-    hidden = None if sees_unmasked(user) else appeal.query_code  # a leader reads no query code
-    return [notice_view(d, appeal.number, hidden) for d in rows]
+    return [notice_view(d, appeal.number, code_hidden_from(user, appeal.query_code)) for d in rows]
 
 
 def show(number: str, *, area: str, actions: dict[str, Action]) -> Any:

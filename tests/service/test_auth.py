@@ -432,3 +432,18 @@ def test_the_database_keeps_usernames_unique_whatever_the_case(app):
         s.add(User(username="ops", role="operator"))
         with pytest.raises(sa.exc.IntegrityError):
             s.flush()
+
+
+def test_the_second_of_two_admins_creating_the_same_name_at_once_is_told_409(app, monkeypatch):
+    """Both checked before either stored: the database refuses the second, said as a conflict."""
+    import service.auth.operations as operations
+
+    with stored(app) as s:
+        create_user(s, "Ops", "operator", password="a-long-passphrase")
+        monkeypatch.setattr(operations, "find_user", lambda _s, _name: None)  # the check ran before
+
+        with pytest.raises(Conflict) as refused:
+            create_user(s, "ops", "operator", password="a-long-passphrase")
+
+        assert list(refused.value.errors) == ["username"]
+        assert s.scalar(sa.select(sa.func.count()).select_from(User).where(User.username == "Ops")) == 1
