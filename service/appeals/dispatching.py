@@ -142,9 +142,7 @@ def dispatch_by_hand(
         else None
     )
     extra_co = list(dict.fromkeys(co_units or []))  # each co-unit once, in the order given
-    if unit is not None:
-        _check_units(s, [unit], "unit")
-    _check_units(s, extra_co, "co_units")
+    _check_units(s, {"unit": [unit] if unit is not None else [], "co_units": extra_co})
     if unit is None:
         if not isinstance(result, Decision):
             message = result.message if isinstance(result, NoRoute) else "缺少分类或区划，无法按清单派单"
@@ -217,12 +215,15 @@ def _flushed(s: Session, appeal: Appeal) -> Appeal:
     return appeal
 
 
-def _check_units(s: Session, codes: list[str], field: str) -> None:
-    unknown = [c for c in codes if (u := s.get(Unit, c)) is None or not u.active]
-    if unknown:
-        raise ValidationFailed(
-            t("Unknown unit(s)."), {field: [t("Unknown unit {code!r}.", code=c) for c in unknown]}
-        )
+def _check_units(s: Session, codes: dict[str, list[str]]) -> None:
+    """Every code named, by field: each unknown or inactive unit is reported under its field."""
+    errors = {
+        field: [t("Unknown unit {code!r}.", code=c) for c in unknown]
+        for field, given in codes.items()
+        if (unknown := [c for c in given if (u := s.get(Unit, c)) is None or not u.active])
+    }
+    if errors:
+        raise ValidationFailed(t("Unknown unit(s)."), errors)
 
 
 def apply_decision(

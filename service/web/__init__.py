@@ -95,7 +95,8 @@ def _page_error(exc: HTTPException) -> Any:
         return errors.handle_http_exception(exc)
     if exc.code == 405 and request.method == "GET" and (page := _page_of_form(request.path)):
         return redirect(page, 303)
-    return render_error(exc.code or 500)
+    body, status = render_error(exc.code or 500)
+    return body, status, [(k, v) for k, v in exc.get_headers() if k == "Allow"]  # 405 says what is allowed
 
 
 def _page_of_form(path: str) -> str | None:

@@ -144,6 +144,10 @@ def test_an_unknown_co_unit_is_named_under_co_units(as_user):
     )
     assert r.status_code == 422 and set(r.json["errors"]) == {"co_units"}
     assert "NOPE" in r.json["errors"]["co_units"][0]
+    r = as_user("dispatcher").post(
+        f"/api/v1/appeals/{number}/dispatch", json={"reason": "x", "unit": "GONE", "co_units": ["NOPE"]}
+    )
+    assert r.status_code == 422 and set(r.json["errors"]) == {"unit", "co_units"}  # both said at once
 
 
 def test_redispatch_keeps_history_and_moves_visibility(as_user, db_session):

@@ -161,5 +161,6 @@ def test_a_form_address_opened_again_leads_to_its_page_not_to_json(logged_in, as
 
     r = client.get("/admin/notices/1/retry", headers=html)  # no page of its own: the error page
     assert r.status_code == 405 and r.mimetype == "text/html" and "请求方式不允许" in r.get_data(as_text=True)
+    assert "POST" in r.headers["Allow"]
     r = client.get(f"/api/v1/appeals/{number}/dispatch")
     assert r.status_code == 405 and r.json["error"] == "method_not_allowed"  # the API keeps its JSON
