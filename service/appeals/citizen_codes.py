@@ -66,8 +66,15 @@ def _guessed_number() -> str:
 
 
 def _given_code() -> str:
-    body = request.get_json(silent=True) if request.is_json else None
-    code = request.args.get("code") or request.form.get("code") or (body or {}).get("code")
+    body: Any = None
+    if request.is_json:
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # too deep: the API's parser refuses it with 400 next
+            body = None
+    code = request.args.get("code") or request.form.get("code")
+    if code is None and isinstance(body, dict):
+        code = body.get("code")
     return normal_code(str(code or ""))
 
 

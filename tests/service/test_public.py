@@ -252,3 +252,14 @@ def test_wrong_codes_for_one_number_are_limited_from_any_client_but_never_the_ri
     # The citizen, with the right code, is never locked out by whoever guesses at the number.
     assert from_anywhere(body["number"], body["query_code"]).status_code == 200
     assert from_anywhere(other["number"], other["query_code"]).status_code == 200  # another appeal
+
+
+@pytest.mark.parametrize(
+    "body", ["[1, 2]", '"code"', "[" * 100000 + "]" * 100000], ids=["list", "text", "deep"]
+)
+def test_a_rating_body_that_is_not_an_object_is_refused_not_a_500(client, body):
+    number = submit(client)["number"]
+    r = client.post(
+        f"/api/v1/public/appeals/{number}/evaluate", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code in (400, 422), r.get_data(as_text=True)[:200]
