@@ -51,6 +51,9 @@ def test_a_citizen_on_a_phone_submits_tracks_and_rates(page, live_server):
     page.goto("/portal")
     _no_horizontal_scroll(page)
     page.get_by_role("link", name="填写诉求").click()
+    # The form's township picker works through htmx, which starts when the page has loaded: a
+    # choice made before that (as Playwright can, faster than anyone) loads no villages.
+    page.wait_for_url("**/portal/submit", wait_until="load")
 
     page.get_by_label("诉求类型").select_option("投诉")
     page.get_by_label("标题").fill("夜间施工噪音扰民")
