@@ -51,9 +51,6 @@ def test_a_citizen_on_a_phone_submits_tracks_and_rates(page, live_server):
     page.goto("/portal")
     _no_horizontal_scroll(page)
     page.get_by_role("link", name="填写诉求").click()
-    # The form's township picker works through htmx, which starts when the page has loaded: a
-    # choice made before that (as Playwright can, faster than anyone) loads no villages.
-    page.wait_for_url("**/portal/submit", wait_until="load")
 
     page.get_by_label("诉求类型").select_option("投诉")
     page.get_by_label("标题").fill("夜间施工噪音扰民")
@@ -89,3 +86,21 @@ def test_a_citizen_on_a_phone_submits_tracks_and_rates(page, live_server):
     expect(page.locator("[data-rated]")).to_contain_text("办理态度满意")
     expect(page.get_by_role("button", name="提交评价")).to_have_count(0)
     expect(page.locator(".timeline")).to_contain_text("已办结")
+
+
+def test_a_township_chosen_before_the_scripts_have_run_still_lists_its_villages(page):
+    """A quick tap on a slow phone: the township is chosen while htmx is still downloading. Once
+    it starts, the villages of that township are there to choose from."""
+    held: list[Any] = []
+    page.route("**/js/htmx.min.js", lambda route: held.append(route))
+    page.goto("/portal/submit", wait_until="commit")
+    page.get_by_label("乡镇（街道）").select_option(label="梅林镇")
+    expect(page.get_by_label("村（社区）")).to_be_disabled()
+    while not held:  # the request for htmx, held until now
+        page.wait_for_timeout(50)
+    held[0].continue_()
+
+    villages = page.get_by_label("村（社区）")
+    expect(villages).to_be_enabled()
+    expect(villages.locator("option", has_text="梅林村")).to_have_count(1)
+    expect(page.get_by_label("乡镇（街道）")).to_have_value(re.compile(r"^\d{9}$"))
