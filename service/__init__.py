@@ -52,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask, api: Api) -> None:
     from service import docs, health, web
+    from service.appeals.access_log import blp as access_log_blp
     from service.appeals.api import blp as appeals_blp
     from service.appeals.public_api import blp as public_blp
     from service.auth.api import blp as auth_blp
@@ -70,7 +71,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
         api.register_blueprint(blp)
     for blp in (closing_blp, public_evaluate_blp, knowledge_blp):
         api.register_blueprint(blp)
-    for blp in (queues_blp, duplicates_blp, notices_blp, figures_blp):
+    for blp in (queues_blp, duplicates_blp, notices_blp, figures_blp, access_log_blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)

@@ -572,3 +572,56 @@ def test_failed_notices_are_listed_masked_and_can_be_retried_once(logged_in, db_
 
     r = admin.post(f"/admin/notices/{delivery.id}/retry", data={"csrf_token": csrf_token_of(html)})
     assert "不是发送失败状态" in admin.get(r.location).get_data(as_text=True)
+
+
+def test_the_administrator_sees_who_revealed_a_callers_contact_and_why(as_user, logged_in):
+    from tests.service.handling_steps import new_appeal
+
+    number = new_appeal(as_user)
+    revealed = logged_in("dispatcher").get(f"/centre/appeals/{number}?reason=回访核实")
+    assert "13800001234" in revealed.get_data(as_text=True)
+    admin = logged_in("admin")
+
+    appeal_page = admin.get(f"/centre/appeals/{number}").get_data(as_text=True)
+    link = f'href="/admin/access?appeal={number}"'
+    assert link in appeal_page and "谁查看过来电人信息" in appeal_page
+    html = admin.get(f"/admin/access?appeal={number}").get_data(as_text=True)
+
+    row = html.split('data-access="', 1)[1].split("</tr>", 1)[0]
+    assert "dispatcher" in row and "回访核实" in row and number in row and "<td>查看完整信息</td>" in row
+    assert "共 1 条记录。" in html
+    assert 'aria-current="page">个人信息查看记录' in html  # its place in the admin sections
+
+
+def test_only_the_administrator_has_the_access_log_page_and_its_link(as_user, logged_in):
+    from tests.service.handling_steps import new_appeal
+
+    number = new_appeal(as_user)
+    dispatcher = logged_in("dispatcher")
+
+    assert "/admin/access" not in dispatcher.get(f"/centre/appeals/{number}").get_data(as_text=True)
+    assert dispatcher.get("/admin/access").status_code == 403
+
+
+def test_a_bad_date_on_the_access_log_is_shown_next_to_its_field(logged_in):
+    admin = logged_in("admin")
+
+    r = admin.get("/admin/access?since=2026-02-30&user=dispatcher")
+
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert field_error(html, "since") and 'value="dispatcher"' in html  # what was typed stays
+    assert 'id="access"' not in html  # no records rather than every record
+
+
+def test_the_access_log_page_reads_in_english(as_user, logged_in):
+    from tests.service.handling_steps import new_appeal
+
+    number = new_appeal(as_user)
+    logged_in("reviewer").get(f"/centre/appeals/{number}?reason=check")
+    admin = logged_in("admin")
+
+    html = admin.get(f"/admin/access?appeal={number}&lang=en").get_data(as_text=True)
+
+    assert "Access to personal data" in html and "1 record(s)." in html
+    assert "<td>Viewed</td>" in html

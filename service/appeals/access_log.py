@@ -1,0 +1,129 @@
+"""Who saw a citizen's personal data (个人信息查看记录): the record `privacy.log_access` keeps, read back.
+
+Every unmasked view of a citizen's contact is logged with who, when and why; this is how the
+administrator answers "who could have passed this on?" for one appeal, or "what did this account
+look at?" for one person. `GET /api/v1/admin/personal-data-access` (admins only) and the page
+/admin/access (service/web/admin_access.py) read the same query.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
+from sqlalchemy.orm import Session
+
+from service import db
+from service.appeals.citizen_codes import normal_number
+from service.appeals.models import Appeal, PersonalDataAccess
+from service.auth.models import User, username_key
+from service.auth.security import require_user
+from service.extensions import Blueprint
+from service.fields import CleanText, DayOrInstant, range_end, range_start
+
+blp = Blueprint(
+    "access_log",
+    __name__,
+    url_prefix="/api/v1/admin",
+    description="Personal-data access log (个人信息查看记录)",
+)
+
+AUDITORS = ("admin",)
+ACTIONS = ("view", "export")
+
+
+class AccessArgs(Schema):
+    appeal = CleanText(max_length=32, metadata={"description": "an appeal's number"})
+    user = CleanText(max_length=64, metadata={"description": "a username (any case)"})
+    action = fields.String(validate=validate.OneOf(ACTIONS))
+    since = DayOrInstant(metadata={"description": "from this instant, or a date: from that day's start"})
+    until = DayOrInstant(metadata={"description": "before this instant, or a date: through that day's end"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class AccessUserOut(Schema):
+    username = fields.String()
+    display_name = fields.String()
+    role = fields.String()
+    unit_code = fields.String(allow_none=True)
+
+
+class AccessOut(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    user = fields.Nested(AccessUserOut)
+    appeal_number = fields.String()
+    action = fields.String()
+    reason = fields.String()
+
+
+class AccessPageOut(Schema):
+    items = fields.List(fields.Nested(AccessOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+def records(args: dict[str, Any], tz: tzinfo) -> sa.Select[Any]:
+    """The access records matching `args` (AccessArgs), with their user and appeal number; a plain
+    date as a bound is a whole day in `tz`, both ends included."""
+    query = (
+        sa.select(PersonalDataAccess, User, Appeal.number)
+        .join(User, User.id == PersonalDataAccess.user_id)
+        .join(Appeal, Appeal.id == PersonalDataAccess.appeal_id)
+    )
+    if v := args.get("appeal"):
+        query = query.where(Appeal.number == normal_number(v))
+    if v := args.get("user"):
+        query = query.where(User.username_key == username_key(v.strip()))
+    if v := args.get("action"):
+        query = query.where(PersonalDataAccess.action == v)
+    if v := args.get("since"):
+        query = query.where(PersonalDataAccess.at >= range_start(v, tz))
+    if v := args.get("until"):
+        query = query.where(PersonalDataAccess.at < range_end(v, tz))
+    return query
+
+
+def page_of(s: Session, query: sa.Select[Any], page: int, per_page: int) -> dict[str, Any]:
+    """One page of `query`, newest first, with the total."""
+    total = s.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = s.execute(
+        query.order_by(PersonalDataAccess.at.desc(), PersonalDataAccess.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    items = [
+        {
+            "id": access.id,
+            "at": access.at,
+            "user": {
+                "username": user.username,
+                "display_name": user.display_name,
+                "role": user.role,
+                "unit_code": user.unit_code,
+            },
+            "appeal_number": number,
+            "action": access.action,
+            "reason": access.reason,
+        }
+        for access, user, number in rows
+    ]
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+@blp.route("/personal-data-access")
+class AccessLog(MethodView):
+    @blp.arguments(AccessArgs, location="query")
+    @blp.response(200, AccessPageOut)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Every view of a citizen's unmasked personal data, newest first: who, when, which appeal,
+        why. Filter by appeal number, username, action and time. Administrators only."""
+        require_user(*AUDITORS)
+        query = records(args, current_app.config["TZ"])
+        return page_of(db.session(), query, args["page"], args["per_page"])
