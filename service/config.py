@@ -61,6 +61,9 @@ def from_environment() -> dict[str, Any]:
         "PORT": int(os.environ.get("MINYI_PORT", "8000")),
         # Days a citizen has to rate a released reply before the appeal closes unrated.
         "RATING_WINDOW_DAYS": int(os.environ.get("MINYI_RATING_WINDOW_DAYS", "3")),
+        # Days a closed appeal keeps the citizen's personal data (service/appeals/retention.py); 0 keeps it.
+        "PERSONAL_DATA_RETENTION_DAYS": _non_negative("MINYI_PERSONAL_DATA_RETENTION_DAYS", 1095),
+        "RETENTION_SWEEP_SECONDS": int(os.environ.get("MINYI_RETENTION_SWEEP_SECONDS", "3600")),
         # Notice channels (service/notices/channels.py); a channel whose setting is unset is off.
         "SMS_URL": os.environ.get("MINYI_SMS_URL") or None,
         "SMS_TEMPLATE": os.environ.get("MINYI_SMS_TEMPLATE") or None,
@@ -101,6 +104,13 @@ def _choice(name: str, choices: tuple[str, ...], default: str) -> str:
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
     return value
+
+
+def _non_negative(name: str, default: int) -> int:
+    value = os.environ.get(name) or str(default)
+    if not value.isdigit():
+        raise ValueError(f"{name} must be a whole number of days, 0 or more; got {value!r}")
+    return int(value)
 
 
 #: Settings that are not environment-dependent.

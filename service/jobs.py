@@ -59,6 +59,24 @@ def _session() -> Iterator[Session]:
         s.close()
 
 
+#: How long a periodic job's lock lives if its run dies without releasing it.
+LOCK_SECONDS = 300
+
+
+@contextmanager
+def exclusive(name: str) -> Iterator[bool]:
+    """A Redis lock named after the job; yields False when another run holds it."""
+    from service.redis_conn import get_redis
+
+    lock = get_redis().lock(f"minyi:lock:{name}", timeout=LOCK_SECONDS, blocking=False)
+    acquired = lock.acquire()
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            lock.release()
+
+
 def queue(name: str) -> Queue:
     from service.redis_conn import get_redis
 

@@ -73,6 +73,7 @@ def worker_command(burst: bool, no_cron: bool) -> None:
 
 def periodic_jobs(config: Mapping[str, Any]) -> list[tuple[Callable[[], Any], str, int]]:
     """(job, queue, interval in seconds) of the worker's periodic jobs."""
+    from service.appeals.retention import erase_expired_job
     from service.escalation.jobs import close_unrated, run_sweeps
     from service.notices.jobs import relay_sweep
 
@@ -80,6 +81,7 @@ def periodic_jobs(config: Mapping[str, Any]) -> list[tuple[Callable[[], Any], st
         (relay_sweep, "urgent", int(config["RELAY_SWEEP_SECONDS"])),
         (run_sweeps, "default", int(config["ESCALATION_SWEEP_SECONDS"])),
         (close_unrated, "low", int(config["CLOSE_UNRATED_SECONDS"])),
+        (erase_expired_job, "low", int(config["RETENTION_SWEEP_SECONDS"])),
     ]
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from service import db
 from service.appeals import dispatching, operations, queries
 from service.appeals.models import Appeal
-from service.appeals.privacy import log_access, sees_unmasked
+from service.appeals.privacy import has_personal_data, log_access, sees_unmasked
 from service.appeals.schemas import (
     AppealIn,
     AppealListArgs,
@@ -148,7 +148,7 @@ class AppealItem(MethodView):
         user = require_user(*STAFF)
         s = db.session()
         appeal = queries.get_visible(s, number, user)
-        if sees_unmasked(user) and appeal.contact is not None:
+        if sees_unmasked(user) and has_personal_data(appeal):
             reason = (request.args.get("reason") or "工单查看").strip()
             log_access(s, user, appeal, "view", reason)
             return queries.appeal_view(appeal, user, masked=False)

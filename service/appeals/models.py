@@ -20,6 +20,7 @@ class Appeal(Base):
     __table_args__ = (
         sa.Index("ix_appeals_status_received", "status", "received_at"),
         sa.Index("ix_appeals_lead_status", "lead_unit_code", "status"),
+        sa.Index("ix_appeals_closed_at_erased", "closed_at", "personal_data_erased_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,6 +58,8 @@ class Appeal(Base):
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the reply released to the citizen
     rating_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # closes unrated then
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the citizen's personal data was erased, the retention period over (service/appeals/retention.py).
+    personal_data_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     close_reason: Mapped[str] = mapped_column(
         sa.String(32), default="", server_default=""
     )  # rated|rating_window|direct|merged

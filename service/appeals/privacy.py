@@ -34,6 +34,11 @@ def sees_unmasked(user: User) -> bool:
     return user.role in UNMASKED_ROLES
 
 
+def has_personal_data(appeal: Appeal) -> bool:
+    """The appeal still holds its citizen's contact (none given, or erased after retention: no)."""
+    return appeal.contact is not None and appeal.personal_data_erased_at is None
+
+
 def contact_view(
     contact: AppealContact | None, appeal: Appeal, user: User, masked: bool
 ) -> dict[str, Any] | None:
@@ -41,6 +46,8 @@ def contact_view(
         return None
     if not sees_unmasked(user) and appeal.confidential:
         return None
+    if appeal.personal_data_erased_at is not None:  # service/appeals/retention.py
+        return {"name": "", "phone": "", "id_number": None, "email": None, "masked": False, "erased": True}
     if masked or not sees_unmasked(user):
         return {
             "name": mask_name(contact.name),

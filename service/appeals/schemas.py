@@ -143,6 +143,7 @@ class ContactOut(Schema):
     id_number = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
     masked = fields.Boolean()
+    erased = fields.Boolean(metadata={"description": "erased after the retention period"})
 
 
 class AssignmentOut(Schema):

@@ -51,6 +51,22 @@ CHANNEL_META_FIELDS: dict[str, tuple[str, ...]] = {
     "other": ("reference", "description"),
 }
 
+#: The channel metadata that identifies the citizen (a number, an address, an account, a device):
+#: erased with the contact when the retention period is over. The rest (a call id, a suggestion
+#: number, a deputy's name) describes the appeal and stays.
+PERSONAL_META_FIELDS = frozenset(
+    {
+        "caller_number",
+        "client_ip",
+        "user_agent",
+        "app_user_id",
+        "openid",
+        "sender_address",
+        "account_id",
+        "device_id",
+    }
+)
+
 APPEAL_TYPES: tuple[str, ...] = ("咨询", "求助", "投诉", "举报", "建议", "表扬", "其他")
 URGENCIES: tuple[str, ...] = ("一般", "紧急", "特急")
 

@@ -7,39 +7,23 @@ lock taken does nothing), commits per batch, and is harmless to run twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from dispatch import escalation as esc
 from service.db import utcnow
 from service.escalation.sweeps import sweep
 from service.handling.closing import close_unrated as close
-from service.jobs import config, job_session, queue
+from service.jobs import config, exclusive, job_session, queue
 from service.notices.jobs import relay_outbox
-from service.redis_conn import get_redis
 
 log = logging.getLogger(__name__)
 
 #: Alarms fired per job: the next batch is a job of its own, queued behind this one's notices.
 BATCH = 1000
-LOCK_SECONDS = 300
 
 
 def notify_only() -> bool:
     return config("ESCALATION_MODE", "act") == "notify_only"
-
-
-@contextmanager
-def exclusive(name: str) -> Iterator[bool]:
-    """A Redis lock named after the job; yields False when another run holds it."""
-    lock = get_redis().lock(f"minyi:lock:{name}", timeout=LOCK_SECONDS, blocking=False)
-    acquired = lock.acquire()
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            lock.release()
 
 
 def run_sweep(kind: str) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from dispatch.figures import EXCLUSION_REASONS
 from service import db
 from service.appeals import queries
 from service.appeals.models import Appeal
-from service.appeals.privacy import log_access, sees_unmasked
+from service.appeals.privacy import has_personal_data, log_access, sees_unmasked
 from service.appeals.status import REPLY_RESULTS, URGENCIES
 from service.auth.models import User
 from service.auth.security import current_user
@@ -75,6 +75,7 @@ EVENT_LABELS: dict[str, Any] = {
     "reply_overdue": _l("答复超期"),
     "review_waiting": _l("答复待审超时"),
     "rating_callback": _l("待回访"),
+    "personal_data_erased": _l("个人信息已按保存期限删除"),
 }
 
 RESULT_OPTIONS = [("", _l("请选择")), *((code, _l(label)) for code, label in REPLY_RESULTS.items())]
@@ -159,7 +160,7 @@ def page_context(
 ) -> dict[str, Any]:
     """Everything the appeal page shows, as this user may see it."""
     reveal = (request.args.get("reason") or "").strip() if request.method == "GET" else ""
-    unmasked = bool(reveal) and sees_unmasked(user) and appeal.contact is not None
+    unmasked = bool(reveal) and sees_unmasked(user) and has_personal_data(appeal)
     if unmasked:
         log_access(s, user, appeal, "view", reveal)  # every unmasked view is recorded (who, when, why)
     view = queries.appeal_view(appeal, user, masked=not unmasked)
@@ -184,7 +185,7 @@ def page_context(
         "pending_reply": centre_review.pending_reply(s, appeal),
         "duplicates": flags,
         "notices": _notices(s, appeal, user) if centre else [],
-        "can_reveal": sees_unmasked(user) and appeal.contact is not None and not unmasked,
+        "can_reveal": sees_unmasked(user) and has_personal_data(appeal) and not unmasked,
         "actions": shown,
         "failed": failed,
         "values": values or {},

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from service.appeals.models import Appeal, PersonalDataAccess
 from service.notices import models as nm
+from tests.service import test_retention as retention
 from tests.service.closing_arrange import UNSATISFIED
 from tests.service.factories import stored, unit_code
 from tests.service.handling_steps import (
@@ -345,3 +346,15 @@ def test_a_dispatcher_dismisses_a_duplicate_flag_and_the_form_goes_once_none_is_
     assert 'id="action-dismiss-duplicate"' not in page  # nothing left to decide
     listed = as_user("dispatcher").get(f"/api/v1/appeals/{second}/duplicates").json
     assert [(d["number"], d["decision"]) for d in listed] == [(first, "dismissed")]
+
+
+def test_the_centre_page_says_the_callers_details_were_erased_and_offers_no_reveal(
+    app, client, as_user, logged_in
+):
+    body = retention.closed_appeal(client, as_user, closed_days_ago=retention.DAYS + 1)
+    retention.erase(app)
+
+    html = logged_in("dispatcher").get(f"/centre/appeals/{body['number']}?reason=核实").get_data(as_text=True)
+
+    assert "来电人信息已按保存期限删除" in html and "个人信息已按保存期限删除" in html
+    assert 'id="f-reveal-reason"' not in html

@@ -1,0 +1,123 @@
+"""Personal data kept only as long as needed (个人信息保护法 art. 19).
+
+When a closed appeal has been closed for MINYI_PERSONAL_DATA_RETENTION_DAYS (default 1095, three
+years; 0 keeps everything), the worker erases what identifies the citizen: the contact (name,
+phone, ID number, e-mail), the personal keys of the channel metadata (`status.PERSONAL_META_FIELDS`:
+the caller's number, a sender's address, an account or device id) and the addresses its notices to
+the citizen went to. A merged appeal goes with its master. The appeal itself stays whole (what was
+asked, where, the handling, the reply, the rating): it is the government's record, and the
+figures read it. The appeal records when (`personal_data_erased_at`) and its staff timeline says so.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.exc import StaleDataError
+
+from service.appeals import status as st
+from service.appeals.events import record_event
+from service.appeals.models import Appeal, AppealContact
+from service.db import utcnow
+from service.jobs import config, exclusive, job_session
+from service.notices.models import NoticeDelivery
+
+#: Appeals erased per run; the next run goes on.
+BATCH = 500
+
+
+def retention_cutoff(now: datetime, days: int) -> datetime | None:
+    """Appeals closed before this instant are past retention; None when data is kept (days 0)."""
+    return now - timedelta(days=days) if days > 0 else None
+
+
+def due_for_erasure(s: Session, cutoff: datetime, limit: int | None = BATCH) -> list[int]:
+    """Closed appeals closed before `cutoff`, and appeals merged into them, not yet erased."""
+    master = aliased(Appeal)
+    closed = sa.select(Appeal.id).where(
+        Appeal.status == st.CLOSED, Appeal.closed_at < cutoff, Appeal.personal_data_erased_at.is_(None)
+    )
+    merged = (
+        sa.select(Appeal.id)
+        .join(master, master.id == Appeal.master_id)
+        .where(
+            Appeal.status == st.MERGED,
+            master.status == st.CLOSED,
+            master.closed_at < cutoff,
+            Appeal.personal_data_erased_at.is_(None),
+        )
+    )
+    return list(s.scalars(sa.union(closed, merged).order_by("id").limit(limit)))
+
+
+def erase_personal_data(s: Session, appeal: Appeal, now: datetime) -> list[str]:
+    """Erase what identifies the citizen of `appeal`; returns what was erased (nothing twice)."""
+    if appeal.personal_data_erased_at is not None:
+        return []
+    erased = []
+    contact = s.scalar(sa.select(AppealContact).where(AppealContact.appeal_id == appeal.id))
+    if contact is not None:
+        contact.name, contact.phone, contact.id_number, contact.email = "", "", None, None
+        erased.append("contact")
+    personal = sorted(set(appeal.channel_meta or {}) & st.PERSONAL_META_FIELDS)
+    if personal:
+        appeal.channel_meta = {k: v for k, v in appeal.channel_meta.items() if k not in personal}
+        erased += [f"channel_meta.{key}" for key in personal]
+    notices = s.execute(
+        sa.update(NoticeDelivery)
+        .where(NoticeDelivery.appeal_id == appeal.id, NoticeDelivery.recipient == "citizen")
+        .values(destination="")
+        .execution_options(synchronize_session="fetch")
+    )
+    if notices.rowcount:
+        erased.append("notice_destinations")
+    appeal.personal_data_erased_at = now
+    record_event(
+        s,
+        appeal,
+        "personal_data_erased",
+        None,
+        from_status=appeal.status,
+        to_status=appeal.status,
+        actor_role="system",
+        payload={"erased": erased},
+        at=now,
+    )
+    s.flush()
+    return erased
+
+
+def erase_expired(s: Session, now: datetime, days: int, limit: int = BATCH) -> list[int]:
+    """Erase the personal data of every appeal past retention (up to `limit`); returns their ids.
+
+    Harmless to run twice: an erased appeal is not due again. Each appeal in a savepoint of its own,
+    so one that changed meanwhile is skipped (the next run takes it), not the whole run.
+    """
+    cutoff = retention_cutoff(now, days)
+    if cutoff is None:
+        return []
+    done = []
+    for appeal_id in due_for_erasure(s, cutoff, limit):
+        try:
+            with s.begin_nested():
+                appeal = s.get(Appeal, appeal_id)
+                if appeal is None:
+                    continue
+                erase_personal_data(s, appeal, now)
+        except StaleDataError:
+            continue
+        done.append(appeal_id)
+    return done
+
+
+def erase_expired_job() -> dict[str, int | str]:
+    """The worker's periodic job: one batch of appeals past retention (the next run takes more).
+    Takes no personal data, holds a lock so that two runs never overlap, harmless to run twice."""
+    with exclusive("erase_personal_data") as mine:
+        if not mine:
+            return {"skipped": "another run holds the lock"}
+        with job_session() as s:
+            erased = erase_expired(s, utcnow(), int(config("PERSONAL_DATA_RETENTION_DAYS", 0)))
+        return {"erased": len(erased)}
