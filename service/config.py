@@ -61,6 +61,10 @@ def from_environment() -> dict[str, Any]:
         "PORT": int(os.environ.get("MINYI_PORT", "8000")),
         # Days a citizen has to rate a released reply before the appeal closes unrated.
         "RATING_WINDOW_DAYS": int(os.environ.get("MINYI_RATING_WINDOW_DAYS", "3")),
+        # Log-in failure handling (service/auth/lockout.py) and the idle session timeout (0: none).
+        "LOGIN_MAX_FAILURES": _non_negative("MINYI_LOGIN_MAX_FAILURES", 5),
+        "LOGIN_LOCK_MINUTES": _non_negative("MINYI_LOGIN_LOCK_MINUTES", 15),
+        "SESSION_IDLE_MINUTES": _non_negative("MINYI_SESSION_IDLE_MINUTES", 30),
         # Days a closed appeal keeps the citizen's personal data (service/appeals/retention.py); 0 keeps it.
         "PERSONAL_DATA_RETENTION_DAYS": _non_negative("MINYI_PERSONAL_DATA_RETENTION_DAYS", 1095),
         "RETENTION_SWEEP_SECONDS": int(os.environ.get("MINYI_RETENTION_SWEEP_SECONDS", "3600")),
@@ -109,7 +113,7 @@ def _choice(name: str, choices: tuple[str, ...], default: str) -> str:
 def _non_negative(name: str, default: int) -> int:
     value = os.environ.get(name) or str(default)
     if not value.isdigit():
-        raise ValueError(f"{name} must be a whole number of days, 0 or more; got {value!r}")
+        raise ValueError(f"{name} must be a whole number, 0 or more; got {value!r}")
     return int(value)
 
 

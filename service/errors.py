@@ -6,6 +6,8 @@ per-field messages) and the rate limiter are rendered the same way.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from flask import Flask, Response, jsonify
@@ -30,6 +32,8 @@ ERROR_CODES = {
 class DomainError(Exception):
     status = 400
     error = "bad_request"
+    #: Response headers to send with the error (e.g. Retry-After).
+    headers: Mapping[str, str] = MappingProxyType({})
 
     def __init__(self, message: str, errors: dict[str, Any] | None = None, **extra: Any) -> None:
         super().__init__(message)
@@ -114,6 +118,8 @@ def handle_http_exception(exc: HTTPException) -> Response:
 
 def handle_domain_error(exc: DomainError) -> Response:
     response = error_response(exc.status, exc.message, exc.errors, exc.error, **exc.extra)
+    for name, value in exc.headers.items():
+        response.headers[name] = value
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="minyi"'
     return response

@@ -10,8 +10,7 @@ from marshmallow import Schema, fields
 from service import db
 from service.auth.models import ROLES, User
 from service.auth.operations import authenticate
-from service.auth.security import require_user
-from service.db import utcnow
+from service.auth.security import require_user, start_session
 from service.errors import Unauthorized
 from service.extensions import Blueprint, limiter
 
@@ -50,9 +49,7 @@ def login(data: dict[str, Any]) -> dict[str, Any]:
     user = authenticate(db.session(), data["username"], data["password"])
     if user is None:
         raise Unauthorized("Wrong username or password.")
-    session.clear()
-    session["user_id"] = user.id
-    user.last_login_at = utcnow()
+    start_session(user)
     return _me(user)
 
 

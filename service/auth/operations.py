@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from service.auth import lockout
 from service.auth.models import ROLES, ApiToken, User, username_key
 from service.auth.security import hash_password, new_token, verify_password
 from service.errors import Conflict, ValidationFailed
@@ -29,12 +30,18 @@ def find_user(s: Session, username: str) -> User | None:
 
 def authenticate(s: Session, username: str, password: str) -> User | None:
     """The active user with this username (in any case) and password, or None: an unknown, an
-    inactive user and a wrong password are refused alike, after the same work (no timing tells)."""
+    inactive user and a wrong password are refused alike, after the same work (no timing tells).
+
+    Each refusal counts against the username; past the maximum it is locked for a while and this
+    raises `lockout.AccountLocked` (429), whatever the password (service/auth/lockout.py)."""
+    lockout.check_not_locked(username)
     user = find_user(s, username)
     if user is not None and not user.active:
         user = None
     if not verify_password(user, password) or user is None:
+        lockout.record_failure(username)
         return None
+    lockout.clear_failures(username)
     return user
 
 

@@ -9,17 +9,19 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
+import time
 from datetime import timedelta
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import g, request, session
+from flask import current_app, g, request, session
 
 from service import db
 from service.auth.models import ApiToken, User
 from service.db import utcnow
 from service.errors import Forbidden, Unauthorized
+from service.text import t
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "minyi_"
@@ -76,6 +78,37 @@ def _user_from_bearer(header: str) -> User:
     return user
 
 
+#: The session key holding when the session was last used (seconds since the epoch).
+SEEN = "seen"
+#: How often the last use is written back (each write re-sends the cookie).
+SEEN_RESOLUTION = 60
+
+
+def start_session(user: User) -> None:
+    """Log `user` in on a fresh session (a new one, so a planted session cannot be kept)."""
+    session.clear()
+    session["user_id"] = user.id
+    session[SEEN] = int(time.time())
+    user.last_login_at = utcnow()
+
+
+def _session_user_id() -> int | None:
+    """The session's user id, unless the session sat idle longer than SESSION_IDLE_MINUTES
+    (登录连接超时自动退出, 等保2.0 8.1.4.1 b): then it is ended, and `g.session_expired` says so."""
+    user_id = session.get("user_id")
+    if user_id is None:
+        return None
+    idle = int(current_app.config.get("SESSION_IDLE_MINUTES") or 0) * 60
+    now, seen = int(time.time()), session.get(SEEN)
+    if idle and (not isinstance(seen, int) or now - seen > idle):
+        session.clear()
+        g.session_expired = True
+        return None
+    if not isinstance(seen, int) or now - seen >= SEEN_RESOLUTION:
+        session[SEEN] = now
+    return user_id
+
+
 def current_user() -> User | None:
     """The logged-in user (session cookie) or the token's user (Authorization: Bearer ...)."""
     if "user" in g:
@@ -84,7 +117,7 @@ def current_user() -> User | None:
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         user = _user_from_bearer(header)
-    elif (user_id := session.get("user_id")) is not None:
+    elif (user_id := _session_user_id()) is not None:
         user = db.session().get(User, user_id)
         if user is not None and not user.active:
             user = None
@@ -94,6 +127,13 @@ def current_user() -> User | None:
 
 def require_user(*roles: str) -> User:
     user = current_user()
+    if user is None and g.get("session_expired"):
+        raise Unauthorized(
+            t(
+                "Your session ended after {minutes} minutes without activity; log in again.",
+                minutes=current_app.config["SESSION_IDLE_MINUTES"],
+            )
+        )
     if user is None:
         raise Unauthorized("Log in, or send an API token as 'Authorization: Bearer <token>'.")
     if roles and user.role not in roles:

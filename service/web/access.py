@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, redirect, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from service.auth.models import User
-from service.auth.security import current_user
-from service.db import utcnow
+from service.auth.security import current_user, start_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -72,10 +72,8 @@ def home_endpoint(user: User) -> str:
 
 def log_in(user: User) -> None:
     """Start a fresh session for `user` (a new session, so a planted one cannot be kept)."""
-    session.clear()
-    session["user_id"] = user.id
+    start_session(user)
     session[PAGES_SESSION_FLAG] = True
-    user.last_login_at = utcnow()
 
 
 def log_out() -> None:
@@ -108,6 +106,12 @@ def login_required(roles: Iterable[str] | None = None) -> Callable[[F], F]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             user = current_user()
             if user is None:
+                if g.get("session_expired"):
+                    minutes = current_app.config["SESSION_IDLE_MINUTES"]
+                    flash(
+                        _("您已超过 %(minutes)s 分钟未操作，已自动退出，请重新登录。", minutes=minutes),
+                        "info",
+                    )
                 target = request.full_path if request.query_string else request.path
                 login_url = url_for("web.login", next=target)
                 if request.headers.get("HX-Request"):

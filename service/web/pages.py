@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from service import db
+from service.auth.lockout import AccountLocked
 from service.auth.operations import authenticate
 from service.auth.security import current_user
 from service.errors import DomainError
@@ -43,7 +44,17 @@ def login() -> Any:
         if not password:
             errors["password"] = [_("请输入密码。")]
         if not errors:
-            user = authenticate(db.session(), username, password)
+            try:
+                user = authenticate(db.session(), username, password)
+            except AccountLocked as locked:
+                errors["password"] = [
+                    _(
+                        "登录失败次数过多，该账号已暂时锁定，请 %(minutes)s 分钟后再试。",
+                        minutes=locked.minutes,
+                    )
+                ]
+                page = render_template("auth/login.html", errors=errors, username=username, next=next_url)
+                return page, 429, {"Retry-After": str(locked.seconds)}
             if user is not None:
                 log_in(user)
                 flash(_("欢迎，%(name)s。", name=user.display_name or user.username), "success")

@@ -164,3 +164,44 @@ def test_a_form_address_opened_again_leads_to_its_page_not_to_json(logged_in, as
     assert "POST" in r.headers["Allow"]
     r = client.get(f"/api/v1/appeals/{number}/dispatch")
     assert r.status_code == 405 and r.json["error"] == "method_not_allowed"  # the API keeps its JSON
+
+
+def test_five_wrong_passwords_lock_the_account_and_the_form_says_for_how_long(client):
+    for n in range(5):
+        assert log_in(client, "dispatcher", f"wrong-{n}").status_code == 422
+
+    r = log_in(client, "dispatcher")  # the right password, too late
+
+    assert r.status_code == 429 and r.headers["Retry-After"]
+    html = r.get_data(as_text=True)
+    assert "登录失败次数过多，该账号已暂时锁定，请 15 分钟后再试。" in html
+    assert 'value="dispatcher"' in html  # the username stays typed
+    assert client.get("/centre").status_code == 302  # not logged in
+
+
+def test_the_lock_message_reads_in_english(client):
+    for n in range(5):
+        log_in(client, "dispatcher", f"wrong-{n}")
+    token = csrf_token_of(client.get("/login?lang=en").get_data(as_text=True))
+
+    r = client.post(
+        "/login?lang=en", data={"username": "dispatcher", "password": "demo1234", "csrf_token": token}
+    )
+
+    assert "Too many failed log-ins: this account is locked. Try again in 15 minute(s)." in r.get_data(
+        as_text=True
+    )
+
+
+def test_an_idle_page_session_ends_and_the_log_in_page_says_why(client):
+    from service.auth.security import SEEN
+
+    assert log_in(client, "dispatcher").status_code == 302
+    with client.session_transaction() as session:
+        session[SEEN] -= 31 * 60
+
+    r = client.get("/centre")
+
+    assert r.status_code == 302 and r.location.startswith("/login?next=/centre")
+    assert "您已超过 30 分钟未操作，已自动退出，请重新登录。" in client.get(r.location).get_data(as_text=True)
+    assert client.get("/centre").status_code == 302  # still logged out

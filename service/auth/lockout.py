@@ -1,0 +1,92 @@
+"""Log-in failure handling (登录失败处理: GB/T 22239-2019, 等保2.0, 8.1.4.1 b).
+
+After MINYI_LOGIN_MAX_FAILURES (default 5) wrong passwords for one username within
+MINYI_LOGIN_LOCK_MINUTES (default 15), the account is locked for that many minutes: every log-in
+with that username is refused, the right password too, until the lock lifts on its own. A
+successful log-in before that clears the count. An unknown username is counted and locked the same
+way, so the lock tells nobody which usernames exist. Per username, not per client: many clients
+guessing one password share one count (the per-client rate limit of the log-in routes is separate).
+
+The count lives in Redis (a key per username that expires with the window). If Redis cannot be
+reached, log-in still works, without the count: availability first, and the log says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+from flask import current_app
+from redis.exceptions import RedisError
+
+from service.auth.models import username_key
+from service.errors import DomainError
+from service.redis_conn import get_redis
+from service.text import t
+
+log = logging.getLogger(__name__)
+
+
+class AccountLocked(DomainError):
+    """Too many failed log-ins for this username: 429, with Retry-After (seconds)."""
+
+    status, error = 429, "account_locked"
+
+    def __init__(self, seconds: int) -> None:
+        self.seconds = seconds
+        self.minutes = max(1, math.ceil(seconds / 60))
+        super().__init__(
+            t(
+                "Too many failed log-ins: this account is locked for {minutes} more minute(s).",
+                minutes=self.minutes,
+            )
+        )
+        self.headers = {"Retry-After": str(seconds)}
+
+
+def _key(username: str) -> str:
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
+    return f"minyi:{prefix}:login-failures:{username_key(username.strip())[:64]}"
+
+
+def _settings() -> tuple[int, int]:
+    return int(current_app.config["LOGIN_MAX_FAILURES"]), int(current_app.config["LOGIN_LOCK_MINUTES"]) * 60
+
+
+def check_not_locked(username: str) -> None:
+    """Raise AccountLocked while the username is locked."""
+    most, _window = _settings()
+    if most <= 0:
+        return
+    try:
+        pipe = get_redis().pipeline()
+        pipe.get(_key(username))
+        pipe.ttl(_key(username))
+        failures, ttl = pipe.execute()
+    except RedisError as exc:
+        log.warning("log-in failures not checked (Redis: %s)", exc)
+        return
+    if failures is not None and int(failures) >= most and ttl > 0:
+        raise AccountLocked(int(ttl))
+
+
+def record_failure(username: str) -> None:
+    """Count a failed log-in; the one that reaches the maximum locks the account for the window."""
+    most, window = _settings()
+    if most <= 0:
+        return
+    key = _key(username)
+    try:
+        conn = get_redis()
+        conn.set(key, 0, ex=window, nx=True)  # the window starts at the first failure
+        if conn.incr(key) >= most:
+            conn.expire(key, window)  # locked for the whole window from now
+    except RedisError as exc:
+        log.warning("failed log-in not counted (Redis: %s)", exc)
+
+
+def clear_failures(username: str) -> None:
+    try:
+        get_redis().delete(_key(username))
+    except RedisError as exc:
+        log.warning("log-in failures not cleared (Redis: %s)", exc)
