@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+from typing import Any
 
 import click
 
@@ -85,6 +86,55 @@ def tokens_create(username: str, label: str) -> None:
             raise click.ClickException(f"No user {username!r}.")
         token = create_token(s, user, label)
     click.echo(token)
+
+
+@tokens_group.command("list")
+@click.argument("username", required=False)
+def tokens_list(username: str | None) -> None:
+    """List the API tokens (of USERNAME, or everyone's): id, user, label, created, last used, revoked."""
+    from flask import current_app
+
+    from service.auth.operations import find_user, tokens_of
+
+    with app_session() as s:
+        user = find_user(s, username) if username else None
+        if username and user is None:
+            raise click.ClickException(f"No user {username!r}.")
+        tz = current_app.config["TZ"]
+
+        def at(moment: Any) -> str:  # in the service's time zone
+            return f"{moment.astimezone(tz):%Y-%m-%d %H:%M}"
+
+        for token in tokens_of(s, user):
+            click.echo(
+                "\t".join(
+                    (
+                        str(token.id),
+                        token.user.username,
+                        token.label or "-",
+                        f"created {token.created_at:%Y-%m-%d %H:%M}",
+                        f"last used {token.last_used_at:%Y-%m-%d %H:%M}"
+                        if token.last_used_at
+                        else "never used",
+                        f"REVOKED {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "active",
+                    )
+                )
+            )
+
+
+@tokens_group.command("revoke")
+@click.argument("token_id", type=int)
+def tokens_revoke(token_id: int) -> None:
+    """Revoke the API token TOKEN_ID (see `minyi tokens list`): it stops working at once."""
+    from service.auth.models import ApiToken
+    from service.auth.operations import revoke_token
+
+    with app_session() as s:
+        token = s.get(ApiToken, token_id)
+        if token is None:
+            raise click.ClickException(f"No token {token_id}.")
+        revoke_token(s, token)
+        click.echo(f"revoked token {token.id} of {token.user.username} ({token.label or 'no label'})")
 
 
 from service.demo import demo_group  # noqa: E402

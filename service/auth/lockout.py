@@ -26,6 +26,9 @@ from service.text import t
 
 log = logging.getLogger(__name__)
 
+#: The count cannot be reached: Redis is down, or none is configured (a command-line run).
+UNREACHABLE = (RedisError, RuntimeError)
+
 
 class AccountLocked(DomainError):
     """Too many failed log-ins for this username: 429, with Retry-After (seconds)."""
@@ -63,7 +66,7 @@ def check_not_locked(username: str) -> None:
         pipe.get(_key(username))
         pipe.ttl(_key(username))
         failures, ttl = pipe.execute()
-    except RedisError as exc:
+    except UNREACHABLE as exc:
         log.warning("log-in failures not checked (Redis: %s)", exc)
         return
     if failures is not None and int(failures) >= most and ttl > 0:
@@ -81,12 +84,12 @@ def record_failure(username: str) -> None:
         conn.set(key, 0, ex=window, nx=True)  # the window starts at the first failure
         if conn.incr(key) >= most:
             conn.expire(key, window)  # locked for the whole window from now
-    except RedisError as exc:
+    except UNREACHABLE as exc:
         log.warning("failed log-in not counted (Redis: %s)", exc)
 
 
 def clear_failures(username: str) -> None:
     try:
         get_redis().delete(_key(username))
-    except RedisError as exc:
+    except UNREACHABLE as exc:
         log.warning("log-in failures not cleared (Redis: %s)", exc)

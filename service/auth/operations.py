@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from service.auth import lockout
 from service.auth.models import ROLES, ApiToken, User, username_key
 from service.auth.security import hash_password, new_token, verify_password
+from service.db import utcnow
 from service.errors import Conflict, ValidationFailed
 from service.lists.models import Unit
 from service.text import t
@@ -103,6 +104,7 @@ def set_password(s: Session, user: User, password: str) -> None:
             "Invalid password.", {"password": [f"At least {MIN_PASSWORD_LENGTH} characters."]}
         )
     user.password_hash = hash_password(password)
+    lockout.clear_failures(user.username)  # a locked-out owner gets in with the new password
     s.flush()
 
 
@@ -117,6 +119,23 @@ def set_active(s: Session, user: User, active: bool, *, actor: User | None) -> b
     user.active = active
     s.flush()
     return True
+
+
+def tokens_of(s: Session, user: User | None = None) -> list[ApiToken]:
+    """The API tokens of `user` (or everyone's), newest first, revoked ones too."""
+    query = sa.select(ApiToken).join(User, User.id == ApiToken.user_id)
+    if user is not None:
+        query = query.where(ApiToken.user_id == user.id)
+    return list(s.scalars(query.order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def revoke_token(s: Session, token: ApiToken) -> None:
+    """吊销: the token stops working at once (a leaked one, or an integration retired). 409 if it
+    was revoked already; a revoked token stays listed, with when."""
+    if token.revoked_at is not None:
+        raise Conflict(t("Token {id} was revoked already.", id=token.id))
+    token.revoked_at = utcnow()
+    s.flush()
 
 
 def create_token(s: Session, user: User, label: str = "") -> str:

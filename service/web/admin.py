@@ -267,4 +267,4 @@ def admin_units() -> Any:
     )
 
 
-from service.web import admin_access, admin_lists, admin_notices  # noqa: E402, F401  (their routes)
+from service.web import admin_access, admin_lists, admin_notices, admin_tokens  # noqa: E402, F401  (their routes)

@@ -448,3 +448,75 @@ def test_the_second_of_two_admins_creating_the_same_name_at_once_is_told_409(app
 
         assert list(refused.value.errors) == ["username"]
         assert s.scalar(sa.select(sa.func.count()).select_from(User).where(User.username == "Ops")) == 1
+
+
+def test_tokens_are_listed_and_revoked_from_the_command_line(app, client, monkeypatch):
+    from collections.abc import Iterator
+    from contextlib import contextmanager
+
+    from click.testing import CliRunner
+
+    import service.cli
+    import service.cli_context
+    from service.auth.operations import create_token
+    from service.cli import main as minyi
+
+    with stored(app) as s:
+        operator = find_user(s, "operator")
+        token = create_token(s, operator, "市长信箱对接")
+        s.commit()
+
+    @contextmanager
+    def test_session() -> Iterator[Any]:  # the command's unit of work, on the test's connection
+        with stored(app) as s:
+            yield s
+            s.commit()
+
+    monkeypatch.setattr(service.cli_context, "app_session", test_session)
+    monkeypatch.setattr(service.cli, "app_session", test_session)  # imported by name there
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/auth/me", headers=bearer).status_code == 200
+
+    listed = CliRunner().invoke(minyi, ["tokens", "list", "Operator"])
+    assert listed.exit_code == 0, listed.output
+    [line] = [row for row in listed.output.splitlines() if "市长信箱对接" in row]
+    token_id = line.split("\t")[0]
+    assert line.endswith("active") and "\toperator\t" in line
+
+    revoked = CliRunner().invoke(minyi, ["tokens", "revoke", token_id])
+    assert revoked.exit_code == 0, revoked.output
+    assert f"revoked token {token_id} of operator" in revoked.output
+    assert_envelope(client.get("/api/v1/auth/me", headers=bearer), 401, "unauthorized")
+    assert "REVOKED" in CliRunner().invoke(minyi, ["tokens", "list", "operator"]).output
+
+    unknown = CliRunner().invoke(minyi, ["tokens", "revoke", "999999"])
+    assert unknown.exit_code != 0 and "No token 999999" in unknown.output
+
+
+def test_a_token_is_revoked_once(app):
+    from service.auth.operations import create_token, revoke_token
+
+    with stored(app) as s:
+        create_token(s, find_user(s, "operator"), "test")
+        row = s.scalar(sa.select(ApiToken).order_by(ApiToken.id.desc()))
+        revoke_token(s, row)
+        first = row.revoked_at
+
+        with pytest.raises(Conflict):
+            revoke_token(s, row)
+        assert row.revoked_at == first
+
+
+def test_a_password_reset_lifts_a_log_in_lock(app, client):
+    for n in range(5):
+        client.post("/api/v1/auth/login", json={"username": "rsj", "password": f"wrong-{n}"})
+    assert (
+        client.post("/api/v1/auth/login", json={"username": "rsj", "password": PASSWORD}).status_code == 429
+    )
+
+    with app.test_request_context(), stored(app) as s:
+        set_password(s, find_user(s, "rsj"), "Rsj-new-pass-2026")
+        s.commit()
+
+    r = client.post("/api/v1/auth/login", json={"username": "rsj", "password": "Rsj-new-pass-2026"})
+    assert r.status_code == 200

@@ -625,3 +625,59 @@ def test_the_access_log_page_reads_in_english(as_user, logged_in):
 
     assert "Access to personal data" in html and "1 record(s)." in html
     assert "<td>Viewed</td>" in html
+
+
+def test_the_administrator_creates_an_integration_token_shown_once_and_revokes_it(
+    app, client, logged_in, db_session
+):
+    admin = logged_in("admin")
+    operator = db_session.scalar(sa.select(User).where(User.username == "operator"))
+    url = f"/admin/users/{operator.id}/tokens"
+    assert f'href="{url}"' in admin.get("/admin/users").get_data(as_text=True)
+
+    created = admin.post(url, data={"label": "微信公众号对接", "csrf_token": token(admin, url)})
+
+    assert created.status_code == 201 and created.headers["Cache-Control"] == "no-store"
+    html = created.get_data(as_text=True)
+    shown = re.search(r"<code data-token>(minyi_[^<]+)</code>", html).group(1)
+    api = app.test_client()  # the integration, with the token and no session
+    assert (
+        api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {shown}"}).json["username"]
+        == "operator"
+    )
+    listed = admin.get(url).get_data(as_text=True)
+    assert "微信公众号对接" in listed and shown not in listed  # never shown again
+    token_id = re.search(r'data-token-id="(\d+)"', listed).group(1)
+
+    revoked = admin.post(f"/admin/tokens/{token_id}/revoke", data={"csrf_token": token(admin, url)})
+
+    assert revoked.status_code == 302 and revoked.location == url
+    after = admin.get(url).get_data(as_text=True)
+    assert "已吊销" in after and "已吊销令牌" in after
+    assert api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {shown}"}).status_code == 401
+    again = admin.post(
+        f"/admin/tokens/{token_id}/revoke", data={"csrf_token": token(admin, url)}, follow_redirects=True
+    )
+    assert "无需重复操作" in again.get_data(as_text=True)
+
+
+def test_a_token_needs_a_purpose_and_an_active_account(logged_in, db_session):
+    admin = logged_in("admin")
+    operator = db_session.scalar(sa.select(User).where(User.username == "operator"))
+    url = f"/admin/users/{operator.id}/tokens"
+
+    r = admin.post(url, data={"label": "  ", "csrf_token": token(admin, url)})
+
+    assert r.status_code == 422 and field_error(r.get_data(as_text=True), "label")
+    assert "data-token>" not in r.get_data(as_text=True)
+    assert admin.get("/admin/users/999999/tokens").status_code == 404
+    assert (
+        admin.post("/admin/tokens/999999/revoke", data={"csrf_token": token(admin, url)}).status_code == 404
+    )
+
+
+def test_only_the_administrator_manages_tokens(logged_in, db_session):
+    operator = db_session.scalar(sa.select(User).where(User.username == "operator"))
+    dispatcher = logged_in("dispatcher")
+
+    assert dispatcher.get(f"/admin/users/{operator.id}/tokens").status_code == 403
