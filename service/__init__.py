@@ -56,6 +56,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from service.appeals.api import blp as appeals_blp
     from service.appeals.public_api import blp as public_blp
     from service.auth.api import blp as auth_blp
+    from service.auth.audit import blp as security_events_blp
     from service.figures.api import blp as figures_blp
     from service.handling.api import blp as handling_blp
     from service.handling.api_closing import blp as closing_blp
@@ -71,7 +72,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
         api.register_blueprint(blp)
     for blp in (closing_blp, public_evaluate_blp, knowledge_blp):
         api.register_blueprint(blp)
-    for blp in (queues_blp, duplicates_blp, notices_blp, figures_blp, access_log_blp):
+    for blp in (queues_blp, duplicates_blp, notices_blp, figures_blp, access_log_blp, security_events_blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)
@@ -80,18 +81,24 @@ def _register_blueprints(app: Flask, api: Api) -> None:
 
 def _commit_request(response: Response) -> Response:
     """The request boundary: commit what the operations flushed, or roll it all back on an error."""
+    from service.auth import audit
+
     s = g.get("db_session")
     if s is None:
         return response
     if response.status_code >= 400:
         s.rollback()
+        audit.keep_after_rollback(s)  # a refusal is recorded all the same (a failed log-in)
         return response
     try:
         s.commit()
     except StaleDataError:
         s.rollback()
+        audit.keep_after_rollback(s)
         return errors.error_response(409, "The appeal was changed by someone else; reload and try again.")
     except IntegrityError:
         s.rollback()
+        audit.keep_after_rollback(s)
         return errors.error_response(409, "A conflicting change was stored at the same time; try again.")
+    audit.forget_pending()
     return response

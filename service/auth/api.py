@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import session
 from marshmallow import Schema, fields
 
 from service import db
 from service.auth.models import ROLES, User
 from service.auth.operations import authenticate
-from service.auth.security import require_user, start_session
+from service.auth.security import end_session, require_user, start_session
 from service.errors import Unauthorized
 from service.extensions import Blueprint, limiter
 
@@ -57,7 +56,7 @@ def login(data: dict[str, Any]) -> dict[str, Any]:
 @blp.response(204)
 def logout() -> None:
     """Log out."""
-    session.clear()
+    end_session()
 
 
 @blp.get("/me")

@@ -73,19 +73,23 @@ def check_not_locked(username: str) -> None:
         raise AccountLocked(int(ttl))
 
 
-def record_failure(username: str) -> None:
-    """Count a failed log-in; the one that reaches the maximum locks the account for the window."""
+def record_failure(username: str) -> bool:
+    """Count a failed log-in; the one that reaches the maximum locks the account for the window
+    (and returns True)."""
     most, window = _settings()
     if most <= 0:
-        return
+        return False
     key = _key(username)
     try:
         conn = get_redis()
         conn.set(key, 0, ex=window, nx=True)  # the window starts at the first failure
-        if conn.incr(key) >= most:
+        count = conn.incr(key)
+        if count >= most:
             conn.expire(key, window)  # locked for the whole window from now
+            return count == most
     except UNREACHABLE as exc:
         log.warning("failed log-in not counted (Redis: %s)", exc)
+    return False
 
 
 def clear_failures(username: str) -> None:

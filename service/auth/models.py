@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from service.db import Base, UTCDateTime, utcnow
+from service.types import JSONType
 
 #: Roles, in the words of the hotline centre.
 ROLES: dict[str, str] = {
@@ -61,3 +63,26 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class SecurityEvent(Base):
+    """The security audit log (安全审计, 等保2.0 8.1.4.3): log-ins and their refusals, log-outs,
+    sessions ended for idleness, and changes to accounts and tokens, with who, when, from where,
+    and whether it succeeded. Written by `service.auth.audit.record`; kept even when the request
+    that wrote it is refused (a failed log-in)."""
+
+    __tablename__ = "security_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(sa.String(32), index=True)
+    outcome: Mapped[str] = mapped_column(sa.String(8))  # ok | refused
+    #: Who did it: a user, else `actor_name` says ("command line (root)", "demo").
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    actor_name: Mapped[str] = mapped_column(sa.String(64), default="")
+    #: The account it concerns: the username typed at a log-in, the account changed.
+    account: Mapped[str] = mapped_column(sa.String(64), default="", index=True)
+    ip: Mapped[str] = mapped_column(sa.String(64), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.auth import lockout
+from service.auth import audit, lockout
 from service.auth.models import ROLES, ApiToken, User, username_key
 from service.auth.security import hash_password, new_token, verify_password
 from service.db import utcnow
@@ -35,14 +35,22 @@ def authenticate(s: Session, username: str, password: str) -> User | None:
 
     Each refusal counts against the username; past the maximum it is locked for a while and this
     raises `lockout.AccountLocked` (429), whatever the password (service/auth/lockout.py)."""
-    lockout.check_not_locked(username)
-    user = find_user(s, username)
-    if user is not None and not user.active:
-        user = None
+    try:
+        lockout.check_not_locked(username)
+    except lockout.AccountLocked:
+        audit.record(s, "login", outcome=audit.REFUSED, account=username, detail={"reason": "locked"})
+        raise
+    found = find_user(s, username)
+    user = found if found is not None and found.active else None
     if not verify_password(user, password) or user is None:
-        lockout.record_failure(username)
+        reason = "unknown_user" if found is None else "inactive" if not found.active else "wrong_password"
+        detail: dict[str, object] = {"reason": reason}
+        if lockout.record_failure(username):
+            detail["locked_now"] = True
+        audit.record(s, "login", outcome=audit.REFUSED, account=username, detail=detail)
         return None
     lockout.clear_failures(username)
+    audit.record(s, "login", actor=user, account=user.username)
     return user
 
 
@@ -53,6 +61,8 @@ def create_user(
     password: str | None = None,
     unit_code: str | None = None,
     display_name: str = "",
+    *,
+    actor: User | None = None,
 ) -> User:
     errors: dict[str, list[str]] = {}
     if role not in ROLES:
@@ -94,10 +104,11 @@ def create_user(
     except IntegrityError:
         taken = t("User {name!r} exists already.", name=username)
         raise Conflict(taken, {"username": [taken]}) from None
+    audit.record(s, "user_created", actor=actor, account=username, detail={"role": role, "unit": unit_code})
     return user
 
 
-def set_password(s: Session, user: User, password: str) -> None:
+def set_password(s: Session, user: User, password: str, *, actor: User | None = None) -> None:
     """A new password for `user` (an administrator's reset)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
@@ -105,6 +116,7 @@ def set_password(s: Session, user: User, password: str) -> None:
         )
     user.password_hash = hash_password(password)
     lockout.clear_failures(user.username)  # a locked-out owner gets in with the new password
+    audit.record(s, "password_reset", actor=actor, account=user.username)
     s.flush()
 
 
@@ -117,6 +129,7 @@ def set_active(s: Session, user: User, active: bool, *, actor: User | None) -> b
     if user.active == active:
         return False
     user.active = active
+    audit.record(s, "user_reactivated" if active else "user_deactivated", actor=actor, account=user.username)
     s.flush()
     return True
 
@@ -129,18 +142,29 @@ def tokens_of(s: Session, user: User | None = None) -> list[ApiToken]:
     return list(s.scalars(query.order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
 
 
-def revoke_token(s: Session, token: ApiToken) -> None:
+def revoke_token(s: Session, token: ApiToken, *, actor: User | None = None) -> None:
     """吊销: the token stops working at once (a leaked one, or an integration retired). 409 if it
     was revoked already; a revoked token stays listed, with when."""
     if token.revoked_at is not None:
         raise Conflict(t("Token {id} was revoked already.", id=token.id))
     token.revoked_at = utcnow()
+    audit.record(
+        s,
+        "token_revoked",
+        actor=actor,
+        account=token.user.username,
+        detail={"token": token.id, "label": token.label},
+    )
     s.flush()
 
 
-def create_token(s: Session, user: User, label: str = "") -> str:
+def create_token(s: Session, user: User, label: str = "", *, actor: User | None = None) -> str:
     """Create an API token for `user`; returns the token itself, which is never stored."""
     token, digest = new_token()
-    s.add(ApiToken(user_id=user.id, token_hash=digest, label=label))
+    row = ApiToken(user_id=user.id, token_hash=digest, label=label)
+    s.add(row)
     s.flush()
+    audit.record(
+        s, "token_created", actor=actor, account=user.username, detail={"token": row.id, "label": label}
+    )
     return token

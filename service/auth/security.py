@@ -18,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, g, request, session
 
 from service import db
+from service.auth import audit
 from service.auth.models import ApiToken, User
 from service.db import utcnow
 from service.errors import Forbidden, Unauthorized
@@ -92,6 +93,14 @@ def start_session(user: User) -> None:
     user.last_login_at = utcnow()
 
 
+def end_session() -> None:
+    """Log out: the session ends (recorded in the security audit log)."""
+    user = db.session().get(User, session["user_id"]) if session.get("user_id") is not None else None
+    if user is not None:
+        audit.record(db.session(), "logout", actor=user, account=user.username)
+    session.clear()
+
+
 def _session_user_id() -> int | None:
     """The session's user id, unless the session sat idle longer than SESSION_IDLE_MINUTES
     (登录连接超时自动退出, 等保2.0 8.1.4.1 b): then it is ended, and `g.session_expired` says so."""
@@ -103,6 +112,8 @@ def _session_user_id() -> int | None:
     if idle and (not isinstance(seen, int) or now - seen > idle):
         session.clear()
         g.session_expired = True
+        if (user := db.session().get(User, user_id)) is not None:
+            audit.record(db.session(), "session_expired", actor=user, account=user.username)
         return None
     if not isinstance(seen, int) or now - seen >= SEEN_RESOLUTION:
         session[SEEN] = now

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from service.auth.models import User
-from service.auth.security import current_user, start_session
+from service.auth.security import current_user, end_session, start_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -77,7 +77,7 @@ def log_in(user: User) -> None:
 
 
 def log_out() -> None:
-    session.clear()
+    end_session()
 
 
 def safe_next(target: str | None) -> str | None:

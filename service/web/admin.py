@@ -187,6 +187,7 @@ def admin_user_create() -> Any:
             password=password or None,
             unit_code=unit_code or None,
             display_name=form["display_name"],
+            actor=current_user(),
         )
     except ValidationFailed as exc:
         savepoint.rollback()
@@ -239,7 +240,7 @@ def admin_user_password(user_id: int) -> Any:
         if problems := password_errors(user.username, password, request.form.get("password_confirm", "")):
             errors["password"] = problems
         else:
-            set_password(s, user, password)  # the page's checks are the stricter
+            set_password(s, user, password, actor=current_user())  # the page's checks are the stricter
             flash(_("已重置 %(name)s 的密码。", name=user.username), "success")
             return redirect(url_for("web.admin_users"))
     return render_template("admin/user_password.html", user=user, errors=errors), 422 if errors else 200
@@ -267,4 +268,10 @@ def admin_units() -> Any:
     )
 
 
-from service.web import admin_access, admin_lists, admin_notices, admin_tokens  # noqa: E402, F401  (their routes)
+from service.web import (  # noqa: E402, F401  (their routes)
+    admin_access,
+    admin_lists,
+    admin_notices,
+    admin_security,
+    admin_tokens,
+)

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from service import db
 from service.auth.models import ApiToken
 from service.auth.operations import create_token, revoke_token, tokens_of
+from service.auth.security import current_user
 from service.errors import Conflict
 from service.web.access import ADMIN_ROLES, login_required
 from service.web.admin import _user_or_404
@@ -57,7 +58,7 @@ def admin_token_create(user_id: int) -> Any:
         return _render(user_id, {"label": [_("用途最多 %(n)s 个字符。", n=LABEL_MAX)]}, label)
     if not user.active:
         return _render(user_id, {"label": [_("账号已停用，不能新建令牌。")]}, label)
-    return _render(user_id, created=create_token(s, user, label))
+    return _render(user_id, created=create_token(s, user, label, actor=current_user()))
 
 
 @bp.post("/admin/tokens/<int:token_id>/revoke")
@@ -69,7 +70,7 @@ def admin_token_revoke(token_id: int) -> Any:
     if token is None:
         abort(404)
     try:
-        revoke_token(s, token)
+        revoke_token(s, token, actor=current_user())
     except Conflict:
         flash(_("令牌 %(id)s 已吊销，无需重复操作。", id=token.id), "warning")
     else:

@@ -681,3 +681,31 @@ def test_only_the_administrator_manages_tokens(logged_in, db_session):
     dispatcher = logged_in("dispatcher")
 
     assert dispatcher.get(f"/admin/users/{operator.id}/tokens").status_code == 403
+
+
+def test_the_security_audit_page_shows_a_failed_log_in_with_why(client, logged_in):
+    from tests.web.conftest import log_in as page_log_in
+
+    assert page_log_in(client, "cgj", "not-the-password").status_code == 422
+    admin = logged_in("admin")
+
+    html = admin.get("/admin/security?account=CGJ&kind=login").get_data(as_text=True)
+
+    row = html.split('data-kind="login"', 1)[1].split("</tr>", 1)[0]
+    assert "登录" in row and "被拒绝" in row and "密码错误" in row and "cgj" in row
+    assert 'aria-current="page">安全审计' in html
+    english = admin.get("/admin/security?account=cgj&kind=login&lang=en").get_data(as_text=True)
+    assert "Security audit" in english and "wrong password" in english and "Refused" in english
+
+
+def test_the_security_audit_page_names_a_bad_filter(logged_in):
+    r = logged_in("admin").get("/admin/security?until=tomorrow")
+
+    assert r.status_code == 422 and field_error(r.get_data(as_text=True), "until")
+
+
+def test_every_security_event_kind_has_a_label():
+    from service.auth.audit import KINDS
+    from service.web.admin_security import KIND_LABELS
+
+    assert set(KIND_LABELS) == set(KINDS)

@@ -1,0 +1,190 @@
+"""The security audit log (安全审计, GB/T 22239-2019 等保2.0 8.1.4.3): who logged in or failed to,
+logged out, had a session ended for idleness, and who changed which account or API token; when,
+from which address, and whether it succeeded. Administrators read it:
+`GET /api/v1/admin/security-events` and the page /admin/security (service/web/admin_security.py).
+
+`record` adds an event to the operation's session, like any row an operation writes. A refusal
+is worth recording too (a wrong password, a locked account), but a refused request rolls back
+what it wrote; so the request boundary writes the events of a refused request again on their own
+(`keep_after_rollback`), and nothing else of that request.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+from datetime import tzinfo
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, g, has_request_context, request
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from service import db
+from service.auth.models import SecurityEvent, User, username_key
+from service.extensions import Blueprint
+from service.fields import CleanText, DayOrInstant, range_end, range_start
+
+log = logging.getLogger(__name__)
+
+blp = Blueprint(
+    "security_events", __name__, url_prefix="/api/v1/admin", description="Security audit log (安全审计)"
+)
+
+#: What is recorded, with the label the page shows (service/web/admin_security.py translates them).
+KINDS = (
+    "login",  # refused: detail.reason wrong_password | unknown_user | inactive | locked
+    "logout",
+    "session_expired",
+    "user_created",
+    "user_deactivated",
+    "user_reactivated",
+    "password_reset",
+    "token_created",
+    "token_revoked",
+)
+OK, REFUSED = "ok", "refused"
+_PENDING = "security_events"
+
+
+def record(
+    s: Session,
+    kind: str,
+    *,
+    outcome: str = OK,
+    actor: User | None = None,
+    account: str = "",
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Add a security event: `actor` did `kind` to `account` (the username concerned)."""
+    values = {
+        "at": db.utcnow(),
+        "kind": kind,
+        "outcome": outcome,
+        "actor_id": actor.id if actor is not None else None,
+        "actor_name": actor.username if actor is not None else _who_else(),
+        "account": account[:64],
+        "ip": (request.remote_addr or "")[:64] if has_request_context() else "",
+        "detail": detail or {},
+    }
+    s.add(SecurityEvent(**values))
+    if has_request_context():
+        g.setdefault(_PENDING, []).append(values)
+
+
+def _who_else() -> str:
+    """The actor when no user is: a request without one (a log-in attempt) or a command line."""
+    if has_request_context():
+        return ""
+    try:
+        return f"command line ({getpass.getuser()})"
+    except (KeyError, OSError):  # no user name for this uid (a container)
+        return "command line"
+
+
+def keep_after_rollback(s: Session) -> None:
+    """The request was refused and rolled back: write its security events again, alone."""
+    pending = g.pop(_PENDING, None)
+    if not pending:
+        return
+    try:
+        s.add_all(SecurityEvent(**values) for values in pending)
+        s.commit()
+    except SQLAlchemyError:
+        s.rollback()
+        log.exception("security events of a refused request not stored")
+
+
+def forget_pending() -> None:
+    """The request committed: its events are stored."""
+    g.pop(_PENDING, None)
+
+
+# ---- reading it ---------------------------------------------------------------------------------
+
+
+class SecurityArgs(Schema):
+    account = CleanText(max_length=64, metadata={"description": "the username concerned (any case)"})
+    actor = CleanText(max_length=64, metadata={"description": "who did it: a username (any case)"})
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    outcome = fields.String(validate=validate.OneOf((OK, REFUSED)))
+    since = DayOrInstant(metadata={"description": "from this instant, or a date: from that day's start"})
+    until = DayOrInstant(metadata={"description": "before this instant, or a date: through that day's end"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class SecurityEventOut(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    kind = fields.String()
+    outcome = fields.String()
+    actor = fields.String(metadata={"description": "a username, or what acted without one"})
+    account = fields.String()
+    ip = fields.String()
+    detail = fields.Dict()
+
+
+class SecurityPageOut(Schema):
+    items = fields.List(fields.Nested(SecurityEventOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+def events(args: dict[str, Any], tz: tzinfo) -> sa.Select[Any]:
+    """The events matching `args` (SecurityArgs); a plain date is a whole day in `tz`."""
+    query = sa.select(SecurityEvent)
+    if v := args.get("account"):
+        query = query.where(sa.func.lower(SecurityEvent.account) == username_key(v.strip()))
+    if v := args.get("actor"):
+        query = query.where(sa.func.lower(SecurityEvent.actor_name) == username_key(v.strip()))
+    if v := args.get("kind"):
+        query = query.where(SecurityEvent.kind == v)
+    if v := args.get("outcome"):
+        query = query.where(SecurityEvent.outcome == v)
+    if v := args.get("since"):
+        query = query.where(SecurityEvent.at >= range_start(v, tz))
+    if v := args.get("until"):
+        query = query.where(SecurityEvent.at < range_end(v, tz))
+    return query
+
+
+def page_of(s: Session, query: sa.Select[Any], page: int, per_page: int) -> dict[str, Any]:
+    """One page of `query`, newest first, with the total."""
+    total = s.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = s.scalars(
+        query.order_by(SecurityEvent.at.desc(), SecurityEvent.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    items = [
+        {
+            "id": e.id,
+            "at": e.at,
+            "kind": e.kind,
+            "outcome": e.outcome,
+            "actor": e.actor_name,
+            "account": e.account,
+            "ip": e.ip,
+            "detail": e.detail,
+        }
+        for e in rows
+    ]
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+@blp.route("/security-events")
+class SecurityEvents(MethodView):
+    @blp.arguments(SecurityArgs, location="query")
+    @blp.response(200, SecurityPageOut)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The security audit log, newest first: log-ins (refused ones with why), log-outs, idle
+        sessions ended, account and token changes. Administrators only."""
+        from service.auth.security import require_user  # (security records through this module)
+
+        require_user("admin")
+        return page_of(db.session(), events(args, current_app.config["TZ"]), args["page"], args["per_page"])

@@ -1,0 +1,81 @@
+"""安全审计: the security audit log, the page form of `GET /api/v1/admin/security-events`
+(service/auth/audit.py), with the same query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, render_template, request
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from werkzeug.datastructures import MultiDict
+
+from service import db
+from service.auth.audit import REFUSED, SecurityArgs, events, page_of
+from service.web.access import ADMIN_ROLES, login_required
+from service.web.blueprint import bp
+from service.web.helpers import errors_of, form_numbers, form_to_dict, role_label
+from service.web.labels import N_
+
+FILTERS = ("account", "actor", "kind", "outcome", "since", "until")
+PER_PAGE = 50
+
+KIND_LABELS = {
+    "login": N_("登录"),
+    "logout": N_("退出登录"),
+    "session_expired": N_("超时自动退出"),
+    "user_created": N_("新建账号"),
+    "user_deactivated": N_("停用账号"),
+    "user_reactivated": N_("启用账号"),
+    "password_reset": N_("重置密码"),
+    "token_created": N_("新建 API 令牌"),
+    "token_revoked": N_("吊销 API 令牌"),
+}
+REASON_LABELS = {
+    "wrong_password": N_("密码错误"),
+    "unknown_user": N_("用户名不存在"),
+    "inactive": N_("账号已停用"),
+    "locked": N_("账号锁定中"),
+}
+
+
+def describe(event: dict[str, Any]) -> str:
+    """What the detail of an event says, in the page language."""
+    detail = event["detail"] or {}
+    parts = []
+    if reason := detail.get("reason"):
+        parts.append(_(REASON_LABELS.get(reason, reason)))
+    if detail.get("locked_now"):
+        parts.append(_("失败次数达到上限，账号已锁定"))
+    if "label" in detail:
+        parts.append(_("令牌 %(id)s（%(label)s）", id=detail.get("token"), label=detail["label"]))
+    if "role" in detail:
+        role = _("角色：%(role)s", role=role_label(detail["role"]))
+        parts.append(role + (f" · {detail['unit']}" if detail.get("unit") else ""))
+    return "；".join(parts)
+
+
+@bp.get("/admin/security")
+@login_required(roles=ADMIN_ROLES)
+def admin_security() -> Any:
+    """The events, newest first, filtered by account, actor, kind, outcome and days; a bad filter
+    is shown next to its field (422) with no events rather than all of them."""
+    given = {name: request.args.get(name, "").strip() for name in FILTERS}
+    schema = SecurityArgs()
+    context = {
+        "given": given,
+        "kinds": [("", _("全部"))] + [(k, _(label)) for k, label in KIND_LABELS.items()],
+        "outcomes": [("", _("全部")), ("ok", _("成功")), (REFUSED, _("被拒绝"))],
+        "kind_label": lambda kind: _(KIND_LABELS.get(kind, kind)),
+        "describe": describe,
+    }
+    try:
+        wanted = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k in (*FILTERS, "page")])
+        args = schema.load(form_numbers(schema, form_to_dict(wanted)))
+    except ValidationError as exc:
+        return render_template(
+            "admin/security.html", errors=errors_of(exc), found=None, params={}, **context
+        ), 422
+    found = page_of(db.session(), events(args, current_app.config["TZ"]), args["page"], PER_PAGE)
+    params = {name: value for name, value in given.items() if value}  # kept from page to page
+    return render_template("admin/security.html", errors={}, found=found, params=params, **context)
