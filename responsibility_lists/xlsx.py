@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import IO, Any
 
@@ -32,6 +33,7 @@ from .model import (
 )
 from .problems import ListFormatError, Problem
 from .text import t
+from .xlsx_cells import SheetCells, read_sheet_cells
 from .xlsx_rules import RuleReader
 
 INFO, MAIN, UNITS, CATEGORIES, AREAS, CALENDAR = "说明", "职责清单", "单位", "分类", "区划", "日历"
@@ -209,13 +211,41 @@ def _text(value: Any) -> str:
 
 
 class _Reader:
-    def __init__(self, wb: Any, file: str) -> None:
+    def __init__(self, wb: Any, file: str, cells: dict[str, SheetCells]) -> None:
         self.wb = wb
         self.file = file
+        self.cells = cells
         self.problems: list[Problem] = []
 
     def error(self, sheet: str, row: int, message: str) -> None:
         self.problems.append(Problem(Source(self.file, sheet=sheet, row=row), message))
+
+    def sheet_rows(self, sheet: str) -> Iterator[tuple[int, list[str], dict[int, str]]]:
+        """Each row as (number, cell texts, {column index: formula without a saved value}).
+
+        A merged cell reads as its first cell in every row it covers (its first column only).
+        """
+        extra = self.cells.get(sheet, SheetCells())
+        fills: dict[int, list[tuple[int, tuple[int, int]]]] = {}
+        for (r, c), source in extra.merge_sources().items():
+            fills.setdefault(r, []).append((c, source))
+        firsts: dict[int, list[int]] = {}
+        for r, c in {source for cells in fills.values() for _, source in cells}:
+            firsts.setdefault(r, []).append(c)
+        formulas: dict[int, dict[int, str]] = {}
+        for (r, c), formula in extra.unsaved_formulas.items():
+            formulas.setdefault(r, {})[c - 1] = formula
+        kept: dict[tuple[int, int], Any] = {}
+        for number, values in enumerate(self.wb[sheet].iter_rows(values_only=True), start=1):
+            row = list(values)
+            for c in firsts.get(number, ()):
+                kept[(number, c)] = row[c - 1] if c <= len(row) else None
+            for c, source in fills.get(number, ()):
+                row += [None] * (c - len(row))
+                if row[c - 1] is None:
+                    row[c - 1] = kept.get(source)
+            unsaved = formulas.get(number, {})
+            yield number, [_text(v) for v in row], unsaved
 
     def rows(
         self, sheet: str, columns: tuple[str, ...], required: bool = True, optional: tuple[str, ...] = ()
@@ -228,16 +258,19 @@ class _Reader:
                     Problem(Source(self.file), t("the workbook has no sheet {sheet}", sheet=sheet))
                 )
             return []
-        it = self.wb[sheet].iter_rows(values_only=True)
-        header = [_text(v).strip() for v in next(it, ())]
+        it = self.sheet_rows(sheet)
+        header = [v.strip() for v in next(it, (1, [], {}))[1]]
         missing = [c for c in columns if c not in header]
         if missing:
             self.error(sheet, 1, t("missing column(s): {columns}", columns=missing))
             return []
         where = {c: header.index(c) for c in columns + optional if c in header}
+        read = {i: c for c, i in where.items()}
         out = []
-        for number, values in enumerate(it, start=2):
-            cells = [_text(v) for v in values]
+        for number, cells, unsaved in it:
+            for index, formula in unsaved.items():
+                if index in read:
+                    self.unsaved_formula(sheet, number, read[index], formula)
             if not any(c.strip() for c in cells):
                 continue
             row = {
@@ -246,6 +279,15 @@ class _Reader:
             out.append((number, row))
         return out
 
+    def unsaved_formula(self, sheet: str, row: int, column: str, formula: str) -> None:
+        message = t(
+            "{column}: the formula {formula} has no saved value (the program that wrote the file did "
+            "not compute it); open the workbook in Excel or WPS and save it, or type the value",
+            column=column,
+            formula=formula,
+        )
+        self.error(sheet, row, message)
+
     def info(self) -> dict[str, str]:
         found: dict[str, str] = {}
         if INFO not in self.wb.sheetnames:
@@ -253,9 +295,11 @@ class _Reader:
                 Problem(Source(self.file), t("the workbook has no sheet {sheet}", sheet=INFO))
             )
             return found
-        for number, values in enumerate(self.wb[INFO].iter_rows(values_only=True), start=1):
-            cells = [_text(v).strip() for v in values] + ["", ""]
+        for number, values, unsaved in self.sheet_rows(INFO):
+            cells = [v.strip() for v in values] + ["", ""]
             if cells[0] in INFO_KEYS:
+                if 1 in unsaved:
+                    self.unsaved_formula(INFO, number, cells[0], unsaved[1])
                 found[INFO_KEYS[cells[0]]] = cells[1]
                 found[f"row:{INFO_KEYS[cells[0]]}"] = str(number)
         for key, field in INFO_KEYS.items():
@@ -366,7 +410,8 @@ def import_xlsx(path: str | os.PathLike[str] | IO[bytes], filename: str | None =
             [Problem(Source(file), t("cannot read the workbook: {detail}", detail=str(exc)))]
         ) from exc
     try:
-        return _read(_Reader(wb, file))
+        cells = read_sheet_cells(path, (INFO, MAIN, UNITS, CATEGORIES, AREAS, CALENDAR))
+        return _read(_Reader(wb, file, cells))
     finally:
         wb.close()
 

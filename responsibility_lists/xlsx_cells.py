@@ -1,0 +1,116 @@
+"""What openpyxl's streaming reader does not say about a sheet: merged cells and unsaved formulas.
+
+A clerk writes a category once and merges the cell down over its items; openpyxl (read-only,
+which keeps a big workbook cheap) returns the value in the first row only. A formula cell keeps
+its value only if the program that saved the file computed it (Excel and WPS do; a script that
+writes `=A1` does not), and openpyxl returns nothing for it. Both are found here by one streaming
+pass over the sheet's XML, so the reader can fill merged cells and refuse unsaved formulas
+instead of reading blanks.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+from typing import IO, Any
+from xml.etree.ElementTree import iterparse
+
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+@dataclass
+class SheetCells:
+    """Merged ranges `(first_row, first_column, last_row, last_column)` (1-based) and formulas
+    without a saved value, `{(row, column): formula}`."""
+
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    unsaved_formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def merge_sources(self) -> dict[tuple[int, int], tuple[int, int]]:
+        """For every cell a merge covers below its first row: the cell whose value it shows.
+
+        Only the merge's first column is filled: a value merged across columns (二级分类 and
+        三级分类 together, a title over the whole sheet) belongs to its first column alone.
+        """
+        out: dict[tuple[int, int], tuple[int, int]] = {}
+        for first_row, first_col, last_row, _last_col in self.merged:
+            for row in range(first_row + 1, last_row + 1):
+                out[(row, first_col)] = (first_row, first_col)
+        return out
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _cell(ref: str) -> tuple[int, int] | None:
+    match = _CELL_REF.match(ref.replace("$", "").upper())
+    return (int(match.group(2)), _column_number(match.group(1))) if match else None
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its part name in the archive."""
+    targets = {}
+    for _, el in iterparse(archive.open("xl/_rels/workbook.xml.rels")):
+        if _local(el.tag) == "Relationship":
+            target = el.get("Target", "")
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target)
+            targets[el.get("Id")] = path
+    parts = {}
+    for _, el in iterparse(archive.open("xl/workbook.xml")):
+        if _local(el.tag) == "sheet" and el.get(_REL) in targets:
+            parts[el.get("name", "")] = targets[el.get(_REL)]
+    return parts
+
+
+def read_sheet_cells(source: str | Any | IO[bytes], sheets: tuple[str, ...]) -> dict[str, SheetCells]:
+    """Merged ranges and unsaved formulas of the named sheets (those absent are left out)."""
+    if hasattr(source, "seek"):
+        source.seek(0)
+    out: dict[str, SheetCells] = {}
+    with zipfile.ZipFile(source) as archive:
+        parts = _sheet_parts(archive)
+        for name in sheets:
+            if parts.get(name) in archive.namelist():
+                out[name] = _scan(archive.open(parts[name]))
+    return out
+
+
+def _scan(stream: IO[bytes]) -> SheetCells:
+    found = SheetCells()
+    formula: str | None = None
+    value = False
+    for event, el in iterparse(stream, events=("start", "end")):
+        tag = _local(el.tag)
+        if event == "start":
+            if tag == "c":
+                formula, value = None, False
+            continue
+        if tag == "f":
+            formula = el.text or ""
+        elif tag == "v":
+            value = bool(el.text)
+        elif tag == "c":
+            cell = _cell(el.get("r", ""))
+            # A shared formula's followers have an empty <f si=".."/>: still a formula.
+            if formula is not None and not value and cell is not None:
+                found.unsaved_formulas[cell] = "=" + formula if formula else "="
+            el.clear()
+        elif tag == "row":
+            el.clear()
+        elif tag == "mergeCell":
+            first, _, last = el.get("ref", "").partition(":")
+            a, b = _cell(first), _cell(last or first)
+            if a and b:
+                found.merged.append((a[0], a[1], b[0], b[1]))
+    return found

@@ -1,0 +1,140 @@
+"""Workbooks as clerks really make them: merged cells, formulas, numbers typed as numbers, separators.
+
+Each test takes the exported small list, alters it the way a person would in Excel or WPS, and
+asserts what the clerk would notice: the list reads the same, or a clear message at sheet and row.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from responsibility_lists.loader import ListFormatError, load_file
+from responsibility_lists.model import to_plain
+from responsibility_lists.xlsx import MAIN, export_xlsx, import_xlsx
+
+SMALL = Path(__file__).parent / "fixtures" / "small.yaml"
+
+
+@pytest.fixture
+def small():
+    return load_file(SMALL)
+
+
+@pytest.fixture
+def workbook(small, tmp_path) -> Path:
+    path = tmp_path / "list.xlsx"
+    export_xlsx(small, path)
+    return path
+
+
+def column(ws, name: str) -> int:
+    return next(c.column for c in ws[1] if c.value == name)
+
+
+def rules_of(lst) -> list[dict]:
+    return to_plain(lst)["rules"]
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(ListFormatError) as caught:
+        import_xlsx(path)
+    return [str(p) for p in caught.value.problems]
+
+
+def merge_runs(ws, name: str) -> int:
+    """Write each run of equal values in a column once and merge it down, as people do."""
+    col = column(ws, name)
+    merged, start = 0, 2
+    for row in range(3, ws.max_row + 2):
+        value = ws.cell(row, col).value if row <= ws.max_row else object()
+        if value != ws.cell(start, col).value:
+            if row - 1 > start:
+                for below in range(start + 1, row):
+                    ws.cell(below, col).value = None
+                ws.merge_cells(start_row=start, end_row=row - 1, start_column=col, end_column=col)
+                merged += 1
+            start = row
+    return merged
+
+
+def test_a_category_written_once_and_merged_down_applies_to_every_row(small, workbook):
+    wb = load_workbook(workbook)
+    assert merge_runs(wb[MAIN], "一级分类") == 2  # 城市管理 over three rules, 供水排水 over two
+    assert merge_runs(wb[MAIN], "二级分类") == 1
+    wb.save(workbook)
+
+    assert rules_of(import_xlsx(workbook)) == rules_of(small)
+
+
+def test_merged_cells_are_read_without_the_code_columns(small, workbook):
+    wb = load_workbook(workbook)
+    ws = wb[MAIN]
+    for name in ("一级分类", "二级分类", "签收时限", "办理时限"):
+        merge_runs(ws, name)
+    ws.delete_cols(column(ws, "规则编号"), 5)
+    wb.save(workbook)
+
+    assert rules_of(import_xlsx(workbook)) == rules_of(small)
+
+
+def test_a_value_merged_across_columns_belongs_to_the_first_column(small, workbook):
+    wb = load_workbook(workbook)
+    ws = wb[MAIN]
+    # R0001 is on the level-1 category 城市管理: its 二级分类 and 三级分类 cells merged, empty.
+    assert ws.cell(2, column(ws, "二级分类")).value is None
+    ws.merge_cells(
+        start_row=2, end_row=2, start_column=column(ws, "一级分类"), end_column=column(ws, "三级分类/事项")
+    )
+    wb.save(workbook)
+
+    assert rules_of(import_xlsx(workbook)) == rules_of(small)
+
+
+def test_a_formula_without_a_saved_value_is_refused_at_its_row(workbook):
+    wb = load_workbook(workbook)
+    ws = wb[MAIN]
+    ws.cell(4, column(ws, "配合单位代码")).value = "=O3"
+    ws.cell(4, column(ws, "配合单位")).value = "=F3"
+    wb.save(workbook)
+
+    messages = problems(workbook)
+
+    assert [m.split(" has no saved value")[0] for m in messages] == [
+        f"{workbook}:{MAIN}!4: 配合单位: the formula =F3",
+        f"{workbook}:{MAIN}!4: 配合单位代码: the formula =O3",
+    ]
+    assert all("open the workbook in Excel or WPS and save it" in m for m in messages)
+
+
+def save_formula_value(path: Path, ref: str, value: str) -> None:
+    """Give a formula cell the value Excel would have saved with it."""
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    name = "xl/worksheets/sheet2.xml"  # the 职责清单 sheet
+    xml = parts[name].decode()
+    xml, count = re.subn(
+        rf'<c r="{ref}"([^>]*)><f>([^<]*)</f><v\s*/>',
+        rf'<c r="{ref}"\1 t="str"><f>\2</f><v>{value}</v>',
+        xml,
+    )
+    assert count == 1
+    parts[name] = xml.encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+
+
+def test_a_formula_saved_with_its_value_reads_as_the_value(small, workbook):
+    wb = load_workbook(workbook)
+    ws = wb[MAIN]
+    assert ws.cell(4, column(ws, "主责单位")).value == "区住建局"
+    ws.cell(4, column(ws, "主责单位")).value = '="区"&"住建局"'
+    wb.save(workbook)
+    save_formula_value(workbook, "E4", "区住建局")
+
+    assert rules_of(import_xlsx(workbook)) == rules_of(small)
