@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import unicodedata
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import IO, Any
@@ -70,6 +72,10 @@ _OPTIONAL_INFO = frozenset({"areas_file", "default_sign", "default_reply"})
 KIND_WORDS = {"department": "部门", "township": "乡镇", "centre": "中心", "other": "其他"}
 _KIND_CODES = {v: k for k, v in KIND_WORDS.items()}
 _REST, _WORK = "休息日", "工作日"
+#: How far down a header row is looked for (title rows above it are common in published lists).
+_HEADER_SEARCH_ROWS = 10
+#: Columns whose content alone does not make a row (a clerk numbers rows in advance).
+_NOT_CONTENT = frozenset({"序号"})
 _CONTACT_FIELDS = ("name", "title", "phone", "email", "webhook")
 
 
@@ -196,6 +202,11 @@ def export_xlsx(lst: ResponsibilityList, path_or_stream: str | os.PathLike[str] 
 # -- import ------------------------------------------------------------------------------------
 
 
+def header_name(value: str) -> str:
+    """A column name as written, read without spaces, line breaks or full-width forms."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -259,25 +270,43 @@ class _Reader:
                 )
             return []
         it = self.sheet_rows(sheet)
-        header = [v.strip() for v in next(it, (1, [], {}))[1]]
+        header_row, header = self.header(it, columns)
         missing = [c for c in columns if c not in header]
         if missing:
-            self.error(sheet, 1, t("missing column(s): {columns}", columns=missing))
+            self.error(sheet, header_row, t("missing column(s): {columns}", columns=missing))
             return []
         where = {c: header.index(c) for c in columns + optional if c in header}
         read = {i: c for c, i in where.items()}
         out = []
+        counted = [i for i, c in read.items() if c not in _NOT_CONTENT]
         for number, cells, unsaved in it:
             for index, formula in unsaved.items():
                 if index in read:
                     self.unsaved_formula(sheet, number, read[index], formula)
-            if not any(c.strip() for c in cells):
-                continue
+            if not any(cells[i].strip() for i in counted if i < len(cells)):
+                continue  # empty, or only numbered in advance (序号) or filled in columns not read
             row = {
                 c: cells[where[c]] if c in where and where[c] < len(cells) else "" for c in columns + optional
             }
             out.append((number, row))
         return out
+
+    def header(
+        self, it: Iterator[tuple[int, list[str], dict[int, str]]], columns: tuple[str, ...]
+    ) -> tuple[int, list[str]]:
+        """The header row: the first of the top rows that has every column (a title row or two
+        may stand above it), else the first non-empty one; its names read without spaces or line
+        breaks. `it` is left at the row below the header."""
+        first: tuple[int, list[str]] | None = None
+        for number, cells, _ in it:
+            names = [header_name(c) for c in cells]
+            if all(c in names for c in columns):
+                return number, names
+            if first is None and any(names):
+                first = (number, names)
+            if number >= _HEADER_SEARCH_ROWS:
+                break
+        return first or (1, [])
 
     def unsaved_formula(self, sheet: str, row: int, column: str, formula: str) -> None:
         message = t(

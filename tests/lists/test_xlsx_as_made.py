@@ -138,3 +138,44 @@ def test_a_formula_saved_with_its_value_reads_as_the_value(small, workbook):
     save_formula_value(workbook, "E4", "区住建局")
 
     assert rules_of(import_xlsx(workbook)) == rules_of(small)
+
+
+def test_a_title_row_odd_header_spacing_moved_and_extra_columns_still_read(small, workbook):
+    wb = load_workbook(workbook)
+    ws = wb[MAIN]
+    ws.cell(1, column(ws, "主责单位")).value = " 主责\n单位 "  # Alt+Enter in the header, stray spaces
+    ws.cell(1, column(ws, "签收时限")).value = "签收 时限"
+    ws.move_range(f"A1:A{ws.max_row}", cols=ws.max_column)  # 序号 moved to the far right
+    ws.cell(1, ws.max_column + 1).value = "联系人"  # a column of the clerk's own
+    ws.cell(2, ws.max_column).value = "王五"
+    ws.insert_rows(1, 2)
+    ws.cell(1, 2).value = "赣县区民生诉求职责清单（2026年版）"
+    ws.merge_cells(start_row=1, end_row=1, start_column=2, end_column=12)
+    wb.create_sheet("Sheet1").append(["草稿", "不导入"])
+    wb.save(workbook)
+
+    lst = import_xlsx(workbook)
+
+    assert rules_of(lst) == rules_of(small)
+    assert lst.rules[0].source.row == 4  # rows are still counted as Excel shows them
+
+
+def test_empty_rows_and_rows_numbered_in_advance_are_not_rules(small, workbook):
+    wb = load_workbook(workbook)
+    ws = wb[MAIN]
+    ws.insert_rows(4, 2)
+    last = ws.max_row
+    for n in range(1, 4):
+        ws.cell(last + n, 1).value = last + n - 3  # 序号 filled down, nothing else yet
+    ws.cell(last + 5, 1).value = None
+    wb.save(workbook)
+
+    assert rules_of(import_xlsx(workbook)) == rules_of(small)
+
+
+def test_a_header_nowhere_near_the_top_is_reported_where_the_sheet_starts(workbook):
+    wb = load_workbook(workbook)
+    wb[MAIN].cell(1, column(wb[MAIN], "属地层级")).value = "属地"
+    wb.save(workbook)
+
+    assert problems(workbook) == [f"{workbook}:{MAIN}!1: missing column(s): 属地层级"]
