@@ -369,7 +369,7 @@ class _Reader:
         return tuple(out)
 
     def unit(self, row: int, cells: dict[str, str]) -> Unit:
-        code = cells["单位代码"].strip()
+        code = words.code_text(cells["单位代码"])
         ladder = []
         for item in self.json_cell(UNITS, row, "督办升级", cells["督办升级"]):
             level, minutes, units = item.get("level"), item.get("after_minutes", 30), item.get("units", [])
@@ -395,8 +395,8 @@ class _Reader:
             code=code,
             name=cells["单位名称"],
             kind=_KIND_CODES.get(kind, kind),
-            parent=cells["上级单位代码"].strip() or None,
-            area=cells["管辖区划代码"].strip() or None,
+            parent=words.code_text(cells["上级单位代码"]) or None,
+            area=words.code_text(cells["管辖区划代码"]) or None,
             contacts=self.contacts(
                 UNITS, row, "值班联系人", self.json_cell(UNITS, row, "值班联系人", cells["值班联系人"])
             ),
@@ -409,9 +409,9 @@ class _Reader:
         if urgent not in ("是", "否", ""):
             self.error(CATEGORIES, row, t("紧急类 must be 是 or 否, not {value!r}", value=urgent))
         return Category(
-            code=cells["分类代码"].strip(),
+            code=words.code_text(cells["分类代码"]),
             name=cells["分类名称"],
-            parent=cells["上级分类代码"].strip() or None,
+            parent=words.code_text(cells["上级分类代码"]) or None,
             keywords=words.split_names(cells["关键词"]),
             usual_types=words.split_names(cells["常见诉求类型"]),
             urgent=urgent == "是",
@@ -419,13 +419,13 @@ class _Reader:
         )
 
     def area(self, row: int, cells: dict[str, str]) -> Area | None:
-        code, level = cells["区划代码"].strip(), cells["层级"].strip()
+        code, level = words.code_text(cells["区划代码"]), cells["层级"].strip()
         if not code.isdigit() or len(code) not in (6, 9, 12):
             self.error(AREAS, row, t("区划代码 {code!r} must be a 6, 9 or 12 digit division code", code=code))
         elif level not in ("county", "township", "village"):
             self.error(AREAS, row, t("层级 {level!r} must be county, township or village", level=level))
         else:
-            return Area(code, cells["名称"], level, cells["上级代码"].strip() or None)
+            return Area(code, cells["名称"], level, words.code_text(cells["上级代码"]) or None)
         return None
 
 

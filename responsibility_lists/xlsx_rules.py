@@ -27,18 +27,29 @@ class RuleReader:
         self.area_index = {a.code: a for a in areas}
         self.unit_names: dict[str, list[str]] = {}
         for u in units:
-            self.unit_names.setdefault(u.name.strip(), []).append(u.code)
+            self.unit_names.setdefault(words.normal(u.name), []).append(u.code)
         self.category_names: dict[tuple[str | None, str], list[str]] = {}
         for c in categories:
-            self.category_names.setdefault((c.parent, c.name.strip()), []).append(c.code)
+            self.category_names.setdefault((c.parent, words.normal(c.name)), []).append(c.code)
 
     def read(self, cells: dict[str, str], row: int, source: Source) -> tuple[Rule, list[str]]:
         errors: list[str] = []
-        seq = cells["序号"].strip()
-        rule_id = cells["规则编号"].strip() or (f"R{int(seq):04d}" if seq.isdigit() else f"R{row:04d}")
+        seq = words.code_text(cells["序号"])
+        rule_id = words.code_text(cells["规则编号"]) or (
+            f"R{int(seq):04d}" if seq.isdigit() else f"R{row:04d}"
+        )
         names = (cells["一级分类"].strip(), cells["二级分类"].strip(), cells["三级分类/事项"].strip())
+        category_code = words.code_text(cells["分类代码"])
+        if category_code and category_code not in self.categories and "0" + category_code in self.categories:
+            errors.append(
+                t(
+                    "分类代码 {code} is not a category, but 0{code} is: Excel drops a leading zero from a "
+                    "code typed as a number; format the column as text (文本) and type 0{code}",
+                    code=category_code,
+                )
+            )
         category = _pick(
-            cells["分类代码"].strip(),
+            category_code,
             names if any(names) else None,
             lambda code: words.category_cells(code, self.categories) if code in self.categories else None,
             lambda given: self.category_by_names(given, errors),
@@ -47,7 +58,7 @@ class RuleReader:
             joiner="/",
         )
         scope = _pick(
-            cells["属地代码"].strip(),
+            words.code_text(cells["属地代码"]),
             cells["属地层级"].strip() or None,
             lambda code: (
                 words.scope_words(code, self.area_index)
@@ -59,7 +70,7 @@ class RuleReader:
             errors,
         )
         lead = _pick(
-            cells["主责单位代码"].strip(),
+            words.code_text(cells["主责单位代码"]),
             cells["主责单位"].strip() or None,
             lambda code: words.lead_words(code, self.units),
             lambda given: self.unit_by_name(given, "主责单位", errors),
@@ -68,7 +79,7 @@ class RuleReader:
         )
         if scope == SCOPE_TERRITORIAL and not lead:
             lead = SCOPE_TERRITORIAL
-        co_codes = words.split_names(cells["配合单位代码"])
+        co_codes = tuple(words.code_text(c) for c in words.split_names(cells["配合单位代码"]))
         co_names = words.split_names(cells["配合单位"])
         co = _pick(
             co_codes,
@@ -95,9 +106,9 @@ class RuleReader:
         return rule, errors
 
     def unit_by_name(self, name: str, column: str, errors: list[str]) -> str:
-        if name in (words.TERRITORIAL_LEAD, "属地", "属地乡镇（街道）", "属地乡镇(街道)"):
+        if words.normal(name) in (words.TERRITORIAL_LEAD, "属地", "属地乡镇(街道)"):
             return SCOPE_TERRITORIAL
-        codes = self.unit_names.get(name, [])
+        codes = self.unit_names.get(words.normal(name), [])
         if len(codes) == 1:
             return codes[0]
         problem = (
@@ -118,7 +129,7 @@ class RuleReader:
         path = [n for n in (names[0], names[1], *names[2].split(" / ")) if n]
         parent: str | None = None
         for depth, name in enumerate(path):
-            codes = self.category_names.get((parent, name.strip()), [])
+            codes = self.category_names.get((parent, words.normal(name)), [])
             if len(codes) != 1:
                 shown = "/".join(path[: depth + 1])
                 errors.append(
@@ -160,8 +171,8 @@ def _pick(
 
 def _flat(value: Any) -> list[str]:
     if isinstance(value, str):
-        return [value.strip()]
-    return [str(v).strip() for v in value]
+        return [words.normal(value)]
+    return [words.normal(str(v)) for v in value]
 
 
 def _show(value: Any, joiner: str) -> str:

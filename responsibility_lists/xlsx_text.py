@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 
 from .dump import number_text, ordered_limits
 from .model import SCOPE_COUNTY, SCOPE_TERRITORIAL, URGENCIES, Area, Category, Limit, Unit
@@ -20,7 +21,19 @@ TERRITORIAL_LEAD = "属地乡镇"
 TOWNSHIP_PREFIX = "乡镇:"
 VILLAGE_PREFIX = "村(社区):"
 
-_PART = re.compile(r"^(一般|紧急|特急)?\s*(\d+(?:\.\d+)?)\s*(小时|个工作日|工作日|分钟)$")
+_PART = re.compile(r"^(一般|紧急|特急)?\s*(\d+(?:\.\d+)?)\s*(小时|个工作日|工作日|分钟)?$")
+#: What separates the items of a cell: 、 ， , ； ; or a line break (Alt+Enter).
+_SEPARATORS = re.compile(r"[、，,；;\r\n]")
+
+
+def normal(text: str) -> str:
+    """Full-width digits, letters, brackets and punctuation as their plain forms (NFKC), trimmed."""
+    return unicodedata.normalize("NFKC", text or "").strip()
+
+
+def code_text(text: str) -> str:
+    """A code cell: plain forms, without the apostrophe or spaces a clerk typed to keep it text."""
+    return normal(text).lstrip("'‘’`").strip()
 
 
 def _prefix(urgency: str) -> str:
@@ -48,11 +61,20 @@ def format_limits(limits: dict[str, Limit]) -> str:
 
 def _parse_parts(text: str, column: str, errors: list[str]) -> dict[str, tuple[float, str]]:
     out: dict[str, tuple[float, str]] = {}
-    for raw in re.split(r"[；;]", text or ""):
-        part = raw.strip().replace("（", "(").replace("）", ")")
+    for raw in _SEPARATORS.split(text or ""):
+        part = normal(raw)
         if not part:
             continue
         match = _PART.match(part)
+        if match is not None and match.group(3) is None and column != "签收时限":
+            errors.append(
+                t(
+                    "{column}: {part!r} has no unit; write e.g. 10个工作日 or 24小时",
+                    column=column,
+                    part=part,
+                )
+            )
+            continue
         if match is None:
             errors.append(
                 t(
@@ -67,7 +89,7 @@ def _parse_parts(text: str, column: str, errors: list[str]) -> dict[str, tuple[f
             errors.append(t("{column}: {urgency} is given twice", column=column, urgency=urgency))
             continue
         value = float(match.group(2))
-        unit = match.group(3)
+        unit = match.group(3) or "小时"  # 签收时限 is in hours: a bare number (24) is 24小时
         if unit == "分钟":
             value, unit = value / 60, "小时"
         out[urgency] = (int(value) if value.is_integer() else value, unit)
@@ -132,14 +154,14 @@ def scope_words(scope: str, areas: dict[str, Area]) -> str:
 
 
 def parse_scope(words: str, areas: tuple[Area, ...], errors: list[str]) -> str:
-    text = words.strip().replace("（", "(").replace("）", ")").replace("：", ":")
+    text = normal(words)
     if text in (COUNTY_WORDS, "全县", "全市", "county"):
         return SCOPE_COUNTY
     if text in (TERRITORIAL_WORDS, "属地", "属地乡镇", "territorial"):
         return SCOPE_TERRITORIAL
     if text.isdigit():
         return text
-    townships = {a.name: a for a in areas if a.level == "township"}
+    townships = {normal(a.name): a for a in areas if a.level == "township"}
     if text.startswith(TOWNSHIP_PREFIX):
         name = text[len(TOWNSHIP_PREFIX) :].strip()
         if name in townships:
@@ -152,7 +174,7 @@ def parse_scope(words: str, areas: tuple[Area, ...], errors: list[str]) -> str:
             a
             for a in areas
             if a.level == "village"
-            and a.name == name
+            and normal(a.name) == normal(name)
             and (not township or a.parent == getattr(townships.get(township), "code", None))
         ]
         if len(matches) == 1:
@@ -176,9 +198,7 @@ def parse_scope(words: str, areas: tuple[Area, ...], errors: list[str]) -> str:
 
 def join_names(values: tuple[str, ...] | list[str]) -> str:
     """Items joined with 、 (a JSON list if an item would not survive splitting, so nothing is lost)."""
-    if any(sep in v for v in values for sep in (SEP, "，", ",")) or any(
-        v != v.strip() or not v for v in values
-    ):
+    if any(_SEPARATORS.search(v) for v in values) or any(v != v.strip() or not v for v in values):
         return json.dumps(list(values), ensure_ascii=False)
     return SEP.join(values)
 
@@ -192,7 +212,7 @@ def split_names(text: str) -> tuple[str, ...]:
             values = None
         if isinstance(values, list) and all(isinstance(v, str) for v in values):
             return tuple(values)
-    return tuple(p.strip() for p in re.split(r"[、，,]", text) if p.strip())
+    return tuple(p.strip() for p in _SEPARATORS.split(text) if p.strip())
 
 
 def category_cells(code: str, cats: dict[str, Category]) -> tuple[str, str, str]:

@@ -179,3 +179,60 @@ def test_a_header_nowhere_near_the_top_is_reported_where_the_sheet_starts(workbo
     wb.save(workbook)
 
     assert problems(workbook) == [f"{workbook}:{MAIN}!1: missing column(s): 属地层级"]
+
+
+def test_cells_as_excel_stores_them_read_as_the_clerk_meant(small, workbook):
+    wb = load_workbook(workbook)
+    ws = wb[MAIN]
+    at = {name: column(ws, name) for name in [c.value for c in ws[1]]}
+    # R0005 (row 6): the village code typed as a number (Excel keeps a float), limits typed with
+    # full-width digits and line breaks, co-units by name on two lines with a non-breaking space.
+    ws.cell(6, at["属地代码"]).value = 360704101201.0
+    ws.cell(6, at["签收时限"]).value = "４小时\n紧急１小时\n特急０．５小时"
+    ws.cell(6, at["办理时限"]).value = "5个工作日，紧急8小时，特急2小时"
+    ws.cell(6, at["属地层级"]).value = "村（社区）：王母渡镇/王母渡村委会"
+    # R0003 (row 4): co-unit codes on separate lines, names separated by ；, the category code
+    # typed with a leading apostrophe and a space.
+    ws.cell(4, at["配合单位代码"]).value = "GXQ-CGJ\nGXZ-ML"
+    ws.cell(4, at["配合单位"]).value = "区城管局\xa0；梅林镇人民政府 "
+    ws.cell(4, at["分类代码"]).value = "'0102 "
+    # R0004 (row 5): the rule id a number, the sign-for limit a bare number of hours.
+    ws.cell(5, at["规则编号"]).value = None
+    ws.cell(5, at["序号"]).value = 4.0
+    wb.save(workbook)
+
+    assert rules_of(import_xlsx(workbook)) == rules_of(small)
+
+
+def test_a_sign_for_limit_typed_as_a_number_is_hours(small, workbook):
+    wb = load_workbook(workbook)
+    ws = wb[MAIN]
+    ws.cell(2, column(ws, "签收时限")).value = "24；紧急2；特急0.5"
+    wb.save(workbook)
+
+    assert rules_of(import_xlsx(workbook)) == rules_of(small)
+
+
+def test_a_reply_limit_without_a_unit_or_a_code_without_its_zero_says_why(workbook):
+    wb = load_workbook(workbook)
+    ws = wb[MAIN]
+    ws.cell(2, column(ws, "办理时限")).value = "10；紧急24小时；特急4小时"
+    ws.cell(4, column(ws, "分类代码")).value = 102  # 0102 typed into a number cell
+    wb.save(workbook)
+
+    assert problems(workbook) == [
+        f"{workbook}:{MAIN}!2: 办理时限: '10' has no unit; write e.g. 10个工作日 or 24小时",
+        f"{workbook}:{MAIN}!4: 分类代码 102 is not a category, but 0102 is: Excel drops a leading zero "
+        "from a code typed as a number; format the column as text (文本) and type 0102",
+    ]
+
+
+def test_names_with_separators_inside_survive_the_round_trip(small, tmp_path):
+    from dataclasses import replace
+
+    cat = replace(small.categories[0], keywords=("占道；经营", "夜间\n施工", "垃圾"))
+    lst = replace(small, categories=(cat, *small.categories[1:]))
+    path = tmp_path / "sep.xlsx"
+    export_xlsx(lst, path)
+
+    assert import_xlsx(path).categories[0].keywords == ("占道；经营", "夜间\n施工", "垃圾")
