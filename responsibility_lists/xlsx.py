@@ -12,6 +12,7 @@ import json
 import os
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import IO, Any
@@ -35,7 +36,7 @@ from .model import (
 )
 from .problems import ListFormatError, Problem
 from .text import t
-from .xlsx_cells import SheetCells, read_sheet_cells
+from .xlsx_cells import SheetCells, not_a_workbook, read_sheet_cells
 from .xlsx_rules import RuleReader
 
 INFO, MAIN, UNITS, CATEGORIES, AREAS, CALENDAR = "说明", "职责清单", "单位", "分类", "区划", "日历"
@@ -433,7 +434,23 @@ def import_xlsx(path: str | os.PathLike[str] | IO[bytes], filename: str | None =
     """Read a workbook written by `export_xlsx` (or edited from one); `filename` names it in messages."""
     file = filename or (str(path) if isinstance(path, str | os.PathLike) else "<workbook>")
     try:
+        wrong = not_a_workbook(path)
+    except OSError as exc:
+        raise ListFormatError(
+            [Problem(Source(file), t("cannot read the file: {detail}", detail=str(exc)))]
+        ) from exc
+    if wrong is not None:
+        raise ListFormatError([Problem(Source(file), wrong)])
+    try:
         wb = load_workbook(path, read_only=True, data_only=True)
+    except zipfile.BadZipFile as exc:
+        message = t(
+            "the workbook is damaged or incomplete ({detail}); save it again in Excel or WPS", detail=str(exc)
+        )
+        raise ListFormatError([Problem(Source(file), message)]) from exc
+    except KeyError as exc:  # a ZIP without the parts of a workbook
+        message = t("this is a ZIP archive but not an .xlsx workbook (a .docx or a compressed folder?)")
+        raise ListFormatError([Problem(Source(file), message)]) from exc
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
         raise ListFormatError(
             [Problem(Source(file), t("cannot read the workbook: {detail}", detail=str(exc)))]

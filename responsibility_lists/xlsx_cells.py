@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 from xml.etree.ElementTree import iterparse
 
+from .text import Text, t
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file of .xls, and of password-protected .xlsx
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 
@@ -40,6 +43,37 @@ class SheetCells:
             for row in range(first_row + 1, last_row + 1):
                 out[(row, first_col)] = (first_row, first_col)
         return out
+
+
+def not_a_workbook(source: str | Any | IO[bytes]) -> Text | None:
+    """Why the file cannot be an .xlsx workbook, judged from its first bytes (None if it may be)."""
+    if hasattr(source, "read"):
+        source.seek(0)
+        head = source.read(512)
+        source.seek(0)
+    else:
+        with open(source, "rb") as f:
+            head = f.read(512)
+    if not head:
+        return t("the file is empty")
+    if head.startswith(_OLE2):
+        return t(
+            "this is an old Excel 97-2003 workbook (.xls) or a password-protected one; "
+            "save it in Excel or WPS as an Excel workbook (.xlsx) without a password"
+        )
+    if head.startswith(b"PK"):
+        return None
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            head.decode("gb18030")
+        except UnicodeDecodeError:
+            return t("this is not an .xlsx workbook; save it in Excel or WPS as an Excel workbook (.xlsx)")
+    return t(
+        "this is a text file (CSV?), not an .xlsx workbook; open it in Excel or WPS and save it "
+        "as an Excel workbook (.xlsx)"
+    )
 
 
 def _local(tag: str) -> str:

@@ -260,5 +260,5 @@ def test_a_file_that_is_not_a_workbook_is_a_format_error(tmp_path):
     path = tmp_path / "list.xlsx"
     path.write_text("not a workbook", encoding="utf-8")
 
-    with pytest.raises(ListFormatError, match="cannot read the workbook"):
+    with pytest.raises(ListFormatError, match=r"this is a text file \(CSV\?\), not an .xlsx workbook"):
         load_file(path)

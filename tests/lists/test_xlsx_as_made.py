@@ -236,3 +236,26 @@ def test_names_with_separators_inside_survive_the_round_trip(small, tmp_path):
     export_xlsx(lst, path)
 
     assert import_xlsx(path).categories[0].keywords == ("占道；经营", "夜间\n施工", "垃圾")
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"", "the file is empty"),
+        ("序号,一级分类\n1,城市管理\n".encode("gb18030"), "this is a text file (CSV?)"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "this is an old Excel 97-2003 workbook (.xls)"),
+        (None, "this is a ZIP archive but not an .xlsx workbook"),
+    ],
+    ids=["empty", "csv", "xls", "zip"],
+)
+def test_a_file_that_only_claims_to_be_a_workbook_says_what_it_is(tmp_path, content, says):
+    path = tmp_path / "list.xlsx"
+    if content is None:
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("清单.txt", "x")
+    else:
+        path.write_bytes(content)
+
+    [message] = problems(path)
+
+    assert message.startswith(f"{path}: {says}")

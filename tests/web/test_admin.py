@@ -408,9 +408,22 @@ def test_a_workbooks_problems_read_in_chinese_with_their_sheet_and_row(logged_in
         ),
         (
             "list.xlsx",
-            b"not a workbook",
-            "无法读取工作簿：File is not a zip file",
-            "cannot read the workbook:",
+            "序号,一级分类\n1,城市管理\n".encode(),
+            "这是文本文件（CSV？），不是 .xlsx 工作簿；请用 Excel 或 WPS 打开后另存为 Excel 工作簿（.xlsx）",
+            "this is a text file (CSV?), not an .xlsx workbook",
+        ),
+        (
+            "list.xlsx",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
+            "这是旧版 Excel 97-2003 工作簿（.xls）或设置了密码的工作簿",
+            "this is an old Excel 97-2003 workbook (.xls)",
+        ),
+        ("list.xlsx", b"", "文件是空的", "the file is empty"),
+        (
+            "list.xlsx",
+            b"PK\x03\x04 cut off while uploading",
+            "工作簿已损坏或不完整",
+            "the workbook is damaged or incomplete",
         ),
     ],
 )
