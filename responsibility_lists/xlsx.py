@@ -467,7 +467,7 @@ def _read(rd: _Reader) -> ResponsibilityList:
     effective = None
     if info.get("effective"):
         try:
-            effective = date.fromisoformat(info["effective"])
+            effective = words.parse_day(info["effective"])
         except ValueError:
             message = t("生效日期 {value!r} must be a date YYYY-MM-DD", value=info["effective"])
             rd.error(INFO, int(info["row:effective"]), message)
@@ -486,7 +486,7 @@ def _read(rd: _Reader) -> ResponsibilityList:
     holidays, workdays = set(), set()
     for row, cells in rd.rows(CALENDAR, CALENDAR_COLUMNS, required=False):
         try:
-            day = date.fromisoformat(cells["日期"].strip())
+            day = words.parse_day(cells["日期"])
         except ValueError:
             rd.error(CALENDAR, row, t("日期 {value!r} must be a date YYYY-MM-DD", value=cells["日期"]))
             continue

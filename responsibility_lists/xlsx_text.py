@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from datetime import date
 
 from .dump import number_text, ordered_limits
 from .model import SCOPE_COUNTY, SCOPE_TERRITORIAL, URGENCIES, Area, Category, Limit, Unit
@@ -29,6 +30,20 @@ _SEPARATORS = re.compile(r"[、，,；;\r\n]")
 def normal(text: str) -> str:
     """Full-width digits, letters, brackets and punctuation as their plain forms (NFKC), trimmed."""
     return unicodedata.normalize("NFKC", text or "").strip()
+
+
+_DAY = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
+def parse_day(text: str) -> date:
+    """A date as clerks write it, year first: 2026-11-01, 2026/11/1, 2026.11.01, 2026年11月1日.
+
+    Raises ValueError for anything else (day-first forms such as 01/11/2026 are ambiguous).
+    """
+    match = _DAY.match(normal(text))
+    if match is None:
+        raise ValueError(text)
+    return date(*(int(g) for g in match.groups()))
 
 
 def code_text(text: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -259,3 +260,30 @@ def test_a_file_that_only_claims_to_be_a_workbook_says_what_it_is(tmp_path, cont
     [message] = problems(path)
 
     assert message.startswith(f"{path}: {says}")
+
+
+def test_dates_typed_the_usual_ways_read_as_dates(small, workbook):
+    wb = load_workbook(workbook)
+    info = wb["说明"]
+    assert info.cell(6, 1).value == "生效日期"
+    info.cell(6, 2).value = "2026年11月1日"
+    calendar = wb["日历"]
+    calendar.append(["2026/12/31", "休息日"])
+    calendar.append(["2027.1.2", "工作日"])
+    calendar.append([datetime(2027, 1, 3), "休息日"])  # a real date cell
+    wb.save(workbook)
+
+    lst = import_xlsx(workbook)
+
+    assert lst.effective == date(2026, 11, 1)
+    assert date(2026, 12, 31) in lst.calendar.holidays and date(2027, 1, 3) in lst.calendar.holidays
+    assert date(2027, 1, 2) in lst.calendar.workdays
+
+
+def test_a_day_first_date_is_refused_as_ambiguous(workbook):
+    wb = load_workbook(workbook)
+    wb["日历"].append(["01/02/2027", "休息日"])
+    row = wb["日历"].max_row
+    wb.save(workbook)
+
+    assert problems(workbook) == [f"{workbook}:日历!{row}: 日期 '01/02/2027' must be a date YYYY-MM-DD"]
