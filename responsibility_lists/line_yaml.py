@@ -114,6 +114,12 @@ def parse(text: str) -> tuple[Any, list[tuple[int, str]]]:
         mark = exc.problem_mark or exc.context_mark
         parts = [p for p in (exc.context, exc.problem) if p]
         line = mark.line + 1 if mark else None
+        source = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+        if "\t" in source[: len(source) - len(source.lstrip())]:
+            # PyYAML's words ("found character that cannot start any token") do not say it is the tab.
+            raise YamlSyntaxError(
+                line, t("this line is indented with a tab; YAML indents with spaces only: replace the tab")
+            ) from exc
         raise YamlSyntaxError(line, t("YAML syntax: {detail}", detail=", ".join(parts))) from exc
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(None, t("YAML: {detail}", detail=str(exc))) from exc

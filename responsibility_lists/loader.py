@@ -35,7 +35,7 @@ from .model import (
 from .problems import ListFormatError, Problem
 from .text import t
 
-__all__ = ["ListFormatError", "Problem", "dump_yaml", "load_file", "load_yaml", "loads_yaml"]
+__all__ = ["ListFormatError", "Problem", "decode_text", "dump_yaml", "load_file", "load_yaml", "loads_yaml"]
 
 _TOP_REQUIRED = ("jurisdiction", "version", "effective", "units", "categories", "rules")
 _TOP_OPTIONAL = ("areas_file", "areas", "calendar", "limit_profiles", "default_limits")
@@ -58,12 +58,28 @@ def load_file(path: str | os.PathLike[str]) -> ResponsibilityList:
 
 def load_yaml(path: str | os.PathLike[str]) -> ResponsibilityList:
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = Path(path).read_bytes()
+    except OSError as exc:
         raise ListFormatError(
             [Problem(Source(str(path)), t("cannot read the file: {detail}", detail=str(exc)))]
         ) from exc
-    return loads_yaml(text, filename=str(path), base_dir=Path(path).parent)
+    return loads_yaml(decode_text(data, str(path)), filename=str(path), base_dir=Path(path).parent)
+
+
+def decode_text(data: bytes, filename: str) -> str:
+    """The text of a list file: UTF-8, with or without a byte order mark; else a ListFormatError
+    at the line of the first byte that is not UTF-8 (a file saved as GBK, say)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        detail = t(
+            "byte {byte} cannot be read; save the file as UTF-8",
+            byte=f"0x{data[exc.start]:02x}",
+        )
+        raise ListFormatError(
+            [Problem(Source(filename, line), t("the file is not UTF-8 text: {detail}", detail=detail))]
+        ) from exc
 
 
 def loads_yaml(

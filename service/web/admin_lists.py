@@ -29,15 +29,14 @@ import responsibility_lists
 from dispatch.calendar import calendar_gaps
 from responsibility_lists.check import CheckReport, check_list
 from responsibility_lists.diff import ListDiff, diff_lists
-from responsibility_lists.loader import ListFormatError, Problem, loads_yaml
-from responsibility_lists.model import ResponsibilityList, Source, from_plain
+from responsibility_lists.loader import ListFormatError, decode_text, loads_yaml
+from responsibility_lists.model import ResponsibilityList, from_plain
 from responsibility_lists.xlsx import import_xlsx
 from service import db
 from service.auth.security import current_user
 from service.errors import Conflict
 from service.lists.models import ListVersion
 from service.lists.operations import activate_version, active_context, get_version, store_version
-from service.text import t
 from service.web.access import ADMIN_ROLES, login_required
 from service.web.blueprint import bp
 from service.web.helpers import FormErrors
@@ -64,13 +63,7 @@ def read_upload(filename: str, data: bytes) -> Upload:
         if filename.lower().endswith(".xlsx"):
             lst = import_xlsx(io.BytesIO(data), filename=filename)
         else:
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError as exc:
-                raise ListFormatError(
-                    [Problem(Source(filename), t("the file is not UTF-8 text: {detail}", detail=str(exc)))]
-                ) from exc
-            lst = loads_yaml(text, filename=filename, base_dir=BUNDLED_LISTS_DIR)
+            lst = loads_yaml(decode_text(data, filename), filename=filename, base_dir=BUNDLED_LISTS_DIR)
     except ListFormatError as exc:
         return Upload(filename, CheckReport.from_format_error(exc))
     report = check_list(lst)

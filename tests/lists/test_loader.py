@@ -188,6 +188,41 @@ def test_yaml_syntax_error_names_the_line():
     assert re.match(r"list\.yaml:\d+: ", str(problem))
 
 
+def test_a_line_indented_with_a_tab_says_so_at_its_line():
+    lines = SMALL.read_text(encoding="utf-8").splitlines()
+    number = next(i for i, line in enumerate(lines) if line.startswith("    lead: GXQ-CGJ"))
+    lines[number] = "\t" + lines[number].lstrip(" ")  # an editor that indents with a tab
+
+    with pytest.raises(ListFormatError) as caught:
+        loads_yaml("\n".join(lines), filename="list.yaml", base_dir=FIXTURES)
+
+    assert [str(p) for p in caught.value.problems] == [
+        f"list.yaml:{number + 1}: this line is indented with a tab; YAML indents with spaces only: replace the tab"
+    ]
+
+
+def test_a_byte_order_mark_is_not_part_of_the_list(tmp_path):
+    path = tmp_path / "small.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + SMALL.read_bytes())
+    (tmp_path / "small_areas.csv").write_bytes((FIXTURES / "small_areas.csv").read_bytes())
+
+    assert to_plain(load_file(path)) == to_plain(load_file(SMALL))
+
+
+def test_a_file_saved_as_gbk_is_refused_at_the_line_of_the_first_such_byte(tmp_path):
+    text = SMALL.read_text(encoding="utf-8")
+    path = tmp_path / "small.yaml"
+    path.write_bytes(text.encode("gb18030"))
+    first = next(n for n, line in enumerate(text.splitlines(), start=1) if not line.isascii())
+
+    with pytest.raises(ListFormatError) as caught:
+        load_file(path)
+
+    [problem] = caught.value.problems
+    assert problem.source.line == first
+    assert "the file is not UTF-8 text: byte 0x" in problem.message and "save the file as UTF-8" in problem.message
+
+
 def test_missing_areas_file_is_reported_where_it_is_named(tmp_path):
     text = SMALL.read_text(encoding="utf-8").replace("small_areas.csv", "nowhere.csv")
     path = tmp_path / "list.yaml"
