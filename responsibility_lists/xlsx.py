@@ -238,24 +238,25 @@ class _Reader:
         A merged cell reads as its first cell in every row it covers (its first column only).
         """
         extra = self.cells.get(sheet, SheetCells())
-        fills: dict[int, list[tuple[int, tuple[int, int]]]] = {}
-        for (r, c), source in extra.merge_sources().items():
-            fills.setdefault(r, []).append((c, source))
-        firsts: dict[int, list[int]] = {}
-        for r, c in {source for cells in fills.values() for _, source in cells}:
-            firsts.setdefault(r, []).append(c)
+        # Swept row by row (a merge is not expanded cell by cell: one may span a whole column).
+        starts: dict[int, list[tuple[int, int]]] = {}
+        for first_row, first_col, last_row, _ in extra.merged:
+            starts.setdefault(first_row, []).append((first_col, last_row))
         formulas: dict[int, dict[int, str]] = {}
         for (r, c), formula in extra.unsaved_formulas.items():
             formulas.setdefault(r, {})[c - 1] = formula
-        kept: dict[tuple[int, int], Any] = {}
+        active: dict[int, tuple[int, Any]] = {}  # column → (last row of its merge, value)
         for number, values in enumerate(self.wb[sheet].iter_rows(values_only=True), start=1):
             row = list(values)
-            for c in firsts.get(number, ()):
-                kept[(number, c)] = row[c - 1] if c <= len(row) else None
-            for c, source in fills.get(number, ()):
+            for c in [c for c, (last, _) in active.items() if last < number]:
+                del active[c]
+            for c, (_, value) in active.items():
                 row += [None] * (c - len(row))
                 if row[c - 1] is None:
-                    row[c - 1] = kept.get(source)
+                    row[c - 1] = value
+            for c, last in starts.get(number, ()):
+                if c <= len(row) and row[c - 1] is not None:  # an empty merge has nothing to fill
+                    active[c] = (last, row[c - 1])
             unsaved = formulas.get(number, {})
             yield number, [_text(v) for v in row], unsaved
 

@@ -27,22 +27,14 @@ _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 @dataclass
 class SheetCells:
     """Merged ranges `(first_row, first_column, last_row, last_column)` (1-based) and formulas
-    without a saved value, `{(row, column): formula}`."""
+    without a saved value, `{(row, column): formula}`.
+
+    A merged value counts in the merge's first column only: a value merged across columns
+    (二级分类 and 三级分类 together, a title over the whole sheet) belongs to its first column.
+    """
 
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     unsaved_formulas: dict[tuple[int, int], str] = field(default_factory=dict)
-
-    def merge_sources(self) -> dict[tuple[int, int], tuple[int, int]]:
-        """For every cell a merge covers below its first row: the cell whose value it shows.
-
-        Only the merge's first column is filled: a value merged across columns (二级分类 and
-        三级分类 together, a title over the whole sheet) belongs to its first column alone.
-        """
-        out: dict[tuple[int, int], tuple[int, int]] = {}
-        for first_row, first_col, last_row, _last_col in self.merged:
-            for row in range(first_row + 1, last_row + 1):
-                out[(row, first_col)] = (first_row, first_col)
-        return out
 
 
 def not_a_workbook(source: str | Any | IO[bytes]) -> Text | None:
@@ -122,23 +114,19 @@ def read_sheet_cells(source: str | Any | IO[bytes], sheets: tuple[str, ...]) -> 
 
 def _scan(stream: IO[bytes]) -> SheetCells:
     found = SheetCells()
-    formula: str | None = None
-    value = False
-    for event, el in iterparse(stream, events=("start", "end")):
+    for _, el in iterparse(stream):
         tag = _local(el.tag)
-        if event == "start":
-            if tag == "c":
-                formula, value = None, False
-            continue
-        if tag == "f":
-            formula = el.text or ""
-        elif tag == "v":
-            value = bool(el.text)
-        elif tag == "c":
-            cell = _cell(el.get("r", ""))
+        if tag == "c":
+            formula, value = None, False
+            for child in el:
+                name = _local(child.tag)
+                if name == "f":
+                    formula = child.text or ""
+                elif name == "v":
+                    value = bool(child.text)
             # A shared formula's followers have an empty <f si=".."/>: still a formula.
-            if formula is not None and not value and cell is not None:
-                found.unsaved_formulas[cell] = "=" + formula if formula else "="
+            if formula is not None and not value and (cell := _cell(el.get("r", ""))) is not None:
+                found.unsaved_formulas[cell] = "=" + formula
             el.clear()
         elif tag == "row":
             el.clear()

@@ -220,7 +220,10 @@ def test_a_file_saved_as_gbk_is_refused_at_the_line_of_the_first_such_byte(tmp_p
 
     [problem] = caught.value.problems
     assert problem.source.line == first
-    assert "the file is not UTF-8 text: byte 0x" in problem.message and "save the file as UTF-8" in problem.message
+    assert (
+        "the file is not UTF-8 text: byte 0x" in problem.message
+        and "save the file as UTF-8" in problem.message
+    )
 
 
 def test_missing_areas_file_is_reported_where_it_is_named(tmp_path):
