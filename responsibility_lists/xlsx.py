@@ -3,7 +3,8 @@
 Sheet 职责清单 has the columns of published lists, then code columns that make the round trip
 lossless. When a code cell is filled it decides and the published wording beside it must agree;
 when it is empty the wording is read (so a hand-made sheet of published columns also imports).
-The other sheets carry the rest: 说明, 单位, 分类, 区划, 日历. See README.md for the layout.
+The other sheets carry the rest: 说明, 单位, 分类, 区划, 日历. See README.md for the layout
+(`xlsx_layout`); this module reads a workbook, `xlsx_export` writes one.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import IO, Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from . import xlsx_text as words
 from .dump import number_text
@@ -37,167 +38,32 @@ from .model import (
 from .problems import ListFormatError, Problem
 from .text import t
 from .xlsx_cells import SheetCells, not_a_workbook, read_sheet_cells
+from .xlsx_export import export_xlsx
+from .xlsx_layout import (
+    AREA_COLUMNS,
+    AREAS,
+    CALENDAR,
+    CALENDAR_COLUMNS,
+    CATEGORIES,
+    CATEGORY_COLUMNS,
+    CONTACT_FIELDS,
+    EXTRA,
+    HEADER_SEARCH_ROWS,
+    INFO,
+    INFO_KEYS,
+    KIND_CODES,
+    MAIN,
+    NOT_CONTENT,
+    OPTIONAL_INFO,
+    PUBLISHED,
+    REST,
+    UNIT_COLUMNS,
+    UNITS,
+    WORK,
+)
 from .xlsx_rules import RuleReader
 
-INFO, MAIN, UNITS, CATEGORIES, AREAS, CALENDAR = "说明", "职责清单", "单位", "分类", "区划", "日历"
-PUBLISHED = (
-    "序号",
-    "一级分类",
-    "二级分类",
-    "三级分类/事项",
-    "主责单位",
-    "配合单位",
-    "属地层级",
-    "签收时限",
-    "办理时限",
-    "依据",
-    "备注",
-)
-EXTRA = ("规则编号", "分类代码", "主责单位代码", "配合单位代码", "属地代码")
-UNIT_COLUMNS = ("单位代码", "单位名称", "类型", "上级单位代码", "管辖区划代码", "值班联系人", "督办升级")
-CATEGORY_COLUMNS = ("分类代码", "分类名称", "上级分类代码", "关键词", "常见诉求类型", "紧急类")
-AREA_COLUMNS = ("区划代码", "名称", "层级", "上级代码")
-CALENDAR_COLUMNS = ("日期", "类型")
-INFO_KEYS = {
-    "辖区名称": "name",
-    "辖区代码": "code",
-    "工单前缀": "prefix",
-    "版本": "version",
-    "生效日期": "effective",
-    "区划文件": "areas_file",
-    "默认签收时限": "default_sign",
-    "默认办理时限": "default_reply",
-}
-#: The 说明 rows a workbook may leave empty.
-_OPTIONAL_INFO = frozenset({"areas_file", "default_sign", "default_reply"})
-KIND_WORDS = {"department": "部门", "township": "乡镇", "centre": "中心", "other": "其他"}
-_KIND_CODES = {v: k for k, v in KIND_WORDS.items()}
-_REST, _WORK = "休息日", "工作日"
-#: How far down a header row is looked for (title rows above it are common in published lists).
-_HEADER_SEARCH_ROWS = 10
-#: Columns whose content alone does not make a row (a clerk numbers rows in advance).
-_NOT_CONTENT = frozenset({"序号"})
-_CONTACT_FIELDS = ("name", "title", "phone", "email", "webhook")
-
-
-# -- export ------------------------------------------------------------------------------------
-
-
-class _Rows:
-    """Writes rows one after another into a sheet (tracking the row number: openpyxl's is O(n))."""
-
-    def __init__(self, ws: Any, text: bool = True) -> None:
-        self.ws = ws
-        self.text = text
-        self.number = 0
-
-    def put(self, row: list[Any] | tuple[Any, ...]) -> None:
-        self.number += 1
-        for column, value in enumerate(row, start=1):
-            cell = self.ws.cell(row=self.number, column=column, value=value)
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # text that merely looks like a formula
-            if self.text and self.number > 1:
-                cell.number_format = "@"  # keeps codes such as 0101 as text when a clerk edits them
-
-
-def _sheet(wb: Workbook, title: str, header: tuple[str, ...], widths: dict[int, int] | None = None) -> _Rows:
-    ws = wb.create_sheet(title)
-    rows = _Rows(ws)
-    rows.put(header)
-    ws.freeze_panes = "A2"
-    for i, _ in enumerate(header):
-        letter = ws.cell(row=1, column=i + 1).column_letter
-        ws.column_dimensions[letter].width = (widths or {}).get(i, 14)
-    return rows
-
-
-def _contacts_json(contacts: tuple[Contact, ...]) -> list[dict[str, str]]:
-    return [{k: getattr(c, k) for k in _CONTACT_FIELDS if getattr(c, k) or k == "name"} for c in contacts]
-
-
-def export_xlsx(lst: ResponsibilityList, path_or_stream: str | os.PathLike[str] | IO[bytes]) -> None:
-    """Write the list as a workbook (a path or a binary stream)."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = INFO
-    info = _Rows(ws, text=False)
-    j = lst.jurisdiction
-    for row in (
-        ("项目", "值", "说明"),
-        ("辖区名称", j.name, "县（区）或市的名称"),
-        ("辖区代码", j.code, "6位统计用区划代码"),
-        ("工单前缀", j.prefix, "工单编号的前缀"),
-        ("版本", lst.version, "清单版本号"),
-        ("生效日期", lst.effective.isoformat(), "YYYY-MM-DD"),
-        ("区划文件", lst.areas_file or "", "导出YAML时区划写入的CSV文件名；留空则区划写在YAML中"),
-        (
-            "默认签收时限",
-            words.format_sign(lst.default_limits),
-            "中心手工派单而清单无对应规则时的时限，写法同主表",
-        ),
-        ("默认办理时限", words.format_reply(lst.default_limits), "同上；两项都留空则这类派单不能进行"),
-    ):
-        info.put(row)
-    for letter, width in (("A", 12), ("B", 24), ("C", 60)):
-        ws.column_dimensions[letter].width = width
-
-    units = {u.code: u for u in lst.units}
-    cats = {c.code: c for c in lst.categories}
-    areas = {a.code: a for a in lst.areas}
-    main = _sheet(
-        wb, MAIN, PUBLISHED + EXTRA, {0: 6, 3: 24, 4: 18, 5: 24, 6: 18, 7: 26, 8: 30, 9: 30, 10: 40}
-    )
-    for seq, rule in enumerate(lst.rules, start=1):
-        lead = words.lead_words(rule.lead, units)
-        co = words.join_names([units[c].name if c in units else c for c in rule.co])
-        main.put(
-            [seq, *words.category_cells(rule.category, cats), rule.lead if lead is None else lead, co]
-            + [
-                words.scope_words(rule.scope, areas),
-                words.format_sign(rule.limits),
-                words.format_reply(rule.limits),
-            ]
-            + [
-                rule.basis,
-                rule.note,
-                rule.id,
-                rule.category,
-                rule.lead,
-                words.join_names(rule.co),
-                rule.scope,
-            ],
-        )
-    ws = _sheet(wb, UNITS, UNIT_COLUMNS, {1: 24, 5: 60, 6: 60})
-    for u in lst.units:
-        ladder = []
-        for step in u.escalation:
-            item: dict[str, Any] = {
-                "level": step.level,
-                "title": step.title,
-                "after_minutes": step.after_minutes,
-            }
-            if step.contacts:
-                item["contacts"] = _contacts_json(step.contacts)
-            if step.units:
-                item["units"] = list(step.units)
-            ladder.append(item)
-        contacts = json.dumps(_contacts_json(u.contacts), ensure_ascii=False) if u.contacts else ""
-        ladder_text = json.dumps(ladder, ensure_ascii=False) if ladder else ""
-        kind = KIND_WORDS.get(u.kind, u.kind)
-        ws.put([u.code, u.name, kind, u.parent or "", u.area or "", contacts, ladder_text])
-    ws = _sheet(wb, CATEGORIES, CATEGORY_COLUMNS, {1: 20, 3: 40, 4: 20})
-    for c in lst.categories:
-        row = [c.code, c.name, c.parent or "", words.join_names(c.keywords), words.join_names(c.usual_types)]
-        ws.put([*row, "是" if c.urgent else "否"])
-    ws = _sheet(wb, AREAS, AREA_COLUMNS, {1: 24})
-    for a in lst.areas:
-        ws.put([a.code, a.name, a.level, a.parent or ""])
-    ws = _sheet(wb, CALENDAR, CALENDAR_COLUMNS)
-    days = [(d, _REST) for d in lst.calendar.holidays] + [(d, _WORK) for d in lst.calendar.workdays]
-    for day, kind in sorted(days):
-        ws.put([day.isoformat(), kind])
-    wb.save(path_or_stream)
+__all__ = ["EXTRA", "MAIN", "PUBLISHED", "export_xlsx", "import_xlsx"]
 
 
 # -- import ------------------------------------------------------------------------------------
@@ -280,7 +146,7 @@ class _Reader:
         where = {c: header.index(c) for c in columns + optional if c in header}
         read = {i: c for c, i in where.items()}
         out = []
-        counted = [i for i, c in read.items() if c not in _NOT_CONTENT]
+        counted = [i for i, c in read.items() if c not in NOT_CONTENT]
         for number, cells, unsaved in it:
             for index, formula in unsaved.items():
                 if index in read:
@@ -306,7 +172,7 @@ class _Reader:
                 return number, names
             if first is None and any(names):
                 first = (number, names)
-            if number >= _HEADER_SEARCH_ROWS:
+            if number >= HEADER_SEARCH_ROWS:
                 break
         return first or (1, [])
 
@@ -334,7 +200,7 @@ class _Reader:
                 found[INFO_KEYS[cells[0]]] = cells[1]
                 found[f"row:{INFO_KEYS[cells[0]]}"] = str(number)
         for key, field in INFO_KEYS.items():
-            if not found.get(field) and field not in _OPTIONAL_INFO:
+            if not found.get(field) and field not in OPTIONAL_INFO:
                 self.problems.append(
                     Problem(Source(self.file, sheet=INFO, row=1), t("{key} is missing", key=key))
                 )
@@ -356,14 +222,14 @@ class _Reader:
     def contacts(self, sheet: str, row: int, column: str, items: list[Any]) -> tuple[Contact, ...]:
         out = []
         for item in items:
-            bad = [k for k in item if k not in _CONTACT_FIELDS] + [
+            bad = [k for k in item if k not in CONTACT_FIELDS] + [
                 k for k, v in item.items() if not isinstance(v, str)
             ]
             if bad or not item.get("name"):
                 message = t(
                     "{column}: each contact needs a name and only {fields} as text",
                     column=column,
-                    fields=list(_CONTACT_FIELDS),
+                    fields=list(CONTACT_FIELDS),
                 )
                 self.error(sheet, row, message)
                 continue
@@ -396,7 +262,7 @@ class _Reader:
         return Unit(
             code=code,
             name=cells["单位名称"],
-            kind=_KIND_CODES.get(kind, kind),
+            kind=KIND_CODES.get(kind, kind),
             parent=words.code_text(cells["上级单位代码"]) or None,
             area=words.code_text(cells["管辖区划代码"]) or None,
             contacts=self.contacts(
@@ -492,13 +358,13 @@ def _read(rd: _Reader) -> ResponsibilityList:
             rd.error(CALENDAR, row, t("日期 {value!r} must be a date YYYY-MM-DD", value=cells["日期"]))
             continue
         kind = cells["类型"].strip()
-        if kind not in (_REST, _WORK):
+        if kind not in (REST, WORK):
             rd.error(
                 CALENDAR,
                 row,
-                t("类型 must be {rest} or {work}, not {value!r}", rest=_REST, work=_WORK, value=kind),
+                t("类型 must be {rest} or {work}, not {value!r}", rest=REST, work=WORK, value=kind),
             )
-        (holidays if kind == _REST else workdays).add(day)
+        (holidays if kind == REST else workdays).add(day)
     rules: list[Rule] = []
     reader = RuleReader(units, categories, areas)
     for row, cells in rd.rows(MAIN, PUBLISHED, optional=EXTRA):
