@@ -24,7 +24,7 @@ KIND_LABELS = {
     "login": N_("登录"),
     "logout": N_("退出登录"),
     "session_expired": N_("超时自动退出"),
-    "user_created": N_("新建账号"),
+    "user_created": N_("账号已创建"),
     "user_deactivated": N_("停用账号"),
     "user_reactivated": N_("启用账号"),
     "password_reset": N_("重置密码"),
