@@ -80,3 +80,16 @@ def test_a_domain_refusal_reads_in_the_page_language(app):
     with app.test_request_context("/centre?lang=en"):
         assert localize(message) == "Appeal GX20261122-0001 has no lead unit to reopen to."
         assert errors_of(refusal) == {"unit": ["Unknown unit 'XX'."]}
+
+
+def test_no_catalogue_holds_a_message_twice():
+    """A message entered twice is read once (the last): one of the two places it is used would
+    show the other's translation. Catalogues are appended to by hand, so this is checked."""
+    for path in sorted(SOURCE_DIR.glob("*/LC_MESSAGES/*.po")):
+        with path.open("rb") as f:
+            entries = [m.id for m in read_po(f)]  # babel keeps one entry per message
+        text = path.read_text(encoding="utf-8")
+        written = text.count("\nmsgid ")
+        assert written == len(entries), (
+            f"{path.relative_to(ROOT)}: {written - len(entries)} message(s) written twice"
+        )
