@@ -14,16 +14,17 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 from sqlalchemy.orm import Session
 
-from service import db
+from service import db, validate
 from service.appeals.citizen_codes import normal_number
 from service.appeals.models import Appeal, PersonalDataAccess
 from service.auth.models import User, username_key
 from service.auth.security import require_user
 from service.extensions import Blueprint
-from service.fields import CleanText, DayOrInstant, range_end, range_start
+from service.fields import CleanText
+from service.paging import LogArgs, page_of, within
 
 blp = Blueprint(
     "access_log",
@@ -36,14 +37,10 @@ AUDITORS = ("admin",)
 ACTIONS = ("view", "export")
 
 
-class AccessArgs(Schema):
+class AccessArgs(LogArgs):
     appeal = CleanText(max_length=32, metadata={"description": "an appeal's number"})
     user = CleanText(max_length=64, metadata={"description": "a username (any case)"})
     action = fields.String(validate=validate.OneOf(ACTIONS))
-    since = DayOrInstant(metadata={"description": "from this instant, or a date: from that day's start"})
-    until = DayOrInstant(metadata={"description": "before this instant, or a date: through that day's end"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class AccessUserOut(Schema):
@@ -70,8 +67,7 @@ class AccessPageOut(Schema):
 
 
 def records(args: dict[str, Any], tz: tzinfo) -> sa.Select[Any]:
-    """The access records matching `args` (AccessArgs), with their user and appeal number; a plain
-    date as a bound is a whole day in `tz`, both ends included."""
+    """The access records matching `args` (AccessArgs), with their user and appeal number."""
     query = (
         sa.select(PersonalDataAccess, User, Appeal.number)
         .join(User, User.id == PersonalDataAccess.user_id)
@@ -83,38 +79,30 @@ def records(args: dict[str, Any], tz: tzinfo) -> sa.Select[Any]:
         query = query.where(User.username_key == username_key(v.strip()))
     if v := args.get("action"):
         query = query.where(PersonalDataAccess.action == v)
-    if v := args.get("since"):
-        query = query.where(PersonalDataAccess.at >= range_start(v, tz))
-    if v := args.get("until"):
-        query = query.where(PersonalDataAccess.at < range_end(v, tz))
-    return query
+    return within(query, PersonalDataAccess.at, args, tz)
 
 
-def page_of(s: Session, query: sa.Select[Any], page: int, per_page: int) -> dict[str, Any]:
-    """One page of `query`, newest first, with the total."""
-    total = s.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = s.execute(
-        query.order_by(PersonalDataAccess.at.desc(), PersonalDataAccess.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    items = [
-        {
-            "id": access.id,
-            "at": access.at,
-            "user": {
-                "username": user.username,
-                "display_name": user.display_name,
-                "role": user.role,
-                "unit_code": user.unit_code,
-            },
-            "appeal_number": number,
-            "action": access.action,
-            "reason": access.reason,
-        }
-        for access, user, number in rows
-    ]
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
+def _view(row: Any) -> dict[str, Any]:
+    access, user, number = row
+    return {
+        "id": access.id,
+        "at": access.at,
+        "user": {
+            "username": user.username,
+            "display_name": user.display_name,
+            "role": user.role,
+            "unit_code": user.unit_code,
+        },
+        "appeal_number": number,
+        "action": access.action,
+        "reason": access.reason,
+    }
+
+
+def access_page(s: Session, args: dict[str, Any], tz: tzinfo) -> dict[str, Any]:
+    """One page of the records matching `args`, newest first, with the total."""
+    order = (PersonalDataAccess.at.desc(), PersonalDataAccess.id.desc())
+    return page_of(s, records(args, tz), order, args["page"], args["per_page"], _view)
 
 
 @blp.route("/personal-data-access")
@@ -125,5 +113,4 @@ class AccessLog(MethodView):
         """Every view of a citizen's unmasked personal data, newest first: who, when, which appeal,
         why. Filter by appeal number, username, action and time. Administrators only."""
         require_user(*AUDITORS)
-        query = records(args, current_app.config["TZ"])
-        return page_of(db.session(), query, args["page"], args["per_page"])
+        return access_page(db.session(), args, current_app.config["TZ"])

@@ -19,14 +19,15 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, g, has_request_context, request
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from service import db
+from service import db, validate
 from service.auth.models import SecurityEvent, User, username_key
 from service.extensions import Blueprint
-from service.fields import CleanText, DayOrInstant, range_end, range_start
+from service.fields import CleanText
+from service.paging import LogArgs, page_of, within
 
 log = logging.getLogger(__name__)
 
@@ -106,15 +107,11 @@ def forget_pending() -> None:
 # ---- reading it ---------------------------------------------------------------------------------
 
 
-class SecurityArgs(Schema):
+class SecurityArgs(LogArgs):
     account = CleanText(max_length=64, metadata={"description": "the username concerned (any case)"})
     actor = CleanText(max_length=64, metadata={"description": "who did it: a username (any case)"})
     kind = fields.String(validate=validate.OneOf(KINDS))
     outcome = fields.String(validate=validate.OneOf((OK, REFUSED)))
-    since = DayOrInstant(metadata={"description": "from this instant, or a date: from that day's start"})
-    until = DayOrInstant(metadata={"description": "before this instant, or a date: through that day's end"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class SecurityEventOut(Schema):
@@ -136,7 +133,7 @@ class SecurityPageOut(Schema):
 
 
 def events(args: dict[str, Any], tz: tzinfo) -> sa.Select[Any]:
-    """The events matching `args` (SecurityArgs); a plain date is a whole day in `tz`."""
+    """The events matching `args` (SecurityArgs)."""
     query = sa.select(SecurityEvent)
     if v := args.get("account"):
         query = query.where(sa.func.lower(SecurityEvent.account) == username_key(v.strip()))
@@ -146,35 +143,27 @@ def events(args: dict[str, Any], tz: tzinfo) -> sa.Select[Any]:
         query = query.where(SecurityEvent.kind == v)
     if v := args.get("outcome"):
         query = query.where(SecurityEvent.outcome == v)
-    if v := args.get("since"):
-        query = query.where(SecurityEvent.at >= range_start(v, tz))
-    if v := args.get("until"):
-        query = query.where(SecurityEvent.at < range_end(v, tz))
-    return query
+    return within(query, SecurityEvent.at, args, tz)
 
 
-def page_of(s: Session, query: sa.Select[Any], page: int, per_page: int) -> dict[str, Any]:
-    """One page of `query`, newest first, with the total."""
-    total = s.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = s.scalars(
-        query.order_by(SecurityEvent.at.desc(), SecurityEvent.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    items = [
-        {
-            "id": e.id,
-            "at": e.at,
-            "kind": e.kind,
-            "outcome": e.outcome,
-            "actor": e.actor_name,
-            "account": e.account,
-            "ip": e.ip,
-            "detail": e.detail,
-        }
-        for e in rows
-    ]
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
+def _view(row: Any) -> dict[str, Any]:
+    e = row[0]
+    return {
+        "id": e.id,
+        "at": e.at,
+        "kind": e.kind,
+        "outcome": e.outcome,
+        "actor": e.actor_name,
+        "account": e.account,
+        "ip": e.ip,
+        "detail": e.detail,
+    }
+
+
+def events_page(s: Session, args: dict[str, Any], tz: tzinfo) -> dict[str, Any]:
+    """One page of the events matching `args`, newest first, with the total."""
+    order = (SecurityEvent.at.desc(), SecurityEvent.id.desc())
+    return page_of(s, events(args, tz), order, args["page"], args["per_page"], _view)
 
 
 @blp.route("/security-events")
@@ -187,4 +176,4 @@ class SecurityEvents(MethodView):
         from service.auth.security import require_user  # (security records through this module)
 
         require_user("admin")
-        return page_of(db.session(), events(args, current_app.config["TZ"]), args["page"], args["per_page"])
+        return events_page(db.session(), args, current_app.config["TZ"])

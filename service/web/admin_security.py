@@ -5,20 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, render_template, request
+from flask import current_app
 from flask_babel import gettext as _
-from marshmallow import ValidationError
-from werkzeug.datastructures import MultiDict
 
-from service import db
-from service.auth.audit import REFUSED, SecurityArgs, events, page_of
+from service.auth.audit import OK, REFUSED, SecurityArgs, events_page
 from service.web.access import ADMIN_ROLES, login_required
+from service.web.admin_logs import log_page
 from service.web.blueprint import bp
-from service.web.helpers import errors_of, form_numbers, form_to_dict, role_label
+from service.web.helpers import role_label
 from service.web.labels import N_
-
-FILTERS = ("account", "actor", "kind", "outcome", "since", "until")
-PER_PAGE = 50
 
 KIND_LABELS = {
     "login": N_("登录"),
@@ -58,24 +53,14 @@ def describe(event: dict[str, Any]) -> str:
 @bp.get("/admin/security")
 @login_required(roles=ADMIN_ROLES)
 def admin_security() -> Any:
-    """The events, newest first, filtered by account, actor, kind, outcome and days; a bad filter
-    is shown next to its field (422) with no events rather than all of them."""
-    given = {name: request.args.get(name, "").strip() for name in FILTERS}
-    schema = SecurityArgs()
-    context = {
-        "given": given,
-        "kinds": [("", _("全部"))] + [(k, _(label)) for k, label in KIND_LABELS.items()],
-        "outcomes": [("", _("全部")), ("ok", _("成功")), (REFUSED, _("被拒绝"))],
-        "kind_label": lambda kind: _(KIND_LABELS.get(kind, kind)),
-        "describe": describe,
-    }
-    try:
-        wanted = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k in (*FILTERS, "page")])
-        args = schema.load(form_numbers(schema, form_to_dict(wanted)))
-    except ValidationError as exc:
-        return render_template(
-            "admin/security.html", errors=errors_of(exc), found=None, params={}, **context
-        ), 422
-    found = page_of(db.session(), events(args, current_app.config["TZ"]), args["page"], PER_PAGE)
-    params = {name: value for name, value in given.items() if value}  # kept from page to page
-    return render_template("admin/security.html", errors={}, found=found, params=params, **context)
+    """The events, newest first, filtered by account, actor, kind, outcome and days."""
+    return log_page(
+        "admin/security.html",
+        SecurityArgs(),
+        ("account", "actor", "kind", "outcome", "since", "until"),
+        lambda s, args: events_page(s, args, current_app.config["TZ"]),
+        kinds=[("", _("全部"))] + [(k, _(label)) for k, label in KIND_LABELS.items()],
+        outcomes=[("", _("全部")), (OK, _("成功")), (REFUSED, _("被拒绝"))],
+        kind_label=lambda kind: _(KIND_LABELS.get(kind, kind)),
+        describe=describe,
+    )
