@@ -95,7 +95,7 @@ def _commit_request(response: Response) -> Response:
     except StaleDataError:
         s.rollback()
         audit.keep_after_rollback(s)
-        return errors.error_response(409, "The appeal was changed by someone else; reload and try again.")
+        return errors.stale_response("The appeal was changed by someone else; reload and try again.")
     except IntegrityError:
         s.rollback()
         audit.keep_after_rollback(s)

@@ -134,9 +134,15 @@ def handle_unexpected(exc: Exception) -> Response:
 
 def handle_stale(exc: Exception) -> Response:
     """The appeal's version moved under the caller (optimistic lock): someone else acted first."""
-    return error_response(
-        409, "The appeal was changed by someone else at the same time; reload and try again."
-    )
+    return stale_response("The appeal was changed by someone else at the same time; reload and try again.")
+
+
+def stale_response(message: str) -> Response:
+    """409 for a write the optimistic lock refused, with the appeal's `current` state when the URL names one."""
+    from service.appeals.guards import current_of_request
+
+    current = current_of_request()
+    return error_response(409, message, **({"current": current} if current is not None else {}))
 
 
 def init_app(app: Flask) -> None:

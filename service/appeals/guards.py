@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+from flask import request
+
 from service.appeals import status as st
 from service.appeals.models import Appeal
 from service.errors import Conflict
@@ -31,3 +34,21 @@ def check_version(appeal: Appeal, expected_version: int | None) -> None:
             ),
             current=current_state(appeal),
         )
+
+
+def current_of_request() -> dict[str, Any] | None:
+    """The current state of the appeal the request names (`<number>` in its URL), freshly read.
+
+    For a 409 raised by the optimistic lock itself (another transaction committed between our read
+    and our write): the caller's session is rolled back and the committed state read again, so the
+    loser is shown what the winner left, like every other 409.
+    """
+    from service import db
+
+    number = (request.view_args or {}).get("number")
+    if not number:
+        return None
+    s = db.session()
+    s.rollback()
+    appeal = s.scalar(sa.select(Appeal).where(Appeal.number == number))
+    return current_state(appeal) if appeal is not None else None

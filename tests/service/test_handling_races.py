@@ -25,6 +25,7 @@ from service import create_app
 from service.appeals.models import Appeal, AppealEvent
 from service.appeals.operations import register_appeal
 from service.appeals.schemas import AppealIn
+from service.appeals.status import STATUS_LABELS
 from service.auth.models import ApiToken, User
 from service.auth.operations import create_token
 from service.db import Base
@@ -222,6 +223,12 @@ def test_a_reply_racing_a_return(engine, real_app):
         with Session(engine) as s:
             appeal = _appeal(s, number)
             assert appeal.status == ("reply_review" if won == "replied" else "return_requested")
+            # The loser is shown what the winner left, whichever check refused it.
+            assert loser.json["current"] == {
+                "status": appeal.status,
+                "status_label": STATUS_LABELS[appeal.status],
+                "version": appeal.version,
+            }
             # After sign-for, exactly the winner's event: nothing of the loser's.
             assert _actions_after_dispatch(s, number) == ["signed", won]
             replies = s.scalar(
