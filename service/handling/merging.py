@@ -70,9 +70,25 @@ def merge(
     reason: str,
     expected_version: int | None = None,
 ) -> Appeal:
-    """并案: `appeal` joins `master_number`'s appeal; returns the master."""
-    begin(appeal, "merge", actor, expected_version=expected_version)
+    """并案: `appeal` joins `master_number`'s appeal; returns the master.
+
+    Both appeals are written, so both rows are locked first, in id order, and read again: two
+    dispatchers merging A into B and B into A at once would otherwise each hold one row and wait
+    for the other's (a deadlock, which PostgreSQL ends with an error). Now the second waits for the
+    first to commit and is refused by the guards with what the first did.
+    """
     master = s.scalar(sa.select(Appeal).where(Appeal.number == master_number))
+    if master is not None and master.id != appeal.id:
+        s.scalars(
+            sa.select(Appeal)
+            .where(Appeal.id.in_((appeal.id, master.id)))
+            .order_by(Appeal.id)
+            .with_for_update(of=Appeal)
+            .execution_options(populate_existing=True)
+        ).all()
+        for locked in (appeal, master):
+            s.expire(locked, ["assignments"])  # the units it has now, not as first read
+    begin(appeal, "merge", actor, expected_version=expected_version)
     if master is None:
         raise ValidationFailed(
             t("Invalid input: {fields}", fields="master"),

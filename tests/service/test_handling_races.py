@@ -88,13 +88,22 @@ def _purge(engine: sa.Engine, appeal_id: int) -> None:
             for fk in table.foreign_keys:
                 if fk.column.table is appeals:
                     conn.execute(table.delete().where(fk.parent == appeal_id))
+        # An appeal merged into this one (and removed after it) lets go of it.
+        conn.execute(appeals.update().where(appeals.c.master_id == appeal_id).values(master_id=None))
         conn.execute(appeals.delete().where(appeals.c.id == appeal_id))
 
 
 @contextmanager
-def barrier_before_writes(engine: sa.Engine, parties: int = 2) -> Iterator[Callable[[], None]]:
-    """Yields `at_start`, to call where each racer begins. See the module docstring for where they meet."""
-    barrier = threading.Barrier(parties, timeout=20)
+def barrier_before_writes(
+    engine: sa.Engine, parties: int = 2, *, patient: bool = True
+) -> Iterator[Callable[[], None]]:
+    """Yields `at_start`, to call where each racer begins. See the module docstring for where they meet.
+
+    `patient=False`: on PostgreSQL a racer waits at its first write only a few seconds, then goes on
+    alone (for operations that lock rows first: the other racer may be waiting on that lock, never
+    reaching the barrier until this one commits).
+    """
+    barrier = threading.Barrier(parties, timeout=20 if patient else 3)
     waited: set[int] = set()
     postgres = engine.dialect.name == "postgresql"
 
@@ -103,7 +112,11 @@ def barrier_before_writes(engine: sa.Engine, parties: int = 2) -> Iterator[Calla
         if me in waited or not any(type(o).__name__ in WRITES for o in (*session.new, *session.dirty)):
             return
         waited.add(me)
-        barrier.wait()
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            if patient:
+                raise
 
     def at_start() -> None:
         if not postgres:
@@ -183,7 +196,9 @@ def test_two_units_signing_at_once(engine):
 @pytest.fixture
 def real_app(database_url: str, engine: sa.Engine) -> Iterator[Any]:
     """An app committing to the test database for real (not inside the test's transaction)."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": database_url, "REDIS_URL": None})
+    config = {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": database_url, "REDIS_URL": None}
+    # Notices stay in the outbox (removed with the appeal): no queue to hand them to.
+    app = create_app({**config, "RELAY_AFTER_COMMIT": False})
     yield app
     app.extensions["minyi.engine"].dispose()
 
@@ -240,3 +255,39 @@ def test_a_reply_racing_a_return(engine, real_app):
                 .where(ReturnRequest.appeal_id == appeal.id)
             )
             assert (replies, returns) == ((1, 0) if won == "replied" else (0, 1))
+
+
+def test_two_appeals_merged_into_each_other_at_once(engine, real_app):
+    """One dispatcher merges A into B while another merges B into A: one merge, and a 409 (never a 500).
+
+    Both have read both appeals before either writes (on PostgreSQL each holds the barrier at its
+    first write for a moment; one held back by the other's row lock comes to it later).
+    """
+    with (
+        committed_appeal(engine) as a,
+        committed_appeal(engine) as b,
+        committed_tokens(engine, "dispatcher", "admin") as tokens,
+    ):
+        with barrier_before_writes(engine, patient=False) as at_start:
+
+            def merge(token: str, child: str, master: str) -> Any:
+                at_start()
+                client = real_app.test_client()
+                return client.post(
+                    f"/api/v1/appeals/{child}/merge",
+                    json={"master": master, "reason": "同一诉求重复来电"},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+
+            one, other = _race(lambda: merge(tokens[0], a, b), lambda: merge(tokens[1], b, a))
+
+        assert sorted([one.status_code, other.status_code]) == [200, 409], (one.json, other.json)
+        loser = one if one.status_code == 409 else other
+        merged, master = (a, b) if one.status_code == 200 else (b, a)
+        assert loser.json["current"]["status"] in ("merged", "dispatched")
+        with Session(engine) as s:
+            assert _appeal(s, merged).status == "merged"
+            assert _appeal(s, merged).master_id == _appeal(s, master).id
+            assert _appeal(s, master).status == "dispatched" and _appeal(s, master).master_id is None
+            assert _actions_after_dispatch(s, merged) == ["merged"]
+            assert _actions_after_dispatch(s, master) == ["merge_received"]
