@@ -55,7 +55,9 @@ def intake(
             raise ValidationFailed(
                 "Invalid input: Idempotency-Key", {"Idempotency-Key": ["At most 128 characters."]}
             )
-        fingerprint = operations.request_fingerprint(request.get_data(as_text=True))
+        # The body as JSON, not as bytes: a retry that serialises the same fields in another order
+        # or with other spacing is the same request (the body was parsed already to validate it).
+        fingerprint = operations.request_fingerprint(request.get_json(silent=True))
         claim = operations.claim_idempotency_key(s, scope, key, fingerprint)
         if isinstance(claim, Appeal):
             return claim, True

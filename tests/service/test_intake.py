@@ -3,6 +3,7 @@ dispatch on intake, and the idempotent retry."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -215,6 +216,24 @@ def test_a_retry_with_the_same_key_returns_the_first_appeal_and_creates_nothing(
         first.json["number"],
         first.json["query_code"],
     )
+    assert counts(app) == before
+
+
+def test_a_retry_serialised_differently_is_the_same_request(app, as_user):
+    """A client library that sends the same fields in another order, or spaced otherwise, on retry."""
+    op = as_user("operator")
+    key = {"Idempotency-Key": "k-reserialised"}
+    payload = appeal_payload()
+    first = op.post("/api/v1/appeals", json=payload, headers=key)
+    assert first.status_code == 201
+    before = counts(app)
+    reordered = json.dumps(dict(reversed(payload.items())), ensure_ascii=True, indent=2)
+
+    retry = op.post("/api/v1/appeals", data=reordered, content_type="application/json", headers=key)
+
+    assert retry.status_code == 201, retry.json
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.json["number"] == first.json["number"]
     assert counts(app) == before
 
 
