@@ -61,6 +61,9 @@ class Action:
     # it, and in which statuses (None: any). State-machine actions read both from TRANSITIONS.
     allowed: frozenset[str] | None = None
     statuses: frozenset[str] | None = None
+    # The events its operation records first (one of them): how a second submission of the same
+    # form (a double click) recognises that this user's first one was done meanwhile.
+    events: tuple[str, ...] = ()
 
     def roles(self) -> frozenset[str]:
         if self.allowed is not None:
@@ -236,11 +239,25 @@ CENTRE_ACTIONS: dict[str, Action] = {
             ReturnReviewIn,
             _return_review,
             many=("co_units",),
+            events=("return_approved", "return_rejected"),
         ),
         Action(
-            "extension-review", _l("延期审核"), _l("延期审核已提交。"), ExtensionReviewIn, _extension_review
+            "extension-review",
+            _l("延期审核"),
+            _l("延期审核已提交。"),
+            ExtensionReviewIn,
+            _extension_review,
+            events=("extension_approved", "extension_refused"),
         ),
-        Action("review", _l("答复审核"), _l("答复审核已提交。"), ReviewIn, _review, lines=("reasons",)),
+        Action(
+            "review",
+            _l("答复审核"),
+            _l("答复审核已提交。"),
+            ReviewIn,
+            _review,
+            lines=("reasons",),
+            events=("reply_released", "reply_sent_back"),
+        ),
         Action(
             "dispatch",
             _l("派单 / 改派"),
@@ -250,17 +267,26 @@ CENTRE_ACTIONS: dict[str, Action] = {
             many=("co_units",),
             allowed=DISPATCHERS,
             statuses=DISPATCHABLE,
+            events=("dispatched", "redispatched"),
         ),
-        Action("supervise", _l("催办 / 督办"), _l("已催办或督办。"), SuperviseIn, _supervise),
-        Action("merge", _l("并案"), _l("已并案。"), MergeIn, _merge),
-        Action("reopen", _l("重办"), _l("已重办，退回原承办单位。"), ReopenIn, _reopen),
-        Action("close", _l("办结"), _l("已办结。"), CloseIn, _close),
+        Action(
+            "supervise",
+            _l("催办 / 督办"),
+            _l("已催办或督办。"),
+            SuperviseIn,
+            _supervise,
+            events=("pressed", "supervised"),
+        ),
+        Action("merge", _l("并案"), _l("已并案。"), MergeIn, _merge, events=("merged",)),
+        Action("reopen", _l("重办"), _l("已重办，退回原承办单位。"), ReopenIn, _reopen, events=("reopened",)),
+        Action("close", _l("办结"), _l("已办结。"), CloseIn, _close, events=("closed",)),
         Action(
             "exclude-rating",
             _l("评价剔除"),
             _l("已更新评价的计入情况。"),
             RatingExclusionForm,
             _exclude_rating,
+            events=("rating_excluded", "rating_counted"),
         ),
         Action(
             "dismiss-duplicate",
@@ -269,6 +295,7 @@ CENTRE_ACTIONS: dict[str, Action] = {
             DismissDuplicateForm,
             _dismiss_duplicate,
             allowed=frozenset(DECIDERS),
+            events=("duplicate_dismissed",),
         ),
     )
 }
@@ -276,11 +303,32 @@ CENTRE_ACTIONS: dict[str, Action] = {
 UNIT_ACTIONS: dict[str, Action] = {
     a.name: a
     for a in (
-        Action("sign", _l("签收"), _l("已签收。"), SignIn, _sign),
-        Action("reply", _l("答复"), _l("答复已提交，等待中心审核。"), ReplyIn, _reply),
-        Action("extension", _l("申请延期"), _l("延期申请已提交。"), ExtensionIn, _extension),
-        Action("contribute", _l("协办意见"), _l("协办意见已提交。"), ContributeIn, _contribute),
-        Action("return", _l("申请退单"), _l("退单申请已提交，等待中心审核。"), ReturnIn, _return),
+        Action("sign", _l("签收"), _l("已签收。"), SignIn, _sign, events=("signed", "co_signed")),
+        Action("reply", _l("答复"), _l("答复已提交，等待中心审核。"), ReplyIn, _reply, events=("replied",)),
+        Action(
+            "extension",
+            _l("申请延期"),
+            _l("延期申请已提交。"),
+            ExtensionIn,
+            _extension,
+            events=("extension_requested",),
+        ),
+        Action(
+            "contribute",
+            _l("协办意见"),
+            _l("协办意见已提交。"),
+            ContributeIn,
+            _contribute,
+            events=("contributed",),
+        ),
+        Action(
+            "return",
+            _l("申请退单"),
+            _l("退单申请已提交，等待中心审核。"),
+            ReturnIn,
+            _return,
+            events=("return_requested",),
+        ),
     )
 }
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from dispatch.figures import EXCLUSION_REASONS
 from service import db
 from service.appeals import queries
-from service.appeals.models import Appeal
+from service.appeals.models import Appeal, AppealEvent
 from service.appeals.privacy import has_personal_data, log_access, sees_unmasked
 from service.appeals.status import REPLY_RESULTS, URGENCIES
 from service.auth.models import User
@@ -171,11 +171,13 @@ def page_context(
     if failed and failed in actions and all(a.name != failed for a in shown):
         shown.append(actions[failed])  # keep what was typed, even if the action is no longer open
     lead = next((a for a in appeal.assignments if a.active and a.role == "lead"), None)
+    events = queries.events_of(s, appeal)
     return {
         "appeal": appeal,
         "view": view,
         "area": area,
-        "events": queries.events_of(s, appeal),
+        "events": events,
+        "seen_event": max((e.id for e in events), default=0),
         "event_labels": EVENT_LABELS,
         "lead_explanation": lead.explanation if lead is not None else None,
         "suggestion": _suggestion(s, appeal) if centre else None,
@@ -250,8 +252,10 @@ def act(number: str, action_name: str, *, area: str, actions: dict[str, Action])
     if user.role not in action.roles():  # as the API's require_user (the operations check again)
         refused = Forbidden(needs_roles(str(action.label), action.roles()))
         return again(403, problem=_domain_message(refused, None))
+    form = request.form.copy()
+    seen_event = form.pop(SEEN_EVENT, "")
     try:
-        data = action.load(form_to_dict(request.form, action.many))
+        data = action.load(form_to_dict(form, action.many))
     except SchemaError as exc:
         return again(422, errors_of(exc))
     try:
@@ -259,12 +263,44 @@ def act(number: str, action_name: str, *, area: str, actions: dict[str, Action])
     except DomainError as exc:
         s.rollback()  # nothing half-done is shown, nor kept
         appeal = queries.get_visible(s, number, user)
+        if exc.status == 409 and _done_meanwhile_by(s, appeal, user, action, seen_event):
+            return _already_done(action, area, appeal)
         errors = errors_of(exc) if exc.status == 422 else {}
         problem = None if exc.status == 422 else _domain_message(exc, request.form.get("version"))
         return again(exc.status, errors, problem)
     except StaleDataError:
         s.rollback()  # another request changed the appeal between our read and our write
         appeal = queries.get_visible(s, number, user)
+        if _done_meanwhile_by(s, appeal, user, action, seen_event):
+            return _already_done(action, area, appeal)
         return again(409, problem=_("该诉求已被他人修改，请查看下方最新状态后再提交（您填写的内容已保留）。"))
     flash(str(action.done), "success")
+    return redirect(url_for(f"web.{area}_appeal", number=appeal.number))
+
+
+#: The form field with the id of the newest event the page showed (see `_done_meanwhile_by`).
+SEEN_EVENT = "seen_event"
+
+
+def _done_meanwhile_by(s: Session, appeal: Appeal, user: User, action: Action, seen_event: str) -> bool:
+    """Was this very action done by this user since their page was shown (a double click, a resent form)?
+
+    True when the first event after the page's newest one is this user's, of this action, and nobody
+    else acted after it: the refused submission repeats one that was done, and must not say that
+    someone else changed the appeal (inviting the user to submit it a third time).
+    """
+    if not action.events or not seen_event.isdigit():
+        return False
+    since = s.execute(
+        sa.select(AppealEvent.action, AppealEvent.actor_id)
+        .where(AppealEvent.appeal_id == appeal.id, AppealEvent.id > int(seen_event))
+        .order_by(AppealEvent.id)
+    ).all()
+    if not since or since[0].action not in action.events or since[0].actor_id != user.id:
+        return False
+    return all(actor_id in (user.id, None) for _, actor_id in since)
+
+
+def _already_done(action: Action, area: str, appeal: Appeal) -> Any:
+    flash(_("%(done)s（重复提交的表单未再次办理。）", done=action.done), "success")
     return redirect(url_for(f"web.{area}_appeal", number=appeal.number))

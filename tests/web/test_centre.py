@@ -289,6 +289,44 @@ def test_a_stale_form_says_the_appeal_changed_and_keeps_the_typed_text(app, as_u
         assert stored_appeal(s, number).supervision_level == 0
 
 
+def hidden_fields(page: str, number: str, action: str, area: str = "centre") -> dict[str, str]:
+    """The hidden inputs of one action's form on the page, as the browser sends them."""
+    form = re.search(rf'<form[^>]*action="/{area}/appeals/{number}/{action}".*?</form>', page, re.S)
+    assert form, action
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(0)))
+
+
+def test_a_form_sent_twice_is_done_once_and_the_second_answer_says_it_was_done(app, as_user, logged_in):
+    """A double click: the second submission must not say someone else changed the appeal (and so
+    invite a third), nor press the unit twice."""
+    number = new_appeal(as_user)
+    client = logged_in("dispatcher")
+    page = page_of(client, f"/centre/appeals/{number}")
+    form = {**hidden_fields(page, number, "supervise"), "kind": "press", "note": "请尽快联系群众"}
+
+    first = client.post(f"/centre/appeals/{number}/supervise", data=form)
+    second = client.post(f"/centre/appeals/{number}/supervise", data=form)
+
+    assert first.status_code == 302 and second.status_code == 302
+    shown = page_of(client, second.headers["Location"])
+    assert "已催办或督办。（重复提交的表单未再次办理。）" in shown and "该诉求已被他人修改" not in shown
+    actions = [e["action"] for e in as_user("dispatcher").get(f"/api/v1/appeals/{number}/events").json]
+    assert actions.count("pressed") == 1
+
+
+def test_a_form_sent_again_after_someone_else_acted_still_says_so(as_user, logged_in):
+    number = new_appeal(as_user)
+    client = logged_in("dispatcher")
+    page = page_of(client, f"/centre/appeals/{number}")
+    form = {**hidden_fields(page, number, "supervise"), "kind": "press", "note": "请尽快联系群众"}
+    assert client.post(f"/centre/appeals/{number}/supervise", data=form).status_code == 302
+    ok(as_user(LEAD), number, "sign")  # the unit signs between the two submissions
+
+    again = client.post(f"/centre/appeals/{number}/supervise", data=form)
+
+    assert again.status_code == 409 and "该诉求已被他人修改" in again.get_data(as_text=True)
+
+
 def test_an_action_not_allowed_in_this_status_or_role_is_refused_with_a_message(as_user, logged_in):
     number = new_appeal(as_user)
 
