@@ -44,10 +44,16 @@ def worker_command(burst: bool, no_cron: bool) -> None:
     from service import create_app
     from service.jobs import set_worker_app
 
+    # rq logs every job at INFO: the relay sweep alone would write a line a second. Our jobs log
+    # what they did when they did something.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("rq").setLevel(logging.WARNING)
     app = create_app()
     set_worker_app(app)
     with app.app_context():
         conn = get_redis()
+        if not burst:
+            wait_for_redis(conn)
         queues = [Queue(name, connection=conn) for name in QUEUES]
         stop = threading.Event()
         if not (burst or no_cron):
@@ -60,15 +66,33 @@ def worker_command(burst: bool, no_cron: bool) -> None:
                 target=_cron_loop, args=(app, jobs, stop), name="minyi-cron", daemon=True
             ).start()
         try:
-            # rq logs every job at INFO: the relay sweep alone would write a line a second. Our jobs log
-            # what they did when they did something.
-            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-            logging.getLogger("rq").setLevel(logging.WARNING)
             SimpleWorker(queues, connection=conn, name=f"minyi-{socket.gethostname()}-{os.getpid()}").work(
                 with_scheduler=True, burst=burst, logging_level="WARNING"
             )
         finally:
             stop.set()
+
+
+#: The longest pause between two attempts of a worker waiting for Redis at its start.
+REDIS_WAIT_MAX_SECONDS = 5.0
+
+
+def wait_for_redis(conn: Any) -> None:
+    """Return once Redis answers; until then, say so and try again.
+
+    A worker started while Redis is down or restarting (the hosts booting in another order, a
+    deploy) waits for it, as rq's worker does when Redis goes away mid-run, instead of dying at its
+    first command with a traceback. Meanwhile intake goes on and notices wait in the outbox.
+    """
+    pause = 0.5
+    while True:
+        try:
+            conn.ping()
+            return
+        except (RedisError, OSError) as exc:
+            log.warning("worker: Redis unreachable (%s); waiting for it, next try in %.1f s", exc, pause)
+        time.sleep(pause)
+        pause = min(pause * 2, REDIS_WAIT_MAX_SECONDS)
 
 
 def periodic_jobs(config: Mapping[str, Any]) -> list[tuple[Callable[[], Any], str, int]]:

@@ -393,6 +393,36 @@ def test_intake_goes_on_while_redis_is_down_and_every_notice_goes_out_once_it_is
     assert took < 30
 
 
+def test_a_worker_started_while_redis_is_down_waits_for_it_then_sends_each_notice_once(
+    committed_url: str,
+    redis_server: RedisServer,
+    sms_gateway: WatchedGateway,
+    operator: FlaskClient,
+    site: Flask,
+    tmp_path: Path,
+) -> None:
+    """The hosts boot in another order, or Redis restarts during a deploy: the worker comes up first."""
+    redis_server.stop()
+    numbers = [register_urgent(operator, n) for n in range(2)]
+    log = tmp_path / "worker.log"
+
+    with started(_env(tmp_path, committed_url, redis_server, sms_gateway), log, "worker") as proc:
+        wait_until(
+            lambda: "waiting for it" in log.read_text(errors="replace"),
+            30,
+            f"the worker saying it waits for Redis:\n{log.read_text(errors='replace')}",
+        )
+        assert proc.poll() is None, log.read_text(errors="replace")  # waiting, not dead
+        redis_server.start()
+        sent = wait_until(
+            lambda: all_sent(site, numbers), 45, f"every notice sent:\n{log.read_text(errors='replace')}"
+        )
+        assert proc.poll() is None
+
+    assert_each_delivered_once(sms_gateway, sent, numbers)
+    assert len(sms_gateway.requests) == len(sent), sms_gateway.requests
+
+
 def test_a_burst_worker_sends_what_is_queued_and_the_same_jobs_again_send_nothing(
     committed_url: str,
     redis_server: RedisServer,
