@@ -15,6 +15,7 @@ from typing import Any
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError as SchemaError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
 from service import db
@@ -221,8 +222,10 @@ def portal_rate(number: str) -> Any:
         closing.evaluate(db.session(), appeal, None, data)
     except NotFound:
         return redirect(url_for("web.portal_track", number=number))
-    except Conflict:
-        # Rated already (this round), or not ratable: say which.
+    except (Conflict, StaleDataError):
+        # Rated already (this round; or by the same form sent twice at once, whose first submission
+        # won the appeal's optimistic lock), or not ratable: say which.
+        db.session().rollback()
         already = closing.current_rating(db.session(), appeal) is not None
         flash(_("您已评价过本次办理结果，不能重复评价。") if already else _("诉求答复后才能评价。"), "error")
         return _render_appeal(number, status=409)

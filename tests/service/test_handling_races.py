@@ -10,10 +10,12 @@ writer in at a time, so the second sees the first's change and is refused by the
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -31,10 +33,11 @@ from service.auth.operations import create_token
 from service.db import Base
 from service.errors import Conflict
 from service.handling import unit_actions
-from service.handling.models import Reply, ReturnRequest
+from service.handling.centre_review import review_reply
+from service.handling.models import Evaluation, Reply, ReturnRequest
 from service.lists.operations import active_context
 from tests.service.factories import SHANGHAI
-from tests.service.handling_steps import CO, LEAD, garbage_in_meilin, reply_body
+from tests.service.handling_steps import CITIZEN_TEXT, CO, LEAD, garbage_in_meilin, reply_body
 from tests.service.helpers import appeal_payload
 
 WRITES = ("Appeal", "AppealEvent", "Reply", "ReturnRequest")
@@ -53,8 +56,11 @@ def _appeal(s: Session, number: str) -> Appeal:
 
 
 @contextmanager
-def committed_appeal(engine: sa.Engine, *, signed: bool = False) -> Iterator[str]:
-    """An appeal dispatched to 区城管局 (lead) and 梅林镇 (co), committed; removed afterwards."""
+def committed_appeal(engine: sa.Engine, *, signed: bool = False, replied: bool = False) -> Iterator[str]:
+    """An appeal dispatched to 区城管局 (lead) and 梅林镇 (co), committed; removed afterwards.
+
+    `signed`: the lead unit signed for it; `replied`: and its reply was released to the citizen.
+    """
     with Session(engine, expire_on_commit=False) as s:
         ctx = active_context(s)
         assert ctx is not None
@@ -68,8 +74,18 @@ def committed_appeal(engine: sa.Engine, *, signed: bool = False) -> Iterator[str
             ctx=ctx,
             dispatch=True,
         )
-        if signed:
+        if signed or replied:
             unit_actions.sign_for(s, appeal, _user(s, LEAD))
+        if replied:
+            unit_actions.submit_reply(
+                s,
+                appeal,
+                _user(s, LEAD),
+                result="resolved",
+                citizen_text=CITIZEN_TEXT,
+                contacted_citizen=True,
+            )
+            review_reply(s, appeal, _user(s, "reviewer"), decision="approve", rating_window=timedelta(days=3))
         s.commit()
         number, appeal_id = appeal.number, appeal.id
     try:
@@ -291,3 +307,45 @@ def test_two_appeals_merged_into_each_other_at_once(engine, real_app):
             assert _appeal(s, master).status == "dispatched" and _appeal(s, master).master_id is None
             assert _actions_after_dispatch(s, merged) == ["merged"]
             assert _actions_after_dispatch(s, master) == ["merge_received"]
+
+
+def test_a_citizen_s_rating_sent_twice_at_once_on_the_portal(engine, real_app):
+    """A double click on 提交评价 (or two devices): one rating, and a page in Chinese for the other."""
+    with committed_appeal(engine, replied=True) as number:
+        with Session(engine) as s:
+            code = _appeal(s, number).query_code
+        with barrier_before_writes(engine) as at_start:
+
+            def rate() -> Any:
+                client = real_app.test_client()  # the citizen's browser: it has found the appeal
+                page = client.get("/portal/track").get_data(as_text=True)
+                found = client.post(
+                    "/portal/track", data={"csrf_token": _csrf(page), "number": number, "code": code}
+                )
+                assert found.status_code == 303, found.get_data(as_text=True)
+                page = client.get(f"/portal/appeals/{number}").get_data(as_text=True)
+                form = {"csrf_token": _csrf(page), "contacted": "true", "resolved": "yes"}
+                at_start()
+                return client.post(
+                    f"/portal/appeals/{number}/rate", data={**form, "attitude": "满意", "result": "满意"}
+                )
+
+            one, other = _race(rate, rate)
+
+        assert sorted([one.status_code, other.status_code]) == [303, 409]
+        refused = one if one.status_code == 409 else other
+        assert refused.mimetype == "text/html"
+        assert "您已评价过本次办理结果，不能重复评价。" in refused.get_data(as_text=True)
+        with Session(engine) as s:
+            appeal = _appeal(s, number)
+            ratings = s.scalar(
+                sa.select(sa.func.count()).select_from(Evaluation).where(Evaluation.appeal_id == appeal.id)
+            )
+            assert ratings == 1
+            assert _actions_after_dispatch(s, number).count("evaluated") == 1
+
+
+def _csrf(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, page
+    return found.group(1)
