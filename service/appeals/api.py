@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from service import db
 from service.appeals import dispatching, operations, queries
-from service.appeals.models import Appeal
+from service.appeals.models import Appeal, IdempotencyKey
 from service.appeals.privacy import has_personal_data, log_access, sees_unmasked
 from service.appeals.schemas import (
     AppealIn,
@@ -43,24 +43,44 @@ IDEMPOTENCY_HEADER = {
 }
 
 
+def claim_key(scope: str, key: str, body: Any) -> Appeal | IdempotencyKey | None:
+    """An intake's Idempotency-Key (README "Retries"): None without one; the appeal an earlier request
+    with the key created (a retry, or the same form sent twice); else the claim to attach the new one to.
+
+    `body` is what the request asked for, as JSON-able data: the same key with another body is a 409.
+    """
+    if not key:
+        return None
+    if len(key) > 128:
+        raise ValidationFailed(
+            "Invalid input: Idempotency-Key", {"Idempotency-Key": ["At most 128 characters."]}
+        )
+    return operations.claim_idempotency_key(db.session(), scope, key, operations.request_fingerprint(body))
+
+
 def intake(
-    data: dict[str, Any], *, actor: Any, scope: str, actor_role: str | None = None
+    data: dict[str, Any],
+    *,
+    actor: Any,
+    scope: str,
+    actor_role: str | None = None,
+    key: str | None = None,
+    body: Any = None,
 ) -> tuple[Appeal, bool]:
-    """Register (and, when it can, dispatch) an appeal; honour Idempotency-Key. Returns (appeal, replayed)."""
+    """Register (and, when it can, dispatch) an appeal; honour Idempotency-Key. Returns (appeal, replayed).
+
+    The key is the request's `Idempotency-Key` header and the body its JSON, unless a page form
+    gives both (`key`, `body`: its hidden key field and its fields).
+    """
     s = db.session()
-    key = request.headers.get("Idempotency-Key", "").strip()
-    claim = None
-    if key:
-        if len(key) > 128:
-            raise ValidationFailed(
-                "Invalid input: Idempotency-Key", {"Idempotency-Key": ["At most 128 characters."]}
-            )
+    if key is None:
+        key = request.headers.get("Idempotency-Key", "").strip()
         # The body as JSON, not as bytes: a retry that serialises the same fields in another order
         # or with other spacing is the same request (the body was parsed already to validate it).
-        fingerprint = operations.request_fingerprint(request.get_json(silent=True))
-        claim = operations.claim_idempotency_key(s, scope, key, fingerprint)
-        if isinstance(claim, Appeal):
-            return claim, True
+        body = request.get_json(silent=True)
+    claim = claim_key(scope, key, body)
+    if isinstance(claim, Appeal):
+        return claim, True
     ctx = active_context(s)
     appeal = operations.register_appeal(
         s,

@@ -14,12 +14,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, redirect, render_template, request, url_for
+from flask_babel import gettext
 from marshmallow import ValidationError as SchemaError
 from werkzeug.datastructures import MultiDict
 
 from service import db
 from service.appeals import operations, queries
-from service.appeals.api import intake
+from service.appeals.api import claim_key, intake
 from service.appeals.models import Appeal, AppealContact
 from service.appeals.schemas import AppealIn
 from service.auth.security import current_user
@@ -63,6 +64,7 @@ def _render_form(
         # 直接办结 is offered to the roles that may do it (a dispatcher logs calls, never closes them).
         "may_close_directly": (user := current_user()) is not None
         and user.role in TRANSITIONS["close-directly"].roles,
+        "intake_key": intake_form.form_key(values),
         **extra,
     }
     return render_template("console/index.html", **context), status
@@ -105,9 +107,13 @@ def console_submit() -> Any:
         return _render_form(values, errors, 422, **_assist_context(form))
 
     s = db.session()
+    scope, key, body = f"user:{user.id}", form.get(intake_form.KEY_FIELD, ""), intake_form.form_body(form)
     try:
         if action == "close":
             # Answered now: registered without dispatching (only a waiting appeal closes directly).
+            claim = claim_key(scope, key, body)
+            if isinstance(claim, Appeal):  # the same form sent twice: the first made the appeal
+                return redirect(url_for("web.console_result", number=claim.number), 303)
             ctx = active_context(s)
             appeal = operations.register_appeal(
                 s,
@@ -126,10 +132,17 @@ def console_submit() -> Any:
                 kb_article_id=answer["kb_article"],
                 tz=current_app.config["TZ"],
             )
+            if claim is not None:
+                claim.appeal_id = appeal.id
+                s.flush()
         else:
-            appeal, _replayed = intake(data, actor=user, scope=f"user:{user.id}")
+            appeal, _replayed = intake(data, actor=user, scope=scope, key=key, body=body)
     except DomainError as exc:
         # Nothing is kept (the request rolls back on an error status); the form keeps what was typed.
+        if intake_form.key_reused(exc):
+            values = {k: v for k, v in values.items() if k != intake_form.KEY_FIELD}
+            errors = {"_form": [gettext(intake_form.KEY_REUSED)]}
+            return _render_form(values, errors, 409, **_assist_context(form))
         return _render_form(values, errors_of(exc), exc.status, **_assist_context(form))
     return redirect(url_for("web.console_result", number=appeal.number), 303)
 

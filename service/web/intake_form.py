@@ -9,6 +9,7 @@ storing anything. The schemas' messages read in the page language through
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -21,12 +22,16 @@ from werkzeug.datastructures import MultiDict
 from service.appeals.models import Appeal, AppealContact
 from service.appeals.status import APPEAL_TYPES, CHANNELS, URGENCIES
 from service.db import utcnow
+from service.errors import DomainError
 from service.handling.duplicates import flag_duplicates
 from service.lists.models import Area, Category
 from service.web.labels import N_
 
+#: The intake forms' hidden key: one per form shown, so that the form sent twice (a double click)
+#: is one appeal, as an API retry with the same Idempotency-Key is.
+KEY_FIELD = "intake_key"
 #: Form fields of the pages that are not fields of the intake schemas.
-PAGE_ONLY_FIELDS = ("township", "action", "answer", "kb_article", "category_q", "kb_q")
+PAGE_ONLY_FIELDS = ("township", "action", "answer", "kb_article", "category_q", "kb_q", KEY_FIELD)
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,25 @@ def split_area(area: str) -> tuple[str, str]:
 def form_values(form: MultiDict[str, str]) -> dict[str, Any]:
     """The posted form as the template re-shows it (every field, as typed)."""
     return {name: form.get(name, "") for name in form if name != "csrf_token"}
+
+
+def form_key(values: dict[str, Any]) -> str:
+    """The form's key as posted (kept when the form is shown again), else a new one for a new form."""
+    return values.get(KEY_FIELD) or secrets.token_hex(16)
+
+
+def form_body(form: MultiDict[str, str]) -> list[list[str]]:
+    """What the posted form asks for, as the key's fingerprint compares it (every field but the tokens)."""
+    return sorted([k, v] for k, v in form.items(multi=True) if k not in ("csrf_token", KEY_FIELD))
+
+
+#: Said when a form's key was used by a submission with other contents (the browser's back button,
+#: then an edit): the form gets a new key, so sending it again registers it as a new appeal.
+KEY_REUSED = N_("这张表单已经提交过，内容与这次不同。如确要登记为一件新的诉求，请再次提交。")
+
+
+def key_reused(exc: DomainError) -> bool:
+    return exc.status == 409 and "Idempotency-Key" in (exc.errors or {})
 
 
 def intake_data(form: MultiDict[str, str]) -> MultiDict[str, str]:

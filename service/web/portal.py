@@ -90,6 +90,7 @@ def _render_submit(values: dict[str, Any], errors: FormErrors | None = None, sta
             values=values,
             errors=errors or {},
             appeal_types=intake_form.type_options(),
+            intake_key=intake_form.form_key(values),
             townships=intake_form.townships(s),
             villages=intake_form.villages(s, township),
             township=township,
@@ -125,9 +126,17 @@ def portal_submit() -> Any:
     }
     try:
         appeal, _replayed = intake(
-            data, actor=None, actor_role="citizen", scope=f"public:{request.remote_addr}"
+            data,
+            actor=None,
+            actor_role="citizen",
+            scope=f"public:{request.remote_addr}",
+            key=request.form.get(intake_form.KEY_FIELD, ""),
+            body=intake_form.form_body(request.form),
         )
     except DomainError as exc:
+        if intake_form.key_reused(exc):
+            values = {k: v for k, v in values.items() if k != intake_form.KEY_FIELD}
+            return _render_submit(values, {"_form": [_(intake_form.KEY_REUSED)]}, 409)
         return _render_submit(values, errors_of(exc), exc.status)
     _remember(appeal.number, appeal.query_code)
     return redirect(url_for("web.portal_submitted", number=appeal.number), 303)

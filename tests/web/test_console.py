@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -23,10 +24,16 @@ def _routed_rule() -> Any:
     )
 
 
+KEY_INPUT = re.compile(r'name="intake_key" value="([0-9a-f]+)"')
+
+
 def _form(client: Any, **overrides: str) -> dict[str, str]:
-    token = csrf_token_of(client.get("/console").get_data(as_text=True))
+    page = client.get("/console").get_data(as_text=True)
+    key = KEY_INPUT.search(page)
+    assert key, "the form's key"
     data = {
-        "csrf_token": token,
+        "csrf_token": csrf_token_of(page),
+        "intake_key": key.group(1),
         "contact.phone": PHONE,
         "contact.name": "李四",
         "title": "路灯不亮",
@@ -321,3 +328,49 @@ def test_a_complaint_is_dispatched_not_closed_on_the_phone(app, logged_in):
     page = r.get_data(as_text=True)
     assert "投诉类诉求须由承办单位办理，请派单，不能直接办结。" in page and 'id="f-appeal_type-error"' in page
     assert counts(app) == before
+
+
+def test_the_form_sent_twice_is_one_appeal(app, logged_in):
+    """A double click on 登记并派单: both answers show the one number, and one appeal is stored."""
+    client = logged_in("operator")
+    form = _form(client)
+    before = counts(app)
+
+    first = client.post("/console", data=form)
+    second = client.post("/console", data=form)
+
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    assert counts(app)["appeals"] == before["appeals"] + 1
+
+
+def test_the_form_sent_twice_to_close_at_first_contact_is_one_appeal(app, logged_in):
+    client = logged_in("operator")
+    form = _form(client, action="close", appeal_type="咨询", answer="请拨打医保热线咨询。")
+    before = counts(app)
+
+    first = client.post("/console", data=form)
+    second = client.post("/console", data=form)
+
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    assert counts(app)["appeals"] == before["appeals"] + 1
+
+
+def test_a_sent_form_sent_again_with_other_contents_asks_before_a_new_appeal(app, logged_in):
+    """Back to the sent form, another caller typed over it: not silently the first appeal, nor a 500."""
+    client = logged_in("operator")
+    form = _form(client)
+    assert client.post("/console", data=form).status_code == 303
+    before = counts(app)
+    other_call = {**form, "contact.phone": "13900002222", "title": "井盖缺失"}
+
+    refused = client.post("/console", data=other_call)
+
+    assert refused.status_code == 409 and counts(app) == before
+    page = refused.get_data(as_text=True)
+    assert "这张表单已经提交过，内容与这次不同。" in page and "井盖缺失" in page
+    fresh = KEY_INPUT.search(page)
+    assert fresh and fresh.group(1) != form["intake_key"]
+    again = client.post("/console", data={**other_call, "intake_key": fresh.group(1)})
+    assert again.status_code == 303 and counts(app)["appeals"] == before["appeals"] + 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -35,8 +36,12 @@ def _token(client: Any, url: str = "/portal") -> str:
 
 def _submission(client: Any, **overrides: str) -> dict[str, str]:
     village = a_village()
+    page = client.get("/portal/submit").get_data(as_text=True)
+    key = re.search(r'name="intake_key" value="([0-9a-f]+)"', page)
+    assert key, "the form's key"
     data = {
-        "csrf_token": _token(client, "/portal/submit"),
+        "csrf_token": csrf_token_of(page),
+        "intake_key": key.group(1),
         "appeal_type": "投诉",
         "title": "夜间施工噪音扰民",
         "content": "小区旁边工地每天晚上十一点以后还在施工，噪音很大，影响休息。",
@@ -237,3 +242,16 @@ def test_submitting_is_rate_limited_like_the_public_api(app, citizen):
     statuses = [citizen.post("/portal/submit", data=_submission(citizen)).status_code for _ in range(3)]
 
     assert statuses == [303, 303, 429]
+
+
+def test_the_form_sent_twice_is_one_appeal(app, citizen):
+    """A double click on 提交: one appeal, and both answers lead to its number and query code."""
+    form = _submission(citizen)
+    before = counts(app)
+
+    first = citizen.post("/portal/submit", data=form)
+    second = citizen.post("/portal/submit", data=form)
+
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    assert counts(app)["appeals"] == before["appeals"] + 1
