@@ -86,10 +86,14 @@ def sweep(
     ).all()
     if not alarms:
         return result
-    appeals = {
-        a.id: a
-        for a in s.scalars(sa.select(Appeal).where(Appeal.id.in_({alarm.appeal_id for alarm in alarms})))
-    }
+    query = sa.select(Appeal).where(Appeal.id.in_({alarm.appeal_id for alarm in alarms}))
+    if kind == esc.ESCALATE and not notify_only:
+        # This sweep writes the appeals (their supervision level), and holds their alarms' locks.
+        # A unit signing one of them right now holds the appeal and next wants its alarms (the
+        # replanning): waiting for that appeal would be a deadlock. It is left to the next sweep,
+        # which sees it signed.
+        query = query.with_for_update(of=Appeal, skip_locked=True)
+    appeals = {a.id: a for a in s.scalars(query)}
     units = _units(s, appeals.values())
     config = settings()
     fired: list[int] = []
@@ -97,7 +101,9 @@ def sweep(
     outbox: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     for alarm in alarms:
-        appeal = appeals[alarm.appeal_id]
+        appeal = appeals.get(alarm.appeal_id)
+        if appeal is None:  # being changed by someone else now: the alarm stays due
+            continue
         unit = units.get(appeal.lead_unit_code or "")
         if not esc.still_planned(
             esc.Alarm(alarm.due_at, alarm.kind, alarm.level), facts_of(appeal), ladder_of(unit), config

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from dispatch import escalation as esc
 from service import create_app
 from service.appeals.models import Appeal, AppealEvent
 from service.appeals.operations import register_appeal
@@ -32,6 +33,8 @@ from service.auth.models import ApiToken, User
 from service.auth.operations import create_token
 from service.db import Base
 from service.errors import Conflict
+from service.escalation.models import AppealAlarm
+from service.escalation.sweeps import sweep
 from service.handling import unit_actions
 from service.handling.centre_review import review_reply
 from service.handling.models import Evaluation, Reply, ReturnRequest
@@ -56,7 +59,9 @@ def _appeal(s: Session, number: str) -> Appeal:
 
 
 @contextmanager
-def committed_appeal(engine: sa.Engine, *, signed: bool = False, replied: bool = False) -> Iterator[str]:
+def committed_appeal(
+    engine: sa.Engine, *, signed: bool = False, replied: bool = False, **overrides: Any
+) -> Iterator[str]:
     """An appeal dispatched to 区城管局 (lead) and 梅林镇 (co), committed; removed afterwards.
 
     `signed`: the lead unit signed for it; `replied`: and its reply was released to the citizen.
@@ -64,7 +69,7 @@ def committed_appeal(engine: sa.Engine, *, signed: bool = False, replied: bool =
     with Session(engine, expire_on_commit=False) as s:
         ctx = active_context(s)
         assert ctx is not None
-        data = AppealIn().load(appeal_payload(**garbage_in_meilin()))
+        data = AppealIn().load(appeal_payload(**garbage_in_meilin(), **overrides))
         appeal = register_appeal(
             s,
             data,
@@ -349,3 +354,73 @@ def _csrf(page: str) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert found, page
     return found.group(1)
+
+
+def test_a_unit_signing_an_urgent_appeal_while_the_escalation_sweep_runs(engine):
+    """The sweep raising overdue urgent appeals a level, and a unit signing one of them at that moment.
+
+    On PostgreSQL the signing holds the appeal and is about to cancel its alarms (the replanning)
+    when the sweep has locked the due alarms: neither may wait for the other (a deadlock, one of the
+    two failing). The sweep leaves that appeal to its next run, which finds it signed.
+    """
+    with committed_appeal(engine, urgency="特急") as number:
+        with Session(engine) as s:
+            appeal_id = _appeal(s, number).id
+            ladder = s.scalars(
+                sa.select(AppealAlarm.due_at).where(
+                    AppealAlarm.appeal_id == appeal_id, AppealAlarm.kind == esc.ESCALATE
+                )
+            ).all()
+        assert ladder
+        late = max(ladder) + timedelta(minutes=1)
+        postgres = engine.dialect.name == "postgresql"
+        signing_holds_the_appeal, sweep_holds_the_alarms = threading.Event(), threading.Event()
+        signer: list[int] = []
+
+        def before(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            if threading.get_ident() in signer and statement.startswith("UPDATE appeal_alarms"):
+                signing_holds_the_appeal.set()
+                sweep_holds_the_alarms.wait(timeout=10)
+
+        def after(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            if (
+                threading.get_ident() not in signer
+                and "FROM appeal_alarms" in statement
+                and "FOR UPDATE" in statement
+            ):
+                sweep_holds_the_alarms.set()
+
+        def sign() -> str:
+            signer.append(threading.get_ident())
+            with Session(engine) as s:
+                unit_actions.sign_for(s, _appeal(s, number), _user(s, LEAD))
+                s.commit()
+            return "signed"
+
+        def run_sweep() -> int:
+            if postgres:
+                signing_holds_the_appeal.wait(timeout=10)
+            with Session(engine) as s:
+                result = sweep(s, esc.ESCALATE, now=late)
+                s.commit()
+            return len(result.fired)
+
+        if postgres:
+            sa.event.listen(engine, "before_cursor_execute", before)
+            sa.event.listen(engine, "after_cursor_execute", after)
+        try:
+            signed, fired = _race(sign, run_sweep)
+        finally:
+            if postgres:
+                sa.event.remove(engine, "before_cursor_execute", before)
+                sa.event.remove(engine, "after_cursor_execute", after)
+
+        assert signed == "signed", signed
+        assert not isinstance(fired, Exception), fired
+        with Session(engine) as s:
+            appeal = _appeal(s, number)
+            assert appeal.status == "handling" and appeal.supervision_level == 0
+            assert "escalated" not in _actions_after_dispatch(s, number)
+            # The next sweep finds it signed: nothing left to raise.
+            assert sweep(s, esc.ESCALATE, now=late + timedelta(minutes=5)).fired == []
+            s.rollback()
