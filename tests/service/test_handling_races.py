@@ -424,3 +424,30 @@ def test_a_unit_signing_an_urgent_appeal_while_the_escalation_sweep_runs(engine)
             # The next sweep finds it signed: nothing left to raise.
             assert sweep(s, esc.ESCALATE, now=late + timedelta(minutes=5)).fired == []
             s.rollback()
+
+
+def test_the_same_idempotency_key_sent_twice_at_once_makes_one_appeal(engine, real_app):
+    """Two requests in flight with one key (a client retrying before its first answer came): the second
+    waits for the first and answers with its appeal (README "Retries")."""
+    with committed_tokens(engine, "operator") as [token]:
+        start = threading.Barrier(2, timeout=20)
+
+        def post() -> Any:
+            start.wait()
+            return real_app.test_client().post(
+                "/api/v1/appeals",
+                json=appeal_payload(**garbage_in_meilin()),
+                headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "race-key-1"},
+            )
+
+        one, other = _race(post, post)
+        numbers = {r.json.get("number") for r in (one, other) if r.status_code == 201}
+        try:
+            assert (one.status_code, other.status_code) == (201, 201), (one.json, other.json)
+            assert len(numbers) == 1
+            assert sorted(r.headers.get("Idempotent-Replayed", "") for r in (one, other)) == ["", "true"]
+        finally:
+            with Session(engine) as s:
+                made = s.scalars(sa.select(Appeal.id).where(Appeal.number.in_(numbers))).all()
+            for appeal_id in made:
+                _purge(engine, appeal_id)
