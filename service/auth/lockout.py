@@ -53,7 +53,12 @@ def _key(username: str) -> str:
 
 
 def _settings() -> tuple[int, int]:
-    return int(current_app.config["LOGIN_MAX_FAILURES"]), int(current_app.config["LOGIN_LOCK_MINUTES"]) * 60
+    """(the most failures, the window in seconds); (0, 0) when either setting is 0: no lock."""
+    most, window = (
+        int(current_app.config["LOGIN_MAX_FAILURES"]),
+        int(current_app.config["LOGIN_LOCK_MINUTES"]) * 60,
+    )
+    return (most, window) if most > 0 and window > 0 else (0, 0)
 
 
 def check_not_locked(username: str) -> None:

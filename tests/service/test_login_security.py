@@ -79,8 +79,9 @@ def test_an_unknown_username_is_locked_alike_so_the_lock_tells_no_usernames(clie
     assert known.json["message"] == unknown.json["message"]
 
 
-def test_the_maximum_is_configuration_and_zero_turns_the_lock_off(app, client):
-    app.config["LOGIN_MAX_FAILURES"] = 0
+@pytest.mark.parametrize("setting", ["LOGIN_MAX_FAILURES", "LOGIN_LOCK_MINUTES"])
+def test_either_setting_at_zero_turns_the_lock_off(app, client, setting):
+    app.config[setting] = 0
     fail(client, "operator", 8)
 
     assert log_in(client, "operator", PASSWORD).status_code == 200
