@@ -100,5 +100,4 @@ def _commit_request(response: Response) -> Response:
         s.rollback()
         audit.keep_after_rollback(s)
         return errors.error_response(409, "A conflicting change was stored at the same time; try again.")
-    audit.forget_pending()
     return response

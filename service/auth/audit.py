@@ -99,11 +99,6 @@ def keep_after_rollback(s: Session) -> None:
         log.exception("security events of a refused request not stored")
 
 
-def forget_pending() -> None:
-    """The request committed: its events are stored."""
-    g.pop(_PENDING, None)
-
-
 # ---- reading it ---------------------------------------------------------------------------------
 
 
