@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, request
+from flask import Response, current_app, request
 from flask.views import MethodView
 from sqlalchemy.orm import selectinload
 
 from service import db
-from service.appeals import dispatching, operations, queries
+from service.appeals import dispatching, export, operations, queries
 from service.appeals.models import Appeal, IdempotencyKey
 from service.appeals.privacy import has_personal_data, log_access, sees_unmasked
 from service.appeals.schemas import (
@@ -24,6 +24,7 @@ from service.appeals.schemas import (
 )
 from service.appeals.status import STATUS_LABELS
 from service.auth.security import require_user
+from service.db import utcnow
 from service.errors import ValidationFailed
 from service.extensions import Blueprint
 from service.handling import duplicates
@@ -150,6 +151,24 @@ class AppealCollection(MethodView):
             ),
         }
         return body, 201, {"Idempotent-Replayed": "true"} if replayed else {}
+
+
+@blp.route("/export")
+class AppealExport(MethodView):
+    @blp.arguments(AppealListArgs, location="query")
+    @blp.response(200, description="An XLSX workbook", content_type=export.XLSX)
+    def get(self, args: dict[str, Any]) -> Response:
+        """The appeals of a search (the filters and order of `GET /api/v1/appeals`; no paging) as an
+        XLSX workbook, at most 10,000 (more: 422). No personal data: no contact, no content."""
+        user = require_user(*STAFF)
+        tz = current_app.config["TZ"]
+        found = export.matching(db.session(), user, args, tz)
+        stamp = utcnow().astimezone(tz).strftime("%Y%m%d-%H%M")
+        return Response(
+            export.workbook(found, tz),
+            mimetype=export.XLSX,
+            headers={"Content-Disposition": f'attachment; filename="appeals-{stamp}.xlsx"'},
+        )
 
 
 @blp.route("/<number>")

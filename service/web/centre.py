@@ -88,3 +88,6 @@ def centre_appeal(number: str) -> Any:
 @login_required(roles=CENTRE_ROLES)
 def centre_act(number: str, action: str) -> Any:
     return appeal_page.act(number, action, area="centre", actions=CENTRE_ACTIONS)
+
+
+from service.web import centre_search  # noqa: E402, F401  (its routes)

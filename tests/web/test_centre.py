@@ -396,3 +396,52 @@ def test_the_centre_page_says_the_callers_details_were_erased_and_offers_no_reve
 
     assert "来电人信息已按保存期限删除" in html and "个人信息已按保存期限删除" in html
     assert 'id="f-reveal-reason"' not in html
+
+
+def test_the_centre_finds_appeals_by_filters_and_exports_them(as_user, logged_in):
+    import io
+
+    from openpyxl import load_workbook
+
+    number = new_appeal(as_user, title="查询页测试：路灯不亮")
+    client = logged_in("dispatcher")
+    assert 'href="/centre/search"' in page_of(client, "/centre")
+
+    html = page_of(client, "/centre/search?q=查询页测试&status=dispatched&unit=" + unit_code("区城管局"))
+
+    assert f'href="/centre/appeals/{number}"' in html and "共 1 件" in html
+    assert 'value="查询页测试"' in html  # the filters stay typed
+    none = page_of(client, "/centre/search?q=查询页测试&status=closed")
+    assert "共 0 件" in none and number not in none
+    r = client.get("/centre/search/export?q=查询页测试")
+    assert r.status_code == 200 and r.headers["Content-Disposition"].startswith("attachment")
+    ws = load_workbook(io.BytesIO(r.get_data())).active
+    assert [row[0] for row in ws.iter_rows(min_row=2, values_only=True)] == [number]
+
+
+def test_a_bad_date_on_the_search_is_shown_beside_its_field(logged_in):
+    r = logged_in("dispatcher").get("/centre/search?received_from=2026-02-30&q=x")
+
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert 'id="f-received_from-error"' in html and 'value="x"' in html
+
+
+def test_an_export_too_large_says_so_on_the_search_page(as_user, logged_in, monkeypatch):
+    from service.appeals import export
+
+    new_appeal(as_user, title="导出上限页")
+    new_appeal(as_user, title="导出上限页")
+    monkeypatch.setattr(export, "EXPORT_LIMIT", 1)
+
+    r = logged_in("dispatcher").get("/centre/search/export?q=导出上限页")
+
+    assert r.status_code == 422
+    assert "共有 2 件诉求符合条件，一次最多导出 1 件" in r.get_data(as_text=True)
+
+
+def test_the_search_page_reads_in_english_and_is_the_centres(logged_in):
+    english = logged_in("dispatcher").get("/centre/search?lang=en").get_data(as_text=True)
+    assert "Find appeals" in english and "Export to Excel" in english
+
+    assert logged_in("cgj").get("/centre/search").status_code == 403
