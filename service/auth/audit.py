@@ -5,8 +5,10 @@ from which address, and whether it succeeded. Administrators read it:
 
 `record` adds an event to the operation's session, like any row an operation writes. A refusal
 is worth recording too (a wrong password, a locked account), but a refused request rolls back
-what it wrote; so the request boundary writes the events of a refused request again on their own
-(`keep_after_rollback`), and nothing else of that request.
+what it wrote; so the request boundary writes those events of a refused request again on their
+own (`keep_after_rollback`), and nothing else of that request. Only those that are true whatever
+became of the request: a refusal, a session ended (its cookie is cleared all the same). An account
+or token change rolled back did not happen, and is not recorded as if it had.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ KINDS = (
 )
 OK, REFUSED = "ok", "refused"
 _PENDING = "security_events"
+#: Events that stand when their request is refused and rolled back (with every refusal).
+_STAND_ALONE = frozenset({"logout", "session_expired"})
 
 
 def record(
@@ -72,7 +76,7 @@ def record(
         "detail": detail or {},
     }
     s.add(SecurityEvent(**values))
-    if has_request_context():
+    if has_request_context() and (outcome == REFUSED or kind in _STAND_ALONE):
         g.setdefault(_PENDING, []).append(values)
 
 

@@ -176,6 +176,19 @@ def test_each_account_error_is_shown_next_to_its_field(logged_in, db_session, fi
     assert db_session.scalar(sa.select(sa.func.count()).select_from(User)) == before
 
 
+def test_an_account_refused_by_the_page_is_not_recorded_as_created(logged_in, db_session):
+    # The operation accepted it, the page's own check (the confirmation) refused it: nothing was
+    # created, and the security audit log must not say that it was.
+    admin = logged_in("admin")
+    data = {"username": "ghostclerk", "role": "operator", "password": GOOD_PASSWORD}
+
+    r = admin.post("/admin/users", data={"csrf_token": token(admin), **data, "password_confirm": "other-one"})
+
+    assert r.status_code == 422
+    events = admin.get("/api/v1/admin/security-events", query_string={"account": "ghostclerk"}).json
+    assert events["items"] == []
+
+
 def test_several_errors_show_at_once(logged_in):
     admin = logged_in("admin")
     r = admin.post(
