@@ -89,6 +89,20 @@ def erase_personal_data(s: Session, appeal: Appeal, now: datetime) -> list[str]:
     return erased
 
 
+def _still_due(s: Session, appeal: Appeal, cutoff: datetime) -> bool:
+    """`due_for_erasure`'s test, on the row as read now: its batch was chosen before."""
+    closed = appeal
+    if appeal.status == st.MERGED and appeal.master_id is not None:
+        closed = s.get(Appeal, appeal.master_id)
+    return (
+        closed is not None
+        and closed.status == st.CLOSED
+        and closed.closed_at is not None
+        and closed.closed_at < cutoff
+        and appeal.personal_data_erased_at is None
+    )
+
+
 def erase_expired(s: Session, now: datetime, days: int, limit: int = BATCH) -> list[int]:
     """Erase the personal data of every appeal past retention (up to `limit`); returns their ids.
 
@@ -103,8 +117,8 @@ def erase_expired(s: Session, now: datetime, days: int, limit: int = BATCH) -> l
         try:
             with s.begin_nested():
                 appeal = s.get(Appeal, appeal_id)
-                if appeal is None:
-                    continue
+                if appeal is None or not _still_due(s, appeal, cutoff):
+                    continue  # reopened (or merged into a reopened master) since it was chosen
                 erase_personal_data(s, appeal, now)
         except StaleDataError:
             continue

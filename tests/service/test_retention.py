@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from click.testing import CliRunner
 
+from service.appeals import retention
 from service.appeals.models import Appeal, AppealContact, PersonalDataAccess
 from service.appeals.retention import erase_expired, erase_expired_job
 from service.cli import main as minyi
@@ -158,6 +159,28 @@ def test_a_merged_appeal_goes_with_its_master(app, client, as_user):
 
     assert stored_data(app, repeat["number"])["contact"] == ("", "", None, None)
     assert stored_data(app, master["number"])["contact"] == ("", "", None, None)
+
+
+def test_an_appeal_reopened_after_the_batch_was_chosen_keeps_its_data(app, client, as_user, monkeypatch):
+    body = closed_appeal(client, as_user, closed_days_ago=DAYS + 1)
+    choose = retention.due_for_erasure
+
+    def reopened_meanwhile(s, cutoff, limit=retention.BATCH):
+        chosen = choose(s, cutoff, limit)
+        # what a 重办 committed by the centre between the choice and the erasure leaves in the row
+        s.execute(
+            sa.update(Appeal)
+            .where(Appeal.number == body["number"])
+            .values(status="handling", closed_at=None, version=Appeal.version + 1)
+        )
+        return chosen
+
+    monkeypatch.setattr(retention, "due_for_erasure", reopened_meanwhile)
+
+    assert erase(app) == []
+
+    after = stored_data(app, body["number"])
+    assert after["contact"][1] == PHONE and after["erased_at"] is None
 
 
 def test_running_again_erases_nothing_more(app, client, as_user):
