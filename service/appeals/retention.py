@@ -6,7 +6,8 @@ phone, ID number, e-mail), the personal keys of the channel metadata (`status.PE
 the caller's number, a sender's address, an account or device id) and the addresses its notices to
 the citizen went to. A merged appeal goes with its master. The appeal itself stays whole (what was
 asked, where, the handling, the reply, the rating): it is the government's record, and the
-figures read it. The appeal records when (`personal_data_erased_at`) and its staff timeline says so.
+figures read it. The appeal records when (`personal_data_erased_at`) and its staff timeline says so;
+it can no longer be reopened (the unit could not reach the citizen: service/handling/closing.py).
 """
 
 from __future__ import annotations

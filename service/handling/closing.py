@@ -253,7 +253,8 @@ def reopen(
     now: datetime | None = None,
 ) -> Appeal:
     """重办: after an unsatisfied rating that is the unit's fault, back to the same lead unit, with
-    new deadlines from now and the reason on record. Counted in `reopen_count`."""
+    new deadlines from now and the reason on record. Counted in `reopen_count`. Not once the
+    citizen's personal data was erased (the unit must contact the citizen): 409."""
     begin(appeal, "reopen", actor, expected_version=expected_version)
     if not attributable:
         raise ValidationFailed(
@@ -263,6 +264,15 @@ def reopen(
     if not reason.strip():
         raise ValidationFailed(
             t("Invalid input: {fields}", fields="reason"), {"reason": [t("Say why the appeal is reopened.")]}
+        )
+    if appeal.personal_data_erased_at is not None:  # service/appeals/retention.py
+        raise Conflict(
+            t(
+                "Appeal {number} is past its retention period and its citizen's personal data was "
+                "erased: the unit could not contact the citizen. Register a new appeal instead.",
+                number=appeal.number,
+            ),
+            current=current_state(appeal),
         )
     rating = current_rating(s, appeal)
     if rating is None or not rating.unsatisfied:

@@ -18,7 +18,7 @@ from service.cli import main as minyi
 from service.db import utcnow
 from service.handling.models import Evaluation
 from service.notices import models as nm
-from tests.service.closing_arrange import SATISFIED, appeal_row, look_up, ok, rate, replied
+from tests.service.closing_arrange import SATISFIED, UNSATISFIED, appeal_row, look_up, ok, rate, replied
 from tests.service.factories import stored
 
 DAYS = 1095
@@ -181,6 +181,23 @@ def test_an_appeal_reopened_after_the_batch_was_chosen_keeps_its_data(app, clien
 
     after = stored_data(app, body["number"])
     assert after["contact"][1] == PHONE and after["erased_at"] is None
+
+
+def test_an_erased_appeal_is_not_reopened_to_a_unit_that_cannot_reach_the_citizen(app, client, as_user):
+    body = replied(as_user, channel="hotline", channel_meta=HOTLINE_META)
+    ok(rate(client, body, UNSATISFIED))
+    ok(as_user("reviewer").post(f"/api/v1/appeals/{body['number']}/close", json={"note": "已解释政策"}))
+    set_closed_at(app, body["number"], DAYS + 1)
+    erase(app)
+
+    r = as_user("dispatcher").post(
+        f"/api/v1/appeals/{body['number']}/reopen",
+        json={"reason": "复查发现未整改", "attributable": True},
+    )
+
+    assert r.status_code == 409 and r.json["error"] == "conflict", r.json
+    assert "personal data was erased" in r.json["message"] and "new appeal" in r.json["message"]
+    assert r.json["current"]["status"] == "closed" == stored_data(app, body["number"])["status"]
 
 
 def test_running_again_erases_nothing_more(app, client, as_user):
