@@ -85,4 +85,11 @@ SCHEMA_MESSAGES = {
     "Not a valid list.": N_("此项格式不正确。"),
     "Invalid value.": N_("此项格式不正确。"),
     "Unknown field.": N_("未知的字段。"),
+    # service.fields.DayOrInstant (the time-range filters of the searches and the logs)
+    "Not a date (2026-01-01) nor a date and time with its time zone (2026-01-01T08:00:00+08:00).": N_(
+        "请填写日期（如 2026-01-01），或带时区的日期时间（如 2026-01-01T08:00:00+08:00）。"
+    ),
+    "A date and time needs its time zone (2026-01-01T08:00:00+08:00); or give a date.": N_(
+        "日期时间须带时区（如 2026-01-01T08:00:00+08:00），或只填写日期。"
+    ),
 }

@@ -640,6 +640,25 @@ def test_a_bad_date_on_the_access_log_is_shown_next_to_its_field(logged_in):
     assert 'id="access"' not in html  # no records rather than every record
 
 
+@pytest.mark.parametrize(
+    ("query", "lang", "message"),
+    [
+        ("since=yesterday", "zh", "请填写日期（如 2026-01-01），或带时区的日期时间"),
+        ("until=2026-01-01T08:00:00", "zh", "日期时间须带时区"),
+        ("since=yesterday", "en", "Not a date (2026-01-01) nor a date and time with its time zone"),
+    ],
+)
+def test_a_date_the_log_pages_cannot_read_is_explained_in_the_page_language(logged_in, query, lang, message):
+    admin = logged_in("admin")
+    field = query.split("=")[0]
+
+    for page in ("/admin/access", "/admin/security"):
+        r = admin.get(f"{page}?{query}&lang={lang}")
+
+        assert r.status_code == 422
+        assert message in unescape(field_error(r.get_data(as_text=True), field)), page
+
+
 def test_the_access_log_page_reads_in_english(as_user, logged_in):
     from tests.service.handling_steps import new_appeal
 
