@@ -39,7 +39,7 @@ blp = Blueprint(
 
 #: What is recorded, with the label the page shows (service/web/admin_security.py translates them).
 KINDS = (
-    "login",  # refused: detail.reason wrong_password | unknown_user | inactive | locked
+    "login",  # refused: detail.reason wrong_password | unknown_user (account masked) | inactive | locked
     "logout",
     "session_expired",
     "user_created",

@@ -38,7 +38,8 @@ def authenticate(s: Session, username: str, password: str) -> User | None:
     try:
         lockout.check_not_locked(username)
     except lockout.AccountLocked:
-        audit.record(s, "login", outcome=audit.REFUSED, account=username, detail={"reason": "locked"})
+        account = _attempted_account(find_user(s, username), username)
+        audit.record(s, "login", outcome=audit.REFUSED, account=account, detail={"reason": "locked"})
         raise
     found = find_user(s, username)
     user = found if found is not None and found.active else None
@@ -47,11 +48,23 @@ def authenticate(s: Session, username: str, password: str) -> User | None:
         detail: dict[str, object] = {"reason": reason}
         if lockout.record_failure(username):
             detail["locked_now"] = True
-        audit.record(s, "login", outcome=audit.REFUSED, account=username, detail=detail)
+        audit.record(
+            s, "login", outcome=audit.REFUSED, account=_attempted_account(found, username), detail=detail
+        )
         return None
     lockout.clear_failures(username)
     audit.record(s, "login", actor=user, account=user.username)
     return user
+
+
+def _attempted_account(found: User | None, typed: str) -> str:
+    """The account a log-in attempt names, as the audit log keeps it: the account's username, or
+    for a name no account has, only its first character. What was typed there is often a password
+    typed one field too early; the log must not hand it to whoever reads the log."""
+    if found is not None:
+        return found.username
+    typed = typed.strip()
+    return f"{typed[:1]}***" if typed else ""
 
 
 def create_user(

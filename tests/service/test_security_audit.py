@@ -33,8 +33,33 @@ def test_a_refused_log_in_is_recorded_although_the_request_is_refused(client, as
 
     by_account = {e["account"]: e for e in events}
     assert by_account["cgj"]["detail"] == {"reason": "wrong_password"}
-    assert by_account["no-such-person"]["detail"] == {"reason": "unknown_user"}
+    assert by_account["n***"]["detail"] == {"reason": "unknown_user"}
     assert by_account["cgj"]["ip"] == "127.0.0.1" and by_account["cgj"]["actor"] == ""
+
+
+def test_a_password_typed_as_the_username_is_not_kept_in_the_log(client, as_user):
+    # the password typed one field too early, then the right log-in
+    for _ in range(5):
+        assert log_in(client, "Gx-Hotline-2026!", "x").status_code == 401
+    assert log_in(client, "Gx-Hotline-2026!", "x").status_code == 429
+    assert log_in(client, "operator").status_code == 200
+
+    r = as_user("admin").get(URL, query_string={"per_page": 200})
+
+    assert "Hotline-2026" not in r.get_data(as_text=True)
+    refused = [e for e in r.json["items"] if e["outcome"] == "refused"]
+    assert {(e["account"], e["detail"]["reason"]) for e in refused} >= {
+        ("G***", "unknown_user"),
+        ("G***", "locked"),
+    }
+
+
+def test_a_refusal_names_the_account_as_it_is_spelled(client, as_user):
+    assert log_in(client, "CGJ", "wrong-password").status_code == 401
+
+    [event] = recorded(as_user, kind="login", outcome="refused")
+
+    assert event["account"] == "cgj"
 
 
 def test_a_log_in_and_a_log_out_are_recorded_with_the_user(client, as_user):
