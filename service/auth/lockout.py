@@ -7,6 +7,10 @@ successful log-in before that clears the count. An unknown username is counted a
 way, so the lock tells nobody which usernames exist. Per username, not per client: many clients
 guessing one password share one count (the per-client rate limit of the log-in routes is separate).
 
+Each attempt is counted as it starts, before its password is checked (`begin_attempt`), in one
+atomic step: guesses sent at once cannot all pass a check made before any of them was counted, so
+no more than the maximum of passwords are ever tried per window. A success then clears the count.
+
 The count lives in Redis (a key per username that expires with the window). If Redis cannot be
 reached, log-in still works, without the count: availability first, and the log says so.
 """
@@ -61,40 +65,39 @@ def _settings() -> tuple[int, int]:
     return (most, window) if most > 0 and window > 0 else (0, 0)
 
 
-def check_not_locked(username: str) -> None:
-    """Raise AccountLocked while the username is locked."""
-    most, _window = _settings()
-    if most <= 0:
-        return
-    try:
-        pipe = get_redis().pipeline()
-        pipe.get(_key(username))
-        pipe.ttl(_key(username))
-        failures, ttl = pipe.execute()
-    except UNREACHABLE as exc:
-        log.warning("log-in failures not checked (Redis: %s)", exc)
-        return
-    if failures is not None and int(failures) >= most and ttl > 0:
-        raise AccountLocked(int(ttl))
-
-
-def record_failure(username: str) -> bool:
-    """Count a failed log-in; the one that reaches the maximum locks the account for the window
-    (and returns True)."""
+def begin_attempt(username: str) -> int:
+    """Count a log-in attempt for `username` before its password is checked; returns its number
+    in the window (0 when there is no count). Raises AccountLocked when the attempts before it
+    already reached the maximum: the username is locked, whatever the password."""
     most, window = _settings()
     if most <= 0:
-        return False
+        return 0
     key = _key(username)
     try:
-        conn = get_redis()
-        conn.set(key, 0, ex=window, nx=True)  # the window starts at the first failure
-        count = conn.incr(key)
-        if count >= most:
-            conn.expire(key, window)  # locked for the whole window from now
-            return count == most
+        pipe = get_redis().pipeline(transaction=True)  # MULTI/EXEC: one step, whoever else counts
+        pipe.set(key, 0, ex=window, nx=True)  # the window starts at the first attempt
+        pipe.incr(key)
+        pipe.ttl(key)
+        _, count, ttl = pipe.execute()
     except UNREACHABLE as exc:
-        log.warning("failed log-in not counted (Redis: %s)", exc)
-    return False
+        log.warning("log-in attempt not counted (Redis: %s)", exc)
+        return 0
+    if count > most:
+        raise AccountLocked(int(ttl) if ttl > 0 else window)
+    return int(count)
+
+
+def record_failure(username: str, attempt: int) -> bool:
+    """The attempt numbered `attempt` failed: the one that reaches the maximum locks the username
+    for the whole window from now (and returns True)."""
+    most, window = _settings()
+    if most <= 0 or attempt < most:
+        return False
+    try:
+        get_redis().expire(_key(username), window)
+    except UNREACHABLE as exc:
+        log.warning("log-in lock not extended (Redis: %s)", exc)
+    return attempt == most
 
 
 def clear_failures(username: str) -> None:

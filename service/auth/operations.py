@@ -36,7 +36,7 @@ def authenticate(s: Session, username: str, password: str) -> User | None:
     Each refusal counts against the username; past the maximum it is locked for a while and this
     raises `lockout.AccountLocked` (429), whatever the password (service/auth/lockout.py)."""
     try:
-        lockout.check_not_locked(username)
+        attempt = lockout.begin_attempt(username)
     except lockout.AccountLocked:
         account = _attempted_account(find_user(s, username), username)
         audit.record(s, "login", outcome=audit.REFUSED, account=account, detail={"reason": "locked"})
@@ -46,7 +46,7 @@ def authenticate(s: Session, username: str, password: str) -> User | None:
     if not verify_password(user, password) or user is None:
         reason = "unknown_user" if found is None else "inactive" if not found.active else "wrong_password"
         detail: dict[str, object] = {"reason": reason}
-        if lockout.record_failure(username):
+        if lockout.record_failure(username, attempt):
             detail["locked_now"] = True
         audit.record(
             s, "login", outcome=audit.REFUSED, account=_attempted_account(found, username), detail=detail

@@ -44,6 +44,33 @@ def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(client):
     assert_envelope(client.get("/api/v1/auth/me"), 401, "unauthorized")  # no session was opened
 
 
+def test_guesses_sent_at_once_get_no_more_tries_than_the_maximum(app, monkeypatch):
+    # Six guesses arrive together: while the first one's password is being checked, the other five
+    # come in. However they interleave, at most five passwords are tried; the sixth is refused.
+    from service.auth import operations
+    from tests.service.factories import stored
+
+    checked, outcomes = [], []
+    real_verify = operations.verify_password
+
+    def slow_verify(user, password):
+        checked.append(password)
+        if password == "guess-0":  # the others arrive meanwhile
+            for n in range(1, 6):
+                try:
+                    outcomes.append(operations.authenticate(s, "operator", f"guess-{n}"))
+                except lockout.AccountLocked:
+                    outcomes.append("locked")
+        return real_verify(user, password)
+
+    monkeypatch.setattr(operations, "verify_password", slow_verify)
+    with app.test_request_context(), stored(app) as s:
+        first = operations.authenticate(s, "operator", "guess-0")
+
+    assert first is None and outcomes == [None, None, None, None, "locked"]
+    assert len(checked) == 5
+
+
 def test_the_lock_lifts_by_itself(app, client):
     fail(client, "operator", 5)
     lift_lock(app, "operator")
