@@ -112,11 +112,9 @@ def tokens_list(username: str | None) -> None:
                         str(token.id),
                         token.user.username,
                         token.label or "-",
-                        f"created {token.created_at:%Y-%m-%d %H:%M}",
-                        f"last used {token.last_used_at:%Y-%m-%d %H:%M}"
-                        if token.last_used_at
-                        else "never used",
-                        f"REVOKED {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "active",
+                        f"created {at(token.created_at)}",
+                        f"last used {at(token.last_used_at)}" if token.last_used_at else "never used",
+                        f"REVOKED {at(token.revoked_at)}" if token.revoked_at else "active",
                     )
                 )
             )

@@ -493,6 +493,42 @@ def test_tokens_are_listed_and_revoked_from_the_command_line(app, client, monkey
     assert unknown.exit_code != 0 and "No token 999999" in unknown.output
 
 
+def test_the_command_lines_token_list_reads_in_the_services_time_zone(app, monkeypatch):
+    from collections.abc import Iterator
+    from contextlib import contextmanager
+    from datetime import UTC, datetime
+
+    from click.testing import CliRunner
+
+    import service.cli
+    from service.auth.models import ApiToken
+    from service.auth.operations import create_token, revoke_token
+    from service.cli import main as minyi
+
+    evening = datetime(2026, 3, 1, 20, 30, tzinfo=UTC)  # 2026-03-02 04:30 in 赣州 (UTC+8)
+    with stored(app) as s:
+        create_token(s, find_user(s, "operator"), "夜间对接")
+        token = s.scalar(sa.select(ApiToken).where(ApiToken.label == "夜间对接"))
+        revoke_token(s, token)
+        token.created_at = token.last_used_at = token.revoked_at = evening
+        s.commit()
+
+    @contextmanager
+    def test_session() -> Iterator[Any]:
+        with stored(app) as s:
+            yield s
+
+    monkeypatch.setattr(service.cli, "app_session", test_session)
+    listed = CliRunner().invoke(minyi, ["tokens", "list", "operator"])
+
+    [line] = [row for row in listed.output.splitlines() if "夜间对接" in row]
+    assert line.split("\t")[3:] == [
+        "created 2026-03-02 04:30",
+        "last used 2026-03-02 04:30",
+        "REVOKED 2026-03-02 04:30",
+    ]
+
+
 def test_a_token_is_revoked_once(app):
     from service.auth.operations import create_token, revoke_token
 
