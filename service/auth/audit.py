@@ -51,6 +51,8 @@ KINDS = (
 )
 OK, REFUSED = "ok", "refused"
 _PENDING = "security_events"
+#: The actor of what a command did (`minyi users ...`, `minyi tokens ...`); the page translates it.
+COMMAND_LINE = "command line"
 #: Events that stand when their request is refused and rolled back (with every refusal).
 _STAND_ALONE = frozenset({"logout", "session_expired"})
 
@@ -85,9 +87,9 @@ def _who_else() -> str:
     if has_request_context():
         return ""
     try:
-        return f"command line ({getpass.getuser()})"
+        return f"{COMMAND_LINE} ({getpass.getuser()})"
     except (KeyError, OSError):  # no user name for this uid (a container)
-        return "command line"
+        return COMMAND_LINE
 
 
 def keep_after_rollback(s: Session) -> None:

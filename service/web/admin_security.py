@@ -8,7 +8,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 
-from service.auth.audit import OK, REFUSED, SecurityArgs, events_page
+from service.auth.audit import COMMAND_LINE, OK, REFUSED, SecurityArgs, events_page
 from service.web.access import ADMIN_ROLES, login_required
 from service.web.admin_logs import log_page
 from service.web.blueprint import bp
@@ -50,6 +50,16 @@ def describe(event: dict[str, Any]) -> str:
     return "；".join(parts)
 
 
+def actor_label(event: dict[str, Any]) -> str:
+    """Who acted, in the page language: a username as it is; the command line (stored as
+    "command line" or "command line (<system user>)", see audit._who_else) translated."""
+    actor = event["actor"] or ""
+    if actor == COMMAND_LINE or actor.startswith(f"{COMMAND_LINE} ("):
+        system_user = actor.removeprefix(COMMAND_LINE).strip().removeprefix("(").removesuffix(")")
+        return _("命令行（%(user)s）", user=system_user) if system_user else _("命令行")
+    return actor
+
+
 @bp.get("/admin/security")
 @login_required(roles=ADMIN_ROLES)
 def admin_security() -> Any:
@@ -63,4 +73,5 @@ def admin_security() -> Any:
         outcomes=[("", _("全部")), (OK, _("成功")), (REFUSED, _("被拒绝"))],
         kind_label=lambda kind: _(KIND_LABELS.get(kind, kind)),
         describe=describe,
+        actor_label=actor_label,
     )

@@ -743,6 +743,26 @@ def test_the_security_audit_page_shows_a_failed_log_in_with_why(client, logged_i
     assert "Security audit" in english and "wrong password" in english and "Refused" in english
 
 
+def test_what_the_command_line_did_is_named_in_the_page_language(app, logged_in, monkeypatch):
+    import getpass
+
+    from service.auth.operations import create_token, find_user
+    from tests.service.factories import stored
+
+    monkeypatch.setattr(getpass, "getuser", lambda: "ops")
+    with stored(app) as s:
+        create_token(s, find_user(s, "operator"), "命令行新建")  # as `minyi tokens create` does
+        s.commit()
+    admin = logged_in("admin")
+
+    def actor_cell(lang):
+        html = admin.get(f"/admin/security?kind=token_created&lang={lang}").get_data(as_text=True)
+        return re.findall(r"<td>([^<]*)</td>", html.split('data-kind="token_created"', 1)[1])[2]
+
+    assert actor_cell("zh") == "命令行（ops）"
+    assert actor_cell("en") == "command line (ops)"
+
+
 def test_the_security_audit_page_names_a_bad_filter(logged_in):
     r = logged_in("admin").get("/admin/security?until=tomorrow")
 
