@@ -9,6 +9,7 @@ in this status) render the page again with the typed text kept in the form.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -289,7 +290,8 @@ def _done_meanwhile_by(s: Session, appeal: Appeal, user: User, action: Action, s
     else acted after it: the refused submission repeats one that was done, and must not say that
     someone else changed the appeal (inviting the user to submit it a third time).
     """
-    if not action.events or not seen_event.isdigit():
+    # The page wrote it; anything else (not ASCII digits, or past a 64-bit id) was not a page's.
+    if not action.events or not re.fullmatch(r"[0-9]{1,18}", seen_event):
         return False
     since = s.execute(
         sa.select(AppealEvent.action, AppealEvent.actor_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from service.appeals.models import Appeal, PersonalDataAccess
@@ -325,6 +326,19 @@ def test_a_form_sent_again_after_someone_else_acted_still_says_so(as_user, logge
     again = client.post(f"/centre/appeals/{number}/supervise", data=form)
 
     assert again.status_code == 409 and "该诉求已被他人修改" in again.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("seen_event", ["9" * 30, "٣", "²"])
+def test_a_tampered_seen_event_on_a_stale_form_is_a_plain_409(as_user, logged_in, seen_event):
+    number = new_appeal(as_user)
+    client = logged_in("dispatcher")
+    page = page_of(client, f"/centre/appeals/{number}")
+    form = {**hidden_fields(page, number, "supervise"), "kind": "press", "note": "请尽快联系群众"}
+    ok(as_user(LEAD), number, "sign")  # the form is stale now
+
+    r = client.post(f"/centre/appeals/{number}/supervise", data={**form, "seen_event": seen_event})
+
+    assert r.status_code == 409 and "该诉求已被他人修改" in r.get_data(as_text=True)
 
 
 def test_an_action_not_allowed_in_this_status_or_role_is_refused_with_a_message(as_user, logged_in):
