@@ -107,7 +107,7 @@ def console_submit() -> Any:
         return _render_form(values, errors, 422, **_assist_context(form))
 
     s = db.session()
-    scope, key, body = f"user:{user.id}", form.get(intake_form.KEY_FIELD, ""), intake_form.form_body(form)
+    scope, key, body = f"user:{user.id}", intake_form.posted_key(form), intake_form.form_body(form)
     try:
         if action == "close":
             # Answered now: registered without dispatching (only a waiting appeal closes directly).

@@ -9,6 +9,7 @@ storing anything. The schemas' messages read in the page language through
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -112,9 +113,20 @@ def form_values(form: MultiDict[str, str]) -> dict[str, Any]:
     return {name: form.get(name, "") for name in form if name != "csrf_token"}
 
 
+#: What `form_key` writes into a form; a posted key of another shape was not written by a page.
+_KEY = re.compile(r"[0-9a-f]{32}")
+
+
+def posted_key(form: MultiDict[str, str] | dict[str, Any]) -> str:
+    """The form's key as posted, or "" when there is none or it is not one a page wrote (tampered:
+    a NUL, a key too long to store): the form is then taken as one without a key, not refused."""
+    key = str(form.get(KEY_FIELD) or "")
+    return key if _KEY.fullmatch(key) else ""
+
+
 def form_key(values: dict[str, Any]) -> str:
     """The form's key as posted (kept when the form is shown again), else a new one for a new form."""
-    return values.get(KEY_FIELD) or secrets.token_hex(16)
+    return posted_key(values) or secrets.token_hex(16)
 
 
 def form_body(form: MultiDict[str, str]) -> list[list[str]]:

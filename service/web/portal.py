@@ -130,7 +130,7 @@ def portal_submit() -> Any:
             actor=None,
             actor_role="citizen",
             scope=f"public:{request.remote_addr}",
-            key=request.form.get(intake_form.KEY_FIELD, ""),
+            key=intake_form.posted_key(request.form),
             body=intake_form.form_body(request.form),
         )
     except DomainError as exc:

@@ -244,6 +244,18 @@ def test_submitting_is_rate_limited_like_the_public_api(app, citizen):
     assert statuses == [303, 303, 429]
 
 
+@pytest.mark.parametrize("key", ["a\x00b", "k" * 129, " "])
+def test_a_tampered_form_key_still_registers_the_appeal_once(app, citizen, key):
+    """The hidden key is the page's; a tampered one (a NUL, too long, blank) is no reason to refuse a
+    citizen's appeal, nor to crash: the appeal is registered as if the form had no key."""
+    before = counts(app)
+
+    r = citizen.post("/portal/submit", data=_submission(citizen, intake_key=key))
+
+    assert r.status_code == 303, r.get_data(as_text=True)[:2000]
+    assert counts(app)["appeals"] == before["appeals"] + 1
+
+
 def test_the_form_sent_twice_is_one_appeal(app, citizen):
     """A double click on 提交: one appeal, and both answers lead to its number and query code."""
     form = _submission(citizen)
