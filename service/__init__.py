@@ -7,9 +7,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, g
+from flask_smorest.spec.plugins import integerconverter2paramschema
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
 from service import config as config_module
 from service import db, errors
@@ -17,11 +19,23 @@ from service.extensions import Api, limiter
 from service.redis_conn import limiter_storage_uri
 
 
+class RowId(IntegerConverter):
+    """`<int:...>` in a URL: an id, so at most the largest row id a database stores (a 64-bit
+    integer). A larger number matches no route (404): passed on, SQLite cannot bind it and
+    answered 500 (/admin/users/99999999999999999999/tokens)."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     import service.escalation.planning  # registers the replanning of alarms before each flush
     import service.models  # noqa: F401  (every mapper known before the first query resolves its foreign keys)
 
     app = Flask(__name__)
+    # Before any route is added: every <int:...> in a URL is a row id.
+    app.url_map.converters["int"] = RowId
     app.config.update(config_module.STATIC)
     app.config.update(config_module.from_environment())
     app.config.update(config or {})
@@ -44,6 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
     api = Api(app)
+    api.register_converter(RowId, integerconverter2paramschema)
     errors.init_app(app)
     _register_blueprints(app, api)
     app.after_request(_commit_request)

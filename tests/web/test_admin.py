@@ -721,6 +721,24 @@ def test_a_token_needs_a_purpose_and_an_active_account(logged_in, db_session):
     )
 
 
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/admin/users/{big}/tokens"),
+        ("post", "/admin/tokens/{big}/revoke"),
+        ("get", "/admin/users/{big}/password"),
+        ("post", "/admin/notices/{big}/retry"),
+    ],
+)
+def test_an_id_too_large_for_any_row_is_not_found(logged_in, method, url):
+    admin = logged_in("admin")
+    data = {"csrf_token": token(admin), "label": "x"} if method == "post" else None
+
+    r = getattr(admin, method)(url.format(big="9" * 20), data=data)
+
+    assert r.status_code == 404
+
+
 def test_only_the_administrator_manages_tokens(logged_in, db_session):
     operator = db_session.scalar(sa.select(User).where(User.username == "operator"))
     dispatcher = logged_in("dispatcher")
