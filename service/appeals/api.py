@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, current_app, request
 from flask.views import MethodView
-from sqlalchemy.orm import selectinload
 
 from service import db
 from service.appeals import dispatching, export, operations, queries
@@ -113,22 +111,8 @@ class AppealCollection(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Search appeals, with filters, ordering and pagination (unit staff: their unit's only)."""
         user = require_user(*STAFF)
-        s = db.session()
-        query = queries.filtered(s, user, args, current_app.config["TZ"])
-        total = s.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-        page, per_page = args["page"], args["per_page"]
-        rows = s.scalars(
-            queries.ordered(query, args["order"])
-            .options(selectinload(Appeal.contact), selectinload(Appeal.assignments))
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        ).all()
-        return {
-            "items": [queries.appeal_view(a, user, masked=True) for a in rows],
-            "total": total,
-            "page": page,
-            "per_page": per_page,
-        }
+        tz = current_app.config["TZ"]
+        return queries.search_page(db.session(), user, args, tz, args["per_page"])
 
     @blp.arguments(AppealIn)
     @blp.response(201, IntakeOut)

@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from typing import Any
 
-import sqlalchemy as sa
 from openpyxl import Workbook
 from sqlalchemy.orm import Session, selectinload
 
@@ -103,7 +102,7 @@ def matching(s: Session, user: User, args: dict[str, Any], tz: tzinfo) -> list[d
     """The appeals `user` may see that match `args` (AppealListArgs; its page is ignored), in its
     order, as masked views; more than EXPORT_LIMIT is refused (422) before any is read."""
     query = queries.filtered(s, user, args, tz)
-    total = s.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
+    total = queries.count_of(s, query)
     if total > EXPORT_LIMIT:
         raise TooMany(total)
     rows = s.scalars(

@@ -209,3 +209,29 @@ def events_of(s: Session, appeal: Appeal) -> list[AppealEvent]:
             .order_by(AppealEvent.at, AppealEvent.id)
         )
     )
+
+
+def count_of(s: Session, query: sa.Select[Any]) -> int:
+    """How many rows `query` finds (its order dropped)."""
+    return s.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
+
+
+def search_page(
+    s: Session, user: User, args: dict[str, Any], tz: tzinfo, per_page: int, now: datetime | None = None
+) -> dict[str, Any]:
+    """One page of the appeals `user` may see that match `args` (AppealListArgs), in its order, as
+    masked views, with the total: the API's search and the centre's search page."""
+    query = filtered(s, user, args, tz)
+    page = args["page"]
+    rows = s.scalars(
+        ordered(query, args["order"])
+        .options(selectinload(Appeal.contact), selectinload(Appeal.assignments))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return {
+        "items": [appeal_view(a, user, masked=True, now=now) for a in rows],
+        "total": count_of(s, query),
+        "page": page,
+        "per_page": per_page,
+    }

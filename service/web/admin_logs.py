@@ -7,12 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import render_template, request
-from marshmallow import Schema, ValidationError
-from werkzeug.datastructures import MultiDict
+from flask import render_template
+from marshmallow import Schema
 
 from service import db
-from service.web.helpers import errors_of, form_numbers, form_to_dict
+from service.web.helpers import load_filters
 
 
 def log_page(
@@ -24,13 +23,9 @@ def log_page(
 ) -> Any:
     """Render `template` with `found`, the page `rows(session, args)` gives for the filters typed
     (None when one is wrong), `given` (what was typed), `errors` and `params` (for the pager)."""
-    given = {name: request.args.get(name, "").strip() for name in filters}
-    # Only the filters: the page's other parameters (?lang=en) are not the schema's to judge.
-    wanted = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k in (*filters, "page")])
-    try:
-        args = schema.load(form_numbers(schema, form_to_dict(wanted)))
-    except ValidationError as exc:
-        page = render_template(template, given=given, errors=errors_of(exc), found=None, params={}, **context)
+    given, args, errors = load_filters(schema, filters)
+    if args is None:
+        page = render_template(template, given=given, errors=errors, found=None, params={}, **context)
         return page, 422
     params = {name: value for name, value in given.items() if value}
     found = rows(db.session(), args)

@@ -6,16 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-from flask import Response, current_app, render_template, request
+from flask import Response, current_app, render_template
 from flask_babel import gettext as _
-from marshmallow import ValidationError
-from sqlalchemy.orm import selectinload
-from werkzeug.datastructures import MultiDict
 
 from service import db
 from service.appeals import export, queries
-from service.appeals.models import Appeal
 from service.appeals.schemas import AppealListArgs
 from service.appeals.status import STATUS_LABELS
 from service.auth.security import current_user
@@ -24,7 +19,7 @@ from service.web import intake_form
 from service.web.access import CENTRE_ROLES, login_required
 from service.web.appeal_page import unit_choices
 from service.web.blueprint import bp
-from service.web.helpers import errors_of, form_numbers, form_to_dict, status_label
+from service.web.helpers import load_filters, status_label
 from service.web.labels import N_
 
 FILTERS = (
@@ -67,43 +62,15 @@ def _context(given: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _load() -> tuple[dict[str, str], dict[str, Any] | None, dict[str, list[str]]]:
-    """What was typed, the schema's arguments (None when a filter is wrong) and the errors."""
-    given = {name: request.args.get(name, "").strip() for name in FILTERS}
-    # Only the filters: the page's other parameters (?lang=en) are not the schema's to judge.
-    wanted = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k in (*FILTERS, "page")])
-    schema = AppealListArgs()
-    try:
-        return given, schema.load(form_numbers(schema, form_to_dict(wanted))), {}
-    except ValidationError as exc:
-        return given, None, errors_of(exc)
-
-
 @bp.get("/centre/search")
 @login_required(roles=CENTRE_ROLES)
 def centre_search() -> Any:
-    given, args, errors = _load()
+    given, args, errors = load_filters(AppealListArgs(), FILTERS)
     context = _context(given)
     if args is None:
         return render_template("centre/search.html", errors=errors, found=None, **context), 422
-    user = current_user()
-    s = db.session()
-    query = queries.filtered(s, user, args, current_app.config["TZ"])
-    total = s.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
-    page = args["page"]
-    rows = s.scalars(
-        queries.ordered(query, args["order"])
-        .options(selectinload(Appeal.contact), selectinload(Appeal.assignments))
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    ).all()
-    now = utcnow()
-    found = {
-        "items": [queries.appeal_view(a, user, masked=True, now=now) for a in rows],
-        "total": total,
-        "page": page,
-        "per_page": PER_PAGE,
-    }
+    tz = current_app.config["TZ"]
+    found = queries.search_page(db.session(), current_user(), args, tz, PER_PAGE, now=utcnow())
     params = {name: value for name, value in given.items() if value}
     return render_template("centre/search.html", errors={}, found=found, params=params, **context)
 
@@ -113,7 +80,7 @@ def centre_search() -> Any:
 def centre_search_export() -> Any:
     """导出: the search's appeals as an Excel file (no personal data); too many, or a wrong filter,
     and the search page says so."""
-    given, args, errors = _load()
+    given, args, errors = load_filters(AppealListArgs(), FILTERS)
     if args is not None:
         tz = current_app.config["TZ"]
         try:

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_babel import gettext
 from marshmallow import Schema, fields
 from marshmallow import ValidationError as SchemaError
@@ -170,6 +170,20 @@ def form_numbers(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
 def load_form(schema: Schema, form: MultiDict[str, str], many: tuple[str, ...] = ()) -> dict[str, Any]:
     """Load a posted form with a JSON API schema; raises marshmallow.ValidationError (see `errors_of`)."""
     return schema.load(form_numbers(schema, form_to_dict(form, many)))
+
+
+def load_filters(
+    schema: Schema, names: tuple[str, ...]
+) -> tuple[dict[str, str], dict[str, Any] | None, FormErrors]:
+    """A GET filter form: what was typed (`names`), the schema's arguments (None when a filter is
+    wrong) and the errors. Only the filters and `page` are loaded: the page's other parameters
+    (?lang=en) are not the schema's to judge."""
+    given = {name: request.args.get(name, "").strip() for name in names}
+    wanted = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k in (*names, "page")])
+    try:
+        return given, schema.load(form_numbers(schema, form_to_dict(wanted))), {}
+    except SchemaError as exc:
+        return given, None, errors_of(exc)
 
 
 def init_app(app: Flask) -> None:
