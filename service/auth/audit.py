@@ -46,6 +46,7 @@ KINDS = (
     "user_deactivated",
     "user_reactivated",
     "password_reset",
+    "password_changed",  # by the account's owner; refused: detail.reason wrong_password
     "token_created",
     "token_revoked",
 )

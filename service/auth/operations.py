@@ -122,15 +122,42 @@ def create_user(
 
 
 def set_password(s: Session, user: User, password: str, *, actor: User | None = None) -> None:
-    """A new password for `user` (an administrator's reset)."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            "Invalid password.", {"password": [f"At least {MIN_PASSWORD_LENGTH} characters."]}
-        )
-    user.password_hash = hash_password(password)
+    """A new password for `user` (an administrator's reset). The account's open sessions end on
+    their next request (service/auth/security.py, `password_stamp`)."""
+    _store_password(user, password)
     lockout.clear_failures(user.username)  # a locked-out owner gets in with the new password
     audit.record(s, "password_reset", actor=actor, account=user.username)
     s.flush()
+
+
+def change_password(s: Session, user: User, current: str, password: str) -> None:
+    """修改密码: `user` sets their own password, giving the current one. A wrong current password
+    counts as a failed log-in (service/auth/lockout.py), so a session left open cannot be used to
+    guess it; its other sessions end, the caller keeps this one (`security.keep_session`)."""
+    attempt = lockout.begin_attempt(user.username)  # raises AccountLocked (429)
+    if not verify_password(user, current):
+        detail: dict[str, object] = {"reason": "wrong_password"}
+        if lockout.record_failure(user.username, attempt):
+            detail["locked_now"] = True
+        audit.record(
+            s, "password_changed", outcome=audit.REFUSED, actor=user, account=user.username, detail=detail
+        )
+        wrong = t("The current password is wrong.")
+        raise ValidationFailed(wrong, {"current_password": [wrong]})
+    if current == password:
+        same = t("The new password is the current one.")
+        raise ValidationFailed(same, {"password": [same]})
+    _store_password(user, password)
+    lockout.clear_failures(user.username)
+    audit.record(s, "password_changed", actor=user, account=user.username)
+    s.flush()
+
+
+def _store_password(user: User, password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        short = t("At least {n} characters.", n=MIN_PASSWORD_LENGTH)
+        raise ValidationFailed("Invalid password.", {"password": [short]})
+    user.password_hash = hash_password(password)
 
 
 def set_active(s: Session, user: User, active: bool, *, actor: User | None) -> bool:

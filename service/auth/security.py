@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import secrets
 import time
 from datetime import timedelta
@@ -83,6 +84,18 @@ def _user_from_bearer(header: str) -> User:
 SEEN = "seen"
 #: How often the last use is written back (each write re-sends the cookie).
 SEEN_RESOLUTION = 60
+#: The session key binding a session to the password it was opened with.
+PASSWORD_STAMP = "pw"
+#: Why a session ended on this request (`g.session_ended`): idle too long, or the password changed.
+IDLE, PASSWORD_CHANGED = "idle", "password_changed"
+
+
+def password_stamp(user: User) -> str:
+    """A keyed digest of `user`'s password hash, kept in their sessions. Sessions live in signed
+    cookies, so the server cannot delete them; instead a session whose stamp no longer matches
+    (the password was reset or changed since it was opened) ends on its next request."""
+    key = str(current_app.secret_key).encode()
+    return hmac.new(key, (user.password_hash or "").encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def start_session(user: User) -> None:
@@ -90,7 +103,13 @@ def start_session(user: User) -> None:
     session.clear()
     session["user_id"] = user.id
     session[SEEN] = int(time.time())
+    session[PASSWORD_STAMP] = password_stamp(user)
     user.last_login_at = utcnow()
+
+
+def keep_session(user: User) -> None:
+    """`user` changed their own password on this session: it stays open (their others end)."""
+    session[PASSWORD_STAMP] = password_stamp(user)
 
 
 def end_session() -> None:
@@ -103,7 +122,7 @@ def end_session() -> None:
 
 def _session_user_id() -> int | None:
     """The session's user id, unless the session sat idle longer than SESSION_IDLE_MINUTES
-    (登录连接超时自动退出, 等保2.0 8.1.4.1 b): then it is ended, and `g.session_expired` says so."""
+    (登录连接超时自动退出, 等保2.0 8.1.4.1 b): then it is ended, and `g.session_ended` says so."""
     user_id = session.get("user_id")
     if user_id is None:
         return None
@@ -111,7 +130,7 @@ def _session_user_id() -> int | None:
     now, seen = int(time.time()), session.get(SEEN)
     if idle and (not isinstance(seen, int) or now - seen > idle):
         session.clear()
-        g.session_expired = True
+        g.session_ended = IDLE
         if (user := db.session().get(User, user_id)) is not None:
             audit.record(db.session(), "session_expired", actor=user, account=user.username)
         return None
@@ -129,22 +148,42 @@ def current_user() -> User | None:
     if header.startswith("Bearer "):
         user = _user_from_bearer(header)
     elif (user_id := _session_user_id()) is not None:
-        user = db.session().get(User, user_id)
-        if user is not None and not user.active:
-            user = None
+        user = _session_user(user_id)
     g.user = user
+    return user
+
+
+def _session_user(user_id: int) -> User | None:
+    """The session's active user, unless their password changed since the session was opened:
+    then the session ends (a reset by an administrator logs a stolen session out)."""
+    user = db.session().get(User, user_id)
+    if user is None or not user.active:
+        return None
+    if not hmac.compare_digest(str(session.get(PASSWORD_STAMP, "")), password_stamp(user)):
+        session.clear()
+        g.session_ended = PASSWORD_CHANGED
+        audit.record(
+            db.session(),
+            "session_expired",
+            actor=user,
+            account=user.username,
+            detail={"reason": PASSWORD_CHANGED},
+        )
+        return None
     return user
 
 
 def require_user(*roles: str) -> User:
     user = current_user()
-    if user is None and g.get("session_expired"):
+    if user is None and g.get("session_ended") == IDLE:
         raise Unauthorized(
             t(
                 "Your session ended after {minutes} minutes without activity; log in again.",
                 minutes=current_app.config["SESSION_IDLE_MINUTES"],
             )
         )
+    if user is None and g.get("session_ended") == PASSWORD_CHANGED:
+        raise Unauthorized(t("Your password was changed since you logged in; log in again."))
     if user is None:
         raise Unauthorized("Log in, or send an API token as 'Authorization: Bearer <token>'.")
     if roles and user.role not in roles:

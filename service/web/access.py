@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from service.auth.models import User
-from service.auth.security import current_user, end_session, start_session
+from service.auth.security import IDLE, PASSWORD_CHANGED, current_user, end_session, start_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -106,12 +106,14 @@ def login_required(roles: Iterable[str] | None = None) -> Callable[[F], F]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             user = current_user()
             if user is None:
-                if g.get("session_expired"):
+                if g.get("session_ended") == IDLE:
                     minutes = current_app.config["SESSION_IDLE_MINUTES"]
                     flash(
                         _("您已超过 %(minutes)s 分钟未操作，已自动退出，请重新登录。", minutes=minutes),
                         "info",
                     )
+                elif g.get("session_ended") == PASSWORD_CHANGED:
+                    flash(_("您的密码已更改，此前的登录已失效，请用新密码重新登录。"), "info")
                 target = request.full_path if request.query_string else request.path
                 login_url = url_for("web.login", next=target)
                 if request.headers.get("HX-Request"):

@@ -23,6 +23,7 @@ KIND_LABELS = {
     "user_deactivated": N_("停用账号"),
     "user_reactivated": N_("启用账号"),
     "password_reset": N_("重置密码"),
+    "password_changed": N_("修改密码"),
     "token_created": N_("新建 API 令牌"),
     "token_revoked": N_("吊销 API 令牌"),
 }
@@ -31,6 +32,7 @@ REASON_LABELS = {
     "unknown_user": N_("用户名不存在"),
     "inactive": N_("账号已停用"),
     "locked": N_("账号锁定中"),
+    "password_changed": N_("密码已更改，此前的登录失效"),
 }
 
 

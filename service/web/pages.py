@@ -10,13 +10,14 @@ from werkzeug.exceptions import HTTPException
 
 from service import db
 from service.auth.lockout import AccountLocked
-from service.auth.operations import authenticate
-from service.auth.security import current_user
-from service.errors import DomainError
+from service.auth.operations import authenticate, change_password
+from service.auth.security import current_user, keep_session
+from service.errors import DomainError, ValidationFailed
 from service.extensions import limiter
-from service.web.access import home_endpoint, log_in, log_out, safe_next
+from service.web.access import home_endpoint, log_in, log_out, login_required, safe_next
+from service.web.admin import password_errors
 from service.web.blueprint import bp
-from service.web.helpers import FormErrors
+from service.web.helpers import FormErrors, errors_of
 from service.web.i18n import LANG_COOKIE, LANG_COOKIE_MAX_AGE, LANGUAGES
 
 
@@ -71,6 +72,42 @@ def logout() -> Any:
     log_out()
     flash(_("您已退出登录。"), "info")
     return redirect(url_for("web.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@limiter.limit("20/minute", methods=["POST"])
+@login_required()
+def change_own_password() -> Any:
+    """修改密码: any staff member's own password, given the current one. Their sessions elsewhere
+    end; this one stays open."""
+    user = current_user()
+    assert user is not None  # login_required
+    errors: FormErrors = {}
+    if request.method == "POST":
+        current = request.form.get("current_password", "")
+        password = request.form.get("password", "")
+        if not current:
+            errors["current_password"] = [_("请输入当前密码。")]
+        if not password:
+            errors["password"] = [_("请输入新密码。")]
+        elif problems := password_errors(user.username, password, request.form.get("password_confirm", "")):
+            errors["password"] = problems
+        if not errors:
+            try:
+                change_password(db.session(), user, current, password)
+            except AccountLocked as locked:
+                errors["current_password"] = [
+                    _("当前密码输错次数过多，请 %(minutes)s 分钟后再试。", minutes=locked.minutes)
+                ]
+                page = render_template("auth/password.html", errors=errors)
+                return page, 429, {"Retry-After": str(locked.seconds)}
+            except ValidationFailed as exc:
+                errors = errors_of(exc)
+            else:
+                keep_session(user)
+                flash(_("密码已修改。您在其他地方的登录已失效。"), "success")
+                return redirect(url_for(home_endpoint(user)))
+    return render_template("auth/password.html", errors=errors), 422 if errors else 200
 
 
 @bp.get("/lang/<code>")
