@@ -375,6 +375,7 @@ def test_a_unit_signing_an_urgent_appeal_while_the_escalation_sweep_runs(engine)
         late = max(ladder) + timedelta(minutes=1)
         postgres = engine.dialect.name == "postgresql"
         signing_holds_the_appeal, sweep_holds_the_alarms = threading.Event(), threading.Event()
+        signed_already = threading.Event()
         signer: list[int] = []
 
         def before(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
@@ -395,11 +396,13 @@ def test_a_unit_signing_an_urgent_appeal_while_the_escalation_sweep_runs(engine)
             with Session(engine) as s:
                 unit_actions.sign_for(s, _appeal(s, number), _user(s, LEAD))
                 s.commit()
+            signed_already.set()
             return "signed"
 
         def run_sweep() -> int:
-            if postgres:
-                signing_holds_the_appeal.wait(timeout=10)
+            # SQLite runs one writer at a time, so there the two cannot interleave: the sweep comes
+            # second, as on PostgreSQL, rather than whenever the threads happen to be scheduled.
+            (signing_holds_the_appeal if postgres else signed_already).wait(timeout=10)
             with Session(engine) as s:
                 result = sweep(s, esc.ESCALATE, now=late)
                 s.commit()
