@@ -2,7 +2,8 @@
 
 Centre roles that call citizens back see the contact unmasked, and every such view is logged.
 Units and leaders see a masked phone and the surname only; for a confidential appeal (保密件)
-units and leaders see no identity at all.
+units and leaders see no identity at all. The same holds for personal data the citizen wrote into
+the appeal's title and content (`free_text`, service/appeals/redact.py).
 """
 
 from __future__ import annotations
@@ -11,23 +12,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from service.appeals import redact
 from service.appeals.models import Appeal, AppealContact, PersonalDataAccess
+from service.appeals.redact import mask_name, mask_phone
 from service.auth.models import User
 
 UNMASKED_ROLES = frozenset({"operator", "dispatcher", "reviewer", "admin"})
-
-
-def mask_phone(phone: str) -> str:
-    digits = phone.replace("-", "")
-    if len(digits) == 11 and digits.startswith("1"):
-        return f"{digits[:3]}****{digits[-4:]}"
-    if len(phone) > 6:
-        return phone[: len(phone) - 6] + "****" + phone[-2:]
-    return "****"
-
-
-def mask_name(name: str) -> str:
-    return name[0] + "*" * max(len(name) - 1, 1) if name else ""
 
 
 def sees_unmasked(user: User) -> bool:
@@ -37,6 +27,20 @@ def sees_unmasked(user: User) -> bool:
 def has_personal_data(appeal: Appeal) -> bool:
     """The appeal still holds its citizen's contact (none given, or erased after retention: no)."""
     return appeal.contact is not None and appeal.personal_data_erased_at is None
+
+
+def free_text(text: str, appeal: Appeal, user: User, masked: bool) -> str:
+    """The appeal's own words (title, content) as `user` may read them: personal data the citizen
+    wrote there is shown as the contact is (masked unless shown unmasked), and left out entirely
+    for units and leaders on a confidential appeal. After the retention erasure it is gone anyway."""
+    if appeal.personal_data_erased_at is not None:  # service/appeals/retention.py removed it
+        return text
+    names = [appeal.contact.name] if appeal.contact is not None else []
+    if appeal.confidential and not sees_unmasked(user):
+        return redact.remove(text, names)
+    if masked or not sees_unmasked(user):
+        return redact.mask(text, names)
+    return text
 
 
 def contact_view(

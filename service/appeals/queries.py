@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from service.appeals.models import Appeal, AppealAssignment, AppealEvent
-from service.appeals.privacy import contact_view, sees_unmasked
+from service.appeals.privacy import contact_view, free_text, sees_unmasked
 from service.appeals.status import STATUS_LABELS
 from service.auth.models import User
 from service.db import utcnow
@@ -162,8 +162,8 @@ def appeal_view(
         "channel": appeal.channel,
         "channel_meta": appeal.channel_meta if sees_unmasked(user) else {},
         "appeal_type": appeal.appeal_type,
-        "title": appeal.title,
-        "content": appeal.content,
+        "title": free_text(appeal.title, appeal, user, masked),
+        "content": free_text(appeal.content, appeal, user, masked),
         "category": category,
         "area": area,
         "address": appeal.address,

@@ -3,10 +3,13 @@
 When a closed appeal has been closed for MINYI_PERSONAL_DATA_RETENTION_DAYS (default 1095, three
 years; 0 keeps everything), the worker erases what identifies the citizen: the contact (name,
 phone, ID number, e-mail), the personal keys of the channel metadata (`status.PERSONAL_META_FIELDS`:
-the caller's number, a sender's address, an account or device id) and the addresses its notices to
-the citizen went to. A merged appeal goes with its master. The appeal itself stays whole (what was
-asked, where, the handling, the reply, the rating): it is the government's record, and the
-figures read it. The appeal records when (`personal_data_erased_at`) and its staff timeline says so;
+the caller's number, a sender's address, an account or device id), the addresses its notices to
+the citizen went to, and what of the citizen the free text holds (`TEXTS`: the citizen's name and
+any phone number, ID number or e-mail address written into the title, the content, the direct
+answer, the replies and the rating comments become `redact.REMOVED`; service/appeals/redact.py).
+A merged appeal goes with its master. The appeal itself stays whole otherwise (what was asked,
+where, the handling, the reply, the rating): it is the government's record, and the figures read
+it. The event log is append-only and is left as it is: staff notes there are written by staff. The appeal records when (`personal_data_erased_at`) and its staff timeline says so;
 it can no longer be reopened (the unit could not reach the citizen: service/handling/closing.py).
 """
 
@@ -18,15 +21,21 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
+from service.appeals import redact
 from service.appeals import status as st
 from service.appeals.events import record_event
 from service.appeals.models import Appeal, AppealContact
 from service.db import utcnow
+from service.handling.models import Evaluation, Reply
 from service.jobs import config, exclusive, job_session
 from service.notices.models import NoticeDelivery
 
 #: Appeals erased per run; the next run goes on.
 BATCH = 500
+#: The free text searched for the citizen's personal data at erasure: the appeal's own columns,
+#: and rows of other tables (by `appeal_id`) with theirs.
+APPEAL_TEXTS = ("title", "content", "direct_answer")
+TEXTS = ((Reply, ("citizen_text", "reason", "internal_note")), (Evaluation, ("comment",)))
 
 
 def retention_cutoff(now: datetime, days: int) -> datetime | None:
@@ -59,6 +68,7 @@ def erase_personal_data(s: Session, appeal: Appeal, now: datetime) -> list[str]:
         return []
     erased = []
     contact = s.scalar(sa.select(AppealContact).where(AppealContact.appeal_id == appeal.id))
+    erased += _remove_from_texts(s, appeal, [contact.name] if contact is not None else [])
     if contact is not None:
         contact.name, contact.phone, contact.id_number, contact.email = "", "", None, None
         erased.append("contact")
@@ -88,6 +98,24 @@ def erase_personal_data(s: Session, appeal: Appeal, now: datetime) -> list[str]:
     )
     s.flush()
     return erased
+
+
+def _remove_from_texts(s: Session, appeal: Appeal, names: list[str]) -> list[str]:
+    """Remove the citizen's personal data from the free text about `appeal`; what changed."""
+    changed = []
+    for column in APPEAL_TEXTS:
+        text = getattr(appeal, column) or ""
+        if (cleaned := redact.remove(text, names)) != text:
+            setattr(appeal, column, cleaned)
+            changed.append(column)
+    for model, columns in TEXTS:
+        for row in s.scalars(sa.select(model).where(model.appeal_id == appeal.id)):
+            for column in columns:
+                text = getattr(row, column) or ""
+                if (cleaned := redact.remove(text, names)) != text:
+                    setattr(row, column, cleaned)
+                    changed.append(f"{model.__tablename__}.{column}")
+    return sorted(set(changed))
 
 
 def _still_due(s: Session, appeal: Appeal, cutoff: datetime) -> bool:

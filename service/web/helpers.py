@@ -16,7 +16,7 @@ from marshmallow import Schema, fields
 from marshmallow import ValidationError as SchemaError
 from werkzeug.datastructures import MultiDict
 
-from service.appeals.privacy import mask_name, mask_phone
+from service.appeals.redact import mask_name, mask_phone
 from service.appeals.status import STATUS_LABELS
 from service.auth.models import ROLES
 from service.errors import DomainError

@@ -159,3 +159,41 @@ def test_the_intake_answer_does_not_echo_the_contact_unmasked(as_user):
 
     assert r.json["appeal"]["contact"]["masked"] is True
     assert CITIZEN["id_number"] not in r.get_data(as_text=True)
+
+
+WRITTEN = "我是张三丰，电话13800001234，身份证11010519491231002X。楼下餐馆油烟太大。"
+
+
+@pytest.mark.parametrize("username", ["rsj", "leader"])
+def test_personal_data_written_into_the_content_is_masked_like_the_contact(as_user, rsj_appeal, username):
+    number = rsj_appeal(title="张三丰反映餐馆油烟", content=WRITTEN)
+
+    item = as_user(username).get(f"/api/v1/appeals/{number}").json
+    listed = as_user(username).get("/api/v1/appeals", query_string={"q": number}).json["items"][0]
+
+    for view in (item, listed):
+        assert view["title"] == "张**反映餐馆油烟"
+        assert view["content"] == "我是张**，电话138****1234，身份证1****************X。楼下餐馆油烟太大。"
+
+
+@pytest.mark.parametrize("username", ["rsj", "leader"])
+def test_a_confidential_appeals_own_words_do_not_name_its_reporter(as_user, rsj_appeal, username):
+    number = rsj_appeal(confidential=True, appeal_type="举报", content=WRITTEN)
+
+    r = as_user(username).get(f"/api/v1/appeals/{number}")
+
+    assert r.json["content"] == "我是***，电话***，身份证***。楼下餐馆油烟太大。"
+    for trace in ("张**", "138****1234", "张三丰"):
+        assert trace not in r.get_data(as_text=True)
+
+
+def test_the_centre_reads_the_content_as_written_when_it_shows_the_contact(app, as_user, rsj_appeal):
+    number = rsj_appeal(confidential=True, content=WRITTEN)
+    api = as_user("dispatcher")
+
+    shown = api.get(f"/api/v1/appeals/{number}", query_string={"reason": "核实举报人身份"}).json
+    listed = api.get("/api/v1/appeals", query_string={"q": number}).json["items"][0]
+
+    assert shown["content"] == WRITTEN
+    assert "138****1234" in listed["content"] and "张**" in listed["content"]  # lists never unmask
+    assert access_log(app, number) == [("dispatcher", "view", "核实举报人身份")]

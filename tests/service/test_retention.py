@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from service.appeals import retention
-from service.appeals.models import Appeal, AppealContact, PersonalDataAccess
+from service.appeals.models import Appeal, AppealContact, AppealEvent, PersonalDataAccess
 from service.appeals.retention import erase_expired, erase_expired_job
 from service.cli import main as minyi
 from service.db import utcnow
-from service.handling.models import Evaluation
+from service.handling.models import Evaluation, Reply
 from service.notices import models as nm
 from tests.service.closing_arrange import SATISFIED, UNSATISFIED, appeal_row, look_up, ok, rate, replied
 from tests.service.factories import stored
@@ -258,3 +258,41 @@ def test_the_worker_runs_the_job_periodically(app):
     from service.runner import periodic_jobs
 
     assert erase_expired_job in [func for func, _queue, _seconds in periodic_jobs(app.config)]
+
+
+def test_what_the_citizen_wrote_about_themselves_is_removed_from_the_text(app, client, as_user):
+    body = replied(
+        as_user,
+        channel="hotline",
+        title="王小明反映垃圾未清运",
+        content="我叫王小明，电话 138 0000 1234，邮箱 wxm@example.com。光明路12号的垃圾三天没清运。",
+        contact={"name": "王小明", "phone": PHONE},
+    )
+    ok(rate(client, body, {**SATISFIED, "comment": "有事打我13800001234"}))
+    set_closed_at(app, body["number"], DAYS + 1)
+    with stored(app) as s:
+        reply = s.scalar(sa.select(Reply).join(Appeal).where(Appeal.number == body["number"]))
+        reply.citizen_text = "王小明同志：垃圾已清运完毕。"
+        s.commit()
+
+    erase(app)
+
+    after = stored_data(app, body["number"])
+    assert after["title"] == "***反映垃圾未清运"
+    assert after["content"] == "我叫***，电话 ***，邮箱 ***。光明路12号的垃圾三天没清运。"
+    with stored(app) as s:
+        appeal = s.scalar(sa.select(Appeal).where(Appeal.number == body["number"]))
+        assert (
+            s.scalar(sa.select(Reply.citizen_text).where(Reply.appeal_id == appeal.id))
+            == "***同志：垃圾已清运完毕。"
+        )
+        assert (
+            s.scalar(sa.select(Evaluation.comment).where(Evaluation.appeal_id == appeal.id)) == "有事打我***"
+        )
+        erased = s.scalar(
+            sa.select(AppealEvent.payload).where(
+                AppealEvent.appeal_id == appeal.id, AppealEvent.action == "personal_data_erased"
+            )
+        )
+    assert {"title", "content", "replies.citizen_text", "evaluations.comment"} <= set(erased["erased"])
+    assert look_up(client, body)["title"] == "***反映垃圾未清运"  # the citizen's own view too

@@ -257,3 +257,22 @@ def test_a_working_day_deadline_reads_as_the_24_00_of_its_last_day(as_user, logg
     page = page_of(logged_in("cgj"), f"/unit/appeals/{number}")
     reply = re.search(r"<dt>答复时限</dt><dd><time[^>]*>([^<]+)</time>", page)
     assert reply and reply.group(1).endswith(" 24:00"), page
+
+
+def test_a_phone_number_in_the_content_is_masked_on_the_units_page_and_hidden_when_confidential(
+    as_user, logged_in
+):
+    content = "张三家门口的垃圾三天没人清运，请打13800001234联系他。"
+    plain, confidential = (
+        new_appeal(as_user, content=content),
+        new_appeal(as_user, content=content, confidential=True),
+    )
+    client = logged_in(LEAD)
+
+    page = page_of(client, f"/unit/appeals/{plain}")
+    hidden = page_of(client, f"/unit/appeals/{confidential}")
+
+    assert "张*家门口的垃圾三天没人清运，请打138****1234联系他。" in page
+    assert "***家门口的垃圾三天没人清运，请打***联系他。" in hidden
+    for text in (page, hidden):
+        assert "13800001234" not in text and "张三" not in text
