@@ -3,13 +3,17 @@ revoke one. The page form of `minyi tokens list|create|revoke`, with the same op
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
 from service import db
-from service.auth.models import ApiToken
+from service.appeals.models import IdempotencyKey
+from service.auth.models import ApiToken, User
 from service.auth.operations import create_token, revoke_token, tokens_of
 from service.auth.security import current_user
 from service.errors import Conflict
@@ -17,12 +21,20 @@ from service.web.access import ADMIN_ROLES, login_required
 from service.web.admin import _user_or_404
 from service.web.blueprint import bp
 from service.web.helpers import FormErrors
+from service.web.intake_form import posted_key
 
 LABEL_MAX = 100
+#: The new-token form's own key: the page that shows a new token answers a POST, so reloading it
+#: (or a double click) would send the form again and make a second token nobody saw.
+KEY_FIELD = "form_key"
 
 
 def _render(
-    user_id: int, errors: FormErrors | None = None, label: str = "", created: str | None = None
+    user_id: int,
+    errors: FormErrors | None = None,
+    label: str = "",
+    created: str | None = None,
+    form_key: str = "",
 ) -> Any:
     s = db.session()
     user = _user_or_404(s, user_id)
@@ -34,6 +46,7 @@ def _render(
         errors=errors or {},
         label=label,
         created=created,
+        form_key=form_key or secrets.token_hex(16),  # kept while the form is shown again with errors
     )
     # A new token is shown this once: no cache may keep the page.
     return page, status, ({"Cache-Control": "no-store"} if created else {})
@@ -52,13 +65,34 @@ def admin_token_create(user_id: int) -> Any:
     s = db.session()
     user = _user_or_404(s, user_id)
     label = request.form.get("label", "").strip()
+    key = posted_key(request.form, KEY_FIELD)
     if not label:
-        return _render(user_id, {"label": [_("请填写用途，如“微信公众号对接”。")]}, label)
+        return _render(user_id, {"label": [_("请填写用途，如“微信公众号对接”。")]}, label, form_key=key)
     if len(label) > LABEL_MAX:
-        return _render(user_id, {"label": [_("用途最多 %(n)s 个字符。", n=LABEL_MAX)]}, label)
+        return _render(user_id, {"label": [_("用途最多 %(n)s 个字符。", n=LABEL_MAX)]}, label, form_key=key)
     if not user.active:
-        return _render(user_id, {"label": [_("账号已停用，不能新建令牌。")]}, label)
+        return _render(user_id, {"label": [_("账号已停用，不能新建令牌。")]}, label, form_key=key)
+    if key and not _first_submission(s, user, key):
+        flash(
+            _(
+                "这张表单已经提交过：令牌已在第一次提交时新建并显示，不再重复新建。"
+                "如未保存那个令牌，请吊销它后重新新建。"
+            ),
+            "warning",
+        )
+        return redirect(url_for("web.admin_tokens", user_id=user_id))
     return _render(user_id, created=create_token(s, user, label, actor=current_user()))
+
+
+def _first_submission(s: Session, user: User, key: str) -> bool:
+    """Claim the form's key (with the intake keys' table and unique index, so that of two sent at
+    once the second waits and then finds it taken); False when it was claimed before."""
+    try:
+        with s.begin_nested():
+            s.add(IdempotencyKey(scope=f"token-form:{user.id}", key=key, request_hash=""))
+        return True
+    except sa.exc.IntegrityError:
+        return False
 
 
 @bp.post("/admin/tokens/<int:token_id>/revoke")

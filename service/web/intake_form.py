@@ -117,10 +117,10 @@ def form_values(form: MultiDict[str, str]) -> dict[str, Any]:
 _KEY = re.compile(r"[0-9a-f]{32}")
 
 
-def posted_key(form: MultiDict[str, str] | dict[str, Any]) -> str:
+def posted_key(form: MultiDict[str, str] | dict[str, Any], field: str = KEY_FIELD) -> str:
     """The form's key as posted, or "" when there is none or it is not one a page wrote (tampered:
     a NUL, a key too long to store): the form is then taken as one without a key, not refused."""
-    key = str(form.get(KEY_FIELD) or "")
+    key = str(form.get(field) or "")
     return key if _KEY.fullmatch(key) else ""
 
 

@@ -706,6 +706,27 @@ def test_the_administrator_creates_an_integration_token_shown_once_and_revokes_i
     assert "无需重复操作" in again.get_data(as_text=True)
 
 
+def test_reloading_the_page_that_shows_a_new_token_makes_no_second_one(logged_in, db_session):
+    admin = logged_in("admin")
+    operator = db_session.scalar(sa.select(User).where(User.username == "operator"))
+    url = f"/admin/users/{operator.id}/tokens"
+    form = admin.get(url).get_data(as_text=True)
+    key = re.search(r'name="form_key" value="([0-9a-f]{32})"', form).group(1)
+    data = {"label": "App 对接", "form_key": key, "csrf_token": csrf_token_of(form)}
+
+    first = admin.post(url, data=data)
+    reloaded = admin.post(url, data=data)  # the browser sends the same form again
+
+    assert first.status_code == 201 and "data-token>" in first.get_data(as_text=True)
+    assert reloaded.status_code == 302 and reloaded.location == url
+    assert "这张表单已经提交过" in admin.get(url).get_data(as_text=True)
+    db_session.expire_all()
+    assert [t.label for t in operator.tokens if t.label == "App 对接"] == ["App 对接"]
+    fresh = admin.get(url).get_data(as_text=True)  # a new form: a second token when asked for
+    again = {**data, "form_key": re.search(r'name="form_key" value="([0-9a-f]{32})"', fresh).group(1)}
+    assert admin.post(url, data={**again, "csrf_token": csrf_token_of(fresh)}).status_code == 201
+
+
 def test_a_token_needs_a_purpose_and_an_active_account(logged_in, db_session):
     admin = logged_in("admin")
     operator = db_session.scalar(sa.select(User).where(User.username == "operator"))
