@@ -71,6 +71,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from service.appeals.api import blp as appeals_blp
     from service.appeals.public_api import blp as public_blp
     from service.auth.api import blp as auth_blp
+    from service.auth.api_users import blp as admin_users_blp
     from service.auth.audit import blp as security_events_blp
     from service.figures.api import blp as figures_blp
     from service.handling.api import blp as handling_blp
@@ -89,6 +90,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
         api.register_blueprint(blp)
     for blp in (queues_blp, duplicates_blp, notices_blp, figures_blp, access_log_blp, security_events_blp):
         api.register_blueprint(blp)
+    api.register_blueprint(admin_users_blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)
     web.init_app(app)  # the pages: blueprint, languages, CSRF on forms (service/web/README.md)

@@ -134,6 +134,15 @@ class ApiClient:
     def post(self, url: str, **kwargs: Any) -> Any:
         return self._call("post", url, **kwargs)
 
+    def put(self, url: str, **kwargs: Any) -> Any:
+        return self._call("put", url, **kwargs)
+
+    def patch(self, url: str, **kwargs: Any) -> Any:
+        return self._call("patch", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> Any:
+        return self._call("delete", url, **kwargs)
+
 
 @pytest.fixture
 def as_user(app: Flask, client: FlaskClient) -> Any:

@@ -45,6 +45,7 @@ KINDS = (
     "user_created",
     "user_deactivated",
     "user_reactivated",
+    "user_renamed",
     "password_reset",
     "password_changed",  # by the account's owner; refused: detail.reason wrong_password
     "token_created",

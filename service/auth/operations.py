@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.auth import audit, lockout
+from service.auth import audit, lockout, passwords
 from service.auth.models import ROLES, ApiToken, User, username_key
 from service.auth.security import hash_password, new_token, verify_password
 from service.db import utcnow
@@ -17,7 +17,7 @@ from service.lists.models import Unit
 from service.text import t
 
 #: The shortest password any account may have (the pages also refuse common ones).
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 #: A new username: 2 to 32 letters, digits, "_", "." and "-", starting with a letter or a digit
 #: (a leading "-" would read as an option on the command line). Usernames made before this rule
 #: keep working.
@@ -170,6 +170,22 @@ def set_active(s: Session, user: User, active: bool, *, actor: User | None) -> b
         return False
     user.active = active
     audit.record(s, "user_reactivated" if active else "user_deactivated", actor=actor, account=user.username)
+    s.flush()
+    return True
+
+
+def rename_user(s: Session, user: User, display_name: str, *, actor: User | None) -> bool:
+    """A new display name (姓名) for `user`; returns whether it changed."""
+    if user.display_name == display_name:
+        return False
+    audit.record(
+        s,
+        "user_renamed",
+        actor=actor,
+        account=user.username,
+        detail={"from": user.display_name, "to": display_name},
+    )
+    user.display_name = display_name
     s.flush()
     return True
 

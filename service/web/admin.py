@@ -16,8 +16,9 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from service import db
+from service.auth import passwords
 from service.auth.models import ROLES, User
-from service.auth.operations import MIN_PASSWORD_LENGTH, create_user, set_active, set_password
+from service.auth.operations import create_user, set_active, set_password
 from service.auth.security import current_user
 from service.errors import Conflict, ValidationFailed
 from service.lists.models import Unit
@@ -27,30 +28,6 @@ from service.web.blueprint import bp
 from service.web.helpers import FormErrors, role_label
 from service.web.i18n import localize
 from service.web.labels import N_
-
-#: Passwords that meet the length but are guessed first (the most common ones in Chinese leaks).
-COMMON_PASSWORDS = frozenset(
-    {
-        "12345678",
-        "123456789",
-        "1234567890",
-        "87654321",
-        "11111111",
-        "88888888",
-        "66666666",
-        "00000000",
-        "password",
-        "password1",
-        "qwertyui",
-        "qwerty123",
-        "abc12345",
-        "a1234567",
-        "1qaz2wsx",
-        "iloveyou",
-        "woaini1314",
-        "demo1234",
-    }
-)
 
 UNIT_KIND_LABELS = {
     "centre": N_("热线中心"),
@@ -69,13 +46,10 @@ def password_errors(username: str, password: str, confirm: str) -> list[str]:
     if not password:
         return [_("请输入初始密码。")]
     problems = []
-    if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(_("密码至少 %(n)s 个字符。", n=MIN_PASSWORD_LENGTH))
-    elif (
-        password.lower() in COMMON_PASSWORDS
-        or password.lower() == username.lower()
-        or len(set(password)) == 1
-    ):
+    weakness = passwords.weakness(username, password)
+    if weakness == passwords.SHORT:
+        problems.append(_("密码至少 %(n)s 个字符。", n=passwords.MIN_LENGTH))
+    elif weakness == passwords.GUESSABLE:
         problems.append(_("密码太简单，请勿使用用户名、重复字符或常见密码。"))
     if password != confirm:
         problems.append(_("两次输入的密码不一致。"))
@@ -99,7 +73,7 @@ def _domain_user_errors(exc: ValidationFailed, unit_code: str) -> FormErrors:
             elif name == "username":
                 out.append(localize(message))
             elif name == "password":
-                out.append(_("密码至少 %(n)s 个字符。", n=MIN_PASSWORD_LENGTH))
+                out.append(_("密码至少 %(n)s 个字符。", n=passwords.MIN_LENGTH))
             else:
                 out.append(message)
         translated[name] = out

@@ -22,6 +22,7 @@ KIND_LABELS = {
     "user_created": N_("账号已创建"),
     "user_deactivated": N_("停用账号"),
     "user_reactivated": N_("启用账号"),
+    "user_renamed": N_("修改姓名"),
     "password_reset": N_("重置密码"),
     "password_changed": N_("修改密码"),
     "token_created": N_("新建 API 令牌"),
@@ -49,6 +50,8 @@ def describe(event: dict[str, Any]) -> str:
     if "role" in detail:
         role = _("角色：%(role)s", role=role_label(detail["role"]))
         parts.append(role + (f" · {detail['unit']}" if detail.get("unit") else ""))
+    if "to" in detail:
+        parts.append(_("姓名：%(before)s → %(after)s", before=detail.get("from", ""), after=detail["to"]))
     return "；".join(parts)
 
 

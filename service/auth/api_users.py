@@ -1,0 +1,306 @@
+"""Accounts and API tokens for administrators, over the API: what the admin pages (/admin/users)
+and `minyi users` / `minyi tokens` do, for a provincial platform or an identity system that
+provisions staff accounts. The same operations (service/auth/operations.py), so the same rules and
+the same security audit log.
+
+A role or a unit does not change: such a change is a different job, so the account is deactivated
+and a new one created, and each keeps its own history in the logs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from marshmallow import Schema, ValidationError, fields, validates_schema
+from sqlalchemy.orm import Session
+
+from service import db, validate
+from service.auth import passwords
+from service.auth.models import ROLES, ApiToken, User
+from service.auth.operations import (
+    create_token,
+    create_user,
+    find_user,
+    rename_user,
+    revoke_token,
+    set_active,
+    set_password,
+    tokens_of,
+)
+from service.auth.security import hash_token, require_user
+from service.errors import NotFound, ValidationFailed
+from service.extensions import Blueprint
+from service.fields import CleanText
+from service.lists.models import Unit
+from service.paging import page_of
+from service.text import t
+
+blp = Blueprint("admin_users", __name__, url_prefix="/api/v1/admin", description="Accounts and API tokens")
+
+ADMINS = ("admin",)
+NAME_MAX = 64
+LABEL_MAX = 100
+
+
+def _password_problem(username: str, password: str) -> str | None:
+    weakness = passwords.weakness(username, password)
+    if weakness == passwords.SHORT:
+        return t("At least {n} characters.", n=passwords.MIN_LENGTH)
+    if weakness == passwords.GUESSABLE:
+        return t("Too easy to guess: not the username, one character repeated or a common password.")
+    return None
+
+
+class UserArgs(Schema):
+    role = fields.String(validate=validate.OneOf(tuple(ROLES)))
+    unit = CleanText(max_length=32, metadata={"description": "a unit's code: its staff"})
+    active = fields.Boolean(metadata={"description": "true: active accounts only; false: deactivated only"})
+    q = CleanText(max_length=64, metadata={"description": "part of the username or the name"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class UserOut(Schema):
+    username = fields.String()
+    display_name = fields.String()
+    role = fields.String()
+    unit_code = fields.String(allow_none=True)
+    unit_name = fields.String(allow_none=True)
+    active = fields.Boolean()
+    has_password = fields.Boolean(metadata={"description": "false: a token-only account (no log-in)"})
+    active_tokens = fields.Integer()
+    created_at = fields.DateTime()
+    last_login_at = fields.DateTime(allow_none=True)
+
+
+class UserPageOut(Schema):
+    items = fields.List(fields.Nested(UserOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class UserIn(Schema):
+    username = CleanText(required=True, max_length=64)
+    role = fields.String(required=True, validate=validate.OneOf(tuple(ROLES)))
+    unit = CleanText(
+        max_length=32, load_default=None, allow_none=True, metadata={"description": "unit staff only"}
+    )
+    display_name = CleanText(max_length=NAME_MAX, load_default="")
+    password = fields.String(
+        load_default=None,
+        allow_none=True,
+        load_only=True,
+        validate=validate.Length(max=128),
+        metadata={"description": "omit for a token-only account (an integration's)"},
+    )
+
+    @validates_schema
+    def _check(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("password") is not None and (
+            problem := _password_problem(data.get("username", ""), data["password"])
+        ):
+            raise ValidationError({"password": [problem]})
+
+
+class UserPatch(Schema):
+    active = fields.Boolean(metadata={"description": "false: 停用 (log-in and tokens stop); true: 启用"})
+    display_name = CleanText(min_length=1, max_length=NAME_MAX)
+    role = fields.Raw(load_only=True, metadata={"description": "not changeable (see above)"})
+    unit = fields.Raw(load_only=True, metadata={"description": "not changeable (see above)"})
+
+    @validates_schema
+    def _check(self, data: dict[str, Any], **_: Any) -> None:
+        fixed = t("Not changeable: deactivate this account and create one for the new role or unit.")
+        errors = {name: [fixed] for name in ("role", "unit") if name in data}
+        if not errors and not data:
+            errors = {"active": [t("Give active or display_name.")]}
+        if errors:
+            raise ValidationError(errors)
+
+
+class PasswordIn(Schema):
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=128))
+
+
+class TokenOut(Schema):
+    id = fields.Integer()
+    label = fields.String()
+    created_at = fields.DateTime()
+    last_used_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+
+
+class TokenCreatedOut(TokenOut):
+    token = fields.String(metadata={"description": "shown this once; only its hash is kept"})
+
+
+class TokenIn(Schema):
+    label = CleanText(
+        required=True, min_length=1, max_length=LABEL_MAX, metadata={"description": "what it is for"}
+    )
+
+
+def _user(s: Session, username: str) -> User:
+    user = find_user(s, username)
+    if user is None:
+        raise NotFound(t("No user {name!r}.", name=username))
+    return user
+
+
+def _accounts() -> sa.Select[Any]:
+    """Accounts with their unit's name and how many live tokens they have, as `_view` takes them."""
+    live_tokens = (
+        sa.select(sa.func.count())
+        .where(ApiToken.user_id == User.id, ApiToken.revoked_at.is_(None))
+        .scalar_subquery()
+    )
+    return sa.select(User, Unit.name, live_tokens).outerjoin(Unit, Unit.code == User.unit_code)
+
+
+def _view(row: Any) -> dict[str, Any]:
+    user, unit_name, active_tokens = row
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "unit_code": user.unit_code,
+        "unit_name": unit_name,
+        "active": user.active,
+        "has_password": user.password_hash is not None,
+        "active_tokens": active_tokens,
+        "created_at": user.created_at,
+        "last_login_at": user.last_login_at,
+    }
+
+
+def _one(s: Session, user: User) -> dict[str, Any]:
+    s.flush()
+    return _view(s.execute(_accounts().where(User.id == user.id)).one())
+
+
+def _token(token: ApiToken) -> dict[str, Any]:
+    return {
+        "id": token.id,
+        "label": token.label,
+        "created_at": token.created_at,
+        "last_used_at": token.last_used_at,
+        "revoked_at": token.revoked_at,
+    }
+
+
+@blp.route("/users")
+class Users(MethodView):
+    @blp.arguments(UserArgs, location="query")
+    @blp.response(200, UserPageOut)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Every account, active ones first, by role and username; filtered by role, unit, state, text."""
+        require_user(*ADMINS)
+        s = db.session()
+        query = _accounts()
+        if v := args.get("role"):
+            query = query.where(User.role == v)
+        if v := args.get("unit"):
+            query = query.where(User.unit_code == v)
+        if "active" in args:
+            query = query.where(User.active.is_(args["active"]))
+        if v := args.get("q"):
+            like = f"%{v.lower()}%"
+            query = query.where(
+                sa.or_(User.username_key.like(like), sa.func.lower(User.display_name).like(like))
+            )
+        order = (User.active.desc(), User.role, User.username_key)
+        return page_of(s, query, order, args["page"], args["per_page"], _view)
+
+    @blp.arguments(UserIn)
+    @blp.response(201, UserOut)
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Create an account (新建账号); 409 if the username is taken in any case."""
+        actor = require_user(*ADMINS)
+        s = db.session()
+        user = create_user(
+            s,
+            data["username"],
+            data["role"],
+            password=data["password"],
+            unit_code=data["unit"],
+            display_name=data["display_name"],
+            actor=actor,
+        )
+        return _one(s, user)
+
+
+@blp.route("/users/<username>")
+class OneUser(MethodView):
+    @blp.response(200, UserOut)
+    def get(self, username: str) -> dict[str, Any]:
+        """One account, by its username in any case."""
+        require_user(*ADMINS)
+        s = db.session()
+        return _one(s, _user(s, username))
+
+    @blp.arguments(UserPatch)
+    @blp.response(200, UserOut)
+    def patch(self, data: dict[str, Any], username: str) -> dict[str, Any]:
+        """停用 / 启用 (`active`) and the name (`display_name`). Nobody deactivates their own account (409)."""
+        actor = require_user(*ADMINS)
+        s = db.session()
+        user = _user(s, username)
+        if "active" in data:
+            set_active(s, user, data["active"], actor=actor)
+        if "display_name" in data:
+            rename_user(s, user, data["display_name"], actor=actor)
+        return _one(s, user)
+
+
+@blp.route("/users/<username>/password")
+class UserPassword(MethodView):
+    @blp.arguments(PasswordIn)
+    @blp.response(204)
+    def put(self, data: dict[str, Any], username: str) -> None:
+        """重置密码: a new password; the account's open sessions end and a log-in lock is lifted."""
+        actor = require_user(*ADMINS)
+        s = db.session()
+        user = _user(s, username)
+        if problem := _password_problem(user.username, data["password"]):
+            raise ValidationFailed(problem, {"password": [problem]})
+        set_password(s, user, data["password"], actor=actor)
+
+
+@blp.route("/users/<username>/tokens")
+class UserTokens(MethodView):
+    @blp.response(200, TokenOut(many=True))
+    def get(self, username: str) -> list[dict[str, Any]]:
+        """The account's API tokens, newest first, revoked ones too (never the tokens themselves)."""
+        require_user(*ADMINS)
+        s = db.session()
+        return [_token(token) for token in tokens_of(s, _user(s, username))]
+
+    @blp.arguments(TokenIn)
+    @blp.response(201, TokenCreatedOut)
+    def post(self, data: dict[str, Any], username: str) -> tuple[dict[str, Any], dict[str, str]]:
+        """新建令牌 for an integration acting as this account: the answer holds it this once."""
+        actor = require_user(*ADMINS)
+        s = db.session()
+        user = _user(s, username)
+        if not user.active:
+            raise ValidationFailed(t("The account is deactivated; activate it first."))
+        token = create_token(s, user, data["label"], actor=actor)
+        row = s.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+        assert row is not None
+        return {**_token(row), "token": token}, {"Cache-Control": "no-store"}
+
+
+@blp.route("/tokens/<int:token_id>")
+class OneToken(MethodView):
+    @blp.response(204)
+    def delete(self, token_id: int) -> None:
+        """吊销: the token stops working at once; 409 if it was revoked already."""
+        actor = require_user(*ADMINS)
+        s = db.session()
+        token = s.get(ApiToken, token_id)
+        if token is None:
+            raise NotFound(t("No token {id}.", id=token_id))
+        revoke_token(s, token, actor=actor)
