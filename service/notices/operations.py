@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from dispatch.calendar import WorkCalendar
 from dispatch.deadlines import last_day_and_time
 from dispatch.escalation import send_not_before
+from service.appeals import redact
 from service.appeals import status as st
 from service.appeals.models import Appeal, AppealContact
 from service.lists.models import Category, Unit
@@ -196,7 +197,9 @@ def render_context(
 ) -> dict[str, Any]:
     """What a template may use: the appeal's number and title, its unit, and the message's data.
 
-    The query code goes only to the citizen; nothing of the citizen goes to anyone else.
+    The query code goes only to the citizen; nothing of the citizen goes to anyone else: personal
+    data the citizen wrote into the title is masked, or left out on a confidential appeal
+    (service/appeals/redact.py).
     """
     context: dict[str, Any] = {}
     if appeal is not None:
@@ -206,7 +209,7 @@ def render_context(
         due = appeal.sign_due_at if signing else appeal.reply_due_at
         context.update(
             number=appeal.number,
-            title=appeal.title,
+            title=_title(appeal),
             unit_name=unit.name if unit else "",
             category_name=category.name if category else "",
             urgency=appeal.urgency,
@@ -217,6 +220,11 @@ def render_context(
             context["query_code"] = appeal.query_code
     context.update(message.data or {})
     return context
+
+
+def _title(appeal: Appeal) -> str:
+    names = [appeal.contact.name] if appeal.contact is not None else []
+    return (redact.remove if appeal.confidential else redact.mask)(appeal.title, names)
 
 
 def _audience(recipient: str) -> str:

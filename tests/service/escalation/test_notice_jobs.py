@@ -95,6 +95,19 @@ def test_an_urgent_notice_reaches_the_gateway_once_however_often_the_job_runs(sm
     assert len(gateway.requests) == len(sent)
 
 
+def test_a_phone_number_in_the_title_does_not_reach_the_units_phone(sms_app, as_user, gateway):
+    app = sms_app
+    plain = new_appeal(as_user, urgency="特急", title="13800001234反映")
+    hidden = new_appeal(as_user, urgency="特急", title="13800001234反映", confidential=True)
+
+    run_job(app, jobs.process_outbox, outbox_ids(app, plain) + outbox_ids(app, hidden))
+
+    texts = {msg["body"]["text"] for msg in gateway.wait_for(4)}
+    assert any(plain in text and "（138****12…）" in text for text in texts)  # titles are cut to 10
+    assert any(hidden in text and "***反映" in text for text in texts)
+    assert not any("13800001234" in text for text in texts)
+
+
 def test_a_transient_failure_is_retried_with_backoff_and_then_sent(sms_app, as_user, gateway):
     app = sms_app
     number = new_appeal(as_user, urgency="特急")
