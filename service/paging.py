@@ -15,13 +15,31 @@ from service import validate
 from service.fields import DayOrInstant, range_end, range_start
 
 
-class LogArgs(Schema):
+class PageArgs(Schema):
+    """Which page of a listing, and its size. A listing's own schema adds its filters."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class LogArgs(PageArgs):
     """The filters every log shares: a time range and the page. A log's own schema adds its fields."""
 
     since = DayOrInstant(metadata={"description": "from this instant, or a date: from that day's start"})
     until = DayOrInstant(metadata={"description": "before this instant, or a date: through that day's end"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+def page_schema(item: type[Schema], name: str) -> type[Schema]:
+    """The schema of one page of `item`s as `page_of` answers it (named `name` in the API document)."""
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item)),
+            "total": fields.Integer(),
+            "page": fields.Integer(),
+            "per_page": fields.Integer(),
+        },
+        name=name,
+    )
 
 
 def within(query: sa.Select[Any], column: Any, args: dict[str, Any], tz: tzinfo) -> sa.Select[Any]:

@@ -24,7 +24,7 @@ from service.auth.models import User, username_key
 from service.auth.security import require_user
 from service.extensions import Blueprint
 from service.fields import CleanText
-from service.paging import LogArgs, page_of, within
+from service.paging import LogArgs, page_of, page_schema, within
 
 blp = Blueprint(
     "access_log",
@@ -59,11 +59,7 @@ class AccessOut(Schema):
     reason = fields.String()
 
 
-class AccessPageOut(Schema):
-    items = fields.List(fields.Nested(AccessOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
+AccessPageOut = page_schema(AccessOut, "AccessPage")
 
 
 def records(args: dict[str, Any], tz: tzinfo) -> sa.Select[Any]:

@@ -34,7 +34,7 @@ from service.errors import NotFound, ValidationFailed
 from service.extensions import Blueprint
 from service.fields import CleanText
 from service.lists.models import Unit
-from service.paging import page_of
+from service.paging import PageArgs, page_of, page_schema
 from service.text import t
 
 blp = Blueprint("admin_users", __name__, url_prefix="/api/v1/admin", description="Accounts and API tokens")
@@ -53,13 +53,11 @@ def _password_problem(username: str, password: str) -> str | None:
     return None
 
 
-class UserArgs(Schema):
+class UserArgs(PageArgs):
     role = fields.String(validate=validate.OneOf(tuple(ROLES)))
     unit = CleanText(max_length=32, metadata={"description": "a unit's code: its staff"})
     active = fields.Boolean(metadata={"description": "true: active accounts only; false: deactivated only"})
     q = CleanText(max_length=64, metadata={"description": "part of the username or the name"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class UserOut(Schema):
@@ -75,11 +73,7 @@ class UserOut(Schema):
     last_login_at = fields.DateTime(allow_none=True)
 
 
-class UserPageOut(Schema):
-    items = fields.List(fields.Nested(UserOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
+UserPageOut = page_schema(UserOut, "UserPage")
 
 
 class UserIn(Schema):

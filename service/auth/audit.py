@@ -29,7 +29,7 @@ from service import db, validate
 from service.auth.models import SecurityEvent, User, username_key
 from service.extensions import Blueprint
 from service.fields import CleanText
-from service.paging import LogArgs, page_of, within
+from service.paging import LogArgs, page_of, page_schema, within
 
 log = logging.getLogger(__name__)
 
@@ -128,11 +128,7 @@ class SecurityEventOut(Schema):
     detail = fields.Dict()
 
 
-class SecurityPageOut(Schema):
-    items = fields.List(fields.Nested(SecurityEventOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
+SecurityPageOut = page_schema(SecurityEventOut, "SecurityPage")
 
 
 def events(args: dict[str, Any], tz: tzinfo) -> sa.Select[Any]:
