@@ -33,7 +33,7 @@ class CheckReport:
     @classmethod
     def from_format_error(cls, exc: ListFormatError) -> CheckReport:
         """A report for a file that could not be loaded at all."""
-        return cls(errors=list(exc.problems))
+        return cls(errors=list(exc.problems), warnings=list(exc.warnings))
 
     def format(self) -> str:
         lines = [str(p) for p in self.errors]
@@ -99,6 +99,7 @@ def check_list(lst: ResponsibilityList) -> CheckReport:
         )
         warn(Source(lst.source), message)
 
+    report.warnings += lst.read_warnings  # what the file's reader noticed (hidden rows, …)
     report.errors = sort_problems(report.errors)
     report.warnings = sort_problems(report.warnings)
     report.coverage = coverage(lst, categories)

@@ -7,7 +7,7 @@ No I/O and no database in this module.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -169,6 +169,10 @@ class ResponsibilityList:
     # The limits of a unit the centre chooses by hand where no rule of the list applies (per urgency).
     default_limits: dict[str, Limit] = field(default_factory=dict)
     source: str = ""
+    # What the file's reader noticed besides the list (a workbook's hidden rows, columns and
+    # sheets), as `problems.Problem`s: `check_list` reports them as warnings. Like `source`, not
+    # part of the list's content.
+    read_warnings: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable form (sources dropped), the one stored with a list version."""
@@ -186,7 +190,8 @@ def to_plain(lst: ResponsibilityList) -> dict[str, Any]:
             return obj.isoformat()
         return obj
 
-    data = clean(asdict(lst))
+    data = clean(asdict(replace(lst, read_warnings=())))
+    del data["read_warnings"]
     if not data["default_limits"]:  # absent, as in versions stored before lists had it: same hash
         del data["default_limits"]
     return data

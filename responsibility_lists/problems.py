@@ -37,9 +37,11 @@ def format_problems(problems: Iterable[Problem]) -> str:
 class ListFormatError(ValueError):
     """A list file that cannot be read into a `ResponsibilityList`.
 
-    `problems` holds every structural problem found, in file order, not just the first.
+    `problems` holds every structural problem found, in file order, not just the first;
+    `warnings` what the reader noticed besides (hidden rows of a workbook), which may explain them.
     """
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
+    def __init__(self, problems: Iterable[Problem], warnings: Iterable[Problem] = ()) -> None:
         self.problems: list[Problem] = sort_problems(problems)
+        self.warnings: list[Problem] = sort_problems(warnings)
         super().__init__(format_problems(self.problems))

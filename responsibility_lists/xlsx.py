@@ -4,24 +4,21 @@ Sheet 职责清单 has the columns of published lists, then code columns that ma
 lossless. When a code cell is filled it decides and the published wording beside it must agree;
 when it is empty the wording is read (so a hand-made sheet of published columns also imports).
 The other sheets carry the rest: 说明, 单位, 分类, 区划, 日历. See README.md for the layout
-(`xlsx_layout`); this module reads a workbook, `xlsx_export` writes one.
+(`xlsx_layout`); this module reads a workbook, `xlsx_export` writes one. Cells are read as the
+clerk sees them by `xlsx_sheet` (merges, number formats via `xlsx_numbers`, hidden rows and sheets
+as warnings); `xlsx_codes` gives codes back the zeros Excel dropped; `xlsx_rules` reads a rule row.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
-import unicodedata
 import zipfile
-from collections.abc import Iterator
-from datetime import date, datetime
 from typing import IO, Any
 
 from openpyxl import load_workbook
 
 from . import xlsx_text as words
-from .dump import number_text
 from .model import (
     Area,
     Calendar,
@@ -37,7 +34,8 @@ from .model import (
 )
 from .problems import ListFormatError, Problem
 from .text import t
-from .xlsx_cells import SheetCells, not_a_workbook, read_sheet_cells
+from .xlsx_cells import not_a_workbook, read_sheet_cells
+from .xlsx_codes import CodeCell, restore_categories
 from .xlsx_export import export_xlsx
 from .xlsx_layout import (
     AREA_COLUMNS,
@@ -48,12 +46,10 @@ from .xlsx_layout import (
     CATEGORY_COLUMNS,
     CONTACT_FIELDS,
     EXTRA,
-    HEADER_SEARCH_ROWS,
     INFO,
     INFO_KEYS,
     KIND_CODES,
     MAIN,
-    NOT_CONTENT,
     OPTIONAL_INFO,
     PUBLISHED,
     REST,
@@ -61,7 +57,11 @@ from .xlsx_layout import (
     UNITS,
     WORK,
 )
-from .xlsx_rules import RuleReader
+from .xlsx_numbers import Shown
+from .xlsx_rules import RuleReader, carry_outline
+from .xlsx_sheet import SheetReader
+
+SHEETS = (INFO, MAIN, UNITS, CATEGORIES, AREAS, CALENDAR)
 
 __all__ = ["EXTRA", "MAIN", "PUBLISHED", "export_xlsx", "import_xlsx"]
 
@@ -69,122 +69,7 @@ __all__ = ["EXTRA", "MAIN", "PUBLISHED", "export_xlsx", "import_xlsx"]
 # -- import ------------------------------------------------------------------------------------
 
 
-def header_name(value: str) -> str:
-    """A column name as written, read without spaces, line breaks or full-width forms."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, int | float):
-        return number_text(value)
-    return str(value)
-
-
-class _Reader:
-    def __init__(self, wb: Any, file: str, cells: dict[str, SheetCells]) -> None:
-        self.wb = wb
-        self.file = file
-        self.cells = cells
-        self.problems: list[Problem] = []
-
-    def error(self, sheet: str, row: int, message: str) -> None:
-        self.problems.append(Problem(Source(self.file, sheet=sheet, row=row), message))
-
-    def sheet_rows(self, sheet: str) -> Iterator[tuple[int, list[str], dict[int, str]]]:
-        """Each row as (number, cell texts, {column index: formula without a saved value}).
-
-        A merged cell reads as its first cell in every row it covers (its first column only).
-        """
-        extra = self.cells.get(sheet, SheetCells())
-        # Swept row by row (a merge is not expanded cell by cell: one may span a whole column).
-        starts: dict[int, list[tuple[int, int]]] = {}
-        for first_row, first_col, last_row, _ in extra.merged:
-            starts.setdefault(first_row, []).append((first_col, last_row))
-        formulas: dict[int, dict[int, str]] = {}
-        for (r, c), formula in extra.unsaved_formulas.items():
-            formulas.setdefault(r, {})[c - 1] = formula
-        active: dict[int, tuple[int, Any]] = {}  # column → (last row of its merge, value)
-        for number, values in enumerate(self.wb[sheet].iter_rows(values_only=True), start=1):
-            row = list(values)
-            for c in [c for c, (last, _) in active.items() if last < number]:
-                del active[c]
-            for c, (_, value) in active.items():
-                row += [None] * (c - len(row))
-                if row[c - 1] is None:
-                    row[c - 1] = value
-            for c, last in starts.get(number, ()):
-                if c <= len(row) and row[c - 1] is not None:  # an empty merge has nothing to fill
-                    active[c] = (last, row[c - 1])
-            unsaved = formulas.get(number, {})
-            yield number, [_text(v) for v in row], unsaved
-
-    def rows(
-        self, sheet: str, columns: tuple[str, ...], required: bool = True, optional: tuple[str, ...] = ()
-    ) -> list[tuple[int, dict[str, str]]]:
-        """The non-empty rows below the header, as {column: text}; a missing column is an error
-        unless it is `optional` (then it reads as empty)."""
-        if sheet not in self.wb.sheetnames:
-            if required:
-                self.problems.append(
-                    Problem(Source(self.file), t("the workbook has no sheet {sheet}", sheet=sheet))
-                )
-            return []
-        it = self.sheet_rows(sheet)
-        header_row, header = self.header(it, columns)
-        missing = [c for c in columns if c not in header]
-        if missing:
-            self.error(sheet, header_row, t("missing column(s): {columns}", columns=missing))
-            return []
-        where = {c: header.index(c) for c in columns + optional if c in header}
-        read = {i: c for c, i in where.items()}
-        out = []
-        counted = [i for i, c in read.items() if c not in NOT_CONTENT]
-        for number, cells, unsaved in it:
-            for index, formula in unsaved.items():
-                if index in read:
-                    self.unsaved_formula(sheet, number, read[index], formula)
-            if not any(cells[i].strip() for i in counted if i < len(cells)):
-                continue  # empty, or only numbered in advance (序号) or filled in columns not read
-            row = {
-                c: cells[where[c]] if c in where and where[c] < len(cells) else "" for c in columns + optional
-            }
-            out.append((number, row))
-        return out
-
-    def header(
-        self, it: Iterator[tuple[int, list[str], dict[int, str]]], columns: tuple[str, ...]
-    ) -> tuple[int, list[str]]:
-        """The header row: the first of the top rows that has every column (a title row or two
-        may stand above it), else the first non-empty one; its names read without spaces or line
-        breaks. `it` is left at the row below the header."""
-        first: tuple[int, list[str]] | None = None
-        for number, cells, _ in it:
-            names = [header_name(c) for c in cells]
-            if all(c in names for c in columns):
-                return number, names
-            if first is None and any(names):
-                first = (number, names)
-            if number >= HEADER_SEARCH_ROWS:
-                break
-        return first or (1, [])
-
-    def unsaved_formula(self, sheet: str, row: int, column: str, formula: str) -> None:
-        message = t(
-            "{column}: the formula {formula} has no saved value (the program that wrote the file did "
-            "not compute it); open the workbook in Excel or WPS and save it, or type the value",
-            column=column,
-            formula=formula,
-        )
-        self.error(sheet, row, message)
-
+class _Reader(SheetReader):
     def info(self) -> dict[str, str]:
         found: dict[str, str] = {}
         if INFO not in self.wb.sheetnames:
@@ -192,13 +77,19 @@ class _Reader:
                 Problem(Source(self.file), t("the workbook has no sheet {sheet}", sheet=INFO))
             )
             return found
+        read = []
         for number, values, unsaved in self.sheet_rows(INFO):
-            cells = [v.strip() for v in values] + ["", ""]
+            values += [Shown(""), Shown("")]
+            cells = [v.text.strip() for v in values]
             if cells[0] in INFO_KEYS:
                 if 1 in unsaved:
                     self.unsaved_formula(INFO, number, cells[0], unsaved[1])
+                if values[1].hides is not None:
+                    self.rounded(INFO, number, cells[0], 1, values[1])
                 found[INFO_KEYS[cells[0]]] = cells[1]
                 found[f"row:{INFO_KEYS[cells[0]]}"] = str(number)
+                read.append(number)
+        self.warn_hidden(INFO, 1, read, {"值": 1} if any(found.values()) else {})
         for key, field in INFO_KEYS.items():
             if not found.get(field) and field not in OPTIONAL_INFO:
                 self.problems.append(
@@ -272,6 +163,24 @@ class _Reader:
             source=Source(self.file, sheet=UNITS, row=row),
         )
 
+    def categories(self) -> tuple[Category, ...]:
+        rows = self.rows(CATEGORIES, CATEGORY_COLUMNS)
+        codes = [
+            CodeCell(
+                row,
+                words.code_text(cells["分类代码"]),
+                "分类代码" in cells.numbers,
+                words.code_text(cells["上级分类代码"]),
+                "上级分类代码" in cells.numbers,
+            )
+            for row, cells in rows
+        ]
+        for row, message in restore_categories(codes):
+            self.error(CATEGORIES, row, message)
+        for code, (_, cells) in zip(codes, rows, strict=True):
+            cells["分类代码"], cells["上级分类代码"] = code.code, code.parent
+        return tuple(self.category(row, cells) for row, cells in rows)
+
     def category(self, row: int, cells: dict[str, str]) -> Category:
         urgent = cells["紧急类"].strip()
         if urgent not in ("是", "否", ""):
@@ -323,7 +232,7 @@ def import_xlsx(path: str | os.PathLike[str] | IO[bytes], filename: str | None =
             [Problem(Source(file), t("cannot read the workbook: {detail}", detail=str(exc)))]
         ) from exc
     try:
-        cells = read_sheet_cells(path, (INFO, MAIN, UNITS, CATEGORIES, AREAS, CALENDAR))
+        cells = read_sheet_cells(path, SHEETS)
         return _read(_Reader(wb, file, cells))
     finally:
         wb.close()
@@ -349,7 +258,7 @@ def _read(rd: _Reader) -> ResponsibilityList:
             rd.error(INFO, row, message)
     areas = tuple(a for row, cells in rd.rows(AREAS, AREA_COLUMNS) if (a := rd.area(row, cells)))
     units = tuple(rd.unit(row, cells) for row, cells in rd.rows(UNITS, UNIT_COLUMNS))
-    categories = tuple(rd.category(row, cells) for row, cells in rd.rows(CATEGORIES, CATEGORY_COLUMNS))
+    categories = rd.categories()
     holidays, workdays = set(), set()
     for row, cells in rd.rows(CALENDAR, CALENDAR_COLUMNS, required=False):
         try:
@@ -367,13 +276,16 @@ def _read(rd: _Reader) -> ResponsibilityList:
         (holidays if kind == REST else workdays).add(day)
     rules: list[Rule] = []
     reader = RuleReader(units, categories, areas)
-    for row, cells in rd.rows(MAIN, PUBLISHED, optional=EXTRA):
+    main = rd.rows(MAIN, PUBLISHED, optional=EXTRA)
+    carry_outline(main)
+    for row, cells in main:
         rule, messages = reader.read(cells, row, Source(rd.file, sheet=MAIN, row=row))
         for message in messages:
             rd.error(MAIN, row, message)
         rules.append(rule)
+    rd.warn_hidden_sheets(SHEETS)
     if rd.problems or effective is None:
-        raise ListFormatError(rd.problems)
+        raise ListFormatError(rd.problems, warnings=rd.warnings)
     return ResponsibilityList(
         jurisdiction=Jurisdiction(info["name"], info["code"], info["prefix"]),
         version=info["version"],
@@ -386,4 +298,5 @@ def _read(rd: _Reader) -> ResponsibilityList:
         areas_file=info.get("areas_file") or None,
         default_limits=default_limits,
         source=rd.file,
+        read_warnings=tuple(rd.warnings),
     )

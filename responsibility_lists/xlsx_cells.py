@@ -1,11 +1,13 @@
-"""What openpyxl's streaming reader does not say about a sheet: merged cells and unsaved formulas.
+"""What openpyxl's streaming reader does not say about a sheet: merged cells, unsaved formulas and
+hidden rows and columns.
 
 A clerk writes a category once and merges the cell down over its items; openpyxl (read-only,
 which keeps a big workbook cheap) returns the value in the first row only. A formula cell keeps
 its value only if the program that saved the file computed it (Excel and WPS do; a script that
 writes `=A1` does not), and openpyxl returns nothing for it. Both are found here by one streaming
 pass over the sheet's XML, so the reader can fill merged cells and refuse unsaved formulas
-instead of reading blanks.
+instead of reading blanks. Hidden rows and columns are found in the same pass, so the reader can
+warn about them (the clerk may not know they are there).
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ class SheetCells:
 
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     unsaved_formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    hidden_rows: set[int] = field(default_factory=set)
+    hidden_columns: set[int] = field(default_factory=set)
 
 
 def not_a_workbook(source: str | Any | IO[bytes]) -> Text | None:
@@ -114,6 +118,7 @@ def read_sheet_cells(source: str | Any | IO[bytes], sheets: tuple[str, ...]) -> 
 
 def _scan(stream: IO[bytes]) -> SheetCells:
     found = SheetCells()
+    row = 0  # a row's number, counted on when the file leaves out its r="" (it may)
     for _, el in iterparse(stream):
         tag = _local(el.tag)
         if tag == "c":
@@ -129,7 +134,15 @@ def _scan(stream: IO[bytes]) -> SheetCells:
                 found.unsaved_formulas[cell] = "=" + formula
             el.clear()
         elif tag == "row":
+            number = el.get("r") or ""
+            row = int(number) if number.isdigit() else row + 1
+            if el.get("hidden") in ("1", "true"):
+                found.hidden_rows.add(row)
             el.clear()
+        elif tag == "col" and el.get("hidden") in ("1", "true"):
+            low, high = el.get("min") or "", el.get("max") or el.get("min") or ""
+            if low.isdigit() and high.isdigit():
+                found.hidden_columns.update(range(int(low), min(int(high), 16384) + 1))
         elif tag == "mergeCell":
             first, _, last = el.get("ref", "").partition(":")
             a, b = _cell(first), _cell(last or first)

@@ -7,14 +7,39 @@ them is caught instead of silently ignored).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from . import xlsx_text as words
 from .model import SCOPE_COUNTY, SCOPE_TERRITORIAL, Area, Category, Rule, Source, Unit
 from .text import t
+from .xlsx_codes import ambiguous, restore_reference
 
 SCOPES = (SCOPE_COUNTY, SCOPE_TERRITORIAL)
+LEVELS = ("一级分类", "二级分类", "三级分类/事项")
+
+
+def carry_outline(rows: list[tuple[int, dict[str, str]]]) -> None:
+    """Fill in place the category levels a clerk wrote once above a block of sub-rows.
+
+    In an outline the parent category is written in its first row and left blank below, where
+    the rows name only the deeper level: a blank level of a row that names a deeper one is the
+    level of the row above, as long as the levels it does name agree with that row's. A block is
+    a run of rule rows without an empty row between them; a row naming no category at all is left
+    as it is (a merged cell says "the same category" explicitly).
+    """
+    above: tuple[int, list[str]] | None = None
+    for number, cells in rows:
+        names = [cells[level].strip() for level in LEVELS]
+        if above is not None and above[0] == number - 1:
+            deepest = max((i for i, name in enumerate(names) if name), default=-1)
+            for i in range(deepest):
+                agree = all(names[j] in ("", above[1][j]) for j in range(i))
+                if not names[i] and agree:
+                    names[i] = above[1][i]
+                    cells[LEVELS[i]] = names[i]
+        above = (number, names)
 
 
 class RuleReader:
@@ -35,19 +60,16 @@ class RuleReader:
     def read(self, cells: dict[str, str], row: int, source: Source) -> tuple[Rule, list[str]]:
         errors: list[str] = []
         seq = words.code_text(cells["序号"])
+        whole = re.fullmatch(r"(\d+)(?:\.0*)?", seq)  # 4, or 4.0 where the format shows a decimal
         rule_id = words.code_text(cells["规则编号"]) or (
-            f"R{int(seq):04d}" if seq.isdigit() else f"R{row:04d}"
+            f"R{int(whole.group(1)):04d}" if whole else f"R{row:04d}"
         )
         names = (cells["一级分类"].strip(), cells["二级分类"].strip(), cells["三级分类/事项"].strip())
         category_code = words.code_text(cells["分类代码"])
-        if category_code and category_code not in self.categories and "0" + category_code in self.categories:
-            errors.append(
-                t(
-                    "分类代码 {code} is not a category, but 0{code} is: Excel drops a leading zero from a "
-                    "code typed as a number; format the column as text (文本) and type 0{code}",
-                    code=category_code,
-                )
-            )
+        if "分类代码" in getattr(cells, "numbers", ()):
+            category_code, options = restore_reference(category_code, self.categories)
+            if options:
+                errors.append(ambiguous("分类代码", category_code, options))
         category = _pick(
             category_code,
             names if any(names) else None,
