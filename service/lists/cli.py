@@ -28,6 +28,8 @@ def read_checked(path: str, *, quiet: bool = False) -> ResponsibilityList:
     except ListFormatError as exc:
         for problem in exc.problems:
             click.echo(f"{problem.source}: {problem.message}", err=True)
+        for problem in exc.warnings:  # e.g. a workbook's hidden rows, which may explain an error
+            click.echo(f"{problem.source}: warning: {problem.message}", err=True)
         click.echo(f"{len(exc.problems)} error(s) in {path}", err=True)
         sys.exit(1)
     report = check_list(lst)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 from html import unescape
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from openpyxl import load_workbook
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -402,6 +404,43 @@ def test_a_workbooks_problems_read_in_chinese_with_their_sheet_and_row(logged_in
             ),
         ]
     )
+
+
+def test_hidden_rows_of_a_workbook_are_named_as_warnings_before_publishing(logged_in, tmp_path, db_session):
+    path = exported(replace(load_file(SMALL), version="2026.12-h"), tmp_path)
+    wb = load_workbook(path)
+    wb[MAIN].row_dimensions[3].hidden = True
+    wb["区划"].sheet_state = "hidden"
+    wb.save(path)
+
+    r = upload(logged_in("admin"), "list.xlsx", path.read_bytes())
+
+    assert r.status_code == 200
+    assert {
+        ("list.xlsx:职责清单!3", "第 3 行在工作簿中被隐藏，但已和其他行一样读入；请取消隐藏，核对后再发布"),
+        (
+            "list.xlsx:区划!1",
+            "工作表 区划 在工作簿中被隐藏，但已和其他工作表一样读入；请取消隐藏，核对后再发布",
+        ),
+    } <= set(findings(r.get_data(as_text=True)))
+    assert versions(db_session)["2026.12-h"] is False  # stored (warnings do not stop it), not active
+
+
+def test_lists_check_names_a_hidden_row_beside_the_error_in_it(tmp_path):
+    from click.testing import CliRunner
+
+    from service.cli import main as minyi
+
+    path = exported(load_file(SMALL), tmp_path)
+    wb = load_workbook(path)
+    wb[MAIN].row_dimensions[4].hidden = True
+    wb[MAIN].cell(4, 8).value = "24天"  # 签收时限
+    wb.save(path)
+
+    result = CliRunner().invoke(minyi, ["lists", "check", str(path)])
+
+    assert result.exit_code == 1
+    assert f"{path}:{MAIN}!4: warning: row(s) 4 are hidden in the workbook" in result.output
 
 
 @pytest.mark.parametrize(
