@@ -254,6 +254,26 @@ def test_the_workers_job_erases_after_the_configured_days(app, client, as_user):
     assert stored_data(app, body["number"])["contact"][1] == ""
 
 
+def test_one_run_of_the_job_goes_on_batch_after_batch(app, client, as_user, monkeypatch):
+    numbers = [closed_appeal(client, as_user, closed_days_ago=DAYS + 1)["number"] for _ in range(3)]
+    monkeypatch.setattr(retention, "BATCH", 2)
+    batches = []
+
+    def counted(*args, **kwargs):
+        done = erase_expired(*args, **kwargs)
+        batches.append(len(done))
+        return done
+
+    monkeypatch.setattr(retention, "erase_expired", counted)
+    app.config["PERSONAL_DATA_RETENTION_DAYS"] = DAYS
+
+    with app.app_context():
+        result = erase_expired_job()
+
+    assert result == {"erased": 3} and batches == [2, 1]  # two transactions, in one run
+    assert [stored_data(app, n)["contact"][1] for n in numbers] == ["", "", ""]
+
+
 def test_the_worker_runs_the_job_periodically(app):
     from service.runner import periodic_jobs
 
