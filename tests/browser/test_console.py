@@ -4,6 +4,7 @@ history on the next call, and a bad form with its errors next to the fields."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from playwright.sync_api import expect
 
@@ -60,3 +61,19 @@ def test_a_bad_call_shows_its_errors_next_to_the_fields(page, log_in):
     expect(page.get_by_label("来电号码")).to_have_accessible_description(re.compile("请填写11位手机号码"))
     expect(page.locator("#f-content")).to_have_value("来电人询问办事流程。")
     expect(page.get_by_role("alert")).to_contain_text("请修改以下问题后重新提交")
+
+
+def test_a_number_typed_before_the_scripts_have_run_still_shows_the_callers_history(page, log_in):
+    """A fast operator types the caller's number while htmx is still loading (or the browser
+    restores it): once htmx starts, the history of that number is shown all the same."""
+    page.goto("/console")
+    log_in(page, "operator")
+    held: list[Any] = []
+    page.route("**/js/htmx.min.js", lambda route: held.append(route))
+    page.goto("/console", wait_until="commit")
+    page.get_by_label("来电号码").fill(_phone())
+    while not held:  # the request for htmx, held until now
+        page.wait_for_timeout(50)
+    held[0].continue_()
+
+    expect(page.locator("#caller-history")).to_contain_text("该号码一年内没有诉求记录")
