@@ -197,7 +197,8 @@ def _fire(
         "to_status": appeal.status,
         "note": note,
         "public_message": None,
-        "payload": {"alarm": kind, **payload},
+        # The version it found: a unit's page from before this warning still signs and replies.
+        "payload": {"alarm": kind, **payload, "version": appeal.version},
     }
     return message, event
 

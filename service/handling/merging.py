@@ -232,6 +232,7 @@ def press(
 ) -> Supervision:
     """催办: remind the lead unit, at the appeal's current level."""
     at = at or utcnow()
+    version = appeal.version  # as the unit may have seen it: its signing and reply still go through
     row = _record(s, appeal, actor, "press", appeal.supervision_level, note, at)
     move(
         s,
@@ -240,7 +241,12 @@ def press(
         actor,
         actor_role=None if actor else "system",
         note=note,
-        payload={"supervision_id": row.id, "level": row.level, "unit": appeal.lead_unit_code},
+        payload={
+            "supervision_id": row.id,
+            "level": row.level,
+            "unit": appeal.lead_unit_code,
+            "version": version,
+        },
         at=at,
     )
     _notify(s, appeal, row, "supervision_pressed")
@@ -253,6 +259,7 @@ def raise_level(
     """督办: one level up (at most TOP_LEVEL); the level's people and units on the lead unit's ladder
     are told as well as the lead unit, as when the worker escalates."""
     at = at or utcnow()
+    version = appeal.version  # as the unit may have seen it: its signing and reply still go through
     level = min(appeal.supervision_level + 1, TOP_LEVEL)
     title = esc.level_title(ladder(s, appeal), level)
     appeal.supervision_level = level
@@ -270,6 +277,7 @@ def raise_level(
             "level": level,
             "level_title": title,
             "unit": appeal.lead_unit_code,
+            "version": version,
         },
         at=at,
     )

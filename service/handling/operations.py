@@ -3,6 +3,10 @@
 Each action module calls `begin` first and `move` (or `record_event`) to change the appeal;
 operations flush and never commit. Two people acting at once: every action bumps the appeal's
 version (optimistic lock), so the second commit fails and answers 409 with the current state.
+
+A unit's page may be older than the appeal only by escalation steps (催办 / 督办, the worker's
+warnings): they press the unit but change nothing it must do. Signing for and replying accept
+such a version (`unchanged_for_the_unit`), holding the appeal's row meanwhile (`lock`).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from service.appeals.events import record_event
@@ -91,3 +96,51 @@ def move(
 
 def active_assignments(appeal: Appeal, role: str | None = None) -> list[AppealAssignment]:
     return [a for a in appeal.assignments if a.active and (role is None or a.role == role)]
+
+
+#: Events that press the unit without changing what it must do: 催办, 督办 (by hand, after a second
+#: unsatisfied rating, or up the ladder by the worker) and the worker's warnings. Each records the
+#: appeal's version it found in its payload (`version`).
+ESCALATION_STEPS = frozenset(
+    {
+        "pressed",
+        "supervised",
+        "escalated",
+        "sign_overdue",
+        "reply_due_soon",
+        "reply_overdue",
+        "review_waiting",
+        "rating_callback",
+    }
+)
+
+
+def lock(s: Session, appeal: Appeal) -> None:
+    """Hold the appeal's row until the transaction ends (SELECT ... FOR UPDATE on PostgreSQL; SQLite
+    lets one writer in at a time anyway). Another transaction that changed it since it was read
+    has committed by then: the appeal and what hangs on it are read again, so the checks that
+    follow see the change (two units signing at once: the second sees the first's signature)."""
+    s.flush()
+    version = s.scalar(sa.select(Appeal.version).where(Appeal.id == appeal.id).with_for_update())
+    if version != appeal.version:
+        s.expire_all()
+
+
+def unchanged_for_the_unit(s: Session, appeal: Appeal, expected_version: int | None) -> int | None:
+    """The version to check the caller's against: the appeal's own when the caller saw an older one
+    and only escalation steps happened since (the version the caller sent is recorded by one of the
+    newest run of escalation events, after which nothing else happened); else the caller's, so that
+    `begin` refuses a stale one with 409."""
+    if expected_version is None or expected_version >= appeal.version:
+        return expected_version
+    rows = s.execute(
+        sa.select(AppealEvent.action, AppealEvent.payload)
+        .where(AppealEvent.appeal_id == appeal.id)
+        .order_by(AppealEvent.id.desc())
+    )
+    for action, payload in rows:
+        if action not in ESCALATION_STEPS:
+            break
+        if (payload or {}).get("version") == expected_version:
+            return appeal.version
+    return expected_version

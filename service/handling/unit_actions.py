@@ -3,7 +3,9 @@ contribute as a co-unit, and reply as the lead unit.
 
 Every action goes through `begin` (role, unit, status, the version the caller saw) and records
 its event with `move`, which bumps the appeal's version: of two actions racing on one appeal,
-exactly one commits. Operations flush and never commit.
+exactly one commits. Signing for and replying hold the appeal's row first (`lock`) and accept a
+version older only by escalation steps (a 催办 since the page was loaded). Operations flush and
+never commit.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from service.auth.models import User
 from service.db import utcnow
 from service.errors import Conflict, ValidationFailed
 from service.handling.models import Contribution, ExtensionRequest, Reply, ReturnRequest
-from service.handling.operations import active_assignments, begin, move
+from service.handling.operations import active_assignments, begin, lock, move, unchanged_for_the_unit
 from service.text import t
 
 SIGN_EVENTS = ("signed", "co_signed")
@@ -63,8 +65,10 @@ def sign_for(
 
     The lead unit's signing starts the handling (dispatched → handling) and sets `signed_at`;
     a co-unit's signing is recorded as `co_signed` and leaves the status alone. A unit signs once
-    per assignment: signing again is a conflict.
+    per assignment: signing again is a conflict. A page older only by escalation steps still signs.
     """
+    lock(s, appeal)
+    expected_version = unchanged_for_the_unit(s, appeal, expected_version)
     begin(appeal, "sign", actor, expected_version=expected_version)
     signed = signed_assignment_ids(s, appeal)
     pending = [a for a in _own_assignments(appeal, actor) if a.id not in signed]
@@ -286,8 +290,11 @@ def submit_reply(
     """答复: the lead unit's result and its text for the citizen, for the centre to review.
 
     Only from handling, so the lead unit has signed. The citizen sees nothing until the review
-    approves it; `internal_note` never reaches the citizen.
+    approves it; `internal_note` never reaches the citizen. A page older only by escalation steps
+    (a 催办 while the unit was writing) still replies.
     """
+    lock(s, appeal)
+    expected_version = unchanged_for_the_unit(s, appeal, expected_version)
     begin(appeal, "reply", actor, expected_version=expected_version)
     if result not in st.REPLY_RESULTS:
         raise ValidationFailed(

@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from dispatch import escalation as esc
 from service import create_app
@@ -37,6 +36,7 @@ from service.escalation.models import AppealAlarm
 from service.escalation.sweeps import sweep
 from service.handling import unit_actions
 from service.handling.centre_review import review_reply
+from service.handling.merging import press
 from service.handling.models import Evaluation, Reply, ReturnRequest
 from service.lists.operations import active_context
 from tests.service.factories import SHANGHAI
@@ -176,18 +176,38 @@ def _actions_after_dispatch(s: Session, number: str) -> list[str]:
     return actions[2:]
 
 
+@contextmanager
+def both_have_read(engine: sa.Engine) -> Iterator[tuple[Callable[[], None], Callable[[], None]]]:
+    """Yields (`at_start`, `have_read`) for each racer to call: they meet once both have read the
+    appeal (on PostgreSQL), or before their transactions start (on SQLite, one writer at a time).
+
+    For the operations that lock the appeal's row first (sign-for, reply): the second waits there
+    for the first to commit, so a barrier at the first write would wait for it in vain.
+    """
+    barrier = threading.Barrier(2, timeout=20)
+    postgres = engine.dialect.name == "postgresql"
+    yield (lambda: None if postgres else barrier.wait()), (lambda: barrier.wait() if postgres else None)
+
+
 def test_two_units_signing_at_once(engine):
-    """The lead and the co-unit sign at the same moment, each sending the version it saw."""
+    """The lead and the co-unit sign at the same moment, each sending the version it saw.
+
+    Signing holds the appeal's row (SELECT ... FOR UPDATE): the second waits for the first, then
+    sees its signature, and is refused by the guard (409 with the current state), never by the
+    optimistic lock at its commit.
+    """
     with committed_appeal(engine) as number:
         with Session(engine) as s:
             seen = _appeal(s, number).version
 
-        with barrier_before_writes(engine) as at_start:
+        with both_have_read(engine) as (at_start, have_read):
 
             def sign(username: str) -> str:
                 at_start()
                 with Session(engine) as s:
-                    unit_actions.sign_for(s, _appeal(s, number), _user(s, username), expected_version=seen)
+                    appeal, user = _appeal(s, number), _user(s, username)
+                    have_read()
+                    unit_actions.sign_for(s, appeal, user, expected_version=seen)
                     s.commit()
                 return username
 
@@ -196,8 +216,7 @@ def test_two_units_signing_at_once(engine):
         winners = [r for r in results if isinstance(r, str)]
         losers = [r for r in results if isinstance(r, Exception)]
         assert len(winners) == 1 and len(losers) == 1, results
-        expected_error = StaleDataError if engine.dialect.name == "postgresql" else Conflict
-        assert isinstance(losers[0], expected_error), losers[0]
+        assert isinstance(losers[0], Conflict), losers[0]
         [winner] = winners
         loser = CO if winner == LEAD else LEAD
         with Session(engine) as s:
@@ -212,6 +231,40 @@ def test_two_units_signing_at_once(engine):
             appeal = _appeal(s, number)
             assert appeal.status == "handling" and appeal.signed_at is not None
             assert sorted(_actions_after_dispatch(s, number)) == ["co_signed", "signed"]
+
+
+def test_two_of_the_unit_s_staff_signing_at_once_with_a_page_from_before_a_press(engine):
+    """Both pages were loaded before the centre pressed the unit (催办): the press does not refuse
+    them, but of the two signing at once exactly one signs; the other is told it changed (409)."""
+    with committed_appeal(engine) as number:
+        with Session(engine) as s:
+            appeal = _appeal(s, number)
+            seen = appeal.version
+            press(s, appeal, _user(s, "dispatcher"), note="请尽快签收")
+            s.commit()
+
+        with both_have_read(engine) as (at_start, have_read):
+
+            def sign() -> int:
+                at_start()
+                with Session(engine) as s:
+                    appeal, user = _appeal(s, number), _user(s, LEAD)
+                    have_read()
+                    unit_actions.sign_for(s, appeal, user, expected_version=seen)
+                    s.commit()
+                    return appeal.version
+
+            results = _race(sign, sign)
+
+        winners = [r for r in results if isinstance(r, int)]
+        losers = [r for r in results if isinstance(r, Exception)]
+        assert len(winners) == 1 and len(losers) == 1, results
+        assert isinstance(losers[0], Conflict), losers[0]  # the guard's 409, not the commit's
+        assert losers[0].extra["current"]["status"] == "handling"
+        assert losers[0].extra["current"]["version"] == winners[0]
+        with Session(engine) as s:
+            assert _appeal(s, number).status == "handling"
+            assert _actions_after_dispatch(s, number) == ["pressed", "signed"]
 
 
 @pytest.fixture

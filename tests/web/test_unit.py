@@ -225,14 +225,30 @@ def test_the_co_unit_contributes_but_may_not_reply(as_user, logged_in):
     )
 
 
-def test_a_stale_sign_says_reload(as_user, logged_in):
+def test_a_sign_on_a_page_older_than_a_press_goes_through(as_user, logged_in):
     number = new_appeal(as_user)
     client = logged_in("cgj")
     page = page_of(client, f"/unit/appeals/{number}")
     ok(
         as_user("dispatcher"), number, "supervise", kind="press", note="请尽快签收"
-    )  # the centre acts meanwhile
+    )  # the centre presses meanwhile
     seen = re.search(r'name="version" value="(\d+)"', page).group(1)
+
+    r = client.post(f"/unit/appeals/{number}/sign", data={"csrf_token": csrf_token_of(page), "version": seen})
+
+    assert r.status_code == 302
+    assert "已签收。" in page_of(client, r.headers["Location"])
+
+
+def test_a_sign_on_a_page_older_than_a_return_says_reload(as_user, logged_in):
+    number = new_appeal(as_user)
+    client = logged_in("cgj")
+    page = page_of(client, f"/unit/appeals/{number}")
+    ok(
+        as_user(LEAD), number, "return", reason="不属本单位职责", basis="职责清单第3项"
+    )  # a colleague returns it
+    seen = re.search(r'name="version" value="(\d+)"', page).group(1)
+
     r = client.post(f"/unit/appeals/{number}/sign", data={"csrf_token": csrf_token_of(page), "version": seen})
 
     assert r.status_code == 409 and "该诉求已被他人修改" in r.get_data(as_text=True)
