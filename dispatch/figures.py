@@ -13,7 +13,9 @@ The rates:
   on the attitude (办理态度); w is configuration;
 - 按时签收率 on-time sign-for rate: lead dispatches signed by their sign-for deadline / lead
   dispatches signed or past that deadline while still the unit's (one not yet due and unsigned is
-  not counted yet; one the centre took away before its deadline is never counted);
+  not counted yet; one the centre took away before its deadline is never counted). Each dispatch
+  counts once, by its first signing against its own deadline: a reopen (重办) that has the unit
+  sign for the appeal again adds no second signing (the reopen counts in the reopen rate);
 - 退单率 return rate: returns asked / lead dispatches;
 - 按时办结率 on-time completion rate: replies the centre approved that were submitted by the reply
   deadline / approved replies;

@@ -6,8 +6,9 @@ alarms with `dispatch.escalation.plan_alarms` of the appeal as it now is, adds t
 cancels those the plan dropped. One place, so no path can forget to move a clock.
 
 An urgent appeal (紧急 or 特急, or a category urgent by nature, which dispatch raises to 紧急) that
-has just been dispatched gets its alert in the same flush: a notice to the lead unit's duty contacts
-and one to the centre's duty contacts and duty leader, on the urgent queue, and an event.
+has just been dispatched, or reopened to its unit (重办), gets its alert in the same flush: a notice
+to the lead unit's duty contacts and one to the centre's duty contacts and duty leader, on the
+urgent queue, and an event.
 """
 
 from __future__ import annotations
@@ -116,21 +117,27 @@ def replan(s: Session, appeal: Appeal, now: datetime, *, alert: bool = True) -> 
                 alarm.done_at, alarm.outcome = now, CANCELLED
     for kind, level, due_at in sorted(wanted, key=lambda k: k[2]):
         s.add(AppealAlarm(appeal=appeal, kind=kind, level=level, due_at=due_at, created_at=now))
-    if (
-        alert
-        and facts.urgent
-        and appeal.status == st.DISPATCHED
-        and (is_new or state.attrs.dispatched_at.history.has_changes())
-    ):
+    if alert and facts.urgent and appeal.status == st.DISPATCHED and (is_new or _clock_restarted(state)):
         alert_urgent(s, appeal, now)
 
 
+def _clock_restarted(state: Any) -> bool:
+    """Dispatched or re-dispatched (`dispatched_at`), or reopened to its unit (`reply_started_at`,
+    the clocks' last start): the unit has a new sign-for deadline to meet."""
+    return (
+        state.attrs.dispatched_at.history.has_changes() or state.attrs.reply_started_at.history.has_changes()
+    )
+
+
 def alert_urgent(s: Session, appeal: Appeal, now: datetime) -> None:
-    """The urgent alert: the lead unit's duty contacts and the centre's, at once, at any hour."""
-    assert appeal.dispatched_at is not None and appeal.sign_due_at is not None
-    minutes = max(round((appeal.sign_due_at - appeal.dispatched_at).total_seconds() / 60), 0)
+    """The urgent alert: the lead unit's duty contacts and the centre's, at once, at any hour.
+
+    Once per start of the sign-for clock: the dispatch, or a reopen (重办) to the same unit."""
+    start = appeal.reply_started_at or appeal.dispatched_at
+    assert start is not None and appeal.sign_due_at is not None
+    minutes = max(round((appeal.sign_due_at - start).total_seconds() / 60), 0)
     data = {"sign_limit_minutes": minutes}
-    key = f"urgent:{appeal.dispatched_at.isoformat()}"
+    key = f"urgent:{start.isoformat()}"
     for recipient in (f"unit:{appeal.lead_unit_code}", "centre"):
         queue_notice(s, appeal, recipient, "urgent_appeal", data, key=key, priority=URGENT)
     record_event(

@@ -101,10 +101,13 @@ def _payloads(s: Session, appeal_ids: sa.Select[Any], action: str) -> list[tuple
 def collect(s: Session, p: Period) -> fig.Facts:
     """Every fact of the period, read in eight queries."""
     lead = sa.and_(AppealAssignment.role == "lead", _within(AppealAssignment.assigned_at, p))
-    signed_at = {
-        payload.get("assignment_id"): at
-        for at, payload in _payloads(s, sa.select(AppealAssignment.appeal_id).where(lead), "signed")
-    }
+    # Each dispatch's first signing: the unit signing again after a reopen (重办) is not counted
+    # again (the reopen is, in the reopen rate), nor does it replace the first.
+    signed_at: dict[Any, datetime] = {}
+    for at, payload in sorted(
+        _payloads(s, sa.select(AppealAssignment.appeal_id).where(lead), "signed"), key=lambda row: row[0]
+    ):
+        signed_at.setdefault(payload.get("assignment_id"), at)
     a = AppealAssignment
     dispatches = tuple(
         fig.LeadDispatch(unit, due, signed_at.get(assignment_id), ended)

@@ -254,7 +254,13 @@ def reopen(
 ) -> Appeal:
     """重办: after an unsatisfied rating that is the unit's fault, back to the same lead unit, with
     new deadlines from now and the reason on record. Counted in `reopen_count`. Not once the
-    citizen's personal data was erased (the unit must contact the citizen): 409."""
+    citizen's personal data was erased (the unit must contact the citizen): 409.
+
+    The appeal is dispatched to the unit again (待签收): the lead unit signs for it anew, by a new
+    sign-for deadline counted, like the new reply period, from the reopen (`reply_started_at`,
+    the clocks' last start). An urgent appeal alerts the unit's duty contacts again, as a fresh
+    urgent dispatch does (service/escalation/planning.py). The assignment keeps the sign-for
+    deadline of its dispatch: the on-time sign-for rate counts each dispatch's first signing."""
     begin(appeal, "reopen", actor, expected_version=expected_version)
     if not attributable:
         raise ValidationFailed(
@@ -308,6 +314,8 @@ def reopen(
     deadlines = compute_deadlines(now, limit, appeal.urgency, ctx.calendar, tz)
     old_due = appeal.reply_due_at
     appeal.reply_due_at = deadlines.reply_due_at
+    appeal.sign_due_at = deadlines.sign_due_at
+    appeal.signed_at = None  # to sign for again
     appeal.reply_started_at = now  # a new period: the warnings count from the reopen
     for a in active_assignments(appeal):
         a.reply_due_at = deadlines.reply_due_at
@@ -320,7 +328,7 @@ def reopen(
         appeal,
         "reopened",
         actor,
-        to_status=st.HANDLING,
+        to_status=st.DISPATCHED,
         note=reason,
         public_message="您的诉求已重新交由承办单位办理。",
         payload={
@@ -329,11 +337,16 @@ def reopen(
             "evaluation_id": rating.id,
             "unit": lead.unit_code,
             "old_reply_due_at": old_due.isoformat() if old_due else None,
+            "sign_due_at": deadlines.sign_due_at.isoformat(),
             "reply_due_at": deadlines.reply_due_at.isoformat(),
         },
         at=now,
     )
-    data = {"round": appeal.reopen_count, "reply_due_at": deadlines.reply_due_at.isoformat()}
+    data = {
+        "round": appeal.reopen_count,
+        "sign_due_at": deadlines.sign_due_at.isoformat(),
+        "reply_due_at": deadlines.reply_due_at.isoformat(),
+    }
     key = f"reopen:{appeal.reopen_count}"
     queue_notice(s, appeal, f"unit:{lead.unit_code}", "appeal_reopened", data, key=key)
     queue_notice(s, appeal, "citizen", "appeal_reopened", {"round": appeal.reopen_count}, key=key)

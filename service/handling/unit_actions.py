@@ -36,13 +36,35 @@ def _own_assignments(appeal: Appeal, actor: User) -> list[AppealAssignment]:
 
 
 def signed_assignment_ids(s: Session, appeal: Appeal) -> set[int]:
-    """Assignments already signed for (the sign time is kept in the event, per assignment)."""
-    payloads = s.scalars(
-        sa.select(AppealEvent.payload).where(
-            AppealEvent.appeal_id == appeal.id, AppealEvent.action.in_(SIGN_EVENTS)
+    """Assignments signed for now (the sign time is kept in the event, per assignment).
+
+    A reopen (重办) gives the appeal back to the lead unit to sign for again: the lead's earlier
+    signature no longer counts. A co-unit signs once per assignment.
+    """
+    rows = s.execute(
+        sa.select(AppealEvent.action, AppealEvent.payload)
+        .where(AppealEvent.appeal_id == appeal.id, AppealEvent.action.in_((*SIGN_EVENTS, "reopened")))
+        .order_by(AppealEvent.id)
+    )
+    lead: set[int] = set()
+    co: set[int] = set()
+    for action, payload in rows:
+        if action == "reopened":
+            lead.clear()
+        elif payload:
+            (lead if action == "signed" else co).add(payload.get("assignment_id"))
+    return lead | co
+
+
+def _ever_signed(s: Session, assignment: AppealAssignment) -> bool:
+    return any(
+        (p or {}).get("assignment_id") == assignment.id
+        for p in s.scalars(
+            sa.select(AppealEvent.payload).where(
+                AppealEvent.appeal_id == assignment.appeal_id, AppealEvent.action.in_(SIGN_EVENTS)
+            )
         )
     )
-    return {p.get("assignment_id") for p in payloads if p}
 
 
 def _duration(seconds: float) -> str:
@@ -65,7 +87,8 @@ def sign_for(
 
     The lead unit's signing starts the handling (dispatched → handling) and sets `signed_at`;
     a co-unit's signing is recorded as `co_signed` and leaves the status alone. A unit signs once
-    per assignment: signing again is a conflict. A page older only by escalation steps still signs.
+    per assignment, and the lead unit once more after each reopen (重办), by the reopen's sign-for
+    deadline: signing again is a conflict. A page older only by escalation steps still signs.
     """
     lock(s, appeal)
     expected_version = unchanged_for_the_unit(s, appeal, expected_version)
@@ -79,7 +102,10 @@ def sign_for(
         )
     assignment = pending[0]
     now = now or utcnow()
-    due = assignment.sign_due_at
+    # The assignment keeps its dispatch's deadline (the figures count that first signing); a lead
+    # unit signing again after a reopen meets the reopen's, the appeal's own.
+    again = assignment.role == "lead" and _ever_signed(s, assignment)
+    due = appeal.sign_due_at if again else assignment.sign_due_at
     margin = (due - now).total_seconds() if due is not None else None
     payload: dict[str, Any] = {
         "assignment_id": assignment.id,
@@ -90,6 +116,8 @@ def sign_for(
         # Positive: signed that many seconds before the deadline; negative: that late.
         "margin_seconds": int(margin) if margin is not None else None,
         "on_time": margin >= 0 if margin is not None else None,
+        "round": appeal.reopen_count,
+        "again": again,  # after a reopen: not counted again in the on-time sign-for rate
     }
     if margin is None:
         note = "签收"

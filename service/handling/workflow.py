@@ -55,7 +55,7 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("reply", frozenset({st.HANDLING}), UNIT, st.REPLY_REVIEW, "lead", "答复"),
         Transition("review", frozenset({st.REPLY_REVIEW}), REVIEW, None, label="答复审核"),
         Transition("evaluate", frozenset({st.REPLIED}), CALLBACK | {"citizen"}, None, label="评价"),
-        Transition("reopen", frozenset({st.REPLIED, st.CLOSED}), CENTRE, st.HANDLING, label="重办"),
+        Transition("reopen", frozenset({st.REPLIED, st.CLOSED}), CENTRE, st.DISPATCHED, label="重办"),
         Transition("merge", OPEN, CENTRE, st.MERGED, label="并案"),
         Transition("supervise", OPEN - {st.REPLIED}, CENTRE | {"leader"}, None, label="督办"),
         Transition("close", frozenset({st.REPLIED}), CENTRE | REVIEW | {"system"}, st.CLOSED, label="办结"),

@@ -26,7 +26,7 @@ reply_released           citizen    number, query_code, [master]
 appeal_merged            citizen    number, master
 appeal_merged            unit       number, master
 appeal_reopened          citizen    number, query_code
-appeal_reopened          unit       number, title, round, due_at_local (the new reply deadline)
+appeal_reopened          unit       number, title, round, due_at_local, [due_label] (the new sign-for deadline)
 extension_approved       citizen    number, due_at_local (the new reply deadline)
 appeal_closed            citizen    number, query_code, [master]
 appeal_closed_directly   citizen    number, query_code, [master]
@@ -246,12 +246,15 @@ def _merged_unit(c: _Context) -> tuple[str, str]:
     )
 
 
-@template("appeal_reopened", "unit", ("number", "title", "round", "due_at_local"))
+@template("appeal_reopened", "unit", ("number", "title", "round", "due_at_local"), ("due_label",))
 def _reopened_unit(c: _Context) -> tuple[str, str]:
+    # Reopened, the appeal waits for the unit to sign for it again: due_at_local is the new
+    # sign-for deadline until it has signed (the reply deadline once it has, when sent later).
+    step = "答复" if c.get("due_label") == "答复时限" else "签收"
     return (
         f"工单{c['number']}重办",
         f"工单{c['number']}（{c.title()}）评价不满意，第{c.integer('round')}次重办，"
-        f"请于{c['due_at_local']}前重新答复。",
+        f"请于{c['due_at_local']}前重新{step}。",
     )
 
 

@@ -24,13 +24,15 @@ SIGN_CLOCK = frozenset({st.DISPATCHED})
 
 
 def sign_clock_start(appeal: Appeal) -> datetime:
-    """The clocks start at dispatch (not at signing); the received time stands in if never dispatched."""
-    return appeal.dispatched_at or appeal.received_at
+    """The clocks start at dispatch (not at signing), and again at a reopen (重办), which gives the
+    unit the appeal to sign for anew: `reply_started_at` is the last start of both. The received
+    time stands in if never dispatched."""
+    return appeal.reply_started_at or appeal.dispatched_at or appeal.received_at
 
 
 def reply_clock_start(appeal: Appeal) -> datetime:
     """The reply clock starts at dispatch, and again at a reopen (a new period for the unit)."""
-    return appeal.reply_started_at or sign_clock_start(appeal)
+    return sign_clock_start(appeal)
 
 
 def reply_running(appeal: Appeal) -> bool:

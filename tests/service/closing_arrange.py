@@ -47,11 +47,10 @@ def logged(as_user: Any, unit: str = CGJ, **overrides: Any) -> dict[str, Any]:
     return body
 
 
-def reply_and_release(as_user: Any, number: str, unit_user: str = "cgj", sign: bool = True) -> None:
-    """The lead unit signs (unless told not to) and replies; the reviewer releases the reply."""
+def reply_and_release(as_user: Any, number: str, unit_user: str = "cgj") -> None:
+    """The lead unit signs (again, after a reopen) and replies; the reviewer releases the reply."""
     unit_api = as_user(unit_user)
-    if sign:
-        ok(unit_api.post(f"/api/v1/appeals/{number}/sign", json={}))
+    ok(unit_api.post(f"/api/v1/appeals/{number}/sign", json={}))
     ok(unit_api.post(f"/api/v1/appeals/{number}/reply", json=REPLY))
     ok(as_user("reviewer").post(f"/api/v1/appeals/{number}/review", json={"decision": "approve"}))
 
@@ -90,6 +89,7 @@ def appeal_row(app: Flask, number: str) -> dict[str, Any]:
                 "version",
                 "lead_unit_code",
                 "sign_due_at",
+                "signed_at",
                 "reply_due_at",
                 "rating_due_at",
                 "closed_at",

@@ -23,6 +23,7 @@ from service.handling.closing import close_unrated
 from service.knowledge.models import KnowledgeArticle
 from tests.service.closing_arrange import (
     CGJ,
+    REPLY,
     SATISFIED,
     UNSATISFIED,
     appeal_row,
@@ -341,7 +342,8 @@ def test_reopen_sends_it_back_to_the_same_unit_with_new_deadlines(app, client, a
     )
 
     view = ok(r)
-    assert view["status"] == "handling" and view["lead_unit"]["code"] == CGJ
+    # Back to the unit to sign for again (待签收), no longer straight to handling.
+    assert view["status"] == "dispatched" and view["lead_unit"]["code"] == CGJ
     after = appeal_row(app, body["number"])
     assert after["reopen_count"] == 1
     assert after["reply_due_at"] > utcnow() > before["reply_due_at"]
@@ -351,7 +353,8 @@ def test_reopen_sends_it_back_to_the_same_unit_with_new_deadlines(app, client, a
         reopened_at, rule.limits["一般"], "一般", WorkCalendar(default_list().calendar)
     )
     assert after["reply_due_at"] == expected.reply_due_at
-    assert after["sign_due_at"] == before["sign_due_at"]  # signed for already: only the reply is due
+    assert after["sign_due_at"] == expected.sign_due_at  # a new sign-for deadline, from the reopen
+    assert after["signed_at"] is None
     lead = next(a for a in view["assignments"] if a["role"] == "lead" and a["active"])
     assert lead["unit"]["code"] == CGJ
     staff_events = ok(as_user("dispatcher").get(f"/api/v1/appeals/{body['number']}/events"))
@@ -361,8 +364,10 @@ def test_reopen_sends_it_back_to_the_same_unit_with_new_deadlines(app, client, a
     citizen = look_up(client, body)
     assert citizen["timeline"][-1]["label"] == "重新办理"
     assert "单位未实际清运" not in str(citizen)
-    # The unit must reply again; the new round is rated again.
-    reply_and_release(as_user, body["number"], sign=False)
+    # The unit must sign for it and reply again; the new round is rated again.
+    refused = as_user("cgj").post(f"/api/v1/appeals/{body['number']}/reply", json=REPLY)
+    assert refused.status_code == 409 and refused.json["current"]["status"] == "dispatched"
+    reply_and_release(as_user, body["number"])
     assert look_up(client, body)["can_evaluate"] is True
 
 
@@ -446,7 +451,7 @@ def test_an_appeal_closed_after_an_unsatisfied_rating_can_still_be_reopened(app,
         f"/api/v1/appeals/{body['number']}/reopen", json={"reason": "复查发现未整改", "attributable": True}
     )
 
-    assert ok(r)["status"] == "handling"
+    assert ok(r)["status"] == "dispatched"
     row = appeal_row(app, body["number"])
     assert (row["closed_at"], row["close_reason"], row["reopen_count"]) == (None, "", 1)
 
@@ -458,7 +463,7 @@ def test_a_second_unsatisfied_rating_raises_supervision(app, client, as_user):
             f"/api/v1/appeals/{body['number']}/reopen", json={"reason": "未整改到位", "attributable": True}
         )
     )
-    reply_and_release(as_user, body["number"], sign=False)
+    reply_and_release(as_user, body["number"])
 
     view = ok(rate(client, body, UNSATISFIED))
 

@@ -108,7 +108,8 @@ def test_a_return_a_redispatch_a_send_back_and_a_reopen(client, as_user):
     r = centre.post(
         f"/api/v1/appeals/{number}/reopen", json={"reason": "回访核实垃圾仍未清运", "attributable": True}
     )
-    assert ok(r)["status"] == "handling" and r.json["lead_unit"]["code"] == CGJ
+    assert ok(r)["status"] == "dispatched" and r.json["lead_unit"]["code"] == CGJ
+    assert ok(right.post(f"/api/v1/appeals/{number}/sign", json={}))["status"] == "handling"
     ok(
         right.post(
             f"/api/v1/appeals/{number}/reply", json={**REPLY, "citizen_text": "已彻底清运并加装垃圾桶。"}
@@ -135,6 +136,7 @@ def test_a_return_a_redispatch_a_send_back_and_a_reopen(client, as_user):
         "reply_released",
         "evaluated",
         "reopened",
+        "signed",
         "replied",
         "reply_released",
         "evaluated",

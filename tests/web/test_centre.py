@@ -266,7 +266,7 @@ def test_supervise_merge_reopen_and_close(app, as_user, logged_in):
     assert post_form(client, master, "close", note="已回访").status_code == 302
     assert status_of(app, master) == "closed"
     r = post_form(client, master, "reopen", attributable="true", reason="群众反映垃圾仍未清运")
-    assert r.status_code == 302 and status_of(app, master) == "handling"
+    assert r.status_code == 302 and status_of(app, master) == "dispatched"  # the unit signs for it again
 
 
 def test_a_stale_form_says_the_appeal_changed_and_keeps_the_typed_text(app, as_user, logged_in):

@@ -9,8 +9,9 @@ from datetime import timedelta
 import pytest
 
 from service.db import utcnow
+from tests.service.closing_arrange import UNSATISFIED
 from tests.service.factories import stored, unit_code
-from tests.service.handling_steps import CITIZEN_TEXT, CO, LEAD, new_appeal, ok, stored_appeal
+from tests.service.handling_steps import CITIZEN_TEXT, CO, LEAD, new_appeal, ok, replied_appeal, stored_appeal
 from tests.web.conftest import csrf_token_of
 from tests.web.test_centre import count_of, page_of, post_form, waiting_appeal
 
@@ -252,6 +253,31 @@ def test_a_sign_on_a_page_older_than_a_return_says_reload(as_user, logged_in):
     r = client.post(f"/unit/appeals/{number}/sign", data={"csrf_token": csrf_token_of(page), "version": seen})
 
     assert r.status_code == 409 and "该诉求已被他人修改" in r.get_data(as_text=True)
+
+
+def test_a_reopened_appeal_waits_for_the_unit_to_sign_for_it_again(as_user, logged_in):
+    number = replied_appeal(as_user)
+    ok(as_user("reviewer"), number, "review", decision="approve")
+    ok(as_user("reviewer"), number, "evaluate", **UNSATISFIED)  # a call-back rating
+    ok(as_user("dispatcher"), number, "reopen", reason="群众反映垃圾仍未清运", attributable=True)
+    client = logged_in("cgj")
+
+    listed = page_of(client, "/unit")
+    item = re.search(
+        rf'<li class="work-item[^"]*">\s*<p class="work-head"><a href="[^"]*">{number}</a>.*?</li>',
+        listed,
+        re.S,
+    )
+    assert item and "待签收" in item.group(0)
+    page = page_of(client, f"/unit/appeals/{number}")
+    assert "待签收" in page and f'action="/unit/appeals/{number}/sign"' in page
+    assert "To sign for" in page_of(client, f"/unit/appeals/{number}?lang=en")
+
+    r = post_form(client, number, "sign", area="unit")
+
+    assert r.status_code == 302
+    page = page_of(client, f"/unit/appeals/{number}")
+    assert "待签收" not in page and f'action="/unit/appeals/{number}/reply"' in page
 
 
 def test_the_centre_roles_cannot_open_the_workbench(logged_in):
