@@ -50,7 +50,7 @@ DISPATCHERS = frozenset({"dispatcher", "admin"})
 
 @dataclass(frozen=True)
 class Action:
-    name: str  # the API's path segment, also the form's id
+    name: str  # the API's path segment (or `transition`'s), also the form's id
     label: Any  # lazy, translated when shown
     done: Any  # the message shown once it worked
     schema: type[Schema]
@@ -64,11 +64,13 @@ class Action:
     # The events its operation records first (one of them): how a second submission of the same
     # form (a double click) recognises that this user's first one was done meanwhile.
     events: tuple[str, ...] = ()
+    # The state-machine action behind a form named otherwise (催办 and 督办: two forms, one action).
+    transition: str | None = None
 
     def roles(self) -> frozenset[str]:
         if self.allowed is not None:
             return self.allowed
-        return TRANSITIONS[self.name].roles
+        return TRANSITIONS[self.transition or self.name].roles
 
     def open_to(self, appeal: Appeal, user: User) -> bool:
         """Would the operation accept this user on this appeal now (role, unit's part, status)?"""
@@ -76,7 +78,7 @@ class Action:
             return False
         if self.allowed is not None:
             return self.statuses is None or appeal.status in self.statuses
-        t = TRANSITIONS[self.name]
+        t = TRANSITIONS[self.transition or self.name]
         if t.relation is not None:
             needed = {"lead", "co"} if t.relation == "unit" else {t.relation}
             if not needed & relations_of(appeal, user):
@@ -151,8 +153,18 @@ def _merge(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
     )
 
 
-def _supervise(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
-    merging.supervise(s, appeal, user, kind=d["kind"], note=d["note"], expected_version=d["version"])
+class SupervisionForm(SuperviseIn):
+    """The API's SuperviseIn without `kind`: the form says it (催办 and 督办 are two forms)."""
+
+    class Meta:
+        exclude = ("kind",)
+
+
+def _supervise(kind: str) -> Runner:
+    def run(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+        merging.supervise(s, appeal, user, kind=kind, note=d["note"], expected_version=d["version"])
+
+    return run
 
 
 def _reopen(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
@@ -270,12 +282,22 @@ CENTRE_ACTIONS: dict[str, Action] = {
             events=("dispatched", "redispatched"),
         ),
         Action(
-            "supervise",
-            _l("催办 / 督办"),
-            _l("已催办或督办。"),
-            SuperviseIn,
-            _supervise,
-            events=("pressed", "supervised"),
+            "press",
+            _l("催办"),
+            _l("已催办，已提醒承办单位。"),
+            SupervisionForm,
+            _supervise("press"),
+            events=("pressed",),
+            transition="supervise",
+        ),
+        Action(
+            "raise",
+            _l("督办（提升一级）"),
+            _l("已督办，督办级别已提升一级。"),
+            SupervisionForm,
+            _supervise("raise"),
+            events=("supervised",),
+            transition="supervise",
         ),
         Action("merge", _l("并案"), _l("已并案。"), MergeIn, _merge, events=("merged",)),
         Action("reopen", _l("重办"), _l("已重办，退回原承办单位。"), ReopenIn, _reopen, events=("reopened",)),

@@ -31,6 +31,7 @@ from service.auth.security import current_user
 from service.errors import DomainError, Forbidden
 from service.handling import centre_review, duplicates, unit_actions
 from service.handling.closing import latest_rating
+from service.handling.merging import TOP_LEVEL
 from service.handling.workflow import needs_roles
 from service.lists.models import Area, Category, Unit
 from service.lists.operations import active_context
@@ -134,6 +135,8 @@ def _open(
         found = [a for a in found if a.name != "dismiss-duplicate"]
     if any(a.name == "exclude-rating" for a in found) and latest_rating(s, appeal) is None:
         found = [a for a in found if a.name != "exclude-rating"]  # closed at first contact: no rating
+    if appeal.supervision_level >= TOP_LEVEL:  # 督办 at the highest level already: only 催办 is left
+        found = [a for a in found if a.name != "raise"]
     if any(a.name == "sign" for a in found):
         signed = unit_actions.signed_assignment_ids(s, appeal)
         own = [a for a in appeal.assignments if a.active and a.unit_code == user.unit_code]

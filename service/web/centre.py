@@ -1,5 +1,6 @@
 """Dispatch centre (分拨中心): the work lists with their counts, and one appeal's page with every
-centre action (dispatch, return review, extension decision, review, supervise, merge, reopen, close).
+centre action (dispatch, return review, extension decision, review, press (催办) and raise (督办), merge,
+reopen, close).
 
 The lists are the work lists of `service.queues` (the same as `GET /api/v1/queues/<name>`); the
 actions are the API's operations (see `appeal_actions` and `appeal_page`).

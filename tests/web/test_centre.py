@@ -251,7 +251,7 @@ def test_supervise_merge_reopen_and_close(app, as_user, logged_in):
     master, duplicate = new_appeal(as_user), new_appeal(as_user)
     client = logged_in("dispatcher")
 
-    assert post_form(client, master, "supervise", kind="raise", note="请加快办理").status_code == 302
+    assert post_form(client, master, "raise", note="请加快办理").status_code == 302
     assert post_form(client, duplicate, "merge", master=master, reason="同一地点同一问题").status_code == 302
     assert status_of(app, duplicate) == "merged"
     page = page_of(client, f"/centre/appeals/{master}")
@@ -269,6 +269,54 @@ def test_supervise_merge_reopen_and_close(app, as_user, logged_in):
     assert r.status_code == 302 and status_of(app, master) == "dispatched"  # the unit signs for it again
 
 
+def test_press_and_raise_are_two_forms_each_saying_what_it_did(app, as_user, logged_in):
+    number = new_appeal(as_user)
+    client = logged_in("dispatcher")
+    page = page_of(client, f"/centre/appeals/{number}")
+    assert (
+        f'action="/centre/appeals/{number}/press"' in page
+        and f'action="/centre/appeals/{number}/raise"' in page
+    )
+    assert (
+        '<h3 id="action-press-title">催办</h3>' in page
+        and '<h3 id="action-raise-title">督办（提升一级）</h3>' in page
+    )
+    english = page_of(client, f"/centre/appeals/{number}?lang=en")
+    assert '<h3 id="action-press-title">Press</h3>' in english
+    assert '<h3 id="action-raise-title">Raise (one level up)</h3>' in english
+
+    r = post_form(client, number, "press", note="请尽快联系群众")
+    assert r.status_code == 302 and "已催办，已提醒承办单位。" in page_of(client, r.headers["Location"])
+    with stored(app) as s:
+        assert stored_appeal(s, number).supervision_level == 0
+    r = post_form(client, number, "raise", note="仍未办理，提请督办")
+    assert r.status_code == 302 and "已督办，督办级别已提升一级。" in page_of(client, r.headers["Location"])
+    with stored(app) as s:
+        assert stored_appeal(s, number).supervision_level == 1
+    assert [a for a in last_event_actions(as_user, number) if a in ("pressed", "supervised")] == [
+        "pressed",
+        "supervised",
+    ]
+    client.get("/lang/en")  # the English toggle
+    r = post_form(client, number, "press", note="请尽快联系群众")
+    assert "Pressed: the handling unit was reminded." in page_of(client, r.headers["Location"])
+
+
+def test_at_the_highest_level_only_the_press_form_is_left(app, as_user, logged_in):
+    number = new_appeal(as_user)
+    for _ in range(3):
+        ok(as_user("dispatcher"), number, "supervise", kind="raise", note="提请督办")
+
+    page = page_of(logged_in("dispatcher"), f"/centre/appeals/{number}")
+
+    assert f'action="/centre/appeals/{number}/press"' in page
+    assert f'action="/centre/appeals/{number}/raise"' not in page
+
+
+def last_event_actions(as_user, number: str) -> list[str]:
+    return [e["action"] for e in as_user("dispatcher").get(f"/api/v1/appeals/{number}/events").json]
+
+
 def test_a_stale_form_says_the_appeal_changed_and_keeps_the_typed_text(app, as_user, logged_in):
     number = new_appeal(as_user)
     client = logged_in("dispatcher")
@@ -278,8 +326,8 @@ def test_a_stale_form_says_the_appeal_changed_and_keeps_the_typed_text(app, as_u
     ok(as_user(LEAD), number, "sign")  # the unit acts meanwhile
 
     r = client.post(
-        f"/centre/appeals/{number}/supervise",
-        data={"csrf_token": token, "version": seen, "kind": "press", "note": "请尽快联系群众"},
+        f"/centre/appeals/{number}/press",
+        data={"csrf_token": token, "version": seen, "note": "请尽快联系群众"},
     )
 
     assert r.status_code == 409
@@ -303,14 +351,17 @@ def test_a_form_sent_twice_is_done_once_and_the_second_answer_says_it_was_done(a
     number = new_appeal(as_user)
     client = logged_in("dispatcher")
     page = page_of(client, f"/centre/appeals/{number}")
-    form = {**hidden_fields(page, number, "supervise"), "kind": "press", "note": "请尽快联系群众"}
+    form = {**hidden_fields(page, number, "press"), "note": "请尽快联系群众"}
 
-    first = client.post(f"/centre/appeals/{number}/supervise", data=form)
-    second = client.post(f"/centre/appeals/{number}/supervise", data=form)
+    first = client.post(f"/centre/appeals/{number}/press", data=form)
+    second = client.post(f"/centre/appeals/{number}/press", data=form)
 
     assert first.status_code == 302 and second.status_code == 302
     shown = page_of(client, second.headers["Location"])
-    assert "已催办或督办。（重复提交的表单未再次办理。）" in shown and "该诉求已被他人修改" not in shown
+    assert (
+        "已催办，已提醒承办单位。（重复提交的表单未再次办理。）" in shown
+        and "该诉求已被他人修改" not in shown
+    )
     actions = [e["action"] for e in as_user("dispatcher").get(f"/api/v1/appeals/{number}/events").json]
     assert actions.count("pressed") == 1
 
@@ -319,11 +370,11 @@ def test_a_form_sent_again_after_someone_else_acted_still_says_so(as_user, logge
     number = new_appeal(as_user)
     client = logged_in("dispatcher")
     page = page_of(client, f"/centre/appeals/{number}")
-    form = {**hidden_fields(page, number, "supervise"), "kind": "press", "note": "请尽快联系群众"}
-    assert client.post(f"/centre/appeals/{number}/supervise", data=form).status_code == 302
+    form = {**hidden_fields(page, number, "press"), "note": "请尽快联系群众"}
+    assert client.post(f"/centre/appeals/{number}/press", data=form).status_code == 302
     ok(as_user(LEAD), number, "sign")  # the unit signs between the two submissions
 
-    again = client.post(f"/centre/appeals/{number}/supervise", data=form)
+    again = client.post(f"/centre/appeals/{number}/press", data=form)
 
     assert again.status_code == 409 and "该诉求已被他人修改" in again.get_data(as_text=True)
 
@@ -333,10 +384,10 @@ def test_a_tampered_seen_event_on_a_stale_form_is_a_plain_409(as_user, logged_in
     number = new_appeal(as_user)
     client = logged_in("dispatcher")
     page = page_of(client, f"/centre/appeals/{number}")
-    form = {**hidden_fields(page, number, "supervise"), "kind": "press", "note": "请尽快联系群众"}
+    form = {**hidden_fields(page, number, "press"), "note": "请尽快联系群众"}
     ok(as_user(LEAD), number, "sign")  # the form is stale now
 
-    r = client.post(f"/centre/appeals/{number}/supervise", data={**form, "seen_event": seen_event})
+    r = client.post(f"/centre/appeals/{number}/press", data={**form, "seen_event": seen_event})
 
     assert r.status_code == 409 and "该诉求已被他人修改" in r.get_data(as_text=True)
 
