@@ -34,7 +34,9 @@ blp = Blueprint(
 )
 
 AUDITORS = ("admin",)
-ACTIONS = ("view", "export")
+#: view: the contact shown unmasked; export: a file with personal data; print: the reply letter
+#: (答复函) printed with the citizen's name and address (service/web/centre_letter.py).
+ACTIONS = ("view", "export", "print")
 
 
 class AccessArgs(LogArgs):
