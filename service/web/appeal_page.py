@@ -38,6 +38,7 @@ from service.lists.operations import active_context
 from service.notices.api import code_hidden_from, notice_view
 from service.notices.models import NoticeDelivery
 from service.web.appeal_actions import Action, open_actions
+from service.web.centre_letter import letter_offer
 from service.web.helpers import FormErrors, errors_of, form_to_dict
 from service.web.i18n import localize
 
@@ -192,6 +193,7 @@ def page_context(
         "duplicates": flags,
         "notices": _notices(s, appeal, user) if centre else [],
         "can_reveal": sees_unmasked(user) and has_personal_data(appeal) and not unmasked,
+        "print_letter": letter_offer(s, appeal, user) if centre else None,
         "actions": shown,
         "failed": failed,
         "values": values or {},

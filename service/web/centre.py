@@ -91,4 +91,4 @@ def centre_act(number: str, action: str) -> Any:
     return appeal_page.act(number, action, area="centre", actions=CENTRE_ACTIONS)
 
 
-from service.web import centre_search  # noqa: E402, F401  (its routes)
+from service.web import centre_letter, centre_search  # noqa: E402, F401  (their routes)

@@ -8,6 +8,7 @@
  *   posted with hx-post shows its per-field errors; other 4xx/5xx are not swapped.
  * - minyi.fetchJSON(url, options): fetch() for the JSON API with the session cookie and the
  *   X-CSRFToken header (required on API writes by sessions opened on the log-in page).
+ * - A button with data-print opens the browser's print dialog.
  */
 (function () {
   "use strict";
@@ -36,6 +37,11 @@
   }
 
   window.minyi = { csrfToken: csrfToken, fetchJSON: fetchJSON };
+
+  // A button with data-print prints the page (the reply letter: centre/letter.html).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) window.print();
+  });
 
   if (window.htmx) {
     window.htmx.config.responseHandling = [
