@@ -159,7 +159,9 @@ def _session_user(user_id: int) -> User | None:
     user = db.session().get(User, user_id)
     if user is None or not user.active:
         return None
-    if not hmac.compare_digest(str(session.get(PASSWORD_STAMP, "")), password_stamp(user)):
+    if PASSWORD_STAMP not in session:  # opened before sessions carried the stamp: it takes it now
+        session[PASSWORD_STAMP] = password_stamp(user)
+    if not hmac.compare_digest(str(session[PASSWORD_STAMP]), password_stamp(user)):
         session.clear()
         g.session_ended = PASSWORD_CHANGED
         audit.record(

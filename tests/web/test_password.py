@@ -166,3 +166,16 @@ def test_the_page_reads_in_english_and_every_role_reaches_it(app):
     assert "Change password" in html and "Current password" in html
     assert field_error(html, "current_password") == "The current password is wrong."
     assert app.test_client().get(URL).status_code == 302  # visitors log in first
+
+
+def test_a_session_opened_before_the_upgrade_stays_open(app):
+    from service.auth.security import PASSWORD_STAMP
+
+    browser = session_of(app, "cgj")
+    with browser.session_transaction() as session:
+        del session[PASSWORD_STAMP]  # as sessions were before they carried it
+
+    assert browser.get("/unit").status_code == 200
+    other = session_of(app, "cgj")
+    assert change(other, "demo1234").status_code == 302
+    assert browser.get("/unit").status_code == 302  # it took the stamp, so the change ends it
