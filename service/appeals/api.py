@@ -10,7 +10,7 @@ from flask.views import MethodView
 from service import db
 from service.appeals import dispatching, export, operations, queries
 from service.appeals.models import Appeal, IdempotencyKey
-from service.appeals.privacy import has_personal_data, log_access, sees_unmasked
+from service.appeals.privacy import free_text, has_personal_data, log_access, sees_unmasked
 from service.appeals.schemas import (
     AppealIn,
     AppealListArgs,
@@ -131,7 +131,9 @@ class AppealCollection(MethodView):
             # For the operator on the phone: is this a repeat call, or an appeal already known?
             "caller_history": appeal.caller_history,
             "duplicates": (
-                duplicates.candidates_of(db.session(), appeal) if replayed else appeal.flagged_duplicates
+                duplicates.candidates_of(db.session(), appeal, user)
+                if replayed
+                else appeal.flagged_duplicates
             ),
         }
         return body, 201, {"Idempotent-Replayed": "true"} if replayed else {}
@@ -201,8 +203,10 @@ class AppealEvents(MethodView):
                 "actor_role": e.actor_role,
                 "from_status": e.from_status,
                 "to_status": e.to_status,
-                "note": e.note,
-                "public_message": e.public_message,
+                "note": free_text(e.note, appeal, user, masked=True),
+                "public_message": free_text(e.public_message, appeal, user, masked=True)
+                if e.public_message
+                else e.public_message,
                 "payload": e.payload,
             }
             for e in queries.events_of(s, appeal)

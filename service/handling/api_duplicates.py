@@ -32,7 +32,7 @@ class AppealDuplicates(MethodView):
         """The appeal's duplicate flags, either way (earlier appeals it may repeat, later ones repeating it)."""
         user = require_user(*READERS)
         s = db.session()
-        return duplicates.candidates_of(s, queries.get_visible(s, number, user))
+        return duplicates.candidates_of(s, queries.get_visible(s, number, user), user)
 
 
 @blp.route("/<number>/duplicates/<other>/dismiss")

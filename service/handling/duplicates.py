@@ -19,10 +19,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from dispatch.duplicates import SAME_AREA_WINDOW, Subject, find_candidates
+from service.appeals import redact
 from service.appeals import status as st
 from service.appeals.events import record_event
 from service.appeals.guards import check_version
 from service.appeals.models import Appeal, AppealContact
+from service.appeals.privacy import free_text
 from service.auth.models import User
 from service.db import utcnow
 from service.errors import Conflict, NotFound
@@ -114,7 +116,7 @@ def flag_duplicates(s: Session, appeal: Appeal, now: datetime) -> list[Duplicate
         candidate_view(
             row,
             number=seen[row.candidate_id].number,
-            title=seen[row.candidate_id].title,
+            title=redact.mask(seen[row.candidate_id].title),  # as in lists (no name at hand here)
             status=seen[row.candidate_id].status,
             received_at=seen[row.candidate_id].received_at,
             direction="earlier",
@@ -148,13 +150,15 @@ def _same_area(code: str | None) -> sa.ColumnElement[bool] | None:
 # ---- reading ---------------------------------------------------------------------------------
 
 
-def candidates_of(s: Session, appeal: Appeal) -> list[dict[str, Any]]:
-    """Every candidate row touching the appeal, either way, best score first, as plain dicts."""
+def candidates_of(s: Session, appeal: Appeal, user: User) -> list[dict[str, Any]]:
+    """Every candidate row touching the appeal, either way, best score first, as plain dicts; each
+    other appeal's title as `user` reads it in a list (personal data masked, none of a
+    confidential appeal's reporter for units and leaders: privacy.free_text)."""
     other = aliased(Appeal)
     decider = aliased(User)
     earlier = DuplicateCandidate.appeal_id == appeal.id
     rows = s.execute(
-        sa.select(DuplicateCandidate, other.number, other.title, other.status, other.received_at, decider)
+        sa.select(DuplicateCandidate, other, decider)
         .join(
             other,
             other.id
@@ -167,14 +171,14 @@ def candidates_of(s: Session, appeal: Appeal) -> list[dict[str, Any]]:
     return [
         candidate_view(
             row,
-            number=number,
-            title=title,
-            status=status,
-            received_at=received_at,
+            number=found.number,
+            title=free_text(found.title, found, user, masked=True),
+            status=found.status,
+            received_at=found.received_at,
             direction="earlier" if row.appeal_id == appeal.id else "later",
             decided_by=by,
         )
-        for row, number, title, status, received_at, by in rows
+        for row, found, by in rows
     ]
 
 

@@ -24,7 +24,7 @@ from dispatch.figures import EXCLUSION_REASONS
 from service import db
 from service.appeals import queries
 from service.appeals.models import Appeal, AppealEvent
-from service.appeals.privacy import has_personal_data, log_access, sees_unmasked
+from service.appeals.privacy import free_text, has_personal_data, log_access, sees_unmasked
 from service.appeals.status import REPLY_RESULTS, URGENCIES
 from service.auth.models import User
 from service.auth.security import current_user
@@ -170,7 +170,7 @@ def page_context(
         log_access(s, user, appeal, "view", reveal)  # every unmasked view is recorded (who, when, why)
     view = queries.appeal_view(appeal, user, masked=not unmasked)
     centre = area == "centre"
-    flags = duplicates.candidates_of(s, appeal) if centre else []
+    flags = duplicates.candidates_of(s, appeal, user) if centre else []
     open_flags = _open_flags(flags)
     shown = _open(actions, s, appeal, user, open_flags)
     if failed and failed in actions and all(a.name != failed for a in shown):
@@ -182,6 +182,7 @@ def page_context(
         "view": view,
         "area": area,
         "events": events,
+        "shown": lambda text: free_text(str(text), appeal, user, masked=not unmasked),
         "seen_event": max((e.id for e in events), default=0),
         "event_labels": EVENT_LABELS,
         "lead_explanation": lead.explanation if lead is not None else None,

@@ -162,7 +162,7 @@ def console_result(number: str) -> Any:
         appeal=view,
         lead=next((a for a in units.values() if a["role"] == "lead"), None),
         co_units=[a for a in units.values() if a["role"] == "co"],
-        duplicates=duplicates.candidates_of(s, appeal),
+        duplicates=duplicates.candidates_of(s, appeal, user),
     )
 
 

@@ -197,3 +197,28 @@ def test_the_centre_reads_the_content_as_written_when_it_shows_the_contact(app, 
     assert shown["content"] == WRITTEN
     assert "138****1234" in listed["content"] and "张**" in listed["content"]  # lists never unmask
     assert access_log(app, number) == [("dispatcher", "view", "核实举报人身份")]
+
+
+def test_a_rating_comment_on_the_timeline_is_masked_like_the_content(client, as_user):
+    from tests.service.closing_arrange import SATISFIED, ok, rate, replied
+
+    body = replied(as_user, contact={"name": "张三丰", "phone": "13800001234"})
+    ok(rate(client, body, {**SATISFIED, "comment": "张三丰：有事打13800001234"}))
+
+    for username in ("cgj", "leader", "dispatcher"):
+        events = as_user(username).get(f"/api/v1/appeals/{body['number']}/events").json
+        (rated,) = [e for e in events if e["action"] == "evaluated"]
+        assert rated["note"] == "张**：有事打138****1234", username
+
+
+def test_a_leader_reads_duplicate_candidates_titles_masked(as_user):
+    from tests.service.handling_steps import new_appeal
+
+    first = new_appeal(as_user, title="张三13800001234反映垃圾", confidential=True)
+    second = new_appeal(as_user)  # the same phone: flagged as a likely duplicate of the first
+
+    flags = as_user("leader").get(f"/api/v1/appeals/{second}/duplicates").json
+    centre = as_user("dispatcher").get(f"/api/v1/appeals/{second}/duplicates").json
+
+    assert [(f["number"], f["title"]) for f in flags] == [(first, "******反映垃圾")]
+    assert [f["title"] for f in centre] == ["张*138****1234反映垃圾"]

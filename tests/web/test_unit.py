@@ -318,3 +318,14 @@ def test_a_phone_number_in_the_content_is_masked_on_the_units_page_and_hidden_wh
     assert "***家门口的垃圾三天没人清运，请打***联系他。" in hidden
     for text in (page, hidden):
         assert "13800001234" not in text and "张三" not in text
+
+
+def test_the_units_timeline_shows_a_rating_comment_masked(client, as_user, logged_in):
+    from tests.service.closing_arrange import SATISFIED, rate, replied
+
+    body = replied(as_user)
+    assert rate(client, body, {**SATISFIED, "comment": "张三说有事打13800001234"}).status_code == 200
+
+    page = page_of(logged_in("cgj"), f"/unit/appeals/{body['number']}")
+
+    assert "张*说有事打138****1234" in page and "13800001234" not in page
