@@ -21,7 +21,7 @@ from service import db
 from service.appeals import queries
 from service.appeals.models import Appeal
 from service.appeals.privacy import UNMASKED_ROLES, log_access
-from service.appeals.status import MERGED
+from service.appeals.status import CLOSED, MERGED, REPLIED
 from service.auth.models import User
 from service.auth.security import current_user
 from service.handling.letters import LetterFacts, letter_for
@@ -39,10 +39,15 @@ def followed(s: Session, appeal: Appeal) -> Appeal:
 
 
 def released_reply(s: Session, appeal: Appeal) -> Reply | None:
-    """The latest reply the centre approved and released to the citizen (that of the master when merged)."""
+    """The latest reply the centre approved and released to the citizen (that of the master when
+    merged), while it stands: not while the appeal is being handled again after a reopen (重办),
+    when the citizen has rejected it and a new one is on its way."""
+    answered = followed(s, appeal)
+    if answered.status not in (REPLIED, CLOSED):
+        return None
     return s.scalar(
         sa.select(Reply)
-        .where(Reply.appeal_id == followed(s, appeal).id, Reply.review == "approved")
+        .where(Reply.appeal_id == answered.id, Reply.review == "approved")
         .order_by(Reply.reviewed_at.desc(), Reply.id.desc())
         .limit(1)
     )
@@ -124,7 +129,7 @@ def centre_letter(number: str) -> Any:
     if personal:
         log_access(s, user, appeal, "print", reason)  # who printed whose name and address, and why
     letter = letter_for(facts_of(s, appeal, reply, personal))
-    return render_template(
+    page = render_template(
         "centre/letter.html",
         appeal=appeal,
         letter=letter,
@@ -133,3 +138,5 @@ def centre_letter(number: str) -> Any:
         erased=appeal.personal_data_erased_at is not None,
         reason=reason,
     )
+    # A name and an address: no cache may keep them (each print is logged; a cached copy is not).
+    return page, 200, {"Cache-Control": "no-store"} if personal else {}

@@ -13,7 +13,7 @@ from service.appeals.access_log import ACTIONS
 from service.appeals.models import Appeal, PersonalDataAccess
 from service.web.admin_access import ACTION_LABELS
 from tests.service import test_retention as retention
-from tests.service.closing_arrange import REPLY, logged, replied
+from tests.service.closing_arrange import REPLY, UNSATISFIED, logged, ok, rate, replied
 from tests.service.factories import stored
 
 NPC_META = {"suggestion_number": "277", "deputy_name": "朱卫英", "session": "区六届人大四次会议"}
@@ -98,8 +98,9 @@ def test_a_letter_is_answered_to_the_senders_address_for_the_envelope_window(as_
 def test_printing_is_logged_with_its_reason_as_a_print(app, as_user, logged_in):
     body = replied(as_user)
 
-    printed(logged_in("dispatcher"), body["number"], reason="寄送书面答复")
+    r = logged_in("dispatcher").get(letter_url(body["number"], reason="寄送书面答复"))
 
+    assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"  # no cache keeps the name
     assert accesses(app, body["number"]) == [("print", "寄送书面答复", body["number"])]
     admin = logged_in("admin")
     html = admin.get(f"/admin/access?appeal={body['number']}&action=print").get_data(as_text=True)
@@ -152,6 +153,22 @@ def test_before_a_reply_is_released_the_page_says_there_is_none_yet(app, as_user
     assert r.status_code == 409
     html = r.get_data(as_text=True)
     assert "该诉求还没有经审核发布的答复" in html and "张三" not in html
+    assert accesses(app, body["number"]) == []
+
+
+def test_a_reply_the_citizen_rejected_is_not_printed_while_the_appeal_is_handled_again(
+    app, client, as_user, logged_in
+):
+    body = replied(as_user)
+    ok(rate(client, body, UNSATISFIED))
+    reopened = as_user("dispatcher").post(
+        f"/api/v1/appeals/{body['number']}/reopen", json={"attributable": True, "reason": "垃圾仍未清运"}
+    )
+    assert reopened.status_code == 200, reopened.json
+
+    r = logged_in("dispatcher").get(letter_url(body["number"]))
+
+    assert r.status_code == 409 and "该诉求还没有经审核发布的答复" in r.get_data(as_text=True)
     assert accesses(app, body["number"]) == []
 
 
