@@ -201,9 +201,12 @@ class Users(MethodView):
         if "active" in args:
             query = query.where(User.active.is_(args["active"]))
         if v := args.get("q"):
-            like = f"%{v.lower()}%"
+            typed = v.lower()  # "_" and "%" are what they are, not wildcards
             query = query.where(
-                sa.or_(User.username_key.like(like), sa.func.lower(User.display_name).like(like))
+                sa.or_(
+                    User.username_key.contains(typed, autoescape=True),
+                    sa.func.lower(User.display_name).contains(typed, autoescape=True),
+                )
             )
         order = (User.active.desc(), User.role, User.username_key)
         return page_of(s, query, order, args["page"], args["per_page"], _view)

@@ -56,6 +56,7 @@ def test_the_list_shows_each_account_with_its_unit_and_filters(as_user):
     assert [u["username"] for u in cgj] == ["cgj"]
     assert cgj[0]["unit_name"] == "区城管局" and cgj[0]["active"] and cgj[0]["has_password"]
     assert [u["username"] for u in staff] == ["rsj"]
+    assert admin.get(USERS, query_string={"q": "_"}).json["total"] == 0  # not a wildcard
     assert "$argon2" not in str(everyone) and "password_hash" not in str(everyone)
     bad = assert_envelope(admin.get(USERS, query_string={"role": "boss"}), 422, "validation_error")
     assert "role" in bad["errors"]
