@@ -61,6 +61,8 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The key of the page form that made it: the same form sent again makes no second token.
+    form_key: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
 
     user: Mapped[User] = relationship(back_populates="tokens")
 

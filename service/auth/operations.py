@@ -216,11 +216,36 @@ def revoke_token(s: Session, token: ApiToken, *, actor: User | None = None) -> N
 
 def create_token(s: Session, user: User, label: str = "", *, actor: User | None = None) -> str:
     """Create an API token for `user`; returns the token itself, which is never stored."""
-    token, digest = new_token()
-    row = ApiToken(user_id=user.id, token_hash=digest, label=label)
+    token, row = _new_token(user, label)
     s.add(row)
     s.flush()
-    audit.record(
-        s, "token_created", actor=actor, account=user.username, detail={"token": row.id, "label": label}
-    )
+    _created(s, user, row, actor)
     return token
+
+
+def create_token_for_form(
+    s: Session, user: User, label: str, form_key: str, *, actor: User | None
+) -> str | None:
+    """`create_token` for the admin page's form with its `form_key`: None when that form made a
+    token already (sent again by a reload of the page showing it, or a double click; of two sent at
+    once, the second waits on the key's unique index and then finds it taken)."""
+    token, row = _new_token(user, label)
+    row.form_key = form_key
+    try:
+        with s.begin_nested():
+            s.add(row)
+    except IntegrityError:
+        return None
+    _created(s, user, row, actor)
+    return token
+
+
+def _new_token(user: User, label: str) -> tuple[str, ApiToken]:
+    token, digest = new_token()
+    return token, ApiToken(user_id=user.id, token_hash=digest, label=label)
+
+
+def _created(s: Session, user: User, row: ApiToken, actor: User | None) -> None:
+    audit.record(
+        s, "token_created", actor=actor, account=user.username, detail={"token": row.id, "label": row.label}
+    )

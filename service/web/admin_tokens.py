@@ -6,15 +6,12 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
 
 from service import db
-from service.appeals.models import IdempotencyKey
-from service.auth.models import ApiToken, User
-from service.auth.operations import create_token, revoke_token, tokens_of
+from service.auth.models import ApiToken
+from service.auth.operations import create_token, create_token_for_form, revoke_token, tokens_of
 from service.auth.security import current_user
 from service.errors import Conflict
 from service.web.access import ADMIN_ROLES, login_required
@@ -72,7 +69,11 @@ def admin_token_create(user_id: int) -> Any:
         return _render(user_id, {"label": [_("用途最多 %(n)s 个字符。", n=LABEL_MAX)]}, label, form_key=key)
     if not user.active:
         return _render(user_id, {"label": [_("账号已停用，不能新建令牌。")]}, label, form_key=key)
-    if key and not _first_submission(s, user, key):
+    actor = current_user()
+    if not key:  # a form of another page, or tampered: no reload guard, a token all the same
+        return _render(user_id, created=create_token(s, user, label, actor=actor))
+    created = create_token_for_form(s, user, label, key, actor=actor)
+    if created is None:
         flash(
             _(
                 "这张表单已经提交过：令牌已在第一次提交时新建并显示，不再重复新建。"
@@ -81,18 +82,7 @@ def admin_token_create(user_id: int) -> Any:
             "warning",
         )
         return redirect(url_for("web.admin_tokens", user_id=user_id))
-    return _render(user_id, created=create_token(s, user, label, actor=current_user()))
-
-
-def _first_submission(s: Session, user: User, key: str) -> bool:
-    """Claim the form's key (with the intake keys' table and unique index, so that of two sent at
-    once the second waits and then finds it taken); False when it was claimed before."""
-    try:
-        with s.begin_nested():
-            s.add(IdempotencyKey(scope=f"token-form:{user.id}", key=key, request_hash=""))
-        return True
-    except sa.exc.IntegrityError:
-        return False
+    return _render(user_id, created=created)
 
 
 @bp.post("/admin/tokens/<int:token_id>/revoke")
