@@ -96,6 +96,9 @@ def check(action: str, status: str, role: str, relations: frozenset[str] = froze
                 )
                 raise NotAllowed("role", message)
             raise NotAllowed("relation", t("Not assigned to your unit."))
+    if status == st.DISPATCHED and st.HANDLING in transition.sources and status not in transition.sources:
+        # Not signed for yet (a new dispatch, or again after a reopen): say what comes first.
+        raise NotAllowed("state", t("Sign for the appeal first, then {action}.", action=action, label=label))
     if status not in transition.sources:
         message = t(
             "Cannot {action} an appeal that is {status_label} ({status}).",

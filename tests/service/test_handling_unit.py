@@ -276,6 +276,7 @@ def test_a_reply_needs_the_lead_unit_to_have_signed(as_user):
     number = new_appeal(as_user)
     r = act(as_user(LEAD), number, "reply", **reply_body())
     assert r.status_code == 409 and r.json["current"]["status"] == "dispatched"
+    assert r.json["message"] == "Sign for the appeal first, then reply."
 
 
 def test_reply_input(as_user):
