@@ -14,23 +14,11 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from responsibility_lists.loader import ListFormatError, load_file
+from responsibility_lists.loader import ListFormatError
 from responsibility_lists.model import to_plain
 from responsibility_lists.xlsx import MAIN, export_xlsx, import_xlsx
 
 SMALL = Path(__file__).parent / "fixtures" / "small.yaml"
-
-
-@pytest.fixture
-def small():
-    return load_file(SMALL)
-
-
-@pytest.fixture
-def workbook(small, tmp_path) -> Path:
-    path = tmp_path / "list.xlsx"
-    export_xlsx(small, path)
-    return path
 
 
 def column(ws, name: str) -> int:

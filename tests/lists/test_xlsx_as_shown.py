@@ -17,25 +17,13 @@ import pytest
 from openpyxl import load_workbook
 
 from responsibility_lists.check import CheckReport, check_list
-from responsibility_lists.loader import ListFormatError, load_file
+from responsibility_lists.loader import ListFormatError
 from responsibility_lists.model import Limit, to_plain
-from responsibility_lists.xlsx import MAIN, export_xlsx, import_xlsx
+from responsibility_lists.xlsx import MAIN, import_xlsx
 from responsibility_lists.xlsx_numbers import shown
 from tests.lists.test_xlsx_as_made import column, problems, rules_of
 
 SMALL = Path(__file__).parent / "fixtures" / "small.yaml"
-
-
-@pytest.fixture
-def small():
-    return load_file(SMALL)
-
-
-@pytest.fixture
-def workbook(small, tmp_path) -> Path:
-    path = tmp_path / "list.xlsx"
-    export_xlsx(small, path)
-    return path
 
 
 def set_cell(ws, row: int, name: str, value, number_format: str | None = None) -> None:

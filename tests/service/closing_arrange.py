@@ -158,3 +158,16 @@ def ratings(app: Flask, number: str) -> list[tuple[str, int, bool]]:
             .order_by(Evaluation.id)
         ).all()
         return [(e.source, e.round, e.unsatisfied) for e in rows]
+
+
+def clocks_started_days_ago(app: Any, number: str, days: int) -> None:
+    """Let time pass: the appeal's clocks started `days` ago (its deadlines have passed)."""
+    with stored(app) as s:
+        appeal = s.scalar(sa.select(Appeal).where(Appeal.number == number))
+        shift = timedelta(days=days)
+        for obj in (appeal, *appeal.assignments):
+            obj.sign_due_at -= shift
+            obj.reply_due_at -= shift
+        appeal.dispatched_at -= shift
+        appeal.reply_started_at -= shift
+        s.commit()

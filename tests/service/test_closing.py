@@ -27,6 +27,7 @@ from tests.service.closing_arrange import (
     SATISFIED,
     UNSATISFIED,
     appeal_row,
+    clocks_started_days_ago,
     events,
     logged,
     look_up,
@@ -301,19 +302,6 @@ def test_call_back_roles(as_user):
 # ---- 重办 -------------------------------------------------------------------------------------
 
 
-def _dispatched_days_ago(app: Any, number: str, days: int) -> None:
-    """Let time pass: the appeal's clocks started `days` ago (its deadlines have passed)."""
-    with stored(app) as s:
-        appeal = s.scalar(sa.select(Appeal).where(Appeal.number == number))
-        shift = timedelta(days=days)
-        for obj in (appeal, *appeal.assignments):
-            obj.sign_due_at -= shift
-            obj.reply_due_at -= shift
-        appeal.dispatched_at -= shift
-        appeal.reply_started_at -= shift
-        s.commit()
-
-
 def _last_event_at(app: Any, number: str) -> Any:
     with stored(app) as s:
         return s.scalar(
@@ -333,7 +321,7 @@ def _unsatisfied(client: Any, as_user: Any) -> dict[str, Any]:
 
 def test_reopen_sends_it_back_to_the_same_unit_with_new_deadlines(app, client, as_user):
     body = _unsatisfied(client, as_user)
-    _dispatched_days_ago(app, body["number"], 20)
+    clocks_started_days_ago(app, body["number"], 20)
     before = appeal_row(app, body["number"])
 
     r = as_user("dispatcher").post(
@@ -373,7 +361,7 @@ def test_reopen_sends_it_back_to_the_same_unit_with_new_deadlines(app, client, a
 
 def test_a_reopened_appeal_starts_a_new_period_and_is_not_due_soon_at_once(app, client, as_user):
     body = _unsatisfied(client, as_user)
-    _dispatched_days_ago(app, body["number"], 60)
+    clocks_started_days_ago(app, body["number"], 60)
 
     view = ok(
         as_user("dispatcher").post(

@@ -22,6 +22,7 @@ from tests.service.closing_arrange import (
     REPLY,
     UNSATISFIED,
     appeal_row,
+    clocks_started_days_ago,
     notices,
     ok,
     rate,
@@ -41,19 +42,6 @@ def _reopened(client: Any, as_user: Any, **overrides: Any) -> dict[str, Any]:
         )
     )
     return body
-
-
-def _started_days_ago(app: Any, number: str, days: int) -> None:
-    """Let time pass before the reopen: the first round's clocks started `days` ago."""
-    with stored(app) as s:
-        appeal = s.scalar(sa.select(Appeal).where(Appeal.number == number))
-        shift = timedelta(days=days)
-        for obj in (appeal, *appeal.assignments):
-            obj.sign_due_at -= shift
-            obj.reply_due_at -= shift
-        appeal.dispatched_at -= shift
-        appeal.reply_started_at -= shift
-        s.commit()
 
 
 def _sign_events(app: Any, number: str) -> list[dict[str, Any]]:
@@ -92,7 +80,7 @@ def test_the_unit_signs_for_a_reopened_appeal_again_by_the_new_deadline(app, cli
 def test_the_sign_for_clock_and_its_warnings_count_from_the_reopen(app, client, as_user):
     body = replied(as_user)
     ok(rate(client, body, UNSATISFIED))
-    _started_days_ago(app, body["number"], 30)  # every deadline of the first round long passed
+    clocks_started_days_ago(app, body["number"], 30)  # every deadline of the first round long passed
     view = ok(
         as_user("dispatcher").post(
             f"/api/v1/appeals/{body['number']}/reopen", json={"reason": "未清运", "attributable": True}
