@@ -19,7 +19,7 @@ from service import db
 from service.auth import passwords
 from service.auth.models import ROLES, User
 from service.auth.operations import create_user, set_active, set_password
-from service.auth.security import current_user
+from service.auth.security import current_user, keep_session
 from service.errors import Conflict, ValidationFailed
 from service.lists.models import Unit
 from service.lists.operations import active_version
@@ -214,7 +214,10 @@ def admin_user_password(user_id: int) -> Any:
         if problems := password_errors(user.username, password, request.form.get("password_confirm", "")):
             errors["password"] = problems
         else:
-            set_password(s, user, password, actor=current_user())  # the page's checks are the stricter
+            actor = current_user()
+            set_password(s, user, password, actor=actor)  # the page's checks are the stricter
+            if actor is not None and actor.id == user.id:
+                keep_session(user)  # their own: this session stays open, their others end
             flash(_("已重置 %(name)s 的密码。", name=user.username), "success")
             return redirect(url_for("web.admin_users"))
     return render_template("admin/user_password.html", user=user, errors=errors), 422 if errors else 200

@@ -179,3 +179,14 @@ def test_a_session_opened_before_the_upgrade_stays_open(app):
     other = session_of(app, "cgj")
     assert change(other, "demo1234").status_code == 302
     assert browser.get("/unit").status_code == 302  # it took the stamp, so the change ends it
+
+
+def test_an_administrator_resetting_their_own_password_stays_logged_in(app, db_session):
+    admin = session_of(app, "admin")
+    me = db_session.scalar(sa.select(User).where(User.username == "admin"))
+    url = f"/admin/users/{me.id}/password"
+    token = csrf_token_of(admin.get(url).get_data(as_text=True))
+
+    r = admin.post(url, data={"csrf_token": token, "password": NEW, "password_confirm": NEW})
+
+    assert r.status_code == 302 and admin.get("/admin/users").status_code == 200
