@@ -12,7 +12,7 @@ where, the handling, the reply, the rating): it is the government's record, and 
 it. The event log is append-only, except for this: its notes and citizen messages lose the same
 personal data (a rating's comment is copied into its event's note). The appeal records when
 (`personal_data_erased_at`) and its staff timeline says so; it can no longer be reopened (the unit
-could not reach the citizen: service/handling/closing.py).
+could not reach the citizen: service/handling/reopening.py).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from service.appeals.citizen_codes import guess_limit
 from service.appeals.public_api import citizen_view, find_for_citizen
 from service.appeals.schemas import AppealOut, PublicAppealOut
 from service.extensions import Blueprint, limiter
-from service.handling import closing, merging
+from service.handling import closing, merging, reopening
 from service.handling.api import appeal_out, load_appeal
 from service.handling.closing_schemas import (
     CallbackRatingIn,
@@ -96,7 +96,7 @@ class Reopen(MethodView):
     def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
         """重办: after an unsatisfied rating that is the unit's fault; same unit, new deadlines."""
         user, s, appeal = load_appeal(number)
-        closing.reopen(
+        reopening.reopen(
             s,
             appeal,
             user,

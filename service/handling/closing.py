@@ -1,4 +1,5 @@
-"""The end of an appeal's life: 直接办结, 评价 / 回访, 重办 and 办结. Operations flush, never commit.
+"""The end of an appeal's life: 直接办结, 评价 / 回访 and 办结 (重办, the way back: reopening.py).
+Operations flush, never commit.
 
 Decisions:
 - A rating without 不满意 (for attitude and for result) closes the appeal at once ("after the
@@ -22,20 +23,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from dispatch.deadlines import compute_deadlines
-from responsibility_lists.model import Limit
 from service.appeals import status as st
-from service.appeals.dispatching import default_limit
 from service.appeals.guards import current_state
-from service.appeals.models import Appeal, AppealAssignment
+from service.appeals.models import Appeal
 from service.auth.models import User
 from service.db import utcnow
 from service.errors import Conflict, ValidationFailed
 from service.handling.merging import TOP_LEVEL, notify_merged_citizens, press, raise_level
 from service.handling.models import Evaluation
-from service.handling.operations import active_assignments, begin, move
+from service.handling.operations import begin, move
 from service.knowledge.operations import usable_article
-from service.lists.operations import ListContext, active_context, context_for
 from service.notices.operations import queue_notice
 from service.text import t
 
@@ -236,135 +233,6 @@ def _earlier_unsatisfied(s: Session, appeal: Appeal, evaluation: Evaluation) -> 
         sa.select(Evaluation).where(Evaluation.appeal_id == appeal.id, Evaluation.round < evaluation.round)
     )
     return any(e.unsatisfied for e in earlier)
-
-
-# ---- 重办 -------------------------------------------------------------------------------------
-
-
-def reopen(
-    s: Session,
-    appeal: Appeal,
-    actor: User,
-    *,
-    reason: str,
-    attributable: bool,
-    tz: ZoneInfo,
-    expected_version: int | None = None,
-    now: datetime | None = None,
-) -> Appeal:
-    """重办: after an unsatisfied rating that is the unit's fault, back to the same lead unit, with
-    new deadlines from now and the reason on record. Counted in `reopen_count`. Not once the
-    citizen's personal data was erased (the unit must contact the citizen): 409.
-
-    The appeal is dispatched to the unit again (待签收): the lead unit signs for it anew, by a new
-    sign-for deadline counted, like the new reply period, from the reopen (`reply_started_at`,
-    the clocks' last start). An urgent appeal alerts the unit's duty contacts again, as a fresh
-    urgent dispatch does (service/escalation/planning.py). The assignment keeps the sign-for
-    deadline of its dispatch: the on-time sign-for rate counts each dispatch's first signing."""
-    begin(appeal, "reopen", actor, expected_version=expected_version)
-    if not attributable:
-        raise ValidationFailed(
-            t("Invalid input: {fields}", fields="attributable"),
-            {"attributable": [t("Not the unit's fault: close the appeal instead (POST …/close).")]},
-        )
-    if not reason.strip():
-        raise ValidationFailed(
-            t("Invalid input: {fields}", fields="reason"), {"reason": [t("Say why the appeal is reopened.")]}
-        )
-    if appeal.personal_data_erased_at is not None:  # service/appeals/retention.py
-        raise Conflict(
-            t(
-                "Appeal {number} is past its retention period and its citizen's personal data was "
-                "erased: the unit could not contact the citizen. Register a new appeal instead.",
-                number=appeal.number,
-            ),
-            current=current_state(appeal),
-        )
-    rating = current_rating(s, appeal)
-    if rating is None or not rating.unsatisfied:
-        raise Conflict(
-            t(
-                "Appeal {number} has no unsatisfied rating in this round: a reopen follows one.",
-                number=appeal.number,
-            ),
-            current=current_state(appeal),
-        )
-    lead = next(iter(active_assignments(appeal, "lead")), None)
-    if lead is None:
-        raise Conflict(
-            t("Appeal {number} has no lead unit to reopen to.", number=appeal.number),
-            current=current_state(appeal),
-        )
-    now = now or utcnow()
-    ctx = _context_of(s, lead)
-    if ctx is None:
-        raise Conflict(t("No responsibility list is active; load and activate one first."))
-    limit = _limit_of(ctx, lead, appeal.urgency) or (
-        default_limit(active, appeal.urgency) if (active := active_context(s)) is not None else None
-    )
-    if limit is None:
-        raise Conflict(
-            t(
-                "Appeal {number} was dispatched by hand where no rule applies, and the list has no "
-                "default_limits to give the new round: add them to the list first.",
-                number=appeal.number,
-            ),
-            current=current_state(appeal),
-        )
-    deadlines = compute_deadlines(now, limit, appeal.urgency, ctx.calendar, tz)
-    old_due = appeal.reply_due_at
-    appeal.reply_due_at = deadlines.reply_due_at
-    appeal.sign_due_at = deadlines.sign_due_at
-    appeal.signed_at = None  # to sign for again
-    appeal.reply_started_at = now  # a new period: the warnings count from the reopen
-    for a in active_assignments(appeal):
-        a.reply_due_at = deadlines.reply_due_at
-    appeal.reopen_count += 1
-    appeal.rating_due_at = None
-    appeal.closed_at = None
-    appeal.close_reason = ""
-    move(
-        s,
-        appeal,
-        "reopened",
-        actor,
-        to_status=st.DISPATCHED,
-        note=reason,
-        public_message="您的诉求已重新交由承办单位办理。",
-        payload={
-            "reason": reason,
-            "round": appeal.reopen_count,
-            "evaluation_id": rating.id,
-            "unit": lead.unit_code,
-            "old_reply_due_at": old_due.isoformat() if old_due else None,
-            "sign_due_at": deadlines.sign_due_at.isoformat(),
-            "reply_due_at": deadlines.reply_due_at.isoformat(),
-        },
-        at=now,
-    )
-    data = {
-        "round": appeal.reopen_count,
-        "sign_due_at": deadlines.sign_due_at.isoformat(),
-        "reply_due_at": deadlines.reply_due_at.isoformat(),
-    }
-    key = f"reopen:{appeal.reopen_count}"
-    queue_notice(s, appeal, f"unit:{lead.unit_code}", "appeal_reopened", data, key=key)
-    queue_notice(s, appeal, "citizen", "appeal_reopened", {"round": appeal.reopen_count}, key=key)
-    return appeal
-
-
-def _context_of(s: Session, assignment: AppealAssignment) -> ListContext | None:
-    if assignment.list_version is not None:
-        return context_for(assignment.list_version)
-    return active_context(s)
-
-
-def _limit_of(ctx: ListContext, assignment: AppealAssignment, urgency: str) -> Limit | None:
-    """The limit of the rule that gave the unit the appeal; a manual dispatch without one: the list's
-    default_limits (of the version that dispatched it; the caller tries the active one next)."""
-    compiled = ctx.router.rules.get(assignment.rule_id) if assignment.rule_id else None
-    limit = compiled.rule.limits.get(urgency) if compiled is not None else None
-    return limit or default_limit(ctx, urgency)
 
 
 # ---- 办结 -------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from service.appeals.dispatching import DISPATCHABLE, dispatch_by_hand
 from service.appeals.models import Appeal
 from service.appeals.schemas import DispatchIn
 from service.auth.models import User
-from service.handling import centre_review, closing, duplicates, merging, unit_actions
+from service.handling import centre_review, closing, duplicates, merging, reopening, unit_actions
 from service.handling.api_duplicates import DECIDERS
 from service.handling.closing_schemas import CloseIn, MergeIn, RatingExclusionIn, ReopenIn, SuperviseIn
 from service.handling.duplicate_schemas import DismissIn
@@ -168,7 +168,7 @@ def _supervise(kind: str) -> Runner:
 
 
 def _reopen(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
-    closing.reopen(
+    reopening.reopen(
         s,
         appeal,
         user,
