@@ -18,6 +18,7 @@ from service.appeals.models import Appeal, AppealEvent
 from service.auth.models import User
 from service.db import utcnow
 from service.errors import Conflict, ValidationFailed
+from service.handling.letters import chinese_date
 from service.handling.merging import notify_merged_citizens
 from service.handling.models import Reply, ReturnRequest
 from service.handling.operations import active_assignments, begin, move
@@ -155,7 +156,7 @@ def calendar_for(s: Session, appeal: Appeal) -> WorkCalendar:
 def due_date_label(due: datetime, tz: tzinfo) -> str:
     """The last day of a deadline, in Chinese: a deadline at local midnight closes the day before."""
     day, _clock = last_day_and_time(due, tz)
-    return f"{day.year}年{day.month}月{day.day}日"
+    return chinese_date(day)
 
 
 def review_extension(

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from dispatch.duplicates import SAME_AREA_WINDOW, Subject, find_candidates
 from service.appeals import redact
@@ -167,6 +167,7 @@ def candidates_of(s: Session, appeal: Appeal, user: User) -> list[dict[str, Any]
         .outerjoin(decider, decider.id == DuplicateCandidate.decided_by_id)
         .where(sa.or_(earlier, DuplicateCandidate.candidate_id == appeal.id))
         .order_by(DuplicateCandidate.score.desc(), DuplicateCandidate.id)
+        .options(selectinload(other.contact))  # free_text reads each one's name: one query, not one each
     ).all()
     return [
         candidate_view(
