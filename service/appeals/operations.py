@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from service.appeals import privacy
 from service.appeals import status as st
 from service.appeals.events import record_event
 from service.appeals.models import Appeal, AppealContact, IdempotencyKey
@@ -99,6 +100,7 @@ def register_appeal(
             id_number=contact.get("id_number"),
             email=contact.get("email"),
         )
+    appeal.restricted_text = privacy.restricted_text(appeal)
     record_event(
         s,
         appeal,

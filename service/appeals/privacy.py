@@ -33,14 +33,33 @@ def free_text(text: str, appeal: Appeal, user: User, masked: bool) -> str:
     """The appeal's own words (title, content) as `user` may read them: personal data the citizen
     wrote there is shown as the contact is (masked unless shown unmasked), and left out entirely
     for units and leaders on a confidential appeal. After the retention erasure it is gone anyway."""
+    if not sees_unmasked(user):
+        return restricted(text, appeal)
+    if masked and appeal.personal_data_erased_at is None:
+        return redact.mask(text, _names(appeal))
+    return text
+
+
+def restricted(text: str, appeal: Appeal) -> str:
+    """`text` about `appeal` as units and leaders read it: the citizen's personal data masked, or
+    removed on a confidential appeal (and already gone after the retention erasure)."""
     if appeal.personal_data_erased_at is not None:  # service/appeals/retention.py removed it
         return text
-    names = [appeal.contact.name] if appeal.contact is not None else []
-    if appeal.confidential and not sees_unmasked(user):
-        return redact.remove(text, names)
-    if masked or not sees_unmasked(user):
-        return redact.mask(text, names)
-    return text
+    names = _names(appeal)
+    return redact.remove(text, names) if appeal.confidential else redact.mask(text, names)
+
+
+def restricted_text(appeal: Appeal) -> str:
+    """Title and content as units and leaders read them, for `Appeal.restricted_text`: their
+    free-text search runs over it, not over the citizen's words, so that searching for a phone
+    number or a name cannot tell them whose appeal it is when the page would not. Computed when
+    the appeal is registered and again when its personal data is erased (nothing else changes
+    title, content, contact name or the confidential flag)."""
+    return restricted(f"{appeal.title}\n{appeal.content}", appeal)
+
+
+def _names(appeal: Appeal) -> list[str]:
+    return [appeal.contact.name] if appeal.contact is not None else []
 
 
 def contact_view(

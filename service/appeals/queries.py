@@ -84,13 +84,13 @@ def filtered(s: Session, user: User, args: dict[str, Any], tz: tzinfo) -> sa.Sel
     if v := args.get("received_to"):
         query = query.where(Appeal.received_at < range_end(v, tz))
     if v := args.get("q"):
+        # Units and leaders search the words as they read them (personal data masked), not the
+        # citizen's own: a phone number or a name they cannot see finds nothing.
+        texts = (Appeal.title, Appeal.content) if sees_unmasked(user) else (Appeal.restricted_text,)
         # Escaped, so that "100%" or "_" in the search text match themselves.
         query = query.where(
             sa.or_(
-                *(
-                    column.icontains(v, autoescape=True)
-                    for column in (Appeal.number, Appeal.title, Appeal.content, Appeal.address)
-                )
+                *(column.icontains(v, autoescape=True) for column in (Appeal.number, *texts, Appeal.address))
             )
         )
     return query

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
-from service.appeals import redact
+from service.appeals import privacy, redact
 from service.appeals import status as st
 from service.appeals.events import record_event
 from service.appeals.models import Appeal, AppealContact, AppealEvent
@@ -90,6 +90,7 @@ def erase_personal_data(s: Session, appeal: Appeal, now: datetime) -> list[str]:
     if notices.rowcount:
         erased.append("notice_destinations")
     appeal.personal_data_erased_at = now
+    appeal.restricted_text = privacy.restricted_text(appeal)
     record_event(
         s,
         appeal,

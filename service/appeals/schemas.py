@@ -121,7 +121,13 @@ class AppealListArgs(Schema):
     received_to = DayOrInstant(
         metadata={"description": "before this instant, or a date: through that day's end (service time zone)"}
     )
-    q = CleanText(max_length=100, metadata={"description": "free text in number, title, content, address"})
+    q = CleanText(
+        max_length=100,
+        metadata={
+            "description": "free text in number, title, content, address; units and leaders search "
+            "title and content as they read them (personal data masked)"
+        },
+    )
     order = fields.String(
         load_default="-received_at",
         validate=validate.OneOf(

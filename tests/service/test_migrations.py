@@ -119,12 +119,32 @@ def migrated_app(url: str) -> Iterator[tuple[Any, Any]]:
         app.extensions["minyi.engine"].dispose()
 
 
-def new_appeal(app: Any, s: Any) -> Any:
+def new_appeal(app: Any, s: Any, **overrides: Any) -> Any:
     from service.appeals.operations import register_appeal
     from service.appeals.schemas import AppealIn
     from tests.service.helpers import appeal_payload
 
-    return register_appeal(s, AppealIn().load(appeal_payload()), actor=None, prefix="GX", tz=app.config["TZ"])
+    data = AppealIn().load(appeal_payload(**overrides))
+    return register_appeal(s, data, actor=None, prefix="GX", tz=app.config["TZ"])
+
+
+def test_0014_gives_appeals_stored_before_it_the_words_units_search(empty_database):
+    """Units and leaders search the words as they read them: filled in for the appeals already
+    stored, masked, removed on a confidential appeal."""
+    from service.appeals.models import Appeal
+
+    with migrated_app(empty_database) as (app, s):
+        written = {"title": "张三反映垃圾", "content": "我叫张三，电话13800001234。垃圾没人清运。"}
+        plain, confidential = new_appeal(app, s, **written), new_appeal(app, s, confidential=True, **written)
+        s.commit()
+
+        migrate.downgrade(empty_database, "0013")
+        migrate.upgrade(empty_database)
+
+        s.expire_all()
+        texts = dict(s.execute(sa.select(Appeal.id, Appeal.restricted_text)).all())
+        assert texts[plain.id] == "张*反映垃圾\n我叫张*，电话138****1234。垃圾没人清运。"
+        assert texts[confidential.id] == "***反映垃圾\n我叫***，电话***。垃圾没人清运。"
 
 
 def test_0007_and_0008_fill_in_the_rated_unit_and_the_reply_clocks_start(empty_database):

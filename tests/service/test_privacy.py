@@ -222,3 +222,31 @@ def test_a_leader_reads_duplicate_candidates_titles_masked(as_user):
 
     assert [(f["number"], f["title"]) for f in flags] == [(first, "******反映垃圾")]
     assert [f["title"] for f in centre] == ["张*138****1234反映垃圾"]
+
+
+def _found(api, q):
+    return [item["number"] for item in api.get("/api/v1/appeals", query_string={"q": q}).json["items"]]
+
+
+@pytest.mark.parametrize("username", ["rsj", "leader"])
+def test_units_and_leaders_cannot_find_an_appeal_by_personal_data_they_cannot_see(
+    as_user, rsj_appeal, username
+):
+    number = rsj_appeal(title="张三丰反映餐馆油烟", content=WRITTEN)
+    api = as_user(username)
+
+    for hidden in ("13800001234", "张三丰", "11010519491231002X", "三丰"):
+        assert number not in _found(api, hidden), hidden
+    for shown in ("138****1234", "张**反映", "楼下餐馆油烟", number):
+        assert number in _found(api, shown), shown
+    assert number in _found(as_user("dispatcher"), "13800001234")  # the centre calls citizens back
+
+
+@pytest.mark.parametrize("username", ["rsj", "leader"])
+def test_nothing_of_a_confidential_reporter_finds_the_appeal_for_units(as_user, rsj_appeal, username):
+    number = rsj_appeal(confidential=True, appeal_type="举报", content=WRITTEN)
+    api = as_user(username)
+
+    for trace in ("13800001234", "138****1234", "张三丰", "张**"):
+        assert number not in _found(api, trace), trace
+    assert number in _found(api, "楼下餐馆油烟")

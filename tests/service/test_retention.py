@@ -324,3 +324,24 @@ def test_what_the_citizen_wrote_about_themselves_is_removed_from_the_text(app, c
         erased["erased"]
     )
     assert look_up(client, body)["title"] == "***反映垃圾未清运"  # the citizen's own view too
+
+
+def test_after_the_erasure_a_unit_finds_the_appeal_by_its_matter_not_by_the_citizen(app, client, as_user):
+    body = closed_appeal(
+        client,
+        as_user,
+        closed_days_ago=DAYS + 1,
+        content="我叫王小明，电话13800001234。光明路12号的垃圾三天没清运。",
+        contact={"name": "王小明", "phone": PHONE},
+    )
+    unit = as_user("cgj")  # the unit it was replied by (closing_arrange.replied)
+
+    def found(q: str) -> bool:
+        items = unit.get("/api/v1/appeals", query_string={"q": q}).json["items"]
+        return body["number"] in [item["number"] for item in items]
+
+    assert found("138****1234") and found("王**")  # as the unit reads it before the erasure
+    erase(app)
+
+    assert not found("138****1234") and not found("王**") and not found(PHONE)
+    assert found("光明路12号的垃圾三天没清运")
