@@ -20,6 +20,7 @@ from service.db import utcnow
 from service.errors import Conflict, ValidationFailed
 from service.lists.models import Area, Category
 from service.lists.operations import ListContext
+from service.notices.operations import queue_notice
 from service.text import t
 
 
@@ -55,15 +56,20 @@ def register_appeal(
     actor_role: str | None = None,
     ctx: ListContext | None = None,
     dispatch: bool = False,
+    receipt: bool = True,
 ) -> Appeal:
     """登记: store a validated appeal with its number, query code, contact and first event.
 
     With `dispatch`, the appeal is also routed by `ctx` (the active list) before anything is
     written. Everything is flushed under a provisional number, then the number is drawn
     (`service.appeals.numbering.assign_number`): the per-day counter's row lock, which every
-    intake of the day needs, is then held for two statements and the commit, not the whole intake.
-    Likely duplicates are flagged and the caller's earlier appeals counted (`caller_history`)
-    on the way (`service.handling.duplicates.flag_duplicates`).
+    intake of the day needs, is then held for two statements, the receipt's outbox row and the
+    commit, not the whole intake. Likely duplicates are flagged and the caller's earlier appeals
+    counted (`caller_history`) on the way (`service.handling.duplicates.flag_duplicates`).
+
+    With `receipt`, the citizen is sent the number and the query code (受理回执: by SMS, or e-mail
+    when that is all they gave): a letter writer or an e-mail sender has no other way to learn
+    them. Not for a call answered at first contact, which is closed at once.
     """
     from service.appeals.dispatching import dispatch_on_intake
     from service.handling.duplicates import flag_duplicates
@@ -119,6 +125,8 @@ def register_appeal(
     s.flush()
     # Last: the day's counter stays locked from here until the request commits.
     assign_number(s, appeal, prefix, now.astimezone(tz).date())
+    if receipt and appeal.contact is not None:  # queued under the real number: no key to change
+        queue_notice(s, appeal, "citizen", "appeal_registered", key="registered", check_existing=False)
     return appeal
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from dispatch.calendar import WorkCalendar
 from dispatch.deadlines import last_day_and_time
 from dispatch.escalation import send_not_before
-from service.appeals import redact
+from service.appeals import privacy
 from service.appeals import status as st
 from service.appeals.models import Appeal, AppealContact
 from service.lists.models import Category, Unit
@@ -25,6 +25,9 @@ from service.notices import models as m
 from service.notices import relay, texts
 from service.notices.models import NoticeDelivery, OutboxMessage
 
+#: Routine notices that still go out at any hour: the answer to what the citizen has just done
+#: (the 受理回执 of a call made or a form sent at night) finds them awake and waiting for it.
+AT_ANY_HOUR = frozenset({"appeal_registered"})
 #: A mobile number: only these receive SMS (a duty room's landline cannot).
 _MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
 
@@ -156,8 +159,8 @@ def expand(
     if message.relayed_at is not None:
         return []
     appeal = s.get(Appeal, message.appeal_id) if message.appeal_id is not None else None
-    urgent = message.priority == m.URGENT
-    not_before = send_not_before(now, urgent=urgent, calendar=calendar, tz=tz)
+    at_once = message.priority == m.URGENT or message.template in AT_ANY_HOUR
+    not_before = send_not_before(now, urgent=at_once, calendar=calendar, tz=tz)
     deliveries = []
     texts_by_group: dict[str, texts.RenderedText] = {}
     for address in addresses(s, message, appeal):
@@ -209,7 +212,7 @@ def render_context(
         due = appeal.sign_due_at if signing else appeal.reply_due_at
         context.update(
             number=appeal.number,
-            title=_title(appeal),
+            title=privacy.restricted(appeal.title, appeal),
             unit_name=unit.name if unit else "",
             category_name=category.name if category else "",
             urgency=appeal.urgency,
@@ -220,11 +223,6 @@ def render_context(
             context["query_code"] = appeal.query_code
     context.update(message.data or {})
     return context
-
-
-def _title(appeal: Appeal) -> str:
-    names = [appeal.contact.name] if appeal.contact is not None else []
-    return (redact.remove if appeal.confidential else redact.mask)(appeal.title, names)
 
 
 def _audience(recipient: str) -> str:

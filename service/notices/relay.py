@@ -113,7 +113,7 @@ def enqueue_outbox(items: Iterable[tuple[int, str]], *, force: bool = False) -> 
                     pipeline=pipe,
                 )
             pipe.execute()
-    except (RedisError, OSError) as exc:
+    except (RedisError, OSError, RuntimeError) as exc:  # RuntimeError: no Redis configured at all
         _quiet_until = time.monotonic() + QUIET_AFTER_FAILURE
         log.warning(
             "outbox relay: Redis unreachable (%s); the relay sweep will hand over %d row(s)", exc, len(items)

@@ -22,6 +22,7 @@ needs; ``[key]`` is optional.
 =======================  =========  ==========================================================
 template                 audience   keys (due_at_local is ...)
 =======================  =========  ==========================================================
+appeal_registered        citizen    number, query_code (受理回执, when the appeal is registered)
 reply_released           citizen    number, query_code, [master]
 appeal_merged            citizen    number, master
 appeal_merged            unit       number, master
@@ -185,6 +186,14 @@ def render(template: str, context: Mapping[str, Any], recipient: str | None = No
 
 def _as_merged(c: _Context) -> str:
     return f"（已并入{c['master']}）" if c.get("master") else ""
+
+
+@template("appeal_registered", "citizen", ("number", "query_code"))
+def _registered(c: _Context) -> tuple[str, str]:
+    return (
+        f"诉求{c['number']}已受理",
+        f"您的诉求已受理，编号{c['number']}，查询码{c['query_code']}，可凭编号和查询码查询办理进度。",
+    )
 
 
 @template("reply_released", "citizen", ("number", "query_code"), ("master",))

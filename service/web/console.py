@@ -123,6 +123,7 @@ def console_submit() -> Any:
                 tz=current_app.config["TZ"],
                 ctx=ctx,
                 dispatch=False,
+                receipt=False,  # answered on the phone: the closing is all the citizen hears of
             )
             closing.close_directly(
                 s,

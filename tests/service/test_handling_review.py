@@ -40,8 +40,15 @@ RETURN = {"reason": "该处属社保缴费争议，不属市容环卫", "basis":
 
 
 def _notices(s, number: str) -> list[OutboxMessage]:
+    """The notices queued about the appeal since it was registered (not the citizen's receipt)."""
     appeal = stored_appeal(s, number)
-    return list(s.scalars(sa.select(OutboxMessage).where(OutboxMessage.appeal_id == appeal.id)))
+    return list(
+        s.scalars(
+            sa.select(OutboxMessage).where(
+                OutboxMessage.appeal_id == appeal.id, OutboxMessage.template != "appeal_registered"
+            )
+        )
+    )
 
 
 # ---- return-review (退单审核) ---------------------------------------------------------------------

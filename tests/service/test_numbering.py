@@ -19,6 +19,7 @@ from service.appeals.operations import register_appeal
 from service.appeals.schemas import AppealIn
 from service.db import make_engine
 from service.handling.models import DuplicateCandidate
+from service.notices.models import OutboxMessage
 from tests.service.factories import SHANGHAI, assert_envelope, number_pattern, register, stored
 from tests.service.helpers import appeal_payload
 
@@ -98,6 +99,7 @@ def _remove_committed(engine: sa.Engine) -> None:
             )
         )
         conn.execute(sa.delete(AppealEvent).where(AppealEvent.appeal_id.in_(ids)))
+        conn.execute(sa.delete(OutboxMessage).where(OutboxMessage.appeal_id.in_(ids)))  # the receipts
         conn.execute(sa.delete(AppealContact).where(AppealContact.appeal_id.in_(ids)))
         conn.execute(sa.delete(Appeal).where(Appeal.number.startswith(PREFIX)))
         conn.execute(sa.delete(NumberCounter).where(NumberCounter.prefix == PREFIX))

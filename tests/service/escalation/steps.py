@@ -27,6 +27,10 @@ def alarms(app: Flask, number: str, *, pending: bool = True) -> list[tuple[str, 
         return [tuple(row) for row in s.execute(query)]  # type: ignore[misc]
 
 
+#: The citizen's 受理回执, queued when the appeal is registered: the first row of every appeal's outbox.
+RECEIPT = {"recipient": "citizen", "template": "appeal_registered", "priority": "default", "data": {}}
+
+
 def outbox(app: Flask, number: str) -> list[dict[str, Any]]:
     with stored(app) as s:
         rows = s.scalars(

@@ -20,20 +20,22 @@ from service.notices.operations import expand
 from service.redis_conn import get_redis
 from service.web.helpers import deadline
 from tests.service.factories import stored
-from tests.service.handling_steps import LEAD, new_appeal, ok, reply_body, signed_appeal
+from tests.service.handling_steps import LEAD, garbage_in_meilin, new_appeal, ok, reply_body, signed_appeal
+from tests.service.helpers import appeal_payload
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def outbox_ids(app, number):
+#: The urgent appeal's alerts (its citizen's receipt, a routine notice, is left to working hours).
+ALERTS = "urgent_appeal"
+
+
+def outbox_ids(app, number, template=None):
     with stored(app) as s:
-        return list(
-            s.scalars(
-                sa.select(OutboxMessage.id)
-                .where(OutboxMessage.dedup_key.like(f"{number}:%"))
-                .order_by(OutboxMessage.id)
-            )
-        )
+        query = sa.select(OutboxMessage.id).where(OutboxMessage.dedup_key.like(f"{number}:%"))
+        if template:
+            query = query.where(OutboxMessage.template == template)
+        return list(s.scalars(query.order_by(OutboxMessage.id)))
 
 
 def deliveries(app, number=None):
@@ -67,7 +69,7 @@ def test_the_relay_hands_the_worker_ids_only_after_the_commit(sms_app, as_user):
     app = sms_app
     number = new_appeal(as_user, urgency="特急")
     ids = outbox_ids(app, number)
-    assert len(ids) == 2
+    assert len(ids) == 3  # the unit's and the centre's alerts, the citizen's receipt
     with app.app_context():
         queue = Queue("urgent", connection=get_redis())
         queued = [job for job in queue.get_jobs() if job.func_name == "service.notices.jobs.process_outbox"]
@@ -79,7 +81,7 @@ def test_the_relay_hands_the_worker_ids_only_after_the_commit(sms_app, as_user):
 def test_an_urgent_notice_reaches_the_gateway_once_however_often_the_job_runs(sms_app, as_user, gateway):
     app = sms_app
     number = new_appeal(as_user, urgency="特急")
-    ids = outbox_ids(app, number)
+    ids = outbox_ids(app, number, ALERTS)
     result = run_job(app, jobs.process_outbox, ids)
     sent = deliveries(app, number)
     assert result["sent"] == len(sent) > 0
@@ -100,7 +102,7 @@ def test_a_phone_number_in_the_title_does_not_reach_the_units_phone(sms_app, as_
     plain = new_appeal(as_user, urgency="特急", title="13800001234反映")
     hidden = new_appeal(as_user, urgency="特急", title="13800001234反映", confidential=True)
 
-    run_job(app, jobs.process_outbox, outbox_ids(app, plain) + outbox_ids(app, hidden))
+    run_job(app, jobs.process_outbox, outbox_ids(app, plain, ALERTS) + outbox_ids(app, hidden, ALERTS))
 
     texts = {msg["body"]["text"] for msg in gateway.wait_for(4)}
     assert any(plain in text and "（138****12…）" in text for text in texts)  # titles are cut to 10
@@ -112,7 +114,7 @@ def test_a_transient_failure_is_retried_with_backoff_and_then_sent(sms_app, as_u
     app = sms_app
     number = new_appeal(as_user, urgency="特急")
     gateway.fail_all(503)
-    run_job(app, jobs.process_outbox, outbox_ids(app, number))
+    run_job(app, jobs.process_outbox, outbox_ids(app, number, ALERTS))
     first = deliveries(app, number)
     assert {d["status"] for d in first} == {m.RETRYING}
     assert all(d["attempts"] == 1 and "503" in d["last_error"] for d in first)
@@ -135,7 +137,7 @@ def test_a_permanent_failure_is_recorded_visible_and_can_be_retried(sms_app, as_
     app = sms_app
     number = new_appeal(as_user, urgency="特急")
     gateway.fail_all(400)
-    run_job(app, jobs.process_outbox, outbox_ids(app, number))
+    run_job(app, jobs.process_outbox, outbox_ids(app, number, ALERTS))
     failed = deliveries(app, number)
     assert {d["status"] for d in failed} == {m.FAILED}
     assert all(d["attempts"] == 1 and "400" in d["last_error"] for d in failed)
@@ -178,7 +180,7 @@ def test_a_permanent_failure_is_recorded_visible_and_can_be_retried(sms_app, as_
 def test_the_appeal_page_lists_what_was_sent_about_it(sms_app, as_user, gateway):
     app = sms_app
     number = new_appeal(as_user, urgency="特急")
-    run_job(app, jobs.process_outbox, outbox_ids(app, number))
+    run_job(app, jobs.process_outbox, outbox_ids(app, number, ALERTS))
     r = as_user("dispatcher").get(f"/api/v1/appeals/{number}/notices")
     assert r.status_code == 200, r.json
     items = r.json["items"]
@@ -233,7 +235,7 @@ def _sms_date(page_text):
 
 def _delivery_time(app, number, now):
     with stored(app) as s:
-        message = s.scalar(sa.select(OutboxMessage).where(OutboxMessage.dedup_key.like(f"{number}:%")))
+        message = s.get(OutboxMessage, outbox_ids(app, number, ALERTS)[0])
         message.priority = m.DEFAULT  # a routine notice
         made = expand(s, message, now=now, calendar=WorkCalendar(), tz=SHANGHAI, channels={"sms"})
         s.rollback()
@@ -250,7 +252,7 @@ def test_routine_notices_wait_for_working_hours_and_urgent_ones_do_not(app, as_u
     # 调休: Saturday 10 October 2026 is a working day.
     assert _delivery_time(app, number, local(2026, 10, 10, 10, 0)) == {local(2026, 10, 10, 10, 0)}
     with stored(app) as s:
-        message = s.scalar(sa.select(OutboxMessage).where(OutboxMessage.dedup_key.like(f"{number}:%")))
+        message = s.get(OutboxMessage, outbox_ids(app, number, ALERTS)[0])
         made = expand(
             s, message, now=local(2026, 10, 1, 3, 0), calendar=WorkCalendar(), tz=SHANGHAI, channels={"sms"}
         )
@@ -265,3 +267,33 @@ def test_readyz_reports_the_queues_and_the_oldest_unrelayed_notice(app, as_user,
     new_appeal(as_user, urgency="特急")
     age = client.get("/readyz").json["outbox"]["oldest_unrelayed_age_seconds"]
     assert age is not None and age >= 0
+
+
+def test_a_letter_writer_is_sent_the_number_and_the_query_code_they_could_not_hear(sms_app, as_user):
+    """受理回执: the citizen learns the number and the query code (on the phone the operator read
+    them out; a letter or an e-mail gets no answer otherwise). Nothing else of the appeal."""
+    r = as_user("operator").post(
+        "/api/v1/appeals",
+        json=appeal_payload(
+            **garbage_in_meilin(),
+            channel="letter",
+            channel_meta={"sender_address": "赣县区梅林镇光明路12号"},
+            contact={"name": "李四", "phone": "13912345678"},
+        ),
+    )
+    assert r.status_code == 201, r.json
+    number, code = r.json["number"], r.json["query_code"]
+
+    run_job(sms_app, jobs.process_outbox, outbox_ids(sms_app, number, "appeal_registered"))
+
+    (receipt,) = deliveries(sms_app, number)
+    assert (receipt["recipient"], receipt["channel"], receipt["destination"]) == (
+        "citizen",
+        "sms",
+        "13912345678",
+    )
+    assert number in receipt["body"] and code in receipt["body"] and "已受理" in receipt["body"]
+    assert "垃圾" not in receipt["body"]  # not the title: whoever reads the phone learns nothing of it
+    assert (
+        as_user("leader").get(f"/api/v1/appeals/{number}/notices").json["items"][0]["body"].count(code) == 0
+    )

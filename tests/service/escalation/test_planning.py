@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from dispatch.escalation import ESCALATE, REPLY_DUE_SOON, REPLY_OVERDUE, SIGN_OVERDUE
 from service.appeals.models import Appeal
 from service.notices.models import OutboxMessage
-from tests.service.escalation.steps import alarms, appeal_row, event_actions, outbox
+from tests.service.escalation.steps import RECEIPT, alarms, appeal_row, event_actions, outbox
 from tests.service.factories import stored
 from tests.service.handling_steps import LEAD, garbage_in_meilin, new_appeal, ok
 from tests.service.helpers import appeal_payload
@@ -26,7 +26,7 @@ def test_a_routine_appeal_gets_its_sign_and_reply_alarms_and_no_alert(app, as_us
     total = row["reply_due_at"] - row["dispatched_at"]
     assert kinds[(REPLY_DUE_SOON, 0)] == row["reply_due_at"] - total / 4
     assert not any(kind == ESCALATE for kind, _ in kinds)
-    assert outbox(app, number) == []
+    assert outbox(app, number) == [RECEIPT]  # the citizen's 受理回执, nothing to the unit yet
     assert "urgent_alerted" not in event_actions(app, number)
 
 
@@ -39,6 +39,7 @@ def test_an_urgent_appeal_alerts_the_unit_and_the_centre_at_once_and_plans_the_l
     assert [(o["recipient"], o["template"], o["priority"]) for o in sent] == [
         ("unit:GXQ-CGJ", "urgent_appeal", "urgent"),
         ("centre", "urgent_appeal", "urgent"),
+        ("citizen", "appeal_registered", "default"),  # the receipt: queued once the number is drawn
     ]
     assert sent[0]["data"] == {"sign_limit_minutes": round(limit.total_seconds() / 60)}
     # Queued before the number was drawn, the alerts are keyed by it all the same (a repeat finds them).
@@ -52,6 +53,7 @@ def test_an_urgent_appeal_alerts_the_unit_and_the_centre_at_once_and_plans_the_l
     assert [k.split(":urgent:")[0] for k in keys] == [
         f"{number}:unit:GXQ-CGJ:urgent_appeal",
         f"{number}:centre:urgent_appeal",
+        f"{number}:citizen:appeal_registered:registered",
     ]
     assert "urgent_alerted" in event_actions(app, number)
     ladder = [(level, due) for kind, level, due in alarms(app, number) if kind == ESCALATE]
@@ -80,7 +82,11 @@ def test_a_category_urgent_by_nature_is_raised_to_urgent_at_dispatch(app, as_use
     assert r.status_code == 201, r.json
     number = r.json["number"]
     assert appeal_row(app, number)["urgency"] == "紧急"
-    assert [o["template"] for o in outbox(app, number)] == ["urgent_appeal", "urgent_appeal"]
+    assert [o["template"] for o in outbox(app, number)] == [
+        "urgent_appeal",
+        "urgent_appeal",
+        "appeal_registered",
+    ]
 
 
 def test_signing_drops_the_sign_alarms_and_keeps_the_reply_ones(app, as_user):

@@ -11,7 +11,7 @@ from dispatch.escalation import ESCALATE, REPLY_DUE_SOON, REPLY_OVERDUE, SIGN_OV
 from service.appeals.models import Appeal
 from service.escalation.models import AppealAlarm
 from service.escalation.sweeps import sweep
-from tests.service.escalation.steps import alarms, appeal_row, event_actions, outbox
+from tests.service.escalation.steps import RECEIPT, alarms, appeal_row, event_actions, outbox
 from tests.service.factories import stored
 from tests.service.handling_steps import LEAD, new_appeal, ok
 
@@ -32,12 +32,13 @@ def test_nothing_fires_before_its_time_and_a_sweep_run_twice_does_nothing_the_se
     assert len(first.fired) == 1 and first.notices == 2
     # One outbox row for the occasion, naming both recipient groups: the unit and the centre.
     assert [(o["recipient"], o["template"]) for o in outbox(app, number)] == [
-        ("unit:GXQ-CGJ|centre", "sign_overdue")
+        ("citizen", "appeal_registered"),  # the receipt, queued at intake
+        ("unit:GXQ-CGJ|centre", "sign_overdue"),
     ]
     assert event_actions(app, number)[-1] == SIGN_OVERDUE
     second = run(app, SIGN_OVERDUE, after + timedelta(minutes=5))
     assert (second.fired, second.skipped, second.notices) == ([], 0, 0)
-    assert len(outbox(app, number)) == 1
+    assert len(outbox(app, number)) == 2  # the receipt, the one sign-for alarm
 
 
 def test_notify_only_mode_sends_the_notices_and_changes_nothing_else(app, as_user):
@@ -92,7 +93,7 @@ def test_an_alarm_the_plan_dropped_before_the_sweep_saw_it_is_skipped_not_fired(
         s.commit()
     result = run(app, SIGN_OVERDUE, row["sign_due_at"] - timedelta(minutes=1))
     assert (result.fired, result.skipped) == ([], 1)
-    assert outbox(app, number) == []
+    assert outbox(app, number) == [RECEIPT]
 
 
 def test_a_sweep_over_thousands_of_appeals_reads_only_the_few_that_are_due(app, as_user, engine):

@@ -32,6 +32,7 @@ CONTEXT: dict[str, Any] = {
 #: Every template the handling code queues today (grep "queue_notice(" / notify_merged_citizens),
 #: and the ones escalation adds, with the recipients they go to.
 EXPECTED = {
+    ("appeal_registered", "citizen"),
     ("reply_released", "citizen"),
     ("appeal_merged", "citizen"),
     ("appeal_merged", "unit"),
