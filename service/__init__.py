@@ -17,6 +17,7 @@ from service import config as config_module
 from service import db, errors
 from service.extensions import Api, limiter
 from service.redis_conn import limiter_storage_uri
+from service.text import t
 
 
 class RowId(IntegerConverter):
@@ -112,9 +113,9 @@ def _commit_request(response: Response) -> Response:
     except StaleDataError:
         s.rollback()
         audit.keep_after_rollback(s)
-        return errors.stale_response("The appeal was changed by someone else; reload and try again.")
+        return errors.stale_response(t("The appeal was changed by someone else; reload and try again."))
     except IntegrityError:
         s.rollback()
         audit.keep_after_rollback(s)
-        return errors.error_response(409, "A conflicting change was stored at the same time; try again.")
+        return errors.error_response(409, t("A conflicting change was stored at the same time; try again."))
     return response

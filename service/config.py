@@ -124,6 +124,18 @@ STATIC: dict[str, Any] = {
     "API_TITLE": "Minyi 民意速办 API",
     "API_VERSION": "v1",
     "OPENAPI_VERSION": "3.0.3",
+    "API_SPEC_OPTIONS": {
+        "info": {
+            "description": (
+                "Every error answers one JSON envelope: "
+                '`{"error": "validation_error", "message": "…", "errors": {"contact.phone": ["…"]}}`. '
+                "`message` and the per-field messages in `errors` are in Simplified Chinese when the "
+                "request's `Accept-Language` prefers Chinese (`zh`, `zh-CN`, `zh-Hans`…), and in English "
+                "otherwise (no header included); `Content-Language` says which. `error`, the field names "
+                "and the other members are codes and never change with the language."
+            )
+        }
+    },
     "OPENAPI_URL_PREFIX": "/api",
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "/docs",

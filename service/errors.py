@@ -2,6 +2,10 @@
 
 Domain operations raise `DomainError` subclasses; HTTP errors from Flask, webargs (422 with the
 per-field messages) and the rate limiter are rendered the same way.
+
+The messages are made in English (`service.text.t`, or a library's own English: service/library_text.py)
+and said in the client's language: Chinese when its Accept-Language prefers Chinese, else English
+as made (`service.web.i18n.api_language`), with `Content-Language` saying which.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from typing import Any
 
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
+
+from service.text import Text, t
 
 ERROR_CODES = {
     400: "bad_request",
@@ -67,13 +73,36 @@ class Unauthorized(DomainError):
 def error_response(
     status: int, message: str, errors: dict[str, Any] | None = None, error: str | None = None, **extra: Any
 ) -> Response:
-    body: dict[str, Any] = {"error": error or ERROR_CODES.get(status, "error"), "message": message}
+    """The envelope, its message and per-field messages in the client's language (`extra` as it is)."""
+    from service.web.i18n import LANGUAGES, api_language
+
+    language = api_language()
+    body: dict[str, Any] = {
+        "error": error or ERROR_CODES.get(status, "error"),
+        "message": said(message, language),
+    }
     if errors:
-        body["errors"] = errors
+        body["errors"] = said(errors, language)
     body.update(extra)
     response = jsonify(body)
     response.status_code = status
+    response.headers["Content-Language"] = LANGUAGES[language][1]
+    response.vary.add("Accept-Language")
     return response
+
+
+def said(messages: Any, language: str) -> Any:
+    """A message, or the per-field messages (nested dicts and lists of them), in `language`: English
+    as made (the text integrations and tests have always read), other languages from the catalogue."""
+    from service.web.i18n import API_LANGUAGE, localize
+
+    if isinstance(messages, dict):
+        return {field: said(value, language) for field, value in messages.items()}
+    if isinstance(messages, list | tuple):
+        return [said(value, language) for value in messages]
+    if not isinstance(messages, str):
+        return messages
+    return str(messages) if language == API_LANGUAGE else localize(messages, language)
 
 
 def _field_errors(exc: HTTPException) -> dict[str, Any] | None:
@@ -91,20 +120,46 @@ def _field_errors(exc: HTTPException) -> dict[str, Any] | None:
     return merged or None
 
 
+#: The rate limiter's units of time (limits' `GRANULARITY.name`), said in the 429's message.
+_TIME_UNITS = {
+    "second": t("second"),
+    "minute": t("minute"),
+    "hour": t("hour"),
+    "day": t("day"),
+    "month": t("month"),
+    "year": t("year"),
+}
+
+
+def _rate(exc: HTTPException) -> str | None:
+    """The limit a 429 from flask-limiter names ("20 per 1 minute", as its description says it)."""
+    item = getattr(getattr(exc, "limit", None), "limit", None)
+    unit = _TIME_UNITS.get(getattr(getattr(item, "GRANULARITY", None), "name", ""))
+    if item is None or unit is None or exc.description != str(item):
+        return exc.description
+    return t("{amount} per {multiples} {unit}", amount=item.amount, multiples=item.multiples, unit=unit)
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
 def handle_http_exception(exc: HTTPException) -> Response:
     status = exc.code or 500
     errors = _field_errors(exc)
+    message: str
     if status == 422:
-        message = "Invalid input: " + ", ".join(sorted(errors)) if errors else "Invalid input."
+        message = t("Invalid input: {fields}", fields=sorted(errors)) if errors else t("Invalid input.")
     elif status == 400 and errors:
-        message = "Malformed request: " + "; ".join(
-            " ".join(map(str, v)) if isinstance(v, list) else str(v) for v in errors.values()
-        )
+        # webargs' "Invalid JSON body." is plain English: as a `Text`, it is looked up as it is
+        problems = [m if isinstance(m, Text) else Text(str(m)) for v in errors.values() for m in _listed(v)]
+        message = t("Malformed request: {problems}", problems=problems)
     elif status == 413:
-        message = "Request body too large (limit 1 MiB)."
+        message = t("Request body too large (limit 1 MiB).")
     elif status == 429:
-        message = f"Too many requests: {exc.description}. Try again later."
+        message = t("Too many requests: {limit}. Try again later.", limit=_rate(exc))
     else:
+        # werkzeug's own descriptions are in the catalogue too (service/library_text.py)
         message = exc.description or exc.name
     response = error_response(status, message, errors)
     for key, value in ((getattr(exc, "data", None) or {}).get("headers") or {}).items():
@@ -129,12 +184,12 @@ def handle_unexpected(exc: Exception) -> Response:
     from flask import current_app
 
     current_app.logger.exception("unhandled error")
-    return error_response(500, "Internal server error.")
+    return error_response(500, t("Internal server error."))
 
 
 def handle_stale(exc: Exception) -> Response:
     """The appeal's version moved under the caller (optimistic lock): someone else acted first."""
-    return stale_response("The appeal was changed by someone else at the same time; reload and try again.")
+    return stale_response(t("The appeal was changed by someone else at the same time; reload and try again."))
 
 
 def stale_response(message: str) -> Response:

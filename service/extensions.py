@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
 from service import errors
 from service.fields import has_lone_surrogate, lone_surrogate_error
+from service.text import t
 
 #: How deep a request's JSON may nest. The deepest body the API takes is two levels
 #: (`{"contact": {"phone": ...}}`); this leaves room and keeps every body far from Python's
@@ -81,8 +82,11 @@ class RequestParser(FlaskParser):
         if not is_json_request(req):
             if body or req.content_length:
                 raise UnsupportedMediaType(
-                    "The request body must be JSON, sent with Content-Type: application/json "
-                    f"(this one came as {req.mimetype or 'no Content-Type'})."
+                    t(
+                        "The request body must be JSON, sent with Content-Type: application/json "
+                        "(this one came as {mimetype}).",
+                        mimetype=req.mimetype or t("no Content-Type"),
+                    )
                 )
             return core.missing  # no body: a schema whose fields are all optional still loads
         try:
@@ -91,7 +95,8 @@ class RequestParser(FlaskParser):
         except RecursionError:  # json.loads gives up nesting long before a 1 MiB body ends
             refused = None
         if refused is None:
-            abort(400, messages={"json": [f"The JSON body nests more than {MAX_JSON_DEPTH} levels deep."]})
+            too_deep = t("The JSON body nests more than {depth} levels deep.", depth=MAX_JSON_DEPTH)
+            abort(400, messages={"json": [too_deep]})
         if refused:
             abort(422, messages={"json": refused})
         return data

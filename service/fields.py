@@ -118,8 +118,12 @@ class DayOrInstant(fields.AwareDateTime):
     `range_start` and `range_end` turn either into the instant the range starts or ends at."""
 
     default_error_messages = {
-        "invalid": "Not a date (2026-01-01) nor a date and time with its time zone (2026-01-01T08:00:00+08:00).",
-        "invalid_awareness": "A date and time needs its time zone (2026-01-01T08:00:00+08:00); or give a date.",
+        "invalid": t(
+            "Not a date (2026-01-01) nor a date and time with its time zone (2026-01-01T08:00:00+08:00)."
+        ),
+        "invalid_awareness": t(
+            "A date and time needs its time zone (2026-01-01T08:00:00+08:00); or give a date."
+        ),
     }
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:

@@ -11,6 +11,7 @@ from service.db import utcnow
 from service.jobs import QUEUES
 from service.notices.operations import oldest_unrelayed_at
 from service.redis_conn import get_redis
+from service.text import t
 
 bp = Blueprint("health", __name__)
 
@@ -53,5 +54,7 @@ def readyz():
         checks["redis"] = f"error: {type(exc).__name__}"
     failed = {k: [v] for k, v in checks.items() if v != "ok"}
     if failed:
-        return errors.error_response(503, "Not ready: " + ", ".join(sorted(failed)), failed, checks=checks)
+        return errors.error_response(
+            503, t("Not ready: {checks}", checks=sorted(failed)), failed, checks=checks
+        )
     return jsonify(status="ready", checks=checks, **backlog)

@@ -27,6 +27,7 @@ from service.errors import ValidationFailed
 from service.extensions import Blueprint
 from service.handling import duplicates
 from service.lists.operations import active_context, number_prefix
+from service.text import t
 
 blp = Blueprint("appeals", __name__, url_prefix="/api/v1/appeals", description="Appeals (诉求工单)")
 
@@ -52,7 +53,8 @@ def claim_key(scope: str, key: str, body: Any) -> Appeal | IdempotencyKey | None
         return None
     if len(key) > 128:
         raise ValidationFailed(
-            "Invalid input: Idempotency-Key", {"Idempotency-Key": ["At most 128 characters."]}
+            t("Invalid input: {fields}", fields=["Idempotency-Key"]),
+            {"Idempotency-Key": [t("At most {n} characters.", n=128)]},
         )
     return operations.claim_idempotency_key(db.session(), scope, key, operations.request_fingerprint(body))
 

@@ -24,6 +24,7 @@ from service.errors import NotFound
 from service.extensions import Blueprint, limiter
 from service.handling.closing import citizen_rating_state
 from service.handling.models import Reply
+from service.text import t
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Citizens' portal (no login)")
 
@@ -71,7 +72,7 @@ def find_for_citizen(number: str, code: str) -> Appeal:
     appeal = db.session().scalar(sa.select(Appeal).where(Appeal.number == normal_number(number)))
     # Compare in constant time, and answer a wrong code exactly like an unknown number.
     if appeal is None or not hmac.compare_digest(appeal.query_code.encode(), normal_code(code).encode()):
-        raise NotFound("No appeal with this number and query code.")
+        raise NotFound(t("No appeal with this number and query code."))
     return appeal
 
 

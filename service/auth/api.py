@@ -12,6 +12,7 @@ from service.auth.operations import authenticate
 from service.auth.security import end_session, require_user, start_session
 from service.errors import Unauthorized
 from service.extensions import Blueprint, limiter
+from service.text import t
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log-in")
 
@@ -47,7 +48,7 @@ def login(data: dict[str, Any]) -> dict[str, Any]:
     """Log in with a username (in any case) and password; the session cookie is set."""
     user = authenticate(db.session(), data["username"], data["password"])
     if user is None:
-        raise Unauthorized("Wrong username or password.")
+        raise Unauthorized(t("Wrong username or password."))
     start_session(user)
     return _me(user)
 

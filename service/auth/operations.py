@@ -79,21 +79,21 @@ def create_user(
 ) -> User:
     errors: dict[str, list[str]] = {}
     if role not in ROLES:
-        errors["role"] = [f"Unknown role {role!r}; one of {', '.join(ROLES)}."]
+        errors["role"] = [t("Unknown role {role!r}; one of {roles}.", role=role, roles=list(ROLES))]
     if role == "unit_staff" and not unit_code:
-        errors["unit"] = ["Unit staff must be bound to a unit (--unit CODE)."]
+        errors["unit"] = [t("Unit staff must be bound to a unit (--unit CODE).")]
     if role != "unit_staff" and unit_code:
-        errors["unit"] = ["Only unit staff are bound to a unit."]
+        errors["unit"] = [t("Only unit staff are bound to a unit.")]
     if unit_code and s.get(Unit, unit_code) is None:
-        errors["unit"] = [f"Unknown unit {unit_code!r}."]
+        errors["unit"] = [t("Unknown unit {code!r}.", code=unit_code)]
     if not USERNAME.fullmatch(username):
         errors["username"] = [
             t("2 to 32 characters: letters, digits, _ . or -, starting with a letter or a digit.")
         ]
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = [f"At least {MIN_PASSWORD_LENGTH} characters."]
+        errors["password"] = [t("At least {n} characters.", n=MIN_PASSWORD_LENGTH)]
     if errors:
-        raise ValidationFailed("Invalid user.", errors)
+        raise ValidationFailed(t("Invalid user."), errors)
     if (existing := find_user(s, username)) is not None:
         if existing.username == username:
             taken = t("User {name!r} exists already.", name=username)
@@ -156,7 +156,7 @@ def change_password(s: Session, user: User, current: str, password: str) -> None
 def _store_password(user: User, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         short = t("At least {n} characters.", n=MIN_PASSWORD_LENGTH)
-        raise ValidationFailed("Invalid password.", {"password": [short]})
+        raise ValidationFailed(t("Invalid password."), {"password": [short]})
     user.password_hash = hash_password(password)
 
 
@@ -165,7 +165,7 @@ def set_active(s: Session, user: User, active: bool, *, actor: User | None) -> b
     its API tokens stop working (both check `active`). Nobody deactivates their own account: an
     administrator could lock the last administrator out."""
     if not active and actor is not None and actor.id == user.id:
-        raise Conflict("You cannot deactivate your own account.")
+        raise Conflict(t("You cannot deactivate your own account."))
     if user.active == active:
         return False
     user.active = active

@@ -70,7 +70,7 @@ def _user_from_bearer(header: str) -> User:
         .where(tokens.c.token_hash == hash_token(token), tokens.c.revoked_at.is_(None))
     ).first()
     if row is None or not row[0].active:
-        raise Unauthorized("Invalid or revoked API token.")
+        raise Unauthorized(t("Invalid or revoked API token."))
     user, token_id, last_used_at = row
     now = utcnow()
     # Recorded coarsely: a write on every request would make all requests made with one token
@@ -187,7 +187,7 @@ def require_user(*roles: str) -> User:
     if user is None and g.get("session_ended") == PASSWORD_CHANGED:
         raise Unauthorized(t("Your password was changed since you logged in; log in again."))
     if user is None:
-        raise Unauthorized("Log in, or send an API token as 'Authorization: Bearer <token>'.")
+        raise Unauthorized(t("Log in, or send an API token as 'Authorization: Bearer <token>'."))
     if roles and user.role not in roles:
-        raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
+        raise Forbidden(t("This needs one of the roles: {roles}.", roles=list(roles)))
     return user

@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validates
 from dispatch.figures import RATES
 from service import validate
 from service.figures.queries import parse_month
+from service.text import t
 
 
 class FiguresArgs(Schema):
@@ -22,7 +23,7 @@ class FiguresArgs(Schema):
     @validates("month")
     def _month(self, value: str | None, **_kw: object) -> None:
         if value is not None and parse_month(value) is None:
-            raise ValidationError("A month as YYYY-MM, from 2000-01 to 2099-12.")
+            raise ValidationError(t("A month as YYYY-MM, from 2000-01 to 2099-12."))
 
 
 class RateOut(Schema):

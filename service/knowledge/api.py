@@ -19,6 +19,7 @@ from service.knowledge import operations as kb
 from service.knowledge.models import KnowledgeArticle
 from service.knowledge.schemas import ArticleIn, ArticleOut, ArticlePage, ArticlePatch, ArticleSearchArgs
 from service.lists.models import Unit
+from service.text import t
 
 blp = Blueprint("knowledge", __name__, url_prefix="/api/v1/knowledge", description="Knowledge base (知识库)")
 
@@ -67,7 +68,7 @@ def _readable(user: User, article_id: int) -> KnowledgeArticle:
     article = kb.get_article(db.session(), article_id)
     owner = user.role == "unit_staff" and article.owner_unit_code == user.unit_code
     if not article.active and not (kb.is_centre(user) or owner):
-        raise NotFound(f"No knowledge-base article {article_id}.")
+        raise NotFound(t("No knowledge-base article {id}.", id=article_id))
     return article
 
 
@@ -79,7 +80,7 @@ class Articles(MethodView):
         """Search the knowledge base (?q=燃气): title hits rank above keyword hits above body hits."""
         user = require_user(*kb.READERS)
         if args["all"] and not kb.is_centre(user):
-            raise Forbidden("Only the centre lists withdrawn and expired articles.")
+            raise Forbidden(t("Only the centre lists withdrawn and expired articles."))
         today = local_today()
         hits, total = kb.search(
             db.session(),

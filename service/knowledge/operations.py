@@ -74,7 +74,7 @@ def is_centre(user: User) -> bool:
 def get_article(s: Session, article_id: int) -> KnowledgeArticle:
     article = s.get(KnowledgeArticle, article_id)
     if article is None:
-        raise NotFound(f"No knowledge-base article {article_id}.")
+        raise NotFound(t("No knowledge-base article {id}.", id=article_id))
     return article
 
 
@@ -148,7 +148,7 @@ def create_article(s: Session, data: dict[str, Any], actor: User) -> KnowledgeAr
     """A new article. Unit staff write for their own unit (the owner by default); naming another
     is refused."""
     if not (is_centre(actor) or actor.role == "unit_staff"):
-        raise Forbidden("Only the centre and the units write knowledge-base articles.")
+        raise Forbidden(t("Only the centre and the units write knowledge-base articles."))
     _check_unit_may_set(actor, data)
     if actor.role == "unit_staff":
         data = {**data, "owner_unit": actor.unit_code}
@@ -175,8 +175,8 @@ def check_may_edit(actor: User, article: KnowledgeArticle) -> None:
     if actor.role == "unit_staff" and article.owner_unit_code == actor.unit_code:
         return
     if actor.role == "unit_staff":
-        raise Forbidden("A unit edits only its own unit's articles.")
-    raise Forbidden("Only the centre and the owning unit edit knowledge-base articles.")
+        raise Forbidden(t("A unit edits only its own unit's articles."))
+    raise Forbidden(t("Only the centre and the owning unit edit knowledge-base articles."))
 
 
 def update_article(s: Session, article: KnowledgeArticle, data: dict[str, Any], actor: User) -> None:

@@ -28,6 +28,7 @@ from service.lists.schemas import (
     PreviewArgs,
     PreviewOut,
 )
+from service.text import t
 
 reference_blp = Blueprint("reference", __name__, url_prefix="/api/v1", description="Reference data (public)")
 lists_blp = Blueprint("lists", __name__, url_prefix="/api/v1", description="Responsibility lists and routing")
@@ -95,7 +96,7 @@ def routing_preview(args: dict[str, Any]) -> dict[str, Any]:
     s = db.session()
     ctx = operations.active_context(s)
     if ctx is None:
-        raise Conflict("No responsibility list is active.")
+        raise Conflict(t("No responsibility list is active."))
     result = ctx.router.route(args["category"], args["area"], args["urgency"], args.get("type"))
     names = {u.code: u.name for u in ctx.lst.units}
     if isinstance(result, Decision):

@@ -19,6 +19,7 @@ from responsibility_lists.model import ResponsibilityList, from_plain
 from service.db import utcnow
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.lists.models import Area, Category, ListVersion, Unit
+from service.text import t
 
 
 def content_hash(content: Mapping[str, Any]) -> str:
@@ -35,8 +36,8 @@ def store_version(
     report = check_list(lst)
     if not report.ok:
         raise ValidationFailed(
-            f"The list has {len(report.errors)} error(s); nothing was stored.",
-            {"list": [f"{p.source}: {p.message}" for p in report.errors]},
+            t("The list has {count} error(s); nothing was stored.", count=len(report.errors)),
+            {"list": [t("{source}: {problem}", source=p.source, problem=p.message) for p in report.errors]},
         )
     content = lst.to_dict()
     digest = content_hash(content)
@@ -45,7 +46,10 @@ def store_version(
         if existing.content_hash == digest:
             return existing, False
         raise Conflict(
-            f"Version {lst.version!r} is already stored with different content; give the new list a new version label."
+            t(
+                "Version {label!r} is already stored with different content; give the new list a new version label.",
+                label=lst.version,
+            )
         )
     version = ListVersion(
         label=lst.version,
@@ -67,7 +71,7 @@ def store_version(
 def get_version(s: Session, label: str) -> ListVersion:
     version = s.scalar(sa.select(ListVersion).where(ListVersion.label == label))
     if version is None:
-        raise NotFound(f"No responsibility-list version {label!r}.")
+        raise NotFound(t("No responsibility-list version {label!r}.", label=label))
     return version
 
 

@@ -26,6 +26,7 @@ from service.notices import models as m
 from service.notices.models import NoticeDelivery
 from service.notices.schemas import FailedJobsOut, NoticeArgs, NoticeOut, NoticePageOut
 from service.notices.senders import mask_destination
+from service.text import t
 
 blp = Blueprint("notices", __name__, url_prefix="/api/v1", description="Notices and worker jobs (通知)")
 
@@ -128,7 +129,7 @@ class RetryJob(MethodView):
         """Queue a failed worker job again."""
         require_user(*ADMINS)
         if not jobs.requeue_failed_rq_job(job_id):
-            raise NotFound(f"No failed worker job {job_id}.")
+            raise NotFound(t("No failed worker job {id}.", id=job_id))
         return {"items": []}
 
 
@@ -141,7 +142,7 @@ class AppealNotices(MethodView):
         user = require_user(*CENTRE)
         code = db.session().scalar(sa.select(Appeal.query_code).where(Appeal.number == number))
         if code is None:
-            raise NotFound(f"No appeal {number}.")
+            raise NotFound(t("No appeal {number}.", number=number))
         query = _notices().where(Appeal.number == number)
         if status := args.get("status"):
             query = query.where(NoticeDelivery.status == status)

@@ -31,6 +31,7 @@ from service.notices import relay
 from service.notices.channels import senders_from_config
 from service.notices.models import NoticeDelivery, OutboxMessage
 from service.notices.senders import DeliveryError, OutgoingMessage, Sender, TransientDeliveryError
+from service.text import t
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +244,7 @@ def retry_failed_notice(s: Any, delivery_id: int) -> NoticeDelivery:
 
     delivery = s.get(NoticeDelivery, delivery_id)
     if delivery is None:
-        raise NotFound(f"No notice {delivery_id}.")
+        raise NotFound(t("No notice {id}.", id=delivery_id))
     ops.retry_delivery(s, delivery, now=utcnow())
     priority = delivery.priority
     relay.after_commit(s, lambda: _enqueue_quietly(priority, [delivery_id]))

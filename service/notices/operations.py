@@ -24,6 +24,7 @@ from service.lists.models import Category, Unit
 from service.notices import models as m
 from service.notices import relay, texts
 from service.notices.models import NoticeDelivery, OutboxMessage
+from service.text import t
 
 #: Routine notices that still go out at any hour: the answer to what the citizen has just done
 #: (the 受理回执 of a call made or a form sent at night) finds them awake and waiting for it.
@@ -341,7 +342,11 @@ def retry_delivery(s: Session, delivery: NoticeDelivery, *, now: datetime) -> No
 
     if delivery.status != m.FAILED:
         raise Conflict(
-            f"Notice {delivery.id} is {delivery.status}; only a failed notice can be retried.",
+            t(
+                "Notice {id} is {status}; only a failed notice can be retried.",
+                id=delivery.id,
+                status=delivery.status,
+            ),
             current={"id": delivery.id, "status": delivery.status},
         )
     delivery.status = m.PENDING

@@ -31,6 +31,7 @@ from service.errors import Forbidden, NotFound
 from service.handling.models import DuplicateCandidate, ExtensionRequest
 from service.handling.workflow import IN_UNIT
 from service.queues.clocks import REPLY_CLOCK, SIGN_CLOCK
+from service.text import t
 
 CENTRE = frozenset({"dispatcher", "reviewer", "admin", "leader"})
 OPERATOR = frozenset({"operator"})
@@ -155,9 +156,9 @@ def get_queue(name: str, user: User) -> Queue:
     """The list by name: 404 when there is no such list, 403 when it is not the caller's."""
     queue = QUEUES.get(name)
     if queue is None:
-        raise NotFound(f"No work list {name!r}; one of: {', '.join(QUEUES)}.")
+        raise NotFound(t("No work list {name!r}; one of: {names}.", name=name, names=list(QUEUES)))
     if user.role not in queue.roles:
-        raise Forbidden(f"The work list {name} is not for the role {user.role}.")
+        raise Forbidden(t("The work list {name} is not for the role {role}.", name=name, role=user.role))
     return queue
 
 

@@ -16,6 +16,7 @@ from wtforms.validators import ValidationError
 
 from service import errors
 from service.auth.security import current_user
+from service.text import t
 from service.web import helpers, i18n
 from service.web.access import PAGES_SESSION_FLAG, nav_items
 from service.web.blueprint import bp, csrf
@@ -60,7 +61,7 @@ def _protect_api_writes() -> Any:
         validate_csrf(request.headers.get("X-CSRFToken"))
     except ValidationError:
         return errors.error_response(
-            403, "This session needs the page's CSRF token in the X-CSRFToken header.", error="csrf_failed"
+            403, t("This session needs the page's CSRF token in the X-CSRFToken header."), error="csrf_failed"
         )
     return None
 

@@ -5,9 +5,12 @@ a page always reads correctly in Chinese even if a catalogue is missing. English
 `translations/en/LC_MESSAGES/messages.po` (see README.md beside this file for extracting and
 updating it).
 
-The domain operations' messages are English (`service.text`: the API says them as they are);
-`localize` shows them on a page in its language, through the `errors` domain, whose only catalogue
-is Chinese: `translations/zh/LC_MESSAGES/errors.po`.
+The domain operations' messages are English (`service.text`), and so are the messages of the
+libraries behind the API (werkzeug, marshmallow, webargs: `service.library_text`); `localize` shows
+them in a language, through the `errors` domain, whose only catalogue is Chinese:
+`translations/zh/LC_MESSAGES/errors.po`. The pages use it in the page language; the JSON API's error
+envelope (service/errors.py) in `api_language`, which is English unless Accept-Language prefers
+Chinese.
 
 Compiled catalogues (.mo) are build products and are not committed: `compile_catalogues` turns each
 .po into a .mo under `<VAR_DIR>/translations/` when the app starts, whenever the .mo is missing or
@@ -26,7 +29,7 @@ from typing import Any
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, request
-from flask_babel import Babel, Domain
+from flask_babel import Babel, Domain, force_locale
 
 from dispatch.deadlines import last_day_and_time
 from service.text import Text
@@ -39,6 +42,8 @@ LANGUAGES: dict[str, tuple[str, str, str]] = {
     "en": ("en", "en", "English"),
 }
 DEFAULT_LANGUAGE = "zh"
+#: The JSON API's language when the client asks for none it has: the language its messages are made in.
+API_LANGUAGE = "en"
 LANG_COOKIE = "lang"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 
@@ -82,12 +87,31 @@ def current_language() -> str:
     return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT_LANGUAGE) or DEFAULT_LANGUAGE
 
 
-def localize(message: str) -> str:
-    """A domain operation's message in the page language (the message as it is when not a `Text`)."""
+def api_language() -> str:
+    """The language of the JSON API's messages: Chinese when the request's Accept-Language prefers it
+    (zh, zh-CN, zh-Hans…) to English, else English. Not the page language: `?lang=` and the `lang`
+    cookie are the pages' toggle, and a program that asks for no language reads what it always read.
+
+    Read by the primary subtag, best first (werkzeug's `best_match` prefers an exact "en" at q=0.5
+    to "zh-CN" at q=0.8)."""
+    for tag, quality in request.accept_languages:  # best first
+        primary = tag.replace("_", "-").split("-", 1)[0].lower()
+        if quality > 0 and primary in LANGUAGES:
+            return primary
+        if quality > 0 and primary == "*":  # any language will do: the API's own
+            return API_LANGUAGE
+    return API_LANGUAGE
+
+
+def localize(message: str, language: str | None = None) -> str:
+    """A message of the service (a `Text`) or of a library it uses (English text the `errors`
+    catalogue holds) in `language`, by default the page language; any other text as it is."""
+    language = language or current_language()
+    with force_locale(LANGUAGES[language][0]):  # the catalogue of `language`, whatever the page's
+        gettext = errors_domain.get_translations().gettext
     if isinstance(message, Text):
-        translations = errors_domain.get_translations()
-        return message.translated(translations.gettext, LIST_SEPARATORS[current_language()], _shown)
-    return str(message)
+        return message.translated(gettext, LIST_SEPARATORS[language], _shown)
+    return gettext(str(message)) if message else str(message)
 
 
 def _shown(value: Any) -> str:

@@ -91,6 +91,7 @@ def test_the_openapi_document_describes_intake(client):
     assert r.status_code == 200
     spec = r.json
     assert spec["openapi"].startswith("3.")
+    assert "Accept-Language" in spec["info"]["description"]  # how to read the errors in Chinese
     post = spec["paths"]["/api/v1/appeals"]["post"]
     ref = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert ref == "#/components/schemas/AppealIn"
