@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, g, redirect, request, session, url_for
-from flask_babel import gettext as _
+from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 
 from service.auth.models import User
 from service.auth.security import IDLE, PASSWORD_CHANGED, current_user, end_session, start_session
+from service.web.flashes import flash
+from service.web.labels import N_
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -109,11 +110,12 @@ def login_required(roles: Iterable[str] | None = None) -> Callable[[F], F]:
                 if g.get("session_ended") == IDLE:
                     minutes = current_app.config["SESSION_IDLE_MINUTES"]
                     flash(
-                        _("您已超过 %(minutes)s 分钟未操作，已自动退出，请重新登录。", minutes=minutes),
+                        N_("您已超过 %(minutes)s 分钟未操作，已自动退出，请重新登录。"),
                         "info",
+                        minutes=minutes,
                     )
                 elif g.get("session_ended") == PASSWORD_CHANGED:
-                    flash(_("您的密码已更改，此前的登录已失效，请用新密码重新登录。"), "info")
+                    flash(N_("您的密码已更改，此前的登录已失效，请用新密码重新登录。"), "info")
                 target = request.full_path if request.query_string else request.path
                 login_url = url_for("web.login", next=target)
                 if request.headers.get("HX-Request"):

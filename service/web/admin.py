@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,7 @@ from service.lists.models import Unit
 from service.lists.operations import active_version
 from service.web.access import ADMIN_ROLES, login_required
 from service.web.blueprint import bp
+from service.web.flashes import flash
 from service.web.helpers import FormErrors, role_label
 from service.web.i18n import localize
 from service.web.labels import N_
@@ -178,7 +179,7 @@ def admin_user_create() -> Any:
             savepoint.rollback()
         else:
             savepoint.commit()
-            flash(_("已创建账号 %(name)s。", name=user.username), "success")
+            flash(N_("已创建账号 %(name)s。"), "success", name=user.username)
             return redirect(url_for("web.admin_users", unit=user.unit_code or None))
     return _render_users(form, errors, 422)
 
@@ -193,12 +194,12 @@ def admin_user_active(user_id: int) -> Any:
     try:
         changed = set_active(s, user, active, actor=current_user())
     except Conflict:
-        flash(_("不能停用自己的账号。"), "error")
+        flash(N_("不能停用自己的账号。"), "error")
     else:
         if changed and active:
-            flash(_("已启用账号 %(name)s。", name=user.username), "success")
+            flash(N_("已启用账号 %(name)s。"), "success", name=user.username)
         elif changed:
-            flash(_("已停用账号 %(name)s。", name=user.username), "success")
+            flash(N_("已停用账号 %(name)s。"), "success", name=user.username)
     return redirect(url_for("web.admin_users", unit=request.form.get("unit") or None))
 
 
@@ -218,7 +219,7 @@ def admin_user_password(user_id: int) -> Any:
             set_password(s, user, password, actor=actor)  # the page's checks are the stricter
             if actor is not None and actor.id == user.id:
                 keep_session(user)  # their own: this session stays open, their others end
-            flash(_("已重置 %(name)s 的密码。", name=user.username), "success")
+            flash(N_("已重置 %(name)s 的密码。"), "success", name=user.username)
             return redirect(url_for("web.admin_users"))
     return render_template("admin/user_password.html", user=user, errors=errors), 422 if errors else 200
 

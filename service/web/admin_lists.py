@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -39,7 +39,9 @@ from service.lists.models import ListVersion
 from service.lists.operations import activate_version, active_context, get_version, store_version
 from service.web.access import ADMIN_ROLES, login_required
 from service.web.blueprint import bp
+from service.web.flashes import flash
 from service.web.helpers import FormErrors
+from service.web.labels import N_
 from service.web.pages import render_error
 
 #: Where an uploaded YAML's `areas_file` is looked for: beside the bundled lists.
@@ -148,16 +150,14 @@ def admin_list_activate(label: str) -> Any:
     version = get_version(s, label)
     if request.method == "POST":
         if version.active:
-            flash(_("版本 %(label)s 已是当前启用版本。", label=version.label), "info")
+            flash(N_("版本 %(label)s 已是当前启用版本。"), "info", label=version.label)
         else:
             user = current_user()
             activate_version(s, version, by=user.username if user else "")
             flash(
-                _(
-                    "已启用职责清单版本 %(label)s：新诉求按此版本分拨，此前的诉求仍按原版本。",
-                    label=version.label,
-                ),
+                N_("已启用职责清单版本 %(label)s：新诉求按此版本分拨，此前的诉求仍按原版本。"),
                 "success",
+                label=version.label,
             )
         return redirect(url_for("web.admin_lists"))
     active_label, diff = (None, None) if version.active else _diff_against_active(from_plain(version.content))

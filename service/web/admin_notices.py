@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import redirect, render_template, request, url_for
 
 from service import db
 from service.appeals.models import Appeal
@@ -18,6 +17,8 @@ from service.notices.api import notice_view
 from service.notices.models import NoticeDelivery
 from service.web.access import ADMIN_ROLES, login_required
 from service.web.blueprint import bp
+from service.web.flashes import flash
+from service.web.labels import N_
 
 PER_PAGE = 50
 
@@ -46,7 +47,7 @@ def admin_notice_retry(notice_id: int) -> Any:
     try:
         jobs.retry_failed_notice(db.session(), notice_id)
     except Conflict:
-        flash(_("通知 %(id)s 不是发送失败状态，无需重发。", id=notice_id), "warning")
+        flash(N_("通知 %(id)s 不是发送失败状态，无需重发。"), "warning", id=notice_id)
     else:
-        flash(_("通知 %(id)s 已重新排队发送。", id=notice_id), "success")
+        flash(N_("通知 %(id)s 已重新排队发送。"), "success", id=notice_id)
     return redirect(url_for("web.admin_notices"))

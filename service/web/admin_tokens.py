@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from service import db
@@ -17,8 +17,10 @@ from service.errors import Conflict
 from service.web.access import ADMIN_ROLES, login_required
 from service.web.admin import _user_or_404
 from service.web.blueprint import bp
+from service.web.flashes import flash
 from service.web.helpers import FormErrors
 from service.web.intake_form import posted_key
+from service.web.labels import N_
 
 LABEL_MAX = 100
 #: The new-token form's own key: the page that shows a new token answers a POST, so reloading it
@@ -75,7 +77,7 @@ def admin_token_create(user_id: int) -> Any:
     created = create_token_for_form(s, user, label, key, actor=actor)
     if created is None:
         flash(
-            _(
+            N_(
                 "这张表单已经提交过：令牌已在第一次提交时新建并显示，不再重复新建。"
                 "如未保存那个令牌，请吊销它后重新新建。"
             ),
@@ -96,14 +98,12 @@ def admin_token_revoke(token_id: int) -> Any:
     try:
         revoke_token(s, token, actor=current_user())
     except Conflict:
-        flash(_("令牌 %(id)s 已吊销，无需重复操作。", id=token.id), "warning")
+        flash(N_("令牌 %(id)s 已吊销，无需重复操作。"), "warning", id=token.id)
     else:
         flash(
-            _(
-                "已吊销令牌 %(id)s（%(label)s），使用它的对接将无法再调用接口。",
-                id=token.id,
-                label=token.label,
-            ),
+            N_("已吊销令牌 %(id)s（%(label)s），使用它的对接将无法再调用接口。"),
             "success",
+            id=token.id,
+            label=token.label,
         )
     return redirect(url_for("web.admin_tokens", user_id=token.user_id))

@@ -41,6 +41,7 @@ from service.handling.schemas import (
 )
 from service.handling.workflow import TRANSITIONS
 from service.web.helpers import form_numbers
+from service.web.labels import N_
 
 Runner = Callable[[Session, Appeal, User, dict[str, Any]], Any]
 
@@ -52,7 +53,7 @@ DISPATCHERS = frozenset({"dispatcher", "admin"})
 class Action:
     name: str  # the API's path segment (or `transition`'s), also the form's id
     label: Any  # lazy, translated when shown
-    done: Any  # the message shown once it worked
+    done: str  # flashed once it worked: a page text's msgid (`N_`), said on the next page
     schema: type[Schema]
     run: Runner
     many: tuple[str, ...] = ()  # multi-selects: every value kept as a list
@@ -247,7 +248,7 @@ CENTRE_ACTIONS: dict[str, Action] = {
         Action(
             "return-review",
             _l("退单审核"),
-            _l("退单审核已提交。"),
+            N_("退单审核已提交。"),
             ReturnReviewIn,
             _return_review,
             many=("co_units",),
@@ -256,7 +257,7 @@ CENTRE_ACTIONS: dict[str, Action] = {
         Action(
             "extension-review",
             _l("延期审核"),
-            _l("延期审核已提交。"),
+            N_("延期审核已提交。"),
             ExtensionReviewIn,
             _extension_review,
             events=("extension_approved", "extension_refused"),
@@ -264,7 +265,7 @@ CENTRE_ACTIONS: dict[str, Action] = {
         Action(
             "review",
             _l("答复审核"),
-            _l("答复审核已提交。"),
+            N_("答复审核已提交。"),
             ReviewIn,
             _review,
             lines=("reasons",),
@@ -273,7 +274,7 @@ CENTRE_ACTIONS: dict[str, Action] = {
         Action(
             "dispatch",
             _l("派单 / 改派"),
-            _l("已派单。"),
+            N_("已派单。"),
             DispatchIn,
             _dispatch,
             many=("co_units",),
@@ -284,7 +285,7 @@ CENTRE_ACTIONS: dict[str, Action] = {
         Action(
             "press",
             _l("催办"),
-            _l("已催办，已提醒承办单位。"),
+            N_("已催办，已提醒承办单位。"),
             SupervisionForm,
             _supervise("press"),
             events=("pressed",),
@@ -293,19 +294,19 @@ CENTRE_ACTIONS: dict[str, Action] = {
         Action(
             "raise",
             _l("督办（提升一级）"),
-            _l("已督办，督办级别已提升一级。"),
+            N_("已督办，督办级别已提升一级。"),
             SupervisionForm,
             _supervise("raise"),
             events=("supervised",),
             transition="supervise",
         ),
-        Action("merge", _l("并案"), _l("已并案。"), MergeIn, _merge, events=("merged",)),
-        Action("reopen", _l("重办"), _l("已重办，退回原承办单位。"), ReopenIn, _reopen, events=("reopened",)),
-        Action("close", _l("办结"), _l("已办结。"), CloseIn, _close, events=("closed",)),
+        Action("merge", _l("并案"), N_("已并案。"), MergeIn, _merge, events=("merged",)),
+        Action("reopen", _l("重办"), N_("已重办，退回原承办单位。"), ReopenIn, _reopen, events=("reopened",)),
+        Action("close", _l("办结"), N_("已办结。"), CloseIn, _close, events=("closed",)),
         Action(
             "exclude-rating",
             _l("评价剔除"),
-            _l("已更新评价的计入情况。"),
+            N_("已更新评价的计入情况。"),
             RatingExclusionForm,
             _exclude_rating,
             events=("rating_excluded", "rating_counted"),
@@ -313,7 +314,7 @@ CENTRE_ACTIONS: dict[str, Action] = {
         Action(
             "dismiss-duplicate",
             _l("排除疑似重复"),
-            _l("已确认不是重复件。"),
+            N_("已确认不是重复件。"),
             DismissDuplicateForm,
             _dismiss_duplicate,
             allowed=frozenset(DECIDERS),
@@ -325,12 +326,12 @@ CENTRE_ACTIONS: dict[str, Action] = {
 UNIT_ACTIONS: dict[str, Action] = {
     a.name: a
     for a in (
-        Action("sign", _l("签收"), _l("已签收。"), SignIn, _sign, events=("signed", "co_signed")),
-        Action("reply", _l("答复"), _l("答复已提交，等待中心审核。"), ReplyIn, _reply, events=("replied",)),
+        Action("sign", _l("签收"), N_("已签收。"), SignIn, _sign, events=("signed", "co_signed")),
+        Action("reply", _l("答复"), N_("答复已提交，等待中心审核。"), ReplyIn, _reply, events=("replied",)),
         Action(
             "extension",
             _l("申请延期"),
-            _l("延期申请已提交。"),
+            N_("延期申请已提交。"),
             ExtensionIn,
             _extension,
             events=("extension_requested",),
@@ -338,7 +339,7 @@ UNIT_ACTIONS: dict[str, Action] = {
         Action(
             "contribute",
             _l("协办意见"),
-            _l("协办意见已提交。"),
+            N_("协办意见已提交。"),
             ContributeIn,
             _contribute,
             events=("contributed",),
@@ -346,7 +347,7 @@ UNIT_ACTIONS: dict[str, Action] = {
         Action(
             "return",
             _l("申请退单"),
-            _l("退单申请已提交，等待中心审核。"),
+            N_("退单申请已提交，等待中心审核。"),
             ReturnIn,
             _return,
             events=("return_requested",),

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError as SchemaError
@@ -39,8 +39,10 @@ from service.notices.api import code_hidden_from, notice_view
 from service.notices.models import NoticeDelivery
 from service.web.appeal_actions import Action, open_actions
 from service.web.centre_letter import letter_offer
+from service.web.flashes import flash, page_text
 from service.web.helpers import FormErrors, errors_of, form_to_dict
 from service.web.i18n import localize
+from service.web.labels import N_
 
 #: What each event of the log is called on the timeline (escalation events included).
 EVENT_LABELS: dict[str, Any] = {
@@ -281,7 +283,7 @@ def act(number: str, action_name: str, *, area: str, actions: dict[str, Action])
         if _done_meanwhile_by(s, appeal, user, action, seen_event):
             return _already_done(action, area, appeal)
         return again(409, problem=_("该诉求已被他人修改，请查看下方最新状态后再提交（您填写的内容已保留）。"))
-    flash(str(action.done), "success")
+    flash(action.done, "success")
     return redirect(url_for(f"web.{area}_appeal", number=appeal.number))
 
 
@@ -310,5 +312,5 @@ def _done_meanwhile_by(s: Session, appeal: Appeal, user: User, action: Action, s
 
 
 def _already_done(action: Action, area: str, appeal: Appeal) -> Any:
-    flash(_("%(done)s（重复提交的表单未再次办理。）", done=action.done), "success")
+    flash(N_("%(done)s（重复提交的表单未再次办理。）"), "success", done=page_text(action.done))
     return redirect(url_for(f"web.{area}_appeal", number=appeal.number))

@@ -22,6 +22,7 @@ from service.auth.models import ROLES
 from service.errors import DomainError
 from service.handling.duplicates import FLAG_STATES
 from service.text import Text
+from service.web.flashes import flashed_messages
 from service.web.i18n import deadline, localize
 from service.web.labels import NOTICE_CHANNEL_LABELS, NOTICE_STATUS_LABELS, SCHEMA_MESSAGES
 
@@ -198,3 +199,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(masked_phone)
     app.add_template_filter(masked_name)
     app.add_template_global(STATUS_TONES, "STATUS_TONES")
+    app.add_template_global(flashed_messages)  # the flashes in the page language

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
@@ -17,8 +17,10 @@ from service.extensions import limiter
 from service.web.access import home_endpoint, log_in, log_out, login_required, safe_next
 from service.web.admin import password_errors
 from service.web.blueprint import bp
+from service.web.flashes import flash
 from service.web.helpers import FormErrors, errors_of
 from service.web.i18n import LANG_COOKIE, LANG_COOKIE_MAX_AGE, LANGUAGES
+from service.web.labels import N_
 
 
 @bp.get("/")
@@ -58,7 +60,7 @@ def login() -> Any:
                 return page, 429, {"Retry-After": str(locked.seconds)}
             if user is not None:
                 log_in(user)
-                flash(_("欢迎，%(name)s。", name=user.display_name or user.username), "success")
+                flash(N_("欢迎，%(name)s。"), "success", name=user.display_name or user.username)
                 return redirect(next_url or url_for(home_endpoint(user)))
             # One message for both, so the form does not tell which usernames exist.
             errors["password"] = [_("用户名或密码不正确。")]
@@ -70,7 +72,7 @@ def login() -> Any:
 def logout() -> Any:
     """退出: a POST (with the CSRF token), so a link or an image elsewhere cannot log anyone out."""
     log_out()
-    flash(_("您已退出登录。"), "info")
+    flash(N_("您已退出登录。"), "info")
     return redirect(url_for("web.login"))
 
 
@@ -105,7 +107,7 @@ def change_own_password() -> Any:
                 errors = errors_of(exc)
             else:
                 keep_session(user)
-                flash(_("密码已修改。您在其他地方的登录已失效。"), "success")
+                flash(N_("密码已修改。您在其他地方的登录已失效。"), "success")
                 return redirect(url_for(home_endpoint(user)))
     return render_template("auth/password.html", errors=errors), 422 if errors else 200
 

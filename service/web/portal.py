@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError as SchemaError
 from sqlalchemy.orm.exc import StaleDataError
@@ -29,7 +29,9 @@ from service.handling import closing
 from service.handling.closing_schemas import RESOLVED, SATISFACTION, PublicRatingIn
 from service.web import intake_form
 from service.web.blueprint import bp
+from service.web.flashes import flash
 from service.web.helpers import FormErrors, errors_of, load_form
+from service.web.labels import N_
 
 #: Session key: {number: query code} of the appeals this browser looked up or submitted.
 CODES_KEY = "portal_codes"
@@ -236,7 +238,9 @@ def portal_rate(number: str) -> Any:
         # won the appeal's optimistic lock), or not ratable: say which.
         db.session().rollback()
         already = closing.current_rating(db.session(), appeal) is not None
-        flash(_("您已评价过本次办理结果，不能重复评价。") if already else _("诉求答复后才能评价。"), "error")
+        flash(
+            N_("您已评价过本次办理结果，不能重复评价。") if already else N_("诉求答复后才能评价。"), "error"
+        )
         return _render_appeal(number, status=409)
-    flash(_("感谢您的评价！"), "success")
+    flash(N_("感谢您的评价！"), "success")
     return redirect(url_for("web.portal_appeal", number=number), 303)

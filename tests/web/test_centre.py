@@ -366,6 +366,22 @@ def test_a_form_sent_twice_is_done_once_and_the_second_answer_says_it_was_done(a
     assert actions.count("pressed") == 1
 
 
+def test_the_done_message_reads_in_the_language_of_the_page_that_shows_it(as_user, logged_in):
+    """Set while the form was in Chinese, shown on a page asked for in English: the action's message
+    and the note around it both in English."""
+    number = new_appeal(as_user)
+    client = logged_in("dispatcher")
+    page = page_of(client, f"/centre/appeals/{number}")
+    form = {**hidden_fields(page, number, "press"), "note": "请尽快联系群众"}
+    client.post(f"/centre/appeals/{number}/press", data=form)
+
+    second = client.post(f"/centre/appeals/{number}/press", data=form)
+    shown = page_of(client, f"{second.headers['Location']}?lang=en")
+
+    assert "Pressed: the handling unit was reminded. (The form was sent twice; it was done once.)" in shown
+    assert "已催办" not in shown
+
+
 def test_a_form_sent_again_after_someone_else_acted_still_says_so(as_user, logged_in):
     number = new_appeal(as_user)
     client = logged_in("dispatcher")

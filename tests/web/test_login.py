@@ -205,3 +205,42 @@ def test_an_idle_page_session_ends_and_the_log_in_page_says_why(client):
     assert r.status_code == 302 and r.location.startswith("/login?next=/centre")
     assert "您已超过 30 分钟未操作，已自动退出，请重新登录。" in client.get(r.location).get_data(as_text=True)
     assert client.get("/centre").status_code == 302  # still logged out
+
+
+def test_a_flash_set_in_chinese_reads_in_english_on_an_english_page(client):
+    r = log_in(client, "dispatcher")  # the log-in page in Chinese (no language asked for)
+    assert r.status_code == 302
+
+    page = client.get(f"{r.headers['Location']}?lang=en").get_data(as_text=True)
+
+    assert "Welcome, " in page and "欢迎" not in page
+
+
+def test_a_flash_set_in_english_reads_in_chinese_on_a_chinese_page(logged_in):
+    client = logged_in("dispatcher")
+    client.get("/centre")  # the welcome is read
+    token = csrf_token_of(client.get("/centre?lang=en").get_data(as_text=True))
+
+    r = client.post("/logout?lang=en", data={"csrf_token": token})
+    page = client.get(f"{r.headers['Location']}?lang=zh").get_data(as_text=True)
+
+    assert "您已退出登录。" in page and "You have logged out." not in page
+
+
+def test_no_page_flashes_a_message_already_translated():
+    """Flashes go through service.web.flashes (kept as msgids, said in the showing page's language):
+    flask's own `flash` would keep the text of the language of the page that set it."""
+    import ast
+    from pathlib import Path
+
+    web = Path(__file__).resolve().parents[2] / "service" / "web"
+    direct = [
+        path.name
+        for path in sorted(web.glob("*.py"))
+        if path.name != "flashes.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom)
+        and node.module == "flask"
+        and any(a.name == "flash" for a in node.names)
+    ]
+    assert direct == []
