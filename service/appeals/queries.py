@@ -18,6 +18,7 @@ from service.fields import range_end, range_start
 from service.lists.models import Category
 from service.lists.operations import ListContext
 from service.queues.clocks import clock_fields
+from service.text import t
 
 
 def visible_to(user: User) -> sa.ColumnElement[bool]:
@@ -37,7 +38,7 @@ def get_visible(s: Session, number: str, user: User) -> Appeal:
         .options(selectinload(Appeal.contact), selectinload(Appeal.assignments))
     )
     if appeal is None:  # unknown and not-yours answer alike
-        raise NotFound(f"No appeal {number}.")
+        raise NotFound(t("No appeal {number}.", number=number))
     return appeal
 
 
