@@ -4,24 +4,11 @@ and a unit signing and replying, with the reply form's errors shown next to its 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from playwright.sync_api import expect
 
-from service.demo import DEMO_PASSWORD
-from tests.browser.pages import log_out
-from tests.service.handling_steps import CITIZEN_TEXT, garbage_in_meilin
-from tests.service.helpers import appeal_payload
-
-
-def logged_call(live_server: Any) -> str:
-    """An operator logs a call through the API (the garbage in 梅林镇: 区城管局 leads); its number."""
-    client = live_server.app.test_client()
-    r = client.post("/api/v1/auth/login", json={"username": "operator", "password": DEMO_PASSWORD})
-    assert r.status_code == 200, r.json
-    r = client.post("/api/v1/appeals", json=appeal_payload(**garbage_in_meilin()))
-    assert r.status_code == 201 and r.json["status"] == "dispatched", r.json
-    return r.json["number"]
+from tests.browser.pages import log_out, logged_call
+from tests.service.handling_steps import CITIZEN_TEXT
 
 
 def test_a_unit_returns_an_appeal_and_the_centre_re_dispatches_it_to_another_unit(page, log_in, live_server):
