@@ -1,8 +1,8 @@
 """Work lists: `GET /api/v1/queues` (the caller's lists with their sizes) and one list by name.
 
 Centre roles (dispatcher, reviewer, admin, leader) read every centre list; operators the
-dispatch queue and the possible duplicates; unit staff their unit's open appeals (`my_unit`) and
-their unit's part of `overdue` and `due_soon`. An unknown list is 404, another role's list 403.
+dispatch queue and the possible duplicates; unit staff their unit's open appeals (`my_unit`), those
+still to sign for (`to_sign`, 待签收) and their unit's part of `overdue` and `due_soon`. An unknown list is 404, another role's list 403.
 """
 
 from __future__ import annotations

@@ -102,6 +102,10 @@ def _by_deadline() -> list[Any]:
     return [Appeal.reply_due_at.asc().nulls_last(), Appeal.id.asc()]
 
 
+def _by_sign_deadline() -> list[Any]:
+    return [Appeal.sign_due_at.asc().nulls_last(), Appeal.id.asc()]
+
+
 def _by_arrival() -> list[Any]:
     return [Appeal.received_at.asc(), Appeal.id.asc()]
 
@@ -113,6 +117,8 @@ class Queue:
     roles: frozenset[str]
     condition: Callable[[datetime], sa.ColumnElement[bool]]
     order: Callable[[], list[Any]]
+    # Unit staff see only the appeals their unit leads (not those it co-handles).
+    lead_only: bool = False
 
 
 QUEUES: dict[str, Queue] = {
@@ -143,6 +149,17 @@ QUEUES: dict[str, Queue] = {
             lambda now: _open_duplicates(),
             _by_arrival,
         ),
+        # 待签收: dispatched (or reopened, 重办) to the unit as lead, which has not signed for it
+        # yet (the sign-for clock is the lead's; a co-unit's signing clears nothing here), as the
+        # appeal's 待签收 badge says; the sign-for deadline nearest first.
+        Queue(
+            "to_sign",
+            "待签收",
+            UNIT,
+            lambda now: sa.and_(Appeal.status == st.DISPATCHED, Appeal.signed_at.is_(None)),
+            _by_sign_deadline,
+            lead_only=True,
+        ),
         Queue("my_unit", "本单位在办", UNIT, lambda now: Appeal.status.in_(st.OPEN_STATUSES), _by_deadline),
     )
 }
@@ -164,7 +181,10 @@ def get_queue(name: str, user: User) -> Queue:
 
 def _where(queue: Queue, user: User, now: datetime) -> sa.ColumnElement[bool]:
     # Unit staff: their unit's part only (centre roles: visible_to is true).
-    return sa.and_(queue.condition(now), visible_to(user))
+    where = sa.and_(queue.condition(now), visible_to(user))
+    if queue.lead_only and user.role == "unit_staff":
+        where = sa.and_(where, Appeal.lead_unit_code == user.unit_code)
+    return where
 
 
 def counts(s: Session, user: User, now: datetime) -> dict[str, int]:

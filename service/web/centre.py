@@ -34,6 +34,7 @@ QUEUE_LABELS: dict[str, Any] = {
     "overdue": _l("已超期"),
     "due_soon": _l("即将超期"),
     "possible_duplicates": _l("疑似重复"),
+    "to_sign": _l("待签收"),
     "my_unit": _l("本单位在办"),
 }
 

@@ -23,6 +23,7 @@ from tests.service.factories import (
     unit_code,
     villages,
 )
+from tests.service.handling_steps import garbage_in_meilin
 
 CGJ = "区城管局"
 CENTRE_QUEUES = [
@@ -189,7 +190,7 @@ def test_a_list_page_carries_the_total_and_masked_contacts(world, as_user):
 def test_operators_see_the_dispatch_queue_and_the_duplicates(world, as_user):
     op = as_user("operator")
     assert sizes(op) == {"to_dispatch": 3, "possible_duplicates": 1}
-    for name in ("returns", "extensions", "replies_to_review", "overdue", "due_soon", "my_unit"):
+    for name in ("returns", "extensions", "replies_to_review", "overdue", "due_soon", "to_sign", "my_unit"):
         assert_envelope(op.get(f"/api/v1/queues/{name}"), 403, "forbidden")
 
 
@@ -202,7 +203,7 @@ def test_centre_roles_see_the_centre_lists_but_no_unit_list(world, as_user, role
 
 def test_unit_staff_see_their_own_unit_only(world, as_user):
     cgj = as_user("cgj")
-    assert sizes(cgj) == {"overdue": 2, "due_soon": 1, "my_unit": 8}
+    assert sizes(cgj) == {"overdue": 2, "due_soon": 1, "to_sign": 1, "my_unit": 8}
     mine = numbers(cgj, "my_unit")
     assert set(mine) == {
         world[k]
@@ -220,13 +221,26 @@ def test_unit_staff_see_their_own_unit_only(world, as_user):
     assert mine[0] == world["overdue"]  # by reply deadline, the most pressing first
     assert numbers(cgj, "overdue") == [world["overdue"], world["unsigned"]]
     assert numbers(cgj, "due_soon") == [world["due_soon"]]
+    assert numbers(cgj, "to_sign") == [world["unsigned"]]  # the only one still dispatched, unsigned
 
     meilin = as_user("meilin")
-    assert sizes(meilin) == {"overdue": 1, "due_soon": 0, "my_unit": 1}
+    assert sizes(meilin) == {"overdue": 1, "due_soon": 0, "to_sign": 0, "my_unit": 1}
     assert numbers(meilin, "overdue") == numbers(meilin, "my_unit") == [world["meilin_overdue"]]
 
     for name in ("to_dispatch", "returns", "extensions", "replies_to_review", "possible_duplicates"):
         assert_envelope(cgj.get(f"/api/v1/queues/{name}"), 403, "forbidden")
+
+
+def test_to_sign_holds_what_the_unit_leads_and_has_not_signed_for(as_user):
+    """The garbage in 梅林镇 itself: 区城管局 leads, 梅林镇 co-handles; only the lead owes the sign."""
+    alone = intake(as_user("operator"), unit=CGJ)  # 区城管局 alone
+    shared = intake(as_user("operator"), **garbage_in_meilin())
+    cgj, meilin = as_user("cgj"), as_user("meilin")
+    assert set(numbers(cgj, "to_sign")) == {alone, shared}
+    assert shared in numbers(meilin, "my_unit") and shared not in numbers(meilin, "to_sign")
+
+    assert cgj.post(f"/api/v1/appeals/{shared}/sign", json={}).status_code == 200
+    assert numbers(cgj, "to_sign") == [alone]
 
 
 def test_a_unit_loses_an_appeal_re_dispatched_elsewhere(world, as_user):

@@ -47,7 +47,10 @@ def test_the_workbench_lists_the_unit_s_appeals_by_deadline_with_yellow_and_red(
     soon_item = page[page.index(soon) - 300 : page.index(calm)]
     assert "warning-yellow" in soon_item and 'data-warning="yellow"' in soon_item
     assert (
-        count_of(page, "my_unit") == 3 and count_of(page, "overdue") == 1 and count_of(page, "due_soon") == 1
+        count_of(page, "my_unit") == 3
+        and count_of(page, "overdue") == 1
+        and count_of(page, "due_soon") == 1
+        and count_of(page, "to_sign") == 0  # all three signed for
     )
 
 
