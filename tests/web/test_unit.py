@@ -332,3 +332,22 @@ def test_the_units_timeline_shows_a_rating_comment_masked(client, as_user, logge
     page = page_of(logged_in("cgj"), f"/unit/appeals/{body['number']}")
 
     assert "张*说有事打138****1234" in page and "13800001234" not in page
+
+
+def test_a_supervised_appeal_is_marked_in_the_work_list_and_its_level_named_in_the_timeline(
+    as_user, logged_in
+):
+    number, quiet = new_appeal(as_user), new_appeal(as_user)
+    ok(as_user("dispatcher"), number, "supervise", kind="raise", note="群众多次来电，提请督办")
+    client = logged_in("cgj")
+
+    page = page_of(client, "/unit")
+    item = page[page.index(f">{number}<") : page.index("</li>", page.index(f">{number}<"))]
+    assert 'data-supervision="1">1级督办<' in item
+    other = page[page.index(f">{quiet}<") : page.index("</li>", page.index(f">{quiet}<"))]
+    assert "data-supervision" not in other
+    page = page_of(client, f"/unit/appeals/{number}")
+    assert "督办级别提升至第 1 级（单位负责人）" in page
+    page = page_of(client, f"/unit/appeals/{number}?lang=en")
+    assert "Supervision raised to level 1 (单位负责人)" in page
+    assert "Supervised, level 1" in page_of(client, "/unit?lang=en")
