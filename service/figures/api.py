@@ -12,7 +12,7 @@ from service import db
 from service.auth.security import require_user
 from service.db import utcnow
 from service.extensions import Blueprint
-from service.figures import queries
+from service.figures import queries, volumes
 from service.figures.export import workbook
 from service.figures.schemas import FiguresArgs, FiguresOut
 
@@ -23,13 +23,15 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def month_figures(args: dict[str, Any]) -> dict[str, Any]:
-    """The figures of `args["month"]` (default: this month), ranked by `args["rank_by"]`."""
+    """The figures of `args["month"]` (default: this month): the rates ranked by `args["rank_by"]`,
+    and the volumes (诉求量与热点)."""
     tz = current_app.config["TZ"]
     now = utcnow()
     month = args.get("month") or queries.month_of(now, tz)
-    return queries.monthly(
-        db.session(), month, tz, current_app.config["FIGURE_RULES"], now, rank_by=args["rank_by"]
-    )
+    s = db.session()
+    figures = queries.monthly(s, month, tz, current_app.config["FIGURE_RULES"], now, rank_by=args["rank_by"])
+    figures["volumes"] = volumes.monthly(s, month, tz)
+    return figures
 
 
 @blp.route("")
@@ -37,7 +39,9 @@ class Figures(MethodView):
     @blp.arguments(FiguresArgs, location="query")
     @blp.response(200, FiguresOut)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """One month's rates (response, resolution, satisfaction, on-time sign-for, return, on-time
+        """One month's figures: the volumes (appeals received by channel, type, urgency and
+        disposition, the hot categories and townships, the days, each against the month before),
+        then the rates (response, resolution, satisfaction, on-time sign-for, return, on-time
         completion, reopen, repeat call): everyone's, per unit by kind, top and bottom five."""
         require_user(*READERS)
         return month_figures(args)
@@ -48,7 +52,8 @@ class FiguresExport(MethodView):
     @blp.arguments(FiguresArgs, location="query")
     @blp.response(200, description="An XLSX workbook", content_type=XLSX)
     def get(self, args: dict[str, Any]) -> Response:
-        """The same month as an XLSX workbook: a summary, then one sheet per kind of unit."""
+        """The same month as an XLSX workbook: a summary, the volumes (诉求量), then one sheet per
+        kind of unit."""
         require_user(*READERS)
         figures = month_figures(args)
         return Response(

@@ -1,6 +1,7 @@
 """The month's figures as a workbook, for leaders who pass them on in Excel: a summary sheet,
-then one sheet per group of units (every rate with its numerator and denominator) and its
-top and bottom five."""
+the volumes (诉求量: the splits, the hot spots, the days, each against the month before), then
+one sheet per group of units (every rate with its numerator and denominator) and its top and
+bottom five."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from openpyxl import Workbook
 
 from dispatch.figures import EXCLUSION_REASONS, RATES
 from service.figures.queries import RATE_LABELS
+from service.figures.volumes_sheet import volumes_sheet
 
 
 def _percent(rate: dict[str, Any]) -> float | None:
@@ -37,6 +39,7 @@ def workbook(figures: dict[str, Any]) -> bytes:
         rate = figures["overall"]["rates"][name]
         ws.append([RATE_LABELS[name], _percent(rate), rate["numerator"], rate["denominator"]])
     _columns(ws, [18, 12, 10, 10])
+    volumes_sheet(wb.create_sheet("诉求量"), figures["volumes"])
     ranked_label = RATE_LABELS[figures["rank_by"]]
     for group in figures["groups"]:
         sheet = wb.create_sheet(group["label"])

@@ -205,7 +205,7 @@ def test_the_export_is_a_workbook_with_the_same_figures(as_user, journeys, month
     assert r.headers["Content-Type"].startswith("application/vnd.openxmlformats")
     assert f'filename="figures-{month}.xlsx"' in r.headers["Content-Disposition"]
     wb = load_workbook(io.BytesIO(r.get_data()))
-    assert wb.sheetnames[:3] == ["汇总", "乡镇（街道）", "区直部门"]
+    assert wb.sheetnames[:4] == ["汇总", "诉求量", "乡镇（街道）", "区直部门"]
     summary = {row[0]: row[1:] for row in wb["汇总"].iter_rows(values_only=True) if row and row[0]}
     assert summary["统计月份"][0] == month
     assert summary["满意率"][:3] == (60.0, 1.8, 3)
