@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from tests.service.closing_arrange import CGJ, RSJ, SATISFIED, ok, rate, replied
+from tests.service.volumes_arrange import GARBAGE, last_day, past_months, two_months
 from tests.web.conftest import log_in
 from tests.web.test_centre import page_of, post_form
 
@@ -91,3 +92,76 @@ def test_the_form_is_offered_only_once_the_citizen_has_rated(app, as_user, clien
     assert 'id="action-exclude-rating"' not in page_of(client, f"/centre/appeals/{a['number']}")
     ok(rate(app.test_client(), a, SATISFIED))  # the citizen, on the public API
     assert 'id="action-exclude-rating"' in page_of(client, f"/centre/appeals/{a['number']}")
+
+
+# ---- 诉求量 -------------------------------------------------------------------------------------
+
+
+def test_the_volumes_come_first_with_the_splits_the_hot_spots_and_a_bar_per_day(app, as_user, client) -> None:
+    last, before = past_months(app)
+    two_months(as_user, (last, before))
+    log_in(client, "leader")
+    page = page_of(client, f"/figures?month={last}")
+    assert page.index('<h2 id="h-volumes">诉求量</h2>') < page.index("全区总体")  # above the rates
+    received = re.search(
+        r'data-volume="received">.*?<strong class="figure-value">(.*?)</strong>\s*'
+        r'<span class="muted">环比 <span class="change up">(.*?)</span>',
+        page,
+        re.S,
+    )
+    assert received and received.groups() == ("7 件", "+4（+133.3%）")
+    assert f"与 {before} 相比。另有 1 件重复诉求已并案办理" in page
+    for heading in (
+        "受理渠道",
+        "诉求类型",
+        "紧急程度",
+        "热点问题前十",
+        "一级分类前十",
+        "乡镇（街道）诉求量前十",
+        "每日诉求量",
+    ):
+        assert heading in page
+    web = re.search(r'<tr data-code="web"><th scope="row">网站</th>(.*?)</tr>', page)
+    assert web and "<td>2</td><td>28.6%</td><td>0</td>" in web.group(1) and "（上月无）" in web.group(1)
+    assert 'data-code="letter"' not in page  # a channel with nothing in either month is left out
+    garbage = re.search(rf'<tr data-category="{GARBAGE}">(.*?)</tr>', page, re.S)
+    assert garbage and "生活垃圾清运" in garbage.group(1) and "城市管理" in garbage.group(1)
+    assert "梅林镇 3 件" in garbage.group(1) and "+2（+100.0%）" in garbage.group(1)
+    townships = re.search(r'data-hot="townships">(.*?)</table>', page, re.S)
+    assert townships and townships.group(1).index("梅林镇") < townships.group(1).index("王母渡镇")
+    assert "沙地镇" not in townships.group(1)  # none this month: not among the top ten
+    bars = re.findall(
+        r'<g data-day="(\d+)" data-count="(\d+)"><title>(.*?)</title>\s*<rect [^>]*height="([\d.]+)"', page
+    )
+    assert len(bars) == last_day(last)
+    assert (
+        bars[0][:3] == ("1", "1", "1 日：1 件") and bars[8][1] == "3" and bars[8][3] == "120.0"
+    )  # the busiest
+    assert bars[1][3] == "0.0"  # a day with none
+    assert "<script" not in page.split('id="h-volumes"')[1].split("全区总体")[0]
+
+
+def test_the_volumes_in_english(app, as_user, client) -> None:
+    last, before = past_months(app)
+    two_months(as_user, (last, before))
+    log_in(client, "leader")
+    client.get("/lang/en")
+    page = page_of(client, f"/figures?month={last}")
+    assert "Appeals received" in page and "Top ten issues" in page and "Appeals per day" in page
+    assert "12345 hotline" in page and "Closed at first contact" in page
+    section = re.sub(r"<[^>]*>", " ", page.split('id="h-volumes"')[1].split('id="h-overall"')[0])
+    for chinese in (
+        "受理量",
+        "环比",
+        "上月",
+        "件数",
+        "占比",
+        "热点问题",
+        "每日诉求量",
+        "直接办结",
+        "网站",
+        "投诉",
+        "一般",
+    ):
+        assert chinese not in section
+    assert "生活垃圾清运" in section and "梅林镇" in section  # the list's and the places' names are data
