@@ -41,6 +41,14 @@ def previous_month(month: str) -> str:
     return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
 
 
+def period_before(p: Period, tz: tzinfo) -> Period:
+    """The month before `p`, whatever its year (2000-01 is a month the figures take; 1999-12 is
+    not one they show, yet it is the one it compares with)."""
+    month = previous_month(p.month)
+    start = datetime.combine(date(int(month[:4]), int(month[5:]), 1), time(0), tz).astimezone(UTC)
+    return Period(month, start, p.start)
+
+
 def day_starts(month: str, tz: tzinfo) -> list[datetime]:
     """The UTC instant each local day of `month` begins, and the next month's first (days + 1)."""
     year, number = int(month[:4]), int(month[5:7])
@@ -146,7 +154,7 @@ def _change(c: vol.Change, total: int | None = None) -> dict[str, Any]:
 def monthly(s: Session, month: str, tz: tzinfo) -> dict[str, Any]:
     """The month's volumes and hot spots, against the month before."""
     p = period(month, tz)
-    before = period(previous_month(month), tz)
+    before = period_before(p, tz)
     splits = _splits(s, p, before)
     placed = _placed(s, p, before)
     categories = {

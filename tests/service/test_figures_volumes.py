@@ -5,11 +5,14 @@ appeals taken in through the intake API over two months (late ones logged with t
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
 
+from service.figures.volumes import day_starts
 from tests.service.closing_arrange import ok
 from tests.service.factories import assert_envelope, villages
 from tests.service.test_queries import counting_queries
@@ -117,8 +120,18 @@ def test_the_days_are_local_days(as_user, taken_in, months) -> None:
     assert volumes_of(as_user, before)["days"][-1] == 1
 
 
-def test_a_month_with_nothing_before_it_has_null_changes(as_user, taken_in) -> None:
-    v = volumes_of(as_user, "2001-01")
+def test_days_begin_at_local_midnight_across_a_clock_change() -> None:
+    starts = day_starts("2026-03", ZoneInfo("Europe/Berlin"))
+    assert len(starts) == 32  # each day's start, then April's
+    assert starts[0] == datetime(2026, 2, 28, 23, tzinfo=UTC)
+    assert starts[29] - starts[28] == timedelta(hours=23)  # 29 March: the clocks go forward
+    assert starts[31] == datetime(2026, 3, 31, 22, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("month", ["2001-01", "2000-01"])  # 2000-01 compares with 1999-12
+def test_a_month_with_nothing_before_it_has_null_changes(as_user, taken_in, month) -> None:
+    v = volumes_of(as_user, month)
+    assert v["previous_month"] == ("1999-12" if month == "2000-01" else "2000-12")
     assert v["received"] == {"count": 0, "previous": 0, "change": 0, "change_rate": None}
     assert v["hot_categories"] == [] and v["townships"] == [] and v["days"] == [0] * 31
     assert all(r["share"] is None for r in v["channels"])
