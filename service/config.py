@@ -61,9 +61,11 @@ def from_environment() -> dict[str, Any]:
         "PORT": int(os.environ.get("MINYI_PORT", "8000")),
         # Days a citizen has to rate a released reply before the appeal closes unrated.
         "RATING_WINDOW_DAYS": int(os.environ.get("MINYI_RATING_WINDOW_DAYS", "3")),
-        # Log-in failure handling (service/auth/lockout.py) and the idle session timeout (0: none).
+        # Log-in failure handling (service/auth/lockout.py: per username and client, and per username
+        # from all clients) and the idle session timeout (0: none).
         "LOGIN_MAX_FAILURES": _non_negative("MINYI_LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_MINUTES": _non_negative("MINYI_LOGIN_LOCK_MINUTES", 15),
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": _non_negative("MINYI_LOGIN_MAX_FAILURES_PER_ACCOUNT", 50),
         "SESSION_IDLE_MINUTES": _non_negative("MINYI_SESSION_IDLE_MINUTES", 30),
         # Days a closed appeal keeps the citizen's personal data (service/appeals/retention.py); 0 keeps it.
         "PERSONAL_DATA_RETENTION_DAYS": _non_negative("MINYI_PERSONAL_DATA_RETENTION_DAYS", 1095),

@@ -39,7 +39,10 @@ blp = Blueprint(
 
 #: What is recorded, with the label the page shows (service/web/admin_security.py translates them).
 KINDS = (
-    "login",  # refused: detail.reason wrong_password | unknown_user (account masked) | inactive | locked
+    # refused: detail.reason wrong_password | unknown_user (account masked) | inactive | locked (with
+    # detail.lock: client | account, see service/auth/lockout.py); detail.locked_now: client |
+    # account when this failure set a lock (the client's address is the event's ip)
+    "login",
     "logout",
     "session_expired",
     "user_created",
@@ -47,7 +50,7 @@ KINDS = (
     "user_reactivated",
     "user_renamed",
     "password_reset",
-    "password_changed",  # by the account's owner; refused: detail.reason wrong_password
+    "password_changed",  # by the account's owner; refused: detail.reason as for "login"
     "token_created",
     "token_revoked",
 )

@@ -33,26 +33,28 @@ def authenticate(s: Session, username: str, password: str) -> User | None:
     """The active user with this username (in any case) and password, or None: an unknown, an
     inactive user and a wrong password are refused alike, after the same work (no timing tells).
 
-    Each refusal counts against the username; past the maximum it is locked for a while and this
-    raises `lockout.AccountLocked` (429), whatever the password (service/auth/lockout.py)."""
+    Each refusal counts against the username from this client, and against the username; past a
+    maximum this raises `lockout.AccountLocked` (429), whatever the password: for this client, or
+    for every client (service/auth/lockout.py)."""
     try:
         attempt = lockout.begin_attempt(username)
-    except lockout.AccountLocked:
+    except lockout.AccountLocked as locked:
         account = _attempted_account(find_user(s, username), username)
-        audit.record(s, "login", outcome=audit.REFUSED, account=account, detail={"reason": "locked"})
+        detail = {"reason": "locked", "lock": locked.scope}
+        audit.record(s, "login", outcome=audit.REFUSED, account=account, detail=detail)
         raise
     found = find_user(s, username)
     user = found if found is not None and found.active else None
     if not verify_password(user, password) or user is None:
         reason = "unknown_user" if found is None else "inactive" if not found.active else "wrong_password"
         detail: dict[str, object] = {"reason": reason}
-        if lockout.record_failure(username, attempt):
-            detail["locked_now"] = True
+        if locked_now := lockout.record_failure(attempt):
+            detail["locked_now"] = locked_now
         audit.record(
             s, "login", outcome=audit.REFUSED, account=_attempted_account(found, username), detail=detail
         )
         return None
-    lockout.clear_failures(username)
+    lockout.record_success(attempt)
     audit.record(s, "login", actor=user, account=user.username)
     return user
 
@@ -125,7 +127,7 @@ def set_password(s: Session, user: User, password: str, *, actor: User | None = 
     """A new password for `user` (an administrator's reset). The account's open sessions end on
     their next request (service/auth/security.py, `password_stamp`)."""
     _store_password(user, password)
-    lockout.clear_failures(user.username)  # a locked-out owner gets in with the new password
+    lockout.clear_failures(user.username)  # every lock of the username: its owner gets in with it
     audit.record(s, "password_reset", actor=actor, account=user.username)
     s.flush()
 
@@ -134,11 +136,18 @@ def change_password(s: Session, user: User, current: str, password: str) -> None
     """修改密码: `user` sets their own password, giving the current one. A wrong current password
     counts as a failed log-in (service/auth/lockout.py), so a session left open cannot be used to
     guess it; its other sessions end, the caller keeps this one (`security.keep_session`)."""
-    attempt = lockout.begin_attempt(user.username)  # raises AccountLocked (429)
+    try:
+        attempt = lockout.begin_attempt(user.username)
+    except lockout.AccountLocked as locked:
+        detail = {"reason": "locked", "lock": locked.scope}
+        audit.record(
+            s, "password_changed", outcome=audit.REFUSED, actor=user, account=user.username, detail=detail
+        )
+        raise
     if not verify_password(user, current):
         detail: dict[str, object] = {"reason": "wrong_password"}
-        if lockout.record_failure(user.username, attempt):
-            detail["locked_now"] = True
+        if locked_now := lockout.record_failure(attempt):
+            detail["locked_now"] = locked_now
         audit.record(
             s, "password_changed", outcome=audit.REFUSED, actor=user, account=user.username, detail=detail
         )
@@ -148,7 +157,7 @@ def change_password(s: Session, user: User, current: str, password: str) -> None
         same = t("The new password is the current one.")
         raise ValidationFailed(same, {"password": [same]})
     _store_password(user, password)
-    lockout.clear_failures(user.username)
+    lockout.record_success(attempt)
     audit.record(s, "password_changed", actor=user, account=user.username)
     s.flush()
 

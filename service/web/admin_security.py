@@ -36,6 +36,15 @@ REASON_LABELS = {
     "password_changed": N_("密码已更改，此前的登录失效"),
 }
 
+#: Which lock refused a log-in (detail.lock), or which one a failure set (detail.locked_now;
+#: `true` in events recorded before there were two).
+LOCK_LABELS = {"client": N_("本来源地址已被锁定"), "account": N_("所有来源均已被锁定")}
+LOCKED_NOW_LABELS = {
+    "client": N_("失败次数达到上限，该来源地址对此账号锁定"),
+    "account": N_("所有来源合计失败次数达到上限，账号对所有人锁定"),
+    True: N_("失败次数达到上限，账号已锁定"),
+}
+
 
 def describe(event: dict[str, Any]) -> str:
     """What the detail of an event says, in the page language."""
@@ -43,8 +52,10 @@ def describe(event: dict[str, Any]) -> str:
     parts = []
     if reason := detail.get("reason"):
         parts.append(_(REASON_LABELS.get(reason, reason)))
-    if detail.get("locked_now"):
-        parts.append(_("失败次数达到上限，账号已锁定"))
+    if scope := detail.get("lock"):
+        parts.append(_(LOCK_LABELS.get(scope, scope)))
+    if locked_now := detail.get("locked_now"):
+        parts.append(_(LOCKED_NOW_LABELS.get(locked_now, LOCKED_NOW_LABELS[True])))
     if "label" in detail:
         parts.append(_("令牌 %(id)s（%(label)s）", id=detail.get("token"), label=detail["label"]))
     if "role" in detail:

@@ -78,6 +78,14 @@ def new_address() -> str:
     return f"10.{a}.{b}.{c}"
 
 
+def client_at(app: Any, address: str | None = None) -> Any:
+    """A test client whose requests come from `address` (a fresh one by default): log-in locks
+    are counted per client address too (service/auth/lockout.py)."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address or new_address()
+    return client
+
+
 def today() -> str:
     return datetime.now(SHANGHAI).strftime("%Y%m%d")
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from service.auth.models import ApiToken
 from service.auth.operations import create_token, find_user, revoke_token, set_active
 from service.auth.security import SEEN
-from tests.service.factories import assert_envelope, stored
+from tests.service.factories import assert_envelope, client_at, stored
 
 URL = "/api/v1/admin/security-events"
 PASSWORD = "demo1234"
@@ -74,16 +74,32 @@ def test_a_log_in_and_a_log_out_are_recorded_with_the_user(client, as_user):
     ]
 
 
-def test_the_lock_is_recorded_when_it_happens_and_each_refusal_after(client, as_user):
+def test_the_lock_is_recorded_when_it_happens_and_each_refusal_after(app, as_user):
+    guesser = client_at(app, "10.50.0.66")
     for n in range(5):
-        log_in(client, "meilin", f"wrong-{n}")
-    assert log_in(client, "meilin").status_code == 429
+        log_in(guesser, "meilin", f"wrong-{n}")
+    assert log_in(guesser, "meilin").status_code == 429
 
     events = recorded(as_user, account="meilin", kind="login")
 
-    assert events[0]["detail"] == {"reason": "locked"}
-    assert events[1]["detail"] == {"reason": "wrong_password", "locked_now": True}
+    assert events[0]["detail"] == {"reason": "locked", "lock": "client"}
+    assert events[1]["detail"] == {"reason": "wrong_password", "locked_now": "client"}
     assert len(events) == 6 and {e["outcome"] for e in events} == {"refused"}
+    assert {e["ip"] for e in events} == {"10.50.0.66"}  # the client locked out, with the username
+
+
+def test_the_account_wide_lock_is_recorded_with_the_client_that_reached_it(app, as_user):
+    app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] = 3
+    for address in ("10.50.1.1", "10.50.1.2", "10.50.1.3"):
+        log_in(client_at(app, address), "meilin", "wrong")
+    assert log_in(client_at(app, "10.50.1.9"), "meilin").status_code == 429
+
+    events = recorded(as_user, account="meilin", kind="login")
+
+    assert [(e["ip"], e["detail"]) for e in events[:2]] == [
+        ("10.50.1.9", {"reason": "locked", "lock": "account"}),
+        ("10.50.1.3", {"reason": "wrong_password", "locked_now": "account"}),
+    ]
 
 
 def test_an_idle_session_ended_is_recorded(client, as_user):
