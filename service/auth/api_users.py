@@ -17,12 +17,13 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 from sqlalchemy.orm import Session
 
 from service import db, validate
-from service.auth import passwords
+from service.auth import lockout, passwords
 from service.auth.models import ROLES, ApiToken, User
 from service.auth.operations import (
     create_token,
     create_user,
     find_user,
+    lift_lock,
     rename_user,
     revoke_token,
     set_active,
@@ -58,6 +59,17 @@ class UserArgs(PageArgs):
     unit = CleanText(max_length=32, metadata={"description": "a unit's code: its staff"})
     active = fields.Boolean(metadata={"description": "true: active accounts only; false: deactivated only"})
     q = CleanText(max_length=64, metadata={"description": "part of the username or the name"})
+    locked = fields.Boolean(
+        metadata={"description": "true: accounts with a log-in lock in force; false: those without"}
+    )
+
+
+class LockOut(Schema):
+    client = fields.String(
+        allow_none=True, metadata={"description": "the client address locked out; null: every client"}
+    )
+    attempts = fields.Integer(metadata={"description": "log-in attempts counted in the window"})
+    seconds_left = fields.Integer(metadata={"description": "until the lock lifts by itself"})
 
 
 class UserOut(Schema):
@@ -71,6 +83,14 @@ class UserOut(Schema):
     active_tokens = fields.Integer()
     created_at = fields.DateTime()
     last_login_at = fields.DateTime(allow_none=True)
+    locks = fields.List(
+        fields.Nested(LockOut),
+        allow_none=True,
+        metadata={
+            "description": "log-in locks in force (service/auth/lockout.py); null when they cannot "
+            "be read (Redis unreachable)"
+        },
+    )
 
 
 UserPageOut = page_schema(UserOut, "UserPage")
@@ -115,6 +135,13 @@ class UserPatch(Schema):
             raise ValidationError(errors)
 
 
+class LiftArgs(Schema):
+    client = CleanText(
+        max_length=64,
+        metadata={"description": "lift this client address's lock only; omitted: every lock and count"},
+    )
+
+
 class PasswordIn(Schema):
     password = fields.String(required=True, load_only=True, validate=validate.Length(max=128))
 
@@ -145,7 +172,7 @@ def _user(s: Session, username: str) -> User:
 
 
 def _accounts() -> sa.Select[Any]:
-    """Accounts with their unit's name and how many live tokens they have, as `_view` takes them."""
+    """Accounts with their unit's name and how many live tokens they have, as `_viewer` takes them."""
     live_tokens = (
         sa.select(sa.func.count())
         .where(ApiToken.user_id == User.id, ApiToken.revoked_at.is_(None))
@@ -154,25 +181,43 @@ def _accounts() -> sa.Select[Any]:
     return sa.select(User, Unit.name, live_tokens).outerjoin(Unit, Unit.code == User.unit_code)
 
 
-def _view(row: Any) -> dict[str, Any]:
-    user, unit_name, active_tokens = row
-    return {
-        "username": user.username,
-        "display_name": user.display_name,
-        "role": user.role,
-        "unit_code": user.unit_code,
-        "unit_name": unit_name,
-        "active": user.active,
-        "has_password": user.password_hash is not None,
-        "active_tokens": active_tokens,
-        "created_at": user.created_at,
-        "last_login_at": user.last_login_at,
-    }
+def _locks_by_name(found: list[lockout.Lock] | None) -> dict[str, list[dict[str, Any]]] | None:
+    if found is None:
+        return None
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for lock in found:
+        by_name.setdefault(lock.username, []).append(
+            {"client": lock.client, "attempts": lock.attempts, "seconds_left": lock.seconds}
+        )
+    return by_name
+
+
+def _viewer(locks: dict[str, list[dict[str, Any]]] | None) -> Any:
+    """The view of a row, with the account's log-in locks from `locks` (by username key)."""
+
+    def view(row: Any) -> dict[str, Any]:
+        user, unit_name, active_tokens = row
+        return {
+            "username": user.username,
+            "display_name": user.display_name,
+            "role": user.role,
+            "unit_code": user.unit_code,
+            "unit_name": unit_name,
+            "active": user.active,
+            "has_password": user.password_hash is not None,
+            "active_tokens": active_tokens,
+            "created_at": user.created_at,
+            "last_login_at": user.last_login_at,
+            "locks": None if locks is None else locks.get(user.username_key, []),
+        }
+
+    return view
 
 
 def _one(s: Session, user: User) -> dict[str, Any]:
     s.flush()
-    return _view(s.execute(_accounts().where(User.id == user.id)).one())
+    view = _viewer(_locks_by_name(lockout.locks([user.username])))
+    return view(s.execute(_accounts().where(User.id == user.id)).one())
 
 
 def _token(token: ApiToken) -> dict[str, Any]:
@@ -190,7 +235,8 @@ class Users(MethodView):
     @blp.arguments(UserArgs, location="query")
     @blp.response(200, UserPageOut)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Every account, active ones first, by role and username; filtered by role, unit, state, text."""
+        """Every account, active ones first, by role and username, with its log-in locks; filtered
+        by role, unit, state, text, and whether a log-in lock is in force."""
         require_user(*ADMINS)
         s = db.session()
         query = _accounts()
@@ -208,8 +254,14 @@ class Users(MethodView):
                     sa.func.lower(User.display_name).contains(typed, autoescape=True),
                 )
             )
+        locks = _locks_by_name(lockout.locks())
+        if "locked" in args:
+            if locks is None:
+                raise lockout.LocksUnreachable()
+            locked = User.username_key.in_(list(locks))
+            query = query.where(locked if args["locked"] else sa.not_(locked))
         order = (User.active.desc(), User.role, User.username_key)
-        return page_of(s, query, order, args["page"], args["per_page"], _view)
+        return page_of(s, query, order, args["page"], args["per_page"], _viewer(locks))
 
     @blp.arguments(UserIn)
     @blp.response(201, UserOut)
@@ -264,6 +316,19 @@ class UserPassword(MethodView):
         if problem := _password_problem(user.username, data["password"]):
             raise ValidationFailed(problem, {"password": [problem]})
         set_password(s, user, data["password"], actor=actor)
+
+
+@blp.route("/users/<username>/locks")
+class UserLocks(MethodView):
+    @blp.arguments(LiftArgs, location="query")
+    @blp.response(204)
+    def delete(self, args: dict[str, Any], username: str) -> None:
+        """解除锁定: lift the account's log-in locks (service/auth/lockout.py), with every failure
+        count: all of them, or one client address's (`client`). Recorded in the security audit log
+        when a lock was in force; 503 when Redis is unreachable."""
+        actor = require_user(*ADMINS)
+        s = db.session()
+        lift_lock(s, _user(s, username), args.get("client") or None, actor=actor)
 
 
 @blp.route("/users/<username>/tokens")

@@ -43,6 +43,7 @@ KINDS = (
     # detail.lock: client | account, see service/auth/lockout.py); detail.locked_now: client |
     # account when this failure set a lock (the client's address is the event's ip)
     "login",
+    "login_unlocked",  # 解除锁定 by an administrator: detail.clients (addresses), detail.account_wide
     "logout",
     "session_expired",
     "user_created",

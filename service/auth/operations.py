@@ -162,6 +162,20 @@ def change_password(s: Session, user: User, current: str, password: str) -> None
     s.flush()
 
 
+def lift_lock(s: Session, user: User, client: str | None = None, *, actor: User | None) -> int:
+    """解除锁定: `client`'s log-in lock on `user`'s username, or (None) all of its locks and
+    failure counts, every client's and the account-wide one. Returns how many locks were in force;
+    only then is it recorded in the security audit log. Raises RedisError when Redis is unreachable."""
+    lifted = lockout.lift(user.username, client)
+    if lifted:
+        detail: dict[str, object] = {"clients": [lock.client for lock in lifted if lock.client]}
+        if any(lock.client is None for lock in lifted):
+            detail["account_wide"] = True
+        audit.record(s, "login_unlocked", actor=actor, account=user.username, detail=detail)
+        s.flush()
+    return len(lifted)
+
+
 def _store_password(user: User, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         short = t("At least {n} characters.", n=MIN_PASSWORD_LENGTH)

@@ -1,4 +1,5 @@
-"""Administration (系统管理): staff accounts and the units of the active responsibility list.
+"""Administration (系统管理): staff accounts (with their log-in locks, 解除锁定) and the units of
+the active responsibility list.
 
 Accounts are created with `service.auth.operations.create_user`, the operation behind
 `minyi users create`; its (English) field errors are shown next to the fields in the page
@@ -11,14 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from service import db
-from service.auth import passwords
+from service.auth import lockout, passwords
 from service.auth.models import ROLES, User
-from service.auth.operations import create_user, set_active, set_password
+from service.auth.operations import create_user, lift_lock, set_active, set_password
 from service.auth.security import current_user, keep_session
 from service.errors import Conflict, ValidationFailed
 from service.lists.models import Unit
@@ -112,6 +113,7 @@ def _render_users(form: dict[str, str], errors: FormErrors, status: int = 200) -
     rows = s.execute(query.order_by(User.active.desc(), User.role, User.username)).all()
     units = _units(s)
     filter_unit = s.get(Unit, unit_filter) if unit_filter else None
+    locks = _account_locks(s)
     return (
         render_template(
             "admin/users.html",
@@ -123,9 +125,30 @@ def _render_users(form: dict[str, str], errors: FormErrors, status: int = 200) -
             errors=errors,
             unit_filter=unit_filter,
             filter_unit=filter_unit,
+            locks=locks,
+            locked_names={user.username for user, _ in locks or ()},
+            lock_rules={
+                "most": current_app.config["LOGIN_MAX_FAILURES"],
+                "per_account": current_app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
+                "minutes": current_app.config["LOGIN_LOCK_MINUTES"],
+            },
         ),
         status,
     )
+
+
+def _account_locks(s: Session) -> list[tuple[User, lockout.Lock]] | None:
+    """The log-in locks in force on accounts, with the account (None: Redis unreachable). Locks
+    on usernames no account has are left out: nobody to let in, and what was typed there may be
+    a password typed one field too early."""
+    found = lockout.locks()
+    if not found:
+        return found
+    users = {
+        user.username_key: user
+        for user in s.scalars(sa.select(User).where(User.username_key.in_({lock.username for lock in found})))
+    }
+    return [(users[lock.username], lock) for lock in found if lock.username in users]
 
 
 @bp.get("/admin/users")
@@ -200,6 +223,25 @@ def admin_user_active(user_id: int) -> Any:
             flash(N_("已启用账号 %(name)s。"), "success", name=user.username)
         elif changed:
             flash(N_("已停用账号 %(name)s。"), "success", name=user.username)
+    return redirect(url_for("web.admin_users", unit=request.form.get("unit") or None))
+
+
+@bp.post("/admin/users/<int:user_id>/unlock")
+@login_required(roles=ADMIN_ROLES)
+def admin_user_unlock(user_id: int) -> Any:
+    """解除锁定: one client address's log-in lock on the account (`client`), or all of its locks
+    and failure counts (`client` empty). Recorded in the security audit log."""
+    s = db.session()
+    user = _user_or_404(s, user_id)
+    try:
+        lifted = lift_lock(s, user, request.form.get("client", "").strip() or None, actor=current_user())
+    except lockout.LocksUnreachable:
+        flash(N_("暂时无法读取登录锁定（Redis 不可用），请稍后再试。"), "error")
+    else:
+        if lifted:
+            flash(N_("已解除 %(name)s 的登录锁定。"), "success", name=user.username)
+        else:
+            flash(N_("%(name)s 当前没有登录锁定。"), "info", name=user.username)
     return redirect(url_for("web.admin_users", unit=request.form.get("unit") or None))
 
 

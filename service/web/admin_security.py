@@ -17,6 +17,7 @@ from service.web.labels import N_
 
 KIND_LABELS = {
     "login": N_("登录"),
+    "login_unlocked": N_("解除登录锁定"),
     "logout": N_("退出登录"),
     "session_expired": N_("超时自动退出"),
     "user_created": N_("账号已创建"),
@@ -56,6 +57,10 @@ def describe(event: dict[str, Any]) -> str:
         parts.append(_(LOCK_LABELS.get(scope, scope)))
     if locked_now := detail.get("locked_now"):
         parts.append(_(LOCKED_NOW_LABELS.get(locked_now, LOCKED_NOW_LABELS[True])))
+    if clients := detail.get("clients"):
+        parts.append(_("来源地址：%(addresses)s", addresses="、".join(clients)))
+    if detail.get("account_wide"):
+        parts.append(_("所有来源（账号级锁定）"))
     if "label" in detail:
         parts.append(_("令牌 %(id)s（%(label)s）", id=detail.get("token"), label=detail["label"]))
     if "role" in detail:

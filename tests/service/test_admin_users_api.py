@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from service.auth.models import SecurityEvent
-from tests.service.factories import assert_envelope, stored, unit_code
+from tests.service.factories import assert_envelope, client_at, stored, unit_code
 
 USERS = "/api/v1/admin/users"
 GOOD = "Lantern-7-river"
@@ -41,6 +41,7 @@ def test_only_administrators_manage_accounts(as_user, username):
         api.put(f"{USERS}/operator/password", json={"password": GOOD}),
         api.post(f"{USERS}/operator/tokens", json={"label": "x"}),
         api.delete("/api/v1/admin/tokens/1"),
+        api.delete(f"{USERS}/operator/locks"),
     ):
         assert_envelope(r, 403, "forbidden")
 
@@ -77,6 +78,7 @@ def test_an_account_created_over_the_api_logs_in_and_is_in_the_audit_log(app, cl
         "active_tokens": 0,
         "created_at": None,
         "last_login_at": None,
+        "locks": [],
     }
     assert log_in(client, "ZhangWei", GOOD).json["username"] == "zhangwei"
     assert audit(app, "user_created")[-1] == ("admin", "zhangwei", "ok", {"role": "operator", "unit": None})
@@ -214,3 +216,77 @@ def test_the_api_document_describes_the_account_endpoints(client):
     assert {"get", "post"} <= set(paths["/api/v1/admin/users"])
     assert {"get", "patch"} <= set(paths["/api/v1/admin/users/{username}"])
     assert "delete" in paths["/api/v1/admin/tokens/{token_id}"]
+
+
+def test_the_list_shows_log_in_locks_and_an_administrator_lifts_one_clients(app, as_user):
+    guesser, other = client_at(app, "10.40.0.66"), client_at(app, "10.40.0.67")
+    for n in range(5):
+        assert log_in(guesser, "operator", f"wrong-{n}").status_code == 401
+    for n in range(5):
+        assert log_in(other, "operator", f"wrong-{n}").status_code == 401
+    admin = as_user("admin")
+
+    locked = admin.get(USERS, query_string={"locked": "true"}).json["items"]
+    assert [u["username"] for u in locked] == ["operator"]
+    locks = locked[0]["locks"]
+    assert [(lock["client"], lock["attempts"]) for lock in locks] == [("10.40.0.66", 5), ("10.40.0.67", 5)]
+    assert all(14 * 60 < lock["seconds_left"] <= 15 * 60 for lock in locks)
+    assert "operator" not in [
+        u["username"] for u in admin.get(USERS, query_string={"locked": "false"}).json["items"]
+    ]
+
+    r = admin.delete(f"{USERS}/Operator/locks", query_string={"client": "10.40.0.66"})
+
+    assert r.status_code == 204
+    assert log_in(guesser, "operator", "demo1234").status_code == 200  # let in again
+    assert log_in(other, "operator", "demo1234").status_code == 429  # still out
+    assert [lock["client"] for lock in admin.get(f"{USERS}/operator").json["locks"]] == ["10.40.0.67"]
+    assert audit(app, "login_unlocked") == [("admin", "operator", "ok", {"clients": ["10.40.0.66"]})]
+    assert admin.delete(f"{USERS}/operator/locks", query_string={"client": "10.40.0.66"}).status_code == 204
+    assert len(audit(app, "login_unlocked")) == 1  # nothing was locked: nothing recorded
+
+
+def test_lifting_all_of_an_accounts_locks_lifts_the_account_wide_one_and_every_clients(app, as_user):
+    app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] = 6
+    guesser = client_at(app, "10.40.1.66")
+    for n in range(5):
+        log_in(guesser, "operator", f"wrong-{n}")
+    log_in(client_at(app, "10.40.1.5"), "operator", "wrong")
+    owner = client_at(app, "10.40.1.7")
+    assert log_in(owner, "operator", "demo1234").status_code == 429  # six failures: locked for all
+    admin = as_user("admin")
+    assert [lock["client"] for lock in admin.get(f"{USERS}/operator").json["locks"]] == [None, "10.40.1.66"]
+
+    assert admin.delete(f"{USERS}/operator/locks").status_code == 204
+
+    assert admin.get(f"{USERS}/operator").json["locks"] == []
+    assert log_in(owner, "operator", "demo1234").status_code == 200
+    assert log_in(guesser, "operator", "demo1234").status_code == 200  # its count went too
+    assert audit(app, "login_unlocked") == [
+        ("admin", "operator", "ok", {"clients": ["10.40.1.66"], "account_wide": True})
+    ]
+    assert_envelope(admin.delete(f"{USERS}/nobody/locks"), 404, "not_found")
+
+
+def test_a_password_reset_lifts_every_clients_lock(app, as_user):
+    guessers = [client_at(app) for _ in range(2)]
+    for guesser in guessers:
+        for n in range(5):
+            log_in(guesser, "operator", f"wrong-{n}")
+
+    assert as_user("admin").put(f"{USERS}/operator/password", json={"password": GOOD}).status_code == 204
+
+    assert all(log_in(guesser, "operator", GOOD).status_code == 200 for guesser in guessers)
+
+
+def test_locks_unreadable_when_redis_is_unreachable_and_lifting_says_so(app, as_user):
+    import redis
+
+    admin = as_user("admin")
+    app.extensions["minyi.redis"] = redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1)
+
+    assert admin.get(f"{USERS}/operator").json["locks"] is None
+    assert_envelope(admin.get(USERS, query_string={"locked": "true"}), 503, "locks_unreachable")
+    body = assert_envelope(admin.delete(f"{USERS}/operator/locks"), 503, "locks_unreachable")
+    assert "Redis" in body["message"]
+    assert audit(app, "login_unlocked") == []

@@ -22,6 +22,7 @@ from service.auth.models import User
 from service.lists.models import ListVersion
 from service.notices import models as nm
 from tests.lists.test_xlsx import SMALL, edit, exported
+from tests.service.factories import client_at
 from tests.web.conftest import csrf_token_of, log_in
 
 DEFAULT_LIST = Path(__file__).resolve().parents[2] / "responsibility_lists" / "ganxian.yaml"
@@ -271,6 +272,121 @@ def test_resetting_a_password(logged_in, client, db_session):
     admin.post("/logout", data={"csrf_token": token(admin)})
     assert log_in(client, "rsj").status_code == 422  # the old password no longer works
     assert log_in(client, "rsj", GOOD_PASSWORD).location == "/unit"
+
+
+# -- log-in locks (解除锁定) -------------------------------------------------------------------
+
+
+def guess(app, username: str, address: str, times: int = 5):
+    """`times` wrong passwords for `username` on the log-in page, from `address`; its client."""
+    guesser = client_at(app, address)
+    for n in range(times):
+        assert log_in(guesser, username, f"wrong-{n}").status_code == 422
+    return guesser
+
+
+def lock_rows(html: str) -> dict[str, str]:
+    """The rows of the log-in locks table, by their client address ('' for an account-wide lock)."""
+    if 'id="locks"' not in html:
+        return {}
+    table = html.split('id="locks"', 1)[1].split("</table>", 1)[0]
+    return {
+        client: row.split("</tr>", 1)[0]
+        for client, row in re.findall(r'data-client="([^"]*)">(.*?</tr>)', table, re.S)
+    }
+
+
+def test_an_admin_sees_which_client_is_locked_out_and_lets_it_in_again(app, logged_in, db_session):
+    guesser = guess(app, "operator", "10.60.0.66")
+    admin = logged_in("admin")
+    operator = db_session.scalar(sa.select(User).where(User.username == "operator"))
+
+    html = admin.get("/admin/users").get_data(as_text=True)
+
+    row = lock_rows(html)["10.60.0.66"]
+    assert "operator" in row and "来源地址 10.60.0.66" in row and "<td>5</td>" in row and "15 分钟" in row
+    assert "登录已锁定" in html.split('data-username="operator"', 1)[1].split("</tr>", 1)[0]
+    assert "登录已锁定" not in html.split('data-username="dispatcher"', 1)[1].split("</tr>", 1)[0]
+
+    url = f"/admin/users/{operator.id}/unlock"
+    assert admin.post(url, data={"client": "10.60.0.66"}).status_code == 400  # no CSRF token: refused
+    assert log_in(guesser, "operator").status_code == 429
+
+    r = admin.post(url, data={"csrf_token": csrf_token_of(html), "client": "10.60.0.66"})
+
+    assert r.status_code == 302 and "已解除 operator 的登录锁定。" in admin.get(r.location).get_data(
+        as_text=True
+    )
+    assert lock_rows(admin.get("/admin/users").get_data(as_text=True)) == {}
+    security = admin.get("/admin/security", query_string={"kind": "login_unlocked"}).get_data(as_text=True)
+    assert "解除登录锁定" in security and "来源地址：10.60.0.66" in security
+    assert log_in(guesser, "operator").status_code == 302  # in again
+
+
+def test_lifting_an_account_wide_lock_lets_everyone_in_again(app, logged_in, db_session):
+    app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] = 6
+    guess(app, "operator", "10.60.1.1", 3)
+    guess(app, "operator", "10.60.1.2", 3)
+    admin = logged_in("admin")
+    html = admin.get("/admin/users").get_data(as_text=True)
+    assert "所有来源（账号级锁定）" in lock_rows(html)[""]
+    operator = db_session.scalar(sa.select(User).where(User.username == "operator"))
+
+    r = admin.post(
+        f"/admin/users/{operator.id}/unlock", data={"csrf_token": csrf_token_of(html), "client": ""}
+    )
+
+    assert r.status_code == 302
+    assert log_in(client_at(app, "10.60.1.7"), "operator").status_code == 302
+    again = admin.post(f"/admin/users/{operator.id}/unlock", data={"csrf_token": csrf_token_of(html)})
+    assert "operator 当前没有登录锁定。" in admin.get(again.location).get_data(as_text=True)
+
+
+def test_only_an_admin_lifts_a_lock(app, logged_in, db_session):
+    guesser = guess(app, "operator", "10.60.2.66")
+    dispatcher = logged_in("dispatcher")
+    csrf = csrf_token_of(dispatcher.get("/centre").get_data(as_text=True))
+    operator = db_session.scalar(sa.select(User).where(User.username == "operator"))
+
+    r = dispatcher.post(
+        f"/admin/users/{operator.id}/unlock", data={"csrf_token": csrf, "client": "10.60.2.66"}
+    )
+
+    assert r.status_code == 403 and "无权访问" in r.get_data(as_text=True)
+    assert log_in(guesser, "operator").status_code == 429
+
+
+def test_unlocking_an_unknown_account_is_a_404_page(logged_in):
+    admin = logged_in("admin")
+
+    r = admin.post("/admin/users/999999/unlock", data={"csrf_token": token(admin)})
+
+    assert r.status_code == 404 and "页面不存在" in r.get_data(as_text=True)
+
+
+def test_the_locks_read_in_english(app, logged_in):
+    guess(app, "operator", "10.60.3.66")
+    html = logged_in("admin").get("/admin/users?lang=en").get_data(as_text=True)
+
+    assert "Log-in locks" in html and "client address 10.60.3.66" in lock_rows(html)["10.60.3.66"]
+    assert "lock that address out of that username for 15 minutes" in html
+
+
+def test_when_redis_is_unreachable_the_page_says_the_locks_cannot_be_read(app, logged_in, db_session):
+    import redis
+
+    admin = logged_in("admin")
+    app.extensions["minyi.redis"] = redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1)
+    html = admin.get("/admin/users").get_data(as_text=True)
+    operator = db_session.scalar(sa.select(User).where(User.username == "operator"))
+
+    r = admin.post(f"/admin/users/{operator.id}/unlock", data={"csrf_token": csrf_token_of(html)})
+
+    message = "暂时无法读取登录锁定（Redis 不可用），请稍后再试。"
+    assert html.count(message) == 1  # in the locks section
+    assert (
+        r.status_code == 302 and admin.get(r.location).get_data(as_text=True).count(message) == 2
+    )  # flashed too
 
 
 # -- units ----------------------------------------------------------------------------------
