@@ -165,7 +165,8 @@ def change_password(s: Session, user: User, current: str, password: str) -> None
 def lift_lock(s: Session, user: User, client: str | None = None, *, actor: User | None) -> int:
     """解除锁定: `client`'s log-in lock on `user`'s username, or (None) all of its locks and
     failure counts, every client's and the account-wide one. Returns how many locks were in force;
-    only then is it recorded in the security audit log. Raises RedisError when Redis is unreachable."""
+    only then is it recorded in the security audit log. Raises lockout.LocksUnreachable (503)
+    when Redis is."""
     lifted = lockout.lift(user.username, client)
     if lifted:
         detail: dict[str, object] = {"clients": [lock.client for lock in lifted if lock.client]}
