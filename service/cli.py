@@ -61,11 +61,130 @@ def users_create(
         password = getpass.getpass("Password: ")
         if password != getpass.getpass("Again: "):
             raise click.ClickException("The passwords differ.")
+    if password is not None:
+        _check_password(username, password)
     with app_session() as s:
         user = create_user(
             s, username, role, password=password, unit_code=unit_code, display_name=display_name
         )
         click.echo(f"created {user.username} ({user.role}{', ' + user.unit_code if user.unit_code else ''})")
+
+
+def _check_password(username: str, password: str) -> None:
+    """The pages' and the API's rules for a new password (service/auth/passwords.py)."""
+    from service.auth import passwords
+
+    weakness = passwords.weakness(username, password)
+    if weakness == passwords.SHORT:
+        raise click.ClickException(f"At least {passwords.MIN_LENGTH} characters.")
+    if weakness == passwords.GUESSABLE:
+        raise click.ClickException(
+            "Too easy to guess: not the username, one character repeated or a common password."
+        )
+
+
+def _existing_user(s: Any, username: str) -> Any:
+    from service.auth.operations import find_user
+
+    user = find_user(s, username)
+    if user is None:
+        raise click.ClickException(f"No user {username!r}.")
+    return user
+
+
+@users_group.command("list")
+@click.option("--role", help="only this role's accounts")
+@click.option("--unit", "unit_code", help="only this unit's staff")
+def users_list(role: str | None, unit_code: str | None) -> None:
+    """List the accounts: username, role, unit, active or deactivated, name, log-in lock."""
+    import sqlalchemy as sa
+
+    from service.auth import lockout
+    from service.auth.models import User, username_key
+
+    with app_session() as s:
+        query = sa.select(User).order_by(User.username_key)
+        if role:
+            query = query.where(User.role == role)
+        if unit_code:
+            query = query.where(User.unit_code == unit_code)
+        users = list(s.scalars(query))
+        in_force = lockout.locks([u.username for u in users])
+        locked = {lock.username for lock in in_force or ()}
+        for user in users:
+            lock = "locks unknown (Redis unreachable)" if in_force is None else ""
+            if username_key(user.username) in locked:
+                lock = "LOCKED (minyi users unlock)"
+            fields = (
+                user.username,
+                user.role,
+                user.unit_code or "-",
+                "active" if user.active else "DEACTIVATED",
+            )
+            click.echo("\t".join((*fields, user.display_name or "-", lock)).rstrip("\t"))
+
+
+@users_group.command("password")
+@click.argument("username")
+@click.option("--password", help="omit to be asked")
+def users_password(username: str, password: str | None) -> None:
+    """Reset USERNAME's password (an administrator who forgot theirs, with nobody to reset it on
+    the admin page). Its open sessions end, its log-in locks are lifted; the audit log records it."""
+    from service.auth.operations import set_password
+
+    if password is None:
+        if not sys.stdin.isatty():
+            raise click.ClickException("Give --password, or run this in a terminal to be asked.")
+        password = getpass.getpass("New password: ")
+        if password != getpass.getpass("Again: "):
+            raise click.ClickException("The passwords differ.")
+    _check_password(username, password)
+    with app_session() as s:
+        user = _existing_user(s, username)
+        set_password(s, user, password)
+        click.echo(f"password of {user.username} reset: its other sessions end, its log-in locks are lifted")
+
+
+@users_group.command("unlock")
+@click.argument("username")
+@click.option("--client", help="lift only this client address's lock (default: every lock of the account)")
+def users_unlock(username: str, client: str | None) -> None:
+    """Lift USERNAME's log-in locks (解除锁定), as the admin page does: for one client address, or
+    all of them. Needs the service's Redis (REDIS_URL)."""
+    from service.auth.operations import lift_lock
+
+    with app_session() as s:
+        user = _existing_user(s, username)
+        lifted = lift_lock(s, user, client, actor=None)
+        click.echo(
+            f"lifted {lifted} log-in lock(s) of {user.username}"
+            if lifted
+            else f"{user.username} has no log-in lock"
+        )
+
+
+@users_group.command("deactivate")
+@click.argument("username")
+def users_deactivate(username: str) -> None:
+    """Deactivate USERNAME (停用): it can no longer log in, its API tokens stop working."""
+    _set_active(username, False)
+
+
+@users_group.command("activate")
+@click.argument("username")
+def users_activate(username: str) -> None:
+    """Activate USERNAME again (启用)."""
+    _set_active(username, True)
+
+
+def _set_active(username: str, active: bool) -> None:
+    from service.auth.operations import set_active
+
+    with app_session() as s:
+        user = _existing_user(s, username)
+        changed = set_active(s, user, active, actor=None)
+        state = "active" if active else "deactivated"
+        click.echo(f"{user.username} {state}" if changed else f"{user.username} was already {state}")
 
 
 @main.group("tokens")
@@ -78,13 +197,10 @@ def tokens_group() -> None:
 @click.option("--label", default="", help="what the token is for")
 def tokens_create(username: str, label: str) -> None:
     """Create an API token for USERNAME and print it once (only its hash is kept)."""
-    from service.auth.operations import create_token, find_user
+    from service.auth.operations import create_token
 
     with app_session() as s:
-        user = find_user(s, username)
-        if user is None:
-            raise click.ClickException(f"No user {username!r}.")
-        token = create_token(s, user, label)
+        token = create_token(s, _existing_user(s, username), label)
     click.echo(token)
 
 
@@ -94,12 +210,10 @@ def tokens_list(username: str | None) -> None:
     """List the API tokens (of USERNAME, or everyone's): id, user, label, created, last used, revoked."""
     from flask import current_app
 
-    from service.auth.operations import find_user, tokens_of
+    from service.auth.operations import tokens_of
 
     with app_session() as s:
-        user = find_user(s, username) if username else None
-        if username and user is None:
-            raise click.ClickException(f"No user {username!r}.")
+        user = _existing_user(s, username) if username else None
         tz = current_app.config["TZ"]
 
         def at(moment: Any) -> str:  # in the service's time zone
