@@ -26,7 +26,7 @@ from tests.service.helpers import appeal_payload
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-#: The urgent appeal's alerts (its citizen's receipt, a routine notice, is left to working hours).
+#: The urgent appeal's alerts to the units and the centre (not its citizen's receipt, also queued).
 ALERTS = "urgent_appeal"
 
 
@@ -258,6 +258,21 @@ def test_routine_notices_wait_for_working_hours_and_urgent_ones_do_not(app, as_u
         )
         assert {d.not_before for d in made} == {local(2026, 10, 1, 3, 0)}  # urgent: at any hour
         s.rollback()
+
+
+def test_the_citizens_receipt_goes_at_once_at_night_and_on_holidays(app, as_user):
+    """受理回执 is a routine notice that does not wait for working hours: the citizen who has just
+    called or written at night, or on a holiday, is waiting for the number and the query code."""
+    number = new_appeal(as_user)  # 一般: nothing urgent about it
+    local = lambda *a: datetime(*a, tzinfo=SHANGHAI).astimezone(ZoneInfo("UTC"))  # noqa: E731
+    (receipt_id,) = outbox_ids(app, number, "appeal_registered")
+    for now in (local(2026, 11, 24, 3, 0), local(2026, 10, 1, 12, 0)):  # a Tuesday at 03:00; 国庆
+        with stored(app) as s:
+            message = s.get(OutboxMessage, receipt_id)
+            assert message.priority == m.DEFAULT
+            made = expand(s, message, now=now, calendar=WorkCalendar(), tz=SHANGHAI, channels={"sms"})
+            s.rollback()
+            assert [(d.recipient, d.not_before) for d in made] == [("citizen", now)], now
 
 
 def test_readyz_reports_the_queues_and_the_oldest_unrelayed_notice(app, as_user, client):
