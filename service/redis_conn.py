@@ -11,11 +11,17 @@ import redis
 from flask import current_app
 
 
+class RedisNotConfigured(RuntimeError):
+    """No REDIS_URL and no embedded server: a command-line run, or a test app without Redis."""
+
+
 def get_redis() -> redis.Redis:
     conn = current_app.extensions.get("minyi.redis")
     if conn is None:
         if not current_app.config.get("REDIS_URL"):
-            raise RuntimeError("REDIS_URL is not set (and no embedded Redis was started by `minyi run`)")
+            raise RedisNotConfigured(
+                "REDIS_URL is not set (and no embedded Redis was started by `minyi run`)"
+            )
         conn = redis.Redis.from_url(
             current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5
         )

@@ -52,13 +52,13 @@ from redis.exceptions import RedisError
 
 from service.auth.models import username_key
 from service.errors import DomainError
-from service.redis_conn import get_redis
+from service.redis_conn import RedisNotConfigured, get_redis
 from service.text import t
 
 log = logging.getLogger(__name__)
 
 #: The count cannot be reached: Redis is down, or none is configured (a command-line run).
-UNREACHABLE = (RedisError, RuntimeError)
+UNREACHABLE = (RedisError, RedisNotConfigured)
 #: Which lock: this client's for the username, or the username's for every client.
 CLIENT, ACCOUNT = "client", "account"
 #: The client of an attempt made outside a request (none has an address).

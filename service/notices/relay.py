@@ -91,7 +91,7 @@ def enqueue_outbox(items: Iterable[tuple[int, str]], *, force: bool = False) -> 
         return False
     from rq import Queue
 
-    from service.redis_conn import get_redis
+    from service.redis_conn import RedisNotConfigured, get_redis
 
     try:
         conn = get_redis()
@@ -113,7 +113,7 @@ def enqueue_outbox(items: Iterable[tuple[int, str]], *, force: bool = False) -> 
                     pipeline=pipe,
                 )
             pipe.execute()
-    except (RedisError, OSError, RuntimeError) as exc:  # RuntimeError: no Redis configured at all
+    except (RedisError, OSError, RedisNotConfigured) as exc:
         _quiet_until = time.monotonic() + QUIET_AFTER_FAILURE
         log.warning(
             "outbox relay: Redis unreachable (%s); the relay sweep will hand over %d row(s)", exc, len(items)
