@@ -86,8 +86,11 @@ def filtered(s: Session, user: User, args: dict[str, Any], tz: tzinfo) -> sa.Sel
         query = query.where(Appeal.received_at < range_end(v, tz))
     if v := args.get("q"):
         # Units and leaders search the words as they read them (personal data masked), not the
-        # citizen's own: a phone number or a name they cannot see finds nothing.
-        texts = (Appeal.title, Appeal.content) if sees_unmasked(user) else (Appeal.restricted_text,)
+        # citizen's own: a phone number or a name they cannot see finds nothing. The centre
+        # searches both: as written, and as its lists show them (138****5678 pasted from one).
+        texts = (Appeal.restricted_text,)
+        if sees_unmasked(user):
+            texts = (Appeal.title, Appeal.content, *texts)
         # Escaped, so that "100%" or "_" in the search text match themselves.
         query = query.where(
             sa.or_(

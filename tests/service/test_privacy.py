@@ -240,6 +240,7 @@ def test_units_and_leaders_cannot_find_an_appeal_by_personal_data_they_cannot_se
     for shown in ("138****1234", "张**反映", "楼下餐馆油烟", number):
         assert number in _found(api, shown), shown
     assert number in _found(as_user("dispatcher"), "13800001234")  # the centre calls citizens back
+    assert number in _found(as_user("dispatcher"), "138****1234")  # as pasted from the centre's list
 
 
 @pytest.mark.parametrize("username", ["rsj", "leader"])
