@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -46,6 +47,11 @@ def check_references(s: Session, data: dict[str, Any], ctx: ListContext | None =
         raise ValidationFailed(t("Invalid input: {fields}", fields=sorted(errors)), errors)
 
 
+#: How long after its arrival an appeal registered still sends its citizen a receipt: a letter
+#: registered the week it came does, an appeal carried over from an older system does not.
+RECEIPT_WITHIN = timedelta(days=30)
+
+
 def register_appeal(
     s: Session,
     data: dict[str, Any],
@@ -67,9 +73,11 @@ def register_appeal(
     commit, not the whole intake. Likely duplicates are flagged and the caller's earlier appeals
     counted (`caller_history`) on the way (`service.handling.duplicates.flag_duplicates`).
 
-    With `receipt`, the citizen is sent the number and the query code (受理回执: by SMS, or e-mail
-    when that is all they gave): a letter writer or an e-mail sender has no other way to learn
-    them. Not for a call answered at first contact, which is closed at once.
+    With `receipt`, the citizen is sent the number and the query code (受理回执: by SMS to a
+    mobile, and by e-mail when they gave an address and e-mail is configured): a letter writer or
+    an e-mail sender has no other way to learn them. Not for a call answered at first contact,
+    which is closed at once, nor for an appeal received over `RECEIPT_WITHIN` ago (history carried
+    over from an older system: its citizens are not waiting for a text).
     """
     from service.appeals.dispatching import dispatch_on_intake
     from service.handling.duplicates import flag_duplicates
@@ -125,7 +133,8 @@ def register_appeal(
     s.flush()
     # Last: the day's counter stays locked from here until the request commits.
     assign_number(s, appeal, prefix, now.astimezone(tz).date())
-    if receipt and appeal.contact is not None:  # queued under the real number: no key to change
+    if receipt and appeal.contact is not None and now - appeal.received_at <= RECEIPT_WITHIN:
+        # Queued under the real number: no key to change.
         queue_notice(s, appeal, "citizen", "appeal_registered", key="registered", check_existing=False)
     return appeal
 

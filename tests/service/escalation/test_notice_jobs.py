@@ -312,3 +312,20 @@ def test_a_letter_writer_is_sent_the_number_and_the_query_code_they_could_not_he
     assert (
         as_user("leader").get(f"/api/v1/appeals/{number}/notices").json["items"][0]["body"].count(code) == 0
     )
+
+
+def test_history_carried_over_from_an_older_system_sends_no_receipt(sms_app, as_user):
+    """An appeal received long before it is registered is not a citizen waiting for a text; a
+    letter registered the week it came still is."""
+    now = utcnow()
+
+    def registered(days_ago):
+        payload = appeal_payload(
+            **garbage_in_meilin(), received_at=(now - timedelta(days=days_ago)).isoformat()
+        )
+        r = as_user("operator").post("/api/v1/appeals", json=payload)
+        assert r.status_code == 201, r.json
+        return r.json["number"]
+
+    assert outbox_ids(sms_app, registered(40), "appeal_registered") == []
+    assert len(outbox_ids(sms_app, registered(3), "appeal_registered")) == 1
