@@ -110,11 +110,11 @@ def users_list(role: str | None, unit_code: str | None) -> None:
             query = query.where(User.unit_code == unit_code)
         users = list(s.scalars(query))
         in_force = lockout.locks([u.username for u in users])
+        if in_force is None:
+            click.echo("log-in locks not shown: the service's Redis cannot be reached (REDIS_URL)", err=True)
         locked = {lock.username for lock in in_force or ()}
         for user in users:
-            lock = "locks unknown (Redis unreachable)" if in_force is None else ""
-            if username_key(user.username) in locked:
-                lock = "LOCKED (minyi users unlock)"
+            lock = "LOCKED (minyi users unlock)" if username_key(user.username) in locked else ""
             fields = (
                 user.username,
                 user.role,
