@@ -107,6 +107,32 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
+def command_line(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """`minyi ARGS...` run in-process (click's CliRunner), each command's unit of work on the
+    test's connection (committed to a savepoint the test rolls back) instead of a new app's.
+    Returns a function of the arguments giving click's Result (exit_code, output)."""
+    from contextlib import contextmanager
+
+    from click.testing import CliRunner
+
+    import service.cli
+    import service.cli_context
+    from service import db
+    from service.cli import main
+
+    @contextmanager
+    def on_the_tests_connection(**_config: object) -> Iterator[Any]:
+        with app.app_context():
+            s = db.session()
+            yield s
+            s.commit()
+
+    monkeypatch.setattr(service.cli_context, "app_session", on_the_tests_connection)
+    monkeypatch.setattr(service.cli, "app_session", on_the_tests_connection)  # imported by name there
+    return lambda *args: CliRunner().invoke(main, list(args))
+
+
+@pytest.fixture
 def db_session(app: Flask) -> Iterator[Any]:
     """A session on the test's connection, for arranging data and checking what was stored.
 

@@ -450,60 +450,38 @@ def test_the_second_of_two_admins_creating_the_same_name_at_once_is_told_409(app
         assert s.scalar(sa.select(sa.func.count()).select_from(User).where(User.username == "Ops")) == 1
 
 
-def test_tokens_are_listed_and_revoked_from_the_command_line(app, client, monkeypatch):
-    from collections.abc import Iterator
-    from contextlib import contextmanager
-
-    from click.testing import CliRunner
-
-    import service.cli
-    import service.cli_context
+def test_tokens_are_listed_and_revoked_from_the_command_line(app, client, command_line):
     from service.auth.operations import create_token
-    from service.cli import main as minyi
 
     with stored(app) as s:
         operator = find_user(s, "operator")
         token = create_token(s, operator, "市长信箱对接")
         s.commit()
 
-    @contextmanager
-    def test_session() -> Iterator[Any]:  # the command's unit of work, on the test's connection
-        with stored(app) as s:
-            yield s
-            s.commit()
-
-    monkeypatch.setattr(service.cli_context, "app_session", test_session)
-    monkeypatch.setattr(service.cli, "app_session", test_session)  # imported by name there
     bearer = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/v1/auth/me", headers=bearer).status_code == 200
 
-    listed = CliRunner().invoke(minyi, ["tokens", "list", "Operator"])
+    listed = command_line("tokens", "list", "Operator")
     assert listed.exit_code == 0, listed.output
     [line] = [row for row in listed.output.splitlines() if "市长信箱对接" in row]
     token_id = line.split("\t")[0]
     assert line.endswith("active") and "\toperator\t" in line
 
-    revoked = CliRunner().invoke(minyi, ["tokens", "revoke", token_id])
+    revoked = command_line("tokens", "revoke", token_id)
     assert revoked.exit_code == 0, revoked.output
     assert f"revoked token {token_id} of operator" in revoked.output
     assert_envelope(client.get("/api/v1/auth/me", headers=bearer), 401, "unauthorized")
-    assert "REVOKED" in CliRunner().invoke(minyi, ["tokens", "list", "operator"]).output
+    assert "REVOKED" in command_line("tokens", "list", "operator").output
 
-    unknown = CliRunner().invoke(minyi, ["tokens", "revoke", "999999"])
+    unknown = command_line("tokens", "revoke", "999999")
     assert unknown.exit_code != 0 and "No token 999999" in unknown.output
 
 
-def test_the_command_lines_token_list_reads_in_the_services_time_zone(app, monkeypatch):
-    from collections.abc import Iterator
-    from contextlib import contextmanager
+def test_the_command_lines_token_list_reads_in_the_services_time_zone(app, command_line):
     from datetime import UTC, datetime
 
-    from click.testing import CliRunner
-
-    import service.cli
     from service.auth.models import ApiToken
     from service.auth.operations import create_token, revoke_token
-    from service.cli import main as minyi
 
     evening = datetime(2026, 3, 1, 20, 30, tzinfo=UTC)  # 2026-03-02 04:30 in 赣州 (UTC+8)
     with stored(app) as s:
@@ -513,13 +491,7 @@ def test_the_command_lines_token_list_reads_in_the_services_time_zone(app, monke
         token.created_at = token.last_used_at = token.revoked_at = evening
         s.commit()
 
-    @contextmanager
-    def test_session() -> Iterator[Any]:
-        with stored(app) as s:
-            yield s
-
-    monkeypatch.setattr(service.cli, "app_session", test_session)
-    listed = CliRunner().invoke(minyi, ["tokens", "list", "operator"])
+    listed = command_line("tokens", "list", "operator")
 
     [line] = [row for row in listed.output.splitlines() if "夜间对接" in row]
     assert line.split("\t")[3:] == [

@@ -3,20 +3,16 @@ centre and when the rating window passes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
 
 from dispatch.calendar import WorkCalendar
 from dispatch.deadlines import compute_deadlines
 from dispatch.escalation import REPLY_DUE_SOON
 from service.appeals.models import Appeal, AppealEvent
-from service.cli import main as minyi
 from service.db import utcnow
 from service.escalation.models import AppealAlarm
 from service.handling.closing import close_unrated
@@ -533,20 +529,11 @@ def test_close_unrated_leaves_rated_appeals_to_the_centre(app, client, as_user):
         assert close_unrated(s, utcnow() + timedelta(days=30)) == []
 
 
-def test_the_close_unrated_command(app, as_user, monkeypatch):
+def test_the_close_unrated_command(app, as_user, command_line):
     body = replied(as_user)
     set_rating_due(app, body["number"], -timedelta(hours=1))
 
-    import service.cli_context
-
-    @contextmanager
-    def test_session() -> Iterator[Any]:  # the command's unit of work, on the test's connection
-        with stored(app) as s:
-            yield s
-            s.commit()
-
-    monkeypatch.setattr(service.cli_context, "app_session", test_session)
-    result = CliRunner().invoke(minyi, ["appeals", "close-unrated"])
+    result = command_line("appeals", "close-unrated")
 
     assert result.exit_code == 0, result.output
     assert "closed 1 appeal(s)" in result.output

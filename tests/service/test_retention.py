@@ -3,18 +3,14 @@ retention period (MINYI_PERSONAL_DATA_RETENTION_DAYS) is over; the record itself
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from click.testing import CliRunner
 
 from service.appeals import retention
 from service.appeals.models import Appeal, AppealContact, AppealEvent, PersonalDataAccess
 from service.appeals.retention import erase_expired, erase_expired_job
-from service.cli import main as minyi
 from service.db import utcnow
 from service.handling.models import Evaluation, Reply
 from service.notices import models as nm
@@ -217,24 +213,15 @@ def test_zero_days_keeps_everything(app, client, as_user):
     assert stored_data(app, body["number"])["contact"][1] == PHONE
 
 
-def test_the_command_counts_then_erases(app, client, as_user, monkeypatch):
+def test_the_command_counts_then_erases(app, client, as_user, command_line):
     body = closed_appeal(client, as_user, closed_days_ago=DAYS + 1)
-    import service.cli_context
 
-    @contextmanager
-    def test_session() -> Iterator[Any]:  # the command's unit of work, on the test's connection
-        with stored(app) as s:
-            yield s
-            s.commit()
-
-    monkeypatch.setattr(service.cli_context, "app_session", test_session)
-
-    dry = CliRunner().invoke(minyi, ["appeals", "erase-personal-data", "--dry-run"])
+    dry = command_line("appeals", "erase-personal-data", "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert "1 appeal(s) closed before" in dry.output
     assert stored_data(app, body["number"])["contact"][1] == PHONE
 
-    real = CliRunner().invoke(minyi, ["appeals", "erase-personal-data"])
+    real = command_line("appeals", "erase-personal-data")
     assert real.exit_code == 0, real.output
     assert "erased the personal data of 1 appeal(s)" in real.output
     assert stored_data(app, body["number"])["contact"][1] == ""

@@ -4,35 +4,17 @@ page makes, recorded in the security audit log with the command line as the acto
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import pytest
-from click.testing import CliRunner
 
-import service.cli
-from service.cli import main as minyi
-from tests.service.factories import client_at, stored
+from tests.service.factories import client_at
 
 PASSWORD = "demo1234"
 NEW_PASSWORD = "Gx-12345-热线"
 
 
 @pytest.fixture
-def cli(app, monkeypatch):
-    @contextmanager
-    def test_session() -> Iterator[Any]:  # the command's unit of work, on the test's connection
-        with stored(app) as s:
-            yield s
-            s.commit()
-
-    monkeypatch.setattr(service.cli, "app_session", test_session)
-
-    def run(*args: str) -> Any:
-        return CliRunner().invoke(minyi, ["users", *args])
-
-    return run
+def cli(command_line):
+    return lambda *args: command_line("users", *args)
 
 
 def log_in(client, username, password=PASSWORD):
