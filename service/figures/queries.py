@@ -77,15 +77,16 @@ def period(month: str, tz: tzinfo) -> Period:
     if parsed is None:
         raise ValueError(f"not a month (YYYY-MM): {month!r}")
     year, number = parsed
-    following = (year + 1, 1) if number == 12 else (year, number + 1)
-
-    def midnight(y: int, m: int) -> datetime:
-        return datetime.combine(date(y, m, 1), time(0), tz).astimezone(UTC)
-
-    return Period(month, midnight(year, number), midnight(*following))
+    following = date(year + 1, 1, 1) if number == 12 else date(year, number + 1, 1)
+    return Period(month, local_midnight(date(year, number, 1), tz), local_midnight(following, tz))
 
 
-def _within(column: Any, p: Period) -> sa.ColumnElement[bool]:
+def local_midnight(day: date, tz: tzinfo) -> datetime:
+    """The UTC instant `day` begins in the service's time zone."""
+    return datetime.combine(day, time(0), tz).astimezone(UTC)
+
+
+def within(column: Any, p: Period) -> sa.ColumnElement[bool]:
     return sa.and_(column >= p.start, column < p.end)
 
 
@@ -100,7 +101,7 @@ def _payloads(s: Session, appeal_ids: sa.Select[Any], action: str) -> list[tuple
 
 def collect(s: Session, p: Period) -> fig.Facts:
     """Every fact of the period, read in eight queries."""
-    lead = sa.and_(AppealAssignment.role == "lead", _within(AppealAssignment.assigned_at, p))
+    lead = sa.and_(AppealAssignment.role == "lead", within(AppealAssignment.assigned_at, p))
     # Each dispatch's first signing: the unit signing again after a reopen (重办) is not counted
     # again (the reopen is, in the reopen rate), nor does it replace the first.
     signed_at: dict[Any, datetime] = {}
@@ -116,9 +117,9 @@ def collect(s: Session, p: Period) -> fig.Facts:
         )
     )
     returns = tuple(
-        s.scalars(sa.select(ReturnRequest.unit_code).where(_within(ReturnRequest.requested_at, p)))
+        s.scalars(sa.select(ReturnRequest.unit_code).where(within(ReturnRequest.requested_at, p)))
     )
-    approved = sa.and_(Reply.review == "approved", _within(Reply.reviewed_at, p))
+    approved = sa.and_(Reply.review == "approved", within(Reply.reviewed_at, p))
     reply_due = {
         payload.get("reply_id"): payload.get("reply_due_at")
         for _at, payload in _payloads(s, sa.select(Reply.appeal_id).where(approved), "replied")
@@ -139,20 +140,20 @@ def collect(s: Session, p: Period) -> fig.Facts:
                 Evaluation.attitude,
                 Evaluation.result,
                 Evaluation.exclusion,
-            ).where(_within(Evaluation.at, p), Evaluation.unit_code.is_not(None))
+            ).where(within(Evaluation.at, p), Evaluation.unit_code.is_not(None))
         )
     )
     reopens = tuple(
         str(payload["unit"])
         for payload in s.scalars(
-            sa.select(AppealEvent.payload).where(AppealEvent.action == "reopened", _within(AppealEvent.at, p))
+            sa.select(AppealEvent.payload).where(AppealEvent.action == "reopened", within(AppealEvent.at, p))
         )
         if payload and payload.get("unit")
     )
     intakes = tuple(
         fig.Intake(unit, history > 0)
         for unit, history in s.execute(
-            sa.select(Appeal.lead_unit_code, Appeal.caller_history).where(_within(Appeal.received_at, p))
+            sa.select(Appeal.lead_unit_code, Appeal.caller_history).where(within(Appeal.received_at, p))
         )
     )
     return fig.Facts(dispatches, returns, replies, ratings, reopens, intakes)

@@ -15,7 +15,7 @@ both months, the days of this month, and the category tree and the townships' na
 from __future__ import annotations
 
 from calendar import monthrange
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from dispatch import volumes as vol
 from service.appeals import status as st
 from service.appeals.models import Appeal
-from service.figures.queries import Period, period
+from service.figures.queries import Period, local_midnight, period, within
 from service.lists.models import Area, Category
 
 #: What became of an appeal received, in the order shown: closed at first contact (直接办结),
@@ -45,18 +45,14 @@ def period_before(p: Period, tz: tzinfo) -> Period:
     """The month before `p`, whatever its year (2000-01 is a month the figures take; 1999-12 is
     not one they show, yet it is the one it compares with)."""
     month = previous_month(p.month)
-    start = datetime.combine(date(int(month[:4]), int(month[5:]), 1), time(0), tz).astimezone(UTC)
-    return Period(month, start, p.start)
+    return Period(month, local_midnight(date(int(month[:4]), int(month[5:]), 1), tz), p.start)
 
 
 def day_starts(month: str, tz: tzinfo) -> list[datetime]:
     """The UTC instant each local day of `month` begins, and the next month's first (days + 1)."""
     year, number = int(month[:4]), int(month[5:7])
     first = date(year, number, 1)
-    return [
-        datetime.combine(first + timedelta(days=i), time(0), tz).astimezone(UTC)
-        for i in range(monthrange(year, number)[1] + 1)
-    ]
+    return [local_midnight(first + timedelta(days=i), tz) for i in range(monthrange(year, number)[1] + 1)]
 
 
 def _counted(p: Period, before: Period) -> sa.ColumnElement[bool]:
@@ -130,12 +126,10 @@ def _placed(s: Session, p: Period, before: Period) -> dict[str, list[vol.Placed]
 def _days(s: Session, p: Period, tz: tzinfo) -> list[int]:
     starts = day_starts(p.month, tz)
     day = sa.case(*((Appeal.received_at < end, i) for i, end in enumerate(starts[1:], start=1)))
-    rows = s.execute(_grouped(sa.select(day.label("day")).where(_within(p), Appeal.status != st.MERGED)))
+    rows = s.execute(
+        _grouped(sa.select(day.label("day")).where(within(Appeal.received_at, p), Appeal.status != st.MERGED))
+    )
     return vol.daily({d: n for d, n in rows}, len(starts) - 1)
-
-
-def _within(p: Period) -> sa.ColumnElement[bool]:
-    return sa.and_(Appeal.received_at >= p.start, Appeal.received_at < p.end)
 
 
 def _change(c: vol.Change, total: int | None = None) -> dict[str, Any]:
