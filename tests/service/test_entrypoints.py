@@ -258,8 +258,24 @@ def test_minyi_run_starts_everything_and_keeps_its_data(tmp_path: Path) -> None:
         web.login("operator")
         status, created = web.post_json("/api/v1/appeals", appeal_payload())
         assert status == 201, created
+
+        # Someone guesses meilin's password: locked out. The admin, at the shell of the same machine
+        # and with no REDIS_URL, sees the lock and lifts it (the locks live in the embedded Redis).
+        guesser = Http(f"http://127.0.0.1:{port}")
+        for n in range(5):
+            guesser.post_json("/api/v1/auth/login", {"username": "meilin", "password": f"wrong-{n}"})
+        status, _ = guesser.post_json("/api/v1/auth/login", {"username": "meilin", "password": "demo1234"})
+        assert status == 429
+        listed = run_minyi(env, "users", "list", "--role", "unit_staff")
+        [line] = [row for row in listed.splitlines() if row.startswith("meilin\t")]
+        assert line.endswith("LOCKED (minyi users unlock)"), listed
+        assert "lifted 1 log-in lock(s) of meilin" in run_minyi(env, "users", "unlock", "meilin")
+        status, _ = guesser.post_json("/api/v1/auth/login", {"username": "meilin", "password": "demo1234"})
+        assert status == 200
+
         assert _stop(proc, signal.SIGINT) == 0, log.read_text()
     assert "stopped" in log.read_text()
+    assert not (tmp_path / "var" / "redis.url").exists()  # stopped: no command looks for its Redis
 
     log = tmp_path / "run-2.log"
     with started(env, log, "run") as proc:
