@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+import inspect
+from collections.abc import Callable, Mapping
+from functools import wraps
+from typing import Any, TypeVar
 
 import flask
 import flask_smorest
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_smorest import Api as _Api
+from flask_smorest.error_handler import ErrorSchema
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
@@ -102,10 +106,67 @@ class RequestParser(FlaskParser):
         return data
 
 
+View = TypeVar("View", bound=Callable[..., Any])
+#: What an endpoint works on, found from its URL for the caller: `load(user, **view_args)` returns
+#: the view's further keyword arguments ({"appeal": ...}), or raises NotFound (404) for what the
+#: caller may not see.
+Loader = Callable[..., Mapping[str, Any]]
+
+
 class Blueprint(flask_smorest.Blueprint):
-    """The JSON API's blueprint: flask-smorest's, reading bodies with `RequestParser`."""
+    """The JSON API's blueprint: flask-smorest's, reading bodies with `RequestParser`, its endpoints
+    saying who may use them with `requires`."""
 
     ARGUMENTS_PARSER = RequestParser()
+
+    def requires(
+        self, *roles: str, load: Loader | None = None, refusal: str | None = None
+    ) -> Callable[[View], View]:
+        """Who may use the endpoint, checked before anything else of it: it sits above
+        `@blp.arguments`, so a caller who may not use the endpoint is told so whatever they sent.
+
+        The order (README "API"): not logged in, 401; logged in with a role not among `roles` (any
+        role when none is named), 403 (`refusal`, or a message naming the roles); then
+        `load(user, **view_args)` (404 for what the URL names and the caller may not see); only
+        then the query and the body are read (400, 415, 422) and the view runs (409...).
+
+        The view gets the caller as its `user` argument, if it takes one, and what `load` returned
+        as further keyword arguments. The OpenAPI document lists the 401, 403 and 404.
+        """
+
+        def decorator(view: View) -> View:
+            takes_user = "user" in inspect.signature(view).parameters
+
+            @wraps(view)
+            def admitted(*args: Any, **view_args: Any) -> Any:
+                # (security imports the modules whose blueprints these are)
+                from service.auth.security import require_user
+
+                user = require_user(*roles, refusal=refusal)
+                given = dict(load(user, **view_args)) if load is not None else {}
+                if takes_user:
+                    given["user"] = user
+                return view(*args, **view_args, **given)
+
+            admitted.roles = frozenset(roles)  # type: ignore[attr-defined]  (the tests read it)
+            documented: Any = self.alt_response(
+                401, description="Not logged in (no session, or no valid API token).", schema=ErrorSchema
+            )(admitted)
+            if roles:
+                documented = self.alt_response(
+                    403,
+                    description=f"Logged in with a role other than: {', '.join(roles)}.",
+                    schema=ErrorSchema,
+                )(documented)
+            if load is not None:
+                documented = self.alt_response(
+                    404,
+                    description="What the URL names is unknown, or not the caller's to see.",
+                    schema=ErrorSchema,
+                )(documented)
+            return documented
+
+        return decorator
 
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -21,7 +21,6 @@ from service import db, validate
 from service.appeals.citizen_codes import normal_number
 from service.appeals.models import Appeal, PersonalDataAccess
 from service.auth.models import User, username_key
-from service.auth.security import require_user
 from service.extensions import Blueprint
 from service.fields import CleanText
 from service.paging import LogArgs, page_of, page_schema, within
@@ -105,10 +104,10 @@ def access_page(s: Session, args: dict[str, Any], tz: tzinfo) -> dict[str, Any]:
 
 @blp.route("/personal-data-access")
 class AccessLog(MethodView):
+    @blp.requires(*AUDITORS)
     @blp.arguments(AccessArgs, location="query")
     @blp.response(200, AccessPageOut)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Every view of a citizen's unmasked personal data, newest first: who, when, which appeal,
         why. Filter by appeal number, username, action and time. Administrators only."""
-        require_user(*AUDITORS)
         return access_page(db.session(), args, current_app.config["TZ"])

@@ -21,7 +21,7 @@ from service.appeals.schemas import (
     IntakeOut,
 )
 from service.appeals.status import STATUS_LABELS
-from service.auth.security import require_user
+from service.auth.models import User
 from service.db import utcnow
 from service.errors import ValidationFailed
 from service.extensions import Blueprint
@@ -99,6 +99,12 @@ def intake(
     return appeal, False
 
 
+def visible_appeal(user: User, number: str, **_: Any) -> dict[str, Appeal]:
+    """`Blueprint.requires`' loader for the URLs naming an appeal: the appeal <number> if the caller
+    may see it (404 otherwise: unknown and not theirs answer alike), as the view's `appeal`."""
+    return {"appeal": queries.get_visible(db.session(), number, user)}
+
+
 def names_for(appeal: Appeal) -> queries.Names | None:
     ctx = active_context(db.session())
     if ctx is None or appeal.list_version_id not in (None, ctx.version_id):
@@ -108,20 +114,20 @@ def names_for(appeal: Appeal) -> queries.Names | None:
 
 @blp.route("")
 class AppealCollection(MethodView):
+    @blp.requires(*STAFF)
     @blp.arguments(AppealListArgs, location="query")
     @blp.response(200, AppealPage)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any], user: User) -> dict[str, Any]:
         """Search appeals, with filters, ordering and pagination (unit staff: their unit's only)."""
-        user = require_user(*STAFF)
         tz = current_app.config["TZ"]
         return queries.search_page(db.session(), user, args, tz, args["per_page"])
 
+    @blp.requires(*INTAKE)
     @blp.arguments(AppealIn)
     @blp.response(201, IntakeOut)
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
-    def post(self, data: dict[str, Any]) -> Any:
+    def post(self, data: dict[str, Any], user: User) -> Any:
         """Take in an appeal from any channel (operators, the centre, integrations)."""
-        user = require_user(*INTAKE)
         appeal, replayed = intake(data, actor=user, scope=f"user:{user.id}")
         body = {
             "number": appeal.number,
@@ -143,12 +149,12 @@ class AppealCollection(MethodView):
 
 @blp.route("/export")
 class AppealExport(MethodView):
+    @blp.requires(*STAFF)
     @blp.arguments(AppealListArgs, location="query")
     @blp.response(200, description="An XLSX workbook", content_type=export.XLSX)
-    def get(self, args: dict[str, Any]) -> Response:
+    def get(self, args: dict[str, Any], user: User) -> Response:
         """The appeals of a search (the filters and order of `GET /api/v1/appeals`; no paging) as an
         XLSX workbook, at most 10,000 (more: 422). No personal data: no contact, no content."""
-        user = require_user(*STAFF)
         tz = current_app.config["TZ"]
         found = export.matching(db.session(), user, args, tz)
         stamp = utcnow().astimezone(tz).strftime("%Y%m%d-%H%M")
@@ -161,6 +167,7 @@ class AppealExport(MethodView):
 
 @blp.route("/<number>")
 class AppealItem(MethodView):
+    @blp.requires(*STAFF, load=visible_appeal)
     @blp.response(200, AppealOut)
     @blp.doc(
         parameters=[
@@ -172,11 +179,9 @@ class AppealItem(MethodView):
             }
         ]
     )
-    def get(self, number: str) -> dict[str, Any]:
+    def get(self, number: str, user: User, appeal: Appeal) -> dict[str, Any]:
         """One appeal. Centre roles see the citizen's contact unmasked, and the view is logged."""
-        user = require_user(*STAFF)
         s = db.session()
-        appeal = queries.get_visible(s, number, user)
         if sees_unmasked(user) and has_personal_data(appeal):
             reason = (request.args.get("reason") or "工单查看").strip()
             log_access(s, user, appeal, "view", reason)
@@ -186,12 +191,11 @@ class AppealItem(MethodView):
 
 @blp.route("/<number>/events")
 class AppealEvents(MethodView):
+    @blp.requires(*STAFF, load=visible_appeal)
     @blp.response(200, EventOut(many=True))
-    def get(self, number: str) -> list[dict[str, Any]]:
+    def get(self, number: str, user: User, appeal: Appeal) -> list[dict[str, Any]]:
         """The appeal's timeline: every change, who made it, from which status to which."""
-        user = require_user(*STAFF)
         s = db.session()
-        appeal = queries.get_visible(s, number, user)
         return [
             {
                 "id": e.id,
@@ -217,13 +221,12 @@ class AppealEvents(MethodView):
 
 @blp.route("/<number>/dispatch")
 class AppealDispatch(MethodView):
+    @blp.requires("dispatcher", "admin", load=visible_appeal)
     @blp.arguments(DispatchIn)
     @blp.response(200, AppealOut)
-    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+    def post(self, data: dict[str, Any], number: str, user: User, appeal: Appeal) -> dict[str, Any]:
         """Dispatch or re-dispatch by hand, with a reason; recorded like an automatic dispatch."""
-        user = require_user("dispatcher", "admin")
         s = db.session()
-        appeal = queries.get_visible(s, number, user)
         dispatching.dispatch_by_hand(
             s,
             appeal,

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields
 from service import db
 from service.auth.models import ROLES, User
 from service.auth.operations import authenticate
-from service.auth.security import end_session, require_user, start_session
+from service.auth.security import end_session, start_session
 from service.errors import Unauthorized
 from service.extensions import Blueprint, limiter
 from service.text import t
@@ -61,7 +61,8 @@ def logout() -> None:
 
 
 @blp.get("/me")
+@blp.requires()
 @blp.response(200, MeOut)
-def me() -> dict[str, Any]:
+def me(user: User) -> dict[str, Any]:
     """Who is logged in."""
-    return _me(require_user())
+    return _me(user)

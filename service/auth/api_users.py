@@ -30,7 +30,7 @@ from service.auth.operations import (
     set_password,
     tokens_of,
 )
-from service.auth.security import hash_token, require_user
+from service.auth.security import hash_token
 from service.errors import NotFound, ValidationFailed
 from service.extensions import Blueprint
 from service.fields import CleanText
@@ -164,11 +164,13 @@ class TokenIn(Schema):
     )
 
 
-def _user(s: Session, username: str) -> User:
-    user = find_user(s, username)
-    if user is None:
+def named_account(user: User, username: str) -> dict[str, User]:
+    """`Blueprint.requires`' loader: the account <username>, in any case (404 when there is none),
+    as the view's `account` (`user` is the administrator calling)."""
+    account = find_user(db.session(), username)
+    if account is None:
         raise NotFound(t("No user {name!r}.", name=username))
-    return user
+    return {"account": account}
 
 
 def _accounts() -> sa.Select[Any]:
@@ -232,12 +234,12 @@ def _token(token: ApiToken) -> dict[str, Any]:
 
 @blp.route("/users")
 class Users(MethodView):
+    @blp.requires(*ADMINS)
     @blp.arguments(UserArgs, location="query")
     @blp.response(200, UserPageOut)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Every account, active ones first, by role and username, with its log-in locks; filtered
         by role, unit, state, text, and whether a log-in lock is in force."""
-        require_user(*ADMINS)
         s = db.session()
         query = _accounts()
         if v := args.get("role"):
@@ -263,93 +265,88 @@ class Users(MethodView):
         order = (User.active.desc(), User.role, User.username_key)
         return page_of(s, query, order, args["page"], args["per_page"], _viewer(locks))
 
+    @blp.requires(*ADMINS)
     @blp.arguments(UserIn)
     @blp.response(201, UserOut)
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+    def post(self, data: dict[str, Any], user: User) -> dict[str, Any]:
         """Create an account (新建账号); 409 if the username is taken in any case."""
-        actor = require_user(*ADMINS)
         s = db.session()
-        user = create_user(
+        account = create_user(
             s,
             data["username"],
             data["role"],
             password=data["password"],
             unit_code=data["unit"],
             display_name=data["display_name"],
-            actor=actor,
+            actor=user,
         )
-        return _one(s, user)
+        return _one(s, account)
 
 
 @blp.route("/users/<username>")
 class OneUser(MethodView):
+    @blp.requires(*ADMINS, load=named_account)
     @blp.response(200, UserOut)
-    def get(self, username: str) -> dict[str, Any]:
+    def get(self, username: str, account: User) -> dict[str, Any]:
         """One account, by its username in any case."""
-        require_user(*ADMINS)
-        s = db.session()
-        return _one(s, _user(s, username))
+        return _one(db.session(), account)
 
+    @blp.requires(*ADMINS, load=named_account)
     @blp.arguments(UserPatch)
     @blp.response(200, UserOut)
-    def patch(self, data: dict[str, Any], username: str) -> dict[str, Any]:
+    def patch(self, data: dict[str, Any], username: str, user: User, account: User) -> dict[str, Any]:
         """停用 / 启用 (`active`) and the name (`display_name`). Nobody deactivates their own account (409)."""
-        actor = require_user(*ADMINS)
         s = db.session()
-        user = _user(s, username)
         if "active" in data:
-            set_active(s, user, data["active"], actor=actor)
+            set_active(s, account, data["active"], actor=user)
         if "display_name" in data:
-            rename_user(s, user, data["display_name"], actor=actor)
-        return _one(s, user)
+            rename_user(s, account, data["display_name"], actor=user)
+        return _one(s, account)
 
 
 @blp.route("/users/<username>/password")
 class UserPassword(MethodView):
+    @blp.requires(*ADMINS, load=named_account)
     @blp.arguments(PasswordIn)
     @blp.response(204)
-    def put(self, data: dict[str, Any], username: str) -> None:
+    def put(self, data: dict[str, Any], username: str, user: User, account: User) -> None:
         """重置密码: a new password; the account's open sessions end and a log-in lock is lifted."""
-        actor = require_user(*ADMINS)
-        s = db.session()
-        user = _user(s, username)
-        if problem := _password_problem(user.username, data["password"]):
+        if problem := _password_problem(account.username, data["password"]):
             raise ValidationFailed(problem, {"password": [problem]})
-        set_password(s, user, data["password"], actor=actor)
+        set_password(db.session(), account, data["password"], actor=user)
 
 
 @blp.route("/users/<username>/locks")
 class UserLocks(MethodView):
+    @blp.requires(*ADMINS, load=named_account)
     @blp.arguments(LiftArgs, location="query")
     @blp.response(204)
-    def delete(self, args: dict[str, Any], username: str) -> None:
+    def delete(self, args: dict[str, Any], username: str, user: User, account: User) -> None:
         """解除锁定: lift the account's log-in locks (service/auth/lockout.py), with every failure
         count: all of them, or one client address's (`client`). Recorded in the security audit log
         when a lock was in force; 503 when Redis is unreachable."""
-        actor = require_user(*ADMINS)
-        s = db.session()
-        lift_lock(s, _user(s, username), args.get("client") or None, actor=actor)
+        lift_lock(db.session(), account, args.get("client") or None, actor=user)
 
 
 @blp.route("/users/<username>/tokens")
 class UserTokens(MethodView):
+    @blp.requires(*ADMINS, load=named_account)
     @blp.response(200, TokenOut(many=True))
-    def get(self, username: str) -> list[dict[str, Any]]:
+    def get(self, username: str, account: User) -> list[dict[str, Any]]:
         """The account's API tokens, newest first, revoked ones too (never the tokens themselves)."""
-        require_user(*ADMINS)
-        s = db.session()
-        return [_token(token) for token in tokens_of(s, _user(s, username))]
+        return [_token(token) for token in tokens_of(db.session(), account)]
 
+    @blp.requires(*ADMINS, load=named_account)
     @blp.arguments(TokenIn)
     @blp.response(201, TokenCreatedOut)
-    def post(self, data: dict[str, Any], username: str) -> tuple[dict[str, Any], dict[str, str]]:
+    def post(
+        self, data: dict[str, Any], username: str, user: User, account: User
+    ) -> tuple[dict[str, Any], dict[str, str]]:
         """新建令牌 for an integration acting as this account: the answer holds it this once."""
-        actor = require_user(*ADMINS)
         s = db.session()
-        user = _user(s, username)
-        if not user.active:
+        if not account.active:
             raise ValidationFailed(t("The account is deactivated; activate it first."))
-        token = create_token(s, user, data["label"], actor=actor)
+        token = create_token(s, account, data["label"], actor=user)
         row = s.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
         assert row is not None
         return {**_token(row), "token": token}, {"Cache-Control": "no-store"}
@@ -357,12 +354,12 @@ class UserTokens(MethodView):
 
 @blp.route("/tokens/<int:token_id>")
 class OneToken(MethodView):
+    @blp.requires(*ADMINS)
     @blp.response(204)
-    def delete(self, token_id: int) -> None:
+    def delete(self, token_id: int, user: User) -> None:
         """吊销: the token stops working at once; 409 if it was revoked already."""
-        actor = require_user(*ADMINS)
         s = db.session()
         token = s.get(ApiToken, token_id)
         if token is None:
             raise NotFound(t("No token {id}.", id=token_id))
-        revoke_token(s, token, actor=actor)
+        revoke_token(s, token, actor=user)

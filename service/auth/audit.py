@@ -171,12 +171,10 @@ def events_page(s: Session, args: dict[str, Any], tz: tzinfo) -> dict[str, Any]:
 
 @blp.route("/security-events")
 class SecurityEvents(MethodView):
+    @blp.requires("admin")
     @blp.arguments(SecurityArgs, location="query")
     @blp.response(200, SecurityPageOut)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The security audit log, newest first: log-ins (refused ones with why), log-outs, idle
         sessions ended, account and token changes. Administrators only."""
-        from service.auth.security import require_user  # (security records through this module)
-
-        require_user("admin")
         return events_page(db.session(), args, current_app.config["TZ"])

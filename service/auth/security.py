@@ -175,7 +175,10 @@ def _session_user(user_id: int) -> User | None:
     return user
 
 
-def require_user(*roles: str) -> User:
+def require_user(*roles: str, refusal: str | None = None) -> User:
+    """The caller, logged in (else 401) with one of `roles` (any role when none is named; else 403,
+    with `refusal` for its message when one is given). The API's endpoints check it through
+    `Blueprint.requires` (service/extensions.py), before they read what was sent."""
     user = current_user()
     if user is None and g.get("session_ended") == IDLE:
         raise Unauthorized(
@@ -189,5 +192,5 @@ def require_user(*roles: str) -> User:
     if user is None:
         raise Unauthorized(t("Log in, or send an API token as 'Authorization: Bearer <token>'."))
     if roles and user.role not in roles:
-        raise Forbidden(t("This needs one of the roles: {roles}.", roles=list(roles)))
+        raise Forbidden(refusal or t("This needs one of the roles: {roles}.", roles=list(roles)))
     return user

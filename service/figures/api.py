@@ -9,7 +9,6 @@ from flask import Response, current_app
 from flask.views import MethodView
 
 from service import db
-from service.auth.security import require_user
 from service.db import utcnow
 from service.extensions import Blueprint
 from service.figures import queries, volumes
@@ -36,6 +35,7 @@ def month_figures(args: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("")
 class Figures(MethodView):
+    @blp.requires(*READERS)
     @blp.arguments(FiguresArgs, location="query")
     @blp.response(200, FiguresOut)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -43,18 +43,17 @@ class Figures(MethodView):
         disposition, the hot categories and townships, the days, each against the month before),
         then the rates (response, resolution, satisfaction, on-time sign-for, return, on-time
         completion, reopen, repeat call): everyone's, per unit by kind, top and bottom five."""
-        require_user(*READERS)
         return month_figures(args)
 
 
 @blp.route("/export")
 class FiguresExport(MethodView):
+    @blp.requires(*READERS)
     @blp.arguments(FiguresArgs, location="query")
     @blp.response(200, description="An XLSX workbook", content_type=XLSX)
     def get(self, args: dict[str, Any]) -> Response:
         """The same month as an XLSX workbook: a summary, the volumes (诉求量), then one sheet per
         kind of unit."""
-        require_user(*READERS)
         figures = month_figures(args)
         return Response(
             workbook(figures),

@@ -1,28 +1,28 @@
 """The handling loop between units and the centre: `POST /api/v1/appeals/<number>/<action>`.
 
 Each action answers with the appeal as the caller may see it (like the dispatch endpoint).
-Errors: 403 for a role that may not act, 404 for unit staff on an appeal not their unit's,
-409 with the current status and version for a wrong state or a stale `version`.
+Errors: 403 for a role that may not act, 404 for unit staff on an appeal not their unit's (both
+before the body is read: `acting`), then 400/422 for the body, then 409 with the current status and
+version for a wrong state or a stale `version`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from sqlalchemy.orm import Session
 
 from service import db
 from service.appeals import queries
-from service.appeals.api import STAFF
 from service.appeals.models import Appeal
 from service.appeals.schemas import AppealOut
-from service.auth.models import User
-from service.auth.security import require_user
-from service.extensions import Blueprint
-from service.handling import centre_review, unit_actions
+from service.auth.models import ROLES, User
+from service.extensions import Blueprint, View
+from service.handling import centre_review, operations, unit_actions, workflow
 from service.handling.schemas import (
     ContributeIn,
     ExtensionIn,
@@ -42,11 +42,24 @@ blp = Blueprint(
 )
 
 
-def load_appeal(number: str) -> tuple[User, Session, Appeal]:
-    """The caller (any staff role), the session, and the appeal if the caller may see it (else 404)."""
-    user = require_user(*STAFF)
-    s = db.session()
-    return user, s, queries.get_visible(s, number, user)
+def acting(action: str) -> Callable[[View], View]:
+    """`Blueprint.requires` for an action of the state machine (workflow.py), before the body is
+    read: the roles its transition allows (else 403 naming the action); then the appeal <number> if
+    the caller may see it (404), and for a unit, if it holds the part the action needs (404 not
+    assigned; 403 the other part). The view gets the caller as `user` and the appeal as `appeal`;
+    the operation checks again, with the appeal's status and version (409)."""
+    transition = workflow.TRANSITIONS[action]
+    return blp.requires(
+        *sorted(transition.roles & ROLES.keys()),
+        refusal=workflow.needs_roles(transition.label or action, transition.roles),
+        load=partial(_appeal_to_act_on, action),
+    )
+
+
+def _appeal_to_act_on(action: str, user: User, number: str, **_: Any) -> dict[str, Appeal]:
+    appeal = queries.get_visible(db.session(), number, user)
+    operations.admit(appeal, action, user)
+    return {"appeal": appeal}
 
 
 def appeal_out(appeal: Appeal, user: User) -> dict[str, Any]:
@@ -55,22 +68,24 @@ def appeal_out(appeal: Appeal, user: User) -> dict[str, Any]:
 
 @blp.route("/<number>/sign")
 class AppealSign(MethodView):
+    @acting("sign")
     @blp.arguments(SignIn)
     @blp.response(200, AppealOut)
-    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+    def post(self, data: dict[str, Any], number: str, user: User, appeal: Appeal) -> dict[str, Any]:
         """签收 (lead or co unit): the time is compared with the sign-for deadline; the lead's starts handling."""
-        user, s, appeal = load_appeal(number)
+        s = db.session()
         unit_actions.sign_for(s, appeal, user, expected_version=data["version"])
         return appeal_out(appeal, user)
 
 
 @blp.route("/<number>/return")
 class AppealReturn(MethodView):
+    @acting("return")
     @blp.arguments(ReturnIn)
     @blp.response(200, AppealOut)
-    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+    def post(self, data: dict[str, Any], number: str, user: User, appeal: Appeal) -> dict[str, Any]:
         """退单 (lead unit): not ours, with a reason and a basis; the centre reviews it."""
-        user, s, appeal = load_appeal(number)
+        s = db.session()
         unit_actions.request_return(
             s, appeal, user, reason=data["reason"], basis=data["basis"], expected_version=data["version"]
         )
@@ -79,12 +94,13 @@ class AppealReturn(MethodView):
 
 @blp.route("/<number>/return-review")
 class AppealReturnReview(MethodView):
+    @acting("return-review")
     @blp.arguments(ReturnReviewIn)
     @blp.response(200, AppealOut)
-    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+    def post(self, data: dict[str, Any], number: str, user: User, appeal: Appeal) -> dict[str, Any]:
         """退单审核 (centre): approve, re-dispatching to `unit` or back to the dispatch queue; or reject,
         back to the same unit with its deadlines running on."""
-        user, s, appeal = load_appeal(number)
+        s = db.session()
         centre_review.review_return(
             s,
             appeal,
@@ -101,11 +117,12 @@ class AppealReturnReview(MethodView):
 
 @blp.route("/<number>/extension")
 class AppealExtension(MethodView):
+    @acting("extension")
     @blp.arguments(ExtensionIn)
     @blp.response(200, AppealOut)
-    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+    def post(self, data: dict[str, Any], number: str, user: User, appeal: Appeal) -> dict[str, Any]:
         """延期 (lead unit): more working days, asked before the reply deadline; one request at a time."""
-        user, s, appeal = load_appeal(number)
+        s = db.session()
         unit_actions.request_extension(
             s, appeal, user, days=data["days"], reason=data["reason"], expected_version=data["version"]
         )
@@ -114,11 +131,12 @@ class AppealExtension(MethodView):
 
 @blp.route("/<number>/extension-review")
 class AppealExtensionReview(MethodView):
+    @acting("extension-review")
     @blp.arguments(ExtensionReviewIn)
     @blp.response(200, AppealOut)
-    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+    def post(self, data: dict[str, Any], number: str, user: User, appeal: Appeal) -> dict[str, Any]:
         """延期审核 (centre): approve (new reply deadline in working days; the citizen is told) or refuse."""
-        user, s, appeal = load_appeal(number)
+        s = db.session()
         centre_review.review_extension(
             s,
             appeal,
@@ -133,22 +151,24 @@ class AppealExtensionReview(MethodView):
 
 @blp.route("/<number>/contribute")
 class AppealContribute(MethodView):
+    @acting("contribute")
     @blp.arguments(ContributeIn)
     @blp.response(200, AppealOut)
-    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+    def post(self, data: dict[str, Any], number: str, user: User, appeal: Appeal) -> dict[str, Any]:
         """协办意见 (co unit): input for the lead unit, shown in the appeal's events."""
-        user, s, appeal = load_appeal(number)
+        s = db.session()
         unit_actions.contribute(s, appeal, user, text=data["text"], expected_version=data["version"])
         return appeal_out(appeal, user)
 
 
 @blp.route("/<number>/reply")
 class AppealReply(MethodView):
+    @acting("reply")
     @blp.arguments(ReplyIn)
     @blp.response(200, AppealOut)
-    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+    def post(self, data: dict[str, Any], number: str, user: User, appeal: Appeal) -> dict[str, Any]:
         """答复 (lead unit, after signing): the result and the text for the citizen, for the centre to review."""
-        user, s, appeal = load_appeal(number)
+        s = db.session()
         unit_actions.submit_reply(
             s,
             appeal,
@@ -165,11 +185,12 @@ class AppealReply(MethodView):
 
 @blp.route("/<number>/review")
 class AppealReview(MethodView):
+    @acting("review")
     @blp.arguments(ReviewIn)
     @blp.response(200, AppealOut)
-    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+    def post(self, data: dict[str, Any], number: str, user: User, appeal: Appeal) -> dict[str, Any]:
         """答复审核 (reviewer): approve, releasing the reply to the citizen; or send back with reasons."""
-        user, s, appeal = load_appeal(number)
+        s = db.session()
         centre_review.review_reply(
             s,
             appeal,

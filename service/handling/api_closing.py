@@ -2,7 +2,8 @@
 (`POST /api/v1/public/appeals/<number>/evaluate`).
 
 Each answers like the dispatch endpoint: the appeal as the caller sees it. Roles and states are
-checked by the state machine (403 role, 404 not yours, 409 state or stale `version`).
+checked by the state machine: 403 role and 404 not yours before the body is read (`acting`), 409
+state or stale `version` after.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from flask.views import MethodView
 
 from service import db
 from service.appeals.citizen_codes import guess_limit
+from service.appeals.models import Appeal
 from service.appeals.public_api import citizen_view, find_for_citizen
 from service.appeals.schemas import AppealOut, PublicAppealOut
+from service.auth.models import User
 from service.extensions import Blueprint, limiter
 from service.handling import closing, merging, reopening
-from service.handling.api import appeal_out, load_appeal
+from service.handling.api import acting, appeal_out
 from service.handling.closing_schemas import (
     CallbackRatingIn,
     CloseDirectlyIn,
@@ -48,11 +51,12 @@ def _lookup_limit() -> str:
 
 @blp.route("/<number>/close-directly")
 class CloseDirectly(MethodView):
+    @acting("close-directly")
     @blp.arguments(CloseDirectlyIn)
     @blp.response(200, AppealOut)
-    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+    def post(self, data: dict[str, Any], number: str, user: User, appeal: Appeal) -> dict[str, Any]:
         """直接办结: a consultation answered at first contact (operator), with the article used, if any."""
-        user, s, appeal = load_appeal(number)
+        s = db.session()
         closing.close_directly(
             s,
             appeal,
@@ -67,22 +71,24 @@ class CloseDirectly(MethodView):
 
 @blp.route("/<number>/evaluate")
 class Evaluate(MethodView):
+    @acting("evaluate")
     @blp.arguments(CallbackRatingIn)
     @blp.response(200, AppealOut)
-    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+    def post(self, data: dict[str, Any], number: str, user: User, appeal: Appeal) -> dict[str, Any]:
         """回访: the citizen's rating taken on a call-back (operator, reviewer). Once per round."""
-        user, s, appeal = load_appeal(number)
+        s = db.session()
         closing.evaluate(s, appeal, user, data, expected_version=data["version"])
         return appeal_out(appeal, user)
 
 
 @blp.route("/<number>/exclude-rating")
 class ExcludeRating(MethodView):
+    @acting("exclude-rating")
     @blp.arguments(RatingExclusionIn)
     @blp.response(200, AppealOut)
-    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+    def post(self, data: dict[str, Any], number: str, user: User, appeal: Appeal) -> dict[str, Any]:
         """评价剔除 (centre): set the latest rating aside for the figures, or count it again (null)."""
-        user, s, appeal = load_appeal(number)
+        s = db.session()
         set_rating_exclusion(
             s, appeal, user, reason=data["reason"], note=data["note"], expected_version=data["version"]
         )
@@ -91,11 +97,12 @@ class ExcludeRating(MethodView):
 
 @blp.route("/<number>/reopen")
 class Reopen(MethodView):
+    @acting("reopen")
     @blp.arguments(ReopenIn)
     @blp.response(200, AppealOut)
-    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+    def post(self, data: dict[str, Any], number: str, user: User, appeal: Appeal) -> dict[str, Any]:
         """重办: after an unsatisfied rating that is the unit's fault; same unit, new deadlines."""
-        user, s, appeal = load_appeal(number)
+        s = db.session()
         reopening.reopen(
             s,
             appeal,
@@ -110,11 +117,12 @@ class Reopen(MethodView):
 
 @blp.route("/<number>/merge")
 class Merge(MethodView):
+    @acting("merge")
     @blp.arguments(MergeIn)
     @blp.response(200, AppealOut)
-    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+    def post(self, data: dict[str, Any], number: str, user: User, appeal: Appeal) -> dict[str, Any]:
         """并案: merge this appeal into a master appeal (centre). Its citizen follows the master."""
-        user, s, appeal = load_appeal(number)
+        s = db.session()
         merging.merge(
             s,
             appeal,
@@ -128,11 +136,12 @@ class Merge(MethodView):
 
 @blp.route("/<number>/supervise")
 class Supervise(MethodView):
+    @acting("supervise")
     @blp.arguments(SuperviseIn)
     @blp.response(200, AppealOut)
-    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+    def post(self, data: dict[str, Any], number: str, user: User, appeal: Appeal) -> dict[str, Any]:
         """催办 (kind press) or 督办 (kind raise: one level up, at most 3), with a note."""
-        user, s, appeal = load_appeal(number)
+        s = db.session()
         merging.supervise(
             s, appeal, user, kind=data["kind"], note=data["note"], expected_version=data["version"]
         )
@@ -141,11 +150,12 @@ class Supervise(MethodView):
 
 @blp.route("/<number>/close")
 class Close(MethodView):
+    @acting("close")
     @blp.arguments(CloseIn)
     @blp.response(200, AppealOut)
-    def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
+    def post(self, data: dict[str, Any], number: str, user: User, appeal: Appeal) -> dict[str, Any]:
         """办结: after the rating, or once the rating window passed without one (centre)."""
-        user, s, appeal = load_appeal(number)
+        s = db.session()
         closing.close(
             s, appeal, user, tz=current_app.config["TZ"], note=data["note"], expected_version=data["version"]
         )

@@ -11,8 +11,9 @@ from typing import Any
 from flask.views import MethodView
 
 from service import db
-from service.appeals import queries
-from service.auth.security import require_user
+from service.appeals.api import visible_appeal
+from service.appeals.models import Appeal
+from service.auth.models import User
 from service.extensions import Blueprint
 from service.handling import duplicates
 from service.handling.duplicate_schemas import DismissIn, DuplicateOut
@@ -27,23 +28,22 @@ DECIDERS = ("dispatcher", "admin")
 
 @blp.route("/<number>/duplicates")
 class AppealDuplicates(MethodView):
+    @blp.requires(*READERS, load=visible_appeal)
     @blp.response(200, DuplicateOut(many=True))
-    def get(self, number: str) -> list[dict[str, Any]]:
+    def get(self, number: str, user: User, appeal: Appeal) -> list[dict[str, Any]]:
         """The appeal's duplicate flags, either way (earlier appeals it may repeat, later ones repeating it)."""
-        user = require_user(*READERS)
-        s = db.session()
-        return duplicates.candidates_of(s, queries.get_visible(s, number, user), user)
+        return duplicates.candidates_of(db.session(), appeal, user)
 
 
 @blp.route("/<number>/duplicates/<other>/dismiss")
 class DismissDuplicate(MethodView):
+    @blp.requires(*DECIDERS, load=visible_appeal)
     @blp.arguments(DismissIn)
     @blp.response(200, DuplicateOut)
-    def post(self, data: dict[str, Any], number: str, other: str) -> dict[str, Any]:
+    def post(
+        self, data: dict[str, Any], number: str, other: str, user: User, appeal: Appeal
+    ) -> dict[str, Any]:
         """Not a duplicate: dismiss the flag between the two appeals (recorded on the appeal's timeline)."""
-        user = require_user(*DECIDERS)
-        s = db.session()
-        appeal = queries.get_visible(s, number, user)
         return duplicates.dismiss(
-            s, appeal, other, actor=user, note=data["note"], expected_version=data["version"]
+            db.session(), appeal, other, actor=user, note=data["note"], expected_version=data["version"]
         )

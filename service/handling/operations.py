@@ -23,7 +23,7 @@ from service.appeals.models import Appeal, AppealAssignment, AppealEvent
 from service.auth.models import User
 from service.db import utcnow
 from service.errors import Conflict, Forbidden, NotFound
-from service.handling.workflow import NotAllowed, Transition, check
+from service.handling.workflow import NotAllowed, Transition, check, check_caller
 from service.text import t
 
 
@@ -52,11 +52,26 @@ def begin(
             action, appeal.status, role or (actor.role if actor else "system"), relations_of(appeal, actor)
         )
     except NotAllowed as exc:
-        if exc.kind == "relation":
-            raise NotFound(t("No appeal {number}.", number=appeal.number)) from exc
-        if exc.kind == "role":
-            raise Forbidden(exc.message) from exc
-        raise Conflict(exc.message, current=current_state(appeal)) from exc
+        raise refusal(appeal, exc) from exc
+
+
+def admit(appeal: Appeal, action: str, actor: User) -> None:
+    """`begin`'s check of the caller alone, whatever the appeal's status and version: their role and
+    their unit's part on the appeal (Forbidden 403, NotFound 404). The API asks it before it reads
+    the request's body; the operation's `begin` asks again."""
+    try:
+        check_caller(action, actor.role, relations_of(appeal, actor))
+    except NotAllowed as exc:
+        raise refusal(appeal, exc) from exc
+
+
+def refusal(appeal: Appeal, exc: NotAllowed) -> Forbidden | NotFound | Conflict:
+    """The error the API answers for a refusal of the state machine."""
+    if exc.kind == "relation":
+        return NotFound(t("No appeal {number}.", number=appeal.number))
+    if exc.kind == "role":
+        return Forbidden(exc.message)
+    return Conflict(exc.message, current=current_state(appeal))
 
 
 def move(

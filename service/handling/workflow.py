@@ -78,6 +78,26 @@ class NotAllowed(Exception):
 
 def check(action: str, status: str, role: str, relations: frozenset[str] = frozenset()) -> Transition:
     """Return the transition when `role` (holding `relations` on the appeal) may do `action` now."""
+    transition = check_caller(action, role, relations)
+    label = transition.label or action
+    if status == st.DISPATCHED and st.HANDLING in transition.sources and status not in transition.sources:
+        # Not signed for yet (a new dispatch, or again after a reopen): say what comes first.
+        raise NotAllowed("state", t("Sign for the appeal first, then {action}.", action=action, label=label))
+    if status not in transition.sources:
+        message = t(
+            "Cannot {action} an appeal that is {status_label} ({status}).",
+            action=action,
+            label=label,
+            status=status,
+            status_label=st.STATUS_LABELS.get(status, status),
+        )
+        raise NotAllowed("state", message)
+    return transition
+
+
+def check_caller(action: str, role: str, relations: frozenset[str] = frozenset()) -> Transition:
+    """The part of `check` whatever the appeal's status: may `role` (holding `relations` on the
+    appeal) do `action` at all? (The API asks before it reads the request's body.)"""
     transition = TRANSITIONS[action]
     label = transition.label or action
     if role not in transition.roles:
@@ -96,18 +116,6 @@ def check(action: str, status: str, role: str, relations: frozenset[str] = froze
                 )
                 raise NotAllowed("role", message)
             raise NotAllowed("relation", t("Not assigned to your unit."))
-    if status == st.DISPATCHED and st.HANDLING in transition.sources and status not in transition.sources:
-        # Not signed for yet (a new dispatch, or again after a reopen): say what comes first.
-        raise NotAllowed("state", t("Sign for the appeal first, then {action}.", action=action, label=label))
-    if status not in transition.sources:
-        message = t(
-            "Cannot {action} an appeal that is {status_label} ({status}).",
-            action=action,
-            label=label,
-            status=status,
-            status_label=st.STATUS_LABELS.get(status, status),
-        )
-        raise NotAllowed("state", message)
     return transition
 
 

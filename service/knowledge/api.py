@@ -12,7 +12,6 @@ from flask.views import MethodView
 
 from service import db
 from service.auth.models import User
-from service.auth.security import require_user
 from service.errors import Forbidden, NotFound
 from service.extensions import Blueprint
 from service.knowledge import operations as kb
@@ -64,21 +63,30 @@ def article_view(
     return view
 
 
-def _readable(user: User, article_id: int) -> KnowledgeArticle:
+def readable(user: User, article_id: int) -> dict[str, KnowledgeArticle]:
+    """`Blueprint.requires`' loader: the article, unless it is withdrawn and the caller neither the
+    centre nor its unit (404), as the view's `article`."""
     article = kb.get_article(db.session(), article_id)
     owner = user.role == "unit_staff" and article.owner_unit_code == user.unit_code
     if not article.active and not (kb.is_centre(user) or owner):
         raise NotFound(t("No knowledge-base article {id}.", id=article_id))
-    return article
+    return {"article": article}
+
+
+def editable(user: User, article_id: int) -> dict[str, KnowledgeArticle]:
+    """`readable`, and the caller may edit it (403 otherwise: a unit edits its own unit's only)."""
+    found = readable(user, article_id)
+    kb.check_may_edit(user, found["article"])
+    return found
 
 
 @blp.route("")
 class Articles(MethodView):
+    @blp.requires(*kb.READERS)
     @blp.arguments(ArticleSearchArgs, location="query")
     @blp.response(200, ArticlePage)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any], user: User) -> dict[str, Any]:
         """Search the knowledge base (?q=燃气): title hits rank above keyword hits above body hits."""
-        user = require_user(*kb.READERS)
         if args["all"] and not kb.is_centre(user):
             raise Forbidden(t("Only the centre lists withdrawn and expired articles."))
         today = local_today()
@@ -99,34 +107,35 @@ class Articles(MethodView):
             "per_page": args["per_page"],
         }
 
+    @blp.requires(*WRITERS)
     @blp.arguments(ArticleIn)
     @blp.response(201, ArticleOut)
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+    def post(self, data: dict[str, Any], user: User) -> dict[str, Any]:
         """Write an article (the centre for any unit; unit staff for their own unit)."""
-        user = require_user(*WRITERS)
         article = kb.create_article(db.session(), data, user)
         return article_view(article, local_today())
 
 
 @blp.route("/<int:article_id>")
 class Article(MethodView):
+    @blp.requires(*kb.READERS, load=readable)
     @blp.response(200, ArticleOut)
-    def get(self, article_id: int) -> dict[str, Any]:
+    def get(self, article_id: int, article: KnowledgeArticle) -> dict[str, Any]:
         """One article."""
-        user = require_user(*kb.READERS)
-        return article_view(_readable(user, article_id), local_today())
+        return article_view(article, local_today())
 
+    @blp.requires(*WRITERS, load=editable)
     @blp.arguments(ArticlePatch)
     @blp.response(200, ArticleOut)
-    def patch(self, data: dict[str, Any], article_id: int) -> dict[str, Any]:
+    def patch(
+        self, data: dict[str, Any], article_id: int, user: User, article: KnowledgeArticle
+    ) -> dict[str, Any]:
         """Change an article (the centre any; a unit its own)."""
-        user = require_user(*WRITERS)
-        article = _readable(user, article_id)
         kb.update_article(db.session(), article, data, user)
         return article_view(article, local_today())
 
+    @blp.requires(*WRITERS, load=editable)
     @blp.response(204)
-    def delete(self, article_id: int) -> None:
+    def delete(self, article_id: int, user: User, article: KnowledgeArticle) -> None:
         """Withdraw an article: it is kept (appeals closed with it still refer to it), but no longer found."""
-        user = require_user(*WRITERS)
-        kb.deactivate_article(db.session(), _readable(user, article_id), user)
+        kb.deactivate_article(db.session(), article, user)

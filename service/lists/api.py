@@ -11,7 +11,6 @@ from flask import current_app
 from dispatch.deadlines import compute_deadlines
 from dispatch.routing import Decision
 from service import db
-from service.auth.security import require_user
 from service.db import utcnow
 from service.errors import Conflict
 from service.extensions import Blueprint
@@ -70,29 +69,29 @@ def departments(args: dict[str, Any]) -> Any:
 
 
 @lists_blp.get("/responsibility-lists")
+@lists_blp.requires(*STAFF)
 @lists_blp.response(200, ListVersionOut(many=True))
 def list_versions() -> Any:
     """Every stored version of the responsibility list, newest first."""
-    require_user(*STAFF)
     return db.session().scalars(
         sa.select(ListVersion).order_by(ListVersion.loaded_at.desc(), ListVersion.id.desc())
     )
 
 
 @lists_blp.get("/responsibility-lists/<label>")
+@lists_blp.requires(*STAFF)
 @lists_blp.response(200, ListVersionDetailOut)
 def list_version(label: str) -> Any:
     """One version with its whole content (units, categories, areas, rules, calendar)."""
-    require_user(*STAFF)
     return operations.get_version(db.session(), label)
 
 
 @lists_blp.get("/routing/preview")
+@lists_blp.requires(*STAFF)
 @lists_blp.arguments(PreviewArgs, location="query")
 @lists_blp.response(200, PreviewOut)
 def routing_preview(args: dict[str, Any]) -> dict[str, Any]:
     """What dispatching an appeal of this category, area and urgency would do now, and why."""
-    require_user(*STAFF)
     s = db.session()
     ctx = operations.active_context(s)
     if ctx is None:

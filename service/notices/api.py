@@ -18,7 +18,6 @@ from service import db
 from service.appeals.models import Appeal
 from service.appeals.privacy import sees_unmasked
 from service.auth.models import User
-from service.auth.security import require_user
 from service.errors import NotFound
 from service.extensions import Blueprint
 from service.notices import jobs
@@ -86,13 +85,22 @@ def _notices() -> sa.Select[Any]:
     return sa.select(NoticeDelivery, Appeal.number).outerjoin(Appeal, Appeal.id == NoticeDelivery.appeal_id)
 
 
+def query_code(user: User, number: str) -> dict[str, str]:
+    """`Blueprint.requires`' loader: the query code of the appeal <number> (404 when there is none),
+    as the view's `code` (the centre sees every appeal)."""
+    code = db.session().scalar(sa.select(Appeal.query_code).where(Appeal.number == number))
+    if code is None:
+        raise NotFound(t("No appeal {number}.", number=number))
+    return {"code": code}
+
+
 @blp.route("/admin/notices")
 class Notices(MethodView):
+    @blp.requires(*ADMINS)
     @blp.arguments(NoticeArgs, location="query")
     @blp.response(200, NoticePageOut)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Every notice, newest first; `status=failed` lists those that failed for good."""
-        require_user(*ADMINS)
         query = _notices()
         if status := args.get("status"):
             query = query.where(NoticeDelivery.status == status)
@@ -103,10 +111,10 @@ class Notices(MethodView):
 
 @blp.route("/admin/notices/<int:notice_id>/retry")
 class RetryNotice(MethodView):
+    @blp.requires(*ADMINS)
     @blp.response(200, NoticeOut)
     def post(self, notice_id: int) -> dict[str, Any]:
         """Try a failed notice again (409 unless it failed)."""
-        require_user(*ADMINS)
         s = db.session()
         delivery = jobs.retry_failed_notice(s, notice_id)
         number = s.scalar(sa.select(Appeal.number).where(Appeal.id == delivery.appeal_id))
@@ -115,19 +123,19 @@ class RetryNotice(MethodView):
 
 @blp.route("/admin/jobs/failed")
 class FailedJobs(MethodView):
+    @blp.requires(*ADMINS)
     @blp.response(200, FailedJobsOut)
     def get(self) -> dict[str, Any]:
         """Worker jobs that failed (a sweep that crashed, say), newest first."""
-        require_user(*ADMINS)
         return {"items": jobs.failed_rq_jobs(200)}
 
 
 @blp.route("/admin/jobs/<job_id>/retry")
 class RetryJob(MethodView):
+    @blp.requires(*ADMINS)
     @blp.response(202, FailedJobsOut)
     def post(self, job_id: str) -> dict[str, Any]:
         """Queue a failed worker job again."""
-        require_user(*ADMINS)
         if not jobs.requeue_failed_rq_job(job_id):
             raise NotFound(t("No failed worker job {id}.", id=job_id))
         return {"items": []}
@@ -135,14 +143,11 @@ class RetryJob(MethodView):
 
 @blp.route("/appeals/<number>/notices")
 class AppealNotices(MethodView):
+    @blp.requires(*CENTRE, load=query_code)
     @blp.arguments(NoticeArgs, location="query")
     @blp.response(200, NoticePageOut)
-    def get(self, args: dict[str, Any], number: str) -> dict[str, Any]:
+    def get(self, args: dict[str, Any], number: str, user: User, code: str) -> dict[str, Any]:
         """What was sent about one appeal: to whom, what, when, its status and attempts."""
-        user = require_user(*CENTRE)
-        code = db.session().scalar(sa.select(Appeal.query_code).where(Appeal.number == number))
-        if code is None:
-            raise NotFound(t("No appeal {number}.", number=number))
         query = _notices().where(Appeal.number == number)
         if status := args.get("status"):
             query = query.where(NoticeDelivery.status == status)

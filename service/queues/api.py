@@ -13,7 +13,7 @@ from flask.views import MethodView
 
 from service import db
 from service.appeals.queries import appeal_view
-from service.auth.security import require_user
+from service.auth.models import User
 from service.db import utcnow
 from service.extensions import Blueprint
 from service.queues import queries
@@ -24,12 +24,18 @@ blp = Blueprint("queues", __name__, url_prefix="/api/v1/queues", description="Wo
 STAFF = ("operator", "dispatcher", "reviewer", "unit_staff", "leader", "admin")
 
 
+def work_list(user: User, name: str) -> dict[str, queries.Queue]:
+    """`Blueprint.requires`' loader: the list <name> (404 no such list, 403 not the caller's role's),
+    as the view's `queue`."""
+    return {"queue": queries.get_queue(name, user)}
+
+
 @blp.route("")
 class QueueCounts(MethodView):
+    @blp.requires(*STAFF)
     @blp.response(200, QueueCountsOut)
-    def get(self) -> dict[str, Any]:
+    def get(self, user: User) -> dict[str, Any]:
         """The caller's work lists and how many appeals each holds now."""
-        user = require_user(*STAFF)
         found = queries.counts(db.session(), user, utcnow())
         return {
             "queues": [
@@ -40,12 +46,11 @@ class QueueCounts(MethodView):
 
 @blp.route("/<name>")
 class QueueItems(MethodView):
+    @blp.requires(*STAFF, load=work_list)
     @blp.arguments(QueuePageArgs, location="query")
     @blp.response(200, QueuePageOut)
-    def get(self, args: dict[str, Any], name: str) -> dict[str, Any]:
+    def get(self, args: dict[str, Any], name: str, user: User, queue: queries.Queue) -> dict[str, Any]:
         """One work list, a page at a time, most urgent first (contacts masked)."""
-        user = require_user(*STAFF)
-        queue = queries.get_queue(name, user)
         now = utcnow()
         rows, total = queries.page_of(
             db.session(), queue, user, now, page=args["page"], per_page=args["per_page"]

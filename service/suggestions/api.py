@@ -5,12 +5,14 @@ from typing import Any
 from marshmallow import Schema, fields
 
 from service import db, validate
-from service.auth.security import require_user
 from service.extensions import Blueprint
 from service.fields import CleanText
 from service.suggestions.operations import suggest
 
 blp = Blueprint("suggest", __name__, url_prefix="/api/v1", description="Suggestions for operators")
+
+#: Who is offered suggestions: the roles that take in and dispatch appeals.
+SUGGESTED_TO = ("operator", "dispatcher", "reviewer", "admin")
 
 
 class SuggestArgs(Schema):
@@ -56,6 +58,7 @@ class SuggestOut(Schema):
 
 
 @blp.get("/suggest")
+@blp.requires(*SUGGESTED_TO)
 @blp.arguments(SuggestArgs, location="query")
 @blp.response(200, SuggestOut)
 def suggest_view(args: dict[str, Any]) -> dict[str, Any]:
@@ -67,6 +70,7 @@ def suggest_view(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.post("/suggest")
+@blp.requires(*SUGGESTED_TO)
 @blp.arguments(SuggestArgs)
 @blp.response(200, SuggestOut)
 def suggest_posted(args: dict[str, Any]) -> dict[str, Any]:
@@ -75,5 +79,4 @@ def suggest_posted(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _suggest(args: dict[str, Any]) -> dict[str, Any]:
-    require_user("operator", "dispatcher", "reviewer", "admin")
     return suggest(db.session(), args["text"], args["address"], args["k"])

@@ -45,7 +45,7 @@ from service.web.labels import N_
 
 Runner = Callable[[Session, Appeal, User, dict[str, Any]], Any]
 
-#: Who may dispatch by hand (the API's `require_user("dispatcher", "admin")`).
+#: Who may dispatch by hand (the API's `@blp.requires("dispatcher", "admin")`).
 DISPATCHERS = frozenset({"dispatcher", "admin"})
 
 

@@ -258,7 +258,7 @@ def act(number: str, action_name: str, *, area: str, actions: dict[str, Action])
         )  # fmt: skip
         return render_template(f"{area}/appeal.html", **context), status
 
-    if user.role not in action.roles():  # as the API's require_user (the operations check again)
+    if user.role not in action.roles():  # as the API's `acting` (the operations check again)
         refused = Forbidden(needs_roles(str(action.label), action.roles()))
         return again(403, problem=_domain_message(refused, None))
     form = request.form.copy()
