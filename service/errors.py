@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+import marshmallow as ma
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
@@ -33,6 +34,29 @@ ERROR_CODES = {
     500: "internal_error",
     503: "unavailable",
 }
+
+
+class ErrorEnvelope(ma.Schema):
+    """The envelope as the OpenAPI document describes every error response (`error_response`
+    builds it; this schema only documents it)."""
+
+    error = ma.fields.String(
+        required=True,
+        metadata={"description": "what went wrong, for programs: " + ", ".join(ERROR_CODES.values())},
+    )
+    message = ma.fields.String(
+        required=True,
+        metadata={"description": "what went wrong, for people: in Chinese when Accept-Language prefers it"},
+    )
+    errors = ma.fields.Dict(
+        metadata={
+            "description": "400, 403, 409, 422: the messages per field, nested as the request names it "
+            '({"contact": {"phone": ["..."]}}), the query string\'s and headers\' by name'
+        }
+    )
+    current = ma.fields.Dict(
+        metadata={"description": "409 on an appeal: its state now (status, version, ...), to try again from"}
+    )
 
 
 class DomainError(Exception):

@@ -12,7 +12,6 @@ import flask_smorest
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_smorest import Api as _Api
-from flask_smorest.error_handler import ErrorSchema
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
@@ -28,7 +27,9 @@ MAX_JSON_DEPTH = 32
 
 
 class Api(_Api):
-    """flask-smorest's Api, rendering errors in the service's one envelope."""
+    """flask-smorest's Api, rendering errors in the service's one envelope (and documenting it)."""
+
+    ERROR_SCHEMA = errors.ErrorEnvelope
 
     def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
         return errors.handle_http_exception(error)
@@ -150,19 +151,21 @@ class Blueprint(flask_smorest.Blueprint):
 
             admitted.roles = frozenset(roles)  # type: ignore[attr-defined]  (the tests read it)
             documented: Any = self.alt_response(
-                401, description="Not logged in (no session, or no valid API token).", schema=ErrorSchema
+                401,
+                description="Not logged in (no session, or no valid API token).",
+                schema=errors.ErrorEnvelope,
             )(admitted)
             if roles:
                 documented = self.alt_response(
                     403,
                     description=f"Logged in with a role other than: {', '.join(roles)}.",
-                    schema=ErrorSchema,
+                    schema=errors.ErrorEnvelope,
                 )(documented)
             if load is not None:
                 documented = self.alt_response(
                     404,
                     description="What the URL names is unknown, or not the caller's to see.",
-                    schema=ErrorSchema,
+                    schema=errors.ErrorEnvelope,
                 )(documented)
             return documented
 

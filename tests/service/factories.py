@@ -37,7 +37,7 @@ from service.appeals.models import (
 from tests.service.helpers import appeal_payload, default_list
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-ENVELOPE_KEYS = {"error", "message", "errors"}
+ENVELOPE_KEYS = {"error", "message", "errors", "current"}
 
 
 @contextmanager

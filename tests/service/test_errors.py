@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from service.handling.workflow import TRANSITIONS
-from tests.service.factories import assert_envelope, counts, new_address, register
+from tests.service.factories import ENVELOPE_KEYS, assert_envelope, counts, new_address, register
 from tests.service.handling_steps import CO, LEAD, new_appeal
 from tests.service.helpers import appeal_payload
 
@@ -461,3 +461,31 @@ def test_a_page_number_beyond_any_list_is_refused(as_user, url):
     r = as_user("admin").get(url, query_string={"page": str(10**21)})
 
     assert list(assert_envelope(r, 422, "validation_error")["errors"]) == ["page"]
+
+
+def test_the_api_document_describes_the_error_envelope_the_api_sends(client, as_user):
+    """A client generated from /api/openapi.json parses the errors it will get: every error
+    response of every operation is the one envelope, described with the keys it really has."""
+    spec = client.get("/api/openapi.json").json
+    envelope = spec["components"]["schemas"]["ErrorEnvelope"]
+    assert set(envelope["properties"]) == ENVELOPE_KEYS and set(envelope["required"]) == {"error", "message"}
+    named = spec["components"]["responses"]
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":  # the path's own, not an operation
+                continue
+            for status, response in operation.get("responses", {}).items():
+                if status == "default" or int(status) >= 400:
+                    response = named[response["$ref"].rsplit("/", 1)[1]] if "$ref" in response else response
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/ErrorEnvelope"}, (method, path, status)
+
+    # And what is sent matches it: a 409 with the appeal's state now, a 422 with its fields.
+    created = register(as_user("operator"), appeal_type="咨询", category=None, area=None)
+    stale = as_user("operator").post(
+        f"/api/v1/appeals/{created['number']}/close-directly",
+        json={"answer": "请携带身份证到城区营业厅办理。", "version": created["appeal"]["version"] - 1},
+    )
+    assert assert_envelope(stale, 409, "conflict")["current"]["status"] == "pending_dispatch"
+    refused = assert_envelope(as_user("operator").post("/api/v1/appeals", json={}), 422, "validation_error")
+    assert "title" in refused["errors"]
