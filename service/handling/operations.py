@@ -44,13 +44,15 @@ def begin(
 ) -> Transition:
     """Guard an action: the caller's role and unit, the appeal's status, and the version they saw.
 
-    Raises Forbidden (403), NotFound (404, the appeal is not the unit's) or Conflict (409).
+    Raises Forbidden (403), NotFound (404, the appeal is not the unit's) or Conflict (409), in
+    that order: a caller who may not act at all is told so, not that the page was stale.
     """
-    check_version(appeal, expected_version)
+    role = role or (actor.role if actor else "system")
+    relations = relations_of(appeal, actor)
     try:
-        return check(
-            action, appeal.status, role or (actor.role if actor else "system"), relations_of(appeal, actor)
-        )
+        check_caller(action, role, relations)
+        check_version(appeal, expected_version)
+        return check(action, appeal.status, role, relations)
     except NotAllowed as exc:
         raise refusal(appeal, exc) from exc
 

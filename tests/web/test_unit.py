@@ -227,6 +227,19 @@ def test_the_co_unit_contributes_but_may_not_reply(as_user, logged_in):
     assert r.status_code == 403 and "您的角色不能进行此操作：只有主办单位可以答复。" in r.get_data(
         as_text=True
     )
+    # From a page loaded before the contribution (an older version): still told it may not, not
+    # that the page was stale.
+    r = post_form(
+        client,
+        number,
+        "reply",
+        area="unit",
+        result="resolved",
+        citizen_text="x",
+        contacted_citizen="true",
+        version="1",
+    )
+    assert r.status_code == 403 and "只有主办单位可以答复" in r.get_data(as_text=True)
 
 
 def test_a_sign_on_a_page_older_than_a_press_goes_through(as_user, logged_in):
