@@ -10,6 +10,7 @@ never commit.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -41,19 +42,31 @@ def signed_assignment_ids(s: Session, appeal: Appeal) -> set[int]:
     A reopen (重办) gives the appeal back to the lead unit to sign for again: the lead's earlier
     signature no longer counts. A co-unit signs once per assignment.
     """
+    return signed_assignments_of(s, [appeal.id]).get(appeal.id, set())
+
+
+def signed_assignments_of(s: Session, appeal_ids: Collection[int]) -> dict[int, set[int]]:
+    """`signed_assignment_ids` of several appeals in one statement (a work list's page), by appeal id."""
+    if not appeal_ids:
+        return {}
     rows = s.execute(
-        sa.select(AppealEvent.action, AppealEvent.payload)
-        .where(AppealEvent.appeal_id == appeal.id, AppealEvent.action.in_((*SIGN_EVENTS, "reopened")))
+        sa.select(AppealEvent.appeal_id, AppealEvent.action, AppealEvent.payload)
+        .where(
+            AppealEvent.appeal_id.in_(list(appeal_ids)),
+            AppealEvent.action.in_((*SIGN_EVENTS, "reopened")),
+        )
         .order_by(AppealEvent.id)
     )
-    lead: set[int] = set()
-    co: set[int] = set()
-    for action, payload in rows:
+    lead: dict[int, set[int]] = {}
+    co: dict[int, set[int]] = {}
+    for appeal_id, action, payload in rows:
         if action == "reopened":
-            lead.clear()
+            lead.pop(appeal_id, None)
         elif payload:
-            (lead if action == "signed" else co).add(payload.get("assignment_id"))
-    return lead | co
+            (lead if action == "signed" else co).setdefault(appeal_id, set()).add(
+                payload.get("assignment_id")
+            )
+    return {i: lead.get(i, set()) | co.get(i, set()) for i in {*lead, *co}}
 
 
 def _ever_signed(s: Session, assignment: AppealAssignment) -> bool:

@@ -10,6 +10,7 @@ in this status) render the page again with the typed text kept in the form.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from dispatch.figures import EXCLUSION_REASONS
 from service import db
 from service.appeals import queries
+from service.appeals import status as st
 from service.appeals.models import Appeal, AppealEvent
 from service.appeals.privacy import free_text, has_personal_data, log_access, sees_unmasked
 from service.appeals.status import REPLY_RESULTS, URGENCIES
@@ -32,7 +34,7 @@ from service.errors import DomainError, Forbidden
 from service.handling import centre_review, duplicates, unit_actions
 from service.handling.closing import latest_rating
 from service.handling.merging import TOP_LEVEL
-from service.handling.workflow import needs_roles
+from service.handling.workflow import IN_UNIT, needs_roles
 from service.lists.models import Area, Category, Unit
 from service.lists.operations import active_context
 from service.notices.api import code_hidden_from, notice_view
@@ -148,6 +150,29 @@ def _open(
     return found
 
 
+def unit_parts(s: Session, appeals: Sequence[Appeal], user: User) -> dict[int, dict[str, Any]]:
+    """What the viewing unit has to do on each appeal, by appeal id: its part ("lead" or "co") and
+    whether it still has to sign for it (`to_sign`). Empty for everyone but unit staff: the centre
+    reads the appeal's own state (the lead unit has not signed: 待签收).
+
+    The lead unit signs while the appeal is dispatched and unsigned (the 待签收 list's condition);
+    a co-unit signs once for its own part (协办单位签收), while the unit works on the appeal.
+    """
+    if user.role != "unit_staff" or user.unit_code is None or not appeals:
+        return {}
+    signed = unit_actions.signed_assignments_of(s, [a.id for a in appeals])
+    parts: dict[int, dict[str, Any]] = {}
+    for appeal in appeals:
+        own = [a for a in appeal.assignments if a.active and a.unit_code == user.unit_code]
+        if any(a.role == "lead" for a in own):
+            to_sign = appeal.status == st.DISPATCHED and appeal.signed_at is None
+            parts[appeal.id] = {"part": "lead", "to_sign": to_sign}
+        elif own:
+            unsigned = any(a.id not in signed.get(appeal.id, set()) for a in own)
+            parts[appeal.id] = {"part": "co", "to_sign": appeal.status in IN_UNIT and unsigned}
+    return parts
+
+
 def _open_flags(flags: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """The duplicate flags still to decide, as (other appeal's number, label) choices."""
     return [(d["number"], f"{d['number']} {d['title']}") for d in flags if d["decision"] == duplicates.OPEN]
@@ -171,6 +196,7 @@ def page_context(
     if unmasked:
         log_access(s, user, appeal, "view", reveal)  # every unmasked view is recorded (who, when, why)
     view = queries.appeal_view(appeal, user, masked=not unmasked)
+    view["viewer"] = unit_parts(s, [appeal], user).get(appeal.id)
     centre = area == "centre"
     flags = duplicates.candidates_of(s, appeal, user) if centre else []
     open_flags = _open_flags(flags)

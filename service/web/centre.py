@@ -53,11 +53,12 @@ def work_list(default: str) -> dict[str, Any]:
         abort(404)
     page = request.args.get("page", 1, type=int) or 1
     rows, total = queues.page_of(s, queue, user, now, page=max(page, 1), per_page=PER_PAGE)
+    parts = appeal_page.unit_parts(s, rows, user)  # unit staff: what their unit has to do on each
     return {
         "queues": [(q.name, QUEUE_LABELS.get(q.name, q.label), counts[q.name]) for q in mine],
         "queue": queue.name,
         "queue_label": QUEUE_LABELS.get(queue.name, queue.label),
-        "items": [appeal_view(a, user, masked=True, now=now) for a in rows],
+        "items": [{**appeal_view(a, user, masked=True, now=now), "viewer": parts.get(a.id)} for a in rows],
         "total": total,
         "page": max(page, 1),
         "per_page": PER_PAGE,

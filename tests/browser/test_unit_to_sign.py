@@ -72,3 +72,29 @@ def test_the_unit_counts_what_it_has_to_sign_for_and_signing_one_takes_it_off(pa
     to_sign(page).click()
     expect(page.get_by_role("heading", level=2)).to_have_text(f"待签收（{cgj_before}）")
     expect(page.get_by_role("link", name=second)).to_have_count(0)
+
+
+def test_a_co_unit_sees_its_own_part_to_sign_for_and_not_the_lead_s(page, log_in, live_server):
+    number = logged_call(live_server, title="梅林镇垃圾无人清运")  # 区城管局 leads, 梅林镇 co-handles
+    co_before = to_sign_now(live_server, "meilin")
+
+    page.goto("/unit")
+    log_in(page, "meilin")
+    item = page.locator(".work-item", has=page.get_by_role("link", name=number))
+    expect(item.locator("[data-sign]")).to_have_text("待签收")
+    expect(item.locator("[data-part]")).to_have_text("协办")
+    expect(to_sign(page).locator(".count")).to_have_text(str(co_before))  # the list is the lead units'
+
+    page.get_by_role("link", name=number).click()
+    page.locator("#action-sign").get_by_role("button", name="签收").click()
+    expect(page.get_by_role("status")).to_have_text("已签收。")
+    expect(page.locator(".facts [data-sign]")).to_have_count(0)  # the lead unit has still to sign
+    expect(page.locator(".facts [data-part]")).to_have_text("协办")
+    page.get_by_role("link", name="← 返回工作台").click()
+    expect(item.locator("[data-sign]")).to_have_count(0)
+    log_out(page)
+
+    log_in(page, "cgj")
+    page.goto(f"/unit/appeals/{number}")
+    expect(page.locator(".facts [data-sign]")).to_have_text("待签收")
+    expect(page.locator(".facts [data-part]")).to_have_count(0)

@@ -364,3 +364,59 @@ def test_a_supervised_appeal_is_marked_in_the_work_list_and_its_level_named_in_t
     page = page_of(client, f"/unit/appeals/{number}?lang=en")
     assert "Supervision raised to level 1 (单位负责人)" in page
     assert "Supervised, level 1" in page_of(client, "/unit?lang=en")
+
+
+def work_item(page: str, number: str) -> str:
+    """The work list's entry of the appeal."""
+    start = page.index(f">{number}<")
+    return page[start : page.index("</li>", start)]
+
+
+def state_box(page: str) -> str:
+    """The appeal page's 状态 line (its badges)."""
+    start = page.index("<dt>状态</dt>")
+    return page[start : page.index("</dd>", start)]
+
+
+def test_each_unit_sees_its_own_signing_as_待签收_and_the_centre_the_lead_s(as_user, logged_in):
+    number = new_appeal(as_user)  # 区城管局 leads, 梅林镇 co-handles; nobody has signed yet
+
+    def seen_by(username: str) -> tuple[str, str]:
+        client = logged_in(username)
+        area = "centre" if username == "dispatcher" else "unit"
+        listed = page_of(client, "/centre/search?status=dispatched" if area == "centre" else "/unit")
+        return work_item(listed, number), state_box(page_of(client, f"/{area}/appeals/{number}"))
+
+    for shown in seen_by(LEAD):
+        assert 'data-sign="pending">待签收<' in shown and "data-part" not in shown
+    for shown in seen_by(CO):  # its own part still to sign for, marked as a co-unit's
+        assert 'data-sign="pending">待签收<' in shown and 'data-part="co">协办<' in shown
+    assert count_of(page_of(logged_in(CO), "/unit"), "to_sign") == 0  # the list is the lead's
+
+    ok(as_user(CO), number, "sign")  # 协办单位签收: its part signed, the lead's still not
+
+    for shown in seen_by(CO):
+        assert "data-sign" not in shown and 'data-part="co">协办<' in shown
+    for shown in seen_by(LEAD):
+        assert 'data-sign="pending">待签收<' in shown
+    for shown in seen_by("dispatcher"):  # the centre: the lead unit has not signed
+        assert 'data-sign="pending">待签收<' in shown and "data-part" not in shown
+    english = page_of(logged_in(CO), f"/unit/appeals/{number}?lang=en")
+    assert 'data-part="co">co-unit<' in english and "data-sign" not in english
+
+    ok(as_user(LEAD), number, "sign")
+
+    for username in (LEAD, CO):
+        for shown in seen_by(username):
+            assert "data-sign" not in shown, username
+    assert "data-sign" not in state_box(page_of(logged_in("dispatcher"), f"/centre/appeals/{number}"))
+    assert count_of(page_of(logged_in(LEAD), "/unit"), "to_sign") == 0
+
+
+def test_a_co_unit_still_has_its_part_to_sign_for_once_the_lead_has_signed(as_user, logged_in):
+    number = new_appeal(as_user)
+    ok(as_user(LEAD), number, "sign")  # handling: the centre no longer shows 待签收
+
+    page = page_of(logged_in(CO), "/unit")
+    assert 'data-sign="pending">待签收<' in work_item(page, number)
+    assert "data-sign" not in state_box(page_of(logged_in("dispatcher"), f"/centre/appeals/{number}"))
