@@ -41,7 +41,8 @@ CLOSED_MESSAGES = {
     "rated": "诉求已办结，感谢您的评价。",
     "rating_window": "诉求已办结。",
 }
-ALREADY_RATED_CITIZEN = "您已评价过本次办理结果（已评价），感谢您的反馈。"
+#: The citizen's answer to a second rating: in the language they read (the errors catalogue has the Chinese).
+ALREADY_RATED_CITIZEN = t("You have already rated this result; thank you for your feedback.")
 
 
 # ---- 直接办结 --------------------------------------------------------------------------------
