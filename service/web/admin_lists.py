@@ -49,6 +49,41 @@ BUNDLED_LISTS_DIR = Path(responsibility_lists.__file__).resolve().parent
 LIST_SUFFIXES = (".yaml", ".yml", ".xlsx")
 
 
+#: The fields a list diff names (responsibility_lists.diff), as the pages call them.
+DIFF_FIELDS = {
+    "category": N_("分类"),
+    "area": N_("区划"),
+    "lead": N_("主办单位"),
+    "co": N_("协办单位"),
+    "limits": N_("时限"),
+    "basis": N_("依据"),
+    "note": N_("边界说明"),
+    "name": N_("名称"),
+    "kind": N_("类型"),
+    "parent": N_("上级"),
+    "contacts": N_("值班联系人"),
+    "escalation": N_("督办升级"),
+    "keywords": N_("关键词"),
+    "usual_types": N_("常见诉求类型"),
+    "urgent": N_("性质紧急"),
+    "jurisdiction": N_("辖区"),
+    "version": N_("版本"),
+    "effective": N_("生效日期"),
+    "holidays": N_("节假日"),
+    "workdays": N_("调休工作日"),
+}
+
+
+@bp.app_template_filter("list_field")
+def list_field(name: str) -> str:
+    """A field of a list diff in the page language: 主办单位 for `lead`, 区划 360704100 for `area 360704100`."""
+    field_name, _space, code = name.partition(" ")
+    label = DIFF_FIELDS.get(field_name)
+    if label is None:
+        return name
+    return f"{_(label)} {code}" if code else _(label)
+
+
 @dataclass
 class Upload:
     """What became of one uploaded file: its check report and, when stored, the version and diff."""

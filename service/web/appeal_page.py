@@ -86,7 +86,7 @@ EVENT_LABELS: dict[str, Any] = {
 }
 
 RESULT_OPTIONS = [("", _l("请选择")), *((code, _l(label)) for code, label in REPLY_RESULTS.items())]
-URGENCY_OPTIONS = [("", _l("不变")), *((u, u) for u in URGENCIES)]
+URGENCY_OPTIONS = [("", _l("不变")), *((u, _l(u)) for u in URGENCIES)]
 #: 评价剔除: the reasons (marked in labels.py), and "count" for the API's null.
 EXCLUSION_OPTIONS = [
     ("", _l("请选择")),

@@ -25,6 +25,7 @@ from service.text import Text
 from service.web.flashes import flashed_messages
 from service.web.i18n import deadline, localize
 from service.web.labels import NOTICE_CHANNEL_LABELS, NOTICE_STATUS_LABELS, SCHEMA_MESSAGES
+from service.web.recorded import recorded
 
 #: Colour class of each status badge (see .badge-* in static/css/minyi.css).
 STATUS_TONES: dict[str, str] = {
@@ -191,6 +192,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(localtime)
     app.add_template_filter(localize)  # a `Text` (service/text.py) in the page language
     app.add_template_filter(deadline)
+    app.add_template_filter(recorded)  # what the service wrote into the record, in the page language
     app.add_template_filter(status_label)
     app.add_template_filter(role_label)
     app.add_template_filter(flag_state_label)

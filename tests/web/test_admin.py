@@ -658,8 +658,8 @@ def test_a_changed_list_is_stored_with_its_diff_and_activated_after_confirmation
     assert "检查通过，已存为新版本 2026.12（439 条规则），尚未启用。" in html
     assert "与当前启用版本 2026.11 的差异" in html
     rules = html.split('data-kind="rule"', 1)[1].split("</ul>\n", 1)[0]
-    assert "GX-0001" in rules and "lead：<del>GXQ-ZJJ</del> → <ins>GXQ-CGJ</ins>" in rules
-    assert "version：<del>2026.11</del> → <ins>2026.12</ins>" in html
+    assert "GX-0001" in rules and "主办单位：<del>GXQ-ZJJ</del> → <ins>GXQ-CGJ</ins>" in rules
+    assert "版本：<del>2026.11</del> → <ins>2026.12</ins>" in html
     assert versions(db_session) == {"2026.11": True, "2026.12": False}
 
     confirm = admin.get("/admin/lists/2026.12/activate")
@@ -704,7 +704,7 @@ def test_an_xlsx_workbook_is_checked_and_stored_too(logged_in, db_session):
 
     html = r.get_data(as_text=True)
     assert r.status_code == 200, html[:2000]
-    assert "已存为新版本 2026.12-x" in html and "lead：<del>GXQ-ZJJ</del> → <ins>GXQ-CGJ</ins>" in html
+    assert "已存为新版本 2026.12-x" in html and "主办单位：<del>GXQ-ZJJ</del> → <ins>GXQ-CGJ</ins>" in html
     assert versions(db_session)["2026.12-x"] is False
 
 
