@@ -64,6 +64,7 @@ TYPED = (
     "很及时",
     "打印给来电人",
     "核实来电人身份",
+    "微信公众号对接",
     UNSATISFIED["comment"],
 )
 #: The citizen's name as the staff pages mask it.
@@ -73,11 +74,11 @@ HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 #: An English word on a Chinese page: two letters or more.
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 #: Latin letters on a Chinese page that are not English words: numbers and codes (GX20261207-0001,
-#: GXQ-CGJ, GX-0400, CALL-0001, Open311), addresses, file names; and the accepted values a
+#: GXQ-CGJ, GX-0400, CALL-0001, Open311), addresses, file names, a new API token; and the accepted values a
 #: refusal lists (须为以下之一：hotline、web、…: the values themselves, as in the API).
 CODES = re.compile(
     r"[A-Z]{2,}[A-Z0-9]*-[A-Z0-9-]+|GX\d{8}-\d{4}|Open311|[\w.-]+@[\w.-]+|https?://\S+"
-    r"|[\w.-]+\.(?:yaml|yml|xlsx|csv)\b|(?<=须为以下之一：).*"
+    r"|[\w.-]+\.(?:yaml|yml|xlsx|csv)\b|\bminyi_[\w-]+|(?<=须为以下之一：).*"
 )
 #: Words the Chinese interface uses as they are: names of formats, products and units.
 NOT_ENGLISH = frozenset({"Excel", "YAML", "XLSX", "Redis", "API", "App", "MiB"})
@@ -355,6 +356,7 @@ def walk(app: Flask, appeals: dict[str, str], language: str) -> list[tuple[str, 
     w.post(operator, "/console", "operator", closing, page, 422)  # no answer
     wrong = {"current_password": "x", "password": "short"}
     w.post(operator, "/account/password", "operator", wrong, page, 422)
+    w.post(operator, "/logout", "operator", {}, page, 200)  # the log-in page, saying so
 
     dispatcher = w.staff("dispatcher")
     w.get(dispatcher, "/centre/search?status=nope", "dispatcher", 422)
@@ -390,6 +392,16 @@ def walk(app: Flask, appeals: dict[str, str], language: str) -> list[tuple[str, 
     page = admin.get("/admin/users").get_data(as_text=True)
     account = {"username": "", "role": "unit_staff", "password": "x"}
     w.post(admin, "/admin/users", "admin", account, page, 422)
+    with stored(app) as s:
+        tokens = f"/admin/users/{s.scalar(sa.select(User.id).where(User.username == LEAD))}/tokens"
+    page = admin.get(tokens).get_data(as_text=True)
+    w.post(admin, tokens, "admin", {"label": ""}, page, 422)  # the label asked for
+    key = re.search(r'name="form_key" value="([0-9a-f]+)"', page)[1]
+    page = w.post(
+        admin, tokens, "admin", {"label": "微信公众号对接", "form_key": key}, page, 201
+    )  # shown once
+    revoke = re.findall(r'action="(/admin/tokens/\d+/revoke)"', page)[-1]
+    w.post(admin, revoke, "admin", {}, page, 200)  # revoked: its message
     w.seen("admin uploads a list", upload(admin, "ganxian.yaml", changed_list().encode()), 200)
     w.get(admin, "/admin/lists/2026.12/activate", "admin", 200)
     w.seen("admin uploads a broken list", upload(admin, "broken.yaml", b"version: [unclosed\n"), 422)
