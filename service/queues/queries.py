@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.functions import FunctionElement
 
 from service.appeals import status as st
-from service.appeals.models import Appeal
+from service.appeals.models import Appeal, AppealAssignment, AppealEvent
 from service.appeals.queries import visible_to
 from service.auth.models import User
 from service.errors import Forbidden, NotFound
@@ -91,6 +91,31 @@ def _pending_extension() -> sa.ColumnElement[bool]:
     )
 
 
+def _lead_unsigned() -> sa.ColumnElement[bool]:
+    return sa.and_(Appeal.status == st.DISPATCHED, Appeal.signed_at.is_(None))
+
+
+def _co_part_unsigned(unit: str) -> sa.ColumnElement[bool]:
+    """`unit` co-handles the appeal, while units work on it, and has not signed for its part: no
+    co_signed event names its assignment (service/handling/unit_actions.py)."""
+    co = AppealAssignment
+    signed = sa.select(AppealEvent.id).where(
+        AppealEvent.appeal_id == co.appeal_id,
+        AppealEvent.action == "co_signed",
+        AppealEvent.payload["assignment_id"].as_integer() == co.id,
+    )
+    return sa.and_(
+        Appeal.status.in_(IN_UNIT),
+        sa.exists().where(
+            co.appeal_id == Appeal.id,
+            co.unit_code == unit,
+            co.role == "co",
+            co.active.is_(True),
+            ~signed.exists(),
+        ),
+    )
+
+
 def _open_duplicates() -> sa.ColumnElement[bool]:
     return sa.and_(
         Appeal.status.in_(st.OPEN_STATUSES),  # merged or closed appeals need no decision
@@ -117,8 +142,8 @@ class Queue:
     roles: frozenset[str]
     condition: Callable[[datetime], sa.ColumnElement[bool]]
     order: Callable[[], list[Any]]
-    # Unit staff see only the appeals their unit leads (not those it co-handles).
-    lead_only: bool = False
+    # Unit staff: their unit's part of the list, in place of `condition` (which is the centre's).
+    unit_condition: Callable[[str], sa.ColumnElement[bool]] | None = None
 
 
 QUEUES: dict[str, Queue] = {
@@ -149,16 +174,18 @@ QUEUES: dict[str, Queue] = {
             lambda now: _open_duplicates(),
             _by_arrival,
         ),
-        # 待签收: dispatched (or reopened, 重办) to the unit as lead, which has not signed for it
-        # yet (the sign-for clock is the lead's; a co-unit's signing clears nothing here), as the
-        # appeal's 待签收 badge says; the sign-for deadline nearest first.
+        # 待签收, as the unit's 待签收 badge says (service/web/appeal_page.py unit_parts): dispatched
+        # (or reopened, 重办) to the unit as lead, which has not signed for it yet; or handed to it
+        # as co-unit, which has not signed for its part (协办单位签收); the sign-for deadline first.
         Queue(
             "to_sign",
             "待签收",
             UNIT,
-            lambda now: sa.and_(Appeal.status == st.DISPATCHED, Appeal.signed_at.is_(None)),
+            lambda now: _lead_unsigned(),
             _by_sign_deadline,
-            lead_only=True,
+            unit_condition=lambda unit: sa.or_(
+                sa.and_(_lead_unsigned(), Appeal.lead_unit_code == unit), _co_part_unsigned(unit)
+            ),
         ),
         Queue("my_unit", "本单位在办", UNIT, lambda now: Appeal.status.in_(st.OPEN_STATUSES), _by_deadline),
     )
@@ -181,10 +208,9 @@ def get_queue(name: str, user: User) -> Queue:
 
 def _where(queue: Queue, user: User, now: datetime) -> sa.ColumnElement[bool]:
     # Unit staff: their unit's part only (centre roles: visible_to is true).
-    where = sa.and_(queue.condition(now), visible_to(user))
-    if queue.lead_only and user.role == "unit_staff":
-        where = sa.and_(where, Appeal.lead_unit_code == user.unit_code)
-    return where
+    if queue.unit_condition is not None and user.role == "unit_staff" and user.unit_code:
+        return sa.and_(queue.unit_condition(user.unit_code), visible_to(user))
+    return sa.and_(queue.condition(now), visible_to(user))
 
 
 def counts(s: Session, user: User, now: datetime) -> dict[str, int]:

@@ -75,15 +75,15 @@ def test_the_unit_counts_what_it_has_to_sign_for_and_signing_one_takes_it_off(pa
 
 
 def test_a_co_unit_sees_its_own_part_to_sign_for_and_not_the_lead_s(page, log_in, live_server):
-    number = logged_call(live_server, title="梅林镇垃圾无人清运")  # 区城管局 leads, 梅林镇 co-handles
     co_before = to_sign_now(live_server, "meilin")
+    number = logged_call(live_server, title="梅林镇垃圾无人清运")  # 区城管局 leads, 梅林镇 co-handles
 
     page.goto("/unit")
     log_in(page, "meilin")
     item = page.locator(".work-item", has=page.get_by_role("link", name=number))
     expect(item.locator("[data-sign]")).to_have_text("待签收")
     expect(item.locator("[data-part]")).to_have_text("协办")
-    expect(to_sign(page).locator(".count")).to_have_text(str(co_before))  # the list is the lead units'
+    expect(to_sign(page).locator(".count")).to_have_text(str(co_before + 1))  # its part, in its list
 
     page.get_by_role("link", name=number).click()
     page.locator("#action-sign").get_by_role("button", name="签收").click()
@@ -92,6 +92,7 @@ def test_a_co_unit_sees_its_own_part_to_sign_for_and_not_the_lead_s(page, log_in
     expect(page.locator(".facts [data-part]")).to_have_text("协办")
     page.get_by_role("link", name="← 返回工作台").click()
     expect(item.locator("[data-sign]")).to_have_count(0)
+    expect(to_sign(page).locator(".count")).to_have_text(str(co_before))
     log_out(page)
 
     log_in(page, "cgj")

@@ -231,15 +231,20 @@ def test_unit_staff_see_their_own_unit_only(world, as_user):
         assert_envelope(cgj.get(f"/api/v1/queues/{name}"), 403, "forbidden")
 
 
-def test_to_sign_holds_what_the_unit_leads_and_has_not_signed_for(as_user):
-    """The garbage in 梅林镇 itself: 区城管局 leads, 梅林镇 co-handles; only the lead owes the sign."""
+def test_to_sign_holds_what_the_unit_has_not_signed_for_as_lead_or_as_co_unit(as_user):
+    """The garbage in 梅林镇 itself: 区城管局 leads, 梅林镇 co-handles; each signs for its own part."""
     alone = intake(as_user("operator"), unit=CGJ)  # 区城管局 alone
     shared = intake(as_user("operator"), **garbage_in_meilin())
     cgj, meilin = as_user("cgj"), as_user("meilin")
     assert set(numbers(cgj, "to_sign")) == {alone, shared}
-    assert shared in numbers(meilin, "my_unit") and shared not in numbers(meilin, "to_sign")
+    assert shared in numbers(meilin, "my_unit") and numbers(meilin, "to_sign") == [shared]
 
     assert cgj.post(f"/api/v1/appeals/{shared}/sign", json={}).status_code == 200
+    assert numbers(cgj, "to_sign") == [alone]
+    assert numbers(meilin, "to_sign") == [shared]  # the lead's signing is not the co-unit's
+
+    assert meilin.post(f"/api/v1/appeals/{shared}/sign", json={}).status_code == 200  # 协办单位签收
+    assert numbers(meilin, "to_sign") == [] and sizes(meilin)["to_sign"] == 0
     assert numbers(cgj, "to_sign") == [alone]
 
 

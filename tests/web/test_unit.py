@@ -391,9 +391,13 @@ def test_each_unit_sees_its_own_signing_as_待签收_and_the_centre_the_lead_s(a
         assert 'data-sign="pending">待签收<' in shown and "data-part" not in shown
     for shown in seen_by(CO):  # its own part still to sign for, marked as a co-unit's
         assert 'data-sign="pending">待签收<' in shown and 'data-part="co">协办<' in shown
-    assert count_of(page_of(logged_in(CO), "/unit"), "to_sign") == 0  # the list is the lead's
+    assert count_of(page_of(logged_in(CO), "/unit"), "to_sign") == 1  # the list says as the badge
+    assert number in page_of(logged_in(CO), "/unit?queue=to_sign")
 
     ok(as_user(CO), number, "sign")  # 协办单位签收: its part signed, the lead's still not
+
+    assert count_of(page_of(logged_in(CO), "/unit"), "to_sign") == 0
+    assert count_of(page_of(logged_in(LEAD), "/unit"), "to_sign") == 1
 
     for shown in seen_by(CO):
         assert "data-sign" not in shown and 'data-part="co">协办<' in shown
@@ -419,4 +423,6 @@ def test_a_co_unit_still_has_its_part_to_sign_for_once_the_lead_has_signed(as_us
 
     page = page_of(logged_in(CO), "/unit")
     assert 'data-sign="pending">待签收<' in work_item(page, number)
+    assert count_of(page, "to_sign") == 1  # its own part, in its 待签收 list
+    assert count_of(page_of(logged_in(LEAD), "/unit"), "to_sign") == 0
     assert "data-sign" not in state_box(page_of(logged_in("dispatcher"), f"/centre/appeals/{number}"))
