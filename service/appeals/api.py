@@ -8,7 +8,7 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 
 from service import db
-from service.appeals import dispatching, export, operations, queries
+from service.appeals import dispatching, export, operations, queries, receipts
 from service.appeals.models import Appeal, IdempotencyKey
 from service.appeals.privacy import free_text, has_personal_data, log_access, sees_unmasked
 from service.appeals.schemas import (
@@ -27,6 +27,7 @@ from service.errors import ValidationFailed
 from service.extensions import Blueprint
 from service.handling import duplicates
 from service.lists.operations import active_context, number_prefix
+from service.notices.channels import configured_channels
 from service.text import t
 
 blp = Blueprint("appeals", __name__, url_prefix="/api/v1/appeals", description="Appeals (诉求工单)")
@@ -92,6 +93,7 @@ def intake(
         tz=current_app.config["TZ"],
         ctx=ctx,
         dispatch=True,
+        channels=configured_channels(current_app.config),
     )
     if claim is not None:
         claim.appeal_id = appeal.id
@@ -143,6 +145,8 @@ class AppealCollection(MethodView):
                 if replayed
                 else appeal.flagged_duplicates
             ),
+            # How the citizen learns the number and the query code (受理回执), as decided at intake.
+            "receipt": receipts.receipt_answer(db.session(), appeal),
         }
         return body, 201, {"Idempotent-Replayed": "true"} if replayed else {}
 

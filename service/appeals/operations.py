@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
+from collections.abc import Collection
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from dispatch.receipts import Receipt, decide_receipt
 from service.appeals import privacy
 from service.appeals import status as st
 from service.appeals.events import record_event
-from service.appeals.models import Appeal, AppealContact, IdempotencyKey
+from service.appeals.models import Appeal, AppealContact, AppealEvent, IdempotencyKey
 from service.appeals.numbering import assign_number, new_query_code, provisional_number
 from service.auth.models import User
 from service.db import utcnow
@@ -47,11 +48,6 @@ def check_references(s: Session, data: dict[str, Any], ctx: ListContext | None =
         raise ValidationFailed(t("Invalid input: {fields}", fields=sorted(errors)), errors)
 
 
-#: How long after its arrival an appeal registered still sends its citizen a receipt: a letter
-#: registered the week it came does, an appeal carried over from an older system does not.
-RECEIPT_WITHIN = timedelta(days=30)
-
-
 def register_appeal(
     s: Session,
     data: dict[str, Any],
@@ -62,7 +58,8 @@ def register_appeal(
     actor_role: str | None = None,
     ctx: ListContext | None = None,
     dispatch: bool = False,
-    receipt: bool = True,
+    channels: Collection[str] = (),
+    closing_at_first_contact: bool = False,
 ) -> Appeal:
     """登记: store a validated appeal with its number, query code, contact and first event.
 
@@ -73,11 +70,13 @@ def register_appeal(
     commit, not the whole intake. Likely duplicates are flagged and the caller's earlier appeals
     counted (`caller_history`) on the way (`service.handling.duplicates.flag_duplicates`).
 
-    With `receipt`, the citizen is sent the number and the query code (受理回执: by SMS to a
-    mobile, and by e-mail when they gave an address and e-mail is configured): a letter writer or
-    an e-mail sender has no other way to learn them. Not for a call answered at first contact,
-    which is closed at once, nor for an appeal received over `RECEIPT_WITHIN` ago (history carried
-    over from an older system: its citizens are not waiting for a text).
+    The citizen is sent the number and the query code (受理回执) by those of the installation's
+    `channels` that reach their contact: SMS to a mobile, e-mail when they gave an address. Not
+    when the operator is `closing_at_first_contact` (the caller heard the answer), nor for an
+    appeal received over `RECEIPT_WITHIN` ago (history carried over from an older system: its
+    citizens are not waiting for a text). The decision (`dispatch.receipts.decide_receipt`, where
+    `RECEIPT_WITHIN` is) is kept in the registration event (`receipt_of`), so the operator is told
+    what was done: a letter writer with no mobile and no e-mail learns the number on paper only.
     """
     from service.appeals.dispatching import dispatch_on_intake
     from service.handling.duplicates import flag_duplicates
@@ -115,6 +114,14 @@ def register_appeal(
             email=contact.get("email"),
         )
     appeal.restricted_text = privacy.restricted_text(appeal)
+    receipt = decide_receipt(
+        phone=appeal.contact.phone if appeal.contact else None,
+        email=appeal.contact.email if appeal.contact else None,
+        channels=channels,
+        received_at=appeal.received_at,
+        registered_at=now,
+        closed_at_first_contact=closing_at_first_contact,
+    )
     record_event(
         s,
         appeal,
@@ -124,7 +131,12 @@ def register_appeal(
         from_status=None,
         to_status=st.PENDING_DISPATCH,
         public_message="您的诉求已受理。",
-        payload={"channel": appeal.channel, "appeal_type": appeal.appeal_type, "urgency": appeal.urgency},
+        payload={
+            "channel": appeal.channel,
+            "appeal_type": appeal.appeal_type,
+            "urgency": appeal.urgency,
+            "receipt": receipt.as_record(),
+        },
         at=now,
     )
     if dispatch:
@@ -133,10 +145,22 @@ def register_appeal(
     s.flush()
     # Last: the day's counter stays locked from here until the request commits.
     assign_number(s, appeal, prefix, now.astimezone(tz).date())
-    if receipt and appeal.contact is not None and now - appeal.received_at <= RECEIPT_WITHIN:
+    if receipt.sent:
         # Queued under the real number: no key to change.
         queue_notice(s, appeal, "citizen", "appeal_registered", key="registered", check_existing=False)
     return appeal
+
+
+def receipt_of(s: Session, appeal: Appeal) -> Receipt | None:
+    """What was decided about the appeal's receipt when it was registered (None: registered before
+    the decision was kept)."""
+    payload = s.scalar(
+        sa.select(AppealEvent.payload)
+        .where(AppealEvent.appeal_id == appeal.id, AppealEvent.action == "registered")
+        .order_by(AppealEvent.id)
+        .limit(1)
+    )
+    return Receipt.from_record((payload or {}).get("receipt"))
 
 
 def request_fingerprint(data: Any) -> str:

@@ -40,6 +40,12 @@ def mask_phone(phone: str) -> str:
     return "****"
 
 
+def mask_email(email: str) -> str:
+    """l***@example.com: the first character of the mailbox, and the domain."""
+    local, _, domain = email.strip().partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "****"
+
+
 def mask_name(name: str) -> str:
     return name[0] + "*" * max(len(name) - 1, 1) if name else ""
 
@@ -52,8 +58,7 @@ def _masked(kind: str, found: str) -> str:
         return mask_phone(re.sub(r"\s", "", found))
     if kind == "id_number":
         return found[0] + "*" * 16 + found[-1]
-    local, _, domain = found.partition("@")
-    return f"{local[0]}***@{domain}"
+    return mask_email(found)
 
 
 def _names_pattern(names: Iterable[str]) -> re.Pattern[str] | None:

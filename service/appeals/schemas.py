@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
+from dispatch.receipts import REASONS
 from service import validate
 from service.appeals.citizen_codes import QueryCode
 from service.appeals.status import APPEAL_TYPES, CHANNEL_META_FIELDS, CHANNELS, STATUS_LABELS, URGENCIES
@@ -243,6 +244,26 @@ class EventOut(Schema):
     payload = fields.Dict()
 
 
+class ReceiptOut(Schema):
+    """受理回执: how the citizen learns the number and the query code."""
+
+    sent = fields.Boolean(metadata={"description": "the number and query code are sent to the citizen"})
+    sms = fields.String(
+        allow_none=True, metadata={"description": "the mobile the text goes to, masked (139****5678)"}
+    )
+    email = fields.String(
+        allow_none=True, metadata={"description": "the e-mail address it goes to, masked (l***@example.com)"}
+    )
+    reason = fields.String(
+        allow_none=True,
+        metadata={"description": "why none is sent; null when sent", "enum": [*REASONS, None]},
+    )
+    message = fields.String(
+        allow_none=True,
+        metadata={"description": "why none is sent, in the request's language (Accept-Language)"},
+    )
+
+
 class IntakeOut(Schema):
     number = fields.String()
     query_code = fields.String()
@@ -252,6 +273,14 @@ class IntakeOut(Schema):
     caller_history = fields.Integer(metadata={"description": "the caller's earlier appeals (last 365 days)"})
     duplicates = fields.List(
         fields.Nested(DuplicateOut), metadata={"description": "likely duplicates flagged"}
+    )
+    receipt = fields.Nested(
+        ReceiptOut,
+        allow_none=True,
+        metadata={
+            "description": "how the citizen learns the number and the query code: by the text or "
+            "e-mail sent (受理回执), else read back on the phone or sent on paper"
+        },
     )
 
 

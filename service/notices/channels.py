@@ -26,6 +26,15 @@ from typing import Any
 from service.notices.senders import DEFAULT_TIMEOUT, Sender, SmsGatewaySender, WebhookSender
 from service.notices.smtp import SmtpSender
 
+#: Each channel and the setting that turns it on.
+CHANNEL_SETTINGS = (("sms", "SMS_URL"), ("email", "SMTP_URL"), ("webhook", "WEBHOOK_SECRET"))
+
+
+def configured_channels(config: Mapping[str, Any]) -> frozenset[str]:
+    """The names of the channels `senders_from_config` gives, without making the senders: what the
+    intake counts on when it tells the operator how the citizen's receipt goes (dispatch/receipts.py)."""
+    return frozenset(name for name, setting in CHANNEL_SETTINGS if config.get(setting))
+
 
 def senders_from_config(config: Mapping[str, Any]) -> dict[str, Sender]:
     """The configured channels by name ("sms", "email", "webhook"); an unconfigured one is absent.
@@ -34,13 +43,14 @@ def senders_from_config(config: Mapping[str, Any]) -> dict[str, Sender]:
     raises ValueError naming it, so a misconfiguration fails at start-up, not on the first notice.
     """
     timeout = float(config.get("NOTICE_TIMEOUT") or DEFAULT_TIMEOUT)
+    on = configured_channels(config)
     senders: dict[str, Sender] = {}
-    if url := config.get("SMS_URL"):
+    if "sms" in on:
         senders["sms"] = SmsGatewaySender(
-            url, config.get("SMS_TEMPLATE"), token=config.get("SMS_TOKEN"), timeout=timeout
+            config["SMS_URL"], config.get("SMS_TEMPLATE"), token=config.get("SMS_TOKEN"), timeout=timeout
         )
-    if url := config.get("SMTP_URL"):
-        senders["email"] = SmtpSender(url, config.get("MAIL_FROM") or "", timeout=timeout)
-    if secret := config.get("WEBHOOK_SECRET"):
-        senders["webhook"] = WebhookSender(secret, timeout=timeout)
+    if "email" in on:
+        senders["email"] = SmtpSender(config["SMTP_URL"], config.get("MAIL_FROM") or "", timeout=timeout)
+    if "webhook" in on:
+        senders["webhook"] = WebhookSender(config["WEBHOOK_SECRET"], timeout=timeout)
     return senders

@@ -4,7 +4,6 @@ worker. Operations flush, never commit; the jobs in `service.notices.jobs` are t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +13,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from dispatch import receipts
 from dispatch.calendar import WorkCalendar
 from dispatch.deadlines import last_day_and_time
 from dispatch.escalation import send_not_before
@@ -29,8 +29,6 @@ from service.text import t
 #: Routine notices that still go out at any hour: the answer to what the citizen has just done
 #: (the 受理回执 of a call made or a form sent at night) finds them awake and waiting for it.
 AT_ANY_HOUR = frozenset({"appeal_registered"})
-#: A mobile number: only these receive SMS (a duty room's landline cannot).
-_MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
 
 
 def queue_notice(
@@ -94,7 +92,9 @@ def addresses(s: Session, message: OutboxMessage, appeal: Appeal | None) -> list
         if group == "citizen" and appeal is not None:
             contact = s.scalar(sa.select(AppealContact).where(AppealContact.appeal_id == appeal.id))
             if contact is not None:
-                contacts.append({"name": "市民", "phone": contact.phone, "email": contact.email})
+                # The addresses the receipt's decision counted on (dispatch/receipts.py).
+                for channel, destination in receipts.citizen_addresses(contact.phone, contact.email):
+                    found.append(Address(recipient, "市民", channel, destination))
         elif group == "unit":
             unit = s.get(Unit, rest)
             contacts += unit.contacts if unit else ()
@@ -132,8 +132,8 @@ def _centre_units(s: Session) -> list[Unit]:
 def _contact_addresses(group: str, contact: Mapping[str, Any]) -> list[Address]:
     name = str(contact.get("title") or contact.get("name") or "")
     found = []
-    phone = re.sub(r"[\s-]", "", str(contact.get("phone") or ""))
-    if _MOBILE.match(phone):
+    # Only a mobile receives SMS (a duty room's landline cannot).
+    if phone := receipts.sms_number(str(contact.get("phone") or "")):
         found.append(Address(group, name, "sms", phone))
     if email := str(contact.get("email") or "").strip():
         found.append(Address(group, name, "email", email))

@@ -33,6 +33,7 @@ from service.handling.workflow import TRANSITIONS
 from service.knowledge import operations as kb
 from service.knowledge.api import local_today
 from service.lists.operations import active_context, number_prefix
+from service.notices.channels import configured_channels
 from service.suggestions.operations import suggest
 from service.web import intake_form
 from service.web.access import CONSOLE_ROLES, login_required
@@ -123,7 +124,8 @@ def console_submit() -> Any:
                 tz=current_app.config["TZ"],
                 ctx=ctx,
                 dispatch=False,
-                receipt=False,  # answered on the phone: the closing is all the citizen hears of
+                channels=configured_channels(current_app.config),
+                closing_at_first_contact=True,  # answered on the phone: no receipt
             )
             closing.close_directly(
                 s,

@@ -128,7 +128,13 @@ def test_the_event_log_records_the_registration(as_user):
     assert (event["from_status"], event["to_status"]) == (None, "pending_dispatch")
     assert event["actor"]["username"] == "operator"
     assert event["actor_role"] == "operator"
-    assert event["payload"] == {"channel": "hotline", "appeal_type": "投诉", "urgency": "一般"}
+    assert event["payload"] == {
+        "channel": "hotline",
+        "appeal_type": "投诉",
+        "urgency": "一般",
+        # What the citizen was sent (受理回执): no SMS gateway is configured here (dispatch/receipts.py).
+        "receipt": {"channels": [], "reason": "no_channel"},
+    }
 
 
 def test_an_appeal_with_category_and_area_is_dispatched_at_once(as_user):

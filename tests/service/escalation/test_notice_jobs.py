@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 from rq import Queue
@@ -260,6 +261,7 @@ def test_routine_notices_wait_for_working_hours_and_urgent_ones_do_not(app, as_u
         s.rollback()
 
 
+@pytest.mark.usefixtures("sms_app")  # the receipt goes by SMS: a gateway is configured
 def test_the_citizens_receipt_goes_at_once_at_night_and_on_holidays(app, as_user):
     """受理回执 is a routine notice that does not wait for working hours: the citizen who has just
     called or written at night, or on a holiday, is waiting for the number and the query code."""

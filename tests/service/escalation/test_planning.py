@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from dispatch.escalation import ESCALATE, REPLY_DUE_SOON, REPLY_OVERDUE, SIGN_OVERDUE
@@ -16,6 +17,7 @@ from tests.service.handling_steps import LEAD, garbage_in_meilin, new_appeal, ok
 from tests.service.helpers import appeal_payload
 
 
+@pytest.mark.usefixtures("sms_app")  # the receipt goes by SMS: a gateway is configured
 def test_a_routine_appeal_gets_its_sign_and_reply_alarms_and_no_alert(app, as_user):
     number = new_appeal(as_user)
     row = appeal_row(app, number)
@@ -30,6 +32,7 @@ def test_a_routine_appeal_gets_its_sign_and_reply_alarms_and_no_alert(app, as_us
     assert "urgent_alerted" not in event_actions(app, number)
 
 
+@pytest.mark.usefixtures("sms_app")  # the receipt goes by SMS: a gateway is configured
 def test_an_urgent_appeal_alerts_the_unit_and_the_centre_at_once_and_plans_the_ladder(app, as_user):
     number = new_appeal(as_user, urgency="特急")
     row = appeal_row(app, number)
@@ -63,6 +66,7 @@ def test_an_urgent_appeal_alerts_the_unit_and_the_centre_at_once_and_plans_the_l
     assert ladder[0][1] < ladder[1][1] < ladder[2][1]
 
 
+@pytest.mark.usefixtures("sms_app")  # the receipt goes by SMS: a gateway is configured
 def test_a_category_urgent_by_nature_is_raised_to_urgent_at_dispatch(app, as_user, db_session):
     import sqlalchemy as sa
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from dispatch.escalation import ESCALATE, REPLY_DUE_SOON, REPLY_OVERDUE, SIGN_OVERDUE
@@ -23,6 +24,7 @@ def run(app, kind, at, **kwargs):
     return result
 
 
+@pytest.mark.usefixtures("sms_app")  # the receipt goes by SMS: a gateway is configured
 def test_nothing_fires_before_its_time_and_a_sweep_run_twice_does_nothing_the_second_time(app, as_user):
     number = new_appeal(as_user)
     row = appeal_row(app, number)
@@ -76,6 +78,7 @@ def test_the_ladder_climbs_one_level_at_a_time_and_stops_once_the_appeal_is_sign
     assert [o["template"] for o in outbox(app, number)].count("escalation") == 1
 
 
+@pytest.mark.usefixtures("sms_app")  # the receipt goes by SMS: a gateway is configured
 def test_an_alarm_the_plan_dropped_before_the_sweep_saw_it_is_skipped_not_fired(app, as_user, db_session):
     number = new_appeal(as_user)
     row = appeal_row(app, number)

@@ -1,0 +1,169 @@
+"""受理回执 at intake: the answer of POST /api/v1/appeals says how the citizen learns the number and
+the query code, and what it says is what the worker then sends (real fake gateway, real SMTP)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from service.db import utcnow
+from service.notices import jobs
+from service.notices.channels import configured_channels, senders_from_config
+from service.notices.models import NoticeDelivery, OutboxMessage
+from tests.service.factories import stored
+from tests.service.helpers import appeal_payload
+
+LANDLINE = "0797-4412345"
+MOBILE = "13912345678"
+LETTER = {"channel": "letter", "channel_meta": {"sender_address": "赣县区梅林镇光明路12号"}}
+
+
+@pytest.fixture
+def sending_app(app: Flask, gateway, smtp_server) -> Flask:
+    """The test app sending SMS to the fake gateway and e-mail to a real SMTP server on loopback."""
+    app.config.update(
+        SMS_URL=f"{gateway.url}/sms", SMTP_URL=smtp_server.url(), MAIL_FROM="12345@ganxian.example.gov.cn"
+    )
+    return app
+
+
+def intake(as_user, headers=None, **overrides):
+    r = as_user("operator").post("/api/v1/appeals", json=appeal_payload(**overrides), headers=headers or {})
+    assert r.status_code == 201, r.json
+    return r.json
+
+
+def sent_to(app: Flask, number: str) -> list[tuple[str, str, str]]:
+    """Relay the receipt as the worker does; what went out: (channel, destination, status)."""
+    with stored(app) as s:
+        ids = list(
+            s.scalars(
+                sa.select(OutboxMessage.id).where(
+                    OutboxMessage.dedup_key.like(f"{number}:%"), OutboxMessage.template == "appeal_registered"
+                )
+            )
+        )
+    if ids:
+        with app.app_context():
+            jobs.process_outbox(ids)
+    with stored(app) as s:
+        rows = s.execute(
+            sa.select(NoticeDelivery.channel, NoticeDelivery.destination, NoticeDelivery.status)
+            .where(NoticeDelivery.outbox_id.in_(ids))
+            .order_by(NoticeDelivery.channel)
+        ).all()
+    return [tuple(row) for row in rows]
+
+
+def test_the_answer_names_the_masked_mobile_and_e_mail_the_receipt_then_reaches(
+    sending_app, as_user, gateway, smtp_server
+):
+    body = intake(as_user, contact={"name": "李四", "phone": MOBILE, "email": "lisi@example.com"})
+
+    assert body["receipt"] == {
+        "sent": True,
+        "sms": "139****5678",
+        "email": "l***@example.com",
+        "reason": None,
+        "message": None,
+    }
+    assert sent_to(sending_app, body["number"]) == [
+        ("email", "lisi@example.com", "sent"),
+        ("sms", MOBILE, "sent"),
+    ]
+    (text,) = gateway.messages
+    assert body["query_code"] in str(text) and MOBILE in str(text)
+    (mail,) = smtp_server.recorder.messages
+    assert mail.rcpt_tos == ["lisi@example.com"]
+
+
+def test_only_the_channels_this_service_sends_by_are_named(app, gateway, as_user):
+    app.config["SMS_URL"] = f"{gateway.url}/sms"  # no SMTP server: no e-mail goes anywhere
+
+    body = intake(as_user, contact={"name": "李四", "phone": MOBILE, "email": "lisi@example.com"})
+
+    assert (body["receipt"]["sms"], body["receipt"]["email"]) == ("139****5678", None)
+    assert sent_to(app, body["number"]) == [("sms", MOBILE, "sent")]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason", "english", "chinese"),
+    [
+        (
+            {**LETTER, "contact": {"name": "李四", "phone": LANDLINE}},
+            "landline_only",
+            "a landline cannot receive text messages",
+            "固定电话无法接收短信",
+        ),
+        ({**LETTER, "contact": None}, "no_contact", "no phone number or e-mail address", "没有留下电话号码"),
+        (
+            {"received_at": (utcnow() - timedelta(days=40)).isoformat()},
+            "history",
+            "more than 30 days before it was registered",
+            "早于登记时间 30 天以上",
+        ),
+    ],
+)
+def test_no_receipt_says_why_in_the_request_language_and_nothing_is_sent(
+    sending_app, as_user, overrides, reason, english, chinese
+):
+    body = intake(as_user, **overrides)
+
+    receipt = body["receipt"]
+    assert (receipt["sent"], receipt["reason"], receipt["sms"], receipt["email"]) == (
+        False,
+        reason,
+        None,
+        None,
+    )
+    assert english in receipt["message"]
+    assert sent_to(sending_app, body["number"]) == []
+    zh = intake(as_user, headers={"Accept-Language": "zh-CN,zh;q=0.9"}, **overrides)["receipt"]
+    assert zh["reason"] == reason and chinese in zh["message"] and zh["message"].startswith("未发送受理回执")
+
+
+def test_a_mobile_with_no_sms_gateway_configured_is_told_as_it_is(app, as_user):
+    body = intake(as_user, contact={"name": "李四", "phone": MOBILE})
+
+    assert body["receipt"]["reason"] == "no_channel" and body["receipt"]["sent"] is False
+    assert sent_to(app, body["number"]) == []
+
+
+def test_a_retried_intake_answers_the_receipt_decided_the_first_time(app, gateway, as_user):
+    app.config["SMS_URL"] = f"{gateway.url}/sms"
+    headers = {"Idempotency-Key": "receipt-retry-1"}
+    first = intake(as_user, headers=headers, contact={"name": "李四", "phone": MOBILE})
+    app.config["SMS_URL"] = None  # the gateway is switched off in between: what was sent stays sent
+
+    again = intake(as_user, headers=headers, contact={"name": "李四", "phone": MOBILE})
+
+    assert again["number"] == first["number"]
+    assert again["receipt"] == first["receipt"] and first["receipt"]["sms"] == "139****5678"
+
+
+def test_the_openapi_document_describes_the_receipt(client):
+    schemas = client.get("/api/openapi.json").json["components"]["schemas"]
+    receipt = schemas["ReceiptOut"]["properties"]
+    assert set(receipt) == {"sent", "sms", "email", "reason", "message"}
+    assert set(receipt["reason"]["enum"]) >= {
+        "no_contact",
+        "landline_only",
+        "closed_at_first_contact",
+        "history",
+        None,
+    }
+    assert {"$ref": "#/components/schemas/ReceiptOut"} in schemas["IntakeOut"]["properties"]["receipt"][
+        "anyOf"
+    ]
+
+
+def test_the_channels_counted_on_at_intake_are_the_senders_the_worker_makes():
+    for config in (
+        {},
+        {"SMS_URL": "http://127.0.0.1:1/sms"},
+        {"SMTP_URL": "smtp://127.0.0.1:1", "MAIL_FROM": "a@example.org", "WEBHOOK_SECRET": "s"},
+    ):
+        assert configured_channels(config) == set(senders_from_config(config))
