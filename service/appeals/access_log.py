@@ -34,8 +34,9 @@ blp = Blueprint(
 
 AUDITORS = ("admin",)
 #: view: the contact shown unmasked; export: a file with personal data; print: the reply letter
-#: (答复函) printed with the citizen's name and address (service/web/centre_letter.py).
-ACTIONS = ("view", "export", "print")
+#: (答复函) printed with the citizen's name and address (service/web/centre_letter.py);
+#: print_receipt: the receipt (受理回执) printed with them (service/web/centre_receipt.py).
+ACTIONS = ("view", "export", "print", "print_receipt")
 
 
 class AccessArgs(LogArgs):

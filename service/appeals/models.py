@@ -192,7 +192,7 @@ class PersonalDataAccess(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     appeal_id: Mapped[int] = mapped_column(sa.ForeignKey("appeals.id"), index=True)
-    action: Mapped[str] = mapped_column(sa.String(16))  # view | export | print
+    action: Mapped[str] = mapped_column(sa.String(16))  # view | export | print | print_receipt
     reason: Mapped[str] = mapped_column(sa.String(200), default="")
 
 

@@ -36,6 +36,7 @@ CHANNELS: dict[str, str] = {
 }
 
 #: Per channel, the metadata keys it may carry (anything else is rejected as an unknown field).
+#: `sender_address` is where a letter goes back to (an e-mail's: its From address).
 CHANNEL_META_FIELDS: dict[str, tuple[str, ...]] = {
     "hotline": ("call_id", "caller_number", "seat", "recording_id"),
     "web": ("client_ip", "user_agent"),
@@ -44,8 +45,8 @@ CHANNEL_META_FIELDS: dict[str, tuple[str, ...]] = {
     "email": ("sender_address", "message_id", "subject"),
     "letter": ("sender_address", "postmark_date", "tracking_number"),
     "mayor_mailbox": ("message_id", "sender_address"),
-    "npc_suggestion": ("suggestion_number", "deputy_name", "session"),
-    "cppcc_proposal": ("proposal_number", "member_name", "session"),
+    "npc_suggestion": ("suggestion_number", "deputy_name", "session", "sender_address"),
+    "cppcc_proposal": ("proposal_number", "member_name", "session", "sender_address"),
     "leader_board": ("message_id", "board"),
     "open311": ("service_request_id", "service_code", "account_id", "device_id"),
     "other": ("reference", "description"),

@@ -18,6 +18,7 @@ ACTION_LABELS: dict[str, Any] = {
     "view": _l("查看完整信息"),
     "export": _l("导出数据"),
     "print": _l("已打印答复函"),
+    "print_receipt": _l("已打印受理回执"),
 }
 
 

@@ -41,6 +41,7 @@ from service.notices.api import code_hidden_from, notice_view
 from service.notices.models import NoticeDelivery
 from service.web.appeal_actions import Action, open_actions
 from service.web.centre_letter import letter_offer
+from service.web.centre_receipt import receipt_offer
 from service.web.flashes import flash, page_text
 from service.web.helpers import FormErrors, errors_of, form_to_dict
 from service.web.i18n import localize
@@ -223,6 +224,7 @@ def page_context(
         "notices": _notices(s, appeal, user) if centre else [],
         "can_reveal": sees_unmasked(user) and has_personal_data(appeal) and not unmasked,
         "print_letter": letter_offer(s, appeal, user) if centre else None,
+        "print_receipt": receipt_offer(appeal, user) if centre else None,
         "actions": shown,
         "failed": failed,
         "values": values or {},

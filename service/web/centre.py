@@ -93,4 +93,4 @@ def centre_act(number: str, action: str) -> Any:
     return appeal_page.act(number, action, area="centre", actions=CENTRE_ACTIONS)
 
 
-from service.web import centre_letter, centre_search  # noqa: E402, F401  (their routes)
+from service.web import centre_letter, centre_receipt, centre_search  # noqa: E402, F401  (their routes)
