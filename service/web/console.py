@@ -18,8 +18,9 @@ from flask_babel import gettext
 from marshmallow import ValidationError as SchemaError
 from werkzeug.datastructures import MultiDict
 
+from dispatch import receipts as decide
 from service import db
-from service.appeals import operations, queries
+from service.appeals import operations, queries, receipts
 from service.appeals.api import claim_key, intake
 from service.appeals.models import Appeal, AppealContact
 from service.appeals.schemas import AppealIn
@@ -96,6 +97,8 @@ def console_submit() -> Any:
         data = load_form(AppealIn(), intake_form.intake_data(form))
     except SchemaError as exc:
         errors.update(errors_of(exc))
+        if "channel_meta" in errors:  # the form's one channel field: the errors go next to it
+            errors["channel_meta.sender_address"] = errors.pop("channel_meta")
     if action == "close":
         try:
             answer = load_form(
@@ -160,9 +163,17 @@ def console_result(number: str) -> Any:
     appeal = queries.get_visible(s, number, user)
     view = queries.appeal_view(appeal, user, masked=True)
     units = {a["unit"]["code"]: a for a in view["assignments"] if a["active"] and a["unit"]}
+    receipt = operations.receipt_of(s, appeal)
     return render_template(
         "console/result.html",
         appeal=view,
+        receipt=receipts.receipt_view(appeal, receipt),
+        # Without a receipt: read the number back, or print the receipt and mail it (dispatch/receipts.py).
+        advice=(
+            decide.advice(appeal.channel, receipt, decide.postal_address(appeal.channel_meta))
+            if receipt is not None
+            else None
+        ),
         lead=next((a for a in units.values() if a["role"] == "lead"), None),
         co_units=[a for a in units.values() if a["role"] == "co"],
         duplicates=duplicates.candidates_of(s, appeal, user),
