@@ -33,8 +33,8 @@ def test_an_appeal_from_call_to_rating_to_closed(page, log_in, screenshots):
     page.get_by_label("姓名").fill("李四")
     page.locator("#f-title").fill(TITLE)
     page.locator("#f-content").fill(CONTENT)
-    page.get_by_label("地址").fill("梅林镇圩镇菜市场")
-    page.get_by_label("地址").press("Tab")
+    page.get_by_label("地址", exact=True).fill("梅林镇圩镇菜市场")
+    page.get_by_label("地址", exact=True).press("Tab")
     # The category from the text's suggestions, the area from the picker.
     garbage = page.locator("[data-suggested-category]", has_text="生活垃圾清运")
     expect(garbage).to_have_count(1)
