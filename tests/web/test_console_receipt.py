@@ -8,9 +8,13 @@ from html import unescape
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
+from service.appeals.models import Appeal
 from service.notices.fake_gateway import FakeGateway, start_in_thread
+from service.notices.models import OutboxMessage
+from tests.service.factories import stored
 from tests.web.conftest import csrf_token_of
 
 KEY_INPUT = re.compile(r'name="intake_key" value="([0-9a-f]+)"')
@@ -46,6 +50,18 @@ def submit(client: Any, **fields: str) -> tuple[str, str]:
     assert r.status_code == 303, r.get_data(as_text=True)
     number = r.location.rsplit("/", 1)[1]
     return number, unescape(client.get(r.location).get_data(as_text=True))
+
+
+def queued(app: Flask, number: str) -> list[str]:
+    """The templates of the notices queued about the appeal."""
+    with stored(app) as s:
+        return list(
+            s.scalars(
+                sa.select(OutboxMessage.template)
+                .join(Appeal, Appeal.id == OutboxMessage.appeal_id)
+                .where(Appeal.number == number)
+            )
+        )
 
 
 def receipt_section(page: str) -> str:
@@ -90,10 +106,11 @@ def test_a_letter_with_no_way_back_to_its_writer_says_so(logged_in):
 def test_a_mobile_is_sent_the_receipt_and_the_page_names_it_masked(app: Flask, gateway, logged_in):
     app.config["SMS_URL"] = f"{gateway.url}/sms"
 
-    _number, page = submit(
+    number, page = submit(
         logged_in("operator"), **{"contact.phone": "13912345678", "contact.email": "lisi@example.com"}
     )
 
+    assert queued(app, number) == ["appeal_registered"]
     section = receipt_section(page)
     assert 'data-receipt="sent"' in section and "受理编号和查询码已发送给群众：" in section
     assert "短信 139****5678" in section and "13912345678" not in section
@@ -104,7 +121,7 @@ def test_a_mobile_is_sent_the_receipt_and_the_page_names_it_masked(app: Flask, g
 def test_a_call_closed_at_first_contact_is_read_out_on_the_phone(app: Flask, gateway, logged_in):
     app.config["SMS_URL"] = f"{gateway.url}/sms"
 
-    _number, page = submit(
+    number, page = submit(
         logged_in("operator"),
         action="close",
         appeal_type="咨询",
@@ -115,6 +132,7 @@ def test_a_call_closed_at_first_contact_is_read_out_on_the_phone(app: Flask, gat
     section = receipt_section(page)
     assert 'data-receipt="closed_at_first_contact"' in section
     assert "来电已当场答复并直接办结" in section and "请向来电人告知受理编号和查询码" in section
+    assert queued(app, number) == []  # a gateway is there, and still no 受理回执 goes out
 
 
 def test_a_postal_address_on_a_call_is_refused_next_to_its_field(logged_in):
