@@ -1,6 +1,7 @@
 """受理回执 as the operator is told of it: the decision kept at registration (dispatch/receipts.py),
-with the addresses it goes to masked as the staff views mask contacts, or why none goes and what to
-do instead. The intake's answer (`receipt` of POST /api/v1/appeals) and the console read it here.
+with the addresses it goes to masked as the staff views mask contacts, or why none goes. The
+intake's answer (`receipt` of POST /api/v1/appeals) and the console's result page read it here;
+what the operator does instead is `dispatch.receipts.advice`.
 """
 
 from __future__ import annotations
