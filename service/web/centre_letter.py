@@ -103,16 +103,23 @@ def facts_of(s: Session, appeal: Appeal, reply: Reply, personal: bool) -> Letter
     )
 
 
-@bp.get("/centre/appeals/<number>/letter")
-@login_required()
-def centre_letter(number: str) -> Any:
-    """The reply letter to print (`?reason=` required when it names the citizen; then logged)."""
+def printing_user() -> User:
+    """Who may print a paper that names the citizen (this letter, the receipt): the roles that see
+    the contact unmasked. A unit is told the page does not exist, a leader that it is not theirs."""
     user = current_user()
     assert user is not None
     if user.role in UNIT_ROLES:
         abort(404)  # the centre's page: a unit is told it does not exist, as for others' appeals
     if user.role not in UNMASKED_ROLES:
         abort(403)  # centre roles that see masked data only (leaders)
+    return user
+
+
+@bp.get("/centre/appeals/<number>/letter")
+@login_required()
+def centre_letter(number: str) -> Any:
+    """The reply letter to print (`?reason=` required when it names the citizen; then logged)."""
+    user = printing_user()
     s = db.session()
     appeal = queries.get_visible(s, number, user)
     reply = released_reply(s, appeal)
