@@ -83,6 +83,9 @@ class Appeal(Base):
 
     #: Set on the instance at intake (not stored): the duplicate flags just raised, as shown to the operator.
     flagged_duplicates: ClassVar[Sequence[dict[str, Any]]] = ()
+    #: Set on an appeal registered in this unit of work: its receipt decision
+    #: (dispatch.receipts.Receipt), which `operations.receipt_of` otherwise reads from its event.
+    registered_receipt: ClassVar[Any] = None
 
     contact: Mapped[AppealContact | None] = relationship(back_populates="appeal", uselist=False)
     category: Mapped[Category | None] = relationship(lazy="joined")

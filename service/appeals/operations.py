@@ -145,6 +145,7 @@ def register_appeal(
     s.flush()
     # Last: the day's counter stays locked from here until the request commits.
     assign_number(s, appeal, prefix, now.astimezone(tz).date())
+    appeal.registered_receipt = receipt
     if receipt.sent:
         # Queued under the real number: no key to change.
         queue_notice(s, appeal, "citizen", "appeal_registered", key="registered", check_existing=False)
@@ -154,6 +155,8 @@ def register_appeal(
 def receipt_of(s: Session, appeal: Appeal) -> Receipt | None:
     """What was decided about the appeal's receipt when it was registered (None: registered before
     the decision was kept)."""
+    if appeal.registered_receipt is not None:  # registered just now: no need to read it back
+        return appeal.registered_receipt
     payload = s.scalar(
         sa.select(AppealEvent.payload)
         .where(AppealEvent.appeal_id == appeal.id, AppealEvent.action == "registered")
