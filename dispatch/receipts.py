@@ -45,6 +45,19 @@ def sms_number(phone: str | None) -> str | None:
     return compact if _MOBILE.match(compact) else None
 
 
+#: What an e-mail address looks like, enough to tell it from a postal address.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def citizen_email(contact_email: str | None, channel_meta: Mapping[str, Any] | None) -> str | None:
+    """The e-mail address notices to the citizen go to: the contact's, else the address an e-mail
+    appeal came from (its `sender_address`, the From address); None without either."""
+    if given := (contact_email or "").strip():
+        return given
+    sender = str((channel_meta or {}).get("sender_address") or "").strip()
+    return sender if _EMAIL.match(sender) else None
+
+
 def citizen_addresses(phone: str | None, email: str | None) -> list[tuple[str, str]]:
     """Where a notice to the citizen can go, as (channel, destination): SMS to a mobile, e-mail to
     the address given. Before the installation's channels are applied."""
@@ -94,7 +107,7 @@ def decide_receipt(
 ) -> Receipt:
     """Whether the citizen is sent the receipt, by which of the installation's `channels`.
 
-    `phone` and `email` are the contact's (both None without a contact). None, with the reason,
+    `phone` is the contact's, `email` as `citizen_email` finds it (both None without either). None, with the reason,
     for a call answered and closed at first contact (the caller heard the answer), for history
     carried over (received more than `RECEIPT_WITHIN` before it was registered: its citizen is not
     waiting for a text), and when no channel configured here reaches the contact.

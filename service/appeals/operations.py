@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from dispatch.receipts import Receipt, decide_receipt
+from dispatch.receipts import Receipt, citizen_email, decide_receipt
 from service.appeals import privacy
 from service.appeals import status as st
 from service.appeals.events import record_event
@@ -116,7 +116,7 @@ def register_appeal(
     appeal.restricted_text = privacy.restricted_text(appeal)
     receipt = decide_receipt(
         phone=appeal.contact.phone if appeal.contact else None,
-        email=appeal.contact.email if appeal.contact else None,
+        email=citizen_email(appeal.contact.email if appeal.contact else None, appeal.channel_meta),
         channels=channels,
         received_at=appeal.received_at,
         registered_at=now,

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from dispatch import receipts as decision
-from dispatch.receipts import Receipt, sms_number
+from dispatch.receipts import Receipt, citizen_email, sms_number
 from service.appeals.models import Appeal
 from service.appeals.operations import receipt_of
 from service.appeals.redact import mask_email, mask_phone
@@ -42,9 +42,14 @@ def receipt_view(appeal: Appeal, receipt: Receipt | None) -> dict[str, Any] | No
     not (`message` a `Text`, to be said in the reader's language); None when nothing was kept."""
     if receipt is None:
         return None
-    contact = appeal.contact if appeal.personal_data_erased_at is None else None
+    kept = appeal.personal_data_erased_at is None
+    contact = appeal.contact if kept else None
     phone = sms_number(contact.phone) if contact is not None and "sms" in receipt.channels else None
-    email = contact.email if contact is not None and "email" in receipt.channels else None
+    email = (
+        citizen_email(contact.email if contact is not None else None, appeal.channel_meta)
+        if kept and "email" in receipt.channels
+        else None
+    )
     return {
         "sent": receipt.sent,
         "sms": mask_phone(phone) if phone else None,

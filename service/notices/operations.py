@@ -91,10 +91,14 @@ def addresses(s: Session, message: OutboxMessage, appeal: Appeal | None) -> list
         contacts: list[Mapping[str, Any]] = []
         if group == "citizen" and appeal is not None:
             contact = s.scalar(sa.select(AppealContact).where(AppealContact.appeal_id == appeal.id))
-            if contact is not None:
-                # The addresses the receipt's decision counted on (dispatch/receipts.py).
-                for channel, destination in receipts.citizen_addresses(contact.phone, contact.email):
-                    found.append(Address(recipient, "市民", channel, destination))
+            # The addresses the receipt's decision counted on (dispatch/receipts.py); an e-mail
+            # appeal's sender is answered at its From address when no other e-mail was given.
+            phone = contact.phone if contact is not None else None
+            email = receipts.citizen_email(
+                contact.email if contact is not None else None, appeal.channel_meta
+            )
+            for channel, destination in receipts.citizen_addresses(phone, email):
+                found.append(Address(recipient, "市民", channel, destination))
         elif group == "unit":
             unit = s.get(Unit, rest)
             contacts += unit.contacts if unit else ()

@@ -87,3 +87,21 @@ def test_without_a_receipt_a_caller_is_told_on_the_phone_and_a_letter_writer_on_
     assert r.advice("npc_suggestion", r.Receipt(reason=r.NO_CONTACT), "赣县区人大常委会") == r.PRINT_AND_MAIL
     assert r.advice("mayor_mailbox", none, "") == r.UNREACHABLE
     assert r.advice("letter", r.Receipt(channels=("sms",)), "赣县区梅林镇光明路12号") is None
+
+
+@pytest.mark.parametrize(
+    ("contact_email", "meta", "expected"),
+    [
+        (
+            "lisi@example.com",
+            {"sender_address": "other@example.com"},
+            "lisi@example.com",
+        ),  # the contact's first
+        (None, {"sender_address": " zhaoliu@example.com "}, "zhaoliu@example.com"),  # an e-mail's From
+        ("", {"sender_address": "赣县区梅林镇光明路12号"}, None),  # a letter's: a place, not an address
+        (None, {}, None),
+        (None, None, None),
+    ],
+)
+def test_the_citizen_s_e_mail_is_the_contact_s_else_the_sender_s(contact_email, meta, expected):
+    assert r.citizen_email(contact_email, meta) == expected

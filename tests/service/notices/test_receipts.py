@@ -167,3 +167,23 @@ def test_the_channels_counted_on_at_intake_are_the_senders_the_worker_makes():
         {"SMTP_URL": "smtp://127.0.0.1:1", "MAIL_FROM": "a@example.org", "WEBHOOK_SECRET": "s"},
     ):
         assert configured_channels(config) == set(senders_from_config(config))
+
+
+def test_an_e_mail_appeal_is_answered_at_its_from_address_when_no_other_e_mail_was_given(
+    sending_app, as_user, smtp_server
+):
+    body = intake(
+        as_user,
+        channel="email",
+        channel_meta={"sender_address": "zhaoliu@example.com", "subject": "路灯不亮"},
+        contact={"name": "赵六", "phone": LANDLINE},
+    )
+
+    assert body["receipt"]["sent"] is True and body["receipt"]["email"] == "z***@example.com"
+    assert sent_to(sending_app, body["number"]) == [("email", "zhaoliu@example.com", "sent")]
+    (mail,) = smtp_server.recorder.messages
+    assert mail.rcpt_tos == ["zhaoliu@example.com"]
+
+    # A letter's sender_address is where a letter goes, not an e-mail address: nothing to send.
+    letter = intake(as_user, **LETTER, contact={"name": "李四", "phone": LANDLINE})
+    assert letter["receipt"]["reason"] == "landline_only"
