@@ -30,6 +30,7 @@ REASONS: tuple[str, ...] = (NO_CONTACT, LANDLINE_ONLY, CLOSED_AT_FIRST_CONTACT, 
 # What the operator does when no receipt goes out (the console's advice).
 READ_BACK = "read_back"  # a call: tell the caller the number and the query code
 PRINT_AND_MAIL = "print_and_mail"  # a written appeal with a postal address: print the receipt, mail it
+CONTACT_BY_HAND = "contact_by_hand"  # a written appeal with a landline, or a contact no channel here reaches
 UNREACHABLE = "unreachable"  # a written appeal with no way back to its citizen
 
 #: The channels where the citizen is on the line while the operator registers the appeal.
@@ -138,11 +139,15 @@ def postal_address(channel_meta: Mapping[str, Any] | None) -> str:
 
 def advice(channel: str, receipt: Receipt, postal: str) -> str | None:
     """What the operator does when no receipt goes out: read the number back to a caller, print and
-    mail the receipt to a postal address, or nothing can be done (None when the receipt went)."""
-    if receipt.sent:
+    mail the receipt to a postal address, ring the landline or write to the e-mail address the
+    citizen gave, or nothing can be done. None when the receipt went, or for history carried over
+    (its citizen is not waiting for one)."""
+    if receipt.sent or receipt.reason == HISTORY:
         return None
     if channel in SPOKEN_CHANNELS:
         return READ_BACK
     if postal:
         return PRINT_AND_MAIL
+    if receipt.reason in (LANDLINE_ONLY, NO_CHANNEL):
+        return CONTACT_BY_HAND
     return UNREACHABLE

@@ -85,7 +85,10 @@ def test_without_a_receipt_a_caller_is_told_on_the_phone_and_a_letter_writer_on_
     assert r.advice("hotline", r.Receipt(reason=r.CLOSED_AT_FIRST_CONTACT), "") == r.READ_BACK
     assert r.advice("letter", none, "赣县区梅林镇光明路12号") == r.PRINT_AND_MAIL
     assert r.advice("npc_suggestion", r.Receipt(reason=r.NO_CONTACT), "赣县区人大常委会") == r.PRINT_AND_MAIL
-    assert r.advice("mayor_mailbox", none, "") == r.UNREACHABLE
+    assert r.advice("mayor_mailbox", none, "") == r.CONTACT_BY_HAND  # ring the landline
+    assert r.advice("email", r.Receipt(reason=r.NO_CHANNEL), "") == r.CONTACT_BY_HAND  # write by hand
+    assert r.advice("mayor_mailbox", r.Receipt(reason=r.NO_CONTACT), "") == r.UNREACHABLE
+    assert r.advice("letter", r.Receipt(reason=r.HISTORY), "赣县区梅林镇光明路12号") is None
     assert r.advice("letter", r.Receipt(channels=("sms",)), "赣县区梅林镇光明路12号") is None
 
 

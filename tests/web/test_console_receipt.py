@@ -93,6 +93,19 @@ def test_a_letter_with_a_postal_address_is_answered_on_paper(logged_in):
     assert "No receipt is sent: a landline cannot receive text messages" in section
 
 
+def test_a_letter_with_a_landline_and_no_address_is_answered_by_phone(logged_in):
+    client = logged_in("operator")
+
+    number, page = submit(client, channel="letter")  # the default contact: a landline
+
+    section = receipt_section(page)
+    assert 'data-receipt="landline_only"' in section and 'data-advice="contact_by_hand"' in section
+    assert "请通过群众留下的电话或电子邮箱告知受理编号和查询码" in section
+    assert "无法告知" not in section and "打印受理回执" not in section
+    english = unescape(client.get(f"/console/appeals/{number}?lang=en").get_data(as_text=True))
+    assert "by the phone or e-mail address they gave" in receipt_section(english)
+
+
 def test_a_letter_with_no_way_back_to_its_writer_says_so(logged_in):
     client = logged_in("operator")
 
