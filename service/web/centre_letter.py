@@ -27,7 +27,7 @@ from service.auth.security import current_user
 from service.handling.letters import LetterFacts, letter_for
 from service.handling.models import Reply
 from service.lists.models import Unit
-from service.web.access import UNIT_ROLES, login_required
+from service.web.access import CENTRE_ROLES, UNIT_ROLES, login_required
 from service.web.blueprint import bp
 
 
@@ -113,6 +113,16 @@ def printing_user() -> User:
     if user.role not in UNMASKED_ROLES:
         abort(403)  # centre roles that see masked data only (leaders)
     return user
+
+
+@bp.app_template_global()
+def appeal_page_url(number: str) -> str:
+    """Where "back to the appeal" leads from a printing page (the letter, the receipt): the
+    centre's appeal page, or for an operator (who may print but has no centre pages) the
+    console's page of the appeal."""
+    user = current_user()
+    centre = user is not None and user.role in CENTRE_ROLES
+    return url_for("web.centre_appeal" if centre else "web.console_result", number=number)
 
 
 @bp.get("/centre/appeals/<number>/letter")
