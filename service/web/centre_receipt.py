@@ -28,10 +28,19 @@ from service.db import utcnow
 from service.lists.models import Unit
 from service.web.access import login_required
 from service.web.blueprint import bp
-from service.web.centre_letter import printing_user, prints_personal_data
+from service.web.centre_letter import printing_user
 
 #: Who issues the receipt when the list names no centre unit.
 CENTRE_NAME = "12345政务服务便民热线"
+
+
+def names_citizen(appeal: Appeal) -> bool:
+    """The receipt would show the citizen's name or postal address, the only personal data it
+    prints (never a phone, nor an e-mail's From address): not erased, and one of them given."""
+    if appeal.personal_data_erased_at is not None:
+        return False
+    named = appeal.contact is not None and bool(appeal.contact.name.strip())
+    return named or bool(postal_address(appeal.channel_meta))
 
 
 def receipt_offer(appeal: Appeal, user: User) -> dict[str, bool] | None:
@@ -39,7 +48,7 @@ def receipt_offer(appeal: Appeal, user: User) -> dict[str, bool] | None:
     citizen), for the roles that may print it; else None."""
     if user.role not in UNMASKED_ROLES:
         return None
-    return {"needs_reason": prints_personal_data(appeal)}
+    return {"needs_reason": names_citizen(appeal)}
 
 
 def centre_name(s: Session) -> str:
@@ -76,7 +85,7 @@ def centre_receipt(number: str) -> Any:
     user = printing_user()  # the same roles as the reply letter
     s = db.session()
     appeal = queries.get_visible(s, number, user)
-    personal = prints_personal_data(appeal)
+    personal = names_citizen(appeal)
     reason = (request.args.get("reason") or "").strip()
     if personal and not reason:
         errors = {"reason": [_("请填写打印事由：受理回执载有群众的姓名和地址，打印将被记录。")]}

@@ -169,3 +169,33 @@ def test_the_page_reads_in_english_around_the_chinese_receipt(as_user, logged_in
     receipt = article_of(english)
     assert "受理回执</h2>" in receipt and "查询码仅供您本人使用" in receipt
     assert 'lang="zh-Hans-CN"' in english
+
+
+def test_a_receipt_naming_nobody_needs_no_reason_and_logs_nothing(app, as_user, logged_in):
+    # An e-mail appeal from a nameless sender: the receipt prints no name and no postal address (it
+    # never prints a phone or the e-mail's From address), so there is nothing to account for.
+    body = logged(
+        as_user,
+        channel="email",
+        channel_meta={"sender_address": "someone@example.com"},
+        contact={"name": "", "phone": "0797-4412345"},
+    )
+
+    html = printed(logged_in("operator"), body["number"], reason=None)
+
+    assert body["query_code"] in article_of(html) and "someone@example.com" not in html
+    assert accesses(app, body["number"]) == []
+
+
+@pytest.mark.parametrize(
+    ("username", "back"), [("operator", "/console/appeals/"), ("dispatcher", "/centre/appeals/")]
+)
+def test_back_to_the_appeal_leads_to_a_page_the_printer_may_open(as_user, logged_in, username, back):
+    body = logged(as_user, channel="letter", channel_meta=LETTER_META, contact=LANDLINE)
+    client = logged_in(username)
+
+    html = printed(client, body["number"])
+
+    link = f"{back}{body['number']}"
+    assert f'<a href="{link}">← 返回诉求 {body["number"]}</a>' in html
+    assert client.get(link).status_code == 200
