@@ -10,7 +10,7 @@ from flask.views import MethodView
 from service import db
 from service.appeals import dispatching, export, operations, queries, receipts
 from service.appeals.models import Appeal, IdempotencyKey
-from service.appeals.privacy import free_text, has_personal_data, log_access, sees_unmasked
+from service.appeals.privacy import event_payload, free_text, has_personal_data, log_access, sees_unmasked
 from service.appeals.schemas import (
     AppealIn,
     AppealListArgs,
@@ -217,7 +217,7 @@ class AppealEvents(MethodView):
                 "public_message": free_text(e.public_message, appeal, user, masked=True)
                 if e.public_message
                 else e.public_message,
-                "payload": e.payload,
+                "payload": event_payload(e.payload, user),
             }
             for e in queries.events_of(s, appeal)
         ]

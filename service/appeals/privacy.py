@@ -58,6 +58,19 @@ def restricted_text(appeal: Appeal) -> str:
     return restricted(f"{appeal.title}\n{appeal.content}", appeal)
 
 
+#: Event payload entries that tell what kind of contact the citizen gave (the receipt's decision:
+#: a mobile, an e-mail, only a landline, none): for the roles that see the contact.
+CONTACT_PAYLOAD_KEYS = frozenset({"receipt"})
+
+
+def event_payload(payload: dict[str, Any] | None, user: User) -> dict[str, Any] | None:
+    """An event's payload as `user` may read it: units and leaders without what it says of the
+    citizen's contact (on a confidential appeal they must not learn even that)."""
+    if not payload or sees_unmasked(user):
+        return payload
+    return {key: value for key, value in payload.items() if key not in CONTACT_PAYLOAD_KEYS}
+
+
 def _names(appeal: Appeal) -> list[str]:
     return [appeal.contact.name] if appeal.contact is not None else []
 

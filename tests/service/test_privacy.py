@@ -211,6 +211,21 @@ def test_a_rating_comment_on_the_timeline_is_masked_like_the_content(client, as_
         assert rated["note"] == "张**：有事打138****1234", username
 
 
+def test_units_and_leaders_do_not_learn_from_the_timeline_what_contact_a_confidential_citizen_gave(
+    as_user, rsj_appeal
+):
+    number = rsj_appeal(confidential=True)
+
+    def registered(username):
+        events = as_user(username).get(f"/api/v1/appeals/{number}/events").json
+        return next(e for e in events if e["action"] == "registered")["payload"]
+
+    assert "receipt" in registered("dispatcher")  # the centre: where the receipt went, or why not
+    for username in ("rsj", "leader"):
+        payload = registered(username)
+        assert "receipt" not in payload and payload["channel"] == "hotline", username
+
+
 def test_a_leader_reads_duplicate_candidates_titles_masked(as_user):
     from tests.service.handling_steps import new_appeal
 
