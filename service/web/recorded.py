@@ -185,9 +185,15 @@ def _said(text: str, msgids: tuple[str, ...]) -> str | None:
 
 ALL = PUBLIC_MESSAGES + NOTES + EXPLANATIONS
 
+#: Stored texts said with another msgid, where theirs is also a button's: the note 签收 (a signing
+#: with no deadline) reads "Signed for", not the action "Sign for".
+RENAMED = {"签收": N_("已签收")}
+
 
 def recorded(text: str | None) -> str:
     """A text of the record in the page language when the service wrote it; else as it is."""
     if not text or current_language() == DEFAULT_LANGUAGE:
         return text or ""
+    if (msgid := RENAMED.get(str(text))) is not None:
+        return gettext(msgid)
     return _said(str(text), ALL) or str(text)

@@ -536,6 +536,7 @@ def test_the_routing_explanations_and_the_service_s_notes_read_in_english(app, c
         )
         assert recorded("办理时限延长至2026年12月24日") == "Time limit extended to 2026-12-24"
         assert recorded("评价剔除：恶意评价。来电人恶意评价") == "Rating set aside: Malicious. 来电人恶意评价"
+        assert recorded("签收") == "Signed for"  # the note, not the button's "Sign for"
         assert recorded("门口的垃圾三天没人清运") == "门口的垃圾三天没人清运"  # what people wrote
     left = leftovers(
         [("explanations", 200, "<p>" + "</p><p>".join(english) + "</p>")], "zh", county_words, HAN
