@@ -35,6 +35,10 @@ ERROR_CODES = {
     503: "unavailable",
 }
 
+#: The one error code that is not a status's own: a session from the pages calling the API without
+#: the page's CSRF token (service/web/__init__.py).
+CSRF_FAILED = "csrf_failed"
+
 
 class ErrorEnvelope(ma.Schema):
     """The envelope as the OpenAPI document describes every error response (`error_response`
@@ -42,7 +46,11 @@ class ErrorEnvelope(ma.Schema):
 
     error = ma.fields.String(
         required=True,
-        metadata={"description": "what went wrong, for programs: " + ", ".join(ERROR_CODES.values())},
+        metadata={
+            "description": "what went wrong, for programs: "
+            + ", ".join((*ERROR_CODES.values(), CSRF_FAILED))
+            + f" ({CSRF_FAILED}: a page's session without its X-CSRFToken header, 403)"
+        },
     )
     message = ma.fields.String(
         required=True,

@@ -61,7 +61,9 @@ def _protect_api_writes() -> Any:
         validate_csrf(request.headers.get("X-CSRFToken"))
     except ValidationError:
         return errors.error_response(
-            403, t("This session needs the page's CSRF token in the X-CSRFToken header."), error="csrf_failed"
+            403,
+            t("This session needs the page's CSRF token in the X-CSRFToken header."),
+            error=errors.CSRF_FAILED,
         )
     return None
 
