@@ -34,6 +34,7 @@ from service.appeals.models import (
     NumberCounter,
     PersonalDataAccess,
 )
+from service.notices.models import OutboxMessage
 from tests.service.helpers import appeal_payload, default_list
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -49,6 +50,15 @@ def stored(app: Flask) -> Iterator[Session]:
     """
     with app.app_context():
         yield db.session()
+
+
+def outbox_ids(app: Flask, number: str, template: str | None = None) -> list[int]:
+    """The outbox rows queued about the appeal `number` (of `template` only, when given), in order."""
+    with stored(app) as s:
+        query = sa.select(OutboxMessage.id).where(OutboxMessage.dedup_key.like(f"{number}:%"))
+        if template:
+            query = query.where(OutboxMessage.template == template)
+        return list(s.scalars(query.order_by(OutboxMessage.id)))
 
 
 def counts(app: Flask) -> dict[str, int]:

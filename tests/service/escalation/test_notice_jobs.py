@@ -20,7 +20,7 @@ from service.notices.models import NoticeDelivery, OutboxMessage
 from service.notices.operations import expand
 from service.redis_conn import get_redis
 from service.web.helpers import deadline
-from tests.service.factories import stored
+from tests.service.factories import outbox_ids, stored
 from tests.service.handling_steps import LEAD, garbage_in_meilin, new_appeal, ok, reply_body, signed_appeal
 from tests.service.helpers import appeal_payload
 
@@ -29,14 +29,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 #: The urgent appeal's alerts to the units and the centre (not its citizen's receipt, also queued).
 ALERTS = "urgent_appeal"
-
-
-def outbox_ids(app, number, template=None):
-    with stored(app) as s:
-        query = sa.select(OutboxMessage.id).where(OutboxMessage.dedup_key.like(f"{number}:%"))
-        if template:
-            query = query.where(OutboxMessage.template == template)
-        return list(s.scalars(query.order_by(OutboxMessage.id)))
 
 
 def deliveries(app, number=None):

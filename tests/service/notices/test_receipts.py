@@ -12,8 +12,8 @@ from flask import Flask
 from service.db import utcnow
 from service.notices import jobs
 from service.notices.channels import configured_channels, senders_from_config
-from service.notices.models import NoticeDelivery, OutboxMessage
-from tests.service.factories import stored
+from service.notices.models import NoticeDelivery
+from tests.service.factories import outbox_ids, stored
 from tests.service.helpers import appeal_payload
 
 LANDLINE = "0797-4412345"
@@ -38,14 +38,7 @@ def intake(as_user, headers=None, **overrides):
 
 def sent_to(app: Flask, number: str) -> list[tuple[str, str, str]]:
     """Relay the receipt as the worker does; what went out: (channel, destination, status)."""
-    with stored(app) as s:
-        ids = list(
-            s.scalars(
-                sa.select(OutboxMessage.id).where(
-                    OutboxMessage.dedup_key.like(f"{number}:%"), OutboxMessage.template == "appeal_registered"
-                )
-            )
-        )
+    ids = outbox_ids(app, number, "appeal_registered")
     if ids:
         with app.app_context():
             jobs.process_outbox(ids)
