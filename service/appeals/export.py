@@ -109,5 +109,6 @@ def matching(s: Session, user: User, args: dict[str, Any], tz: tzinfo) -> list[d
         queries.ordered(query, args["order"]).options(
             selectinload(Appeal.contact), selectinload(Appeal.assignments), selectinload(Appeal.master)
         )
-    )
-    return [queries.appeal_view(a, user, masked=True) for a in rows]
+    ).all()
+    signed = queries.co_signed_of(s, rows, user)
+    return [queries.appeal_view(a, user, masked=True, signed=signed) for a in rows]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from service.appeals.models import Appeal, AppealAssignment, AppealEvent
 from service.appeals.privacy import contact_view, free_text, sees_unmasked
@@ -15,9 +16,10 @@ from service.auth.models import User
 from service.db import utcnow
 from service.errors import NotFound
 from service.fields import range_end, range_start
+from service.handling.unit_actions import signed_assignments_of
 from service.lists.models import Category
 from service.lists.operations import ListContext
-from service.queues.clocks import clock_fields
+from service.queues.clocks import CoSignClock, clock_fields, co_assignments, co_sign_clock
 from service.text import t
 
 
@@ -148,6 +150,30 @@ def assignment_view(a: AppealAssignment, names: Names | None = None) -> dict[str
     }
 
 
+def co_signed_of(s: Session, appeals: Sequence[Appeal], user: User) -> dict[int, set[int]]:
+    """For unit staff: the assignments signed for on the appeals their unit co-handles, by appeal id
+    (`appeal_view`'s `signed`, so that a co-unit sees its own sign-for clock). One statement for a
+    whole page, and none when the unit co-handles none of them (or the caller is not unit staff)."""
+    if user.role != "unit_staff" or not user.unit_code:
+        return {}
+    ids = [a.id for a in appeals if co_assignments(a, user.unit_code)]
+    return signed_assignments_of(s, ids) if ids else {}
+
+
+def _sign_clock(
+    appeal: Appeal, user: User, signed: Mapping[int, Collection[int]] | None
+) -> CoSignClock | None:
+    """The co-unit viewer's own sign-for clock on the appeal (None: the appeal's, as the lead
+    unit and the centre see it). Looked up for this appeal when a list did not pass `signed`."""
+    if user.role != "unit_staff" or not co_assignments(appeal, user.unit_code):
+        return None
+    if signed is None:
+        s = object_session(appeal)
+        assert s is not None, "a co-unit's sign-for clock needs the appeal's session or `signed`"
+        signed = co_signed_of(s, [appeal], user)
+    return co_sign_clock(appeal, user.unit_code, signed.get(appeal.id, ()))
+
+
 def appeal_view(
     appeal: Appeal,
     user: User,
@@ -155,7 +181,10 @@ def appeal_view(
     masked: bool = True,
     names: Names | None = None,
     now: datetime | None = None,
+    signed: Mapping[int, Collection[int]] | None = None,
 ) -> dict[str, Any]:
+    """The appeal as `user` may read it. The sign-for clock fields are the viewer's: a co-unit's
+    staff see their own part's (`signed`: `co_signed_of` the list's page, looked up if not given)."""
     if names is not None:
         category, area = names.category(appeal.category_code), names.area(appeal.area_code)
         lead_unit = names.unit(appeal.lead_unit_code)
@@ -196,7 +225,8 @@ def appeal_view(
         "contact": contact_view(appeal.contact, appeal, user, masked),
         "assignments": [assignment_view(a, names) for a in appeal.assignments],
         "caller_history": appeal.caller_history or 0,
-        **clock_fields(appeal, now or utcnow()),  # time left and warnings, from the stored due times
+        # Time left and warnings, from the stored due times (a co-unit: its own sign-for clock).
+        **clock_fields(appeal, now or utcnow(), _sign_clock(appeal, user, signed)),
         "version": appeal.version,
     }
     if sees_unmasked(user):
@@ -233,8 +263,9 @@ def search_page(
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
+    signed = co_signed_of(s, rows, user)
     return {
-        "items": [appeal_view(a, user, masked=True, now=now) for a in rows],
+        "items": [appeal_view(a, user, masked=True, now=now, signed=signed) for a in rows],
         "total": count_of(s, query),
         "page": page,
         "per_page": per_page,

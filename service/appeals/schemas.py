@@ -212,9 +212,17 @@ class AppealOut(Schema):
     )
     warning = fields.String(metadata={"description": "none | yellow (under a quarter left) | red (overdue)"})
     sign_time_left_seconds = fields.Integer(
-        allow_none=True, metadata={"description": "until the sign-for deadline"}
+        allow_none=True,
+        metadata={
+            "description": "until the sign-for deadline: the appeal's (the lead unit's); for the staff"
+            " of a co-unit, their own assignment's, until they signed for their part"
+        },
     )
-    sign_warning = fields.String(metadata={"description": "none | yellow | red, while not signed for"})
+    sign_warning = fields.String(
+        metadata={
+            "description": "none | yellow | red, while not signed for (the same clock as sign_time_left_seconds)"
+        }
+    )
     version = fields.Integer()
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from flask.views import MethodView
 
 from service import db
-from service.appeals.queries import appeal_view
+from service.appeals.queries import appeal_view, co_signed_of
 from service.auth.models import User
 from service.db import utcnow
 from service.extensions import Blueprint
@@ -55,10 +55,11 @@ class QueueItems(MethodView):
         rows, total = queries.page_of(
             db.session(), queue, user, now, page=args["page"], per_page=args["per_page"]
         )
+        signed = co_signed_of(db.session(), rows, user)  # a co-unit's own sign-for clock, for the page
         return {
             "name": queue.name,
             "label": queue.label,
-            "items": [appeal_view(a, user, masked=True, now=now) for a in rows],
+            "items": [appeal_view(a, user, masked=True, now=now, signed=signed) for a in rows],
             "total": total,
             "page": args["page"],
             "per_page": args["per_page"],

@@ -5,22 +5,42 @@ citizen is still owed (dispatched, handling, return under review, reply under re
 reply waiting for review is still late for the citizen); the sign-for clock runs while the lead
 unit has not signed. Elsewhere (waiting for dispatch, replied, closed, merged) there is no
 running clock: no time left and no warning.
+
+A co-unit (协办单位) signs for its own part, by its own assignment's deadline: its staff see that
+clock (`CoSignClock`) in place of the lead's, until they have signed; the lead unit and the centre
+see the appeal's.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from dispatch.deadlines import WARNING_NONE, warning_level
 from service.appeals import status as st
-from service.appeals.models import Appeal
+from service.appeals.models import Appeal, AppealAssignment
+from service.handling.workflow import IN_UNIT
 
 #: Statuses in which the reply deadline (答复时限) runs.
 REPLY_CLOCK = frozenset({st.DISPATCHED, st.HANDLING, st.RETURN_REQUESTED, st.REPLY_REVIEW})
 #: Statuses in which the sign-for deadline (签收时限) runs (while `signed_at` is empty).
 SIGN_CLOCK = frozenset({st.DISPATCHED})
+#: Statuses in which a co-unit's own sign-for deadline runs (while it has not signed for its part):
+#: while units work on the appeal, as the 待签收 list has it (service/queues/queries.py).
+CO_SIGN_CLOCK = IN_UNIT
+
+
+@dataclass(frozen=True)
+class CoSignClock:
+    """A co-unit's own sign-for clock: from its assignment to its assignment's deadline, stopped
+    once it signed for its part (co_signed)."""
+
+    assigned_at: datetime
+    sign_due_at: datetime | None
+    signed: bool
 
 
 def sign_clock_start(appeal: Appeal) -> datetime:
@@ -43,12 +63,39 @@ def sign_running(appeal: Appeal) -> bool:
     return appeal.status in SIGN_CLOCK and appeal.signed_at is None and appeal.sign_due_at is not None
 
 
+def co_assignments(appeal: Appeal, unit_code: str | None) -> list[AppealAssignment]:
+    """The unit's active co assignments on the appeal, when it co-handles it (and does not lead it)."""
+    own = [a for a in appeal.assignments if a.active and a.unit_code == unit_code]
+    if any(a.role == "lead" for a in own):
+        return []
+    return [a for a in own if a.role == "co"]
+
+
+def co_sign_clock(appeal: Appeal, unit_code: str | None, signed: Collection[int]) -> CoSignClock | None:
+    """The sign-for clock of `unit_code` as a co-unit of the appeal, `signed` the assignment ids signed
+    for (unit_actions.signed_assignment_ids); None when the unit does not co-handle it. Of several
+    parts, the unsigned one due first (as the 待签收 list orders them)."""
+    parts = co_assignments(appeal, unit_code)
+    if not parts:
+        return None
+    unsigned = [a for a in parts if a.id not in signed]
+    if not unsigned:
+        return CoSignClock(parts[0].assigned_at, parts[0].sign_due_at, signed=True)
+    first = min(unsigned, key=lambda a: (a.sign_due_at is None, a.sign_due_at or a.assigned_at, a.id))
+    return CoSignClock(first.assigned_at, first.sign_due_at, signed=False)
+
+
+def co_sign_running(appeal: Appeal, co: CoSignClock) -> bool:
+    return appeal.status in CO_SIGN_CLOCK and not co.signed and co.sign_due_at is not None
+
+
 def _seconds(now: datetime, due: datetime) -> int:
     return math.floor((due - now).total_seconds())
 
 
-def clock_fields(appeal: Appeal, now: datetime) -> dict[str, Any]:
-    """time_left_seconds / warning for the reply, sign_time_left_seconds / sign_warning for signing.
+def clock_fields(appeal: Appeal, now: datetime, co: CoSignClock | None = None) -> dict[str, Any]:
+    """time_left_seconds / warning for the reply, sign_time_left_seconds / sign_warning for signing:
+    the appeal's (the lead unit's), or a co-unit viewer's own (`co`).
 
     Seconds are negative once overdue; None (and warning "none") where no clock runs.
     """
@@ -62,7 +109,12 @@ def clock_fields(appeal: Appeal, now: datetime) -> dict[str, Any]:
         assert appeal.reply_due_at is not None
         fields["time_left_seconds"] = _seconds(now, appeal.reply_due_at)
         fields["warning"] = warning_level(now, reply_clock_start(appeal), appeal.reply_due_at)
-    if sign_running(appeal):
+    if co is not None:
+        if co_sign_running(appeal, co):
+            assert co.sign_due_at is not None
+            fields["sign_time_left_seconds"] = _seconds(now, co.sign_due_at)
+            fields["sign_warning"] = warning_level(now, co.assigned_at, co.sign_due_at)
+    elif sign_running(appeal):
         assert appeal.sign_due_at is not None
         fields["sign_time_left_seconds"] = _seconds(now, appeal.sign_due_at)
         fields["sign_warning"] = warning_level(now, sign_clock_start(appeal), appeal.sign_due_at)

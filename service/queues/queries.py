@@ -3,10 +3,13 @@
 Every list is one query over `appeals` filtered by stored, indexed columns (status, the due
 timestamps, the lead unit, the assignments of a unit), plus one count: nothing is computed per
 appeal in Python, so "a unit's overdue appeals" costs the same for ten appeals or ten thousand.
-Unit staff read their own unit's part of a list (an active assignment, lead or co).
+Unit staff read their own unit's part of a list (an active assignment, lead or co), on their own
+sign-for clock: a co-unit's is its assignment's `sign_due_at` until it signed for its part (the
+appeal's own `sign_due_at` is the lead unit's), in `overdue` and in the order of `to_sign`.
 
 Indexes used: ix_appeals_status / ix_appeals_status_received (status), ix_appeals_reply_due_at,
 ix_appeals_sign_due_at, ix_appeal_assignments_unit_active (a unit's appeals),
+ix_appeal_assignments_appeal_id (a co-unit's own part of an appeal, and its deadline),
 ix_duplicate_candidates_status (open flags); pending extensions read extension_requests by
 `decision` (see the report: an index on it is wanted).
 """
@@ -30,7 +33,7 @@ from service.auth.models import User
 from service.errors import Forbidden, NotFound
 from service.handling.models import DuplicateCandidate, ExtensionRequest
 from service.handling.workflow import IN_UNIT
-from service.queues.clocks import REPLY_CLOCK, SIGN_CLOCK
+from service.queues.clocks import CO_SIGN_CLOCK, REPLY_CLOCK, SIGN_CLOCK
 from service.text import t
 
 CENTRE = frozenset({"dispatcher", "reviewer", "admin", "leader"})
@@ -61,12 +64,14 @@ def _start() -> sa.ColumnElement[Any]:
     return sa.func.coalesce(Appeal.reply_started_at, Appeal.dispatched_at, Appeal.received_at)
 
 
+def _lead_sign_overdue(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(Appeal.status.in_(SIGN_CLOCK), Appeal.signed_at.is_(None), Appeal.sign_due_at < now)
+
+
 def overdue(now: datetime) -> sa.ColumnElement[bool]:
-    """Red: the reply deadline passed with the reply still owed, or the sign-for deadline unsigned."""
-    return sa.or_(
-        sa.and_(Appeal.status.in_(REPLY_CLOCK), Appeal.reply_due_at < now),
-        sa.and_(Appeal.status.in_(SIGN_CLOCK), Appeal.signed_at.is_(None), Appeal.sign_due_at < now),
-    )
+    """Red: the reply deadline passed with the reply still owed, or the sign-for deadline unsigned
+    (the lead unit's; unit staff: `_unit_overdue`)."""
+    return sa.or_(sa.and_(Appeal.status.in_(REPLY_CLOCK), Appeal.reply_due_at < now), _lead_sign_overdue(now))
 
 
 def due_soon(now: datetime) -> sa.ColumnElement[bool]:
@@ -95,9 +100,9 @@ def _lead_unsigned() -> sa.ColumnElement[bool]:
     return sa.and_(Appeal.status == st.DISPATCHED, Appeal.signed_at.is_(None))
 
 
-def _co_part_unsigned(unit: str) -> sa.ColumnElement[bool]:
-    """`unit` co-handles the appeal, while units work on it, and has not signed for its part: no
-    co_signed event names its assignment (service/handling/unit_actions.py)."""
+def _unsigned_co_assignment(unit: str) -> sa.ColumnElement[bool]:
+    """Correlated to the appeal: `unit` co-handles it (an active co assignment) and has not signed
+    for that part: no co_signed event names the assignment (service/handling/unit_actions.py)."""
     co = AppealAssignment
     signed = sa.select(AppealEvent.id).where(
         AppealEvent.appeal_id == co.appeal_id,
@@ -105,14 +110,40 @@ def _co_part_unsigned(unit: str) -> sa.ColumnElement[bool]:
         AppealEvent.payload["assignment_id"].as_integer() == co.id,
     )
     return sa.and_(
-        Appeal.status.in_(IN_UNIT),
-        sa.exists().where(
-            co.appeal_id == Appeal.id,
-            co.unit_code == unit,
-            co.role == "co",
-            co.active.is_(True),
-            ~signed.exists(),
-        ),
+        co.appeal_id == Appeal.id,
+        co.unit_code == unit,
+        co.role == "co",
+        co.active.is_(True),
+        ~signed.exists(),
+    )
+
+
+def _co_part_unsigned(unit: str, before: datetime | None = None) -> sa.ColumnElement[bool]:
+    """`unit` co-handles the appeal (and does not lead it), while units work on it, and has not
+    signed for its part; with `before`, its own sign-for deadline (the assignment's) passed then."""
+    co = AppealAssignment
+    part = _unsigned_co_assignment(unit)
+    if before is not None:
+        part = sa.and_(part, co.sign_due_at < before)
+    return sa.and_(Appeal.status.in_(CO_SIGN_CLOCK), Appeal.lead_unit_code != unit, sa.exists().where(part))
+
+
+def _co_sign_due(unit: str) -> sa.ScalarSelect[Any]:
+    """The co-unit's own sign-for deadline: its unsigned part's (the earliest, of several)."""
+    return (
+        sa.select(sa.func.min(AppealAssignment.sign_due_at))
+        .where(_unsigned_co_assignment(unit))
+        .scalar_subquery()
+    )
+
+
+def _unit_overdue(unit: str, now: datetime) -> sa.ColumnElement[bool]:
+    """`overdue` as the unit's staff see it: the reply deadline passed; or the sign-for deadline of
+    their own part, unsigned: the appeal's as the lead unit, the assignment's as a co-unit."""
+    return sa.or_(
+        sa.and_(Appeal.status.in_(REPLY_CLOCK), Appeal.reply_due_at < now),
+        sa.and_(Appeal.lead_unit_code == unit, _lead_sign_overdue(now)),
+        _co_part_unsigned(unit, before=now),
     )
 
 
@@ -131,6 +162,12 @@ def _by_sign_deadline() -> list[Any]:
     return [Appeal.sign_due_at.asc().nulls_last(), Appeal.id.asc()]
 
 
+def _by_own_sign_deadline(unit: str) -> list[Any]:
+    """The unit's own sign-for deadline first: the appeal's where it leads, its part's where it co-handles."""
+    due = sa.case((Appeal.lead_unit_code == unit, Appeal.sign_due_at), else_=_co_sign_due(unit))
+    return [due.asc().nulls_last(), Appeal.id.asc()]
+
+
 def _by_arrival() -> list[Any]:
     return [Appeal.received_at.asc(), Appeal.id.asc()]
 
@@ -142,8 +179,10 @@ class Queue:
     roles: frozenset[str]
     condition: Callable[[datetime], sa.ColumnElement[bool]]
     order: Callable[[], list[Any]]
-    # Unit staff: their unit's part of the list, in place of `condition` (which is the centre's).
-    unit_condition: Callable[[str], sa.ColumnElement[bool]] | None = None
+    # Unit staff: their unit's part of the list, in place of `condition` (which is the centre's),
+    # and its order where their own part decides it (a co-unit's own sign-for deadline).
+    unit_condition: Callable[[str, datetime], sa.ColumnElement[bool]] | None = None
+    unit_order: Callable[[str], list[Any]] | None = None
 
 
 QUEUES: dict[str, Queue] = {
@@ -165,7 +204,7 @@ QUEUES: dict[str, Queue] = {
             lambda now: Appeal.status == st.REPLY_REVIEW,
             _by_deadline,
         ),
-        Queue("overdue", "已超期", CENTRE | UNIT, overdue, _by_deadline),
+        Queue("overdue", "已超期", CENTRE | UNIT, overdue, _by_deadline, unit_condition=_unit_overdue),
         Queue("due_soon", "即将超期", CENTRE | UNIT, due_soon, _by_deadline),
         Queue(
             "possible_duplicates",
@@ -176,16 +215,18 @@ QUEUES: dict[str, Queue] = {
         ),
         # 待签收, as the unit's 待签收 badge says (service/web/appeal_page.py unit_parts): dispatched
         # (or reopened, 重办) to the unit as lead, which has not signed for it yet; or handed to it
-        # as co-unit, which has not signed for its part (协办单位签收); the sign-for deadline first.
+        # as co-unit, which has not signed for its part (协办单位签收); the unit's own sign-for
+        # deadline first (a co-unit's: its assignment's).
         Queue(
             "to_sign",
             "待签收",
             UNIT,
             lambda now: _lead_unsigned(),
             _by_sign_deadline,
-            unit_condition=lambda unit: sa.or_(
+            unit_condition=lambda unit, now: sa.or_(
                 sa.and_(_lead_unsigned(), Appeal.lead_unit_code == unit), _co_part_unsigned(unit)
             ),
+            unit_order=_by_own_sign_deadline,
         ),
         Queue("my_unit", "本单位在办", UNIT, lambda now: Appeal.status.in_(st.OPEN_STATUSES), _by_deadline),
     )
@@ -206,11 +247,21 @@ def get_queue(name: str, user: User) -> Queue:
     return queue
 
 
+def _unit_of(user: User) -> str | None:
+    return user.unit_code if user.role == "unit_staff" else None
+
+
 def _where(queue: Queue, user: User, now: datetime) -> sa.ColumnElement[bool]:
     # Unit staff: their unit's part only (centre roles: visible_to is true).
-    if queue.unit_condition is not None and user.role == "unit_staff" and user.unit_code:
-        return sa.and_(queue.unit_condition(user.unit_code), visible_to(user))
+    if queue.unit_condition is not None and (unit := _unit_of(user)):
+        return sa.and_(queue.unit_condition(unit, now), visible_to(user))
     return sa.and_(queue.condition(now), visible_to(user))
+
+
+def _order(queue: Queue, user: User) -> list[Any]:
+    if queue.unit_order is not None and (unit := _unit_of(user)):
+        return queue.unit_order(unit)
+    return queue.order()
 
 
 def counts(s: Session, user: User, now: datetime) -> dict[str, int]:
@@ -239,7 +290,7 @@ def page_of(
     rows = s.scalars(
         sa.select(Appeal)
         .where(where)
-        .order_by(*queue.order())
+        .order_by(*_order(queue, user))
         .options(selectinload(Appeal.contact), selectinload(Appeal.assignments))
         .limit(per_page)
         .offset((page - 1) * per_page)

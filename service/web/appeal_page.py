@@ -10,7 +10,7 @@ in this status) render the page again with the typed text kept in the form.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,6 +39,7 @@ from service.lists.models import Area, Category, Unit
 from service.lists.operations import active_context
 from service.notices.api import code_hidden_from, notice_view
 from service.notices.models import NoticeDelivery
+from service.queues.clocks import co_sign_clock
 from service.web.appeal_actions import Action, open_actions
 from service.web.centre_letter import letter_offer
 from service.web.centre_receipt import receipt_offer
@@ -151,26 +152,32 @@ def _open(
     return found
 
 
-def unit_parts(s: Session, appeals: Sequence[Appeal], user: User) -> dict[int, dict[str, Any]]:
+def unit_parts(
+    appeals: Sequence[Appeal], user: User, signed: Mapping[int, Collection[int]]
+) -> dict[int, dict[str, Any]]:
     """What the viewing unit has to do on each appeal, by appeal id: its part ("lead" or "co") and
-    whether it still has to sign for it (`to_sign`). Empty for everyone but unit staff: the centre
-    reads the appeal's own state (the lead unit has not signed: 待签收).
+    whether it still has to sign for it (`to_sign`); a co-unit's also its own sign-for deadline
+    (`sign_due_at`) and whether it signed (`signed`). Empty for everyone but unit staff: the centre
+    reads the appeal's own state (the lead unit has not signed: 待签收). `signed`: the assignments
+    signed for, by appeal id (queries.co_signed_of).
 
     The lead unit signs while the appeal is dispatched and unsigned (the 待签收 list's condition);
     a co-unit signs once for its own part (协办单位签收), while the unit works on the appeal.
     """
-    if user.role != "unit_staff" or user.unit_code is None or not appeals:
+    if user.role != "unit_staff" or user.unit_code is None:
         return {}
-    signed = unit_actions.signed_assignments_of(s, [a.id for a in appeals])
     parts: dict[int, dict[str, Any]] = {}
     for appeal in appeals:
-        own = [a for a in appeal.assignments if a.active and a.unit_code == user.unit_code]
-        if any(a.role == "lead" for a in own):
+        if any(a.active and a.unit_code == user.unit_code and a.role == "lead" for a in appeal.assignments):
             to_sign = appeal.status == st.DISPATCHED and appeal.signed_at is None
             parts[appeal.id] = {"part": "lead", "to_sign": to_sign}
-        elif own:
-            unsigned = any(a.id not in signed.get(appeal.id, set()) for a in own)
-            parts[appeal.id] = {"part": "co", "to_sign": appeal.status in IN_UNIT and unsigned}
+        elif (co := co_sign_clock(appeal, user.unit_code, signed.get(appeal.id, ()))) is not None:
+            parts[appeal.id] = {
+                "part": "co",
+                "to_sign": appeal.status in IN_UNIT and not co.signed,
+                "sign_due_at": co.sign_due_at,
+                "signed": co.signed,
+            }
     return parts
 
 
@@ -196,8 +203,9 @@ def page_context(
     unmasked = bool(reveal) and sees_unmasked(user) and has_personal_data(appeal)
     if unmasked:
         log_access(s, user, appeal, "view", reveal)  # every unmasked view is recorded (who, when, why)
-    view = queries.appeal_view(appeal, user, masked=not unmasked)
-    view["viewer"] = unit_parts(s, [appeal], user).get(appeal.id)
+    signed = queries.co_signed_of(s, [appeal], user)
+    view = queries.appeal_view(appeal, user, masked=not unmasked, signed=signed)
+    view["viewer"] = unit_parts([appeal], user, signed).get(appeal.id)
     centre = area == "centre"
     flags = duplicates.candidates_of(s, appeal, user) if centre else []
     open_flags = _open_flags(flags)

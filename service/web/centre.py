@@ -14,7 +14,7 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from service import db
-from service.appeals.queries import appeal_view
+from service.appeals.queries import appeal_view, co_signed_of
 from service.auth.security import current_user
 from service.db import utcnow
 from service.queues import queries as queues
@@ -53,12 +53,16 @@ def work_list(default: str) -> dict[str, Any]:
         abort(404)
     page = request.args.get("page", 1, type=int) or 1
     rows, total = queues.page_of(s, queue, user, now, page=max(page, 1), per_page=PER_PAGE)
-    parts = appeal_page.unit_parts(s, rows, user)  # unit staff: what their unit has to do on each
+    signed = co_signed_of(s, rows, user)  # a co-unit's own signing and sign-for clock
+    parts = appeal_page.unit_parts(rows, user, signed)  # unit staff: what their unit has to do on each
     return {
         "queues": [(q.name, QUEUE_LABELS.get(q.name, q.label), counts[q.name]) for q in mine],
         "queue": queue.name,
         "queue_label": QUEUE_LABELS.get(queue.name, queue.label),
-        "items": [{**appeal_view(a, user, masked=True, now=now), "viewer": parts.get(a.id)} for a in rows],
+        "items": [
+            {**appeal_view(a, user, masked=True, now=now, signed=signed), "viewer": parts.get(a.id)}
+            for a in rows
+        ],
         "total": total,
         "page": max(page, 1),
         "per_page": PER_PAGE,
