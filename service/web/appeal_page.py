@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from marshmallow import ValidationError as SchemaError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -48,43 +49,45 @@ from service.web.helpers import FormErrors, errors_of, form_to_dict
 from service.web.i18n import localize
 from service.web.labels import N_
 
-#: What each event of the log is called on the timeline (escalation events included).
+#: What each event of the log is called on the timeline (escalation events included). In the context
+#: "event": the same Chinese word is often also a button (签收, 催办, 重办), which English says
+#: differently ("Sign for" on the button, "Signed for" for what happened).
 EVENT_LABELS: dict[str, Any] = {
-    "registered": _l("受理登记"),
-    "dispatched": _l("派单"),
-    "redispatched": _l("改派"),
-    "auto_dispatch_failed": _l("自动派单未成功"),
-    "urgent_alerted": _l("紧急通知"),
-    "signed": _l("签收"),
-    "co_signed": _l("协办单位签收"),
-    "return_requested": _l("申请退单"),
-    "return_approved": _l("退单通过"),
-    "return_rejected": _l("退单驳回"),
-    "extension_requested": _l("申请延期"),
-    "extension_approved": _l("延期批准"),
-    "extension_refused": _l("延期不予批准"),
-    "contributed": _l("协办意见"),
-    "replied": _l("提交答复"),
-    "reply_sent_back": _l("答复退回重办"),
-    "reply_released": _l("答复已发布"),
-    "evaluated": _l("评价"),
-    "reopened": _l("重办"),
-    "rating_excluded": _l("评价剔除"),
-    "rating_counted": _l("评价恢复计入"),
-    "merged": _l("并案"),
-    "merge_received": _l("并入案件"),
-    "pressed": _l("催办"),
-    "supervised": _l("督办"),
-    "closed": _l("办结"),
-    "closed_directly": _l("直接办结"),
-    "duplicate_dismissed": _l("排除重复"),
-    "escalated": _l("逐级升级"),
-    "sign_overdue": _l("签收超时"),
-    "reply_due_soon": _l("即将超期"),
-    "reply_overdue": _l("答复超期"),
-    "review_waiting": _l("答复待审超时"),
-    "rating_callback": _l("待回访"),
-    "personal_data_erased": _l("个人信息已按保存期限删除"),
+    "registered": lazy_pgettext("event", "受理登记"),
+    "dispatched": lazy_pgettext("event", "派单"),
+    "redispatched": lazy_pgettext("event", "改派"),
+    "auto_dispatch_failed": lazy_pgettext("event", "自动派单未成功"),
+    "urgent_alerted": lazy_pgettext("event", "紧急通知"),
+    "signed": lazy_pgettext("event", "签收"),
+    "co_signed": lazy_pgettext("event", "协办单位签收"),
+    "return_requested": lazy_pgettext("event", "申请退单"),
+    "return_approved": lazy_pgettext("event", "退单通过"),
+    "return_rejected": lazy_pgettext("event", "退单驳回"),
+    "extension_requested": lazy_pgettext("event", "申请延期"),
+    "extension_approved": lazy_pgettext("event", "延期批准"),
+    "extension_refused": lazy_pgettext("event", "延期不予批准"),
+    "contributed": lazy_pgettext("event", "协办意见"),
+    "replied": lazy_pgettext("event", "提交答复"),
+    "reply_sent_back": lazy_pgettext("event", "答复退回重办"),
+    "reply_released": lazy_pgettext("event", "答复已发布"),
+    "evaluated": lazy_pgettext("event", "评价"),
+    "reopened": lazy_pgettext("event", "重办"),
+    "rating_excluded": lazy_pgettext("event", "评价剔除"),
+    "rating_counted": lazy_pgettext("event", "评价恢复计入"),
+    "merged": lazy_pgettext("event", "并案"),
+    "merge_received": lazy_pgettext("event", "并入案件"),
+    "pressed": lazy_pgettext("event", "催办"),
+    "supervised": lazy_pgettext("event", "督办"),
+    "closed": lazy_pgettext("event", "办结"),
+    "closed_directly": lazy_pgettext("event", "直接办结"),
+    "duplicate_dismissed": lazy_pgettext("event", "排除重复"),
+    "escalated": lazy_pgettext("event", "逐级升级"),
+    "sign_overdue": lazy_pgettext("event", "签收超时"),
+    "reply_due_soon": lazy_pgettext("event", "即将超期"),
+    "reply_overdue": lazy_pgettext("event", "答复超期"),
+    "review_waiting": lazy_pgettext("event", "答复待审超时"),
+    "rating_callback": lazy_pgettext("event", "待回访"),
+    "personal_data_erased": lazy_pgettext("event", "个人信息已按保存期限删除"),
 }
 
 RESULT_OPTIONS = [("", _l("请选择")), *((code, _l(label)) for code, label in REPLY_RESULTS.items())]

@@ -179,17 +179,20 @@ def test_every_text_the_pages_mark_has_its_english_translation_and_no_other_is_k
     missing there reads Chinese on the English pages; one kept there but no longer used is dead."""
     with (SOURCE_DIR.parent / "babel.cfg").open() as f:
         method_map, options_map = parse_mapping_cfg(f)
-    keywords = {**DEFAULT_KEYWORDS, "_l": None, "N_": None}
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "N_": None, "lazy_pgettext": ((1, "c"), 2)}
     marked = {
-        message if isinstance(message, str) else message[0]
-        for _file, _line, message, _comments, _context in extract_from_dir(
+        (context, message if isinstance(message, str) else message[0])
+        for _file, _line, message, _comments, context in extract_from_dir(
             SOURCE_DIR.parent, method_map, options_map, keywords=keywords
         )
     }
     with (SOURCE_DIR / "en" / "LC_MESSAGES" / "messages.po").open("rb") as f:
-        catalogue = {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in read_po(f) if m.id}
+        catalogue = {
+            (m.context, m.id if isinstance(m.id, str) else m.id[0]): m.string for m in read_po(f) if m.id
+        }
 
     assert len(marked) > 400  # the extraction ran over the templates and the code
+    assert ("event", "签收") in marked  # and read the contexts (msgctxt) of the timeline's events
     assert sorted(m for m in marked if not catalogue.get(m)) == []
     assert sorted(set(catalogue) - marked) == []
 

@@ -310,6 +310,46 @@ def test_the_workbench_reads_in_english(as_user, logged_in):
     assert "Our open appeals" in page_of(client, "/unit?lang=en")
 
 
+def timeline_label(page: str, action: str) -> str:
+    """What the appeal page's timeline calls the last event `action`."""
+    return re.findall(rf'data-action="{action}">\s*<p><strong>([^<]*)</strong>', page)[-1]
+
+
+def test_the_timeline_says_what_happened_where_the_button_says_what_to_do(as_user, logged_in):
+    """签收 is a button ("Sign for") and an event ("Signed for"): in English each reads its own way."""
+    number = new_appeal(as_user)
+    client = logged_in("cgj")
+
+    post_form(client, number, "sign", area="unit")
+
+    english = page_of(client, f"/unit/appeals/{number}?lang=en")
+    assert timeline_label(english, "signed") == "Signed for"
+    assert timeline_label(page_of(client, f"/unit/appeals/{number}?lang=zh"), "signed") == "签收"
+
+
+def test_no_event_on_the_timeline_reads_as_the_button_that_made_it(app):
+    from service.web.appeal_actions import CENTRE_ACTIONS, UNIT_ACTIONS
+    from service.web.appeal_page import EVENT_LABELS
+
+    actions = [*CENTRE_ACTIONS.values(), *UNIT_ACTIONS.values()]
+    with app.test_request_context("/?lang=en"):
+        same = {
+            (str(action.label), event)
+            for action in actions
+            for event in action.events
+            if str(EVENT_LABELS[event]) == str(action.label)
+        }
+        assert same == set()
+        assert [str(EVENT_LABELS[e]) for e in ("pressed", "reopened", "merged", "closed")] == [
+            "Pressed",
+            "Reopened",
+            "Merged",
+            "Closed",
+        ]
+    with app.test_request_context("/?lang=zh"):
+        assert [str(EVENT_LABELS[e]) for e in ("signed", "pressed", "reopened")] == ["签收", "催办", "重办"]
+
+
 def test_a_working_day_deadline_reads_as_the_24_00_of_its_last_day(as_user, logged_in):
     number = new_appeal(as_user)  # ordinary: a reply limit in working days, ending at midnight
     page = page_of(logged_in("cgj"), f"/unit/appeals/{number}")
