@@ -11,6 +11,7 @@ from service import db
 from service.appeals import dispatching, export, operations, queries, receipts
 from service.appeals.models import Appeal, IdempotencyKey
 from service.appeals.privacy import event_payload, free_text, has_personal_data, log_access, sees_unmasked
+from service.appeals.recorded import recorded
 from service.appeals.schemas import (
     AppealIn,
     AppealListArgs,
@@ -29,6 +30,7 @@ from service.handling import duplicates
 from service.lists.operations import active_context, number_prefix
 from service.notices.channels import configured_channels
 from service.text import t
+from service.web.i18n import response_language
 
 blp = Blueprint("appeals", __name__, url_prefix="/api/v1/appeals", description="Appeals (诉求工单)")
 
@@ -198,8 +200,12 @@ class AppealEvents(MethodView):
     @blp.requires(*STAFF, load=visible_appeal)
     @blp.response(200, EventOut(many=True))
     def get(self, number: str, user: User, appeal: Appeal) -> list[dict[str, Any]]:
-        """The appeal's timeline: every change, who made it, from which status to which."""
+        """The appeal's timeline: every change, who made it, from which status to which. The notes
+        and messages the service wrote (自动派单, 已转交区城管局办理。) are in English unless
+        Accept-Language prefers Chinese, as the API's errors are; what they name (a unit, a number, a
+        typed reason) and what people wrote stay as written."""
         s = db.session()
+        language = response_language()
         return [
             {
                 "id": e.id,
@@ -213,8 +219,10 @@ class AppealEvents(MethodView):
                 "actor_role": e.actor_role,
                 "from_status": e.from_status,
                 "to_status": e.to_status,
-                "note": free_text(e.note, appeal, user, masked=True),
-                "public_message": free_text(e.public_message, appeal, user, masked=True)
+                "note": recorded(free_text(e.note, appeal, user, masked=True), language)
+                if e.note
+                else e.note,
+                "public_message": recorded(free_text(e.public_message, appeal, user, masked=True), language)
                 if e.public_message
                 else e.public_message,
                 "payload": event_payload(e.payload, user),

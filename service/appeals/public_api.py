@@ -18,6 +18,7 @@ from service.appeals import queries
 from service.appeals.api import IDEMPOTENCY_HEADER, intake
 from service.appeals.citizen_codes import guess_limit, normal_code, normal_number
 from service.appeals.models import Appeal
+from service.appeals.recorded import recorded
 from service.appeals.schemas import PublicAppealIn, PublicAppealOut, PublicIntakeOut, PublicLookupArgs
 from service.appeals.status import MERGED, PUBLIC_ACTIONS, REPLY_RESULTS, STATUS_LABELS
 from service.errors import NotFound
@@ -25,6 +26,7 @@ from service.extensions import Blueprint, limiter
 from service.handling.closing import citizen_rating_state
 from service.handling.models import Reply
 from service.text import t
+from service.web.i18n import response_language
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Citizens' portal (no login)")
 
@@ -93,7 +95,10 @@ def released_reply(appeal: Appeal) -> dict[str, Any] | None:
     }
 
 
-def citizen_view(appeal: Appeal) -> dict[str, Any]:
+def citizen_view(appeal: Appeal, language: str | None = None) -> dict[str, Any]:
+    """What the citizen sees of `appeal`. The timeline's messages the service wrote (您的诉求已受理。)
+    are said in `language` (the API's: `api_language`), what they name kept as written; without
+    one, as stored (the portal's page says them in its own language, with the `recorded` filter)."""
     timeline = [
         {
             "at": e.at,
@@ -101,7 +106,9 @@ def citizen_view(appeal: Appeal) -> dict[str, Any]:
             "label": PUBLIC_ACTIONS[e.action],
             "status": e.to_status,
             "status_label": STATUS_LABELS.get(e.to_status) if e.to_status else None,
-            "message": e.public_message,
+            "message": recorded(e.public_message, language)
+            if language and e.public_message
+            else e.public_message,
         }
         for e in queries.events_of(db.session(), appeal)
         if e.action in PUBLIC_ACTIONS
@@ -139,5 +146,7 @@ class PublicAppeal(MethodView):
     @blp.arguments(PublicLookupArgs, location="query")
     @blp.response(200, PublicAppealOut)
     def get(self, args: dict[str, Any], number: str) -> dict[str, Any]:
-        """Track an appeal with its number and 6-digit query code."""
-        return citizen_view(find_for_citizen(number, args["code"]))
+        """Track an appeal with its number and 6-digit query code. The timeline's messages are in
+        English unless Accept-Language prefers Chinese, as the API's errors are; what they name (a
+        unit, a number) and what people wrote (a reply) stay as written. The labels are Chinese."""
+        return citizen_view(find_for_citizen(number, args["code"]), response_language())

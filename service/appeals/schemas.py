@@ -239,6 +239,13 @@ class ActorOut(Schema):
     role = fields.String()
 
 
+#: How the API says the texts the service wrote into the record (service/appeals/recorded.py).
+RECORDED_TEXT = (
+    "the service's own words in English unless Accept-Language prefers Chinese (what they name, a unit, "
+    "a number or a typed reason, as written); what people wrote as written"
+)
+
+
 class EventOut(Schema):
     id = fields.Integer()
     at = fields.DateTime()
@@ -247,8 +254,8 @@ class EventOut(Schema):
     actor_role = fields.String()
     from_status = fields.String(allow_none=True)
     to_status = fields.String(allow_none=True)
-    note = fields.String()
-    public_message = fields.String(allow_none=True)
+    note = fields.String(metadata={"description": RECORDED_TEXT})
+    public_message = fields.String(allow_none=True, metadata={"description": RECORDED_TEXT})
     payload = fields.Dict()
 
 
@@ -298,7 +305,10 @@ class PublicEventOut(Schema):
     label = fields.String()
     status = fields.String(allow_none=True)
     status_label = fields.String(allow_none=True)
-    message = fields.String(allow_none=True)
+    message = fields.String(
+        allow_none=True,
+        metadata={"description": f"what happened, for the citizen: {RECORDED_TEXT}"},
+    )
 
 
 class PublicReplyOut(Schema):

@@ -16,6 +16,7 @@ from marshmallow import Schema, fields
 from marshmallow import ValidationError as SchemaError
 from werkzeug.datastructures import MultiDict
 
+from service.appeals.recorded import recorded
 from service.appeals.redact import mask_name, mask_phone
 from service.appeals.status import STATUS_LABELS
 from service.auth.models import ROLES
@@ -25,7 +26,6 @@ from service.text import Text
 from service.web.flashes import flashed_messages
 from service.web.i18n import deadline, localize
 from service.web.labels import NOTICE_CHANNEL_LABELS, NOTICE_STATUS_LABELS, SCHEMA_MESSAGES
-from service.web.recorded import recorded
 
 #: Colour class of each status badge (see .badge-* in static/css/minyi.css).
 STATUS_TONES: dict[str, str] = {

@@ -28,7 +28,7 @@ from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, current_app, request
+from flask import Flask, Response, after_this_request, current_app, request
 from flask_babel import Babel, Domain, force_locale
 
 from dispatch.deadlines import last_day_and_time
@@ -101,6 +101,18 @@ def api_language() -> str:
         if quality > 0 and primary == "*":  # any language will do: the API's own
             return API_LANGUAGE
     return API_LANGUAGE
+
+
+def response_language() -> str:
+    """`api_language` for a JSON answer that says the service's words in it: the answer then varies
+    by Accept-Language, and says so to caches (`Vary`)."""
+    after_this_request(_varies_by_language)
+    return api_language()
+
+
+def _varies_by_language(response: Response) -> Response:
+    response.vary.add("Accept-Language")
+    return response
 
 
 def localize(message: str, language: str | None = None) -> str:

@@ -75,8 +75,12 @@ def replied_appeal(as_user: Any) -> str:
     return number
 
 
-def events(as_user: Any, number: str, username: str = "dispatcher") -> list[dict[str, Any]]:
-    r = as_user(username).get(f"/api/v1/appeals/{number}/events")
+def events(
+    as_user: Any, number: str, username: str = "dispatcher", language: str | None = None
+) -> list[dict[str, Any]]:
+    """The staff timeline; the service's notes in English, or in `language` (an Accept-Language)."""
+    headers = {"Accept-Language": language} if language else {}
+    r = as_user(username).get(f"/api/v1/appeals/{number}/events", headers=headers)
     assert r.status_code == 200, r.json
     return r.json
 

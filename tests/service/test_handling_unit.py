@@ -40,7 +40,8 @@ def test_the_lead_unit_signs_and_handling_starts(as_user, app, client):
     payload = signed["payload"]
     assert payload["role"] == "lead" and payload["unit"] == "GXQ-CGJ"
     assert payload["on_time"] is True and payload["margin_seconds"] > 0
-    assert "按时签收" in signed["note"]
+    assert signed["note"].startswith("Signed for on time (")
+    assert events(as_user, number, language="zh-CN")[-1]["note"].startswith("按时签收（距签收时限")
     with stored(app) as s:
         appeal = stored_appeal(s, number)
         assert appeal.signed_at is not None
@@ -62,7 +63,11 @@ def test_a_late_signing_says_by_how_much(as_user, app):
     signed = events(as_user, number)[-1]
     assert signed["payload"]["on_time"] is False
     assert -3 * 3600 - 11 * 60 < signed["payload"]["margin_seconds"] < -3 * 3600 - 9 * 60
-    assert "超时签收" in signed["note"] and "3小时" in signed["note"]
+    assert (
+        signed["note"].startswith("Signed for late (3 h ") and "after the sign-for deadline" in signed["note"]
+    )
+    chinese = events(as_user, number, language="zh-CN")[-1]["note"]  # as stored
+    assert chinese.startswith("超时签收（超出签收时限3小时")
 
 
 def test_a_co_unit_signs_without_moving_the_appeal(as_user):

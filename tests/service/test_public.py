@@ -116,6 +116,27 @@ def test_the_citizen_tracks_the_appeal_with_the_query_code(client):
     ]
 
 
+def test_the_timeline_messages_are_in_the_language_the_citizen_asks_for(client):
+    rule = county_rule(unit_code("区人社局"))
+    body = submit(client, category=rule.category, area=villages("王母渡镇")[0])
+
+    def messages(**headers):
+        r = client.get(
+            f"/api/v1/public/appeals/{body['number']}",
+            query_string={"code": body["query_code"]},
+            headers=headers,
+        )
+        assert r.status_code == 200 and "Accept-Language" in r.headers["Vary"]
+        return [e["message"] for e in r.json["timeline"]]
+
+    english = ["Your appeal has been registered.", "Passed on to 区人社局 to handle."]
+    assert messages(**{"Accept-Language": "en-GB,en;q=0.9"}) == english
+    assert messages() == english  # no language asked for: English, as the API's errors
+    chinese = ["您的诉求已受理。", "已转交区人社局办理。"]  # as stored
+    assert messages(**{"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}) == chinese
+    assert messages(**{"Accept-Language": "en"}) == english  # not cached for the other language
+
+
 def test_the_citizen_view_hides_staff_notes_and_personal_data(client, as_user):
     rule = county_rule(unit_code("区人社局"))
     body = submit(client, category=rule.category, area=villages("王母渡镇")[0])

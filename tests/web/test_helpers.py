@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir, extract_from_file
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from flask import render_template_string
@@ -32,6 +32,10 @@ from service.web.labels import (
     ROLE_MSGIDS,
     STATUS_MSGIDS,
 )
+
+#: Besides the pages (service/web), what says the pages' texts: the record's texts, which the JSON API
+#: says too (as the extract command in service/web/README.md lists them).
+ALSO_EXTRACTED = (SOURCE_DIR.parents[1] / "appeals" / "recorded.py",)
 
 
 class ContactIn(Schema):
@@ -180,12 +184,15 @@ def test_every_text_the_pages_mark_has_its_english_translation_and_no_other_is_k
     with (SOURCE_DIR.parent / "babel.cfg").open() as f:
         method_map, options_map = parse_mapping_cfg(f)
     keywords = {**DEFAULT_KEYWORDS, "_l": None, "N_": None, "lazy_pgettext": ((1, "c"), 2)}
-    marked = {
-        (context, message if isinstance(message, str) else message[0])
+    found = [
+        (message, context)
         for _file, _line, message, _comments, context in extract_from_dir(
             SOURCE_DIR.parent, method_map, options_map, keywords=keywords
         )
-    }
+    ]
+    for path in ALSO_EXTRACTED:
+        found += [(m, c) for _line, m, _comments, c in extract_from_file("python", path, keywords=keywords)]
+    marked = {(context, message if isinstance(message, str) else message[0]) for message, context in found}
     with (SOURCE_DIR / "en" / "LC_MESSAGES" / "messages.po").open("rb") as f:
         catalogue = {
             (m.context, m.id if isinstance(m.id, str) else m.id[0]): m.string for m in read_po(f) if m.id

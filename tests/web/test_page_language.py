@@ -512,9 +512,9 @@ def test_the_routing_explanations_and_the_service_s_notes_read_in_english(app, c
     """Every explanation the list gives (each category, at a village, a township and county-wide, and
     the places it cannot route) and each note the service writes, as an English page shows them;
     what people wrote stays as it is, and a Chinese page shows the record as it was written."""
+    from service.appeals.recorded import recorded
     from service.escalation.sweeps import _EVENT_NOTES
     from service.handling.closing import CLOSED_MESSAGES
-    from service.web.recorded import recorded
 
     county = default_list()
     router = Router(county)

@@ -1,17 +1,20 @@
-"""What the service wrote into an appeal's record in Chinese, shown in the page language.
+"""What the service wrote into an appeal's record in Chinese, said in the reader's language.
 
 The record keeps the service's own words as it wrote them, in Chinese: the notes of the events it
 records (按时签收…, 自动派单, the escalation steps), the messages on the citizen's timeline
 (已转交区城管局办理。), why an assignment ended (并案：并入…), the dispatch note, and the routing
 explanation the list gives (按规则 GX-0400（…）派至…). On a page in another language, `recorded`
-says such a text in the page language, with what it names kept as written (a unit, a number, a
-level title, the reason someone typed). Anything else, what people wrote, is shown as it is; so is
-everything on a Chinese page.
+says such a text in the page language (the `recorded` filter of the pages), or in the language a
+JSON API client asked for (`recorded(text, api_language())`: the citizen's timeline), with what it
+names kept as written (a unit, a number, a level title, the reason someone typed). Anything else,
+what people wrote, is shown as it is; so is everything in Chinese.
 
 Each text is a page text (a Chinese msgid, `N_`-marked, its English in messages.po) whose
 `%(name)s` stand for the values; a value named in `CONVERT` is said in the page language too (an
 urgency, a duration, a date, a scope). A text the service writes must match its msgid here, as a
 whole: tests/web/test_page_language.py reads every page in English and fails on Chinese left over.
+The texts are the pages' (their catalogue, `service/web/translations`), so the extraction of the
+pages' texts reads this file too (service/web/README.md).
 """
 
 from __future__ import annotations
@@ -20,10 +23,14 @@ import re
 from collections.abc import Callable
 from functools import cache
 
-from flask_babel import gettext
+from flask_babel import force_locale, gettext, pgettext
 
-from service.web.i18n import DEFAULT_LANGUAGE, current_language
-from service.web.labels import N_
+
+def N_(text: str) -> str:
+    """Mark `text` for extraction (the pages' marker, `service.web.labels.N_`: the API needs no page
+    module)."""
+    return text
+
 
 #: The citizen's timeline (public messages).
 PUBLIC_MESSAGES = (
@@ -185,15 +192,22 @@ def _said(text: str, msgids: tuple[str, ...]) -> str | None:
 
 ALL = PUBLIC_MESSAGES + NOTES + EXPLANATIONS
 
-#: Stored texts said with another msgid, where theirs is also a button's: the note 签收 (a signing
-#: with no deadline) reads "Signed for", not the action "Sign for".
-RENAMED = {"签收": N_("已签收")}
+#: Stored notes that are an event's own word, said as the timeline says that event (the context
+#: "event", service/web/appeal_page.py): the note 签收 (a signing with no deadline) reads "Signed for",
+#: not the button's "Sign for".
+EVENT_WORDS = frozenset({"签收"})
 
 
-def recorded(text: str | None) -> str:
-    """A text of the record in the page language when the service wrote it; else as it is."""
-    if not text or current_language() == DEFAULT_LANGUAGE:
+def recorded(text: str | None, language: str | None = None) -> str:
+    """A text of the record in `language` (by default the page language) when the service wrote it;
+    else as it is."""
+    # the languages of the pages and the API (imports the pages' package: not at import time)
+    from service.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language
+
+    language = language or current_language()
+    if not text or language == DEFAULT_LANGUAGE:
         return text or ""
-    if (msgid := RENAMED.get(str(text))) is not None:
-        return gettext(msgid)
-    return _said(str(text), ALL) or str(text)
+    with force_locale(LANGUAGES[language][0]):
+        if str(text) in EVENT_WORDS:
+            return pgettext("event", str(text))
+        return _said(str(text), ALL) or str(text)
