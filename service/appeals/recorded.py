@@ -5,8 +5,8 @@ records (按时签收…, 自动派单, the escalation steps), the messages on t
 (已转交区城管局办理。), why an assignment ended (并案：并入…), the dispatch note, and the routing
 explanation the list gives (按规则 GX-0400（…）派至…). On a page in another language, `recorded`
 says such a text in the page language (the `recorded` filter of the pages), or in the language a
-JSON API client asked for (`recorded(text, api_language())`: the citizen's timeline), with what it
-names kept as written (a unit, a number, a level title, the reason someone typed). Anything else,
+JSON API client asked for (`recorded(text, response_language())`: the citizen's timeline, the staff
+timeline's notes), with what it names kept as written (a unit, a number, a level title, the reason someone typed). Anything else,
 what people wrote, is shown as it is; so is everything in Chinese.
 
 Each text is a page text (a Chinese msgid, `N_`-marked, its English in messages.po) whose

@@ -43,6 +43,8 @@ RATE_MSGIDS = (
 )
 GROUP_MSGIDS = (N_("乡镇（街道）"), N_("区直部门"), N_("其他单位"))
 EXCLUSION_MSGIDS = (N_("恶意评价"), N_("无法联系"), N_("无效评价"))
+#: What became of an appeal received, on the figures' volumes (service.figures.volumes.DISPOSITIONS).
+DISPOSITION_MSGIDS = (N_("直接办结"), N_("已派单"), N_("待分拨"))
 
 #: A notice's channel and delivery status (service.notices: the senders' `channel`, models.DELIVERY_STATUSES),
 #: by the code the notice records.

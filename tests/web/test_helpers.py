@@ -16,6 +16,7 @@ from service import validate
 from service.appeals.status import STATUS_LABELS
 from service.auth.models import ROLES
 from service.figures.queries import GROUPS, RATE_LABELS
+from service.figures.volumes import DISPOSITIONS
 from service.handling.duplicates import FLAG_STATES
 from service.notices.models import DELIVERY_STATUSES
 from service.notices.senders import SmsGatewaySender, WebhookSender
@@ -23,6 +24,7 @@ from service.notices.smtp import SmtpSender
 from service.web.helpers import errors_of, form_to_dict
 from service.web.i18n import SOURCE_DIR
 from service.web.labels import (
+    DISPOSITION_MSGIDS,
     EXCLUSION_MSGIDS,
     FLAG_STATE_MSGIDS,
     GROUP_MSGIDS,
@@ -124,6 +126,7 @@ def test_every_status_role_flag_state_notice_and_figures_label_is_marked_for_tra
     assert set(RATE_MSGIDS) == set(RATE_LABELS.values())
     assert set(GROUP_MSGIDS) == {label for _kind, label in GROUPS}
     assert set(EXCLUSION_MSGIDS) == set(EXCLUSION_REASONS.values())
+    assert set(DISPOSITION_MSGIDS) == set(DISPOSITIONS.values())
     catalogue = (SOURCE_DIR / "en" / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
     marked = (
         *STATUS_MSGIDS,
@@ -132,6 +135,7 @@ def test_every_status_role_flag_state_notice_and_figures_label_is_marked_for_tra
         *RATE_MSGIDS,
         *GROUP_MSGIDS,
         *EXCLUSION_MSGIDS,
+        *DISPOSITION_MSGIDS,
         *NOTICE_CHANNEL_LABELS.values(),
         *NOTICE_STATUS_LABELS.values(),
     )
