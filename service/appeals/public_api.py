@@ -97,7 +97,7 @@ def released_reply(appeal: Appeal) -> dict[str, Any] | None:
 
 def citizen_view(appeal: Appeal, language: str | None = None) -> dict[str, Any]:
     """What the citizen sees of `appeal`. The timeline's messages the service wrote (您的诉求已受理。)
-    are said in `language` (the API's: `api_language`), what they name kept as written; without
+    are said in `language` (the API's: `response_language`), what they name kept as written; without
     one, as stored (the portal's page says them in its own language, with the `recorded` filter)."""
     timeline = [
         {
