@@ -110,8 +110,24 @@ class RequestParser(FlaskParser):
 View = TypeVar("View", bound=Callable[..., Any])
 #: What an endpoint works on, found from its URL for the caller: `load(user, **view_args)` returns
 #: the view's further keyword arguments ({"appeal": ...}), or raises NotFound (404) for what the
-#: caller may not see.
+#: caller may not see, or Forbidden (403) when one of the admitted roles may not do this (declared
+#: with `loader`, so that the OpenAPI document lists it).
 Loader = Callable[..., Mapping[str, Any]]
+AnyLoader = TypeVar("AnyLoader", bound=Loader)
+
+
+def loader(*, refuses: str | None = None, finds: bool = True) -> Callable[[AnyLoader], AnyLoader]:
+    """Declare what a `Blueprint.requires` loader answers besides the view's arguments, for the
+    OpenAPI document: `finds`, a 404 for what the URL names and the caller may not see (a loader
+    looks something up unless it says otherwise); `refuses`, a 403 to some callers of the roles the
+    endpoint admits (which ones, and when). An undeclared loader is taken to find, not to refuse."""
+
+    def declare(load: AnyLoader) -> AnyLoader:
+        load.refuses = refuses  # type: ignore[attr-defined]
+        load.finds = finds  # type: ignore[attr-defined]
+        return load
+
+    return declare
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -132,7 +148,8 @@ class Blueprint(flask_smorest.Blueprint):
         then the query and the body are read (400, 415, 422) and the view runs (409...).
 
         The view gets the caller as its `user` argument, if it takes one, and what `load` returned
-        as further keyword arguments. The OpenAPI document lists the 401, 403 and 404.
+        as further keyword arguments. The OpenAPI document lists the 401, the 403 (the roles', and
+        the loader's when it declares one: `loader`) and the 404 (unless the loader finds nothing).
         """
 
         from service.auth.models import ROLES
@@ -157,13 +174,16 @@ class Blueprint(flask_smorest.Blueprint):
                 description="Not logged in (no session, or no valid API token).",
                 schema=errors.ErrorEnvelope,
             )(admitted)
+            refused = []
             if roles and not set(ROLES) <= set(roles):  # (open to every role: no 403 for its role)
+                refused.append(f"Logged in with a role other than: {', '.join(roles)}.")
+            if refuses := getattr(load, "refuses", None):
+                refused.append(refuses)
+            if refused:
                 documented = self.alt_response(
-                    403,
-                    description=f"Logged in with a role other than: {', '.join(roles)}.",
-                    schema=errors.ErrorEnvelope,
+                    403, description=" ".join(refused), schema=errors.ErrorEnvelope
                 )(documented)
-            if load is not None:
+            if load is not None and getattr(load, "finds", True):
                 documented = self.alt_response(
                     404,
                     description="What the URL names is unknown, or not the caller's to see.",

@@ -24,9 +24,10 @@ from service.appeals.schemas import (
 from service.appeals.status import STATUS_LABELS
 from service.auth.models import User
 from service.db import utcnow
-from service.errors import ValidationFailed
-from service.extensions import Blueprint
-from service.handling import duplicates
+from service.errors import Forbidden, ValidationFailed
+from service.extensions import Blueprint, loader
+from service.handling import closing, duplicates
+from service.handling.workflow import TRANSITIONS, needs_roles
 from service.lists.operations import active_context, number_prefix
 from service.notices.channels import configured_channels
 from service.text import t
@@ -71,7 +72,8 @@ def intake(
     key: str | None = None,
     body: Any = None,
 ) -> tuple[Appeal, bool]:
-    """Register (and, when it can, dispatch) an appeal; honour Idempotency-Key. Returns (appeal, replayed).
+    """Register (and, when it can, dispatch) an appeal, or with `close_directly` in `data` register
+    and close it at first contact; honour Idempotency-Key. Returns (appeal, replayed).
 
     The key is the request's `Idempotency-Key` header and the body its JSON, unless a page form
     gives both (`key`, `body`: its hidden key field and its fields).
@@ -86,21 +88,50 @@ def intake(
     if isinstance(claim, Appeal):
         return claim, True
     ctx = active_context(s)
-    appeal = operations.register_appeal(
-        s,
-        data,
-        actor=actor,
-        actor_role=actor_role,
-        prefix=ctx.lst.jurisdiction.prefix if ctx else number_prefix(s, current_app.config),
-        tz=current_app.config["TZ"],
-        ctx=ctx,
-        dispatch=True,
-        channels=configured_channels(current_app.config),
-    )
+    where = {
+        "prefix": ctx.lst.jurisdiction.prefix if ctx else number_prefix(s, current_app.config),
+        "tz": current_app.config["TZ"],
+        "ctx": ctx,
+        "channels": configured_channels(current_app.config),
+    }
+    if (direct := data.get("close_directly")) is not None:
+        appeal = closing.register_closed_directly(
+            s, data, actor=actor, answer=direct["answer"], kb_article_id=direct["kb_article"], **where
+        )
+    else:
+        appeal = operations.register_appeal(
+            s, data, actor=actor, actor_role=actor_role, dispatch=True, **where
+        )
     if claim is not None:
         claim.appeal_id = appeal.id
     s.flush()
     return appeal, False
+
+
+@loader(
+    refuses="`close_directly` sent by a role that may not close an appeal at first contact "
+    f"(only: {', '.join(sorted(TRANSITIONS['close-directly'].roles))}).",
+    finds=False,
+)
+def may_close_directly(user: User, **_: Any) -> dict[str, Any]:
+    """`Blueprint.requires`' loader of the intake: a body asking to close the appeal at first
+    contact (`close_directly`) from a role that may not do that is refused (403) before the body is
+    validated, as a role that may not take in appeals at all is."""
+    body = request.get_json(silent=True)  # unreadable: the body's own error (400, 415) says so
+    if isinstance(body, dict) and body.get("close_directly") is not None:
+        transition = TRANSITIONS["close-directly"]
+        if user.role not in transition.roles:
+            raise Forbidden(needs_roles(transition.label, transition.roles))
+    return {}
+
+
+def _named_in_body(exc: ValidationFailed) -> ValidationFailed:
+    """The direct close's refusal of its article (`kb_article`) named where the intake's body has it."""
+    errors = dict(exc.errors or {})
+    if "kb_article" not in errors:
+        return exc
+    errors["close_directly"] = {"kb_article": errors.pop("kb_article")}
+    return ValidationFailed(t("Invalid input: {fields}", fields=["close_directly.kb_article"]), errors)
 
 
 def visible_appeal(user: User, number: str, **_: Any) -> dict[str, Appeal]:
@@ -126,13 +157,20 @@ class AppealCollection(MethodView):
         tz = current_app.config["TZ"]
         return queries.search_page(db.session(), user, args, tz, args["per_page"])
 
-    @blp.requires(*INTAKE)
+    @blp.requires(*INTAKE, load=may_close_directly)
     @blp.arguments(AppealIn)
     @blp.response(201, IntakeOut)
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     def post(self, data: dict[str, Any], user: User) -> Any:
-        """Take in an appeal from any channel (operators, the centre, integrations)."""
-        appeal, replayed = intake(data, actor=user, scope=f"user:{user.id}")
+        """Take in an appeal from any channel (operators, the centre, integrations).
+
+        With `close_directly` (operator, admin), a consultation answered on the phone is registered
+        and closed at once (直接办结): not dispatched, and no receipt is sent (`receipt.reason`
+        closed_at_first_contact)."""
+        try:
+            appeal, replayed = intake(data, actor=user, scope=f"user:{user.id}")
+        except ValidationFailed as exc:
+            raise _named_in_body(exc) from exc
         body = {
             "number": appeal.number,
             "query_code": appeal.query_code,

@@ -13,6 +13,7 @@ from service.appeals.citizen_codes import QueryCode
 from service.appeals.status import APPEAL_TYPES, CHANNEL_META_FIELDS, CHANNELS, STATUS_LABELS, URGENCIES
 from service.db import utcnow
 from service.fields import CleanText, DayOrInstant, IdNumber, Phone
+from service.handling.closing_schemas import DirectAnswerIn
 from service.handling.duplicate_schemas import DuplicateOut
 from service.text import t
 
@@ -46,6 +47,17 @@ class AppealIn(Schema):
     consent_publish = fields.Boolean(load_default=False)
     received_at = fields.AwareDateTime(
         load_default=None, allow_none=True, metadata={"description": "when the appeal arrived; default now"}
+    )
+    close_directly = fields.Nested(
+        DirectAnswerIn,
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "直接办结: the answer given on the phone (and the knowledge-base article "
+            "used), to register the appeal closed at first contact: not dispatched, no receipt sent. "
+            "Operators and administrators only (403); a consultation or other non-urgent appeal, "
+            "never a 投诉 or 举报 (422)"
+        },
     )
 
     @validates_schema

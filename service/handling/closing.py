@@ -15,6 +15,7 @@ Decisions:
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from service.appeals import status as st
 from service.appeals.guards import current_state
 from service.appeals.models import Appeal
+from service.appeals.operations import register_appeal
 from service.auth.models import User
 from service.db import utcnow
 from service.errors import Conflict, ValidationFailed
@@ -33,6 +35,7 @@ from service.handling.merging import TOP_LEVEL, notify_merged_citizens, press, r
 from service.handling.models import Evaluation
 from service.handling.operations import begin, move
 from service.knowledge.operations import usable_article
+from service.lists.operations import ListContext
 from service.notices.operations import queue_notice
 from service.text import t
 
@@ -105,6 +108,35 @@ def close_directly(
     )
     notify_merged_citizens(s, appeal, "appeal_closed_directly", key="closed-directly")
     return appeal
+
+
+def register_closed_directly(
+    s: Session,
+    data: dict[str, Any],
+    *,
+    actor: User,
+    answer: str,
+    tz: ZoneInfo,
+    prefix: str,
+    kb_article_id: int | None = None,
+    ctx: ListContext | None = None,
+    channels: Collection[str] = (),
+) -> Appeal:
+    """登记并直接办结: a call answered on the phone, registered and closed in one step (the console's
+    "close" and the intake's `close_directly`). Not dispatched, and no receipt (受理回执) is sent:
+    the caller heard the answer, and is told the number on the line."""
+    appeal = register_appeal(
+        s,
+        data,
+        actor=actor,
+        prefix=prefix,
+        tz=tz,
+        ctx=ctx,
+        dispatch=False,  # only an appeal still waiting for dispatch closes directly
+        channels=channels,
+        closing_at_first_contact=True,
+    )
+    return close_directly(s, appeal, actor, answer=answer, kb_article_id=kb_article_id, tz=tz)
 
 
 # ---- 评价 / 回访 -----------------------------------------------------------------------------

@@ -25,8 +25,8 @@ def version_field() -> fields.Integer:
     )
 
 
-class CloseDirectlyIn(Schema):
-    """直接办结: a consultation answered at first contact."""
+class DirectAnswerIn(Schema):
+    """直接办结: a consultation answered at first contact (also the intake's `close_directly`)."""
 
     answer = CleanText(
         required=True,
@@ -42,6 +42,11 @@ class CloseDirectlyIn(Schema):
         validate=validate.Range(min=1, max=2**31 - 1),  # an id: beyond it the database cannot look
         metadata={"description": "the knowledge-base article used"},
     )
+
+
+class CloseDirectlyIn(DirectAnswerIn):
+    """直接办结 of an appeal registered earlier and still waiting for dispatch."""
+
     version = version_field()
 
 

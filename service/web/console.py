@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext
 from marshmallow import ValidationError as SchemaError
 from werkzeug.datastructures import MultiDict
@@ -21,20 +21,18 @@ from werkzeug.datastructures import MultiDict
 from dispatch import receipts as decide
 from service import db
 from service.appeals import operations, queries, receipts
-from service.appeals.api import claim_key, intake
+from service.appeals.api import intake
 from service.appeals.models import Appeal, AppealContact
 from service.appeals.schemas import AppealIn
 from service.auth.security import current_user
 from service.db import utcnow
 from service.errors import DomainError
 from service.fields import normalise_phone
-from service.handling import closing, duplicates
-from service.handling.closing_schemas import CloseDirectlyIn
+from service.handling import duplicates
+from service.handling.closing_schemas import DirectAnswerIn
 from service.handling.workflow import TRANSITIONS
 from service.knowledge import operations as kb
 from service.knowledge.api import local_today
-from service.lists.operations import active_context, number_prefix
-from service.notices.channels import configured_channels
 from service.suggestions.operations import suggest
 from service.web import intake_form
 from service.web.access import CONSOLE_ROLES, login_required
@@ -102,7 +100,7 @@ def console_submit() -> Any:
     if action == "close":
         try:
             answer = load_form(
-                CloseDirectlyIn(),
+                DirectAnswerIn(),
                 MultiDict([(k, form.get(k, "")) for k in ("answer", "kb_article")]),
             )
         except SchemaError as exc:
@@ -110,39 +108,12 @@ def console_submit() -> Any:
     if errors:
         return _render_form(values, errors, 422, **_assist_context(form))
 
-    s = db.session()
     scope, key, body = f"user:{user.id}", intake_form.posted_key(form), intake_form.form_body(form)
+    if action == "close":  # answered now: registered and closed, not dispatched, no receipt
+        data["close_directly"] = answer
     try:
-        if action == "close":
-            # Answered now: registered without dispatching (only a waiting appeal closes directly).
-            claim = claim_key(scope, key, body)
-            if isinstance(claim, Appeal):  # the same form sent twice: the first made the appeal
-                return redirect(url_for("web.console_result", number=claim.number), 303)
-            ctx = active_context(s)
-            appeal = operations.register_appeal(
-                s,
-                data,
-                actor=user,
-                prefix=ctx.lst.jurisdiction.prefix if ctx else number_prefix(s, current_app.config),
-                tz=current_app.config["TZ"],
-                ctx=ctx,
-                dispatch=False,
-                channels=configured_channels(current_app.config),
-                closing_at_first_contact=True,  # answered on the phone: no receipt
-            )
-            closing.close_directly(
-                s,
-                appeal,
-                user,
-                answer=answer["answer"],
-                kb_article_id=answer["kb_article"],
-                tz=current_app.config["TZ"],
-            )
-            if claim is not None:
-                claim.appeal_id = appeal.id
-                s.flush()
-        else:
-            appeal, _replayed = intake(data, actor=user, scope=scope, key=key, body=body)
+        # The same form sent twice (a double click): the first made the appeal, both show it.
+        appeal, _replayed = intake(data, actor=user, scope=scope, key=key, body=body)
     except DomainError as exc:
         # Nothing is kept (the request rolls back on an error status); the form keeps what was typed.
         if intake_form.key_reused(exc):
