@@ -101,6 +101,21 @@ def app(connection: sa.Connection, redis_url: str, database_url: str) -> Flask:
     return app
 
 
+@pytest.fixture(autouse=True)
+def refusals_documented(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every 401, 403 and 404 the API gave in the test is in its OpenAPI document (tests/refusals.py)."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    from tests.refusals import recording, undocumented
+
+    app = request.getfixturevalue("app")
+    with recording(app) as seen:
+        yield
+    missing = undocumented(app, seen)
+    assert not missing, f"refused, but not in /api/openapi.json: {missing}"
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()

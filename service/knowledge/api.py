@@ -7,13 +7,14 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, request
 from flask.views import MethodView
+from marshmallow import ValidationError
 
 from service import db
 from service.auth.models import User
 from service.errors import Forbidden, NotFound
-from service.extensions import Blueprint
+from service.extensions import Blueprint, loader
 from service.knowledge import operations as kb
 from service.knowledge.models import KnowledgeArticle
 from service.knowledge.schemas import ArticleIn, ArticleOut, ArticlePage, ArticlePatch, ArticleSearchArgs
@@ -73,6 +74,7 @@ def readable(user: User, article_id: int) -> dict[str, KnowledgeArticle]:
     return {"article": article}
 
 
+@loader(refuses="Unit staff on another unit's article.")
 def editable(user: User, article_id: int) -> dict[str, KnowledgeArticle]:
     """`readable`, and the caller may edit it (403 otherwise: a unit edits its own unit's only)."""
     found = readable(user, article_id)
@@ -80,15 +82,30 @@ def editable(user: User, article_id: int) -> dict[str, KnowledgeArticle]:
     return found
 
 
+@loader(
+    refuses=f"`all=true` from a role other than the centre's ({', '.join(sorted(kb.CENTRE_EDITORS))}).",
+    finds=False,
+)
+def listing(user: User) -> dict[str, Any]:
+    """`Blueprint.requires`' loader of the search: only the centre lists withdrawn and expired
+    articles (`all`), refused (403) before the rest of the query is read."""
+    raw = request.args.get("all")
+    try:
+        listing_all = raw is not None and ArticleSearchArgs().fields["all"].deserialize(raw)
+    except ValidationError:
+        return {}  # not a boolean: said with the query's other fields (422)
+    if listing_all and not kb.is_centre(user):
+        raise Forbidden(t("Only the centre lists withdrawn and expired articles."))
+    return {}
+
+
 @blp.route("")
 class Articles(MethodView):
-    @blp.requires(*kb.READERS)
+    @blp.requires(*kb.READERS, load=listing)
     @blp.arguments(ArticleSearchArgs, location="query")
     @blp.response(200, ArticlePage)
     def get(self, args: dict[str, Any], user: User) -> dict[str, Any]:
         """Search the knowledge base (?q=燃气): title hits rank above keyword hits above body hits."""
-        if args["all"] and not kb.is_centre(user):
-            raise Forbidden(t("Only the centre lists withdrawn and expired articles."))
         today = local_today()
         hits, total = kb.search(
             db.session(),

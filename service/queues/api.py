@@ -15,7 +15,7 @@ from service import db
 from service.appeals.queries import appeal_view, co_signed_of
 from service.auth.models import User
 from service.db import utcnow
-from service.extensions import Blueprint
+from service.extensions import Blueprint, loader
 from service.queues import queries
 from service.queues.schemas import QueueCountsOut, QueuePageArgs, QueuePageOut
 
@@ -24,6 +24,7 @@ blp = Blueprint("queues", __name__, url_prefix="/api/v1/queues", description="Wo
 STAFF = ("operator", "dispatcher", "reviewer", "unit_staff", "leader", "admin")
 
 
+@loader(refuses="A work list of another role (GET /api/v1/queues lists the caller's).")
 def work_list(user: User, name: str) -> dict[str, queries.Queue]:
     """`Blueprint.requires`' loader: the list <name> (404 no such list, 403 not the caller's role's),
     as the view's `queue`."""

@@ -463,6 +463,27 @@ def test_a_page_number_beyond_any_list_is_refused(as_user, url):
     assert list(assert_envelope(r, 422, "validation_error")["errors"]) == ["page"]
 
 
+def test_the_api_document_lists_the_refusals_the_loaders_make(client):
+    """A loader's 403 for some callers of the admitted roles is listed; a loader that looks nothing
+    up answers no 404 (tests/refusals.py holds every refusal any test provokes to the document)."""
+    paths = client.get("/api/openapi.json").json["paths"]
+    responses = {
+        (method, path): paths[path][method]["responses"]
+        for method, path in (
+            ("get", "/api/v1/queues/{name}"),
+            ("get", "/api/v1/knowledge"),
+            ("post", "/api/v1/appeals"),
+            ("post", "/api/v1/appeals/{number}/duplicates/{other}/dismiss"),
+        )
+    }
+    assert "another role" in responses[("get", "/api/v1/queues/{name}")]["403"]["description"]
+    assert "all=true" in responses[("get", "/api/v1/knowledge")]["403"]["description"]
+    assert "close_directly" in responses[("post", "/api/v1/appeals")]["403"]["description"]
+    assert "404" not in responses[("get", "/api/v1/knowledge")]
+    assert "404" not in responses[("post", "/api/v1/appeals")]
+    assert "404" in responses[("post", "/api/v1/appeals/{number}/duplicates/{other}/dismiss")]
+
+
 def test_the_api_document_describes_the_error_envelope_the_api_sends(client, as_user):
     """A client generated from /api/openapi.json parses the errors it will get: every error
     response of every operation is the one envelope, described with the keys it really has."""

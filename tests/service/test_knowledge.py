@@ -161,6 +161,17 @@ def test_deleting_withdraws_the_article(as_user):
     assert revived["active"] is True
 
 
+def test_listing_withdrawn_articles_is_refused_before_the_rest_of_the_query_is_read(as_user):
+    """Only the centre lists with `all`: anyone else is told so (403) whatever else the query says,
+    and the API document says so; an `all` that is not a boolean is named with the other fields."""
+    for username in ("operator", "leader", "cgj"):
+        r = as_user(username).get(URL, query_string={"all": "true", "page": "x", "per_page": 0})
+        assert_envelope(r, 403, "forbidden")
+    r = as_user("operator").get(URL, query_string={"all": "maybe", "page": "x"})
+    assert set(assert_envelope(r, 422, "validation_error")["errors"]) == {"all", "page"}
+    assert ok(as_user("reviewer").get(URL, query_string={"all": "true"}))["page"] == 1
+
+
 # ---- searching -------------------------------------------------------------------------------
 
 
