@@ -2,7 +2,8 @@
 from the knowledge base and close at first contact (直接办结), then read back the number.
 
 The form posts the JSON API's intake schema (`AppealIn`) and goes through the same operation
-(`service.appeals.api.intake` → `operations.register_appeal`), so its errors are the API's, shown
+(`service.appeals.api.intake` → `operations.register_appeal`, or for 登记并直接办结
+`closing.register_closed_directly`, the intake's `close_directly`), so its errors are the API's, shown
 next to the fields. The helpers beside the form (caller history, suggestions, duplicates, category
 and knowledge-base search) are htmx fragments; without scripts the "check" button posts the form
 and the page comes back with all of them filled in, nothing stored.
