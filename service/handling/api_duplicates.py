@@ -35,15 +35,29 @@ class AppealDuplicates(MethodView):
         return duplicates.candidates_of(db.session(), appeal, user)
 
 
+def flagged(user: User, number: str, other: str) -> dict[str, Any]:
+    """`Blueprint.requires`' loader of a dismissal: the appeal <number> the caller may see, and its
+    flag with the appeal <other> (404 without one), both named by the URL: found before the body
+    is read."""
+    appeal = visible_appeal(user, number)["appeal"]
+    return {"appeal": appeal, "flag": duplicates.flag_between(db.session(), appeal, other)}
+
+
 @blp.route("/<number>/duplicates/<other>/dismiss")
 class DismissDuplicate(MethodView):
-    @blp.requires(*DECIDERS, load=visible_appeal)
+    @blp.requires(*DECIDERS, load=flagged)
     @blp.arguments(DismissIn)
     @blp.response(200, DuplicateOut)
     def post(
-        self, data: dict[str, Any], number: str, other: str, user: User, appeal: Appeal
+        self,
+        data: dict[str, Any],
+        number: str,
+        other: str,
+        user: User,
+        appeal: Appeal,
+        flag: duplicates.Flag,
     ) -> dict[str, Any]:
         """Not a duplicate: dismiss the flag between the two appeals (recorded on the appeal's timeline)."""
         return duplicates.dismiss(
-            db.session(), appeal, other, actor=user, note=data["note"], expected_version=data["version"]
+            db.session(), appeal, flag, actor=user, note=data["note"], expected_version=data["version"]
         )

@@ -13,7 +13,7 @@ a row here; the merge action marks it merged through `resolve_candidates`.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased, selectinload
@@ -234,28 +234,41 @@ def _row_between(s: Session, appeal: Appeal, other: Appeal) -> DuplicateCandidat
     )
 
 
-def dismiss(
-    s: Session,
-    appeal: Appeal,
-    other_number: str,
-    *,
-    actor: User,
-    note: str = "",
-    expected_version: int | None = None,
-    now: datetime | None = None,
-) -> dict[str, Any]:
-    """Not a duplicate: the centre dismisses the flag between `appeal` and `other_number`.
+class Flag(NamedTuple):
+    """The flag between an appeal and `other`, as `flag_between` finds it."""
 
-    Recorded as `duplicate_dismissed` on `appeal`. A flag already decided answers 409; two
-    people dismissing at once: the row is updated only while still open, so one of them gets 409.
-    """
-    check_version(appeal, expected_version)
+    other: Appeal
+    row: DuplicateCandidate
+
+
+def flag_between(s: Session, appeal: Appeal, other_number: str) -> Flag:
+    """The flag between `appeal` and the appeal `other_number`, either way (404 without one)."""
     other = s.scalar(sa.select(Appeal).where(Appeal.number == other_number))
     row = _row_between(s, appeal, other) if other is not None else None
     if other is None or row is None:
         raise NotFound(
             t("Appeal {number} has no duplicate candidate {other}.", number=appeal.number, other=other_number)
         )
+    return Flag(other, row)
+
+
+def dismiss(
+    s: Session,
+    appeal: Appeal,
+    flag: Flag,
+    *,
+    actor: User,
+    note: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Not a duplicate: the centre dismisses the `flag` between `appeal` and another (`flag_between`).
+
+    Recorded as `duplicate_dismissed` on `appeal`. A flag already decided answers 409; two
+    people dismissing at once: the row is updated only while still open, so one of them gets 409.
+    """
+    check_version(appeal, expected_version)
+    other, row = flag
     now = now or utcnow()
     decided = s.execute(
         sa.update(DuplicateCandidate)
@@ -268,7 +281,7 @@ def dismiss(
         raise Conflict(
             t(
                 "The candidate {other} of {number} is already {status}.",
-                other=other_number,
+                other=other.number,
                 number=appeal.number,
                 status=row.status,
                 status_label=FLAG_STATES.get(row.status, row.status),

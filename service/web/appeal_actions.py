@@ -191,7 +191,8 @@ class DismissDuplicateForm(DismissIn):
 
 
 def _dismiss_duplicate(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
-    duplicates.dismiss(s, appeal, d["other"], actor=user, note=d["note"], expected_version=d["version"])
+    flag = duplicates.flag_between(s, appeal, d["other"])
+    duplicates.dismiss(s, appeal, flag, actor=user, note=d["note"], expected_version=d["version"])
 
 
 class RatingExclusionForm(RatingExclusionIn):

@@ -255,6 +255,19 @@ def test_no_such_flag_is_404(as_user):
     assert_envelope(disp.post(f"/api/v1/appeals/GX0-0/duplicates/{first}/dismiss", json={}), 404, "not_found")
 
 
+def test_a_flag_the_url_names_is_found_before_the_body_is_read(as_user):
+    """The other appeal is in the URL: no flag with it is 404 whatever the body says (README "API")."""
+    first, second = _pair(as_user)
+    stranger = appeal(as_user("operator"), STREET_LAMP, phone="13600000000")["number"]
+    disp = as_user("dispatcher")
+    for other in (stranger, "GX0-0"):
+        url = f"/api/v1/appeals/{second}/duplicates/{other}/dismiss"
+        for body in ({"json": {"note": "x" * 501, "version": "v"}}, {"json": {"version": 99}}):
+            assert_envelope(disp.post(url, **body), 404, "not_found")
+        assert_envelope(disp.post(url, data=b"note=x", content_type="text/plain"), 404, "not_found")
+    assert disp.get(f"/api/v1/appeals/{second}/duplicates").json[0]["decision"] == "open"
+
+
 def test_who_may_read_and_dismiss(as_user):
     # Routed to 区城管局 so that its staff hold the appeal: still 403, duplicates are the centre's.
     rule = county_rule(unit_code("区城管局"))
