@@ -136,6 +136,11 @@ class Blueprint(flask_smorest.Blueprint):
 
     ARGUMENTS_PARSER = RequestParser()
 
+    def refusal(self, status: int, description: str) -> Callable[[View], View]:
+        """Document an error answer of the endpoint, in the one envelope: for a refusal `requires`
+        does not make (a public endpoint's, or one made by the operation the view calls)."""
+        return self.alt_response(status, description=description, schema=errors.ErrorEnvelope)
+
     def requires(
         self, *roles: str, load: Loader | None = None, refusal: str | None = None
     ) -> Callable[[View], View]:
@@ -169,26 +174,20 @@ class Blueprint(flask_smorest.Blueprint):
                 return view(*args, **view_args, **given)
 
             admitted.roles = frozenset(roles)  # type: ignore[attr-defined]  (the tests read it)
-            documented: Any = self.alt_response(
-                401,
-                description="Not logged in (no session, or no valid API token).",
-                schema=errors.ErrorEnvelope,
-            )(admitted)
+            documented: Any = self.refusal(401, "Not logged in (no session, or no valid API token).")(
+                admitted
+            )
             refused = []
             if roles and not set(ROLES) <= set(roles):  # (open to every role: no 403 for its role)
                 refused.append(f"Logged in with a role other than: {', '.join(roles)}.")
             if refuses := getattr(load, "refuses", None):
                 refused.append(refuses)
             if refused:
-                documented = self.alt_response(
-                    403, description=" ".join(refused), schema=errors.ErrorEnvelope
-                )(documented)
+                documented = self.refusal(403, " ".join(refused))(documented)
             if load is not None and getattr(load, "finds", True):
-                documented = self.alt_response(
-                    404,
-                    description="What the URL names is unknown, or not the caller's to see.",
-                    schema=errors.ErrorEnvelope,
-                )(documented)
+                documented = self.refusal(404, "What the URL names is unknown, or not the caller's to see.")(
+                    documented
+                )
             return documented
 
         return decorator

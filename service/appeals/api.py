@@ -117,7 +117,10 @@ def may_close_directly(user: User, **_: Any) -> dict[str, Any]:
     """`Blueprint.requires`' loader of the intake: a body asking to close the appeal at first
     contact (`close_directly`) from a role that may not do that is refused (403) before the body is
     validated, as a role that may not take in appeals at all is."""
-    body = request.get_json(silent=True)  # unreadable: the body's own error (400, 415) says so
+    try:
+        body = request.get_json(silent=True)  # unreadable: the body's own error (400, 415) says so
+    except RecursionError:  # nested too deep for json.loads (400, from the parser)
+        body = None
     if isinstance(body, dict) and body.get("close_directly") is not None:
         transition = TRANSITIONS["close-directly"]
         if user.role not in transition.roles:

@@ -69,6 +69,12 @@ class PublicAppeals(MethodView):
         return body, 201, {"Idempotent-Replayed": "true"} if replayed else {}
 
 
+#: How the citizen's endpoints document their 404.
+WRONG_NUMBER_OR_CODE = (
+    "No appeal with this number and query code (a wrong code answers like an unknown number)."
+)
+
+
 def find_for_citizen(number: str, code: str) -> Appeal:
     """The appeal with this number and query code (as a citizen typed them, see `citizen_codes`)."""
     appeal = db.session().scalar(sa.select(Appeal).where(Appeal.number == normal_number(number)))
@@ -145,6 +151,7 @@ class PublicAppeal(MethodView):
 
     @blp.arguments(PublicLookupArgs, location="query")
     @blp.response(200, PublicAppealOut)
+    @blp.refusal(404, WRONG_NUMBER_OR_CODE)
     def get(self, args: dict[str, Any], number: str) -> dict[str, Any]:
         """Track an appeal with its number and 6-digit query code. The timeline's messages are in
         English unless Accept-Language prefers Chinese, as the API's errors are; what they name (a

@@ -44,6 +44,7 @@ def _me(user: User) -> dict[str, Any]:
 @limiter.limit("20/minute")
 @blp.arguments(LoginIn)
 @blp.response(200, MeOut)
+@blp.refusal(401, "Wrong username or password, or the account is deactivated.")
 def login(data: dict[str, Any]) -> dict[str, Any]:
     """Log in with a username (in any case) and password; the session cookie is set."""
     user = authenticate(db.session(), data["username"], data["password"])

@@ -352,14 +352,18 @@ class UserTokens(MethodView):
         return {**_token(row), "token": token}, {"Cache-Control": "no-store"}
 
 
+def api_token(user: User, token_id: int) -> dict[str, ApiToken]:
+    """`Blueprint.requires`' loader: the token <token_id> (404 without one), as the view's `token`."""
+    token = db.session().get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(t("No token {id}.", id=token_id))
+    return {"token": token}
+
+
 @blp.route("/tokens/<int:token_id>")
 class OneToken(MethodView):
-    @blp.requires(*ADMINS)
+    @blp.requires(*ADMINS, load=api_token)
     @blp.response(204)
-    def delete(self, token_id: int, user: User) -> None:
+    def delete(self, token_id: int, user: User, token: ApiToken) -> None:
         """吊销: the token stops working at once; 409 if it was revoked already."""
-        s = db.session()
-        token = s.get(ApiToken, token_id)
-        if token is None:
-            raise NotFound(t("No token {id}.", id=token_id))
-        revoke_token(s, token, actor=user)
+        revoke_token(db.session(), token, actor=user)

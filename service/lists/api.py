@@ -11,6 +11,7 @@ from flask import current_app
 from dispatch.deadlines import compute_deadlines
 from dispatch.routing import Decision
 from service import db
+from service.auth.models import User
 from service.db import utcnow
 from service.errors import Conflict
 from service.extensions import Blueprint
@@ -78,12 +79,17 @@ def list_versions() -> Any:
     )
 
 
+def stored_version(user: User, label: str) -> dict[str, ListVersion]:
+    """`Blueprint.requires`' loader: the stored version <label> (404 without one), as `version`."""
+    return {"version": operations.get_version(db.session(), label)}
+
+
 @lists_blp.get("/responsibility-lists/<label>")
-@lists_blp.requires(*STAFF)
+@lists_blp.requires(*STAFF, load=stored_version)
 @lists_blp.response(200, ListVersionDetailOut)
-def list_version(label: str) -> Any:
+def list_version(label: str, version: ListVersion) -> Any:
     """One version with its whole content (units, categories, areas, rules, calendar)."""
-    return operations.get_version(db.session(), label)
+    return version
 
 
 @lists_blp.get("/routing/preview")

@@ -113,6 +113,7 @@ class Notices(MethodView):
 class RetryNotice(MethodView):
     @blp.requires(*ADMINS)
     @blp.response(200, NoticeOut)
+    @blp.refusal(404, "No notice with this id.")
     def post(self, notice_id: int) -> dict[str, Any]:
         """Try a failed notice again (409 unless it failed)."""
         s = db.session()

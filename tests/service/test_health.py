@@ -112,6 +112,7 @@ def test_the_openapi_document_describes_intake(client):
         "confidential",
         "consent_publish",
         "received_at",
+        "close_directly",
     }
     assert set(schema["required"]) == {"channel", "appeal_type", "title", "content"}
     assert len(schema["properties"]["channel"]["enum"]) == 12
