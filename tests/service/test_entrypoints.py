@@ -32,6 +32,9 @@ from tests.service.processes import child_env, run_minyi, started
 pytestmark = pytest.mark.slow
 
 START_TIMEOUT = 30.0
+#: One request to the started service: generous, since a loaded machine (other test runs) slows
+#: the first answers; this test is about what runs, not how fast.
+REQUEST_TIMEOUT = 30.0
 
 
 # --- processes -------------------------------------------------------------------------------------
@@ -78,7 +81,7 @@ class Http:
         if data:
             req.add_header("Content-Type", "application/json")
         try:
-            with self.opener.open(req, timeout=10) as resp:
+            with self.opener.open(req, timeout=REQUEST_TIMEOUT) as resp:
                 return resp.status, resp.read(), resp.headers.get("Content-Type", "")
         except urllib.error.HTTPError as exc:
             with exc:
