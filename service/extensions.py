@@ -141,6 +141,14 @@ class Blueprint(flask_smorest.Blueprint):
         does not make (a public endpoint's, or one made by the operation the view calls)."""
         return self.alt_response(status, description=description, schema=errors.ErrorEnvelope)
 
+    def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Callable[[View], View]:
+        """flask-smorest's, with a schema class made an instance once, here: given the class,
+        webargs builds a new instance (and its nested ones) for every request, about 0.25 ms of
+        CPU each time. Loading keeps no state on the schema, so one instance serves all requests."""
+        if isinstance(schema, type):
+            schema = schema()
+        return super().arguments(schema, *args, **kwargs)  # type: ignore[no-any-return]
+
     def requires(
         self, *roles: str, load: Loader | None = None, refusal: str | None = None
     ) -> Callable[[View], View]:
