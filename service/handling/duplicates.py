@@ -46,6 +46,51 @@ FLAG_STATES = {OPEN: "待处理", MERGED: "已并案", DISMISSED: "已排除"}
 APPEALS, CONTACTS = Appeal.__table__, AppealContact.__table__
 
 
+# The intake's reads, built once: building these statements cost more CPU than running them
+# (about 0.4 ms an intake); each execution binds its values.
+_a, _c = APPEALS.c, CONTACTS.c
+_AREA = _a.area_code.type
+_COLUMNS = (
+    _a.id,
+    _a.number,
+    _a.area_code,
+    _a.title,
+    sa.func.substr(_a.content, 1, COMPARED_CHARS),
+    _a.received_at,
+    _a.status,
+)
+_NEWEST = (_a.received_at.desc(), _a.id.desc())
+#: The caller's appeals, newest first, counted before the LIMIT (the repeat-caller count).
+_BY_PHONE = (
+    sa.select(*_COLUMNS, sa.func.count().over().label("history"))
+    .join_from(APPEALS, CONTACTS, _c.appeal_id == _a.id)
+    .where(_c.phone == sa.bindparam("phone"), _a.received_at >= sa.bindparam("since"))
+    .order_by(*_NEWEST)
+    .limit(PHONE_ROWS)
+)
+
+
+def _in_place(place: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    """The place's appeals received in the window around the new one, unmerged, newest first."""
+    return (
+        sa.select(*_COLUMNS)
+        .where(
+            place,
+            _a.received_at.between(sa.bindparam("start"), sa.bindparam("end")),
+            _a.status != st.MERGED,
+        )
+        .order_by(*_NEWEST)
+        .limit(AREA_ROWS)
+    )
+
+
+_IN_VILLAGE = _in_place(
+    _a.area_code.in_([sa.bindparam("village", type_=_AREA), sa.bindparam("township", type_=_AREA)])
+)
+# Area codes are digits (the list loader refuses anything else): nothing to escape in the LIKE.
+_IN_TOWNSHIP = _in_place(_a.area_code.startswith(sa.bindparam("township")))
+
+
 def _text(title: Any, content: Any) -> str:
     return f"{title}\n{str(content)[:COMPARED_CHARS]}"
 
@@ -59,43 +104,20 @@ def flag_duplicates(s: Session, appeal: Appeal, now: datetime) -> list[Duplicate
     """
     at = appeal.received_at or now
     phone = appeal.contact.phone if appeal.contact is not None else ""
-    a, c = APPEALS.c, CONTACTS.c
-    columns = (
-        a.id,
-        a.number,
-        a.area_code,
-        a.title,
-        sa.func.substr(a.content, 1, COMPARED_CHARS),
-        a.received_at,
-        a.status,
-    )
     earlier: list[Subject] = []
     seen: dict[int, Any] = {}  # the rows read, by id: the intake response shows them without a query
     conn = s.connection()
     if phone:
-        rows = conn.execute(
-            sa.select(*columns, sa.func.count().over().label("history"))  # counted before the LIMIT
-            .join_from(APPEALS, CONTACTS, c.appeal_id == a.id)
-            .where(c.phone == phone, a.received_at >= at - CALLER_HISTORY_WINDOW)
-            .order_by(a.received_at.desc(), a.id.desc())
-            .limit(PHONE_ROWS)
-        ).all()
+        rows = conn.execute(_BY_PHONE, {"phone": phone, "since": at - CALLER_HISTORY_WINDOW}).all()
         appeal.caller_history = rows[0].history if rows else 0
         earlier += [_subject(r, phone) for r in rows]
         seen.update((r.id, r) for r in rows)
     else:
         appeal.caller_history = 0
     if (place := _same_area(appeal.area_code)) is not None:
-        rows = conn.execute(
-            sa.select(*columns)
-            .where(
-                place,
-                a.received_at.between(at - SAME_AREA_WINDOW, at + SAME_AREA_WINDOW),
-                a.status != st.MERGED,
-            )
-            .order_by(a.received_at.desc(), a.id.desc())
-            .limit(AREA_ROWS)
-        ).all()
+        statement, places = place
+        window = {"start": at - SAME_AREA_WINDOW, "end": at + SAME_AREA_WINDOW}
+        rows = conn.execute(statement, {**places, **window}).all()
         earlier += [_subject(r, "") for r in rows]  # after the caller's: same_phone wins
         seen.update((r.id, r) for r in rows)
     new = Subject(
@@ -138,13 +160,14 @@ def _subject(row: Any, phone: str) -> Subject:
     )
 
 
-def _same_area(code: str | None) -> sa.ColumnElement[bool] | None:
-    """The SQL twin of `dispatch.duplicates.in_area`: a village and its township, or a township."""
+def _same_area(code: str | None) -> tuple[sa.Select[Any], dict[str, str]] | None:
+    """The SQL twin of `dispatch.duplicates.in_area`: a village and its township, or a township
+    and its villages; the statement and the values of its places."""
     if not code or len(code) < 9:
         return None
     if len(code) >= 12:
-        return APPEALS.c.area_code.in_([code, code[:9]])
-    return APPEALS.c.area_code.startswith(code, autoescape=True)
+        return _IN_VILLAGE, {"village": code, "township": code[:9]}
+    return _IN_TOWNSHIP, {"township": code}
 
 
 # ---- reading ---------------------------------------------------------------------------------

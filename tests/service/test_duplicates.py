@@ -105,6 +105,18 @@ def test_a_village_matches_an_earlier_appeal_that_named_only_its_township(as_use
     ]
 
 
+def test_a_township_matches_the_earlier_appeals_of_its_villages_not_of_others(as_user):
+    op = as_user("operator")
+    village = villages("王母渡镇")[0]
+    elsewhere = villages("梅林镇")[0]
+    first = appeal(op, phone="13800007771", area=village)
+    appeal(op, phone="13800007772", area=elsewhere)
+
+    body = appeal(op, GARBAGE_AGAIN, phone="13900007777", area=village[:9])
+
+    assert flags(body) == [(first["number"], "similar_text")]
+
+
 def test_not_flagged_elsewhere_later_or_about_something_else(as_user):
     op = as_user("operator")
     here, there = villages("王母渡镇")[:2]
