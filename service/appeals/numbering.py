@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -27,20 +28,29 @@ PROVISIONAL = "~"
 APPEALS, COUNTERS, OUTBOX = Appeal.__table__, NumberCounter.__table__, OutboxMessage.__table__
 
 
-def next_number(s: Session, prefix: str, day: date) -> str:
-    key = day.strftime("%Y%m%d")
-    dialect = s.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+def _draw(insert: Any) -> sa.Insert:
+    """The upsert that draws the next number of a prefix and day, with `insert` of the dialect."""
     counters = COUNTERS.c
-    stmt = (
+    return (
         insert(COUNTERS)
-        .values(prefix=prefix, day=key, last=1)
+        .values(prefix=sa.bindparam("prefix"), day=sa.bindparam("day"), last=1)
         .on_conflict_do_update(
             index_elements=[counters.prefix, counters.day], set_={"last": counters.last + 1}
         )
         .returning(counters.last)
     )
-    sequence = s.connection().execute(stmt).scalar_one()
+
+
+# Built once: building these statements took more CPU than running them (about 0.1 ms an intake).
+_DRAW = {"postgresql": _draw(postgresql.insert), "sqlite": _draw(sqlite.insert)}
+_SET_NUMBER = sa.update(APPEALS).where(APPEALS.c.id == sa.bindparam("appeal_id"))
+_SET_KEY = sa.update(OUTBOX).where(OUTBOX.c.id == sa.bindparam("message_id"))
+
+
+def next_number(s: Session, prefix: str, day: date) -> str:
+    key = day.strftime("%Y%m%d")
+    draw = _DRAW[s.get_bind().dialect.name]
+    sequence = s.connection().execute(draw, {"prefix": prefix, "day": key}).scalar_one()
     return f"{prefix}{key}-{sequence:04d}"
 
 
@@ -59,12 +69,12 @@ def assign_number(s: Session, appeal: Appeal, prefix: str, day: date) -> str:
     provisional = appeal.number
     number = next_number(s, prefix, day)
     conn = s.connection()
-    conn.execute(sa.update(APPEALS).where(APPEALS.c.id == appeal.id).values(number=number))
+    conn.execute(_SET_NUMBER, {"appeal_id": appeal.id, "number": number})
     set_committed_value(appeal, "number", number)
     queued = [m for m in relay.pending(s) if m.dedup_key.startswith(f"{provisional}:")]
     for message in queued:
         key = number + message.dedup_key[len(provisional) :]
-        conn.execute(sa.update(OUTBOX).where(OUTBOX.c.id == message.id).values(dedup_key=key))
+        conn.execute(_SET_KEY, {"message_id": message.id, "dedup_key": key})
         relay.rekey(s, message.dedup_key, key)
         set_committed_value(message, "dedup_key", key)
     return number
