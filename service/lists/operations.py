@@ -175,6 +175,9 @@ class ListContext:
 
 _contexts: dict[int, ListContext] = {}
 _ACTIVE = "minyi.active_list"
+_versions = ListVersion.__table__.c
+#: Built once: every request that routes or names categories runs it.
+_ACTIVE_VERSION = sa.select(_versions.id, _versions.content_hash).where(_versions.active)
 _contexts_lock = threading.Lock()
 
 
@@ -200,8 +203,7 @@ def active_context(s: Session) -> ListContext | None:
     """The active list, compiled; looked up once per session (a request, a job, a command)."""
     if _ACTIVE in s.info:
         return s.info[_ACTIVE]
-    versions = ListVersion.__table__.c
-    row = s.connection().execute(sa.select(versions.id, versions.content_hash).where(versions.active)).first()
+    row = s.connection().execute(_ACTIVE_VERSION).first()
     ctx = None
     if row is not None:  # the whole version is read only when this process has not compiled it
         ctx = _compiled(row.id, row.content_hash) or context_for(s.get_one(ListVersion, row.id))
