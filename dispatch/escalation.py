@@ -7,6 +7,10 @@ appeal needs in its current state; the service stores them with an index on the 
 sweep reads only the alarms that are due. When an alarm fires, it still applies only if the appeal's
 current plan still holds it (`still_planned`): an appeal signed in the meantime, re-dispatched with a
 new deadline or given an extension has a new plan, and the old alarm is skipped.
+
+A co-unit (协办单位) signs for its own part by its own assignment's deadline: while the appeal is with
+the units, each unsigned part gets one alarm (`CO_SIGN_OVERDUE`, naming the assignment) at that
+deadline. The escalation ladder stays the lead unit's.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any, Protocol
 
 # Alarm kinds, one sweep each.
 SIGN_OVERDUE = "sign_overdue"  # 签收超时
+CO_SIGN_OVERDUE = "co_sign_overdue"  # 协办签收超时: a co-unit's part not signed for by its deadline
 ESCALATE = "escalate"  # an urgent appeal still unsigned: the next level of the ladder (逐级升级)
 REPLY_DUE_SOON = "reply_due_soon"  # 即将超期 (the yellow warning)
 REPLY_OVERDUE = "reply_overdue"  # 答复超期
@@ -26,6 +31,7 @@ RATING_CALLBACK = "rating_callback"  # 回访: no rating yet, the centre should 
 
 KINDS: tuple[str, ...] = (
     SIGN_OVERDUE,
+    CO_SIGN_OVERDUE,
     ESCALATE,
     REPLY_DUE_SOON,
     REPLY_OVERDUE,
@@ -55,6 +61,17 @@ class LadderStep:
 
 
 @dataclass(frozen=True)
+class CoPart:
+    """A co-unit's part of the appeal (an active co assignment): its own sign-for deadline, and
+    whether the co-unit has signed for it (co_signed)."""
+
+    assignment_id: int
+    unit: str
+    sign_due_at: datetime | None
+    signed: bool = False
+
+
+@dataclass(frozen=True)
 class AppealFacts:
     """What the plan depends on, read from the appeal (all datetimes aware, UTC)."""
 
@@ -67,6 +84,7 @@ class AppealFacts:
     replied_at: datetime | None  # the reply released to the citizen
     rating_due_at: datetime | None  # the rating window ends (the appeal then closes unrated)
     reply_started_at: datetime | None = None  # the reply clock's start: the dispatch, or a reopen
+    co_parts: tuple[CoPart, ...] = ()  # the active co assignments (ended ones are not parts)
 
     @property
     def urgent(self) -> bool:
@@ -86,6 +104,7 @@ class Alarm:
     due_at: datetime
     kind: str
     level: int = 0  # the ladder level for ESCALATE, else 0
+    assignment_id: int | None = None  # the co assignment for CO_SIGN_OVERDUE, else None
 
 
 def plan_alarms(facts: AppealFacts, ladder: Sequence[LadderStep], settings: Settings) -> list[Alarm]:
@@ -104,6 +123,11 @@ def plan_alarms(facts: AppealFacts, ladder: Sequence[LadderStep], settings: Sett
             # The moment the work lists turn yellow: a quarter of the whole time left.
             alarms.append(Alarm(yellow_at(start, facts.reply_due_at), REPLY_DUE_SOON))
         alarms.append(Alarm(facts.reply_due_at, REPLY_OVERDUE))
+    if facts.status in OWES_REPLY:
+        # Each co-unit's own sign-for deadline while its part is unsigned: one reminder, no ladder.
+        for part in facts.co_parts:
+            if not part.signed and part.sign_due_at is not None:
+                alarms.append(Alarm(part.sign_due_at, CO_SIGN_OVERDUE, assignment_id=part.assignment_id))
     if facts.status == REPLY_REVIEW and facts.status_since is not None:
         alarms.append(Alarm(facts.status_since + settings.review_wait, REVIEW_WAITING))
     if facts.status == REPLIED and facts.replied_at is not None:

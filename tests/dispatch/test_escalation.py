@@ -155,3 +155,68 @@ def test_the_ladder_is_read_from_the_stored_list_entry_in_level_order():
         esc.LadderStep(1, "单位负责人", 30),
         esc.LadderStep(2, "中心领导", 60),
     )
+
+
+# --- A co-unit's own sign-for deadline (协办签收) --------------------------------------------------
+
+CO_DUE = local(2026, 11, 23, 15, 0)  # the co-unit's part: later than the lead's 11:00
+
+
+def part(assignment_id: int = 7, *, signed: bool = False, due: datetime | None = CO_DUE) -> esc.CoPart:
+    return esc.CoPart(assignment_id, "360704100000", due, signed)
+
+
+def co_alarms(f: esc.AppealFacts) -> list[esc.Alarm]:
+    return [a for a in esc.plan_alarms(f, LADDER, SETTINGS) if a.kind == esc.CO_SIGN_OVERDUE]
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "parts", "expected"),
+    [
+        ("unsigned, dispatched", esc.DISPATCHED, (part(),), [(CO_DUE, 7)]),
+        ("unsigned, the lead signed", esc.HANDLING, (part(),), [(CO_DUE, 7)]),
+        ("signed for its part", esc.HANDLING, (part(signed=True),), []),
+        ("no deadline of its own", esc.DISPATCHED, (part(due=None),), []),
+        ("no co-units (or their assignments ended)", esc.DISPATCHED, (), []),
+        (
+            "two co-units, one signed",
+            esc.DISPATCHED,
+            (part(7, signed=True), part(8, due=CO_DUE + timedelta(hours=1))),
+            [(CO_DUE + timedelta(hours=1), 8)],
+        ),
+        ("return under review", "return_requested", (part(),), []),
+        ("reply under review", esc.REPLY_REVIEW, (part(),), []),
+        ("replied", esc.REPLIED, (part(),), []),
+        ("merged", "merged", (part(),), []),
+        ("waiting for dispatch", "pending_dispatch", (part(),), []),
+    ],
+)
+def test_a_co_unit_s_unsigned_part_is_reminded_at_its_own_deadline_while_units_work_on_it(
+    case, status, parts, expected
+):
+    f = facts(status=status, co_parts=parts, replied_at=local(2026, 11, 24, 9, 0))
+    assert [(a.due_at, a.assignment_id) for a in co_alarms(f)] == expected, case
+
+
+def test_an_urgent_appeal_s_ladder_stays_the_lead_s_a_co_unit_gets_one_reminder():
+    f = facts(urgency="特急", sign_due_at=local(2026, 11, 23, 9, 30), co_parts=(part(),))
+    plan = esc.plan_alarms(f, LADDER, SETTINGS)
+    assert [a.level for a in plan if a.kind == esc.ESCALATE] == [1, 2, 3]
+    assert [a for a in plan if a.assignment_id is not None] == [
+        esc.Alarm(CO_DUE, esc.CO_SIGN_OVERDUE, 0, assignment_id=7)
+    ]
+    assert plan == sorted(plan)  # earliest first, the co-unit's among the lead's
+
+
+def test_a_co_unit_s_alarm_is_dropped_once_it_signs_or_its_assignment_ends():
+    f = facts(status=esc.HANDLING, co_parts=(part(),))
+    (alarm,) = co_alarms(f)
+    assert esc.still_planned(alarm, f, LADDER, SETTINGS)
+    assert not esc.still_planned(
+        alarm, facts(status=esc.HANDLING, co_parts=(part(signed=True),)), LADDER, SETTINGS
+    )
+    assert not esc.still_planned(alarm, facts(status=esc.HANDLING), LADDER, SETTINGS)  # ended
+    # Re-dispatched to the same co-unit: a new assignment, its alarm another.
+    again = facts(status=esc.DISPATCHED, co_parts=(part(9),))
+    assert not esc.still_planned(alarm, again, LADDER, SETTINGS)
+    assert co_alarms(again) == [esc.Alarm(CO_DUE, esc.CO_SIGN_OVERDUE, 0, assignment_id=9)]
