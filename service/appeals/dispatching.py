@@ -298,6 +298,7 @@ def _assign(
                 assigned_by_id=actor.id if actor else None,
                 sign_due_at=deadlines.sign_due_at,
                 reply_due_at=deadlines.reply_due_at,
+                active=True,  # before the flush too: the alarms are planned from the active parts
             )
         )
     from_status = appeal.status

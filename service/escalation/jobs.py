@@ -53,7 +53,14 @@ RUN_SWEEP = "service.escalation.jobs.run_sweep"
 
 def run_sweeps() -> list[dict[str, Any]]:
     """Every kind in turn: the urgent ladder first."""
-    order = (esc.ESCALATE, esc.SIGN_OVERDUE, esc.REPLY_OVERDUE, esc.REPLY_DUE_SOON, esc.REVIEW_WAITING)
+    order = (
+        esc.ESCALATE,
+        esc.SIGN_OVERDUE,
+        esc.CO_SIGN_OVERDUE,
+        esc.REPLY_OVERDUE,
+        esc.REPLY_DUE_SOON,
+        esc.REVIEW_WAITING,
+    )
     return [run_sweep(kind) for kind in (*order, esc.RATING_CALLBACK)]
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from service.appeals.models import Appeal
+from service.appeals.models import Appeal, AppealAssignment
 from service.db import Base, UTCDateTime, utcnow
 
 # Outcomes.
@@ -22,6 +22,9 @@ class AppealAlarm(Base):
     A sweep reads `done_at IS NULL AND kind = ? AND due_at <= now` through a partial index, so its
     cost follows the number of alarms due, not the number of open appeals; it sets `done_at`, so a
     second run finds nothing.
+
+    A co-unit's sign-for alarm (`co_sign_overdue`) names the co assignment it is for; other alarms
+    are the appeal's (the lead unit's) and name none.
     """
 
     __tablename__ = "appeal_alarms"
@@ -39,9 +42,11 @@ class AppealAlarm(Base):
     appeal_id: Mapped[int] = mapped_column(sa.ForeignKey("appeals.id"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(24))
     level: Mapped[int] = mapped_column(sa.Integer, default=0)
+    assignment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("appeal_assignments.id"))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str] = mapped_column(sa.String(16), default="")
 
     appeal: Mapped[Appeal] = relationship()
+    assignment: Mapped[AppealAssignment | None] = relationship()

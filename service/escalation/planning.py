@@ -3,7 +3,9 @@
 Whatever changes an appeal's status or deadlines (intake, dispatch, re-dispatch, an extension, a
 reply, a reopening, a merge) goes through a flush; before it, `replan` compares the stored pending
 alarms with `dispatch.escalation.plan_alarms` of the appeal as it now is, adds the missing ones and
-cancels those the plan dropped. One place, so no path can forget to move a clock.
+cancels those the plan dropped. One place, so no path can forget to move a clock. A co-unit's part
+changes the plan too: a co assignment made, ended or given a new deadline, and a co-unit signing
+for its part (the `co_signed` event).
 
 An urgent appeal (紧急 or 特急, or a category urgent by nature, which dispatch raises to 紧急) that
 has just been dispatched, or reopened to its unit (重办), gets its alert in the same flush: a notice
@@ -13,20 +15,22 @@ urgent queue, and an event.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from dispatch import escalation as esc
 from service.appeals import status as st
 from service.appeals.events import record_event
-from service.appeals.models import Appeal
+from service.appeals.models import Appeal, AppealAssignment, AppealEvent
 from service.db import utcnow
-from service.escalation.models import CANCELLED, AppealAlarm
+from service.escalation.models import CANCELLED, FIRED, AppealAlarm
+from service.handling.unit_actions import signed_assignment_ids, signed_assignments_of
 from service.lists.models import Unit
 from service.notices.models import URGENT
 from service.notices.operations import queue_notice
@@ -42,6 +46,8 @@ WATCHED = (
     "replied_at",
     "rating_due_at",
 )
+#: The co assignment attributes the plan depends on.
+CO_WATCHED = ("active", "sign_due_at")
 
 
 def settings() -> esc.Settings:
@@ -57,7 +63,8 @@ def _hours(value: Any, default: timedelta) -> timedelta:
     return timedelta(hours=float(value)) if value not in (None, "") else default
 
 
-def facts_of(appeal: Appeal) -> esc.AppealFacts:
+def facts_of(appeal: Appeal, co_parts: tuple[esc.CoPart, ...] = ()) -> esc.AppealFacts:
+    """The appeal's facts; `co_parts` (`co_parts_of`) where the plan of its co-units matters."""
     return esc.AppealFacts(
         status=appeal.status,
         urgency=appeal.urgency,
@@ -68,7 +75,30 @@ def facts_of(appeal: Appeal) -> esc.AppealFacts:
         replied_at=appeal.replied_at,
         rating_due_at=appeal.rating_due_at,
         reply_started_at=appeal.reply_started_at,
+        co_parts=co_parts,
     )
+
+
+def co_parts_of(appeal: Appeal, signed: Collection[int]) -> tuple[esc.CoPart, ...]:
+    """The appeal's active co assignments as the plan sees them, `signed` the assignment ids signed
+    for; none unless units work on the appeal (the plan has no use for them then)."""
+    return _parts(_co_assignments(appeal), signed)
+
+
+def _co_assignments(appeal: Appeal) -> dict[int, AppealAssignment]:
+    """The active co assignments while units work on the appeal, by id.
+
+    An assignment made in this flush (an intake's dispatch, a re-dispatch) has no id yet: it stands
+    as a negative number, and its alarm is tied to the object, which the flush gives its id.
+    """
+    if appeal.status not in esc.OWES_REPLY:
+        return {}
+    active = [a for a in appeal.assignments if a.active and a.role == "co"]
+    return {a.id if a.id is not None else -i: a for i, a in enumerate(active, 1)}
+
+
+def _parts(by_key: dict[int, AppealAssignment], signed: Collection[int]) -> tuple[esc.CoPart, ...]:
+    return tuple(esc.CoPart(key, a.unit_code, a.sign_due_at, key in signed) for key, a in by_key.items())
 
 
 def ladder_of(unit: Unit | None) -> tuple[esc.LadderStep, ...]:
@@ -77,48 +107,102 @@ def ladder_of(unit: Unit | None) -> tuple[esc.LadderStep, ...]:
 
 @event.listens_for(Session, "before_flush")
 def _replan_changed_appeals(s: Session, _context: Any, _instances: Any) -> None:
-    changed = [
-        obj
-        for obj in (*s.new, *s.dirty)
-        if isinstance(obj, Appeal) and (obj in s.new or _watched_changed(obj))
-    ]
+    changed: dict[Appeal | None, None] = {}  # in order, each once
+    with s.no_autoflush:
+        for obj in (*s.new, *s.dirty):
+            if isinstance(obj, Appeal) and (obj in s.new or _watched_changed(obj, WATCHED)):
+                changed[obj] = None
+            elif isinstance(obj, AppealAssignment) and obj.role == "co":
+                if obj in s.new or _watched_changed(obj, CO_WATCHED):
+                    changed[obj.appeal] = None
+            elif isinstance(obj, AppealEvent) and obj.action == "co_signed" and obj in s.new:
+                changed[obj.appeal] = None
     if not changed:
         return
     now = utcnow()
     with s.no_autoflush:
         for appeal in changed:
-            replan(s, appeal, now)
+            if appeal is not None:  # an assignment or event made without its appeal: none to plan
+                replan(s, appeal, now)
 
 
-def _watched_changed(appeal: Appeal) -> bool:
-    attrs = inspect(appeal).attrs
-    return any(attrs[name].history.has_changes() for name in WATCHED)
+def _watched_changed(obj: Any, names: tuple[str, ...]) -> bool:
+    attrs = inspect(obj).attrs
+    return any(attrs[name].history.has_changes() for name in names)
 
 
-def replan(s: Session, appeal: Appeal, now: datetime, *, alert: bool = True) -> None:
-    """Bring the appeal's pending alarms in line with its plan; alert if it was just dispatched urgent."""
+def replan(
+    s: Session, appeal: Appeal, now: datetime, *, alert: bool = True, signed: Collection[int] | None = None
+) -> None:
+    """Bring the appeal's pending alarms in line with its plan; alert if it was just dispatched urgent.
+
+    `signed`: the assignment ids signed for, when the caller has read them (else read here, and
+    only for an appeal with co-units to sign).
+    """
     state = inspect(appeal)
     is_new = state.pending or state.transient
     status_changed = is_new or state.attrs.status.history.has_changes()
     if status_changed:
         appeal.status_changed_at = now
-    facts = facts_of(appeal)
+    parts, by_key = _co_parts(s, appeal, is_new=is_new, signed=signed)
+    facts = facts_of(appeal, parts)
     unit = s.get(Unit, appeal.lead_unit_code) if appeal.lead_unit_code and facts.urgent else None
     ladder = ladder_of(unit)
-    wanted = {(a.kind, a.level, a.due_at) for a in esc.plan_alarms(facts, ladder, settings())}
+    wanted = {
+        (a.kind, a.level, a.due_at, a.assignment_id) for a in esc.plan_alarms(facts, ladder, settings())
+    }
     if not is_new:
+        # The pending alarms, and the co-units' reminders already sent: a part is reminded once,
+        # whatever comes and goes after (a reply sent back, a return refused).
+        sent = sa.and_(AppealAlarm.kind == esc.CO_SIGN_OVERDUE, AppealAlarm.outcome == FIRED)
         for alarm in s.scalars(
-            sa.select(AppealAlarm).where(AppealAlarm.appeal_id == appeal.id, AppealAlarm.done_at.is_(None))
+            sa.select(AppealAlarm).where(
+                AppealAlarm.appeal_id == appeal.id, sa.or_(AppealAlarm.done_at.is_(None), sent)
+            )
         ):
-            key = (alarm.kind, alarm.level, alarm.due_at)
+            key = (alarm.kind, alarm.level, alarm.due_at, alarm.assignment_id)
             if key in wanted:
                 wanted.discard(key)
-            else:
+            elif alarm.done_at is None:
                 alarm.done_at, alarm.outcome = now, CANCELLED
-    for kind, level, due_at in sorted(wanted, key=lambda k: k[2]):
-        s.add(AppealAlarm(appeal=appeal, kind=kind, level=level, due_at=due_at, created_at=now))
+    for kind, level, due_at, part in sorted(wanted, key=lambda k: k[2]):
+        s.add(
+            AppealAlarm(
+                appeal=appeal,
+                kind=kind,
+                level=level,
+                due_at=due_at,
+                assignment=by_key.get(part) if part is not None else None,
+                created_at=now,
+            )
+        )
     if alert and facts.urgent and appeal.status == st.DISPATCHED and (is_new or _clock_restarted(state)):
         alert_urgent(s, appeal, now)
+
+
+def _co_parts(
+    s: Session, appeal: Appeal, *, is_new: bool, signed: Collection[int] | None
+) -> tuple[tuple[esc.CoPart, ...], dict[int, AppealAssignment]]:
+    """The co parts of the plan, and the assignment each part's key stands for.
+
+    Nothing is read for an appeal just registered (the dispatch decision is in memory) or without
+    co-units to sign; a co-unit signing in this flush counts (its event is not stored yet).
+    """
+    by_key = _co_assignments(appeal)
+    if not by_key:
+        return (), {}
+    if signed is None:
+        signed = set() if is_new else signed_assignment_ids(s, appeal)
+    return _parts(by_key, {*signed, *_signing_now(s, appeal)}), by_key
+
+
+def _signing_now(s: Session, appeal: Appeal) -> set[int]:
+    """The assignments a co-unit signs for in the flush under way."""
+    return {
+        obj.payload.get("assignment_id")
+        for obj in s.new
+        if isinstance(obj, AppealEvent) and obj.action == "co_signed" and obj.appeal is appeal and obj.payload
+    }
 
 
 def _clock_restarted(state: Any) -> bool:
@@ -163,15 +247,17 @@ def replan_open(s: Session) -> int:
         batch = s.scalars(
             sa.select(Appeal)
             .where(Appeal.id > last_id, Appeal.status.not_in((st.CLOSED, st.MERGED)))
+            .options(selectinload(Appeal.assignments))
             .order_by(Appeal.id)
             .limit(500)
         ).all()
         if not batch:
             return count
+        signed = signed_assignments_of(s, [a.id for a in batch])
         for appeal in batch:
             if appeal.status_changed_at is None:
                 appeal.status_changed_at = appeal.updated_at
-            replan(s, appeal, now, alert=False)
+            replan(s, appeal, now, alert=False, signed=signed.get(appeal.id, set()))
         s.flush()
         count += len(batch)
         last_id = batch[-1].id

@@ -6,6 +6,10 @@ notices and, unless in notify-only mode, records what happened on the appeal (an
 step also raises the appeal's supervision level). Every alarm read is marked done in the same
 transaction, so a second run finds nothing; on PostgreSQL, rows another sweep holds are skipped.
 
+A co-unit's part not signed for by its own deadline (`co_sign_overdue`) tells that co-unit and the
+centre, as the lead's sign-for alarm tells the lead unit and the centre; its sweep also reads the
+due appeals' assignments and co-signings (two more reads, whatever the number due).
+
 Notify-only mode (`ESCALATION_MODE=notify_only`) sends the same notices and changes nothing else:
 no event, no supervision level, no version bump on the appeal.
 """
@@ -20,13 +24,14 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from dispatch import escalation as esc
-from service.appeals.models import Appeal, AppealEvent
+from service.appeals.models import Appeal, AppealAssignment, AppealEvent
 from service.config import DEFAULT_TIMEZONE
 from service.escalation.models import FIRED, SKIPPED, AppealAlarm
-from service.escalation.planning import facts_of, ladder_of, settings
+from service.escalation.planning import co_parts_of, facts_of, ladder_of, settings
+from service.handling.unit_actions import signed_assignments_of
 from service.lists.models import Unit
 from service.notices.models import DEFAULT, URGENT, OutboxMessage
 from service.notices.operations import local_time_text
@@ -34,6 +39,7 @@ from service.notices.operations import local_time_text
 #: What each kind tells, to whom, and the event it leaves on the appeal.
 _RECIPIENTS: dict[str, tuple[str, ...]] = {
     esc.SIGN_OVERDUE: ("lead", "centre"),
+    esc.CO_SIGN_OVERDUE: ("part", "centre"),  # the co-unit whose part it is
     esc.ESCALATE: ("ladder", "lead", "centre"),
     esc.REPLY_DUE_SOON: ("lead",),
     esc.REPLY_OVERDUE: ("lead", "centre"),
@@ -41,6 +47,8 @@ _RECIPIENTS: dict[str, tuple[str, ...]] = {
     esc.RATING_CALLBACK: ("centre",),
 }
 _TEMPLATES = {esc.ESCALATE: "escalation"}  # else the kind's name
+#: Kinds whose notices about an urgent appeal go out at any hour, on the urgent queue.
+_URGENT_KINDS = frozenset({esc.SIGN_OVERDUE, esc.CO_SIGN_OVERDUE, esc.ESCALATE})
 _EVENT_NOTES = {
     esc.SIGN_OVERDUE: "签收超时，已提醒承办单位和中心。",
     esc.REPLY_DUE_SOON: "答复即将到期，已提醒承办单位。",
@@ -67,8 +75,9 @@ def sweep(
 ) -> SweepResult:
     """Fire up to `limit` due alarms of `kind`, earliest first.
 
-    Three reads (the due alarms, their appeals, their units) and a few batched writes: one outbox
-    row per fired alarm (naming every recipient group), one event each, and the alarms marked done.
+    Three reads (the due alarms, their appeals, their units; for co-units' alarms, two more: the
+    appeals' assignments and co-signings) and a few batched writes: one outbox row per fired alarm
+    (naming every recipient group), one event each, and the alarms marked done.
     The outbox rows are written without reading their ids back; the job relays every unrelayed row
     after its commit (`service.escalation.jobs`).
     """
@@ -77,7 +86,12 @@ def sweep(
     result = SweepResult(kind)
     alarms = s.execute(
         sa.select(
-            AppealAlarm.id, AppealAlarm.appeal_id, AppealAlarm.kind, AppealAlarm.level, AppealAlarm.due_at
+            AppealAlarm.id,
+            AppealAlarm.appeal_id,
+            AppealAlarm.kind,
+            AppealAlarm.level,
+            AppealAlarm.due_at,
+            AppealAlarm.assignment_id,
         )
         .where(AppealAlarm.done_at.is_(None), AppealAlarm.kind == kind, AppealAlarm.due_at <= now)
         .order_by(AppealAlarm.due_at, AppealAlarm.id)
@@ -87,6 +101,9 @@ def sweep(
     if not alarms:
         return result
     query = sa.select(Appeal).where(Appeal.id.in_({alarm.appeal_id for alarm in alarms}))
+    co = kind == esc.CO_SIGN_OVERDUE
+    if co:
+        query = query.options(selectinload(Appeal.assignments))
     if kind == esc.ESCALATE and not notify_only:
         # This sweep writes the appeals (their supervision level), and holds their alarms' locks.
         # A unit signing one of them right now holds the appeal and next wants its alarms (the
@@ -95,6 +112,8 @@ def sweep(
         query = query.with_for_update(of=Appeal, skip_locked=True)
     appeals = {a.id: a for a in s.scalars(query)}
     units = _units(s, appeals.values())
+    # Only a co-unit's alarm depends on the co parts; the other kinds' plans hold without them.
+    signed = signed_assignments_of(s, list(appeals)) if co and appeals else {}
     config = settings()
     fired: list[int] = []
     skipped: list[int] = []
@@ -105,13 +124,18 @@ def sweep(
         if appeal is None:  # being changed by someone else now: the alarm stays due
             continue
         unit = units.get(appeal.lead_unit_code or "")
+        parts = co_parts_of(appeal, signed.get(appeal.id, ())) if co else ()
         if not esc.still_planned(
-            esc.Alarm(alarm.due_at, alarm.kind, alarm.level), facts_of(appeal), ladder_of(unit), config
+            esc.Alarm(alarm.due_at, alarm.kind, alarm.level, alarm.assignment_id),
+            facts_of(appeal, parts),
+            ladder_of(unit),
+            config,
         ):
             skipped.append(alarm.id)
             continue
         fired.append(alarm.id)
-        message, event = _fire(alarm, appeal, unit, now=now)
+        part = next((a for a in appeal.assignments if a.id == alarm.assignment_id), None) if co else None
+        message, event = _fire(alarm, appeal, unit, part, now=now)
         if message is not None:
             outbox.append(message)
             result.notices += message["recipient"].count("|") + 1
@@ -141,9 +165,10 @@ def _units(s: Session, appeals: Sequence[Appeal] | Any) -> dict[str, Unit]:
 
 
 def _fire(
-    alarm: Any, appeal: Appeal, unit: Unit | None, *, now: datetime
+    alarm: Any, appeal: Appeal, unit: Unit | None, part: AppealAssignment | None, *, now: datetime
 ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-    """The outbox row (one for all the alarm's recipients) and the event of one fired alarm."""
+    """The outbox row (one for all the alarm's recipients) and the event of one fired alarm;
+    `part`: the co assignment a co-unit's alarm is for."""
     kind = alarm.kind
     urgent = appeal.urgency in esc.URGENT_LEVELS
     data: dict[str, Any] = {"alarm_id": alarm.id}
@@ -159,17 +184,20 @@ def _fire(
         minutes = int((now - appeal.sign_due_at).total_seconds() // 60) if appeal.sign_due_at else 0
         data.update(level=alarm.level, level_title=title, minutes_overdue=max(minutes, 0))
         note = f"{appeal.urgency}诉求超时未签收，已逐级升级至{title}（第{alarm.level}级）。"
-    groups = []
-    for who in _RECIPIENTS[kind]:
-        if who != "centre" and not appeal.lead_unit_code:
-            continue
-        groups.append(
-            {
-                "lead": f"unit:{appeal.lead_unit_code}",
-                "centre": "centre",
-                "ladder": f"ladder:{appeal.lead_unit_code}:{alarm.level}",
-            }[who]
-        )
+    if kind == esc.CO_SIGN_OVERDUE and part is not None:
+        # The co-unit's own deadline and name: the notice's context otherwise names the lead's.
+        name = part.unit.name if part.unit is not None else part.unit_code
+        data.update(assignment_id=part.id, unit=part.unit_code, unit_name=name)
+        data["due_at_local"] = _local(part.sign_due_at) if part.sign_due_at is not None else ""
+        note = f"协办单位{name}签收超时，已提醒该单位和中心。"
+    lead = appeal.lead_unit_code
+    targets = {
+        "lead": f"unit:{lead}" if lead else None,
+        "centre": "centre",
+        "ladder": f"ladder:{lead}:{alarm.level}" if lead else None,
+        "part": f"unit:{part.unit_code}" if part is not None else None,
+    }
+    groups = [group for who in _RECIPIENTS[kind] if (group := targets[who]) is not None]
     template = _TEMPLATES.get(kind, kind)
     message = None
     if groups:
@@ -183,10 +211,10 @@ def _fire(
             "data": data,
             # The alarm fires once (it is marked done in this transaction): its id makes the key.
             "dedup_key": f"{appeal.number}:{recipient}:{template}:alarm:{alarm.id}"[:200],
-            "priority": URGENT if urgent and kind in (esc.SIGN_OVERDUE, esc.ESCALATE) else DEFAULT,
+            "priority": URGENT if urgent and kind in _URGENT_KINDS else DEFAULT,
             "relayed_at": None,
         }
-    payload = {k: v for k, v in data.items() if k != "due_at_local"}
+    payload = {k: v for k, v in data.items() if k not in ("due_at_local", "unit_name")}
     event = {
         "appeal_id": appeal.id,
         "at": now,

@@ -124,6 +124,7 @@ ESCALATION_STEPS = frozenset(
         "supervised",
         "escalated",
         "sign_overdue",
+        "co_sign_overdue",
         "reply_due_soon",
         "reply_overdue",
         "review_waiting",

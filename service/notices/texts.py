@@ -40,6 +40,8 @@ escalation               unit       number, title, level_title, unit_name, minut
 escalation               centre     number, title, level_title, unit_name, minutes_overdue
 sign_overdue             unit       number, title, due_at_local (the sign-for deadline)
 sign_overdue             centre     number, title, unit_name, due_at_local (the sign-for deadline)
+co_sign_overdue          unit       number, title, due_at_local (the co-unit's own sign-for deadline)
+co_sign_overdue          centre     number, title, unit_name (the co-unit), due_at_local (its deadline)
 reply_due_soon           unit       number, title, due_at_local (the reply deadline)
 reply_overdue            unit       number, title, due_at_local (the reply deadline)
 reply_overdue            centre     number, title, unit_name, due_at_local (the reply deadline)
@@ -300,6 +302,14 @@ def _sign_overdue_unit(c: _Context) -> tuple[str, str]:
     )
 
 
+@template("co_sign_overdue", "unit", ("number", "title", "due_at_local"))
+def _co_sign_overdue_unit(c: _Context) -> tuple[str, str]:
+    return (
+        f"工单{c['number']}协办签收超时",
+        f"工单{c['number']}（{c.title()}）协办签收时限{c['due_at_local']}已过，请立即签收。",
+    )
+
+
 @template("reply_due_soon", "unit", ("number", "title", "due_at_local"))
 def _reply_due_soon(c: _Context) -> tuple[str, str]:
     return (
@@ -344,6 +354,14 @@ def _sign_overdue_centre(c: _Context) -> tuple[str, str]:
     return (
         f"工单{c['number']}签收超时",
         f"工单{c['number']}（{c.title()}）{c['unit_name']}未在{c['due_at_local']}前签收，请督促。",
+    )
+
+
+@template("co_sign_overdue", "centre", ("number", "title", "unit_name", "due_at_local"))
+def _co_sign_overdue_centre(c: _Context) -> tuple[str, str]:
+    return (
+        f"工单{c['number']}协办签收超时",
+        f"工单{c['number']}（{c.title()}）协办单位{c['unit_name']}逾{c['due_at_local']}未签收，请督促。",
     )
 
 

@@ -83,6 +83,7 @@ EVENT_LABELS: dict[str, Any] = {
     "duplicate_dismissed": lazy_pgettext("event", "排除重复"),
     "escalated": lazy_pgettext("event", "逐级升级"),
     "sign_overdue": lazy_pgettext("event", "签收超时"),
+    "co_sign_overdue": lazy_pgettext("event", "协办签收超时"),
     "reply_due_soon": lazy_pgettext("event", "即将超期"),
     "reply_overdue": lazy_pgettext("event", "答复超期"),
     "review_waiting": lazy_pgettext("event", "答复待审超时"),

@@ -50,6 +50,8 @@ EXPECTED = {
     ("escalation", "centre"),
     ("sign_overdue", "unit"),
     ("sign_overdue", "centre"),
+    ("co_sign_overdue", "unit"),
+    ("co_sign_overdue", "centre"),
     ("reply_due_soon", "unit"),
     ("reply_overdue", "unit"),
     ("reply_overdue", "centre"),
