@@ -117,10 +117,9 @@ def _replan_changed_appeals(s: Session, _context: Any, _instances: Any) -> None:
                     changed[obj.appeal] = None
             elif isinstance(obj, AppealEvent) and obj.action == "co_signed" and obj in s.new:
                 changed[obj.appeal] = None
-    if not changed:
-        return
-    now = utcnow()
-    with s.no_autoflush:
+        if not changed:
+            return
+        now = utcnow()
         for appeal in changed:
             if appeal is not None:  # an assignment or event made without its appeal: none to plan
                 replan(s, appeal, now)

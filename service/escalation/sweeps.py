@@ -103,7 +103,13 @@ def sweep(
     query = sa.select(Appeal).where(Appeal.id.in_({alarm.appeal_id for alarm in alarms}))
     co = kind == esc.CO_SIGN_OVERDUE
     if co:
-        query = query.options(selectinload(Appeal.assignments))
+        # A co-unit signing for its part right now holds the appeal (FOR UPDATE) and next wants its
+        # alarms; this sweep, holding them, would wait for the appeal to record its event (the key
+        # share the foreign key takes): a deadlock. Such an appeal is left to the next sweep, which
+        # sees it signed; a signing that comes second waits for this sweep instead.
+        query = query.options(selectinload(Appeal.assignments)).with_for_update(
+            of=Appeal, read=True, key_share=True, skip_locked=True
+        )
     if kind == esc.ESCALATE and not notify_only:
         # This sweep writes the appeals (their supervision level), and holds their alarms' locks.
         # A unit signing one of them right now holds the appeal and next wants its alarms (the

@@ -507,3 +507,70 @@ def test_the_same_idempotency_key_sent_twice_at_once_makes_one_appeal(engine, re
                 made = s.scalars(sa.select(Appeal.id).where(Appeal.number.in_(numbers))).all()
             for appeal_id in made:
                 _purge(engine, appeal_id)
+
+
+def test_a_co_unit_signing_for_its_part_while_its_reminder_is_swept(engine):
+    """The co-unit signs for its part just as the sweep of co-units' overdue parts reaches it.
+
+    On PostgreSQL the signing holds the appeal and is about to cancel the part's alarm when the
+    sweep has locked it: the sweep must not then wait for the appeal to record its reminder (a
+    deadlock, one of the two failing). It leaves the appeal to its next run, which finds it signed.
+    """
+    with committed_appeal(engine) as number:
+        with Session(engine) as s:
+            due = s.scalar(
+                sa.select(AppealAlarm.due_at).where(
+                    AppealAlarm.appeal_id == _appeal(s, number).id, AppealAlarm.kind == esc.CO_SIGN_OVERDUE
+                )
+            )
+        assert due is not None
+        late = due + timedelta(minutes=1)
+        postgres = engine.dialect.name == "postgresql"
+        signing_holds_the_appeal, sweep_holds_the_alarms = threading.Event(), threading.Event()
+        signed_already = threading.Event()
+        signer: list[int] = []
+
+        def before(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            if threading.get_ident() in signer and statement.startswith("UPDATE appeal_alarms"):
+                signing_holds_the_appeal.set()
+                sweep_holds_the_alarms.wait(timeout=10)
+
+        def after(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            if (
+                threading.get_ident() not in signer
+                and "FROM appeal_alarms" in statement
+                and "FOR UPDATE" in statement
+            ):
+                sweep_holds_the_alarms.set()
+
+        def sign() -> str:
+            signer.append(threading.get_ident())
+            with Session(engine) as s:
+                unit_actions.sign_for(s, _appeal(s, number), _user(s, CO))
+                s.commit()
+            signed_already.set()
+            return "signed"
+
+        def run_sweep() -> int:
+            (signing_holds_the_appeal if postgres else signed_already).wait(timeout=10)
+            with Session(engine) as s:
+                result = sweep(s, esc.CO_SIGN_OVERDUE, now=late)
+                s.commit()
+            return len(result.fired)
+
+        if postgres:
+            sa.event.listen(engine, "before_cursor_execute", before)
+            sa.event.listen(engine, "after_cursor_execute", after)
+        try:
+            signed, fired = _race(sign, run_sweep)
+        finally:
+            if postgres:
+                sa.event.remove(engine, "before_cursor_execute", before)
+                sa.event.remove(engine, "after_cursor_execute", after)
+
+        assert signed == "signed", signed
+        assert not isinstance(fired, Exception), fired
+        with Session(engine) as s:
+            assert esc.CO_SIGN_OVERDUE not in _actions_after_dispatch(s, number)
+            assert sweep(s, esc.CO_SIGN_OVERDUE, now=late + timedelta(minutes=5)).fired == []
+            s.rollback()
