@@ -409,6 +409,70 @@ def _csrf(page: str) -> str:
     return found.group(1)
 
 
+def _due(engine: sa.Engine, number: str, kind: str) -> list[Any]:
+    with Session(engine) as s:
+        return list(
+            s.scalars(
+                sa.select(AppealAlarm.due_at).where(
+                    AppealAlarm.appeal_id == _appeal(s, number).id, AppealAlarm.kind == kind
+                )
+            )
+        )
+
+
+def _sign_while_sweeping(engine: sa.Engine, number: str, username: str, kind: str, late: Any) -> list[Any]:
+    """`username`'s unit signs for the appeal while the sweep of `kind` runs at `late`: the signing
+    and the sweep's number fired, or the exception each raised.
+
+    On PostgreSQL the signing holds the appeal and is about to cancel its alarms (the replanning)
+    just when the sweep has locked the due alarms.
+    """
+    postgres = engine.dialect.name == "postgresql"
+    signing_holds_the_appeal, sweep_holds_the_alarms = threading.Event(), threading.Event()
+    signed_already = threading.Event()
+    signer: list[int] = []
+
+    def before(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if threading.get_ident() in signer and statement.startswith("UPDATE appeal_alarms"):
+            signing_holds_the_appeal.set()
+            sweep_holds_the_alarms.wait(timeout=10)
+
+    def after(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if (
+            threading.get_ident() not in signer
+            and "FROM appeal_alarms" in statement
+            and "FOR UPDATE" in statement
+        ):
+            sweep_holds_the_alarms.set()
+
+    def sign() -> str:
+        signer.append(threading.get_ident())
+        with Session(engine) as s:
+            unit_actions.sign_for(s, _appeal(s, number), _user(s, username))
+            s.commit()
+        signed_already.set()
+        return "signed"
+
+    def run_sweep() -> int:
+        # SQLite runs one writer at a time, so there the two cannot interleave: the sweep comes
+        # second, as on PostgreSQL, rather than whenever the threads happen to be scheduled.
+        (signing_holds_the_appeal if postgres else signed_already).wait(timeout=10)
+        with Session(engine) as s:
+            result = sweep(s, kind, now=late)
+            s.commit()
+        return len(result.fired)
+
+    if postgres:
+        sa.event.listen(engine, "before_cursor_execute", before)
+        sa.event.listen(engine, "after_cursor_execute", after)
+    try:
+        return _race(sign, run_sweep)
+    finally:
+        if postgres:
+            sa.event.remove(engine, "before_cursor_execute", before)
+            sa.event.remove(engine, "after_cursor_execute", after)
+
+
 def test_a_unit_signing_an_urgent_appeal_while_the_escalation_sweep_runs(engine):
     """The sweep raising overdue urgent appeals a level, and a unit signing one of them at that moment.
 
@@ -417,59 +481,10 @@ def test_a_unit_signing_an_urgent_appeal_while_the_escalation_sweep_runs(engine)
     two failing). The sweep leaves that appeal to its next run, which finds it signed.
     """
     with committed_appeal(engine, urgency="特急") as number:
-        with Session(engine) as s:
-            appeal_id = _appeal(s, number).id
-            ladder = s.scalars(
-                sa.select(AppealAlarm.due_at).where(
-                    AppealAlarm.appeal_id == appeal_id, AppealAlarm.kind == esc.ESCALATE
-                )
-            ).all()
+        ladder = _due(engine, number, esc.ESCALATE)
         assert ladder
         late = max(ladder) + timedelta(minutes=1)
-        postgres = engine.dialect.name == "postgresql"
-        signing_holds_the_appeal, sweep_holds_the_alarms = threading.Event(), threading.Event()
-        signed_already = threading.Event()
-        signer: list[int] = []
-
-        def before(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-            if threading.get_ident() in signer and statement.startswith("UPDATE appeal_alarms"):
-                signing_holds_the_appeal.set()
-                sweep_holds_the_alarms.wait(timeout=10)
-
-        def after(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-            if (
-                threading.get_ident() not in signer
-                and "FROM appeal_alarms" in statement
-                and "FOR UPDATE" in statement
-            ):
-                sweep_holds_the_alarms.set()
-
-        def sign() -> str:
-            signer.append(threading.get_ident())
-            with Session(engine) as s:
-                unit_actions.sign_for(s, _appeal(s, number), _user(s, LEAD))
-                s.commit()
-            signed_already.set()
-            return "signed"
-
-        def run_sweep() -> int:
-            # SQLite runs one writer at a time, so there the two cannot interleave: the sweep comes
-            # second, as on PostgreSQL, rather than whenever the threads happen to be scheduled.
-            (signing_holds_the_appeal if postgres else signed_already).wait(timeout=10)
-            with Session(engine) as s:
-                result = sweep(s, esc.ESCALATE, now=late)
-                s.commit()
-            return len(result.fired)
-
-        if postgres:
-            sa.event.listen(engine, "before_cursor_execute", before)
-            sa.event.listen(engine, "after_cursor_execute", after)
-        try:
-            signed, fired = _race(sign, run_sweep)
-        finally:
-            if postgres:
-                sa.event.remove(engine, "before_cursor_execute", before)
-                sa.event.remove(engine, "after_cursor_execute", after)
+        signed, fired = _sign_while_sweeping(engine, number, LEAD, esc.ESCALATE, late)
 
         assert signed == "signed", signed
         assert not isinstance(fired, Exception), fired
@@ -479,6 +494,26 @@ def test_a_unit_signing_an_urgent_appeal_while_the_escalation_sweep_runs(engine)
             assert "escalated" not in _actions_after_dispatch(s, number)
             # The next sweep finds it signed: nothing left to raise.
             assert sweep(s, esc.ESCALATE, now=late + timedelta(minutes=5)).fired == []
+            s.rollback()
+
+
+def test_a_co_unit_signing_for_its_part_while_its_reminder_is_swept(engine):
+    """The co-unit signs for its part just as the sweep of co-units' overdue parts reaches it.
+
+    On PostgreSQL the signing holds the appeal and is about to cancel the part's alarm when the
+    sweep has locked it: the sweep must not then wait for the appeal to record its reminder (a
+    deadlock, one of the two failing). It leaves the appeal to its next run, which finds it signed.
+    """
+    with committed_appeal(engine) as number:
+        (due,) = _due(engine, number, esc.CO_SIGN_OVERDUE)
+        late = due + timedelta(minutes=1)
+        signed, fired = _sign_while_sweeping(engine, number, CO, esc.CO_SIGN_OVERDUE, late)
+
+        assert signed == "signed", signed
+        assert not isinstance(fired, Exception), fired
+        with Session(engine) as s:
+            assert esc.CO_SIGN_OVERDUE not in _actions_after_dispatch(s, number)
+            assert sweep(s, esc.CO_SIGN_OVERDUE, now=late + timedelta(minutes=5)).fired == []
             s.rollback()
 
 
@@ -507,70 +542,3 @@ def test_the_same_idempotency_key_sent_twice_at_once_makes_one_appeal(engine, re
                 made = s.scalars(sa.select(Appeal.id).where(Appeal.number.in_(numbers))).all()
             for appeal_id in made:
                 _purge(engine, appeal_id)
-
-
-def test_a_co_unit_signing_for_its_part_while_its_reminder_is_swept(engine):
-    """The co-unit signs for its part just as the sweep of co-units' overdue parts reaches it.
-
-    On PostgreSQL the signing holds the appeal and is about to cancel the part's alarm when the
-    sweep has locked it: the sweep must not then wait for the appeal to record its reminder (a
-    deadlock, one of the two failing). It leaves the appeal to its next run, which finds it signed.
-    """
-    with committed_appeal(engine) as number:
-        with Session(engine) as s:
-            due = s.scalar(
-                sa.select(AppealAlarm.due_at).where(
-                    AppealAlarm.appeal_id == _appeal(s, number).id, AppealAlarm.kind == esc.CO_SIGN_OVERDUE
-                )
-            )
-        assert due is not None
-        late = due + timedelta(minutes=1)
-        postgres = engine.dialect.name == "postgresql"
-        signing_holds_the_appeal, sweep_holds_the_alarms = threading.Event(), threading.Event()
-        signed_already = threading.Event()
-        signer: list[int] = []
-
-        def before(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-            if threading.get_ident() in signer and statement.startswith("UPDATE appeal_alarms"):
-                signing_holds_the_appeal.set()
-                sweep_holds_the_alarms.wait(timeout=10)
-
-        def after(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-            if (
-                threading.get_ident() not in signer
-                and "FROM appeal_alarms" in statement
-                and "FOR UPDATE" in statement
-            ):
-                sweep_holds_the_alarms.set()
-
-        def sign() -> str:
-            signer.append(threading.get_ident())
-            with Session(engine) as s:
-                unit_actions.sign_for(s, _appeal(s, number), _user(s, CO))
-                s.commit()
-            signed_already.set()
-            return "signed"
-
-        def run_sweep() -> int:
-            (signing_holds_the_appeal if postgres else signed_already).wait(timeout=10)
-            with Session(engine) as s:
-                result = sweep(s, esc.CO_SIGN_OVERDUE, now=late)
-                s.commit()
-            return len(result.fired)
-
-        if postgres:
-            sa.event.listen(engine, "before_cursor_execute", before)
-            sa.event.listen(engine, "after_cursor_execute", after)
-        try:
-            signed, fired = _race(sign, run_sweep)
-        finally:
-            if postgres:
-                sa.event.remove(engine, "before_cursor_execute", before)
-                sa.event.remove(engine, "after_cursor_execute", after)
-
-        assert signed == "signed", signed
-        assert not isinstance(fired, Exception), fired
-        with Session(engine) as s:
-            assert esc.CO_SIGN_OVERDUE not in _actions_after_dispatch(s, number)
-            assert sweep(s, esc.CO_SIGN_OVERDUE, now=late + timedelta(minutes=5)).fired == []
-            s.rollback()
