@@ -242,8 +242,8 @@ class AppealEvents(MethodView):
     @blp.response(200, EventOut(many=True))
     def get(self, number: str, user: User, appeal: Appeal) -> list[dict[str, Any]]:
         """The appeal's timeline: every change, who made it, from which status to which. The notes
-        and messages the service wrote (自动派单, 已转交区城管局办理。) are in English unless
-        Accept-Language prefers Chinese, as the API's errors are; what they name (a unit, a number, a
+        and messages the service wrote (自动派单, 已转交区城管局办理。) are in the language
+        Accept-Language asks for, else as stored (Chinese); what they name (a unit, a number, a
         typed reason) and what people wrote stay as written."""
         s = db.session()
         language = response_language()

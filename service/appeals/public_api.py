@@ -154,6 +154,6 @@ class PublicAppeal(MethodView):
     @blp.refusal(404, WRONG_NUMBER_OR_CODE)
     def get(self, args: dict[str, Any], number: str) -> dict[str, Any]:
         """Track an appeal with its number and 6-digit query code. The timeline's messages are in
-        English unless Accept-Language prefers Chinese, as the API's errors are; what they name (a
-        unit, a number) and what people wrote (a reply) stay as written. The labels are Chinese."""
+        the language Accept-Language asks for, else as stored (Chinese); what they name (a unit, a
+        number) and what people wrote (a reply) stay as written. The labels are Chinese."""
         return citizen_view(find_for_citizen(number, args["code"]), response_language())

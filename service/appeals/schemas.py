@@ -253,8 +253,8 @@ class ActorOut(Schema):
 
 #: How the API says the texts the service wrote into the record (service/appeals/recorded.py).
 RECORDED_TEXT = (
-    "the service's own words in English unless Accept-Language prefers Chinese (what they name, a unit, "
-    "a number or a typed reason, as written); what people wrote as written"
+    "the service's own words in the language Accept-Language asks for, else as stored, in Chinese (what "
+    "they name, a unit, a number or a typed reason, as written); what people wrote as written"
 )
 
 

@@ -33,6 +33,7 @@ from service.handling.closing_schemas import (
     SuperviseIn,
 )
 from service.handling.rating_exclusion import set_rating_exclusion
+from service.web.i18n import response_language
 
 blp = Blueprint(
     "closing",
@@ -173,4 +174,4 @@ class PublicEvaluate(MethodView):
         """Rate the reply once, with the number and the query code: contacted? resolved? satisfied?"""
         appeal = find_for_citizen(number, data["code"])
         closing.evaluate(db.session(), appeal, None, data)
-        return citizen_view(appeal)
+        return citizen_view(appeal, response_language())

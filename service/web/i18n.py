@@ -87,10 +87,9 @@ def current_language() -> str:
     return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT_LANGUAGE) or DEFAULT_LANGUAGE
 
 
-def api_language() -> str:
-    """The language of the JSON API's messages: Chinese when the request's Accept-Language prefers it
-    (zh, zh-CN, zh-Hans…) to English, else English. Not the page language: `?lang=` and the `lang`
-    cookie are the pages' toggle, and a program that asks for no language reads what it always read.
+def asked_language() -> str | None:
+    """The language the request's Accept-Language prefers among the service's (zh, zh-CN, zh-Hans…
+    or en), or None when it names none of them (no header, only `*`, only others).
 
     Read by the primary subtag, best first (werkzeug's `best_match` prefers an exact "en" at q=0.5
     to "zh-CN" at q=0.8)."""
@@ -98,21 +97,32 @@ def api_language() -> str:
         primary = tag.replace("_", "-").split("-", 1)[0].lower()
         if quality > 0 and primary in LANGUAGES:
             return primary
-        if quality > 0 and primary == "*":  # any language will do: the API's own
-            return API_LANGUAGE
-    return API_LANGUAGE
+        if quality > 0 and primary == "*":  # any language will do
+            return None
+    return None
+
+
+def api_language() -> str:
+    """The language of the JSON API's messages: Chinese when the request's Accept-Language prefers it
+    (zh, zh-CN, zh-Hans…) to English, else English. Not the page language: `?lang=` and the `lang`
+    cookie are the pages' toggle, and a program that asks for no language reads what it always read."""
+    return asked_language() or API_LANGUAGE
 
 
 def response_language() -> str:
-    """`api_language` for a JSON answer that says the service's words in it: the answer then varies
-    by Accept-Language, and says so to caches (`Vary`)."""
-    after_this_request(_varies_by_language)
-    return api_language()
+    """The language of a JSON answer that carries texts the service recorded in Chinese (the
+    timeline's messages, the events' notes): the one Accept-Language asks for, else Chinese, as
+    stored, so that a program that asks for no language reads what it always read. The answer
+    says which (`Content-Language`) and that it varies by Accept-Language (`Vary`)."""
+    language = asked_language() or DEFAULT_LANGUAGE
 
+    @after_this_request
+    def _language_said(response: Response) -> Response:
+        response.vary.add("Accept-Language")
+        response.headers["Content-Language"] = LANGUAGES[language][1]
+        return response
 
-def _varies_by_language(response: Response) -> Response:
-    response.vary.add("Accept-Language")
-    return response
+    return language
 
 
 def localize(message: str, language: str | None = None) -> str:

@@ -78,7 +78,8 @@ def replied_appeal(as_user: Any) -> str:
 def events(
     as_user: Any, number: str, username: str = "dispatcher", language: str | None = None
 ) -> list[dict[str, Any]]:
-    """The staff timeline; the service's notes in English, or in `language` (an Accept-Language)."""
+    """The staff timeline; the service's notes as stored (Chinese), or in `language` (an
+    Accept-Language)."""
     headers = {"Accept-Language": language} if language else {}
     r = as_user(username).get(f"/api/v1/appeals/{number}/events", headers=headers)
     assert r.status_code == 200, r.json

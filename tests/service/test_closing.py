@@ -188,6 +188,9 @@ def test_the_citizen_rates_once_and_a_satisfied_rating_closes(app, client, as_us
     assert view["status"] == "closed" and view["can_evaluate"] is False
     assert view["evaluation"]["attitude"] == "满意" and view["evaluation"]["result"] == "基本满意"
     assert [e["label"] for e in view["timeline"]][-2:] == ["已评价", "已办结"]
+    # No language asked for: the timeline's messages as stored, as the look-up answers them.
+    assert view["timeline"][-1]["message"] == "诉求已办结，感谢您的评价。"
+    assert r.headers["Content-Language"] == "zh-CN"
     row = appeal_row(app, body["number"])
     assert row["close_reason"] == "rated" and row["closed_at"] is not None
     assert events(app, body["number"])[-2:] == [
@@ -209,6 +212,20 @@ def test_the_citizen_rates_once_and_a_satisfied_rating_closes(app, client, as_us
         and chinese.json["message"] == "您已评价过本次办理结果（已评价），感谢您的反馈。"
     )
     assert ratings(app, body["number"]) == [("citizen", 0, False)]
+
+
+def test_the_rating_answer_speaks_the_citizens_language(client, as_user):
+    body = replied(as_user)
+
+    r = client.post(
+        f"/api/v1/public/appeals/{body['number']}/evaluate",
+        json={**SATISFIED, "code": body["query_code"]},
+        headers={"Accept-Language": "en-US,en;q=0.9"},
+    )
+
+    view = ok(r)
+    assert view["timeline"][-1]["message"] == "The appeal is closed. Thank you for your rating."
+    assert r.headers["Content-Language"] == "en" and "Accept-Language" in r.headers["Vary"]
 
 
 def test_a_wrong_query_code_answers_like_an_unknown_number(client, as_user):

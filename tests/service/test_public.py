@@ -127,14 +127,16 @@ def test_the_timeline_messages_are_in_the_language_the_citizen_asks_for(client):
             headers=headers,
         )
         assert r.status_code == 200 and "Accept-Language" in r.headers["Vary"]
-        return [e["message"] for e in r.json["timeline"]]
+        return [e["message"] for e in r.json["timeline"]], r.headers["Content-Language"]
 
     english = ["Your appeal has been registered.", "Passed on to 区人社局 to handle."]
-    assert messages(**{"Accept-Language": "en-GB,en;q=0.9"}) == english
-    assert messages() == english  # no language asked for: English, as the API's errors
     chinese = ["您的诉求已受理。", "已转交区人社局办理。"]  # as stored
-    assert messages(**{"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}) == chinese
-    assert messages(**{"Accept-Language": "en"}) == english  # not cached for the other language
+    assert messages(**{"Accept-Language": "en-GB,en;q=0.9"}) == (english, "en")
+    # No language asked for: as stored, so an app that sends none shows what it always showed.
+    assert messages() == (chinese, "zh-CN")
+    assert messages(**{"Accept-Language": "fr"}) == (chinese, "zh-CN")
+    assert messages(**{"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}) == (chinese, "zh-CN")
+    assert messages(**{"Accept-Language": "en"}) == (english, "en")  # not cached for the other language
 
 
 def test_the_citizen_view_hides_staff_notes_and_personal_data(client, as_user):
