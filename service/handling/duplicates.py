@@ -87,7 +87,7 @@ def _in_place(place: sa.ColumnElement[bool]) -> sa.Select[Any]:
 _IN_VILLAGE = _in_place(
     _a.area_code.in_([sa.bindparam("village", type_=_AREA), sa.bindparam("township", type_=_AREA)])
 )
-# Area codes are digits (the list loader refuses anything else): nothing to escape in the LIKE.
+# Only a code of digits reaches the LIKE (`_same_area`): nothing to escape, no wildcard typed.
 _IN_TOWNSHIP = _in_place(_a.area_code.startswith(sa.bindparam("township")))
 
 
@@ -163,8 +163,8 @@ def _subject(row: Any, phone: str) -> Subject:
 def _same_area(code: str | None) -> tuple[sa.Select[Any], dict[str, str]] | None:
     """The SQL twin of `dispatch.duplicates.in_area`: a village and its township, or a township
     and its villages; the statement and the values of its places."""
-    if not code or len(code) < 9:
-        return None
+    if not code or len(code) < 9 or not (code.isascii() and code.isdigit()):
+        return None  # not a township or a village (the console's preview passes what was typed)
     if len(code) >= 12:
         return _IN_VILLAGE, {"village": code, "township": code[:9]}
     return _IN_TOWNSHIP, {"township": code}
