@@ -25,12 +25,7 @@ from functools import cache
 
 from flask_babel import force_locale, gettext, pgettext
 
-
-def N_(text: str) -> str:
-    """Mark `text` for extraction (the pages' marker, `service.web.labels.N_`: the API needs no page
-    module)."""
-    return text
-
+from service.text import N_
 
 #: The citizen's timeline (public messages).
 PUBLIC_MESSAGES = (

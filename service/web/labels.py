@@ -9,11 +9,7 @@ catalogue keeps up.
 
 from __future__ import annotations
 
-
-def N_(text: str) -> str:
-    """Mark `text` for extraction without translating it here."""
-    return text
-
+from service.text import N_
 
 STATUS_MSGIDS = (
     N_("待分拨"),
