@@ -4,7 +4,8 @@ A sweep reads the due alarms of one kind through the partial index (`done_at IS 
 time), loads their appeals in one query, and for each alarm the appeal's plan still holds, queues the
 notices and, unless in notify-only mode, records what happened on the appeal (an event; a ladder
 step also raises the appeal's supervision level). Every alarm read is marked done in the same
-transaction, so a second run finds nothing; on PostgreSQL, rows another sweep holds are skipped.
+transaction, so a second run finds nothing; on PostgreSQL, rows another sweep holds are skipped,
+and so is an appeal someone is changing at that moment: its alarm stays due for the next sweep.
 
 A co-unit's part not signed for by its own deadline (`co_sign_overdue`) tells that co-unit and the
 centre, as the lead's sign-for alarm tells the lead unit and the centre; its sweep also reads the
@@ -103,19 +104,15 @@ def sweep(
     query = sa.select(Appeal).where(Appeal.id.in_({alarm.appeal_id for alarm in alarms}))
     co = kind == esc.CO_SIGN_OVERDUE
     if co:
-        # A co-unit signing for its part right now holds the appeal (FOR UPDATE) and next wants its
-        # alarms; this sweep, holding them, would wait for the appeal to record its event (the key
-        # share the foreign key takes): a deadlock. Such an appeal is left to the next sweep, which
-        # sees it signed; a signing that comes second waits for this sweep instead.
-        query = query.options(selectinload(Appeal.assignments)).with_for_update(
-            of=Appeal, read=True, key_share=True, skip_locked=True
-        )
-    if kind == esc.ESCALATE and not notify_only:
-        # This sweep writes the appeals (their supervision level), and holds their alarms' locks.
-        # A unit signing one of them right now holds the appeal and next wants its alarms (the
-        # replanning): waiting for that appeal would be a deadlock. It is left to the next sweep,
-        # which sees it signed.
-        query = query.with_for_update(of=Appeal, skip_locked=True)
+        query = query.options(selectinload(Appeal.assignments))
+    # A unit acting on one of these appeals right now (signing, replying) holds it (FOR UPDATE) and
+    # next wants its alarms (the replanning), which this sweep holds: waiting for that appeal (for
+    # its event's or notice's foreign key, or to raise its level) would be a deadlock. Such an
+    # appeal is left to the next sweep, its alarm still due; that sweep sees what the unit did.
+    # The ladder's sweep writes the appeals (FOR UPDATE); the others only refer to them (KEY SHARE).
+    # SQLite has no row locks (one writer at a time): there the query is plain.
+    writes = kind == esc.ESCALATE and not notify_only
+    query = query.with_for_update(of=Appeal, read=not writes, key_share=not writes, skip_locked=True)
     appeals = {a.id: a for a in s.scalars(query)}
     units = _units(s, appeals.values())
     # Only a co-unit's alarm depends on the co parts; the other kinds' plans hold without them.

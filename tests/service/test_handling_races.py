@@ -420,43 +420,55 @@ def _due(engine: sa.Engine, number: str, kind: str) -> list[Any]:
         )
 
 
-def _sign_while_sweeping(engine: sa.Engine, number: str, username: str, kind: str, late: Any) -> list[Any]:
-    """`username`'s unit signs for the appeal while the sweep of `kind` runs at `late`: the signing
-    and the sweep's number fired, or the exception each raised.
+def _sign(username: str) -> Callable[[Session, Appeal], Any]:
+    return lambda s, appeal: unit_actions.sign_for(s, appeal, _user(s, username))
 
-    On PostgreSQL the signing holds the appeal and is about to cancel its alarms (the replanning)
+
+def _reply(s: Session, appeal: Appeal) -> Any:
+    return unit_actions.submit_reply(
+        s, appeal, _user(s, LEAD), result="resolved", citizen_text=CITIZEN_TEXT, contacted_citizen=True
+    )
+
+
+def _act_while_sweeping(
+    engine: sa.Engine, number: str, act: Callable[[Session, Appeal], Any], kind: str, late: Any
+) -> list[Any]:
+    """A unit acts on the appeal (`act`: signs for it, replies) while the sweep of `kind` runs at
+    `late`: "done" and the sweep's number fired, or the exception each raised.
+
+    On PostgreSQL the unit holds the appeal and is about to change its alarms (the replanning)
     just when the sweep has locked the due alarms.
     """
     postgres = engine.dialect.name == "postgresql"
-    signing_holds_the_appeal, sweep_holds_the_alarms = threading.Event(), threading.Event()
-    signed_already = threading.Event()
-    signer: list[int] = []
+    actor_holds_the_appeal, sweep_holds_the_alarms = threading.Event(), threading.Event()
+    acted_already = threading.Event()
+    actor: list[int] = []
 
     def before(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if threading.get_ident() in signer and statement.startswith("UPDATE appeal_alarms"):
-            signing_holds_the_appeal.set()
+        if threading.get_ident() in actor and statement.startswith("UPDATE appeal_alarms"):
+            actor_holds_the_appeal.set()
             sweep_holds_the_alarms.wait(timeout=10)
 
     def after(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if (
-            threading.get_ident() not in signer
+            threading.get_ident() not in actor
             and "FROM appeal_alarms" in statement
             and "FOR UPDATE" in statement
         ):
             sweep_holds_the_alarms.set()
 
-    def sign() -> str:
-        signer.append(threading.get_ident())
+    def run_act() -> str:
+        actor.append(threading.get_ident())
         with Session(engine) as s:
-            unit_actions.sign_for(s, _appeal(s, number), _user(s, username))
+            act(s, _appeal(s, number))
             s.commit()
-        signed_already.set()
-        return "signed"
+        acted_already.set()
+        return "done"
 
     def run_sweep() -> int:
         # SQLite runs one writer at a time, so there the two cannot interleave: the sweep comes
         # second, as on PostgreSQL, rather than whenever the threads happen to be scheduled.
-        (signing_holds_the_appeal if postgres else signed_already).wait(timeout=10)
+        (actor_holds_the_appeal if postgres else acted_already).wait(timeout=10)
         with Session(engine) as s:
             result = sweep(s, kind, now=late)
             s.commit()
@@ -466,7 +478,7 @@ def _sign_while_sweeping(engine: sa.Engine, number: str, username: str, kind: st
         sa.event.listen(engine, "before_cursor_execute", before)
         sa.event.listen(engine, "after_cursor_execute", after)
     try:
-        return _race(sign, run_sweep)
+        return _race(run_act, run_sweep)
     finally:
         if postgres:
             sa.event.remove(engine, "before_cursor_execute", before)
@@ -484,9 +496,9 @@ def test_a_unit_signing_an_urgent_appeal_while_the_escalation_sweep_runs(engine)
         ladder = _due(engine, number, esc.ESCALATE)
         assert ladder
         late = max(ladder) + timedelta(minutes=1)
-        signed, fired = _sign_while_sweeping(engine, number, LEAD, esc.ESCALATE, late)
+        signed, fired = _act_while_sweeping(engine, number, _sign(LEAD), esc.ESCALATE, late)
 
-        assert signed == "signed", signed
+        assert signed == "done", signed
         assert not isinstance(fired, Exception), fired
         with Session(engine) as s:
             appeal = _appeal(s, number)
@@ -497,24 +509,55 @@ def test_a_unit_signing_an_urgent_appeal_while_the_escalation_sweep_runs(engine)
             s.rollback()
 
 
-def test_a_co_unit_signing_for_its_part_while_its_reminder_is_swept(engine):
-    """The co-unit signs for its part just as the sweep of co-units' overdue parts reaches it.
+@pytest.mark.parametrize(
+    ("act", "kind", "signed", "done"),
+    [
+        pytest.param(_sign(LEAD), esc.SIGN_OVERDUE, False, ["signed"], id="lead-signs"),
+        pytest.param(_sign(CO), esc.CO_SIGN_OVERDUE, False, ["co_signed"], id="co-unit-signs"),
+        pytest.param(_reply, esc.REPLY_OVERDUE, True, ["signed", "replied"], id="lead-replies"),
+    ],
+)
+def test_a_unit_acting_while_its_reminder_is_swept(engine, act, kind, signed, done):
+    """A unit signs for the appeal (or its part), or replies, just as the sweep of that overdue
+    deadline reaches it.
 
-    On PostgreSQL the signing holds the appeal and is about to cancel the part's alarm when the
-    sweep has locked it: the sweep must not then wait for the appeal to record its reminder (a
-    deadlock, one of the two failing). It leaves the appeal to its next run, which finds it signed.
+    On PostgreSQL the unit holds the appeal and is about to cancel the alarm when the sweep has
+    locked it: the sweep must not then wait for the appeal to record its reminder (a deadlock, one
+    of the two failing). It leaves the appeal to its next run, which finds it signed or replied.
     """
-    with committed_appeal(engine) as number:
-        (due,) = _due(engine, number, esc.CO_SIGN_OVERDUE)
+    with committed_appeal(engine, signed=signed) as number:
+        (due,) = _due(engine, number, kind)
         late = due + timedelta(minutes=1)
-        signed, fired = _sign_while_sweeping(engine, number, CO, esc.CO_SIGN_OVERDUE, late)
+        acted, fired = _act_while_sweeping(engine, number, act, kind, late)
 
-        assert signed == "signed", signed
+        assert acted == "done", acted
         assert not isinstance(fired, Exception), fired
         with Session(engine) as s:
-            assert esc.CO_SIGN_OVERDUE not in _actions_after_dispatch(s, number)
-            assert sweep(s, esc.CO_SIGN_OVERDUE, now=late + timedelta(minutes=5)).fired == []
+            assert _actions_after_dispatch(s, number) == done  # no reminder among them
+            assert sweep(s, kind, now=late + timedelta(minutes=5)).fired == []
             s.rollback()
+
+
+def test_an_appeal_held_by_a_unit_is_reminded_by_the_next_sweep(engine):
+    """A sweep meeting an appeal someone holds (a unit's page saving something that keeps it
+    overdue) leaves its alarm due; the next sweep, once the appeal is free, sends the reminder."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no row locks: one writer at a time, the sweep never meets a held appeal")
+    with committed_appeal(engine) as number:
+        (due,) = _due(engine, number, esc.SIGN_OVERDUE)
+        late = due + timedelta(minutes=1)
+        with Session(engine) as holder:
+            holder.scalar(sa.select(Appeal.id).where(Appeal.number == number).with_for_update())
+            with Session(engine) as s:
+                s.execute(sa.text("SET LOCAL lock_timeout = '5s'"))  # waiting for the holder: fail, not hang
+                assert sweep(s, esc.SIGN_OVERDUE, now=late).fired == []
+                s.commit()
+            holder.rollback()
+        with Session(engine) as s:
+            appeal_id = _appeal(s, number).id
+            assert sweep(s, esc.SIGN_OVERDUE, now=late + timedelta(minutes=5)).fired == [appeal_id]
+            s.commit()
+            assert _actions_after_dispatch(s, number) == [esc.SIGN_OVERDUE]
 
 
 def test_the_same_idempotency_key_sent_twice_at_once_makes_one_appeal(engine, real_app):
