@@ -151,12 +151,14 @@ def replan(
         (a.kind, a.level, a.due_at, a.assignment_id) for a in esc.plan_alarms(facts, ladder, settings())
     }
     if not is_new:
-        # The pending alarms, and the co-units' reminders already sent: a part is reminded once,
-        # whatever comes and goes after (a reply sent back, a return refused).
-        sent = sa.and_(AppealAlarm.kind == esc.CO_SIGN_OVERDUE, AppealAlarm.outcome == FIRED)
+        # The pending alarms, and the reminders already sent: a reminder is about a deadline, and
+        # the same deadline missed is reminded once, whatever comes and goes after (a reply sent
+        # back, a return refused: the same sign-for or reply deadline again). A new deadline (a
+        # re-dispatch, an extension, a reopening) makes a new alarm. One read, as before.
         for alarm in s.scalars(
             sa.select(AppealAlarm).where(
-                AppealAlarm.appeal_id == appeal.id, sa.or_(AppealAlarm.done_at.is_(None), sent)
+                AppealAlarm.appeal_id == appeal.id,
+                sa.or_(AppealAlarm.done_at.is_(None), AppealAlarm.outcome == FIRED),
             )
         ):
             key = (alarm.kind, alarm.level, alarm.due_at, alarm.assignment_id)
