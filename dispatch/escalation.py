@@ -11,6 +11,11 @@ new deadline or given an extension has a new plan, and the old alarm is skipped.
 A co-unit (协办单位) signs for its own part by its own assignment's deadline: while the appeal is with
 the units, each unsigned part gets one alarm (`CO_SIGN_OVERDUE`, naming the assignment) at that
 deadline. The escalation ladder stays the lead unit's.
+
+The lead's and the co-units' sign-for alarms are swept together (`swept_together`): units dispatched
+together with one time limit miss it together, and the centre, told of each late unit, would get one
+text per unit at the same minute. Of the sign-for alarms one sweep fires, `joint_centre_notices`
+says which the centre hears of in one notice: each unit is still reminded of its own part.
 """
 
 from __future__ import annotations
@@ -38,6 +43,9 @@ KINDS: tuple[str, ...] = (
     REVIEW_WAITING,
     RATING_CALLBACK,
 )
+
+#: The sign-for reminders, the lead's and the co-units': one sweep fires them (`swept_together`).
+SIGN_FOR_KINDS: tuple[str, ...] = (SIGN_OVERDUE, CO_SIGN_OVERDUE)
 
 #: Urgencies escalated at once (an urgent-by-nature category is raised to 紧急 at dispatch).
 URGENT_LEVELS = frozenset({"紧急", "特急"})
@@ -145,6 +153,35 @@ def yellow_at(start: datetime, due_at: datetime) -> datetime:
 def still_planned(alarm: Alarm, facts: AppealFacts, ladder: Sequence[LadderStep], settings: Settings) -> bool:
     """Whether a stored alarm still belongs to the appeal's plan (else it is skipped when due)."""
     return alarm in plan_alarms(facts, ladder, settings)
+
+
+def swept_together(kind: str) -> tuple[str, ...]:
+    """The alarm kinds one sweep of `kind` fires: the lead's and the co-units' sign-for reminders
+    together (so that one sweep sees every unit of an appeal that missed its deadline), any other
+    kind alone."""
+    return SIGN_FOR_KINDS if kind in SIGN_FOR_KINDS else (kind,)
+
+
+def joint_centre_notices(fired: Sequence[tuple[int, Alarm]]) -> list[tuple[int, ...]]:
+    """Which of one sweep's fired alarms, (appeal id, alarm) in the order fired, the centre hears of
+    in one notice: for each appeal with two or more sign-for reminders (its lead's, its co-units'),
+    their positions in `fired`, the lead's first and then the co-units' by assignment; the appeals in
+    the order the sweep reached them.
+
+    Each unit is still reminded of its own part; only the centre's notices are joined. An appeal with
+    one unit late in the sweep is not in the answer: that unit's notice tells the centre, as does
+    every other kind of alarm. Deadlines passing at different sweeps are told at each.
+    """
+    by_appeal: dict[int, list[int]] = {}
+    for position, (appeal_id, alarm) in enumerate(fired):
+        if alarm.kind in SIGN_FOR_KINDS:
+            by_appeal.setdefault(appeal_id, []).append(position)
+
+    def lead_first(position: int) -> tuple[bool, int]:
+        alarm = fired[position][1]
+        return alarm.kind != SIGN_OVERDUE, alarm.assignment_id or 0
+
+    return [tuple(sorted(group, key=lead_first)) for group in by_appeal.values() if len(group) > 1]
 
 
 #: Level names where the unit's ladder in the list gives none.

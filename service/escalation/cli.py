@@ -21,11 +21,14 @@ def sweep_command(kind: tuple[str, ...], notify_only: bool) -> None:
     from service.db import utcnow
     from service.escalation.sweeps import sweep
 
+    # Kinds swept together (the lead's and the co-units' sign-for alarms) are one sweep.
+    sweeps = {esc.swept_together(k): None for k in kind or esc.KINDS}
     with app_session() as s:
-        for k in kind or esc.KINDS:
-            result = sweep(s, k, now=utcnow(), notify_only=notify_only, limit=100_000)
+        for kinds in sweeps:
+            result = sweep(s, kinds[0], now=utcnow(), notify_only=notify_only, limit=100_000)
             click.echo(
-                f"{k:<16} fired {len(result.fired):>6}  skipped {result.skipped:>6}  notices {result.notices:>6}"
+                f"{'+'.join(kinds):<32} fired {len(result.fired):>6}  skipped {result.skipped:>6}  "
+                f"notices {result.notices:>6}"
             )
 
 

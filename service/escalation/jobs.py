@@ -33,7 +33,8 @@ def run_sweep(kind: str) -> dict[str, Any]:
     the sweep queues itself again behind them, so notices go out between batches instead of after
     the whole backlog.
     """
-    with exclusive(f"sweep:{kind}") as mine:
+    # The kinds swept together share one lock: two runs must not split an appeal's units between them.
+    with exclusive(f"sweep:{esc.swept_together(kind)[0]}") as mine:
         if not mine:
             return {"kind": kind, "skipped": "another run holds the lock"}
         with job_session() as s:
@@ -52,11 +53,10 @@ RUN_SWEEP = "service.escalation.jobs.run_sweep"
 
 
 def run_sweeps() -> list[dict[str, Any]]:
-    """Every kind in turn: the urgent ladder first."""
+    """Every kind in turn: the urgent ladder first; the co-units' sign-for alarms with the lead's."""
     order = (
         esc.ESCALATE,
-        esc.SIGN_OVERDUE,
-        esc.CO_SIGN_OVERDUE,
+        esc.SIGN_OVERDUE,  # and CO_SIGN_OVERDUE (`swept_together`)
         esc.REPLY_OVERDUE,
         esc.REPLY_DUE_SOON,
         esc.REVIEW_WAITING,

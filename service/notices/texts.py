@@ -42,12 +42,17 @@ sign_overdue             unit       number, title, due_at_local (the sign-for de
 sign_overdue             centre     number, title, unit_name, due_at_local (the sign-for deadline)
 co_sign_overdue          unit       number, title, due_at_local (the co-unit's own sign-for deadline)
 co_sign_overdue          centre     number, title, unit_name (the co-unit), due_at_local (its deadline)
+units_sign_overdue       centre     number, units (the units of one appeal a sweep found late to sign)
 reply_due_soon           unit       number, title, due_at_local (the reply deadline)
 reply_overdue            unit       number, title, due_at_local (the reply deadline)
 reply_overdue            centre     number, title, unit_name, due_at_local (the reply deadline)
 review_waiting           centre     number, title, unit_name, waiting_hours
 rating_callback          centre     number, title, [due_at_local] (the end of the rating window)
 =======================  =========  ==========================================================
+
+``units`` of units_sign_overdue is a list of ``{"unit": code, "name": ..., "part": "lead" | "co"}``,
+the lead unit first: one text for the centre in place of one per late unit (a unit past its deadline
+alone is told of with sign_overdue or co_sign_overdue).
 
 Where the existing calls' data come from: ``round`` of appeal_reopened is the appeal's reopen count
 after reopening (1 = the first reopening); ``round`` of rating_unsatisfied is the evaluation's round
@@ -60,6 +65,8 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from service.handling.workflow import UNIT_PARTS
 
 DEFAULT_SIGN = "赣县12345"
 AUDIENCES = ("citizen", "unit", "centre")
@@ -106,6 +113,10 @@ class _Context:
 
     def integer(self, key: str) -> int:
         return int(self.values[key])
+
+    def records(self, key: str) -> list[dict[str, str]]:
+        """A list of records (``units``), each value cleaned to one line."""
+        return [{k: _one_line(v) for k, v in record.items()} for record in self.values[key]]
 
 
 TextFunction = Callable[[_Context], tuple[str, str]]  # (subject, body without the sign)
@@ -362,6 +373,25 @@ def _co_sign_overdue_centre(c: _Context) -> tuple[str, str]:
     return (
         f"工单{c['number']}协办签收超时",
         f"工单{c['number']}（{c.title()}）协办单位{c['unit_name']}逾{c['due_at_local']}未签收，请督促。",
+    )
+
+
+#: How much of one SMS the list of late units may take (what the sign, a number and the words around
+#: leave of 70 characters); a longer list is cut, and says how many units it names in all.
+_UNITS_CHARS = 33
+
+
+@template("units_sign_overdue", "centre", ("number", "units"))
+def _units_sign_overdue(c: _Context) -> tuple[str, str]:
+    named = [f"{u['name']}（{UNIT_PARTS[u['part']]}）" for u in c.records("units")]
+    listed = "、".join(named)
+    shown = len(named)
+    while shown > 1 and len(listed) > _UNITS_CHARS:
+        shown -= 1
+        listed = "、".join(named[:shown]) + f"等{len(named)}个单位"
+    return (
+        f"工单{c['number']}签收超时（{len(named)}个单位）",
+        f"工单{c['number']}：{listed}签收已超时，请督促。",
     )
 
 

@@ -220,3 +220,35 @@ def test_a_co_unit_s_alarm_is_dropped_once_it_signs_or_its_assignment_ends():
     again = facts(status=esc.DISPATCHED, co_parts=(part(9),))
     assert not esc.still_planned(alarm, again, LADDER, SETTINGS)
     assert co_alarms(again) == [esc.Alarm(CO_DUE, esc.CO_SIGN_OVERDUE, 0, assignment_id=9)]
+
+
+def test_the_sign_for_reminders_are_swept_together_the_other_kinds_alone():
+    assert esc.swept_together(esc.SIGN_OVERDUE) == esc.swept_together(esc.CO_SIGN_OVERDUE)
+    assert set(esc.swept_together(esc.SIGN_OVERDUE)) == {esc.SIGN_OVERDUE, esc.CO_SIGN_OVERDUE}
+    for kind in set(esc.KINDS) - {esc.SIGN_OVERDUE, esc.CO_SIGN_OVERDUE}:
+        assert esc.swept_together(kind) == (kind,)
+
+
+def test_the_centre_hears_once_of_an_appeal_whose_units_missed_their_deadlines_in_one_sweep():
+    due = local(2026, 11, 23, 11, 0)
+    lead = esc.Alarm(due, esc.SIGN_OVERDUE)
+
+    def co(assignment_id: int, at: datetime = due) -> esc.Alarm:
+        return esc.Alarm(at, esc.CO_SIGN_OVERDUE, assignment_id=assignment_id)
+
+    fired = [
+        (1, co(12)),  # appeal 1: two co-units, then its lead, the co-units in no particular order
+        (2, lead),  # appeal 2: the lead alone
+        (1, co(11)),
+        (3, co(31)),  # appeal 3: one co-unit alone
+        (1, lead),
+        (4, co(41)),  # appeal 4: two co-units whose deadlines differ, both past at this sweep
+        (4, co(42, due + timedelta(hours=2))),
+        (5, esc.Alarm(due, esc.REPLY_OVERDUE)),  # other kinds are never joined
+        (5, esc.Alarm(due, esc.REPLY_DUE_SOON)),
+    ]
+    # Each appeal with several sign-for reminders: one notice, the lead first, then the co-units
+    # by assignment; appeals in the order the sweep reached them. One reminder alone: its own notice.
+    assert esc.joint_centre_notices(fired) == [(4, 2, 0), (5, 6)]
+    assert esc.joint_centre_notices([(2, lead), (3, co(31))]) == []
+    assert esc.joint_centre_notices([]) == []

@@ -60,11 +60,17 @@ def _appeal(s: Session, number: str) -> Appeal:
 
 @contextmanager
 def committed_appeal(
-    engine: sa.Engine, *, signed: bool = False, replied: bool = False, **overrides: Any
+    engine: sa.Engine,
+    *,
+    signed: bool = False,
+    replied: bool = False,
+    co_signed: bool = False,
+    **overrides: Any,
 ) -> Iterator[str]:
     """An appeal dispatched to 区城管局 (lead) and 梅林镇 (co), committed; removed afterwards.
 
-    `signed`: the lead unit signed for it; `replied`: and its reply was released to the citizen.
+    `signed`: the lead unit signed for it; `replied`: and its reply was released to the citizen;
+    `co_signed`: the co-unit signed for its part.
     """
     with Session(engine, expire_on_commit=False) as s:
         ctx = active_context(s)
@@ -79,6 +85,8 @@ def committed_appeal(
             ctx=ctx,
             dispatch=True,
         )
+        if co_signed:
+            unit_actions.sign_for(s, appeal, _user(s, CO))
         if signed or replied:
             unit_actions.sign_for(s, appeal, _user(s, LEAD))
         if replied:
@@ -510,22 +518,23 @@ def test_a_unit_signing_an_urgent_appeal_while_the_escalation_sweep_runs(engine)
 
 
 @pytest.mark.parametrize(
-    ("act", "kind", "signed", "done"),
+    ("act", "kind", "signed_before", "done"),
     [
-        pytest.param(_sign(LEAD), esc.SIGN_OVERDUE, False, ["signed"], id="lead-signs"),
-        pytest.param(_sign(CO), esc.CO_SIGN_OVERDUE, False, ["co_signed"], id="co-unit-signs"),
-        pytest.param(_reply, esc.REPLY_OVERDUE, True, ["signed", "replied"], id="lead-replies"),
+        pytest.param(_sign(LEAD), esc.SIGN_OVERDUE, "co", ["co_signed", "signed"], id="lead-signs"),
+        pytest.param(_sign(CO), esc.CO_SIGN_OVERDUE, "lead", ["signed", "co_signed"], id="co-unit-signs"),
+        pytest.param(_reply, esc.REPLY_OVERDUE, "lead", ["signed", "replied"], id="lead-replies"),
     ],
 )
-def test_a_unit_acting_while_its_reminder_is_swept(engine, act, kind, signed, done):
+def test_a_unit_acting_while_its_reminder_is_swept(engine, act, kind, signed_before, done):
     """A unit signs for the appeal (or its part), or replies, just as the sweep of that overdue
-    deadline reaches it.
+    deadline reaches it (the other unit signed before: its reminder, swept with this one, is not due).
 
     On PostgreSQL the unit holds the appeal and is about to cancel the alarm when the sweep has
     locked it: the sweep must not then wait for the appeal to record its reminder (a deadlock, one
     of the two failing). It leaves the appeal to its next run, which finds it signed or replied.
     """
-    with committed_appeal(engine, signed=signed) as number:
+    lead, co = signed_before == "lead", signed_before == "co"
+    with committed_appeal(engine, signed=lead, co_signed=co) as number:
         (due,) = _due(engine, number, kind)
         late = due + timedelta(minutes=1)
         acted, fired = _act_while_sweeping(engine, number, act, kind, late)
@@ -555,9 +564,11 @@ def test_an_appeal_held_by_a_unit_is_reminded_by_the_next_sweep(engine):
             holder.rollback()
         with Session(engine) as s:
             appeal_id = _appeal(s, number).id
-            assert sweep(s, esc.SIGN_OVERDUE, now=late + timedelta(minutes=5)).fired == [appeal_id]
+            # The lead's reminder and the co-unit's, due together, both waited.
+            fired = sweep(s, esc.SIGN_OVERDUE, now=late + timedelta(minutes=5)).fired
+            assert fired == [appeal_id, appeal_id]
             s.commit()
-            assert _actions_after_dispatch(s, number) == [esc.SIGN_OVERDUE]
+            assert sorted(_actions_after_dispatch(s, number)) == [esc.CO_SIGN_OVERDUE, esc.SIGN_OVERDUE]
 
 
 def test_the_same_idempotency_key_sent_twice_at_once_makes_one_appeal(engine, real_app):

@@ -39,7 +39,7 @@ def return_refused(as_user, number: str) -> None:
 def test_a_return_refused_after_the_sign_for_reminder_does_not_remind_again(app, as_user):
     number = new_appeal(as_user)
     deadline = appeal_row(app, number)["sign_due_at"]
-    assert len(run(app, SIGN_OVERDUE, deadline + MINUTE).fired) == 1
+    assert len(run(app, SIGN_OVERDUE, deadline + MINUTE).fired) == 2  # the lead's, the co-unit's
     return_refused(as_user, number)
     row = appeal_row(app, number)
     assert (row["status"], row["sign_due_at"]) == ("dispatched", deadline)  # the same deadline

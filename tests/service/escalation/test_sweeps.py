@@ -14,7 +14,7 @@ from service.escalation.models import AppealAlarm
 from service.escalation.sweeps import sweep
 from tests.service.escalation.steps import RECEIPT, alarms, appeal_row, event_actions, outbox
 from tests.service.factories import stored
-from tests.service.handling_steps import LEAD, new_appeal, ok
+from tests.service.handling_steps import CO, LEAD, new_appeal, ok
 
 
 def run(app, kind, at, **kwargs):
@@ -27,6 +27,7 @@ def run(app, kind, at, **kwargs):
 @pytest.mark.usefixtures("sms_app")  # the receipt goes by SMS: a gateway is configured
 def test_nothing_fires_before_its_time_and_a_sweep_run_twice_does_nothing_the_second_time(app, as_user):
     number = new_appeal(as_user)
+    ok(as_user(CO), number, "sign")  # the lead unit alone is late (both: test_sign_overdue_together)
     row = appeal_row(app, number)
     assert run(app, SIGN_OVERDUE, row["sign_due_at"] - timedelta(seconds=1)).fired == []
     after = row["sign_due_at"] + timedelta(minutes=1)
@@ -101,6 +102,8 @@ def test_an_alarm_the_plan_dropped_before_the_sweep_saw_it_is_skipped_not_fired(
 
 def test_a_sweep_over_thousands_of_appeals_reads_only_the_few_that_are_due(app, as_user, engine):
     numbers = [new_appeal(as_user) for _ in range(3)]
+    for number in numbers:  # the lead units alone are late (co-units: test_co_sign_overdue)
+        ok(as_user(CO), number, "sign")
     due_at = appeal_row(app, numbers[0])["sign_due_at"]
     with stored(app) as s:
         template = s.execute(sa.select(Appeal.__table__).where(Appeal.number == numbers[0])).mappings().one()

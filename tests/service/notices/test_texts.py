@@ -27,6 +27,13 @@ CONTEXT: dict[str, Any] = {
     "sign_limit_minutes": 30,
     "minutes_overdue": 45,
     "waiting_hours": 26,
+    # The units of one appeal late to sign at one sweep, the lead first (long names: the list is cut).
+    "units": [
+        {"unit": "GXQ-CGJ", "name": "区城管局", "part": "lead"},
+        {"unit": "GXZ-MLZ", "name": "梅林镇人民政府", "part": "co"},
+        {"unit": "GXQ-ZRZYJ", "name": "赣州市赣县区自然资源局", "part": "co"},
+        {"unit": "GXZ-SJZ", "name": "三溪乡人民政府", "part": "co"},
+    ],
 }
 
 #: Every template the handling code queues today (grep "queue_notice(" / notify_merged_citizens),
@@ -52,6 +59,7 @@ EXPECTED = {
     ("sign_overdue", "centre"),
     ("co_sign_overdue", "unit"),
     ("co_sign_overdue", "centre"),
+    ("units_sign_overdue", "centre"),
     ("reply_due_soon", "unit"),
     ("reply_overdue", "unit"),
     ("reply_overdue", "centre"),
@@ -166,3 +174,17 @@ def test_rounds_are_counted_as_people_count_them() -> None:
     # the evaluation's round 0 is the first rating; the reopen count 1 is the first reopening
     assert "第1轮评价不满意" in render("rating_unsatisfied", {**CONTEXT, "round": 0}).body
     assert "第1次重办" in render("appeal_reopened", {**CONTEXT, "round": 1}, "unit:x").body
+
+
+def test_the_centre_is_told_of_an_appeal_s_late_units_in_one_text_naming_them() -> None:
+    three = [{"unit": "A", "name": "区城管局", "part": "lead"}, *CONTEXT["units"][1:2]]
+    three.append({"unit": "GXQ-RSJ", "name": "区人社局", "part": "co"})
+    assert render("units_sign_overdue", {**CONTEXT, "units": three}).body == (
+        "【赣县12345】工单GX20261122-0042：区城管局（主办）、梅林镇人民政府（协办）、区人社局（协办）签收已超时，请督促。"
+    )
+    # Too many to name in one SMS: as many as fit, and how many in all.
+    many = render("units_sign_overdue", CONTEXT)
+    assert "：区城管局（主办）、梅林镇人民政府（协办）等4个单位签收已超时" in many.body
+    assert many.subject == "赣县12345：工单GX20261122-0042签收超时（4个单位）"
+    co_only = render("units_sign_overdue", {**CONTEXT, "units": CONTEXT["units"][1:3]})
+    assert "：梅林镇人民政府（协办）、赣州市赣县区自然资源局（协办）签收已超时" in co_only.body
