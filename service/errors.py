@@ -63,7 +63,10 @@ class ErrorEnvelope(ma.Schema):
         }
     )
     current = ma.fields.Dict(
-        metadata={"description": "409 on an appeal: its state now (status, version, ...), to try again from"}
+        metadata={
+            "description": "409 on an appeal: its state now (status, version, ...), to try again from; its "
+            "status_label in the language Accept-Language asks for, else Chinese"
+        }
     )
 
 

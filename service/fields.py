@@ -1,5 +1,6 @@
 """marshmallow fields for text from the public: valid Unicode (no lone surrogates), control
-characters stripped, lengths bounded, mainland phone numbers and resident ID numbers checked."""
+characters stripped, lengths bounded, mainland phone numbers and resident ID numbers checked; and
+the labels of the service's own vocabulary in the answers, said in the client's language (`Label`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import unicodedata
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
+from flask import has_request_context
 from marshmallow import ValidationError, fields
 
 from service import validate
@@ -153,3 +155,32 @@ def range_end(bound: date | datetime, tz: tzinfo) -> datetime:
     if isinstance(bound, datetime):
         return bound
     return datetime.combine(bound + timedelta(days=1), time.min, tzinfo=tz)
+
+
+#: How the OpenAPI document describes a `Label`.
+LABEL_LANGUAGE = "in the language Accept-Language asks for, else Chinese (Content-Language says which)"
+
+
+class Label(fields.String):
+    """A label of the service's own vocabulary (a status 待分拨, a step of the citizen's timeline
+    诉求已受理, a role, a work list, a rate), dumped in the language of the JSON answer: the one
+    Accept-Language asks for, else Chinese as the service writes it, the rule of the recorded
+    texts beside it (`service.web.i18n.response_language`, which sets Content-Language and Vary).
+
+    Only for words the service wrote: names it did not (a unit, a category) stay `String`. Outside
+    a request (a job, a webhook), as it is."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        described = self.metadata.get("description")
+        said = f"{described}; {LABEL_LANGUAGE}" if described else LABEL_LANGUAGE
+        self.metadata = {**self.metadata, "description": said}
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        label = super()._serialize(value, attr, obj, **kwargs)
+        if not label or not has_request_context():
+            return label
+        # the pages' package and its catalogues: not at import time (service.web imports this module)
+        from service.web.i18n import response_language, vocabulary_label
+
+        return vocabulary_label(label, response_language())

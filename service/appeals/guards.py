@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import request
+from flask import has_request_context, request
 
 from service.appeals import status as st
 from service.appeals.models import Appeal
@@ -15,11 +15,23 @@ from service.text import t
 
 
 def current_state(appeal: Appeal) -> dict[str, Any]:
+    """The appeal's state for a refused caller: its status label in the language Accept-Language
+    asks for, else Chinese, like the labels of every answer (the envelope's message keeps its own
+    rule, `service.errors`)."""
     return {
         "status": appeal.status,
-        "status_label": st.STATUS_LABELS[appeal.status],
+        "status_label": _in_asked_language(st.STATUS_LABELS[appeal.status]),
         "version": appeal.version,
     }
+
+
+def _in_asked_language(label: str) -> str:
+    if not has_request_context():  # a job's refusal: as it is
+        return label
+    # the pages' package and its catalogues: not at import time (it imports the appeals' modules)
+    from service.web.i18n import DEFAULT_LANGUAGE, asked_language, vocabulary_label
+
+    return vocabulary_label(label, asked_language() or DEFAULT_LANGUAGE)
 
 
 def check_version(appeal: Appeal, expected_version: int | None) -> None:

@@ -104,7 +104,8 @@ def released_reply(appeal: Appeal) -> dict[str, Any] | None:
 def citizen_view(appeal: Appeal, language: str | None = None) -> dict[str, Any]:
     """What the citizen sees of `appeal`. The timeline's messages the service wrote (您的诉求已受理。)
     are said in `language` (the API's: `response_language`), what they name kept as written; without
-    one, as stored (the portal's page says them in its own language, with the `recorded` filter)."""
+    one, as stored (the portal's page says them in its own language, with the `recorded` filter).
+    The labels are Chinese here; the API's schema says them in its language (`service.fields.Label`)."""
     timeline = [
         {
             "at": e.at,
@@ -155,5 +156,6 @@ class PublicAppeal(MethodView):
     def get(self, args: dict[str, Any], number: str) -> dict[str, Any]:
         """Track an appeal with its number and 6-digit query code. The timeline's messages are in
         the language Accept-Language asks for, else as stored (Chinese); what they name (a unit, a
-        number) and what people wrote (a reply) stay as written. The labels are Chinese."""
+        number) and what people wrote (a reply) stay as written. The labels (the status's, each
+        step's, the reply's result) are in the language asked for too, else Chinese."""
         return citizen_view(find_for_citizen(number, args["code"]), response_language())

@@ -12,7 +12,7 @@ from service import validate
 from service.appeals.citizen_codes import QueryCode
 from service.appeals.status import APPEAL_TYPES, CHANNEL_META_FIELDS, CHANNELS, STATUS_LABELS, URGENCIES
 from service.db import utcnow
-from service.fields import CleanText, DayOrInstant, IdNumber, Phone
+from service.fields import CleanText, DayOrInstant, IdNumber, Label, Phone
 from service.handling.closing_schemas import DirectAnswerIn
 from service.handling.duplicate_schemas import DuplicateOut
 from service.text import t
@@ -197,7 +197,7 @@ class AppealOut(Schema):
     confidential = fields.Boolean()
     consent_publish = fields.Boolean()
     status = fields.String()
-    status_label = fields.String()
+    status_label = Label()
     received_at = fields.DateTime()
     dispatched_at = fields.DateTime(allow_none=True)
     lead_unit = fields.Nested(RefOut, allow_none=True)
@@ -295,7 +295,7 @@ class IntakeOut(Schema):
     number = fields.String()
     query_code = fields.String()
     status = fields.String()
-    status_label = fields.String()
+    status_label = Label()
     appeal = fields.Nested(AppealOut)
     caller_history = fields.Integer(metadata={"description": "the caller's earlier appeals (last 365 days)"})
     duplicates = fields.List(
@@ -314,9 +314,9 @@ class IntakeOut(Schema):
 class PublicEventOut(Schema):
     at = fields.DateTime()
     action = fields.String()
-    label = fields.String()
+    label = Label()
     status = fields.String(allow_none=True)
-    status_label = fields.String(allow_none=True)
+    status_label = Label(allow_none=True)
     message = fields.String(
         allow_none=True,
         metadata={"description": f"what happened, for the citizen: {RECORDED_TEXT}"},
@@ -324,7 +324,7 @@ class PublicEventOut(Schema):
 
 
 class PublicReplyOut(Schema):
-    result = fields.String(metadata={"description": "已解决, 正在解决 or 暂无法解决"})
+    result = Label(metadata={"description": "已解决, 正在解决 or 暂无法解决"})
     text = fields.String()
     released_at = fields.DateTime()
 
@@ -341,7 +341,7 @@ class PublicEvaluationOut(Schema):
 class PublicAppealOut(Schema):
     number = fields.String()
     status = fields.String()
-    status_label = fields.String()
+    status_label = Label()
     appeal_type = fields.String()
     title = fields.String()
     content = fields.String()
@@ -364,7 +364,7 @@ class PublicIntakeOut(Schema):
     number = fields.String()
     query_code = fields.String()
     status = fields.String()
-    status_label = fields.String()
+    status_label = Label()
 
 
 class PublicLookupArgs(Schema):

@@ -12,6 +12,7 @@ from service.auth.operations import authenticate
 from service.auth.security import end_session, start_session
 from service.errors import Unauthorized
 from service.extensions import Blueprint, limiter
+from service.fields import Label
 from service.text import t
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log-in")
@@ -26,7 +27,7 @@ class MeOut(Schema):
     username = fields.String()
     display_name = fields.String()
     role = fields.String()
-    role_label = fields.String()
+    role_label = Label()
     unit = fields.String(attribute="unit_code", allow_none=True)
 
 

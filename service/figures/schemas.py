@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validates
 
 from dispatch.figures import RATES
 from service import validate
+from service.fields import Label
 from service.figures.queries import parse_month
 from service.text import t
 
@@ -27,7 +28,7 @@ class FiguresArgs(Schema):
 
 
 class RateOut(Schema):
-    label = fields.String()
+    label = Label()
     numerator = fields.Float(metadata={"description": "weighted for the satisfaction rates"})
     denominator = fields.Integer()
     rate = fields.Float(allow_none=True, metadata={"description": "0 to 1; null when nothing was counted"})
@@ -52,7 +53,7 @@ class RankedOut(Schema):
 
 class GroupOut(Schema):
     kind = fields.String(metadata={"description": "township | department | other"})
-    label = fields.String()
+    label = Label()
     units = fields.List(fields.Nested(UnitFiguresOut), metadata={"description": "best first by rank_by"})
     best = fields.List(fields.Nested(RankedOut), metadata={"description": "top five"})
     worst = fields.List(fields.Nested(RankedOut), metadata={"description": "bottom five, worst first"})
@@ -85,7 +86,7 @@ class SharedChangeOut(ChangeOut):
 
 class SplitOut(SharedChangeOut):
     code = fields.String(metadata={"description": "the value as the appeal records it"})
-    label = fields.String(metadata={"description": "its Chinese label"})
+    label = Label()
 
 
 class PlaceCountOut(Schema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from service.fields import CleanText
+from service.fields import CleanText, Label
 
 
 class DecidedByOut(Schema):
@@ -17,7 +17,7 @@ class DuplicateOut(Schema):
     number = fields.String(metadata={"description": "the other appeal"})
     title = fields.String()
     status = fields.String(metadata={"description": "the other appeal's status"})
-    status_label = fields.String()
+    status_label = Label()
     received_at = fields.DateTime()
     direction = fields.String(
         metadata={

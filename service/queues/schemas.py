@@ -6,6 +6,7 @@ from marshmallow import Schema, fields
 
 from service import validate
 from service.appeals.schemas import AppealOut
+from service.fields import Label
 
 
 class QueuePageArgs(Schema):
@@ -15,7 +16,7 @@ class QueuePageArgs(Schema):
 
 class QueueCountOut(Schema):
     name = fields.String()
-    label = fields.String()
+    label = Label()
     count = fields.Integer()
 
 
@@ -25,7 +26,7 @@ class QueueCountsOut(Schema):
 
 class QueuePageOut(Schema):
     name = fields.String()
-    label = fields.String()
+    label = Label()
     items = fields.List(fields.Nested(AppealOut))
     total = fields.Integer()
     page = fields.Integer()

@@ -30,6 +30,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, Response, after_this_request, current_app, request
 from flask_babel import Babel, Domain, force_locale
+from flask_babel import gettext as page_gettext  # the pages' catalogue (messages.po)
 
 from dispatch.deadlines import last_day_and_time
 from service.text import Text
@@ -109,12 +110,20 @@ def api_language() -> str:
     return asked_language() or API_LANGUAGE
 
 
+_RESPONSE_LANGUAGE = "minyi.response_language"
+
+
 def response_language() -> str:
     """The language of a JSON answer that carries texts the service recorded in Chinese (the
     timeline's messages, the events' notes): the one Accept-Language asks for, else Chinese, as
     stored, so that a program that asks for no language reads what it always read. The answer
-    says which (`Content-Language`) and that it varies by Accept-Language (`Vary`)."""
-    language = asked_language() or DEFAULT_LANGUAGE
+    says which (`Content-Language`) and that it varies by Accept-Language (`Vary`). The labels of
+    the service's vocabulary beside them follow it too (`vocabulary_label`, `service.fields.Label`)."""
+    # Decided once per request, however many labels the answer holds (in the request's environ:
+    # `g` lives as long as the app context, which a test or a CLI may keep across requests).
+    if _RESPONSE_LANGUAGE in request.environ:
+        return str(request.environ[_RESPONSE_LANGUAGE])
+    language = request.environ[_RESPONSE_LANGUAGE] = asked_language() or DEFAULT_LANGUAGE
 
     @after_this_request
     def _language_said(response: Response) -> Response:
@@ -123,6 +132,16 @@ def response_language() -> str:
         return response
 
     return language
+
+
+def vocabulary_label(label: str, language: str) -> str:
+    """A label of the service's own vocabulary (a status 待分拨, a step of the citizen's timeline
+    诉求已受理, a role, a work list, a rate) in `language`. The labels are page texts: Chinese msgids,
+    their English in messages.po. In Chinese, or when the catalogue has no such text, as it is."""
+    if not label or language == DEFAULT_LANGUAGE:
+        return label
+    with force_locale(LANGUAGES[language][0]):
+        return page_gettext(label)
 
 
 def localize(message: str, language: str | None = None) -> str:
