@@ -130,6 +130,17 @@ def loader(*, refuses: str | None = None, finds: bool = True) -> Callable[[AnyLo
     return declare
 
 
+def body_object() -> dict[str, Any] | None:
+    """The request's JSON body when it is an object, for a loader that reads a field of it before
+    the body is validated (a 403 that depends on what is asked); else None, and the parser says
+    what is wrong with the body (400 unreadable or nested too deep, 415 not JSON)."""
+    try:
+        body = flask.request.get_json(silent=True)
+    except RecursionError:  # nested too deep for json.loads (400, from the parser)
+        return None
+    return body if isinstance(body, dict) else None
+
+
 class Blueprint(flask_smorest.Blueprint):
     """The JSON API's blueprint: flask-smorest's, reading bodies with `RequestParser`, its endpoints
     saying who may use them with `requires`."""

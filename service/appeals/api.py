@@ -25,7 +25,7 @@ from service.appeals.status import STATUS_LABELS
 from service.auth.models import User
 from service.db import utcnow
 from service.errors import Forbidden, ValidationFailed
-from service.extensions import Blueprint, loader
+from service.extensions import Blueprint, body_object, loader
 from service.handling import closing, duplicates
 from service.handling.workflow import TRANSITIONS, needs_roles
 from service.lists.operations import active_context, number_prefix
@@ -117,11 +117,8 @@ def may_close_directly(user: User, **_: Any) -> dict[str, Any]:
     """`Blueprint.requires`' loader of the intake: a body asking to close the appeal at first
     contact (`close_directly`) from a role that may not do that is refused (403) before the body is
     validated, as a role that may not take in appeals at all is."""
-    try:
-        body = request.get_json(silent=True)  # unreadable: the body's own error (400, 415) says so
-    except RecursionError:  # nested too deep for json.loads (400, from the parser)
-        body = None
-    if isinstance(body, dict) and body.get("close_directly") is not None:
+    body = body_object()  # unreadable: the body's own error (400, 415) says so
+    if body is not None and body.get("close_directly") is not None:
         transition = TRANSITIONS["close-directly"]
         if user.role not in transition.roles:
             raise Forbidden(needs_roles(transition.label, transition.roles))

@@ -9,12 +9,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, request
 from flask.views import MethodView
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError
 
 from service import db
 from service.auth.models import User
 from service.errors import Forbidden, NotFound
-from service.extensions import Blueprint, loader
+from service.extensions import Blueprint, body_object, loader
 from service.knowledge import operations as kb
 from service.knowledge.models import KnowledgeArticle
 from service.knowledge.schemas import ArticleIn, ArticleOut, ArticlePage, ArticlePatch, ArticleSearchArgs
@@ -82,6 +82,49 @@ def editable(user: User, article_id: int) -> dict[str, KnowledgeArticle]:
     return found
 
 
+#: The body's fields only the centre sets as it likes (a unit: its own unit as the owner; withdraw, not revive).
+CENTRE_FIELDS = ("owner_unit", "active")
+_NEW, _CHANGE = ArticleIn(), ArticlePatch()
+
+
+def centre_fields_asked(schema: Schema) -> dict[str, Any]:
+    """The `CENTRE_FIELDS` the request's JSON body sets, each read as `schema` reads it. One that
+    is malformed, or a body that is not a JSON object, is left to the body's validation (400,
+    415, 422), where it is said with the other fields."""
+    body = body_object()
+    if body is None:
+        return {}
+    asked = {}
+    for name in CENTRE_FIELDS:
+        if name in body and name in schema.fields:
+            try:
+                asked[name] = schema.fields[name].deserialize(body[name])
+            except ValidationError:
+                continue
+    return asked
+
+
+@loader(refuses="Unit staff naming another unit as the owner (`owner_unit`).", finds=False)
+def may_write(user: User) -> dict[str, Any]:
+    """`Blueprint.requires`' loader of a new article: a unit names no other owner, refused (403)
+    before the rest of the body is validated, whatever else it says."""
+    kb.check_unit_may_set(user, centre_fields_asked(_NEW))
+    return {}
+
+
+@loader(
+    refuses="Unit staff on another unit's article; or setting what only the centre sets: another "
+    "owner (`owner_unit`), or `active` true on a withdrawn article."
+)
+def may_change(user: User, article_id: int) -> dict[str, KnowledgeArticle]:
+    """`editable`, and the body sets nothing the caller may not set (`kb.check_unit_may_set`):
+    refused (403) before the rest of the body is validated, so that a unit is not sent to correct
+    fields in a change it may not make at all."""
+    found = editable(user, article_id)
+    kb.check_unit_may_set(user, centre_fields_asked(_CHANGE), found["article"])
+    return found
+
+
 @loader(
     refuses=f"`all=true` from a role other than the centre's ({', '.join(sorted(kb.CENTRE_EDITORS))}).",
     finds=False,
@@ -124,7 +167,7 @@ class Articles(MethodView):
             "per_page": args["per_page"],
         }
 
-    @blp.requires(*WRITERS)
+    @blp.requires(*WRITERS, load=may_write)
     @blp.arguments(ArticleIn)
     @blp.response(201, ArticleOut)
     def post(self, data: dict[str, Any], user: User) -> dict[str, Any]:
@@ -141,7 +184,7 @@ class Article(MethodView):
         """One article."""
         return article_view(article, local_today())
 
-    @blp.requires(*WRITERS, load=editable)
+    @blp.requires(*WRITERS, load=may_change)
     @blp.arguments(ArticlePatch)
     @blp.response(200, ArticleOut)
     def patch(

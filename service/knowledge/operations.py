@@ -119,10 +119,11 @@ def _check(s: Session, data: dict[str, Any], article: KnowledgeArticle | None = 
         raise ValidationFailed(t("Invalid input: {fields}", fields=sorted(errors)), errors)
 
 
-def _check_unit_may_set(actor: User, data: dict[str, Any], article: KnowledgeArticle | None = None) -> None:
+def check_unit_may_set(actor: User, data: dict[str, Any], article: KnowledgeArticle | None = None) -> None:
     """Unit staff write for their own unit and withdraw their articles; the owner of an article
     and bringing a withdrawn one back are the centre's. A field they may not set is refused
-    (naming it), never dropped: the caller would read a 200 as done."""
+    (naming it), never dropped: the caller would read a 200 as done. The API asks this of the
+    body's `owner_unit` and `active` before it reads the rest (knowledge/api.py `may_set`)."""
     if is_centre(actor):
         return
     errors: dict[str, list[str]] = {}
@@ -149,7 +150,7 @@ def create_article(s: Session, data: dict[str, Any], actor: User) -> KnowledgeAr
     is refused."""
     if not (is_centre(actor) or actor.role == "unit_staff"):
         raise Forbidden(t("Only the centre and the units write knowledge-base articles."))
-    _check_unit_may_set(actor, data)
+    check_unit_may_set(actor, data)
     if actor.role == "unit_staff":
         data = {**data, "owner_unit": actor.unit_code}
     _check(s, data)
@@ -183,7 +184,7 @@ def update_article(s: Session, article: KnowledgeArticle, data: dict[str, Any], 
     """Change the given fields. Only the centre moves an article to another owner or revives it;
     a unit may withdraw its own (`active` false, as DELETE does)."""
     check_may_edit(actor, article)
-    _check_unit_may_set(actor, data, article)
+    check_unit_may_set(actor, data, article)
     _check(s, data, article)
     for field in ("title", "body", "valid_from", "valid_to", "active"):
         if field in data:

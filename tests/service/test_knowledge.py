@@ -100,6 +100,37 @@ def test_a_unit_naming_another_owner_is_refused_not_overruled(as_user):
     assert kept["owner_unit"]["code"] == CGJ and kept["title"] == article["title"]
 
 
+def test_a_units_forbidden_change_is_refused_whatever_else_the_body_says(as_user):
+    """Naming another owner, or bringing a withdrawn article back, is refused (403) before the
+    rest of the body is checked, as editing another unit's article is: the caller learns that no
+    correction of the other fields would do. A field that is itself malformed is said with the rest."""
+    cgj = as_user("cgj")
+    article = _create(cgj)
+    invalid = {"title": "", "valid_to": "not a date", "keywords": "燃气"}
+    owner_refused = {
+        "owner_unit": [f"A unit writes for its own unit ({CGJ}) only; the centre moves articles."]
+    }
+
+    moved = _patch(cgj, article["id"], owner_unit=RSJ, **invalid)
+    to_the_centre = _patch(cgj, article["id"], owner_unit=None, **invalid)
+    created = cgj.post(URL, json={"owner_unit": RSJ, "categories": "0101"})
+    someone_elses = _patch(as_user("rsj"), article["id"], **invalid)
+
+    for r in (moved, to_the_centre, created):
+        assert assert_envelope(r, 403, "forbidden")["errors"] == owner_refused
+    assert_envelope(someone_elses, 403, "forbidden")
+    assert ok(_patch(cgj, article["id"], active=False))["active"] is False
+    revived = _patch(cgj, article["id"], active=True, **invalid)
+    assert assert_envelope(revived, 403, "forbidden")["errors"] == {
+        "active": ["Only the centre brings a withdrawn article back."]
+    }
+    malformed = _patch(cgj, article["id"], owner_unit=["not", "a", "code"], title="")
+    assert set(assert_envelope(malformed, 422, "validation_error")["errors"]) == {"owner_unit", "title"}
+    own = _patch(cgj, article["id"], owner_unit=CGJ, **invalid)  # its own unit: no change of owner
+    assert set(assert_envelope(own, 422, "validation_error")["errors"]) == set(invalid)
+    assert ok(cgj.get(f"{URL}/{article['id']}"))["title"] == article["title"]
+
+
 def test_a_unit_withdraws_its_article_but_only_the_centre_brings_it_back(as_user):
     cgj = as_user("cgj")
     article = _create(cgj)
