@@ -146,6 +146,10 @@ def _open(
         found = [a for a in found if a.name != "dismiss-duplicate"]
     if any(a.name == "exclude-rating" for a in found) and latest_rating(s, appeal) is None:
         found = [a for a in found if a.name != "exclude-rating"]  # closed at first contact: no rating
+    if any(a.name in ("extension", "extension-review") for a in found):
+        # One request at a time: the unit asks while none waits, the centre decides while one does.
+        waiting = unit_actions.pending_extension(s, appeal) is not None
+        found = [a for a in found if a.name != ("extension" if waiting else "extension-review")]
     if appeal.supervision_level >= TOP_LEVEL:  # 督办 at the highest level already: only 催办 is left
         found = [a for a in found if a.name != "raise"]
     if any(a.name == "sign" for a in found):

@@ -526,3 +526,17 @@ def test_the_search_page_reads_in_english_and_is_the_centres(logged_in):
     assert "Find appeals" in english and "Export to Excel" in english
 
     assert logged_in("cgj").get("/centre/search").status_code == 403
+
+
+def test_the_extension_review_form_is_offered_only_while_an_extension_waits(as_user, logged_in):
+    number = new_appeal(as_user)
+    ok(as_user(LEAD), number, "sign")
+    review_form = f'action="/centre/appeals/{number}/extension-review"'
+    client = logged_in("reviewer")
+    assert review_form not in page_of(client, f"/centre/appeals/{number}")  # nothing asked: nothing to review
+
+    ok(as_user(LEAD), number, "extension", days=5, reason="需要协调多个部门")
+    assert review_form in page_of(client, f"/centre/appeals/{number}")
+
+    assert post_form(client, number, "extension-review", decision="approve").status_code == 302
+    assert review_form not in page_of(client, f"/centre/appeals/{number}")  # decided: gone again

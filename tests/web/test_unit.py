@@ -466,3 +466,18 @@ def test_a_co_unit_still_has_its_part_to_sign_for_once_the_lead_has_signed(as_us
     assert count_of(page, "to_sign") == 1  # its own part, in its 待签收 list
     assert count_of(page_of(logged_in(LEAD), "/unit"), "to_sign") == 0
     assert "data-sign" not in state_box(page_of(logged_in("dispatcher"), f"/centre/appeals/{number}"))
+
+
+def test_the_extension_form_is_not_offered_while_the_unit_s_request_waits(as_user, logged_in):
+    number = new_appeal(as_user)
+    ok(as_user(LEAD), number, "sign")
+    form = f'action="/unit/appeals/{number}/extension"'
+    client = logged_in("cgj")
+    assert form in page_of(client, f"/unit/appeals/{number}")
+
+    assert post_form(client, number, "extension", area="unit", days="5", reason="需协调多部门").status_code == 302
+    page = page_of(client, f"/unit/appeals/{number}")
+    assert form not in page and "申请延期 5 个工作日。" in page  # the request shows; asking again would fail
+
+    ok(as_user("reviewer"), number, "extension-review", decision="refuse", note="时限充足")
+    assert form in page_of(client, f"/unit/appeals/{number}")  # decided: the unit may ask again
