@@ -33,7 +33,7 @@ from service.auth.models import User
 from service.auth.security import current_user
 from service.errors import DomainError, Forbidden
 from service.handling import centre_review, duplicates, unit_actions
-from service.handling.closing import latest_rating
+from service.handling.closing import current_rating, latest_rating
 from service.handling.merging import TOP_LEVEL
 from service.handling.workflow import IN_UNIT, needs_roles
 from service.lists.models import Area, Category, Unit
@@ -146,6 +146,8 @@ def _open(
         found = [a for a in found if a.name != "dismiss-duplicate"]
     if any(a.name == "exclude-rating" for a in found) and latest_rating(s, appeal) is None:
         found = [a for a in found if a.name != "exclude-rating"]  # closed at first contact: no rating
+    if any(a.name == "reopen" for a in found) and not _reopenable(s, appeal):
+        found = [a for a in found if a.name != "reopen"]
     if any(a.name in ("extension", "extension-review") for a in found):
         # One request at a time: the unit asks while none waits, the centre decides while one does.
         waiting = unit_actions.pending_extension(s, appeal) is not None
@@ -158,6 +160,13 @@ def _open(
         if all(a.id in signed for a in own):
             found = [a for a in found if a.name != "sign"]
     return found
+
+
+def _reopenable(s: Session, appeal: Appeal) -> bool:
+    """重办 follows an unsatisfied rating of this round (none after a call closed at first contact,
+    nor after a satisfied one), and needs the citizen's contact (reopening.reopen refuses otherwise)."""
+    rating = current_rating(s, appeal)
+    return rating is not None and rating.unsatisfied and appeal.personal_data_erased_at is None
 
 
 def unit_parts(

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from service.appeals.models import Appeal, PersonalDataAccess
 from service.notices import models as nm
 from tests.service import test_retention as retention
-from tests.service.closing_arrange import UNSATISFIED
+from tests.service.closing_arrange import SATISFIED, UNSATISFIED
 from tests.service.factories import stored, unit_code
 from tests.service.handling_steps import (
     LEAD,
@@ -540,3 +540,32 @@ def test_the_extension_review_form_is_offered_only_while_an_extension_waits(as_u
 
     assert post_form(client, number, "extension-review", decision="approve").status_code == 302
     assert review_form not in page_of(client, f"/centre/appeals/{number}")  # decided: gone again
+
+
+def test_reopen_is_offered_only_after_an_unsatisfied_rating(as_user, logged_in):
+    pleased, unhappy = new_appeal(as_user), new_appeal(as_user)
+    for number in (pleased, unhappy):
+        ok(as_user(LEAD), number, "sign")
+        ok(as_user(LEAD), number, "reply", **reply_body())
+        ok(as_user("reviewer"), number, "review", decision="approve")
+    client = logged_in("dispatcher")
+    assert f'action="/centre/appeals/{pleased}/reopen"' not in page_of(client, f"/centre/appeals/{pleased}")
+
+    ok(as_user("reviewer"), pleased, "evaluate", **SATISFIED)
+    ok(as_user("reviewer"), unhappy, "evaluate", **UNSATISFIED)
+    assert f'action="/centre/appeals/{pleased}/reopen"' not in page_of(client, f"/centre/appeals/{pleased}")
+    assert f'action="/centre/appeals/{unhappy}/reopen"' in page_of(client, f"/centre/appeals/{unhappy}")
+
+
+def test_a_call_closed_at_first_contact_offers_no_reopen(as_user, logged_in):
+    r = as_user("operator").post(
+        "/api/v1/appeals",
+        json=appeal_payload(appeal_type="咨询", close_directly={"answer": "携带身份证到服务大厅办理。"}),
+    )
+    assert r.status_code == 201 and r.json["status"] == "closed", r.json
+    number = r.json["number"]
+
+    page = page_of(logged_in("dispatcher"), f"/centre/appeals/{number}")
+
+    assert f'action="/centre/appeals/{number}/reopen"' not in page
+    assert "当前状态下您没有可进行的操作。" in page
