@@ -168,6 +168,15 @@ def _supervise(kind: str) -> Runner:
     return run
 
 
+class ReopenForm(ReopenIn):
+    """The API's ReopenIn; the form's checkbox posts nothing when left unticked, which is "no" (the
+    schema then says why a reopen needs it) rather than a missing field."""
+
+    @pre_load
+    def _unticked(self, data: dict[str, Any], **_kw: Any) -> dict[str, Any]:
+        return {"attributable": "false", **data}
+
+
 def _reopen(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
     reopening.reopen(
         s,
@@ -302,7 +311,9 @@ CENTRE_ACTIONS: dict[str, Action] = {
             transition="supervise",
         ),
         Action("merge", _l("并案"), N_("已并案。"), MergeIn, _merge, events=("merged",)),
-        Action("reopen", _l("重办"), N_("已重办，退回原承办单位。"), ReopenIn, _reopen, events=("reopened",)),
+        Action(
+            "reopen", _l("重办"), N_("已重办，退回原承办单位。"), ReopenForm, _reopen, events=("reopened",)
+        ),
         Action("close", _l("办结"), N_("已办结。"), CloseIn, _close, events=("closed",)),
         Action(
             "exclude-rating",

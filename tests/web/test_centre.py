@@ -569,3 +569,18 @@ def test_a_call_closed_at_first_contact_offers_no_reopen(as_user, logged_in):
 
     assert f'action="/centre/appeals/{number}/reopen"' not in page
     assert "当前状态下您没有可进行的操作。" in page
+
+
+def test_reopening_with_the_unit_not_at_fault_says_to_close_instead(as_user, logged_in):
+    number = new_appeal(as_user)
+    ok(as_user(LEAD), number, "sign")
+    ok(as_user(LEAD), number, "reply", **reply_body())
+    ok(as_user("reviewer"), number, "review", decision="approve")
+    ok(as_user("reviewer"), number, "evaluate", **UNSATISFIED)
+
+    r = post_form(logged_in("dispatcher"), number, "reopen", reason="群众不满意")  # the box left unticked
+
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert "不属承办单位责任的，请直接办结。" in page and "此项为必填项" not in page
+    assert ">群众不满意</textarea>" in page
