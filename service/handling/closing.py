@@ -51,8 +51,8 @@ ALREADY_RATED_CITIZEN = t("You have already rated this result; thank you for you
 # ---- 直接办结 --------------------------------------------------------------------------------
 
 
-#: Appeal types that are never closed at first contact.
-NEEDS_A_UNIT = frozenset({"投诉", "举报"})
+#: Appeal types that are never closed at first contact, each named as the refusal says it.
+NEEDS_A_UNIT = {"投诉": t("complaint"), "举报": t("report")}
 
 
 def close_directly(
@@ -76,7 +76,10 @@ def close_directly(
             t("Invalid input: {fields}", fields="appeal_type"),
             {
                 "appeal_type": [
-                    t("A {appeal_type} needs a unit to act: dispatch it.", appeal_type=appeal.appeal_type)
+                    t(
+                        "A {appeal_type} needs a unit to act: dispatch it.",
+                        appeal_type=NEEDS_A_UNIT[appeal.appeal_type],
+                    )
                 ]
             },
         )

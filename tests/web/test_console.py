@@ -331,6 +331,16 @@ def test_a_complaint_is_dispatched_not_closed_on_the_phone(app, logged_in):
     assert counts(app) == before
 
 
+def test_a_report_closed_on_the_english_console_is_refused_in_english(app, logged_in):
+    client = logged_in("operator")
+    client.get("/lang/en")
+
+    r = client.post("/console", data=_form(client, action="close", appeal_type="举报", answer="Noted."))
+
+    assert r.status_code == 422
+    assert "A report needs a unit to act: dispatch it." in error_summary_of(r.get_data(as_text=True))
+
+
 def test_the_form_sent_twice_is_one_appeal(app, logged_in):
     """A double click on 登记并派单: both answers show the one number, and one appeal is stored."""
     client = logged_in("operator")
