@@ -584,3 +584,23 @@ def test_reopening_with_the_unit_not_at_fault_says_to_close_instead(as_user, log
     page = r.get_data(as_text=True)
     assert "不属承办单位责任的，请直接办结。" in page and "此项为必填项" not in page
     assert ">群众不满意</textarea>" in page
+
+
+def test_the_timeline_keeps_what_the_citizen_was_answered(as_user, logged_in):
+    number = new_appeal(as_user)
+    ok(as_user(LEAD), number, "sign")
+    ok(as_user(LEAD), number, "reply", **reply_body(citizen_text="垃圾已于今日清运，并增加清运频次。"))
+    ok(as_user("reviewer"), number, "review", decision="approve")
+    r = as_user("operator").post(
+        "/api/v1/appeals",
+        json=appeal_payload(appeal_type="咨询", close_directly={"answer": "请携带身份证到服务大厅办理。"}),
+    )
+    answered = r.json["number"]
+    client = logged_in("dispatcher")
+
+    page = page_of(client, f"/centre/appeals/{number}")  # the centre reads the reply before a reopen
+    released = page[page.index('data-action="reply_released"') :]
+    assert "垃圾已于今日清运，并增加清运频次。" in released[: released.index("</li>")]
+    page = page_of(client, f"/centre/appeals/{answered}")
+    closed = page[page.index('data-action="closed_directly"') :]
+    assert "请携带身份证到服务大厅办理。" in closed[: closed.index("</li>")]
