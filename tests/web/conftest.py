@@ -25,7 +25,17 @@ def error_summary_of(html: str) -> list[str]:
         if 'class="error-summary"' in html
         else ""
     )
-    return re.findall(r'<li><a href="[^"]*">([^<]*)</a></li>', box)
+    return re.findall(r'<li><a href="[^"]*">(?:<span class="error-field">[^<]*</span>)?([^<]*)</a></li>', box)
+
+
+def error_summary_lines_of(html: str) -> list[str]:
+    """The lines of the page's error summary as read: each field's name, then its messages."""
+    box = (
+        html.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+        if 'class="error-summary"' in html
+        else ""
+    )
+    return [re.sub(r"<[^>]+>", "", line) for line in re.findall(r"<li>(.*?)</li>", box)]
 
 
 def log_in(client: FlaskClient, username: str, password: str = DEMO_PASSWORD, next_url: str | None = None):

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from service.appeals.models import Appeal
 from tests.service.factories import counts, register, stored
 from tests.service.helpers import a_village, default_list
-from tests.web.conftest import csrf_token_of, error_summary_of
+from tests.web.conftest import csrf_token_of, error_summary_lines_of, error_summary_of
 
 PHONE = "13912345678"
 
@@ -133,6 +133,22 @@ def test_a_bad_call_shows_the_errors_next_to_the_fields_and_keeps_the_text(app, 
     assert "王母渡镇光明路的路灯一个星期都不亮了" in page  # the content typed is kept
     assert 'value="12345"' in page
     assert counts(app) == before
+
+
+def test_the_error_summary_names_each_field_in_the_page_language(logged_in):
+    client = logged_in("operator")
+    bad = {"title": "", "content": "", "contact.phone": "12345"}
+
+    said = error_summary_lines_of(client.post("/console", data=_form(client, **bad)).get_data(as_text=True))
+    english = client.post("/console?lang=en", data=_form(client, **bad)).get_data(as_text=True)
+
+    assert said == [
+        "来电号码：请填写11位手机号码，或带区号的固定电话（如 0797-4412345）。",
+        "标题：此项为必填项。",
+        "内容：此项为必填项。",
+    ]
+    assert "Title: This field is required." in error_summary_lines_of(english)
+    assert "Content: This field is required." in error_summary_lines_of(english)
 
 
 def test_a_title_of_control_characters_only_is_missing_not_too_long(app, logged_in):

@@ -12,7 +12,7 @@ from service.appeals.models import Appeal
 from tests.service.closing_arrange import appeal_row, replied
 from tests.service.factories import counts, new_address, register, stored
 from tests.service.helpers import a_village
-from tests.web.conftest import csrf_token_of, error_summary_of
+from tests.web.conftest import csrf_token_of, error_summary_lines_of, error_summary_of
 
 RATING_FORM = {
     "contacted": "true",
@@ -127,6 +127,16 @@ def test_a_name_of_control_characters_only_is_missing_not_too_long(app, citizen)
     assert 'id="f-contact-name-error">此项为必填项，不能为空' in page and "50字以内" not in page
 
 
+def test_the_submission_s_error_summary_names_each_field(citizen):
+    r = citizen.post("/portal/submit", data=_submission(citizen, title="", **{"contact.phone": ""}))
+
+    assert r.status_code == 422
+    assert error_summary_lines_of(r.get_data(as_text=True)) == [
+        "标题：此项为必填项。",
+        "手机号码：此项为必填项。",
+    ]
+
+
 def test_a_tampered_submission_is_refused_in_the_page_language(citizen):
     bad = {
         "appeal_type": "xx",
@@ -227,6 +237,9 @@ def test_an_incomplete_rating_shows_its_errors(as_user, citizen):
     assert r.status_code == 422
     page = r.get_data(as_text=True)
     assert 'id="f-result-error">此项为必填项。' in page
+    assert error_summary_lines_of(page) == [
+        "对办理结果是否满意？此项为必填项。"
+    ]  # which of the four questions
     assert ">态度很好</textarea>" in page and 'value="满意" checked' in page
 
 

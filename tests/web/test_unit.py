@@ -475,7 +475,10 @@ def test_the_extension_form_is_not_offered_while_the_unit_s_request_waits(as_use
     client = logged_in("cgj")
     assert form in page_of(client, f"/unit/appeals/{number}")
 
-    assert post_form(client, number, "extension", area="unit", days="5", reason="需协调多部门").status_code == 302
+    assert (
+        post_form(client, number, "extension", area="unit", days="5", reason="需协调多部门").status_code
+        == 302
+    )
     page = page_of(client, f"/unit/appeals/{number}")
     assert form not in page and "申请延期 5 个工作日。" in page  # the request shows; asking again would fail
 
