@@ -25,6 +25,7 @@ from service.appeals import operations, queries, receipts
 from service.appeals.api import intake
 from service.appeals.models import Appeal, AppealContact
 from service.appeals.schemas import AppealIn
+from service.appeals.status import CHANNEL_META_FIELDS, CHANNELS
 from service.auth.security import current_user
 from service.db import utcnow
 from service.errors import DomainError
@@ -39,6 +40,8 @@ from service.web import intake_form
 from service.web.access import CONSOLE_ROLES, login_required
 from service.web.blueprint import bp
 from service.web.helpers import FormErrors, errors_of, load_form
+from service.web.i18n import LIST_SEPARATORS, current_language
+from service.web.labels import N_
 
 #: How many of the caller's earlier appeals the phone lookup lists.
 CALLER_ROWS = 10
@@ -97,7 +100,9 @@ def console_submit() -> Any:
     except SchemaError as exc:
         errors.update(errors_of(exc))
         if "channel_meta" in errors:  # the form's one channel field: the errors go next to it
-            errors["channel_meta.sender_address"] = errors.pop("channel_meta")
+            errors["channel_meta.sender_address"] = _postal_address_errors(
+                form.get("channel", ""), errors.pop("channel_meta")
+            )
     if action == "close":
         try:
             answer = load_form(
@@ -123,6 +128,28 @@ def console_submit() -> Any:
             return _render_form(values, errors, 409, **_assist_context(form))
         return _render_form(values, errors_of(exc), exc.status, **_assist_context(form))
     return redirect(url_for("web.console_result", number=appeal.number), 303)
+
+
+#: Said when the postal address is filled in for a channel that takes none (a call, say).
+NO_POSTAL_ADDRESS = N_(
+    "来源渠道为“%(channel)s”的诉求不登记通信地址。通信地址用于%(channels)s：请清空此项，或改选来源渠道。"
+)
+
+
+def _postal_address_errors(channel: str, messages: list[str]) -> list[str]:
+    """The schema names the channel's metadata keys (API words); the operator reads which channels
+    take a postal address. Any other complaint about the field (too long) is kept as it is."""
+    if channel not in CHANNELS or "sender_address" in CHANNEL_META_FIELDS[channel]:
+        return messages
+    labels = dict(intake_form.channel_options())
+    takers = [labels[c] for c in CHANNELS if "sender_address" in CHANNEL_META_FIELDS[c]]
+    return [
+        gettext(
+            NO_POSTAL_ADDRESS,
+            channel=labels[channel],
+            channels=LIST_SEPARATORS[current_language()].join(takers),
+        )
+    ]
 
 
 @bp.get("/console/appeals/<number>")

@@ -155,23 +155,32 @@ def test_a_postal_address_on_a_call_is_refused_next_to_its_field(logged_in):
     key = KEY_INPUT.search(page)
     assert key
 
-    r = client.post(
-        "/console",
-        data={
-            "csrf_token": csrf_token_of(page),
-            "intake_key": key.group(1),
-            "contact.phone": "0797-4412345",
-            "title": "路灯不亮",
-            "content": "路灯一个星期都不亮了。",
-            "appeal_type": "求助",
-            "channel": "hotline",
-            "action": "submit",
-            "channel_meta.sender_address": ADDRESS,
-        },
-    )
+    form = {
+        "csrf_token": csrf_token_of(page),
+        "intake_key": key.group(1),
+        "contact.phone": "0797-4412345",
+        "title": "路灯不亮",
+        "content": "路灯一个星期都不亮了。",
+        "appeal_type": "求助",
+        "channel": "hotline",
+        "action": "submit",
+        "channel_meta.sender_address": ADDRESS,
+    }
+    r = client.post("/console", data=form)
 
     assert r.status_code == 422
     html = r.get_data(as_text=True)
     error = html.split('id="f-channel_meta-sender_address-error">', 1)[1].split("</p>", 1)[0]
-    assert "来源渠道 hotline 没有这些附加信息项：sender_address" in error
+    # Said in the operator's words: which channels take a postal address, not the API's key names.
+    assert error == (
+        "来源渠道为“12345热线”的诉求不登记通信地址。通信地址用于电子邮件、来信、区长信箱、人大建议、政协提案："
+        "请清空此项，或改选来源渠道。"
+    )
     assert 'href="#f-channel_meta-sender_address"' in html  # the summary links to the field
+    assert ADDRESS in html  # what was typed is kept
+    english = unescape(client.post("/console?lang=en", data=form).get_data(as_text=True))
+    assert (
+        "An appeal from “12345 hotline” takes no postal address. The postal address is for "
+        "E-mail, Letter, District head's mailbox, Deputies' suggestion, CPPCC members' proposal: "
+        "clear it, or choose another channel." in english
+    )
