@@ -146,6 +146,8 @@ def _open(
         found = [a for a in found if a.name != "dismiss-duplicate"]
     if any(a.name == "exclude-rating" for a in found) and latest_rating(s, appeal) is None:
         found = [a for a in found if a.name != "exclude-rating"]  # closed at first contact: no rating
+    if appeal.lead_unit_code is None or not any(a.active and a.role == "lead" for a in appeal.assignments):
+        found = [a for a in found if a.name not in ("press", "raise")]  # 催办/督办 need a unit to press
     if any(a.name == "reopen" for a in found) and not _reopenable(s, appeal):
         found = [a for a in found if a.name != "reopen"]
     if any(a.name in ("extension", "extension-review") for a in found):

@@ -604,3 +604,17 @@ def test_the_timeline_keeps_what_the_citizen_was_answered(as_user, logged_in):
     page = page_of(client, f"/centre/appeals/{answered}")
     closed = page[page.index('data-action="closed_directly"') :]
     assert "请携带身份证到服务大厅办理。" in closed[: closed.index("</li>")]
+
+
+def test_press_and_raise_wait_until_the_appeal_has_a_unit(as_user, logged_in):
+    number = waiting_appeal(as_user)
+    client = logged_in("dispatcher")
+
+    page = page_of(client, f"/centre/appeals/{number}")
+
+    # Nobody to press yet (the operation refuses with 请先派单): the forms come with the unit.
+    assert f'action="/centre/appeals/{number}/press"' not in page
+    assert f'action="/centre/appeals/{number}/raise"' not in page
+    assert f'action="/centre/appeals/{number}/dispatch"' in page
+    assert post_form(client, number, "dispatch", unit=RSJ, reason="人社局办理").status_code == 302
+    assert f'action="/centre/appeals/{number}/press"' in page_of(client, f"/centre/appeals/{number}")
