@@ -25,7 +25,14 @@ from service.appeals.schemas import DispatchIn
 from service.auth.models import User
 from service.handling import centre_review, closing, duplicates, merging, reopening, unit_actions
 from service.handling.api_duplicates import DECIDERS
-from service.handling.closing_schemas import CloseIn, MergeIn, RatingExclusionIn, ReopenIn, SuperviseIn
+from service.handling.closing_schemas import (
+    CallbackRatingIn,
+    CloseIn,
+    MergeIn,
+    RatingExclusionIn,
+    ReopenIn,
+    SuperviseIn,
+)
 from service.handling.duplicate_schemas import DismissIn
 from service.handling.operations import relations_of
 from service.handling.rating_exclusion import set_rating_exclusion
@@ -189,6 +196,11 @@ def _reopen(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
     )
 
 
+def _evaluate(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+    """回访: the citizen's answers on a call-back, recorded by the reviewer (once per round)."""
+    closing.evaluate(s, appeal, user, d, expected_version=d["version"])
+
+
 def _close(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
     closing.close(s, appeal, user, tz=_tz(), note=d["note"], expected_version=d["version"])
 
@@ -313,6 +325,14 @@ CENTRE_ACTIONS: dict[str, Action] = {
         Action("merge", _l("并案"), N_("已并案。"), MergeIn, _merge, events=("merged",)),
         Action(
             "reopen", _l("重办"), N_("已重办，退回原承办单位。"), ReopenForm, _reopen, events=("reopened",)
+        ),
+        Action(
+            "evaluate",
+            _l("回访评价"),
+            N_("回访评价已记录。"),
+            CallbackRatingIn,
+            _evaluate,
+            events=("evaluated",),
         ),
         Action("close", _l("办结"), N_("已办结。"), CloseIn, _close, events=("closed",)),
         Action(

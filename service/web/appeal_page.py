@@ -34,6 +34,7 @@ from service.auth.security import current_user
 from service.errors import DomainError, Forbidden
 from service.handling import centre_review, duplicates, unit_actions
 from service.handling.closing import current_rating, latest_rating
+from service.handling.closing_schemas import RESOLVED, SATISFACTION
 from service.handling.merging import TOP_LEVEL
 from service.handling.workflow import IN_UNIT, needs_roles
 from service.lists.models import Area, Category, Unit
@@ -41,6 +42,7 @@ from service.lists.operations import active_context
 from service.notices.api import code_hidden_from, notice_view
 from service.notices.models import NoticeDelivery
 from service.queues.clocks import co_sign_clock
+from service.web import intake_form
 from service.web.appeal_actions import Action, open_actions
 from service.web.centre_letter import letter_offer
 from service.web.centre_receipt import receipt_offer
@@ -264,6 +266,8 @@ def page_context(
         "open_flags": open_flags,
         "urgency_options": URGENCY_OPTIONS,
         "exclusion_options": EXCLUSION_OPTIONS,
+        "satisfaction_options": intake_form.choices(SATISFACTION),
+        "resolved_options": intake_form.choices(RESOLVED, intake_form.RESOLVED_LABELS),
     }
 
 

@@ -618,3 +618,34 @@ def test_press_and_raise_wait_until_the_appeal_has_a_unit(as_user, logged_in):
     assert f'action="/centre/appeals/{number}/dispatch"' in page
     assert post_form(client, number, "dispatch", unit=RSJ, reason="人社局办理").status_code == 302
     assert f'action="/centre/appeals/{number}/press"' in page_of(client, f"/centre/appeals/{number}")
+
+
+def test_the_reviewer_records_a_call_back_rating_from_its_form(app, as_user, logged_in):
+    number = replied_appeal(as_user)
+    ok(as_user("reviewer"), number, "review", decision="approve")  # released: the citizen may be called
+    client = logged_in("reviewer")
+    assert f'action="/centre/appeals/{number}/evaluate"' in page_of(client, f"/centre/appeals/{number}")
+
+    r = post_form(
+        client, number, "evaluate", contacted="true", resolved="yes", attitude="满意", comment="电话回访"
+    )
+    assert r.status_code == 422  # the result's satisfaction left out: said next to it, the rest kept
+    page = r.get_data(as_text=True)
+    assert 'id="f-evaluate-result-error"' in page and ">电话回访</textarea>" in page
+
+    r = post_form(
+        client,
+        number,
+        "evaluate",
+        contacted="true",
+        resolved="yes",
+        attitude="满意",
+        result="基本满意",
+        comment="电话回访",
+    )
+
+    assert r.status_code == 302
+    page = page_of(client, f"/centre/appeals/{number}")
+    assert "回访评价已记录。" in page and "办理态度满意，办理结果基本满意；已解决；已联系群众。" in page
+    assert f'action="/centre/appeals/{number}/evaluate"' not in page  # rated once
+    assert status_of(app, number) == "closed"
