@@ -357,6 +357,19 @@ def test_a_report_closed_on_the_english_console_is_refused_in_english(app, logge
     assert "A report needs a unit to act: dispatch it." in error_summary_of(r.get_data(as_text=True))
 
 
+def test_one_duplicate_and_one_earlier_call_read_right_in_english(logged_in):
+    client = logged_in("operator")
+    client.post("/console", data=_form(client))
+    r = client.post("/console", data=_form(client))  # the same caller, the same street lamp
+    assert r.status_code == 303
+
+    page = client.get(r.location + "?lang=en").get_data(as_text=True)
+
+    assert "Likely duplicates flagged for the dispatch centre: 1." in page
+    assert "Appeals from this number in the last year: 1 (repeat caller)." in page
+    assert "1 likely duplicates" not in page and "made 1 appeals" not in page
+
+
 def test_the_form_sent_twice_is_one_appeal(app, logged_in):
     """A double click on 登记并派单: both answers show the one number, and one appeal is stored."""
     client = logged_in("operator")
