@@ -67,6 +67,21 @@ _BY_TOKEN = (
     .join_from(User, _TOKENS, _TOKENS.c.user_id == User.id)
     .where(_TOKENS.c.token_hash == sa.bindparam("token_hash"), _TOKENS.c.revoked_at.is_(None))
 )
+# Records a token's use unless another request holding the token's row is recording it right now
+# (SKIP LOCKED: PostgreSQL; SQLite runs one writer at a time anyway, so there is nothing to skip).
+# Without it, the requests made with one token (an integration's) while its last use was stale
+# all queued on that row, each waiting until the one before it had finished its whole request.
+_RECORD_USE = (
+    sa.update(_TOKENS)
+    .where(
+        _TOKENS.c.id
+        == sa.select(_TOKENS.c.id)
+        .where(_TOKENS.c.id == sa.bindparam("token_id"))
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    .values(last_used_at=sa.bindparam("now"))
+)
 
 
 def _user_from_bearer(header: str) -> User:
@@ -77,10 +92,10 @@ def _user_from_bearer(header: str) -> User:
         raise Unauthorized(t("Invalid or revoked API token."))
     user, token_id, last_used_at = row
     now = utcnow()
-    # Recorded coarsely: a write on every request would make all requests made with one token
-    # (an integration's) wait on that token's row lock in turn.
+    # Recorded coarsely, and never waited for: a write on every request would make all requests
+    # made with one token (an integration's) wait on that token's row lock in turn.
     if last_used_at is None or now - last_used_at > TOKEN_USE_RESOLUTION:
-        s.connection().execute(sa.update(_TOKENS).where(_TOKENS.c.id == token_id).values(last_used_at=now))
+        s.connection().execute(_RECORD_USE, {"token_id": token_id, "now": now})
     return user
 
 
