@@ -4,8 +4,8 @@ Whatever changes an appeal's status or deadlines (intake, dispatch, re-dispatch,
 reply, a reopening, a merge) goes through a flush; before it, `replan` compares the stored pending
 alarms with `dispatch.escalation.plan_alarms` of the appeal as it now is, adds the missing ones and
 cancels those the plan dropped. One place, so no path can forget to move a clock. A co-unit's part
-changes the plan too: a co assignment made, ended or given a new deadline, and a co-unit signing
-for its part (the `co_signed` event).
+changes the plan too: a co assignment made, ended or given a new deadline, a co-unit signing
+for its part (the `co_signed` event), and a reopen (`reopened`: every part to sign for again).
 
 An urgent appeal (紧急 or 特急, or a category urgent by nature, which dispatch raises to 紧急) that
 has just been dispatched, or reopened to its unit (重办), gets its alert in the same flush: a notice
@@ -48,6 +48,9 @@ WATCHED = (
 )
 #: The co assignment attributes the plan depends on.
 CO_WATCHED = ("active", "sign_due_at")
+#: The events that change which co parts are signed for: a co-unit signing, a reopen (every part
+#: to sign for again).
+PART_EVENTS = ("co_signed", "reopened")
 
 
 def settings() -> esc.Settings:
@@ -115,7 +118,7 @@ def _replan_changed_appeals(s: Session, _context: Any, _instances: Any) -> None:
             elif isinstance(obj, AppealAssignment) and obj.role == "co":
                 if obj in s.new or _watched_changed(obj, CO_WATCHED):
                     changed[obj.appeal] = None
-            elif isinstance(obj, AppealEvent) and obj.action == "co_signed" and obj in s.new:
+            elif isinstance(obj, AppealEvent) and obj.action in PART_EVENTS and obj in s.new:
                 changed[obj.appeal] = None
         if not changed:
             return
@@ -187,23 +190,25 @@ def _co_parts(
     """The co parts of the plan, and the assignment each part's key stands for.
 
     Nothing is read for an appeal just registered (the dispatch decision is in memory) or without
-    co-units to sign; a co-unit signing in this flush counts (its event is not stored yet).
+    co-units to sign; a co-unit signing in this flush counts (its event is not stored yet), and a
+    reopen in this flush (重办: every part to sign for again) leaves none signed.
     """
     by_key = _co_assignments(appeal)
     if not by_key:
         return (), {}
-    if signed is None:
+    if _events_now(s, appeal, "reopened"):
+        signed = set()
+    elif signed is None:
         signed = set() if is_new else signed_assignment_ids(s, appeal)
-    return _parts(by_key, {*signed, *_signing_now(s, appeal)}), by_key
+    signing = {e.payload.get("assignment_id") for e in _events_now(s, appeal, "co_signed") if e.payload}
+    return _parts(by_key, {*signed, *signing}), by_key
 
 
-def _signing_now(s: Session, appeal: Appeal) -> set[int]:
-    """The assignments a co-unit signs for in the flush under way."""
-    return {
-        obj.payload.get("assignment_id")
-        for obj in s.new
-        if isinstance(obj, AppealEvent) and obj.action == "co_signed" and obj.appeal is appeal and obj.payload
-    }
+def _events_now(s: Session, appeal: Appeal, action: str) -> list[AppealEvent]:
+    """The appeal's `action` events of the flush under way (a co-unit signing, a reopen)."""
+    return [
+        obj for obj in s.new if isinstance(obj, AppealEvent) and obj.action == action and obj.appeal is appeal
+    ]
 
 
 def _clock_restarted(state: Any) -> bool:

@@ -1,7 +1,7 @@
 """重办: an appeal whose citizen was not satisfied, through the unit's fault, goes back to the
-same lead unit for another round: signed for again, with new deadlines from the reopen, counted
-in `reopen_count`. Where the rating that allows it comes from: closing.py. Operations flush, never
-commit.
+same lead unit, and its co-units, for another round: signed for again by each of them, with new
+deadlines from the reopen, counted in `reopen_count`. Where the rating that allows it comes from:
+closing.py. Operations flush, never commit.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from service.errors import Conflict, ValidationFailed
 from service.handling.closing import current_rating
 from service.handling.operations import active_assignments, begin, move
 from service.lists.operations import ListContext, active_context, context_for
-from service.notices.operations import queue_notice
+from service.notices.operations import local_time_text, queue_notice
 from service.text import t
 
 
@@ -45,8 +45,13 @@ def reopen(
     The appeal is dispatched to the unit again (待签收): the lead unit signs for it anew, by a new
     sign-for deadline counted, like the new reply period, from the reopen (`reply_started_at`,
     the clocks' last start). An urgent appeal alerts the unit's duty contacts again, as a fresh
-    urgent dispatch does (service/escalation/planning.py). The assignment keeps the sign-for
-    deadline of its dispatch: the on-time sign-for rate counts each dispatch's first signing."""
+    urgent dispatch does (service/escalation/planning.py). The lead's assignment keeps the
+    sign-for deadline of its dispatch: the on-time sign-for rate counts each dispatch's first
+    signing.
+
+    Each co-unit (协办单位) still on the appeal starts the round too: its part gets the same
+    sign-for deadline, it signs for its part again (unit_actions.signed_assignment_ids), its
+    sign-overdue reminder is planned for that deadline, and it is told of the reopen."""
     begin(appeal, "reopen", actor, expected_version=expected_version)
     if not attributable:
         raise ValidationFailed(
@@ -103,8 +108,11 @@ def reopen(
     appeal.sign_due_at = deadlines.sign_due_at
     appeal.signed_at = None  # to sign for again
     appeal.reply_started_at = now  # a new period: the warnings count from the reopen
+    co_parts = active_assignments(appeal, "co")
     for a in active_assignments(appeal):
         a.reply_due_at = deadlines.reply_due_at
+    for a in co_parts:
+        a.sign_due_at = deadlines.sign_due_at  # a new round for its part too
     appeal.reopen_count += 1
     appeal.rating_due_at = None
     appeal.closed_at = None
@@ -122,6 +130,7 @@ def reopen(
             "round": appeal.reopen_count,
             "evaluation_id": rating.id,
             "unit": lead.unit_code,
+            "co_units": [a.unit_code for a in co_parts],
             "old_reply_due_at": old_due.isoformat() if old_due else None,
             "sign_due_at": deadlines.sign_due_at.isoformat(),
             "reply_due_at": deadlines.reply_due_at.isoformat(),
@@ -135,6 +144,16 @@ def reopen(
     }
     key = f"reopen:{appeal.reopen_count}"
     queue_notice(s, appeal, f"unit:{lead.unit_code}", "appeal_reopened", data, key=key)
+    # A co-unit's text names its own part's sign-for deadline whenever it goes out (the lead's
+    # names the next deadline of the appeal: the reply's once the lead has signed).
+    co_data = {
+        **data,
+        "part": "co",
+        "due_at_local": local_time_text(deadlines.sign_due_at, tz),
+        "due_label": "签收时限",
+    }
+    for unit in dict.fromkeys(a.unit_code for a in co_parts if a.unit_code != lead.unit_code):
+        queue_notice(s, appeal, f"unit:{unit}", "appeal_reopened", co_data, key=key)
     queue_notice(s, appeal, "citizen", "appeal_reopened", {"round": appeal.reopen_count}, key=key)
     return appeal
 

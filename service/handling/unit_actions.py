@@ -39,8 +39,9 @@ def _own_assignments(appeal: Appeal, actor: User) -> list[AppealAssignment]:
 def signed_assignment_ids(s: Session, appeal: Appeal) -> set[int]:
     """Assignments signed for now (the sign time is kept in the event, per assignment).
 
-    A reopen (重办) gives the appeal back to the lead unit to sign for again: the lead's earlier
-    signature no longer counts. A co-unit signs once per assignment.
+    A reopen (重办) starts a new round for every unit still on the appeal: the lead unit and each
+    co-unit sign for their part again, and their earlier signatures no longer count here (the
+    figures still count each dispatch's first signing: service/figures/queries.py).
     """
     return signed_assignments_of(s, [appeal.id]).get(appeal.id, set())
 
@@ -57,16 +58,13 @@ def signed_assignments_of(s: Session, appeal_ids: Collection[int]) -> dict[int, 
         )
         .order_by(AppealEvent.id)
     )
-    lead: dict[int, set[int]] = {}
-    co: dict[int, set[int]] = {}
+    signed: dict[int, set[int]] = {}
     for appeal_id, action, payload in rows:
         if action == "reopened":
-            lead.pop(appeal_id, None)
+            signed.pop(appeal_id, None)  # a new round: every part to sign for again
         elif payload:
-            (lead if action == "signed" else co).setdefault(appeal_id, set()).add(
-                payload.get("assignment_id")
-            )
-    return {i: lead.get(i, set()) | co.get(i, set()) for i in {*lead, *co}}
+            signed.setdefault(appeal_id, set()).add(payload.get("assignment_id"))
+    return signed
 
 
 def _ever_signed(s: Session, assignment: AppealAssignment) -> bool:
@@ -100,8 +98,9 @@ def sign_for(
 
     The lead unit's signing starts the handling (dispatched → handling) and sets `signed_at`;
     a co-unit's signing is recorded as `co_signed` and leaves the status alone. A unit signs once
-    per assignment, and the lead unit once more after each reopen (重办), by the reopen's sign-for
-    deadline: signing again is a conflict. A page older only by escalation steps still signs.
+    per assignment, and once more after each reopen (重办), the lead unit and each co-unit, by the
+    reopen's sign-for deadline: signing again is a conflict. A page older only by escalation steps
+    still signs.
     """
     lock(s, appeal)
     expected_version = unchanged_for_the_unit(s, appeal, expected_version)
@@ -115,10 +114,11 @@ def sign_for(
         )
     assignment = pending[0]
     now = now or utcnow()
-    # The assignment keeps its dispatch's deadline (the figures count that first signing); a lead
-    # unit signing again after a reopen meets the reopen's, the appeal's own.
-    again = assignment.role == "lead" and _ever_signed(s, assignment)
-    due = appeal.sign_due_at if again else assignment.sign_due_at
+    # The lead's assignment keeps its dispatch's deadline (the figures count that first signing);
+    # the lead unit signing again after a reopen meets the reopen's, the appeal's own. A co part
+    # holds the deadline of its current round (the reopen gives it the reopen's).
+    again = _ever_signed(s, assignment)
+    due = appeal.sign_due_at if again and assignment.role == "lead" else assignment.sign_due_at
     margin = (due - now).total_seconds() if due is not None else None
     payload: dict[str, Any] = {
         "assignment_id": assignment.id,

@@ -27,7 +27,7 @@ reply_released           citizen    number, query_code, [master]
 appeal_merged            citizen    number, master
 appeal_merged            unit       number, master
 appeal_reopened          citizen    number, query_code
-appeal_reopened          unit       number, title, round, due_at_local, [due_label] (the new sign-for deadline)
+appeal_reopened          unit       number, title, round, due_at_local, [due_label], [part] (the new sign-for deadline)
 extension_approved       citizen    number, due_at_local (the new reply deadline)
 appeal_closed            citizen    number, query_code, [master]
 appeal_closed_directly   citizen    number, query_code, [master]
@@ -55,7 +55,8 @@ the lead unit first: one text for the centre in place of one per late unit (a un
 alone is told of with sign_overdue or co_sign_overdue).
 
 Where the existing calls' data come from: ``round`` of appeal_reopened is the appeal's reopen count
-after reopening (1 = the first reopening); ``round`` of rating_unsatisfied is the evaluation's round
+after reopening (1 = the first reopening), its ``part`` "co" for a co-unit (协办单位), which signs for
+its part again by its ``due_at_local``; ``round`` of rating_unsatisfied is the evaluation's round
 (0 = the first rating, shown as 第1轮); ``master`` is the master appeal's number of a merged appeal.
 """
 
@@ -268,10 +269,17 @@ def _merged_unit(c: _Context) -> tuple[str, str]:
     )
 
 
-@template("appeal_reopened", "unit", ("number", "title", "round", "due_at_local"), ("due_label",))
+@template("appeal_reopened", "unit", ("number", "title", "round", "due_at_local"), ("due_label", "part"))
 def _reopened_unit(c: _Context) -> tuple[str, str]:
     # Reopened, the appeal waits for the unit to sign for it again: due_at_local is the new
     # sign-for deadline until it has signed (the reply deadline once it has, when sent later).
+    # A co-unit signs for its part again, by its part's deadline (one SMS: no room for the why).
+    if c.get("part") == "co":
+        return (
+            f"工单{c['number']}重办",
+            f"工单{c['number']}（{c.title()}）第{c.integer('round')}次重办，"
+            f"请于{c['due_at_local']}前重新签收协办任务。",
+        )
     step = "答复" if c.get("due_label") == "答复时限" else "签收"
     return (
         f"工单{c['number']}重办",

@@ -8,7 +8,8 @@ running clock: no time left and no warning.
 
 A co-unit (协办单位) signs for its own part, by its own assignment's deadline: its staff see that
 clock (`CoSignClock`) in place of the lead's, until they have signed; the lead unit and the centre
-see the appeal's.
+see the appeal's. A reopen (重办) starts a new round for the co-unit too: its part gets the
+reopen's deadline and its clock starts at the reopen.
 """
 
 from __future__ import annotations
@@ -35,10 +36,10 @@ CO_SIGN_CLOCK = IN_UNIT
 
 @dataclass(frozen=True)
 class CoSignClock:
-    """A co-unit's own sign-for clock: from its assignment to its assignment's deadline, stopped
-    once it signed for its part (co_signed)."""
+    """A co-unit's own sign-for clock: from the start of its part's round (its assignment, or the
+    reopen since) to its assignment's deadline, stopped once it signed for its part (co_signed)."""
 
-    assigned_at: datetime
+    started_at: datetime
     sign_due_at: datetime | None
     signed: bool
 
@@ -80,9 +81,15 @@ def co_sign_clock(appeal: Appeal, unit_code: str | None, signed: Collection[int]
         return None
     unsigned = [a for a in parts if a.id not in signed]
     if not unsigned:
-        return CoSignClock(parts[0].assigned_at, parts[0].sign_due_at, signed=True)
+        return CoSignClock(co_round_start(appeal, parts[0]), parts[0].sign_due_at, signed=True)
     first = min(unsigned, key=lambda a: (a.sign_due_at is None, a.sign_due_at or a.assigned_at, a.id))
-    return CoSignClock(first.assigned_at, first.sign_due_at, signed=False)
+    return CoSignClock(co_round_start(appeal, first), first.sign_due_at, signed=False)
+
+
+def co_round_start(appeal: Appeal, part: AppealAssignment) -> datetime:
+    """When a co part's current round began: its assignment, or the appeal's reopen since (the
+    clocks' last start, `sign_clock_start`), which gave it the reopen's deadline."""
+    return max(part.assigned_at, sign_clock_start(appeal))
 
 
 def co_sign_running(appeal: Appeal, co: CoSignClock) -> bool:
@@ -113,7 +120,7 @@ def clock_fields(appeal: Appeal, now: datetime, co: CoSignClock | None = None) -
         if co_sign_running(appeal, co):
             assert co.sign_due_at is not None
             fields["sign_time_left_seconds"] = _seconds(now, co.sign_due_at)
-            fields["sign_warning"] = warning_level(now, co.assigned_at, co.sign_due_at)
+            fields["sign_warning"] = warning_level(now, co.started_at, co.sign_due_at)
     elif sign_running(appeal):
         assert appeal.sign_due_at is not None
         fields["sign_time_left_seconds"] = _seconds(now, appeal.sign_due_at)

@@ -4,8 +4,9 @@ Every list is one query over `appeals` filtered by stored, indexed columns (stat
 timestamps, the lead unit, the assignments of a unit), plus one count: nothing is computed per
 appeal in Python, so "a unit's overdue appeals" costs the same for ten appeals or ten thousand.
 Unit staff read their own unit's part of a list (an active assignment, lead or co), on their own
-sign-for clock: a co-unit's is its assignment's `sign_due_at` until it signed for its part (the
-appeal's own `sign_due_at` is the lead unit's), in `overdue` and in the order of `to_sign`.
+sign-for clock: a co-unit's is its assignment's `sign_due_at` until it signed for its part in
+this round (a reopen starts a new one; the appeal's own `sign_due_at` is the lead unit's), in
+`overdue` and in the order of `to_sign`.
 
 Indexes used: ix_appeals_status / ix_appeals_status_received (status), ix_appeals_reply_due_at,
 ix_appeals_sign_due_at, ix_appeal_assignments_unit_active (a unit's appeals),
@@ -23,7 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.sql.functions import FunctionElement
 
 from service.appeals import status as st
@@ -102,12 +103,20 @@ def _lead_unsigned() -> sa.ColumnElement[bool]:
 
 def _unsigned_co_assignment(unit: str) -> sa.ColumnElement[bool]:
     """Correlated to the appeal: `unit` co-handles it (an active co assignment) and has not signed
-    for that part: no co_signed event names the assignment (service/handling/unit_actions.py)."""
+    for that part in this round: no co_signed event names the assignment since the appeal's last
+    reopen (重办), which starts a new round for every unit (service/handling/unit_actions.py)."""
     co = AppealAssignment
+    reopen = aliased(AppealEvent)
+    last_reopen = (
+        sa.select(sa.func.max(reopen.id))
+        .where(reopen.appeal_id == AppealEvent.appeal_id, reopen.action == "reopened")
+        .scalar_subquery()
+    )
     signed = sa.select(AppealEvent.id).where(
         AppealEvent.appeal_id == co.appeal_id,
         AppealEvent.action == "co_signed",
         AppealEvent.payload["assignment_id"].as_integer() == co.id,
+        AppealEvent.id > sa.func.coalesce(last_reopen, 0),
     )
     return sa.and_(
         co.appeal_id == Appeal.id,

@@ -60,11 +60,17 @@ def test_a_co_unit_whose_part_is_overdue_sees_red_after_the_lead_signed(app, as_
 
 
 def test_the_co_unit_s_warning_counts_from_its_assignment(app, as_user):
-    """Ten hours of twelve gone since the part was assigned: yellow, though the appeal's clock
-    restarted an hour ago (a reopen) and the lead unit has days left."""
+    """Ten hours of twelve gone since the part was assigned at the dispatch: yellow, though the
+    lead unit has days left. (A reopen starts the part's clock again: test_reopen_co_units.py.)"""
     number = new_appeal(as_user)
     now = utcnow()
-    set_appeal(app, number, reply_started_at=now - HOUR, sign_due_at=now + 72 * HOUR)
+    set_appeal(
+        app,
+        number,
+        dispatched_at=now - 10 * HOUR,
+        reply_started_at=now - 10 * HOUR,
+        sign_due_at=now + 72 * HOUR,
+    )
     set_co_clock(app, number, assigned=10 * HOUR, due=2 * HOUR)
 
     warning, left = clock(as_user(CO), number)

@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from service.db import utcnow
+from tests.service.closing_arrange import appeal_row
 from tests.service.handling_steps import CO, LEAD, new_appeal, ok
 from tests.service.test_co_sign_clock import HOUR, set_appeal, set_co_clock
+from tests.service.test_reopen_co_units import reopened
 from tests.web.test_centre import page_of
 from tests.web.test_unit import state_box, work_item
 
@@ -56,6 +58,27 @@ def test_after_co_signing_the_page_says_so_and_shows_no_clock(app, as_user, logg
     assert 'data-warning="red" data-clock="sign">签收超期<' in state_box(lead)
     centre = page_of(logged_in("dispatcher"), f"/centre/appeals/{number}")
     assert 'data-clock="sign">签收超期<' in state_box(centre) and "已超期2小时" in sign_row(centre)
+
+
+def test_after_a_reopen_the_co_unit_s_page_asks_it_to_sign_for_its_part_again(
+    app, as_user, client, logged_in
+):
+    number = reopened(app, as_user, client, co_signs=True)  # signed for its part in the first round
+    due = appeal_row(app, number)["sign_due_at"]  # the reopen's
+    meilin = logged_in(CO)
+
+    page = page_of(meilin, f"/unit/appeals/{number}")
+    row = sign_row(page)
+    assert "<dt>协办签收时限</dt>" in page and f'datetime="{due.isoformat()}"' in row
+    assert "剩余" in row and "本单位已签收" not in row and "超期" not in state_box(page)
+    assert f'action="/unit/appeals/{number}/sign"' in page
+    assert "协办签收剩余" in work_item(page_of(meilin, "/unit?queue=to_sign"), number)
+    english = page_of(meilin, f"/unit/appeals/{number}?lang=en")
+    assert "<dt>Sign for our part by</dt>" in english and "signed for by your unit" not in english
+
+    ok(as_user(CO), number, "sign")
+    signed = page_of(meilin, f"/unit/appeals/{number}")
+    assert "本单位已签收" in sign_row(signed) and f'action="/unit/appeals/{number}/sign"' not in signed
 
 
 def state_box_en(page: str) -> str:

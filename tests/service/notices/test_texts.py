@@ -176,6 +176,17 @@ def test_rounds_are_counted_as_people_count_them() -> None:
     assert "第1次重办" in render("appeal_reopened", {**CONTEXT, "round": 1}, "unit:x").body
 
 
+def test_a_co_unit_is_asked_to_sign_for_its_part_of_a_reopened_appeal_again() -> None:
+    # Its part's sign-for deadline, though the lead has signed (due_label: 答复时限), in one SMS.
+    co = render("appeal_reopened", {**CONTEXT, "part": "co", "due_label": "答复时限"}, "unit:x").body
+    assert (
+        co
+        == "【赣县12345】工单GX20261122-0042（小区门口道路井盖破…）第1次重办，请于11月24日 17:30前重新签收协办任务。"
+    )
+    lead = render("appeal_reopened", {**CONTEXT, "due_label": "答复时限"}, "unit:x").body
+    assert "协办" not in lead and lead.endswith("请于11月24日 17:30前重新答复。")
+
+
 def test_the_centre_is_told_of_an_appeal_s_late_units_in_one_text_naming_them() -> None:
     three = [{"unit": "A", "name": "区城管局", "part": "lead"}, *CONTEXT["units"][1:2]]
     three.append({"unit": "GXQ-RSJ", "name": "区人社局", "part": "co"})
