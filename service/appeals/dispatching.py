@@ -3,6 +3,9 @@
 Every dispatch stores, per unit, the list version, the rule and the explanation that decided it,
 and the deadlines computed from the rule's limits. A re-dispatch ends the earlier assignments
 (kept, with the reason) and restarts the clocks for the new unit.
+
+A lead unit and its co-units are each one unit named once (`co_unit_errors`, which the schemas of
+every form that chooses them use too).
 """
 
 from __future__ import annotations
@@ -26,10 +29,25 @@ from service.db import utcnow
 from service.errors import Conflict, ValidationFailed
 from service.lists.models import Unit
 from service.lists.operations import ListContext, active_context
-from service.text import t
+from service.text import Text, t
 
 #: Statuses from which the centre may dispatch or re-dispatch.
 DISPATCHABLE = frozenset({st.PENDING_DISPATCH, st.DISPATCHED, st.HANDLING, st.RETURN_REQUESTED})
+
+
+def co_unit_errors(lead: str | None, co_units: list[str]) -> list[Text]:
+    """What is wrong with naming these co-units (协办单位) beside this lead unit (主办; None: the
+    list decides it): the lead named as a co-unit too, a co-unit named twice. No I/O: the schemas of
+    the dispatch and return-review forms say it at the edge, the operation again for any caller."""
+    errors: list[Text] = []
+    if lead is not None and lead in co_units:
+        errors.append(t("The lead unit cannot also be a co-unit."))
+    seen: set[str] = set()
+    for code in co_units:
+        if code in seen:
+            errors.append(t("Co-unit {code!r} is named twice.", code=code))
+        seen.add(code)
+    return errors
 
 
 def default_limit(ctx: ListContext, urgency: str) -> Limit | None:
@@ -141,8 +159,8 @@ def dispatch_by_hand(
         if appeal.category_code and appeal.area_code
         else None
     )
-    extra_co = list(dict.fromkeys(co_units or []))  # each co-unit once, in the order given
-    _check_units(s, {"unit": [unit] if unit is not None else [], "co_units": extra_co})
+    extra_co = list(co_units or [])
+    _check_units(s, unit, extra_co)
     if unit is None:
         if not isinstance(result, Decision):
             message = result.message if isinstance(result, NoRoute) else "缺少分类或区划，无法按清单派单"
@@ -152,12 +170,26 @@ def dispatch_by_hand(
             )
         if urgency is None:
             result, changes = raise_if_urgent_by_nature(appeal, ctx, result, changes)
-        added = tuple(c for c in extra_co if c != result.lead and c not in result.co)
+        if result.lead in extra_co:  # the dispatcher named as a co-unit the unit the list makes lead
+            name = ctx.router.unit_names.get(result.lead, result.lead)
+            raise ValidationFailed(
+                t("Invalid input: {fields}", fields=["co_units"]),
+                {
+                    "co_units": [
+                        t(
+                            "The list makes {code!r} the lead unit; it cannot also be a co-unit.",
+                            code=result.lead,
+                            name=name,
+                        )
+                    ]
+                },
+            )
+        added = tuple(c for c in extra_co if c not in result.co)  # the list's co-units once
         apply_decision(
             s, appeal, ctx, result, actor=actor, reason=reason, manual=True, tz=tz, changes=changes, co=added
         )
         return _flushed(s, appeal)
-    co = tuple(c for c in extra_co if c != unit)
+    co = tuple(extra_co)
     limit = result.limit if isinstance(result, Decision) else default_limit(ctx, appeal.urgency)
     if limit is None:
         raise ValidationFailed(
@@ -215,15 +247,20 @@ def _flushed(s: Session, appeal: Appeal) -> Appeal:
     return appeal
 
 
-def _check_units(s: Session, codes: dict[str, list[str]]) -> None:
-    """Every code named, by field: each unknown or inactive unit is reported under its field."""
+def _check_units(s: Session, unit: str | None, co_units: list[str]) -> None:
+    """Every code named, by field: each unknown or inactive unit, and the co-units that are the lead
+    or named twice (`co_unit_errors`), reported under its field, all at once."""
+    codes = {"unit": [unit] if unit is not None else [], "co_units": list(dict.fromkeys(co_units))}
     errors = {
         field: [t("Unknown unit {code!r}.", code=c) for c in unknown]
         for field, given in codes.items()
         if (unknown := [c for c in given if (u := s.get(Unit, c)) is None or not u.active])
     }
+    message = t("Unknown unit(s).") if errors else t("Invalid input: {fields}", fields=["co_units"])
+    if clash := co_unit_errors(unit, co_units):
+        errors.setdefault("co_units", []).extend(clash)
     if errors:
-        raise ValidationFailed(t("Unknown unit(s)."), errors)
+        raise ValidationFailed(message, errors)
 
 
 def apply_decision(

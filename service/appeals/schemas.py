@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 from dispatch.receipts import REASONS
 from service import validate
 from service.appeals.citizen_codes import QueryCode
+from service.appeals.dispatching import co_unit_errors
 from service.appeals.status import APPEAL_TYPES, CHANNEL_META_FIELDS, CHANNELS, STATUS_LABELS, URGENCIES
 from service.db import utcnow
 from service.fields import CleanText, DayOrInstant, IdNumber, Label, Phone
@@ -386,3 +387,8 @@ class DispatchIn(Schema):
         allow_none=True,
         metadata={"description": "the appeal version you saw (optimistic lock)"},
     )
+
+    @validates_schema
+    def _check_units(self, data: dict[str, Any], **_: Any) -> None:
+        if clash := co_unit_errors(data.get("unit"), data.get("co_units") or []):
+            raise ValidationError({"co_units": clash})

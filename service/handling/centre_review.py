@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from dispatch.calendar import WorkCalendar
 from dispatch.deadlines import extend, last_day_and_time
 from service.appeals import status as st
-from service.appeals.dispatching import dispatch_by_hand
+from service.appeals.dispatching import co_unit_errors, dispatch_by_hand
 from service.appeals.guards import current_state
 from service.appeals.models import Appeal, AppealEvent
 from service.auth.models import User
@@ -142,8 +142,10 @@ def _check_new_units(s: Session, returned_by: str, unit: str, co_units: list[str
     unknown = [c for c in (unit, *co_units) if (u := s.get(Unit, c)) is None or not u.active]
     if unknown:
         errors.setdefault("unit", []).extend(t("Unknown unit {code!r}.", code=c) for c in unknown)
+    if clash := co_unit_errors(unit, co_units):
+        errors["co_units"] = clash
     if errors:
-        raise ValidationFailed(t("Invalid input: {fields}", fields="unit"), errors)
+        raise ValidationFailed(t("Invalid input: {fields}", fields=sorted(errors)), errors)
 
 
 def calendar_for(s: Session, appeal: Appeal) -> WorkCalendar:

@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from service import validate
+from service.appeals.dispatching import co_unit_errors
 from service.appeals.status import REPLY_RESULTS
 from service.fields import CleanText
 from service.text import t
@@ -72,6 +73,8 @@ class ReturnReviewIn(ActionIn):
                 errors["unit"] = [t("A rejected return goes back to the same unit; give no unit.")]
         if data.get("co_units") and not data.get("unit"):
             errors["co_units"] = [t("Co-units only with a lead unit to re-dispatch to.")]
+        elif clash := co_unit_errors(data.get("unit"), data.get("co_units") or []):
+            errors["co_units"] = clash
         if errors:
             raise ValidationError(errors)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
+import pytest
 import sqlalchemy as sa
 
 from dispatch.calendar import WorkCalendar
@@ -13,6 +14,7 @@ from dispatch.routing import NoRoute, Router
 from responsibility_lists.model import Limit
 from service.appeals.models import Appeal, AppealAssignment
 from service.lists.operations import activate_version, store_version
+from tests.service.factories import assert_envelope
 from tests.service.helpers import a_village, appeal_payload, default_list, rule_for
 
 GARBAGE = "生活垃圾清运"
@@ -122,19 +124,88 @@ def test_co_units_the_dispatcher_names_are_added_once_by_the_list_or_by_hand(as_
             "reason": "补充分类和区划",
             "category": rule.category,
             "area": a_village("沙地镇"),
-            "co_units": [rsj],
+            "co_units": [rsj, *rule.co],  # a co-unit the list names already is assigned once
         },
     )
     listed = {("co", c) for c in rule.co} | {("lead", _township_unit("沙地镇"))}
     assert active(by_list) == sorted(listed | {("co", rsj)})
+    assert len([a for a in by_list.json["assignments"] if a["active"]]) == len(listed) + 1
     by_hand = disp.post(
-        f"/api/v1/appeals/{number}/dispatch",
-        json={"reason": "改派", "unit": rsj, "co_units": [cgj, cgj, rsj]},
+        f"/api/v1/appeals/{number}/dispatch", json={"reason": "改派", "unit": rsj, "co_units": [cgj]}
     )
     assert active(by_hand) == [("co", cgj), ("lead", rsj)]
     page = disp.get(f"/api/v1/appeals/{number}").json
     lead = next(a for a in page["assignments"] if a["active"] and a["role"] == "lead")
     assert lead["explanation"]["summary"] == "分拨员手工派至区人社局"  # the unit's name, not its code
+
+
+def _dispatched_to(as_user, unit: str) -> tuple[str, dict]:
+    number = as_user("operator").post("/api/v1/appeals", json=appeal_payload()).json["number"]
+    disp = as_user("dispatcher")
+    r = disp.post(f"/api/v1/appeals/{number}/dispatch", json={"reason": "派单", "unit": unit})
+    assert r.status_code == 200, r.json
+    return number, r.json
+
+
+def _unchanged(as_user, number: str, before: dict) -> None:
+    disp = as_user("dispatcher")
+    after = disp.get(f"/api/v1/appeals/{number}").json
+    assert (after["version"], after["assignments"]) == (before["version"], before["assignments"])
+
+
+@pytest.mark.parametrize(
+    ("co_units", "message"),
+    [
+        (["GXQ-RSJ"], "The lead unit cannot also be a co-unit."),
+        (["GXQ-CGJ", "GXQ-RSJ"], "The lead unit cannot also be a co-unit."),
+        (["GXQ-CGJ", "GXQ-CGJ"], "Co-unit 'GXQ-CGJ' is named twice."),
+    ],
+)
+def test_a_co_unit_that_is_the_lead_or_named_twice_is_refused_under_co_units(as_user, co_units, message):
+    number, before = _dispatched_to(as_user, "GXQ-CGJ")
+    for unit in ("GXQ-RSJ",) if "GXQ-RSJ" in co_units else ("GXQ-RSJ", None):
+        body = {"reason": "改派", "unit": unit, "co_units": co_units}
+        r = as_user("dispatcher").post(f"/api/v1/appeals/{number}/dispatch", json=body)
+        assert_envelope(r, 422, "validation_error")
+        assert r.json["errors"] == {"co_units": [message]}
+    _unchanged(as_user, number, before)
+
+
+def test_the_lead_as_co_unit_is_said_in_chinese_too(as_user):
+    number, _ = _dispatched_to(as_user, "GXQ-CGJ")
+    r = as_user("dispatcher").post(
+        f"/api/v1/appeals/{number}/dispatch",
+        json={"reason": "改派", "unit": "GXQ-RSJ", "co_units": ["GXQ-RSJ", "GXQ-SJJ", "GXQ-SJJ"]},
+        headers={"Accept-Language": "zh-CN,zh;q=0.9"},
+    )
+    assert r.status_code == 422
+    assert r.json["errors"] == {
+        "co_units": ["主办单位不能同时作为协办单位。", "协办单位 GXQ-SJJ 选择了两次。"]
+    }
+
+
+def test_the_unit_the_list_makes_lead_named_as_a_co_unit_is_refused(as_user):
+    rule = rule_for(GARBAGE, territorial=True)
+    lead = _township_unit("沙地镇")
+    number = as_user("operator").post("/api/v1/appeals", json=appeal_payload()).json["number"]
+    disp = as_user("dispatcher")
+    before = disp.get(f"/api/v1/appeals/{number}").json
+    body = {
+        "reason": "补充分类和区划",
+        "category": rule.category,
+        "area": a_village("沙地镇"),
+        "co_units": [lead],
+    }
+    r = disp.post(f"/api/v1/appeals/{number}/dispatch", json=body)
+    assert_envelope(r, 422, "validation_error")
+    assert r.json["errors"] == {
+        "co_units": [f"The list makes {lead!r} the lead unit; it cannot also be a co-unit."]
+    }
+    zh = disp.post(f"/api/v1/appeals/{number}/dispatch", json=body, headers={"Accept-Language": "zh-CN"})
+    assert zh.json["errors"] == {"co_units": [f"按职责清单，{_unit(lead)}为主办单位，不能同时作为协办单位。"]}
+    after = disp.get(f"/api/v1/appeals/{number}").json
+    assert after["status"] == "pending_dispatch" and after["assignments"] == []
+    assert (after["category"], after["version"]) == (before["category"], before["version"])
 
 
 def test_an_unknown_co_unit_is_named_under_co_units(as_user):
@@ -348,3 +419,42 @@ def test_without_default_limits_a_unit_chosen_where_no_rule_applies_is_refused(a
     assert r.status_code == 422 and set(r.json["errors"]) == {"unit"}
     assert "default_limits" in r.json["errors"]["unit"][0]
     assert as_user("dispatcher").get(f"/api/v1/appeals/{number}").json["status"] == "pending_dispatch"
+
+
+def test_the_operations_refuse_the_lead_as_co_unit_for_any_caller(app, as_user):
+    """The schemas say it at the edge; the domain operations say it again to a caller without them."""
+    from service.appeals.dispatching import dispatch_by_hand
+    from service.auth.models import User
+    from service.errors import ValidationFailed
+    from service.handling.centre_review import review_return
+    from tests.service.factories import stored
+
+    number, _ = _dispatched_to(as_user, "GXQ-CGJ")
+    assert (
+        as_user("cgj")
+        .post(f"/api/v1/appeals/{number}/return", json={"reason": "不属本单位", "basis": "清单"})
+        .status_code
+        == 200
+    )
+    with stored(app) as s:
+        appeal = s.scalar(sa.select(Appeal).where(Appeal.number == number))
+        user = s.scalar(sa.select(User).where(User.username == "dispatcher"))
+        tz = app.config["TZ"]
+        with pytest.raises(ValidationFailed) as refused:
+            dispatch_by_hand(s, appeal, actor=user, reason="x", tz=tz, unit="GXQ-RSJ", co_units=["GXQ-RSJ"])
+        assert refused.value.errors == {"co_units": ["The lead unit cannot also be a co-unit."]}
+        s.rollback()
+        appeal = s.scalar(sa.select(Appeal).where(Appeal.number == number))
+        with pytest.raises(ValidationFailed) as refused:
+            review_return(
+                s,
+                appeal,
+                user,
+                decision="approve",
+                note="",
+                tz=tz,
+                unit="GXQ-RSJ",
+                co_units=["GXQ-SJJ", "GXQ-SJJ"],
+            )
+        assert refused.value.errors == {"co_units": ["Co-unit 'GXQ-SJJ' is named twice."]}
+        s.rollback()

@@ -169,6 +169,12 @@ def test_return_review_refusals(as_user):
     assert r.status_code == 422 and "unit" in r.json["errors"]
     r = act(disp, number, "return-review", decision="approve", co_units=["GXQ-RSJ"])
     assert r.status_code == 422 and "co_units" in r.json["errors"]
+    for co_units, message in (
+        (["GXQ-RSJ"], "The lead unit cannot also be a co-unit."),
+        (["GXQ-SJJ", "GXQ-SJJ"], "Co-unit 'GXQ-SJJ' is named twice."),
+    ):
+        r = act(disp, number, "return-review", decision="approve", unit="GXQ-RSJ", co_units=co_units)
+        assert r.status_code == 422 and r.json["errors"] == {"co_units": [message]}
     r = act(disp, number, "return-review", decision="reject", note="x", version=seen - 1)
     assert r.status_code == 409 and r.json["current"] == {
         "status": "return_requested",

@@ -26,6 +26,7 @@ from tests.service.helpers import appeal_payload
 from tests.web.conftest import csrf_token_of
 
 RSJ = unit_code("区人社局")
+CGJ = unit_code("区城管局")
 
 
 def page_of(client, url: str) -> str:
@@ -169,6 +170,43 @@ def test_dispatch_without_a_unit_where_the_list_decides_none_shows_the_error_by_
     assert r.status_code == 422
     page = r.get_data(as_text=True)
     assert 'id="f-dispatch-unit-error"' in page and "按清单派单" in page  # the typed reason is kept
+
+
+def _selected(page: str, form: str, name: str) -> list[str]:
+    """The options chosen in a select of a form on the page."""
+    select = re.search(rf'<select[^>]*id="f-{form}-{name}".*?</select>', page, re.S)
+    assert select, name
+    return re.findall(r'<option value="([^"]*)" selected>', select.group(0))
+
+
+@pytest.mark.parametrize(
+    ("co_units", "error"),
+    [([RSJ, CGJ], "主办单位不能同时作为协办单位。"), ([CGJ], None)],
+)
+def test_the_lead_unit_chosen_as_a_co_unit_is_said_under_the_co_units_and_nothing_is_dispatched(
+    app, as_user, logged_in, co_units, error
+):
+    number = waiting_appeal(as_user)
+    client = logged_in("dispatcher")
+
+    r = post_form(client, number, "dispatch", unit=RSJ, co_units=co_units, reason="欠薪，城管协助")
+
+    if error is None:  # the same form without the lead among the co-units goes through
+        assert r.status_code == 302
+        with stored(app) as s:
+            assert stored_appeal(s, number).lead_unit_code == RSJ
+        return
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert f'<p class="field-error" id="f-dispatch-co_units-error">{error}</p>' in page
+    assert 'id="f-dispatch-unit-error"' not in page
+    # What the dispatcher chose and typed is kept.
+    assert _selected(page, "dispatch", "unit") == [RSJ]
+    assert sorted(_selected(page, "dispatch", "co_units")) == sorted(co_units)
+    assert "欠薪，城管协助" in page
+    with stored(app) as s:
+        appeal = stored_appeal(s, number)
+        assert appeal.status == "pending_dispatch" and appeal.assignments == []
 
 
 def test_a_return_is_approved_and_re_dispatched_to_another_unit(app, as_user, logged_in):
