@@ -5,7 +5,10 @@ and the deadlines computed from the rule's limits. A re-dispatch ends the earlie
 (kept, with the reason) and restarts the clocks for the new unit.
 
 A lead unit and its co-units are each one unit named once (`co_unit_errors`, which the schemas of
-every form that chooses them use too).
+every form that chooses them use too). A re-dispatch that keeps the lead unit and corrects nothing
+(category, area, urgency) is no new dispatch: it changes the co-units alone and leaves the lead's
+part as it is (its assignment, signing, clocks and pending requests); one that would change nothing
+at all is refused (409).
 """
 
 from __future__ import annotations
@@ -314,6 +317,13 @@ def _assign(
     now: datetime | None = None,
 ) -> None:
     now = now or utcnow()
+    kept = next((a for a in appeal.assignments if a.active and a.role == "lead"), None)
+    if kept is not None and kept.unit_code == lead and not changes:
+        _change_co_units(
+            s, appeal, ctx, kept, co, rule_id=rule_id, limit=limit, explanation=explanation, actor=actor,
+            reason=reason, manual=manual, tz=tz, now=now,
+        )  # fmt: skip
+        return
     redispatch = any(a.active for a in appeal.assignments)
     for old in appeal.assignments:
         if old.active:
@@ -367,6 +377,88 @@ def _assign(
             "sign_due_at": deadlines.sign_due_at.isoformat(),
             "reply_due_at": deadlines.reply_due_at.isoformat(),
             "changes": changes or {},
+        },
+        at=now,
+    )
+
+
+def _change_co_units(
+    s: Session,
+    appeal: Appeal,
+    ctx: ListContext,
+    lead: AppealAssignment,
+    co: tuple[str, ...],
+    *,
+    rule_id: str | None,
+    limit: Limit,
+    explanation: dict[str, Any],
+    actor: User | None,
+    reason: str,
+    manual: bool,
+    tz: ZoneInfo,
+    now: datetime,
+) -> None:
+    """A re-dispatch to the lead unit the appeal is with: only its co-units change (调整协办单位).
+
+    The lead's part stays as it is: no new lead dispatch (nor one more in the figures), its signing,
+    its clocks and its pending requests kept, since nothing moved the appeal away from it. A co-unit
+    kept keeps its part; one dropped has its part ended; one added gets its own sign-for clock from
+    now and the lead's reply deadline. Nothing to change: 409.
+    """
+    current = {a.unit_code: a for a in appeal.assignments if a.active and a.role == "co"}
+    lead_name = ctx.router.unit_names.get(lead.unit_code, lead.unit_code)
+    if set(co) == set(current):
+        raise Conflict(
+            t(
+                "Appeal {number} is already with {code!r} as lead unit, with these co-units; "
+                "there is nothing to re-dispatch.",
+                number=appeal.number,
+                code=lead.unit_code,
+                name=lead_name,
+            ),
+            current=current_state(appeal),
+        )
+    ended = [code for code in current if code not in co]
+    for code in ended:
+        part = current[code]
+        part.active, part.ended_at, part.ended_reason = False, now, f"调整协办单位：{reason}"[:500]
+    added = [code for code in co if code not in current]
+    deadlines = compute_deadlines(now, limit, appeal.urgency, ctx.calendar, tz)
+    for code in added:
+        appeal.assignments.append(
+            AppealAssignment(
+                unit_code=code,
+                role="co",
+                list_version_id=ctx.version_id,
+                rule_id=rule_id,
+                manual=manual,
+                explanation=explanation,
+                assigned_at=now,
+                assigned_by_id=actor.id if actor else None,
+                sign_due_at=deadlines.sign_due_at,
+                reply_due_at=appeal.reply_due_at or deadlines.reply_due_at,
+                active=True,
+            )
+        )
+    appeal.dispatch_note = reason[:500]
+    appeal.updated_at = now  # bumps the version: a form seen before this change is stale
+    record_event(
+        s,
+        appeal,
+        "co_units_changed",
+        actor,
+        actor_role=None if actor else "system",
+        from_status=appeal.status,
+        to_status=appeal.status,
+        note=reason,
+        payload={
+            "lead": lead.unit_code,
+            "co": list(co),
+            "added": added,
+            "ended": ended,
+            "list_version": ctx.label,
+            "manual": manual,
+            "reason": reason,
         },
         at=now,
     )

@@ -302,7 +302,7 @@ CENTRE_ACTIONS: dict[str, Action] = {
             many=("co_units",),
             allowed=DISPATCHERS,
             statuses=DISPATCHABLE,
-            events=("dispatched", "redispatched"),
+            events=("dispatched", "redispatched", "co_units_changed"),
         ),
         Action(
             "press",

@@ -58,6 +58,7 @@ EVENT_LABELS: dict[str, Any] = {
     "registered": lazy_pgettext("event", "受理登记"),
     "dispatched": lazy_pgettext("event", "派单"),
     "redispatched": lazy_pgettext("event", "改派"),
+    "co_units_changed": lazy_pgettext("event", "调整协办单位"),
     "auto_dispatch_failed": lazy_pgettext("event", "自动派单未成功"),
     "urgent_alerted": lazy_pgettext("event", "紧急通知"),
     "signed": lazy_pgettext("event", "签收"),

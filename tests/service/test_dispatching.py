@@ -208,6 +208,59 @@ def test_the_unit_the_list_makes_lead_named_as_a_co_unit_is_refused(as_user):
     assert (after["category"], after["version"]) == (before["category"], before["version"])
 
 
+def test_a_redispatch_to_the_lead_it_is_with_changing_nothing_is_a_conflict(as_user):
+    number, before = _dispatched_to(as_user, "GXQ-CGJ")
+    disp = as_user("dispatcher")
+    for body in (
+        {"reason": "再派", "unit": "GXQ-CGJ"},
+        {"reason": "再派", "unit": "GXQ-CGJ", "co_units": [], "urgency": before["urgency"]},
+    ):
+        r = disp.post(f"/api/v1/appeals/{number}/dispatch", json=body)
+        assert_envelope(r, 409, "conflict")
+        assert r.json["current"]["status"] == "dispatched"
+        assert "already with 'GXQ-CGJ'" in r.json["message"]
+    zh = disp.post(
+        f"/api/v1/appeals/{number}/dispatch",
+        json={"reason": "再派", "unit": "GXQ-CGJ"},
+        headers={"Accept-Language": "zh-CN"},
+    )
+    assert zh.json["message"] == f"诉求 {number} 已由区城管局主办，协办单位也相同，无需改派。"
+    _unchanged(as_user, number, before)
+    assert [e["action"] for e in disp.get(f"/api/v1/appeals/{number}/events").json] == [
+        "registered",
+        "dispatched",
+    ]
+
+
+def test_a_redispatch_to_the_same_lead_changing_co_units_keeps_the_leads_part(as_user):
+    number, before = _dispatched_to(as_user, "GXQ-CGJ")
+    assert as_user("cgj").post(f"/api/v1/appeals/{number}/sign", json={}).status_code == 200
+    disp = as_user("dispatcher")
+    signed = disp.get(f"/api/v1/appeals/{number}").json
+    r = disp.post(
+        f"/api/v1/appeals/{number}/dispatch",
+        json={"reason": "加派协办", "unit": "GXQ-CGJ", "co_units": ["GXQ-RSJ"]},
+    )
+    assert r.status_code == 200, r.json
+    lead_before = next(a for a in before["assignments"] if a["role"] == "lead")
+    lead_after = [a for a in r.json["assignments"] if a["role"] == "lead"]
+    assert lead_after == [lead_before]  # the same part, still active: no new lead dispatch
+    assert r.json["status"] == signed["status"] == "handling"
+    for clock in ("dispatched_at", "sign_due_at", "reply_due_at", "signed_at"):
+        assert r.json[clock] == signed[clock], clock
+    co = next(a for a in r.json["assignments"] if a["role"] == "co")
+    assert co["unit"]["code"] == "GXQ-RSJ" and co["active"] and co["reply_due_at"] == signed["reply_due_at"]
+    events = disp.get(f"/api/v1/appeals/{number}/events").json
+    assert [e["action"] for e in events] == ["registered", "dispatched", "signed", "co_units_changed"]
+    assert events[-1]["payload"]["added"] == ["GXQ-RSJ"] and events[-1]["payload"]["ended"] == []
+    # Dropping it again ends its part; the same request a second time changes nothing.
+    body = {"reason": "撤回协办", "unit": "GXQ-CGJ", "co_units": []}
+    r = disp.post(f"/api/v1/appeals/{number}/dispatch", json=body)
+    assert r.status_code == 200, r.json
+    assert [a["unit"]["code"] for a in r.json["assignments"] if a["active"]] == ["GXQ-CGJ"]
+    assert disp.post(f"/api/v1/appeals/{number}/dispatch", json=body).status_code == 409
+
+
 def test_an_unknown_co_unit_is_named_under_co_units(as_user):
     number = as_user("operator").post("/api/v1/appeals", json=appeal_payload()).json["number"]
     r = as_user("dispatcher").post(

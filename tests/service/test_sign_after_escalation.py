@@ -51,8 +51,9 @@ def test_a_sign_sent_before_a_re_dispatch_is_still_refused(as_user):
     number = new_appeal(as_user)
     seen = _version(as_user, number)
     ok(as_user("dispatcher"), number, "supervise", kind="press", note="请尽快签收")
-    # The centre dispatches it again, to the same lead unit with new deadlines, then presses again.
-    ok(as_user("dispatcher"), number, "dispatch", unit=unit_code("区城管局"), reason="重新派单，调整时限")
+    # The centre dispatches it again, to the same lead unit as urgent (new deadlines), then presses again.
+    body = {"unit": unit_code("区城管局"), "urgency": "紧急", "reason": "重新派单，调整时限"}
+    ok(as_user("dispatcher"), number, "dispatch", **body)
     ok(as_user("dispatcher"), number, "supervise", kind="press", note="请尽快签收")
 
     r = act(as_user(LEAD), number, "sign", version=seen)

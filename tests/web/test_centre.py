@@ -209,6 +209,24 @@ def test_the_lead_unit_chosen_as_a_co_unit_is_said_under_the_co_units_and_nothin
         assert appeal.status == "pending_dispatch" and appeal.assignments == []
 
 
+def test_a_redispatch_to_the_unit_it_is_with_changing_nothing_is_explained_on_the_form(
+    app, as_user, logged_in
+):
+    number = new_appeal(as_user)
+    client = logged_in("dispatcher")
+    with stored(app) as s:
+        appeal = stored_appeal(s, number)
+        lead, co = appeal.lead_unit_code, [a.unit_code for a in appeal.assignments if a.role == "co"]
+    before = last_event_actions(as_user, number)
+
+    r = post_form(client, number, "dispatch", unit=lead, co_units=co, reason="再派一次")
+
+    assert r.status_code == 409
+    page = r.get_data(as_text=True)
+    assert "已由区城管局主办，协办单位也相同，无需改派。" in page and "再派一次" in page
+    assert last_event_actions(as_user, number) == before
+
+
 def test_a_return_is_approved_and_re_dispatched_to_another_unit(app, as_user, logged_in):
     number = new_appeal(as_user)
     ok(as_user(LEAD), number, "return", reason="不属于本单位职责", basis="职责清单 GX-0001")

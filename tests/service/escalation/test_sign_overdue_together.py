@@ -20,7 +20,8 @@ from service.notices.operations import expand, local_time_text
 from tests.service.escalation.steps import alarms, appeal_row, event_actions
 from tests.service.escalation.test_co_sign_overdue import set_co_due
 from tests.service.factories import outbox_ids, stored, unit_code
-from tests.service.handling_steps import LEAD, new_appeal, ok
+from tests.service.handling_steps import LEAD, garbage_in_meilin, new_appeal, ok
+from tests.service.helpers import appeal_payload
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MINUTE = timedelta(minutes=1)
@@ -37,10 +38,16 @@ def run(app, kind, at, **kwargs):
     return result
 
 
-def three_units(as_user, **overrides) -> str:
-    """An appeal dispatched to 区城管局 (lead), 梅林镇 and 区人社局 (co): one sign-for deadline."""
-    number = new_appeal(as_user, **overrides)
-    ok(as_user("dispatcher"), number, "dispatch", reason="加派区人社局协办", co_units=[RSJ])
+def three_units(as_user) -> str:
+    """An appeal dispatched at once to 区城管局 (lead), 梅林镇 and 区人社局 (co): one sign-for deadline.
+
+    (A co-unit added later, by a re-dispatch to the same lead, gets its own clock from then.)
+    """
+    r = as_user("operator").post("/api/v1/appeals", json=appeal_payload())
+    assert r.status_code == 201 and r.json["status"] == "pending_dispatch", r.json
+    number = r.json["number"]
+    body = {"reason": "按清单派单，加派区人社局协办", "co_units": [RSJ], **garbage_in_meilin()}
+    ok(as_user("dispatcher"), number, "dispatch", **body)
     return number
 
 
