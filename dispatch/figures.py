@@ -1,7 +1,10 @@
 """The figures leaders read (DOMAIN.md, "Figures leaders read"), as pure formulas: no I/O.
 
 Input: the facts of one period, one small record per thing that happened (a lead dispatch, a
-return, a reply, a rating, a reopen, an intake), each naming the unit it counts for. Output: per
+return, a reply, a rating, a reopen, an intake), each naming the unit it counts for. A lead
+dispatch is a change of an appeal's lead unit (主办): the lead assignments stored one after the
+other for the same unit, each ending as the next begins (a re-dispatch that kept the unit) are
+one dispatch (`lead_dispatches`). Output: per
 unit a `Tally` of counts, its rates, and rankings within a kind of unit (townships apart from
 departments). `service.figures` reads the facts from the database and shows the result.
 
@@ -89,6 +92,55 @@ class LeadDispatch:
     sign_due_at: datetime | None
     signed_at: datetime | None
     ended_at: datetime | None = None  # re-dispatched, returned or merged away: the unit's part ended
+
+
+@dataclass(frozen=True)
+class LeadPart:
+    """One stored lead assignment of an appeal: a re-dispatch stores a new one even when it keeps
+    the unit (as one that corrected the category, the area or the urgency does)."""
+
+    appeal: int
+    unit: str
+    assigned_at: datetime
+    sign_due_at: datetime | None
+    signed_at: datetime | None  # its first signing
+    ended_at: datetime | None = None
+
+
+def lead_dispatches(parts: Iterable[LeadPart], start: datetime, end: datetime) -> tuple[LeadDispatch, ...]:
+    """The lead dispatches of the period [start, end): one per change of an appeal's lead unit.
+
+    A part that follows one of the same appeal and unit, which ended as it began, continues that
+    dispatch (the unit was never without the appeal); the dispatch counts in the period of its first
+    part. Its sign-for is decided by the first of its parts signed, or past its deadline unsigned
+    before it ended (late: a re-dispatch to the same unit does not make up a missed deadline); else
+    by its last part, as any dispatch.
+    """
+    chains: list[list[LeadPart]] = []
+    for part in sorted(parts, key=lambda p: (p.appeal, p.assigned_at)):
+        last = chains[-1][-1] if chains else None
+        if (
+            last is not None
+            and (last.appeal, last.unit) == (part.appeal, part.unit)
+            and last.ended_at == part.assigned_at
+        ):
+            chains[-1].append(part)
+        else:
+            chains.append([part])
+    return tuple(_one_dispatch(chain) for chain in chains if start <= chain[0].assigned_at < end)
+
+
+def _one_dispatch(chain: list[LeadPart]) -> LeadDispatch:
+    deciding = next(
+        (
+            p
+            for p in chain
+            if p.signed_at is not None
+            or (p.sign_due_at is not None and p.ended_at is not None and p.sign_due_at < p.ended_at)
+        ),
+        chain[-1],
+    )
+    return LeadDispatch(deciding.unit, deciding.sign_due_at, deciding.signed_at, deciding.ended_at)
 
 
 @dataclass(frozen=True)

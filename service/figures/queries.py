@@ -2,14 +2,15 @@
 `dispatch.figures` applied, per unit, grouped by kind, with rankings.
 
 Each kind of fact is one query over an indexed time column of the period (a lead assignment's
-`assigned_at`, a return's `requested_at`, a reply's `reviewed_at`, a rating's `at`, the
-`reopened` events by action and time, an appeal's `received_at`), plus the sign and reply events
-of the appeals concerned (by `appeal_id`). A county's month is thousands of rows.
+`assigned_at`, with the other lead assignments of its appeal; a return's `requested_at`, a reply's
+`reviewed_at`, a rating's `at`, the `reopened` events by action and time, an appeal's
+`received_at`), plus the sign and reply events of the appeals concerned (by `appeal_id`). A
+county's month is thousands of rows.
 
-Who a fact counts for: a dispatch, the unit it was assigned to; a return and a reply, the unit
-that made it; a reopen, the unit it went back to; a rating, the unit whose reply was rated (the
-lead unit when the citizen rated, stored with the rating: a reopened appeal may be re-dispatched
-since); an intake, the appeal's lead unit now.
+Who a fact counts for: a dispatch (a change of lead unit), the unit it was assigned to; a return
+and a reply, the unit that made it; a reopen, the unit it went back to; a rating, the unit whose
+reply was rated (the lead unit when the citizen rated, stored with the rating: a reopened appeal
+may be re-dispatched since); an intake, the appeal's lead unit now.
 """
 
 from __future__ import annotations
@@ -110,11 +111,21 @@ def collect(s: Session, p: Period) -> fig.Facts:
     ):
         signed_at.setdefault(payload.get("assignment_id"), at)
     a = AppealAssignment
-    dispatches = tuple(
-        fig.LeadDispatch(unit, due, signed_at.get(assignment_id), ended)
-        for assignment_id, unit, due, ended in s.execute(
-            sa.select(a.id, a.unit_code, a.sign_due_at, a.ended_at).where(lead)
+    # Every lead part of those appeals, earlier ones too: a re-dispatch that kept the unit continues
+    # the dispatch before it, wherever that began (`fig.lead_dispatches`).
+    parts = s.execute(
+        sa.select(a.id, a.appeal_id, a.unit_code, a.assigned_at, a.sign_due_at, a.ended_at).where(
+            a.role == "lead",
+            a.appeal_id.in_(sa.select(AppealAssignment.appeal_id).where(lead).correlate(None)),
         )
+    )
+    dispatches = fig.lead_dispatches(
+        (
+            fig.LeadPart(appeal_id, unit, assigned, due, signed_at.get(assignment_id), ended)
+            for assignment_id, appeal_id, unit, assigned, due, ended in parts
+        ),
+        p.start,
+        p.end,
     )
     returns = tuple(
         s.scalars(sa.select(ReturnRequest.unit_code).where(within(ReturnRequest.requested_at, p)))

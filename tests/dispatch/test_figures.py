@@ -13,8 +13,10 @@ from dispatch.figures import (
     FigureRules,
     Intake,
     LeadDispatch,
+    LeadPart,
     Rating,
     Tally,
+    lead_dispatches,
     ordered,
     overall,
     ranking,
@@ -91,6 +93,63 @@ def test_a_dispatch_taken_away_before_its_sign_for_deadline_is_not_counted_again
     )
     t = tally(facts, NOW, FigureRules())["cgj"]
     assert (t.dispatched, t.sign_counted, t.signed_on_time) == (2, 1, 0)
+
+
+START, END = NOW - 30 * 24 * HOUR, NOW + HOUR  # the period
+
+
+def part(
+    unit: str, at: datetime, ended: datetime | None = None, signed: datetime | None = None, appeal: int = 1
+):
+    """A lead assignment made at `at`, due to be signed for an hour later."""
+    return LeadPart(appeal, unit, at, at + HOUR, signed, ended)
+
+
+def test_a_redispatch_that_kept_the_lead_unit_is_no_second_dispatch() -> None:
+    t0 = NOW - 10 * HOUR
+    kept = (part("cgj", t0, ended=t0 + HOUR / 2), part("cgj", t0 + HOUR / 2))
+    # One dispatch, by its last part's sign-for deadline (the first was replaced before its own).
+    assert lead_dispatches(kept, START, END) == (LeadDispatch("cgj", t0 + HOUR / 2 + HOUR, None, None),)
+    assert tally(Facts(dispatches=lead_dispatches(kept, START, END)), NOW, DEFAULT)["cgj"].dispatched == 1
+    # Each change of lead unit is one: to rsj and back to cgj is two dispatches for cgj, one for rsj.
+    moved = (
+        part("cgj", t0, ended=t0 + HOUR),
+        part("rsj", t0 + HOUR, ended=t0 + 2 * HOUR),
+        part("cgj", t0 + 2 * HOUR),
+        part("cgj", t0, appeal=2),  # another appeal's
+    )
+    counts = tally(Facts(dispatches=lead_dispatches(moved, START, END)), NOW, DEFAULT)
+    assert {u: t.dispatched for u, t in counts.items()} == {"cgj": 3, "rsj": 1}
+    # Back to the same unit after its part ended (a return approved, later dispatched to it again).
+    again = (part("cgj", t0, ended=t0 + HOUR), part("cgj", t0 + 2 * HOUR))
+    assert len(lead_dispatches(again, START, END)) == 2
+
+
+def test_a_dispatch_kept_by_a_redispatch_signs_for_once_and_a_missed_deadline_stays_missed() -> None:
+    t0 = NOW - 10 * HOUR
+    signed_first = (part("cgj", t0, ended=t0 + 2 * HOUR, signed=t0 + HOUR / 2), part("cgj", t0 + 2 * HOUR))
+    t = tally(Facts(dispatches=lead_dispatches(signed_first, START, END)), NOW, DEFAULT)["cgj"]
+    assert (t.dispatched, t.sign_counted, t.signed_on_time) == (1, 1, 1)
+    # Unsigned past its deadline, then re-dispatched to the same unit, which signed in time for the
+    # new deadline: late all the same.
+    missed = (part("cgj", t0, ended=t0 + 2 * HOUR), part("cgj", t0 + 2 * HOUR, signed=t0 + 2 * HOUR))
+    t = tally(Facts(dispatches=lead_dispatches(missed, START, END)), NOW, DEFAULT)["cgj"]
+    assert (t.dispatched, t.sign_counted, t.signed_on_time) == (1, 1, 0)
+    # Re-dispatched before its deadline, signed in time for the last one: on time.
+    in_time = (part("cgj", t0, ended=t0 + HOUR / 2), part("cgj", t0 + HOUR / 2, signed=t0 + HOUR))
+    t = tally(Facts(dispatches=lead_dispatches(in_time, START, END)), NOW, DEFAULT)["cgj"]
+    assert (t.dispatched, t.sign_counted, t.signed_on_time) == (1, 1, 1)
+
+
+def test_a_dispatch_counts_in_the_period_of_its_first_part() -> None:
+    before = START - 2 * HOUR
+    parts = (
+        part("cgj", before, ended=START + HOUR),
+        part("cgj", START + HOUR),
+        part("rsj", START + HOUR, appeal=2),
+    )
+    assert [d.unit for d in lead_dispatches(parts, START, END)] == ["rsj"]
+    assert [d.unit for d in lead_dispatches(parts, before, START)] == ["cgj"]
 
 
 def test_completion_on_time_compares_the_submission_with_the_reply_deadline() -> None:

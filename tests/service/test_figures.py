@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from dispatch.figures import FigureRules
-from service.appeals.models import AppealAssignment
+from service.appeals.models import Appeal, AppealAssignment
 from service.db import utcnow
 from service.figures.queries import month_of
 from service.lists.models import Unit
@@ -281,3 +281,37 @@ def test_the_unit_a_dispatch_was_taken_from_in_time_is_not_late_to_sign(app, as_
     assert cgj["counts"]["dispatched"] == 1 and cgj["rates"]["sign_on_time_rate"]["denominator"] == 0
     late = rsj["rates"]["sign_on_time_rate"]
     assert (late["numerator"], late["denominator"]) == (0, 1)
+
+
+def test_a_lead_dispatch_counts_once_per_change_of_lead_unit(app, as_user, month) -> None:
+    number = logged(as_user, CGJ)["number"]
+    dispatcher = as_user("dispatcher")
+
+    def dispatch(**body: Any) -> Any:
+        return dispatcher.post(f"/api/v1/appeals/{number}/dispatch", json={"reason": "改派", **body})
+
+    def dispatched() -> dict[str, int]:
+        figures = ok(as_user("leader").get("/api/v1/figures", query_string={"month": month}))
+        return {code: unit_row(figures, code)["counts"]["dispatched"] for code in (CGJ, RSJ)}
+
+    co = [
+        a["unit"]["code"]
+        for a in ok(dispatcher.get(f"/api/v1/appeals/{number}"))["assignments"]
+        if a["role"] == "co"
+    ]
+    assert_envelope(dispatch(unit=CGJ, co_units=co), 409, "conflict")  # nothing would change
+    ok(dispatch(unit=CGJ, co_units=[*co, RSJ]))  # a co-unit added: the lead's part is kept
+    assert dispatched() == {CGJ: 1, RSJ: 0}
+    ok(dispatch(unit=CGJ, urgency="紧急"))  # a correction restarts the clocks, with the same lead unit
+    with stored(app) as s:
+        leads = s.scalars(
+            sa.select(AppealAssignment.unit_code)
+            .join(Appeal)
+            .where(Appeal.number == number, AppealAssignment.role == "lead")
+            .order_by(AppealAssignment.id)
+        ).all()
+    assert leads == [CGJ, CGJ]  # two parts stored, one dispatch counted
+    assert dispatched() == {CGJ: 1, RSJ: 0}
+    ok(dispatch(unit=RSJ))
+    ok(dispatch(unit=CGJ))
+    assert dispatched() == {CGJ: 2, RSJ: 1}
