@@ -6,7 +6,8 @@ marshmallow's own English message, so the API says what it always said, but made
 `service.text.Text` (the template and its values): `service.web.helpers.errors_of` then shows it on
 a form in the page language from the `errors` catalogue, as it shows a domain operation's message,
 and one Chinese text serves every field (`Must be one of: {choices}.`), not one per field and value.
-A schema's own message is given as `error=t("…")` and said as it is.
+A schema's own message is given as `error=t("…")` and said as it is. `OneOf(codes, labels=…)` gives
+the words of codes (a channel's 12345热线 for `hotline`): a form names the choices by them.
 
 marshmallow's fixed field messages ("Missing data for required field.", "Not a valid integer.")
 have no values; `service.web.labels.SCHEMA_MESSAGES` gives them their page texts.
@@ -33,7 +34,13 @@ class OneOf(validate.OneOf):
     def _format_error(self, value: Any) -> str:
         if (own := _own(self, self.default_message)) is not None:
             return own if isinstance(own, Text) else super()._format_error(value)
-        return t("Must be one of: {choices}.", choices=[str(c) for c in self.choices])
+        # The labels (marshmallow's own argument: the choices' words, in Chinese) ride along unsaid:
+        # the API names the values a program sends, a page the words its reader picked from.
+        return t(
+            "Must be one of: {choices}.",
+            choices=[str(c) for c in self.choices],
+            labels=[str(label) for label in self.labels],
+        )
 
 
 class Length(validate.Length):

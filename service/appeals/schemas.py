@@ -32,7 +32,9 @@ class ContactIn(Schema):
 class AppealIn(Schema):
     """An appeal as any channel delivers it."""
 
-    channel = fields.String(required=True, validate=validate.OneOf(list(CHANNELS)))
+    channel = fields.String(
+        required=True, validate=validate.OneOf(list(CHANNELS), labels=list(CHANNELS.values()))
+    )
     channel_meta = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
     appeal_type = fields.String(required=True, validate=validate.OneOf(APPEAL_TYPES))
     title = CleanText(required=True, min_length=1, max_length=100)
@@ -122,8 +124,8 @@ class PublicAppealIn(Schema):
 
 
 class AppealListArgs(Schema):
-    status = fields.String(validate=validate.OneOf(list(STATUS_LABELS)))
-    channel = fields.String(validate=validate.OneOf(list(CHANNELS)))
+    status = fields.String(validate=validate.OneOf(list(STATUS_LABELS), labels=list(STATUS_LABELS.values())))
+    channel = fields.String(validate=validate.OneOf(list(CHANNELS), labels=list(CHANNELS.values())))
     type = fields.String(validate=validate.OneOf(APPEAL_TYPES))
     category = fields.String(validate=CATEGORY_CODE, metadata={"description": "includes sub-categories"})
     area = fields.String(validate=AREA_CODE, metadata={"description": "includes the places inside it"})

@@ -55,7 +55,7 @@ def _password_problem(username: str, password: str) -> str | None:
 
 
 class UserArgs(PageArgs):
-    role = fields.String(validate=validate.OneOf(tuple(ROLES)))
+    role = fields.String(validate=validate.OneOf(tuple(ROLES), labels=tuple(ROLES.values())))
     unit = CleanText(max_length=32, metadata={"description": "a unit's code: its staff"})
     active = fields.Boolean(metadata={"description": "true: active accounts only; false: deactivated only"})
     q = CleanText(max_length=64, metadata={"description": "part of the username or the name"})
@@ -98,7 +98,7 @@ UserPageOut = page_schema(UserOut, "UserPage")
 
 class UserIn(Schema):
     username = CleanText(required=True, max_length=64)
-    role = fields.String(required=True, validate=validate.OneOf(tuple(ROLES)))
+    role = fields.String(required=True, validate=validate.OneOf(tuple(ROLES), labels=tuple(ROLES.values())))
     unit = CleanText(
         max_length=32, load_default=None, allow_none=True, metadata={"description": "unit staff only"}
     )

@@ -14,6 +14,8 @@ from service.text import t
 
 SATISFACTION = ("满意", "基本满意", "不满意")
 RESOLVED = ("yes", "partly", "no")
+#: The words of RESOLVED, as the rating forms offer them (service/web/intake_form.py RESOLVED_LABELS).
+RESOLVED_WORDS = ("已解决", "部分解决", "未解决")
 
 
 def version_field() -> fields.Integer:
@@ -54,7 +56,7 @@ class RatingIn(Schema):
     """评价: the form of the call-back (回访) and of the citizen's rating."""
 
     contacted = fields.Boolean(required=True, metadata={"description": "did the unit contact the citizen?"})
-    resolved = fields.String(required=True, validate=validate.OneOf(RESOLVED))
+    resolved = fields.String(required=True, validate=validate.OneOf(RESOLVED, labels=RESOLVED_WORDS))
     attitude = fields.String(
         required=True, validate=validate.OneOf(SATISFACTION), metadata={"description": "办理态度"}
     )
@@ -122,7 +124,7 @@ class RatingExclusionIn(Schema):
     reason = fields.String(
         required=True,
         allow_none=True,
-        validate=validate.OneOf(tuple(EXCLUSION_REASONS)),
+        validate=validate.OneOf(tuple(EXCLUSION_REASONS), labels=tuple(EXCLUSION_REASONS.values())),
         metadata={"description": "malicious (恶意评价), unreachable (无法联系), invalid (无效评价), or null"},
     )
     note = CleanText(required=True, min_length=1, max_length=500, multiline=True)

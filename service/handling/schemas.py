@@ -114,7 +114,7 @@ class ReplyIn(ActionIn):
 
     result = fields.String(
         required=True,
-        validate=validate.OneOf(list(REPLY_RESULTS)),
+        validate=validate.OneOf(list(REPLY_RESULTS), labels=list(REPLY_RESULTS.values())),
         metadata={"description": "resolved (已解决), in_progress (正在解决), unresolvable (暂无法解决)"},
     )
     reason = CleanText(

@@ -47,8 +47,8 @@ from service.web.appeal_actions import Action, open_actions
 from service.web.centre_letter import letter_offer
 from service.web.centre_receipt import receipt_offer
 from service.web.flashes import flash, page_text
+from service.web.form_messages import page_message
 from service.web.helpers import FormErrors, errors_of, form_to_dict
-from service.web.i18n import localize
 from service.web.labels import N_
 
 #: What each event of the log is called on the timeline (escalation events included). In the context
@@ -114,10 +114,10 @@ def _domain_message(exc: DomainError, sent_version: Any) -> str:
     ):
         return _("该诉求已被他人修改，请查看下方最新状态后再提交（您填写的内容已保留）。")
     if exc.status == 409:
-        return _("当前状态下不能进行此操作：%(detail)s", detail=localize(exc.message))
+        return _("当前状态下不能进行此操作：%(detail)s", detail=page_message(exc.message))
     if exc.status == 403:
-        return _("您的角色不能进行此操作：%(detail)s", detail=localize(exc.message))
-    return _("操作未成功：%(detail)s", detail=localize(exc.message))
+        return _("您的角色不能进行此操作：%(detail)s", detail=page_message(exc.message))
+    return _("操作未成功：%(detail)s", detail=page_message(exc.message))
 
 
 def unit_choices(s: Session) -> list[tuple[str, str]]:

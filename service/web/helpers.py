@@ -22,10 +22,10 @@ from service.appeals.status import STATUS_LABELS
 from service.auth.models import ROLES
 from service.errors import DomainError
 from service.handling.duplicates import FLAG_STATES
-from service.text import Text
 from service.web.flashes import flashed_messages
+from service.web.form_messages import page_message
 from service.web.i18n import deadline, localize
-from service.web.labels import NOTICE_CHANNEL_LABELS, NOTICE_STATUS_LABELS, SCHEMA_MESSAGES
+from service.web.labels import NOTICE_CHANNEL_LABELS, NOTICE_STATUS_LABELS
 
 #: Colour class of each status badge (see .badge-* in static/css/minyi.css).
 STATUS_TONES: dict[str, str] = {
@@ -103,9 +103,10 @@ def flatten_errors(messages: Any, prefix: str = "") -> FormErrors:
 def errors_of(exc: SchemaError | DomainError) -> FormErrors:
     """The per-field errors of a failed schema load or domain operation; the message under "_form".
 
-    Every message is shown in the page language: a `Text` (a domain operation's message, a schema's
-    own, a validator's from `service.validate`) through `i18n.localize`, marshmallow's fixed field
-    messages through labels.SCHEMA_MESSAGES; anything else as it is.
+    Every message is shown in the page language and in page terms (`form_messages.page_message`): a
+    `Text` (a domain operation's message, a schema's own, a validator's from `service.validate`)
+    through `i18n.localize` unless it sends the reader to the API or lists codes, marshmallow's fixed
+    field messages through labels.SCHEMA_MESSAGES; anything else as it is.
     """
     if isinstance(exc, SchemaError):
         errors = flatten_errors(exc.messages)
@@ -113,13 +114,7 @@ def errors_of(exc: SchemaError | DomainError) -> FormErrors:
         errors = flatten_errors(exc.errors) if exc.errors else {}
         if not errors:
             errors["_form"] = [exc.message]
-    return {
-        name: [
-            localize(m) if isinstance(m, Text) or m not in SCHEMA_MESSAGES else gettext(SCHEMA_MESSAGES[m])
-            for m in messages
-        ]
-        for name, messages in errors.items()
-    }
+    return {name: [page_message(m) for m in messages] for name, messages in errors.items()}
 
 
 def form_to_dict(form: MultiDict[str, str], many: tuple[str, ...] = ()) -> dict[str, Any]:

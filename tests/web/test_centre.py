@@ -482,10 +482,14 @@ def test_an_action_not_allowed_in_this_status_or_role_is_refused_with_a_message(
     assert 'action="/centre/appeals/' + number + '/dispatch"' in r.get_data(as_text=True)
 
     english = logged_in("reviewer")
-    english.get("/lang/en")  # the same refusal on the English page: the operation's own words
+    english.get("/lang/en")  # the same refusal on the English page: the button and the status by their words
     r = post_form(english, number, "close", note="x")
     assert r.status_code == 409
-    assert "current state: Cannot close an appeal that is 已派单 (dispatched)." in r.get_data(as_text=True)
+    page = r.get_data(as_text=True)
+    assert 'current state: "Close" is not possible while the appeal is "Dispatched".' in page.replace(
+        "&#34;", '"'
+    )
+    assert "已派单" not in page and "(dispatched)" not in page
 
 
 def test_unit_staff_and_visitors_cannot_open_the_centre(client, as_user, logged_in):
@@ -634,12 +638,19 @@ def test_reopening_with_the_unit_not_at_fault_says_to_close_instead(as_user, log
     ok(as_user("reviewer"), number, "review", decision="approve")
     ok(as_user("reviewer"), number, "evaluate", **UNSATISFIED)
 
-    r = post_form(logged_in("dispatcher"), number, "reopen", reason="群众不满意")  # the box left unticked
+    client = logged_in("dispatcher")
+    r = post_form(client, number, "reopen", reason="群众不满意")  # the box left unticked
+    client.set_cookie("lang", "en")
+    english = post_form(client, number, "reopen", reason="群众不满意").get_data(as_text=True)
 
     assert r.status_code == 422
     page = r.get_data(as_text=True)
     assert "不属承办单位责任的，请直接办结。" in page and "此项为必填项" not in page
     assert ">群众不满意</textarea>" in page
+    assert (
+        "If the unit is not at fault, close the appeal instead." in english
+    )  # the page's button, not the API
+    assert "…/close" not in english
 
 
 def test_the_timeline_keeps_what_the_citizen_was_answered(as_user, logged_in):

@@ -170,28 +170,31 @@ def test_values_outside_the_options_are_refused_in_the_page_language(app, logged
     assert r.status_code == 422
     page = r.get_data(as_text=True)
     assert 'id="f-area-error">区划代码应为 6 位、9 位或 12 位数字。' in page
-    assert 'id="f-channel-error">须为以下之一：hotline、web、app、' in page
-    assert 'id="f-urgency-error">须为以下之一：一般、紧急、特急。' in page
-    assert 'id="f-appeal_type-error">须为以下之一：咨询、求助、投诉、' in page
+    assert (
+        'id="f-channel-error">请选择以下之一：12345热线、网站、移动端、' in page
+    )  # the words, not the codes
+    assert 'id="f-urgency-error">请选择以下之一：一般、紧急、特急。' in page
+    assert 'id="f-appeal_type-error">请选择以下之一：咨询、求助、投诉、' in page
     assert 'id="f-title-error">字数须在 1 到 100 之间。' in page
     said = error_summary_of(page)
     assert "请输入有限的数字。" in said and "请输入数字。" in said  # latitude nan, longitude not a number
     assert len(said) == 7 and not [m for m in said if m.isascii()]  # every message, in Chinese
     english = client.post("/console?lang=en", data=_form(client, **bad)).get_data(as_text=True)
     assert 'id="f-area-error">A division code has 6, 9 or 12 digits.' in english
-    assert 'id="f-urgency-error">Must be one of: 一般, 紧急, 特急.' in english
-    assert 'id="f-channel-error">Must be one of: hotline, web, app,' in english
+    assert 'id="f-urgency-error">Choose one of: Ordinary, Urgent, Very urgent.' in english
+    assert 'id="f-channel-error">Choose one of: 12345 hotline, Website, Mobile app,' in english
+    assert 'id="f-appeal_type-error">Choose one of: Consultation, Help request, Complaint,' in english
     assert 'id="f-title-error">Length must be between 1 and 100.' in english
     assert counts(app) == before
 
 
-def test_an_unknown_area_is_the_apis_error_next_to_the_picker(app, logged_in):
+def test_an_unknown_area_is_refused_next_to_the_picker(app, logged_in):
     client = logged_in("operator")
 
     r = client.post("/console", data=_form(client, township="360704999"))
 
     assert r.status_code == 422
-    assert 'id="f-area-error">没有代码为 360704999 的区划。' in r.get_data(as_text=True)
+    assert 'id="f-area-error">请从列表中选择发生地点。' in r.get_data(as_text=True)
 
 
 def test_typing_the_phone_shows_the_callers_earlier_appeals(as_user, logged_in):
@@ -414,3 +417,23 @@ def test_a_sent_form_sent_again_with_other_contents_asks_before_a_new_appeal(app
     assert fresh and fresh.group(1) != form["intake_key"]
     again = client.post("/console", data={**other_call, "intake_key": fresh.group(1)})
     assert again.status_code == 303 and counts(app)["appeals"] == before["appeals"] + 1
+
+
+def test_a_category_or_place_the_list_lacks_reads_in_page_terms_not_the_api_s(logged_in):
+    """A category or place the list no longer has (the form was open while the list changed): the
+    operator is told to choose from the list, in the page language, never sent to the API."""
+    client = logged_in("operator")
+    stale = {"category": "gone-0001", "area": "360799999999"}
+
+    chinese = client.post("/console", data=_form(client, **stale)).get_data(as_text=True)
+    english = client.post("/console?lang=en", data=_form(client, **stale)).get_data(as_text=True)
+
+    assert error_summary_lines_of(chinese) == [
+        "分类：请从列表中选择分类。",
+        "发生地点（乡镇、村/社区）：请从列表中选择发生地点。",
+    ]
+    assert error_summary_lines_of(english) == [
+        "Category: Choose a category from the list.",
+        "Place (township, village/community): Choose the place from the list.",
+    ]
+    assert "/api/v1" not in english

@@ -18,6 +18,7 @@ from service.auth.models import ROLES
 from service.figures.queries import GROUPS, RATE_LABELS
 from service.figures.volumes import DISPOSITIONS
 from service.handling.duplicates import FLAG_STATES
+from service.handling.workflow import TRANSITIONS
 from service.notices.models import DELIVERY_STATUSES
 from service.notices.senders import SmsGatewaySender, WebhookSender
 from service.notices.smtp import SmtpSender
@@ -33,6 +34,7 @@ from service.web.labels import (
     RATE_MSGIDS,
     ROLE_MSGIDS,
     STATUS_MSGIDS,
+    TRANSITION_MSGIDS,
 )
 
 #: Besides the pages (service/web), what says the pages' texts: the record's texts, which the JSON API
@@ -82,12 +84,23 @@ def test_a_schema_error_shows_next_to_its_field(app):
 class ActionIn(Schema):
     days = fields.Integer(validate=validate.Range(min=1, max=30))
     kind = fields.String(validate=validate.OneOf(["press", "raise"]))
+    role = fields.String(validate=validate.OneOf(["operator", "leader"], labels=["话务员", "领导"]))
+    urgency = fields.String(validate=validate.OneOf(["一般", "紧急"]))
     note = fields.String(validate=validate.Length(max=5))
     email = fields.Email()
 
 
 def test_a_validators_message_reads_in_the_page_language(app):
-    form = MultiDict({"days": "31", "kind": "pull", "note": "请尽快办理此事", "email": "wang@"})
+    form = MultiDict(
+        {
+            "days": "31",
+            "kind": "pull",
+            "role": "boss",
+            "urgency": "急",
+            "note": "请尽快办理此事",
+            "email": "wang@",
+        }
+    )
     try:
         ActionIn().load(form_to_dict(form))
     except ValidationError as exc:
@@ -96,14 +109,18 @@ def test_a_validators_message_reads_in_the_page_language(app):
     with app.test_request_context("/centre?lang=zh"):
         assert errors_of(refused) == {
             "days": ["须在 1 到 30 之间。"],
-            "kind": ["须为以下之一：press、raise。"],
+            "kind": ["请从列表中选择。"],  # codes the reader never saw
+            "role": ["请选择以下之一：话务员、领导。"],  # by their words
+            "urgency": ["请选择以下之一：一般、紧急。"],  # words themselves
             "note": ["长度不能超过 5。"],
             "email": ["电子邮件地址格式不正确。"],
         }
     with app.test_request_context("/centre?lang=en"):
         assert errors_of(refused) == {
             "days": ["Must be greater than or equal to 1 and less than or equal to 30."],
-            "kind": ["Must be one of: press, raise."],
+            "kind": ["Choose one from the list."],
+            "role": ["Choose one of: Operator, Leader."],
+            "urgency": ["Choose one of: Ordinary, Urgent."],
             "note": ["Longer than maximum length 5."],
             "email": ["Not a valid e-mail address."],
         }
@@ -122,6 +139,7 @@ def test_every_status_role_flag_state_notice_and_figures_label_is_marked_for_tra
     assert set(NOTICE_STATUS_LABELS) == set(DELIVERY_STATUSES)
     assert set(NOTICE_CHANNEL_LABELS) == {s.channel for s in (SmsGatewaySender, SmtpSender, WebhookSender)}
     assert set(ROLE_MSGIDS) == set(ROLES.values())
+    assert set(TRANSITION_MSGIDS) == {transition.label for transition in TRANSITIONS.values()}
     assert set(FLAG_STATE_MSGIDS) == set(FLAG_STATES.values())
     assert set(RATE_MSGIDS) == set(RATE_LABELS.values())
     assert set(GROUP_MSGIDS) == {label for _kind, label in GROUPS}

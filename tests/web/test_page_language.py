@@ -74,11 +74,10 @@ HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 #: An English word on a Chinese page: two letters or more.
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 #: Latin letters on a Chinese page that are not English words: numbers and codes (GX20261207-0001,
-#: GXQ-CGJ, GX-0400, CALL-0001, Open311), addresses, file names, a new API token; and the accepted values a
-#: refusal lists (须为以下之一：hotline、web、…: the values themselves, as in the API).
+#: GXQ-CGJ, GX-0400, CALL-0001, Open311), addresses, file names, a new API token.
 CODES = re.compile(
     r"[A-Z]{2,}[A-Z0-9]*-[A-Z0-9-]+|GX\d{8}-\d{4}|Open311|[\w.-]+@[\w.-]+|https?://\S+"
-    r"|[\w.-]+\.(?:yaml|yml|xlsx|csv)\b|\bminyi_[\w-]+|(?<=须为以下之一：).*"
+    r"|[\w.-]+\.(?:yaml|yml|xlsx|csv)\b|\bminyi_[\w-]+"
 )
 #: Words the Chinese interface uses as they are: names of formats, products and units.
 NOT_ENGLISH = frozenset({"Excel", "YAML", "XLSX", "Redis", "API", "App", "MiB"})

@@ -151,14 +151,16 @@ def test_a_tampered_submission_is_refused_in_the_page_language(citizen):
 
     assert r.status_code == 422
     page = r.get_data(as_text=True)
-    assert 'id="f-appeal_type-error">须为以下之一：咨询、求助、投诉、举报、建议、表扬、其他。' in page
+    assert 'id="f-appeal_type-error">请选择以下之一：咨询、求助、投诉、举报、建议、表扬、其他。' in page
     assert 'id="f-area-error">区划代码应为 6 位、9 位或 12 位数字。' in page
     said = error_summary_of(page)
     assert "请选择是或否。" in said and "电子邮件地址格式不正确。" in said
     assert "身份证号码应为 17 位数字加 1 位校验码（0-9 或 X）。" in said
     assert len(said) == 6 and not [m for m in said if m.isascii()]
     english = citizen.post("/portal/submit?lang=en", data=_submission(citizen, **bad)).get_data(as_text=True)
-    assert "Must be one of: 咨询, 求助, 投诉, 举报, 建议, 表扬, 其他." in english
+    assert (
+        "Choose one of: Consultation, Help request, Complaint, Report, Suggestion, Praise, Other." in english
+    )
     assert "An ID number has 17 digits and a check digit (0-9 or X)." in english
 
 
