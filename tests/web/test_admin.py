@@ -23,7 +23,7 @@ from service.lists.models import ListVersion
 from service.notices import models as nm
 from tests.lists.test_xlsx import SMALL, edit, exported
 from tests.service.factories import client_at
-from tests.web.conftest import csrf_token_of, log_in
+from tests.web.conftest import csrf_token_of, error_summary_lines_of, log_in
 
 DEFAULT_LIST = Path(__file__).resolve().parents[2] / "responsibility_lists" / "ganxian.yaml"
 FIXTURES = Path(__file__).resolve().parents[1] / "lists" / "fixtures"
@@ -795,6 +795,19 @@ def test_a_bad_date_on_the_access_log_is_shown_next_to_its_field(logged_in):
     assert 'id="access"' not in html  # no records rather than every record
 
 
+def test_the_access_log_s_error_summary_names_each_filter(logged_in):
+    admin = logged_in("admin")
+
+    html = admin.get("/admin/access?since=2026-02-30&action=peek").get_data(as_text=True)
+    english = admin.get("/admin/access?since=2026-02-30&action=peek&lang=en").get_data(as_text=True)
+
+    assert error_summary_lines_of(html) == [
+        "方式：请从列表中选择。",
+        "起始日期：请填写日期（如 2026-01-01），或带时区的日期时间（如 2026-01-01T08:00:00+08:00）。",
+    ]
+    assert [line.split(": ", 1)[0] for line in error_summary_lines_of(english)] == ["Kind", "From"]
+
+
 @pytest.mark.parametrize(
     ("query", "lang", "message"),
     [
@@ -961,6 +974,19 @@ def test_the_security_audit_page_names_a_bad_filter(logged_in):
     r = logged_in("admin").get("/admin/security?until=tomorrow")
 
     assert r.status_code == 422 and field_error(r.get_data(as_text=True), "until")
+
+
+def test_the_security_audit_s_error_summary_names_each_filter(logged_in):
+    admin = logged_in("admin")
+
+    html = admin.get("/admin/security?until=tomorrow&kind=x").get_data(as_text=True)
+    english = admin.get("/admin/security?until=tomorrow&kind=x&lang=en").get_data(as_text=True)
+
+    assert error_summary_lines_of(html) == [
+        "事件：请从列表中选择。",
+        "截止日期：请填写日期（如 2026-01-01），或带时区的日期时间（如 2026-01-01T08:00:00+08:00）。",
+    ]
+    assert [line.split(": ", 1)[0] for line in error_summary_lines_of(english)] == ["Event", "To"]
 
 
 def test_every_security_event_kind_has_a_label():

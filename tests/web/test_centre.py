@@ -23,7 +23,7 @@ from tests.service.handling_steps import (
     stored_appeal,
 )
 from tests.service.helpers import appeal_payload
-from tests.web.conftest import csrf_token_of
+from tests.web.conftest import csrf_token_of, error_summary_lines_of
 
 RSJ = unit_code("区人社局")
 CGJ = unit_code("区城管局")
@@ -566,6 +566,23 @@ def test_a_bad_date_on_the_search_is_shown_beside_its_field(logged_in):
     assert r.status_code == 422
     html = r.get_data(as_text=True)
     assert 'id="f-received_from-error"' in html and 'value="x"' in html
+
+
+def test_the_search_s_error_summary_names_each_filter(logged_in):
+    client = logged_in("dispatcher")
+
+    html = client.get("/centre/search?received_from=2026-02-30&status=nope").get_data(as_text=True)
+    english = client.get("/centre/search?received_from=2026-02-30&status=nope&lang=en").get_data(as_text=True)
+
+    said = error_summary_lines_of(html)
+    assert [line.split("：", 1)[0] for line in said] == ["状态", "受理日期自"]  # in the form's order
+    assert (
+        said[0]
+        == "状态：请选择以下之一：待分拨、已派单、办理中、退单审核中、答复审核中、已答复、已办结、已并案。"
+    )
+    lines = error_summary_lines_of(english)
+    assert lines[0].startswith("Status: Choose one of: To dispatch, Dispatched, Handling,")
+    assert lines[1].startswith("Received from: Not a date (2026-01-01)")
 
 
 def test_an_export_too_large_says_so_on_the_search_page(as_user, logged_in, monkeypatch):

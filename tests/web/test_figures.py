@@ -7,7 +7,7 @@ import re
 
 from tests.service.closing_arrange import CGJ, RSJ, SATISFIED, ok, rate, replied
 from tests.service.volumes_arrange import GARBAGE, last_day, past_months, two_months
-from tests.web.conftest import log_in
+from tests.web.conftest import error_summary_lines_of, log_in
 from tests.web.test_centre import page_of, post_form
 
 
@@ -57,6 +57,22 @@ def test_a_bad_month_is_shown_by_its_field_with_this_months_figures(as_user, cli
     page = r.get_data(as_text=True)
     assert 'id="f-month-error"' in page and "请选择 2000-01 至 2099-12 之间的月份" in page
     assert 'value="return_rate" selected' in page  # the good filter is kept
+
+
+def test_the_error_summary_names_the_month_and_the_ranking(client) -> None:
+    log_in(client, "leader")
+
+    page = client.get("/figures?month=2026-13&rank_by=nope").get_data(as_text=True)
+    english = client.get("/figures?month=2026-13&rank_by=nope&lang=en").get_data(as_text=True)
+
+    assert error_summary_lines_of(page) == [
+        "统计月份：请选择 2000-01 至 2099-12 之间的月份（年-月）。",
+        "排名指标：请选择列表中的排名指标。",
+    ]
+    assert error_summary_lines_of(english) == [
+        "Month: Choose a month between 2000-01 and 2099-12.",
+        "Rank by: Choose a rate from the list.",
+    ]
 
 
 def test_operators_and_units_have_no_figures_page_nor_link(logged_in) -> None:
