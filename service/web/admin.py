@@ -43,19 +43,21 @@ def _unit_kind_label(kind: str) -> str:
     return _(UNIT_KIND_LABELS.get(kind, kind))
 
 
-def password_errors(username: str, password: str, confirm: str) -> list[str]:
-    """What is wrong with a new password, in the page language ([] when it will do)."""
+def password_errors(username: str, password: str, confirm: str) -> FormErrors:
+    """What is wrong with a new password and its confirmation, by field, in the page language ({}
+    when it will do): a weak password under `password`, a confirmation that differs under
+    `password_confirm`, the field the reader must type again."""
     if not password:
-        return [_("请输入初始密码。")]
-    problems = []
+        return {"password": [_("请输入初始密码。")]}
+    errors: FormErrors = {}
     weakness = passwords.weakness(username, password)
     if weakness == passwords.SHORT:
-        problems.append(_("密码至少 %(n)s 个字符。", n=passwords.MIN_LENGTH))
+        errors["password"] = [_("密码至少 %(n)s 个字符。", n=passwords.MIN_LENGTH)]
     elif weakness == passwords.GUESSABLE:
-        problems.append(_("密码太简单，请勿使用用户名、重复字符或常见密码。"))
+        errors["password"] = [_("密码太简单，请勿使用用户名、重复字符或常见密码。")]
     if password != confirm:
-        problems.append(_("两次输入的密码不一致。"))
-    return problems
+        errors["password_confirm"] = [_("两次输入的密码不一致。")]
+    return errors
 
 
 def _domain_user_errors(exc: ValidationFailed, unit_code: str) -> FormErrors:
@@ -166,9 +168,7 @@ def admin_user_create() -> Any:
     form = {name: request.form.get(name, "").strip() for name in ("username", "display_name", "role", "unit")}
     password = request.form.get("password", "")
     confirm = request.form.get("password_confirm", "")
-    errors: FormErrors = {}
-    if problems := password_errors(form["username"], password, confirm):
-        errors["password"] = problems
+    errors: FormErrors = password_errors(form["username"], password, confirm)
     if not form["username"]:
         errors["username"] = [_("请输入用户名。")]
     if len(form["display_name"]) > 64:
@@ -254,9 +254,8 @@ def admin_user_password(user_id: int) -> Any:
     errors: FormErrors = {}
     if request.method == "POST":
         password = request.form.get("password", "")
-        if problems := password_errors(user.username, password, request.form.get("password_confirm", "")):
-            errors["password"] = problems
-        else:
+        errors = password_errors(user.username, password, request.form.get("password_confirm", ""))
+        if not errors:
             actor = current_user()
             set_password(s, user, password, actor=actor)  # the page's checks are the stricter
             if actor is not None and actor.id == user.id:

@@ -92,8 +92,8 @@ def change_own_password() -> Any:
             errors["current_password"] = [_("请输入当前密码。")]
         if not password:
             errors["password"] = [_("请输入新密码。")]
-        elif problems := password_errors(user.username, password, request.form.get("password_confirm", "")):
-            errors["password"] = problems
+        else:
+            errors.update(password_errors(user.username, password, request.form.get("password_confirm", "")))
         if not errors:
             try:
                 change_password(db.session(), user, current, password)

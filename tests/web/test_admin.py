@@ -151,7 +151,7 @@ def test_an_admin_creates_a_unit_staff_account_that_can_log_in(logged_in, client
         ({"password": "short", "password_confirm": "short"}, "password", "密码至少 8 个字符。"),
         ({"password": "12345678", "password_confirm": "12345678"}, "password", "密码太简单"),
         ({"password": "newclerk", "password_confirm": "newclerk"}, "password", "密码太简单"),
-        ({"password_confirm": "something-else"}, "password", "两次输入的密码不一致。"),
+        ({"password_confirm": "something-else"}, "password_confirm", "两次输入的密码不一致。"),
         ({"password": "", "password_confirm": ""}, "password", "请输入初始密码。"),
     ],
 )
@@ -177,6 +177,27 @@ def test_each_account_error_is_shown_next_to_its_field(logged_in, db_session, fi
     assert 'value="新话务员"' in html  # what was typed is kept (but never the password)
     assert GOOD_PASSWORD not in html
     assert db_session.scalar(sa.select(sa.func.count()).select_from(User)) == before
+
+
+def test_a_confirmation_that_differs_is_shown_under_the_confirmation(logged_in, db_session):
+    """The password itself is fine: the admin types the confirmation again, and is told so there."""
+    admin = logged_in("admin")
+    data = {"username": "newclerk", "role": "operator", "password": GOOD_PASSWORD}
+
+    html = admin.post(
+        "/admin/users", data={"csrf_token": token(admin), **data, "password_confirm": "other-one"}
+    ).get_data(as_text=True)
+    rsj = db_session.scalar(sa.select(User).where(User.username == "rsj"))
+    url = f"/admin/users/{rsj.id}/password"
+    reset = admin.post(
+        url, data={"csrf_token": token(admin, url), "password": GOOD_PASSWORD, "password_confirm": "x"}
+    ).get_data(as_text=True)
+
+    for page in (html, reset):
+        assert field_error(page, "password_confirm") == "两次输入的密码不一致。"
+        assert field_error(page, "password") == ""
+        assert 'id="f-password_confirm" name="password_confirm"' in page
+    assert "再次输入密码：两次输入的密码不一致。" in error_summary_lines_of(html)
 
 
 def test_an_account_refused_by_the_page_is_not_recorded_as_created(logged_in, db_session):

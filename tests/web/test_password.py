@@ -126,7 +126,7 @@ def test_guessing_the_current_password_locks_the_account(app):
             "password",
             "密码太简单，请勿使用用户名、重复字符或常见密码。",
         ),
-        ("demo1234", NEW, "Lantern-7-rivers", "password", "两次输入的密码不一致。"),
+        ("demo1234", NEW, "Lantern-7-rivers", "password_confirm", "两次输入的密码不一致。"),
     ],
 )
 def test_each_bad_entry_is_named_and_nothing_changes(
