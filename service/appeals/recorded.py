@@ -131,7 +131,16 @@ def _duration(value: str) -> str:
         gettext("%(n)s小时", n=hours) if hours else "",
         gettext("%(n)s分钟", n=minutes) if minutes else "",
     ]
-    return "".join(parts).strip()
+    return " ".join(part for part in parts if part)  # said in another language than Chinese: words
+
+
+_NAMED_CODE = re.compile(r"(?P<name>.+)（(?P<code>[0-9A-Za-z_.-]+)）")  # a code, not a name's own（…）
+
+
+def _named_code(value: str) -> str:
+    """城管（02）: a name as written, its code in the page's brackets, 城管 (02)."""
+    match = _NAMED_CODE.fullmatch(value)
+    return f"{match['name']} ({match['code']})" if match else value
 
 
 def _date(value: str) -> str:
@@ -158,6 +167,8 @@ CONVERT: dict[str, Callable[[str], str]] = {
     "date": _date,
     "scope": _scope,
     "winner_scope": _scope,
+    "category": _named_code,
+    "winner": _named_code,
 }
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")

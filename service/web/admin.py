@@ -122,7 +122,8 @@ def _render_users(form: dict[str, str], errors: FormErrors, status: int = 200) -
             rows=rows,
             units=units,
             role_options=[(code, role_label(code)) for code in ROLES],
-            unit_options=[("", _("（不属于承办单位）"))] + [(u.code, f"{u.name}（{u.code}）") for u in units],
+            unit_options=[("", _("（不属于承办单位）"))]
+            + [(u.code, _("%(text)s（%(note)s）", text=u.name, note=u.code)) for u in units],
             form=form,
             errors=errors,
             unit_filter=unit_filter,

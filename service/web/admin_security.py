@@ -12,7 +12,8 @@ from service.auth.audit import COMMAND_LINE, OK, REFUSED, SecurityArgs, events_p
 from service.web.access import ADMIN_ROLES, login_required
 from service.web.admin_logs import log_page
 from service.web.blueprint import bp
-from service.web.helpers import role_label
+from service.web.helpers import listed, role_label
+from service.web.i18n import CLAUSE_SEPARATORS, current_language
 from service.web.labels import N_
 
 KIND_LABELS = {
@@ -58,7 +59,7 @@ def describe(event: dict[str, Any]) -> str:
     if locked_now := detail.get("locked_now"):
         parts.append(_(LOCKED_NOW_LABELS.get(locked_now, LOCKED_NOW_LABELS[True])))
     if clients := detail.get("clients"):
-        parts.append(_("来源地址：%(addresses)s", addresses="、".join(clients)))
+        parts.append(_("来源地址：%(addresses)s", addresses=listed(clients)))
     if detail.get("account_wide"):
         parts.append(_("所有来源（账号级锁定）"))
     if "label" in detail:
@@ -68,7 +69,7 @@ def describe(event: dict[str, Any]) -> str:
         parts.append(role + (f" · {detail['unit']}" if detail.get("unit") else ""))
     if "to" in detail:
         parts.append(_("姓名：%(before)s → %(after)s", before=detail.get("from", ""), after=detail["to"]))
-    return "；".join(parts)
+    return CLAUSE_SEPARATORS[current_language()].join(parts)
 
 
 def actor_label(event: dict[str, Any]) -> str:

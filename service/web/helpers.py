@@ -24,7 +24,7 @@ from service.errors import DomainError
 from service.handling.duplicates import FLAG_STATES
 from service.web.flashes import flashed_messages
 from service.web.form_messages import page_message
-from service.web.i18n import deadline, localize
+from service.web.i18n import LIST_SEPARATORS, WORD_SEPARATORS, current_language, deadline, localize
 from service.web.labels import NOTICE_CHANNEL_LABELS, NOTICE_STATUS_LABELS
 
 #: Colour class of each status badge (see .badge-* in static/css/minyi.css).
@@ -70,6 +70,23 @@ def notice_channel_label(channel: str) -> str:
 def notice_status_label(status: str) -> str:
     """A notice's delivery status (pending, sent, failed, …) in the page language."""
     return gettext(NOTICE_STATUS_LABELS[status]) if status in NOTICE_STATUS_LABELS else status
+
+
+def listed(items: Any) -> str:
+    """Items as a list in the page language: "甲、乙" in Chinese, "A, B" in English."""
+    return LIST_SEPARATORS[current_language()].join(str(item) for item in items)
+
+
+def duration(seconds: int) -> str:
+    """A length of time in whole units, as the deadlines' countdowns say it: "2天3小时", "45分钟"
+    in Chinese, "2 d 3 h", "45 min" in English (days and hours, or minutes under a day)."""
+    days, hours, minutes = seconds // 86400, seconds % 86400 // 3600, seconds % 3600 // 60
+    parts = [gettext("%(n)s天", n=days)] if days else []
+    if hours or days:
+        parts.append(gettext("%(n)s小时", n=hours))
+    if not days:
+        parts.append(gettext("%(n)s分钟", n=minutes))
+    return WORD_SEPARATORS[current_language()].join(parts)
 
 
 def masked_phone(phone: str | None) -> str:
@@ -193,6 +210,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(flag_state_label)
     app.add_template_filter(notice_channel_label)
     app.add_template_filter(notice_status_label)
+    app.add_template_filter(listed)
+    app.add_template_filter(duration)
     app.add_template_filter(masked_phone)
     app.add_template_filter(masked_name)
     app.add_template_global(STATUS_TONES, "STATUS_TONES")

@@ -53,6 +53,10 @@ babel = Babel()
 errors_domain = Domain(domain="errors")
 #: How the items of a list inside a message are joined, per language.
 LIST_SEPARATORS = {"zh": "、", "en": ", "}
+#: How the clauses of one description are joined ("密码错误；本来源地址已被锁定"), per language.
+CLAUSE_SEPARATORS = {"zh": "；", "en": "; "}
+#: How the words of a text made of parts are joined ("2天3小时", "2 d 3 h"), per language.
+WORD_SEPARATORS = {"zh": "", "en": " "}
 
 
 def compile_catalogues(source: Path, target: Path) -> list[Path]:

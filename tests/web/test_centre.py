@@ -733,3 +733,21 @@ def test_the_reviewer_records_a_call_back_rating_from_its_form(app, as_user, log
     assert "回访评价已记录。" in page and "办理态度满意，办理结果基本满意；已解决；已联系群众。" in page
     assert f'action="/centre/appeals/{number}/evaluate"' not in page  # rated once
     assert status_of(app, number) == "closed"
+
+
+def test_english_pages_use_english_punctuation_and_single_spaces(as_user, logged_in):
+    """No （lead） or ： on an English page, and the time left reads "14 d 4 h left", one space each."""
+    number = new_appeal(as_user)
+    client = logged_in("dispatcher")
+    chinese = page_of(client, f"/centre/appeals/{number}")
+    client.set_cookie("lang", "en")
+
+    page = page_of(client, f"/centre/appeals/{number}")
+    queue = page_of(client, "/centre?queue=to_dispatch")
+
+    assert "区城管局 (lead)" in page and "梅林镇人民政府 (co-unit)" in page
+    assert re.search(r" · 14 d \d+ h left<", page) and "  left" not in page
+    assert "<h2>To dispatch (0)</h2>" in queue
+    units = page.split('<ul class="assignments">', 1)[1].split("</ul>", 1)[0]
+    assert not re.search(r"[（）：，；、]", units)
+    assert "区城管局（主办）" in chinese and re.search(r"剩余14天\d+小时<", chinese)  # Chinese as it was

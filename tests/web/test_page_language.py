@@ -79,6 +79,10 @@ CODES = re.compile(
     r"[A-Z]{2,}[A-Z0-9]*-[A-Z0-9-]+|GX\d{8}-\d{4}|Open311|[\w.-]+@[\w.-]+|https?://\S+"
     r"|[\w.-]+\.(?:yaml|yml|xlsx|csv)\b|\bminyi_[\w-]+"
 )
+#: Chinese typography on an English page: full-width punctuation and brackets (，：；。、（）「」).
+FULL_WIDTH = re.compile(r"[\u3001-\u303f\uff01-\uff60]")
+#: Two spaces between words on a line, where one was meant (a text joined from parts).
+DOUBLE_SPACE = re.compile(r"(?<=\S)  (?=\S)")
 #: Words the Chinese interface uses as they are: names of formats, products and units.
 NOT_ENGLISH = frozenset({"Excel", "YAML", "XLSX", "Redis", "API", "App", "MiB"})
 #: The keys of the list's YAML file that the admin pages tell the admin to write (as they are typed).
@@ -494,6 +498,17 @@ def test_every_page_in_english_has_no_chinese_but_the_county_s_own_words(app, ap
     assert [what for what, _status, html in pages if "<html" in html and '<html lang="en">' not in html] == []
     problems = leftovers(pages, "zh", county_words, HAN)
     assert not problems, "Chinese left on English pages:\n" + "\n".join(problems)
+    problems = leftovers(pages, "zh", county_words, FULL_WIDTH)
+    assert not problems, "Chinese punctuation on English pages:\n" + "\n".join(problems)
+    doubled = sorted(
+        {
+            f"{what}: {text!r}"
+            for what, _s, html in pages
+            for text in visible(html, "zh")
+            if DOUBLE_SPACE.search(text)
+        }
+    )
+    assert not doubled, "Two spaces between words on English pages:\n" + "\n".join(doubled)
 
 
 def test_every_page_in_chinese_has_no_english(app, appeals, county_words):
