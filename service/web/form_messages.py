@@ -62,7 +62,7 @@ def page_message(message: str) -> str:
 
 
 def _choose(message: Text) -> str:
-    """ "Must be one of" with the choices' words: the labels the schema gives, else the values when
+    """The "Must be one of" message with the choices' words: the labels the schema gives, else the values when
     they are words themselves (咨询, 一般, 满意: Chinese, page texts). Codes without words (approve,
     raise) are not shown to a reader who never saw them."""
     choices = [str(c) for c in message.params.get("choices", ())]
