@@ -332,9 +332,17 @@ def ranking(
 ) -> tuple[list[Ranked], list[Ranked]]:
     """The best `n` and the worst `n` of `units` by `rate` (best first; worst first).
 
+    A unit is in one list at most: the best take the first `n` ranked units, the worst only units
+    not among them. With fewer than 2 × `n` ranked units the worst list is the shorter (6 units,
+    top five: the sixth is the bottom one), and with `n` or fewer it is empty: a unit ranked
+    alone is not also its kind's worst.
+
     Units with fewer than `rules.min_ranked` counted cases are left out. Equal rates: the unit with
     the larger sample ranks as the more certain one (first among the best, first among the worst),
     then the unit code, so the order never depends on the database's.
     """
     rows = [r for r in _measured(tallies, rate, rules, units) if r.sample >= rules.min_ranked]
-    return _sorted(rows, rate)[:n], _sorted(rows, rate, worst=True)[:n]
+    best = _sorted(rows, rate)[:n]
+    top = {r.unit for r in best}
+    worst = [r for r in _sorted(rows, rate, worst=True) if r.unit not in top][:n]
+    return best, worst

@@ -71,6 +71,8 @@ def workbook(figures: dict[str, Any]) -> bytes:
             sheet.append([title])
             for i, r in enumerate(rows, start=1):
                 sheet.append([i, r["name"], round(r["rate"] * 100, 2), r["sample"]])
+            if not rows and group["best"]:  # a unit is in one list at most (dispatch.figures.ranking)
+                sheet.append([None, "参与排名的单位均已列入前五名。"])
         sheet.freeze_panes = "C2"
         _columns(sheet, [6, 22] + [12] * (len(header) - 2))
     out = io.BytesIO()

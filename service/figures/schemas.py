@@ -56,7 +56,13 @@ class GroupOut(Schema):
     label = Label()
     units = fields.List(fields.Nested(UnitFiguresOut), metadata={"description": "best first by rank_by"})
     best = fields.List(fields.Nested(RankedOut), metadata={"description": "top five"})
-    worst = fields.List(fields.Nested(RankedOut), metadata={"description": "bottom five, worst first"})
+    worst = fields.List(
+        fields.Nested(RankedOut),
+        metadata={
+            "description": "bottom five, worst first, of the units not in `best`: shorter, or empty, "
+            "when fewer than ten units are ranked"
+        },
+    )
 
 
 class RulesOut(Schema):

@@ -187,7 +187,9 @@ def test_rankings_best_and_worst_ties_by_sample_then_code_and_smallest_sample() 
     }
     best, worst = ranking(tallies, "satisfaction_rate", FigureRules(), units="abcdef", n=3)
     assert [r.unit for r in best] == ["b", "a", "c"]
-    assert [r.unit for r in worst] == ["c", "d", "b"]
+    assert [r.unit for r in worst] == ["d"]  # c ties with d but is among the best already
+    best, worst = ranking(tallies, "satisfaction_rate", FigureRules(), units="abcdef", n=2)
+    assert ([r.unit for r in best], [r.unit for r in worst]) == (["b", "a"], ["c", "d"])
     best, _ = ranking(tallies, "satisfaction_rate", FigureRules(min_ranked=3), units="abcd")
     assert [r.unit for r in best] == ["b", "c", "d"]
     # A unit table: everyone, in the rankings' order, those with nothing counted last by code.
@@ -203,9 +205,44 @@ def test_rankings_best_and_worst_ties_by_sample_then_code_and_smallest_sample() 
 
 def test_rankings_by_a_rate_where_less_is_better_put_the_lowest_first() -> None:
     tallies = {"a": Tally(dispatched=10, returned=5), "b": Tally(dispatched=10, returned=1)}
-    best, worst = ranking(tallies, "return_rate", FigureRules(), units="ab")
-    assert [r.unit for r in best] == ["b", "a"]
-    assert [r.unit for r in worst] == ["a", "b"]
+    best, worst = ranking(tallies, "return_rate", FigureRules(), units="ab", n=1)
+    assert [r.unit for r in best] == ["b"]
+    assert [r.unit for r in worst] == ["a"]
+
+
+def _units(count: int) -> dict[str, Tally]:
+    """`count` units u00, u01, … each rated 10 times, the earlier the more satisfied (u00 best)."""
+    return {f"u{i:02d}": Tally(rated=10, satisfied=10 - i % 11) for i in range(count)}
+
+
+@pytest.mark.parametrize(
+    ("count", "best", "worst"),
+    [
+        (0, [], []),
+        (1, ["u00"], []),  # ranked alone: the top, not also the bottom
+        (5, ["u00", "u01", "u02", "u03", "u04"], []),
+        (6, ["u00", "u01", "u02", "u03", "u04"], ["u05"]),
+        (9, ["u00", "u01", "u02", "u03", "u04"], ["u08", "u07", "u06", "u05"]),
+        (10, ["u00", "u01", "u02", "u03", "u04"], ["u09", "u08", "u07", "u06", "u05"]),
+        (11, ["u00", "u01", "u02", "u03", "u04"], ["u10", "u09", "u08", "u07", "u06"]),
+    ],
+)
+def test_a_unit_is_in_the_top_five_or_the_bottom_five_never_both(
+    count: int, best: list[str], worst: list[str]
+) -> None:
+    tallies = _units(count)
+    top, bottom = ranking(tallies, "satisfaction_rate", FigureRules(), units=sorted(tallies))
+    assert [r.unit for r in top] == best
+    assert [r.unit for r in bottom] == worst
+    assert not {r.unit for r in top} & {r.unit for r in bottom}
+
+
+def test_units_all_equal_still_appear_once() -> None:
+    """Ties everywhere: the order falls back on the code, and no unit is listed twice."""
+    tallies = {code: Tally(rated=4, satisfied=2) for code in "abcdefg"}
+    top, bottom = ranking(tallies, "satisfaction_rate", FigureRules(), units="abcdefg")
+    assert [r.unit for r in top] == ["a", "b", "c", "d", "e"]
+    assert [r.unit for r in bottom] == ["f", "g"]
 
 
 @pytest.mark.parametrize(

@@ -101,8 +101,9 @@ def test_departments_and_townships_are_ranked_apart(as_user, journeys, month) ->
     groups = {g["kind"]: g for g in figures["groups"]}
     assert groups["township"]["label"] == "乡镇（街道）" and groups["department"]["label"] == "区直部门"
     departments = groups["department"]
+    # Two departments ranked: both in the top five, so neither is also in the bottom five.
     assert [r["code"] for r in departments["best"]] == [RSJ, CGJ]
-    assert [r["code"] for r in departments["worst"]] == [CGJ, RSJ]
+    assert departments["worst"] == []
     assert departments["best"][0] == {"code": RSJ, "name": "区人社局", "rate": 1.0, "sample": 1}
     assert [u["code"] for u in departments["units"][:2]] == [RSJ, CGJ]  # the table in ranking order
     assert groups["township"]["best"] == []  # no township was rated this month
@@ -111,7 +112,8 @@ def test_departments_and_townships_are_ranked_apart(as_user, journeys, month) ->
         as_user("leader").get("/api/v1/figures", query_string={"month": month, "rank_by": "return_rate"})
     )
     departments = next(g for g in by_returns["groups"] if g["kind"] == "department")
-    assert [r["code"] for r in departments["worst"][:1]] == [RSJ]  # the most returns
+    assert [r["code"] for r in departments["best"]] == [CGJ, RSJ]  # the most returns last
+    assert departments["worst"] == []
 
 
 def test_an_excluded_rating_leaves_the_rates_and_counting_it_again_restores_them(
@@ -229,6 +231,14 @@ def test_the_export_ranks_only_units_the_rankings_rank_and_names_the_exclusions(
     rows = {row[1]: row[0] for row in table}
     assert rows["区人社局"] is None  # one rating: below the smallest ranked sample, as in 前五名
     assert rows["区城管局"] == 1
+    # Ranked alone, 区城管局 heads the top five and is not also the bottom one.
+    rankings = [row[:2] for row in sheet[len(table) + 1 :] if any(row)]
+    assert rankings == [
+        ("满意率前五名", None),
+        (1, "区城管局"),
+        ("满意率后五名", None),
+        (None, "参与排名的单位均已列入前五名。"),
+    ]
 
 
 def test_a_unit_a_newer_list_dropped_keeps_its_months_figures(app, as_user, journeys, month) -> None:

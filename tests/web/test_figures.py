@@ -41,6 +41,24 @@ def test_a_leader_lands_on_the_months_figures_with_units_ranked(as_user, client)
     assert "本月暂无可排名的数据。" in page  # no township rated
 
 
+def test_a_department_ranked_alone_is_in_the_top_five_only(as_user, client) -> None:
+    ok(rate(client, replied(as_user, CGJ), SATISFIED))
+    log_in(client, "leader")
+
+    page = page_of(client, "/figures")
+
+    departments = re.search(r'data-group="department">(.*?)</section>', page, re.S)
+    assert departments, "the departments' section"
+    best = re.search(r'data-ranking="best">(.*?)</ol>', departments.group(1), re.S)
+    assert best and "区城管局" in best.group(1)
+    assert 'data-ranking="worst"' not in departments.group(1)
+    assert departments.group(1).count("区城管局") == 2  # the top five and its row in the table
+    assert "参与排名的单位均已列入前五名。" in departments.group(1)
+    assert "本月暂无可排名的数据。" not in departments.group(1)
+    client.get("/lang/en")
+    assert "Every unit ranked is in the top five already." in page_of(client, "/figures")
+
+
 def test_the_page_in_english(as_user, client) -> None:
     rated_appeals(as_user, client)
     log_in(client, "leader")
