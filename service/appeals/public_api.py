@@ -20,11 +20,19 @@ from service.appeals.citizen_codes import guess_limit, normal_code, normal_numbe
 from service.appeals.models import Appeal
 from service.appeals.recorded import recorded
 from service.appeals.schemas import PublicAppealIn, PublicAppealOut, PublicIntakeOut, PublicLookupArgs
-from service.appeals.status import MERGED, PUBLIC_ACTIONS, REPLY_RESULTS, STATUS_LABELS
+from service.appeals.status import (
+    AWAITING_REPLY,
+    MERGED,
+    PUBLIC_ACTIONS,
+    REOPENED_LABEL,
+    REPLY_RESULTS,
+    STATUS_LABELS,
+    SUPERSEDED_ACTIONS,
+)
 from service.errors import NotFound
 from service.extensions import Blueprint, limiter
+from service.handling.centre_review import standing_reply
 from service.handling.closing import citizen_rating_state
-from service.handling.models import Reply
 from service.text import t
 from service.web.i18n import response_language
 
@@ -85,13 +93,9 @@ def find_for_citizen(number: str, code: str) -> Appeal:
 
 
 def released_reply(appeal: Appeal) -> dict[str, Any] | None:
-    """The latest reply the centre released to the citizen: its result, text and time; else None."""
-    reply = db.session().scalar(
-        sa.select(Reply)
-        .where(Reply.appeal_id == appeal.id, Reply.review == "approved")
-        .order_by(Reply.reviewed_at.desc(), Reply.id.desc())
-        .limit(1)
-    )
+    """The reply released to the citizen that stands (`standing_reply`): its result, text and time.
+    None before the first, and after a reopen (重办) until the next: the earlier one is history."""
+    reply = standing_reply(db.session(), appeal)
     if reply is None:
         return None
     return {
@@ -106,26 +110,36 @@ def citizen_view(appeal: Appeal, language: str | None = None) -> dict[str, Any]:
     are said in `language` (the API's: `response_language`), what they name kept as written; without
     one, as stored (the portal's page says them in its own language, with the `recorded` filter).
     The labels are Chinese here; the API's schema says them in its language (`service.fields.Label`)."""
-    timeline = [
-        {
-            "at": e.at,
-            "action": e.action,
-            "label": PUBLIC_ACTIONS[e.action],
-            "status": e.to_status,
-            "status_label": STATUS_LABELS.get(e.to_status) if e.to_status else None,
-            "message": recorded(e.public_message, language)
-            if language and e.public_message
-            else e.public_message,
-        }
-        for e in queries.events_of(db.session(), appeal)
-        if e.action in PUBLIC_ACTIONS
-    ]
+    events = [e for e in queries.events_of(db.session(), appeal) if e.action in PUBLIC_ACTIONS]
+    # 重办: the reply and the extensions of a round the appeal was reopened after are history.
+    last_reopen = max((i for i, e in enumerate(events) if e.action == "reopened"), default=-1)
+    timeline = []
+    for i, e in enumerate(events):
+        superseded = i < last_reopen and e.action in SUPERSEDED_ACTIONS
+        timeline.append(
+            {
+                "at": e.at,
+                "action": e.action,
+                "label": SUPERSEDED_ACTIONS[e.action] if superseded else PUBLIC_ACTIONS[e.action],
+                "superseded": superseded,
+                "status": e.to_status,
+                "status_label": STATUS_LABELS.get(e.to_status) if e.to_status else None,
+                "message": recorded(e.public_message, language)
+                if language and e.public_message
+                else e.public_message,
+            }
+        )
     # 并案: a merged appeal follows its master (its status, unit and reply); only the master is rated.
     shown = followed_appeal(appeal)
+    awaiting_reply = shown.status in AWAITING_REPLY
+    reopened = awaiting_reply and shown.reopen_count > 0
     return {
         "number": appeal.number,
         "status": shown.status,
-        "status_label": STATUS_LABELS.get(shown.status, shown.status),
+        "status_label": REOPENED_LABEL if reopened else STATUS_LABELS.get(shown.status, shown.status),
+        "round": shown.reopen_count,
+        "reopened": reopened,
+        "reply_due_at": shown.reply_due_at if awaiting_reply else None,
         "appeal_type": appeal.appeal_type,
         "title": appeal.title,
         "content": appeal.content,

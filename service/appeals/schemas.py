@@ -318,6 +318,12 @@ class PublicEventOut(Schema):
     at = fields.DateTime()
     action = fields.String()
     label = Label()
+    superseded = fields.Boolean(
+        metadata={
+            "description": "a reply or an extension of a round the appeal was reopened after (重办): "
+            "history, not the answer nor the deadline now (its label says so)"
+        }
+    )
     status = fields.String(allow_none=True)
     status_label = Label(allow_none=True)
     message = fields.String(
@@ -344,7 +350,20 @@ class PublicEvaluationOut(Schema):
 class PublicAppealOut(Schema):
     number = fields.String()
     status = fields.String()
-    status_label = Label()
+    status_label = Label(
+        metadata={"description": "the status's; 重新办理中 after a reopen (重办) until the new reply"}
+    )
+    round = fields.Integer(metadata={"description": "how many times the appeal was reopened (重办)"})
+    reopened = fields.Boolean(
+        metadata={"description": "handled again after a reopen; the earlier reply is on the timeline only"}
+    )
+    reply_due_at = fields.DateTime(
+        allow_none=True,
+        metadata={
+            "description": "the reply deadline of the round under way, while a unit handles the "
+            "appeal; null before dispatch and once replied"
+        },
+    )
     appeal_type = fields.String()
     title = fields.String()
     content = fields.String()
@@ -352,7 +371,11 @@ class PublicAppealOut(Schema):
     handling_unit = fields.String(allow_none=True)
     received_at = fields.DateTime()
     timeline = fields.List(fields.Nested(PublicEventOut))
-    reply = fields.Nested(PublicReplyOut, allow_none=True, metadata={"description": "null until released"})
+    reply = fields.Nested(
+        PublicReplyOut,
+        allow_none=True,
+        metadata={"description": "null until released, and after a reopen until the new one is"},
+    )
     merged_into = fields.String(
         allow_none=True,
         metadata={"description": "the master's number when merged (并案): its progress is shown"},

@@ -79,6 +79,12 @@ REPLY_RESULTS: dict[str, str] = {
 }
 
 OPEN_STATUSES = frozenset({PENDING_DISPATCH, DISPATCHED, HANDLING, RETURN_REQUESTED, REPLY_REVIEW, REPLIED})
+#: With a unit and no reply released yet: the reply deadline runs.
+AWAITING_REPLY = frozenset({DISPATCHED, HANDLING, RETURN_REQUESTED, REPLY_REVIEW})
+
+#: What the citizen reads as the status of an appeal handled again after a reopen (重办), until the
+#: new reply is released: the round, not the step (已派单, 办理中) within it.
+REOPENED_LABEL = "重新办理中"
 
 #: The events a citizen sees on the timeline, with their labels (no staff names, no notes).
 PUBLIC_ACTIONS: dict[str, str] = {
@@ -94,4 +100,12 @@ PUBLIC_ACTIONS: dict[str, str] = {
     "closed": "已办结",
     "closed_directly": "已当场答复办结",
     "supervised": "已督办",
+}
+
+#: The labels of the steps of a round the appeal was reopened after (重办), on the citizen's
+#: timeline: the reply the citizen did not accept, the time limit that no longer runs. History,
+#: never the answer nor the deadline of the round under way.
+SUPERSEDED_ACTIONS: dict[str, str] = {
+    "reply_released": "此前的答复（已重新办理）",
+    "extension_approved": "此前的延期（已重新办理）",
 }

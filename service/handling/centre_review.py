@@ -218,6 +218,20 @@ def review_extension(
     return event
 
 
+def standing_reply(s: Session, appeal: Appeal) -> Reply | None:
+    """The reply released to the citizen that stands: the latest the centre approved, once the
+    appeal is replied or closed. None before, and while the appeal is handled again after a reopen
+    (重办): the citizen did not accept that reply, and a new one is on its way."""
+    if appeal.status not in (st.REPLIED, st.CLOSED):
+        return None
+    return s.scalar(
+        sa.select(Reply)
+        .where(Reply.appeal_id == appeal.id, Reply.review == "approved")
+        .order_by(Reply.reviewed_at.desc(), Reply.id.desc())
+        .limit(1)
+    )
+
+
 def review_reply(
     s: Session,
     appeal: Appeal,

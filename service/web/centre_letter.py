@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
@@ -21,9 +20,10 @@ from service import db
 from service.appeals import queries
 from service.appeals.models import Appeal
 from service.appeals.privacy import UNMASKED_ROLES, log_access
-from service.appeals.status import CLOSED, MERGED, REPLIED
+from service.appeals.status import MERGED
 from service.auth.models import User
 from service.auth.security import current_user
+from service.handling.centre_review import standing_reply
 from service.handling.letters import LetterFacts, letter_for
 from service.handling.models import Reply
 from service.lists.models import Unit
@@ -42,15 +42,7 @@ def released_reply(s: Session, appeal: Appeal) -> Reply | None:
     """The latest reply the centre approved and released to the citizen (that of the master when
     merged), while it stands: not while the appeal is being handled again after a reopen (重办),
     when the citizen has rejected it and a new one is on its way."""
-    answered = followed(s, appeal)
-    if answered.status not in (REPLIED, CLOSED):
-        return None
-    return s.scalar(
-        sa.select(Reply)
-        .where(Reply.appeal_id == answered.id, Reply.review == "approved")
-        .order_by(Reply.reviewed_at.desc(), Reply.id.desc())
-        .limit(1)
-    )
+    return standing_reply(s, followed(s, appeal))
 
 
 def prints_personal_data(appeal: Appeal) -> bool:

@@ -3,7 +3,7 @@ reply, review; and the rating forms."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +26,7 @@ UNSATISFIED = {
     "result": "不满意",
     "comment": "垃圾还是没有清走",
 }
+REOPEN_REASON = "复查发现垃圾仍未清运，单位敷衍"
 REPLY = {
     "result": "resolved",
     "citizen_text": "已安排环卫工人清运完毕，并增加了清运频次。",
@@ -68,6 +69,35 @@ def rate(client: Any, body: dict[str, Any], rating: dict[str, Any], code: str | 
         f"/api/v1/public/appeals/{body['number']}/evaluate",
         json={**rating, "code": code or body["query_code"]},
     )
+
+
+def release(as_user: Any, number: str, reply: dict[str, Any]) -> None:
+    """区城管局, which signed for the appeal, replies with `reply`; the reviewer releases it."""
+    ok(as_user("cgj").post(f"/api/v1/appeals/{number}/reply", json=reply))
+    ok(as_user("reviewer").post(f"/api/v1/appeals/{number}/review", json={"decision": "approve"}))
+
+
+def reopened_after_an_extension(app: Any, client: Any, as_user: Any) -> tuple[dict[str, Any], datetime]:
+    """An appeal whose first round had its time limit extended, was replied to, rated unsatisfied
+    and reopened: its intake body, and the extended deadline of the first round."""
+    body = logged(as_user)
+    number = body["number"]
+    ok(as_user("cgj").post(f"/api/v1/appeals/{number}/sign", json={}))
+    ok(
+        as_user("cgj").post(
+            f"/api/v1/appeals/{number}/extension", json={"days": 10, "reason": "需协调清运车辆"}
+        )
+    )
+    ok(as_user("reviewer").post(f"/api/v1/appeals/{number}/extension-review", json={"decision": "approve"}))
+    extended = appeal_row(app, number)["reply_due_at"]
+    release(as_user, number, REPLY)
+    ok(rate(client, body, UNSATISFIED))
+    ok(
+        as_user("dispatcher").post(
+            f"/api/v1/appeals/{number}/reopen", json={"reason": REOPEN_REASON, "attributable": True}
+        )
+    )
+    return body, extended
 
 
 def look_up(client: Any, body: dict[str, Any]) -> dict[str, Any]:

@@ -143,7 +143,9 @@ def test_a_return_a_redispatch_a_send_back_and_a_reopen(client, as_user):
         "closed",
     ]
     labels = [e["label"] for e in look_up(client, call)["timeline"]]
-    assert labels.count("已答复") == 2 and "重新办理" in labels and labels[-1] == "已办结"
+    # The reply the citizen did not accept stays on the timeline as the earlier one.
+    assert labels.index("此前的答复（已重新办理）") < labels.index("重新办理") < labels.index("已答复")
+    assert labels.count("已答复") == 1 and labels[-1] == "已办结"
 
 
 def test_a_consultation_answered_from_the_knowledge_base(client, as_user):

@@ -8,8 +8,16 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from dispatch.deadlines import last_day_and_time
 from service.appeals.models import Appeal
-from tests.service.closing_arrange import appeal_row, replied
+from tests.service.closing_arrange import (
+    REOPEN_REASON,
+    REPLY,
+    appeal_row,
+    release,
+    reopened_after_an_extension,
+    replied,
+)
 from tests.service.factories import counts, new_address, register, stored
 from tests.service.helpers import a_village
 from tests.web.conftest import csrf_token_of, error_summary_lines_of, error_summary_of
@@ -218,6 +226,55 @@ def test_the_citizen_reads_the_reply_and_rates_once(app, as_user, citizen):
 
     assert again.status_code == 409
     assert "您已评价过本次办理结果，不能重复评价。" in again.get_data(as_text=True)
+
+
+def _section(page: str, title_id: str) -> str:
+    found = re.search(rf'<section aria-labelledby="{title_id}">(.*?)</section>', page, re.S)
+    assert found, title_id
+    return found.group(1)
+
+
+def _as_a_page_says(app: Any, due: Any) -> str:
+    day, clock = last_day_and_time(due, app.config["TZ"])
+    return f"{day:%Y-%m-%d} {clock}"
+
+
+def test_after_a_reopen_the_page_says_handled_again_with_the_earlier_reply_as_history(app, as_user, citizen):
+    body, extended = reopened_after_an_extension(app, citizen, as_user)
+    number = body["number"]
+    _track(citizen, number, body["query_code"])
+
+    page = citizen.get(f"/portal/appeals/{number}").get_data(as_text=True)
+
+    assert re.search(r'data-status="dispatched">重新办理中<', page)
+    due = appeal_row(app, number)["reply_due_at"]
+    assert f"data-reply-due>{_as_a_page_says(app, due)}<" in page  # the reopen's deadline
+    assert _as_a_page_says(app, extended) not in page  # not the earlier round's extension
+    reply = _section(page, "reply-title")
+    assert "data-reply" not in reply and REPLY["citizen_text"] not in reply
+    assert "您的诉求正在重新办理" in reply
+    timeline = _section(page, "timeline-title")
+    earlier = re.search(r"<li class=\"superseded\" data-superseded>(.*?)</li>", timeline, re.S)
+    assert earlier and "此前的答复（已重新办理）" in timeline
+    assert REPLY["citizen_text"] in timeline and "此前的延期（已重新办理）" in timeline
+    rating = _section(page, "rate-title")
+    assert "data-rated" not in rating and "提交评价" not in rating and "答复后可在此评价" in rating
+    for secret in (REOPEN_REASON, REPLY["internal_note"], "13800001234"):
+        assert secret not in page, secret
+    english = citizen.get(f"/portal/appeals/{number}?lang=en").get_data(as_text=True)
+    assert "Being handled again" in english and "Earlier reply (handled again since)" in english
+    assert "Reply due by" in english
+
+    ok_sign = as_user("cgj").post(f"/api/v1/appeals/{number}/sign", json={})
+    assert ok_sign.status_code == 200
+    new_text = "重新核查后已彻底清运，并增设垃圾收集点。"
+    release(as_user, number, {**REPLY, "citizen_text": new_text})
+    page = citizen.get(f"/portal/appeals/{number}?lang=zh").get_data(as_text=True)
+
+    reply = _section(page, "reply-title")
+    assert re.search(rf"data-reply>{new_text}<", reply) and REPLY["citizen_text"] not in reply
+    assert re.search(r'data-status="replied">已答复<', page) and "data-reply-due" not in page
+    assert "提交评价" in _section(page, "rate-title")  # the new round is rated again
 
 
 def test_a_rating_before_the_reply_is_refused(as_user, citizen):
