@@ -22,6 +22,10 @@ STATUS_MSGIDS = (
     N_("已并案"),
 )
 
+#: The citizen's page after a reopen (重办): the status until the new reply, and the earlier round's
+#: steps on the timeline (service/appeals/status.py REOPENED_LABEL, SUPERSEDED_ACTIONS).
+REOPEN_MSGIDS = (N_("重新办理中"), N_("此前的答复（已重新办理）"), N_("此前的延期（已重新办理）"))
+
 FLAG_STATE_MSGIDS = (N_("待处理"), N_("已并案"), N_("已排除"))
 
 #: The figures' rates and groups (service.figures.queries) and the reasons a rating is set aside
