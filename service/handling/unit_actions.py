@@ -58,13 +58,25 @@ def signed_assignments_of(s: Session, appeal_ids: Collection[int]) -> dict[int, 
         )
         .order_by(AppealEvent.id)
     )
-    signed: dict[int, set[int]] = {}
+    lead: dict[int, set[int]] = {}
+    co: dict[int, set[int]] = {}
     for appeal_id, action, payload in rows:
-        if action == "reopened":
-            signed.pop(appeal_id, None)  # a new round: every part to sign for again
+        if action == "reopened":  # a new round: to sign for again
+            lead.pop(appeal_id, None)
+            if co_round_restarted(payload):
+                co.pop(appeal_id, None)
         elif payload:
-            signed.setdefault(appeal_id, set()).add(payload.get("assignment_id"))
-    return signed
+            (lead if action == "signed" else co).setdefault(appeal_id, set()).add(
+                payload.get("assignment_id")
+            )
+    return {i: lead.get(i, set()) | co.get(i, set()) for i in {*lead, *co}}
+
+
+def co_round_restarted(reopen_payload: dict[str, Any] | None) -> bool:
+    """Whether a reopen (重办) started a new round for the co-units too: every reopen does now, and
+    its event names them (`co_units`). An earlier one gave the lead unit alone a new round; its
+    co-units kept their parts, deadlines and signatures, and were never told to sign again."""
+    return "co_units" in (reopen_payload or {})
 
 
 def _ever_signed(s: Session, assignment: AppealAssignment) -> bool:

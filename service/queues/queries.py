@@ -104,12 +104,17 @@ def _lead_unsigned() -> sa.ColumnElement[bool]:
 def _unsigned_co_assignment(unit: str) -> sa.ColumnElement[bool]:
     """Correlated to the appeal: `unit` co-handles it (an active co assignment) and has not signed
     for that part in this round: no co_signed event names the assignment since the appeal's last
-    reopen (重办), which starts a new round for every unit (service/handling/unit_actions.py)."""
+    reopen (重办) that started a new round for the co-units (service/handling/unit_actions.py)."""
     co = AppealAssignment
     reopen = aliased(AppealEvent)
     last_reopen = (
         sa.select(sa.func.max(reopen.id))
-        .where(reopen.appeal_id == AppealEvent.appeal_id, reopen.action == "reopened")
+        .where(
+            reopen.appeal_id == AppealEvent.appeal_id,
+            reopen.action == "reopened",
+            # one that started a new round for the co-units too (unit_actions.co_round_restarted)
+            reopen.payload["co_units"].as_string().is_not(None),
+        )
         .scalar_subquery()
     )
     signed = sa.select(AppealEvent.id).where(

@@ -119,13 +119,13 @@ def migrated_app(url: str) -> Iterator[tuple[Any, Any]]:
         app.extensions["minyi.engine"].dispose()
 
 
-def new_appeal(app: Any, s: Any, *, dispatch: bool = False, **overrides: Any) -> Any:
+def new_appeal(app: Any, s: Any, **overrides: Any) -> Any:
     from service.appeals.operations import register_appeal
     from service.appeals.schemas import AppealIn
     from tests.service.helpers import appeal_payload
 
     data = AppealIn().load(appeal_payload(**overrides))
-    return register_appeal(s, data, actor=None, prefix="GX", tz=app.config["TZ"], dispatch=dispatch)
+    return register_appeal(s, data, actor=None, prefix="GX", tz=app.config["TZ"])
 
 
 def test_0014_gives_appeals_stored_before_it_the_words_units_search(empty_database):
@@ -283,42 +283,3 @@ def test_0010_gives_list_versions_stored_before_default_limits_the_limits_they_r
             "紧急": Limit(2, reply_hours=24),
             "特急": Limit(0.5, reply_hours=4),
         }
-
-
-def test_0016_gives_co_parts_of_reopened_appeals_the_reopen_s_sign_for_deadline(empty_database):
-    """A co part assigned before its appeal's last reopen gets the reopen's deadline (the appeal's);
-    a part of an appeal never reopened, or re-dispatched since its reopen, keeps its own."""
-    from datetime import timedelta
-
-    from service.appeals.models import AppealAssignment
-    from service.db import utcnow
-    from tests.service.handling_steps import garbage_in_meilin
-
-    def co_due(s: Any, appeal: Any) -> Any:
-        return s.scalar(
-            sa.select(AppealAssignment.sign_due_at).where(
-                AppealAssignment.appeal_id == appeal.id, AppealAssignment.role == "co"
-            )
-        )
-
-    with migrated_app(empty_database) as (app, s):
-        reopened, plain, redispatched = (
-            new_appeal(app, s, dispatch=True, **garbage_in_meilin()) for _ in range(3)
-        )
-        s.flush()
-        now = utcnow()
-        first_due = {a.id: co_due(s, a) for a in (reopened, plain, redispatched)}
-        assert all(first_due.values())
-        for appeal in (reopened, redispatched):  # reopened as before 0016: the co part kept its deadline
-            appeal.reopen_count = 1
-            appeal.sign_due_at = now + timedelta(days=40)
-        reopened.reply_started_at = now + timedelta(days=39)
-        s.commit()
-
-        migrate.downgrade(empty_database, "0015")
-        migrate.upgrade(empty_database)
-
-        s.expire_all()
-        assert co_due(s, reopened) == now + timedelta(days=40)
-        assert co_due(s, plain) == first_due[plain.id]
-        assert co_due(s, redispatched) == first_due[redispatched.id]

@@ -196,3 +196,46 @@ def test_every_unit_on_the_appeal_is_told_of_the_reopen(app, as_user, client):
     assert "第1次重办" in texts[f"unit:{MEILIN}"] and "协办" in texts[f"unit:{MEILIN}"]
     assert f"请于{due}前重新签收" in texts[f"unit:{MEILIN}"]  # its own part's deadline, still unsigned
     assert "协办" not in texts[f"unit:{CGJ}"]
+
+
+def as_reopened_before_co_rounds(app: Any, number: str) -> None:
+    """Make the reopen one made before reopens gave the co-units a new round: its event names no
+    co-units, and the co part kept its first round's deadline."""
+    with stored(app) as s:
+        appeal = stored_appeal(s, number)
+        event = s.scalar(
+            sa.select(AppealEvent).where(AppealEvent.appeal_id == appeal.id, AppealEvent.action == "reopened")
+        )
+        payload = {k: v for k, v in event.payload.items() if k != "co_units"}
+        # written as an older version wrote it (the log refuses changes made through the ORM)
+        s.execute(sa.update(AppealEvent.__table__).where(AppealEvent.id == event.id).values(payload=payload))
+        (part,) = [a for a in appeal.assignments if a.active and a.role == "co"]
+        part.sign_due_at = part.assigned_at + timedelta(hours=2)
+        s.commit()
+
+
+def test_a_co_unit_that_signed_before_an_earlier_kind_of_reopen_is_not_asked_again(app, as_user, client):
+    """Reopened before reopens restarted co parts, the co-unit was never told to sign again: its
+    signing of the first round stands (no red clock, no to-sign entry, no reminder)."""
+    number = reopened(app, as_user, client, co_signs=True)
+    as_reopened_before_co_rounds(app, number)
+    meilin = as_user(CO)
+
+    view = meilin.get(f"/api/v1/appeals/{number}").json
+    assert (view["sign_warning"], view["sign_time_left_seconds"]) == ("none", None)
+    assert number not in numbers(meilin, "to_sign") and number not in numbers(meilin, "overdue")
+    assert act(meilin, number, "sign").status_code == 409
+
+
+def test_a_co_unit_that_never_signed_before_an_earlier_kind_of_reopen_keeps_its_first_clock(
+    app, as_user, client
+):
+    number = reopened(app, as_user, client, co_signs=False)
+    as_reopened_before_co_rounds(app, number)
+    meilin = as_user(CO)
+
+    view = meilin.get(f"/api/v1/appeals/{number}").json
+    (part,) = [a for a in view["assignments"] if a["active"] and a["role"] == "co"]
+    assert view["sign_warning"] == "red"  # its first round's deadline, long past
+    assert near(view["sign_time_left_seconds"], datetime.fromisoformat(part["sign_due_at"]) - utcnow())
+    assert number in numbers(meilin, "to_sign") and number in numbers(meilin, "overdue")
