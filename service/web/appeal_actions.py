@@ -9,7 +9,7 @@ shown exactly when the operation would accept it; the operation still guards its
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -50,7 +50,9 @@ from service.handling.workflow import TRANSITIONS
 from service.web.helpers import form_numbers
 from service.web.labels import N_
 
-Runner = Callable[[Session, Appeal, User, dict[str, Any]], Any]
+#: Runs the operation; returns the event it recorded where the action has more than one outcome to
+#: tell (`Action.done_for`), else None.
+Runner = Callable[[Session, Appeal, User, dict[str, Any]], str | None]
 
 #: Who may dispatch by hand (the API's `@blp.requires("dispatcher", "admin")`).
 DISPATCHERS = frozenset({"dispatcher", "admin"})
@@ -74,6 +76,13 @@ class Action:
     events: tuple[str, ...] = ()
     # The state-machine action behind a form named otherwise (催办 and 督办: two forms, one action).
     transition: str | None = None
+    # What to flash instead of `done` for an outcome the operation records as another event, by event
+    # (派单 that only changed the co-units: 调整协办单位).
+    done_by_event: dict[str, str] = field(default_factory=dict, hash=False)
+
+    def done_for(self, event: str | None) -> str:
+        """The message to flash once the action worked and recorded `event` (None: not known)."""
+        return self.done_by_event.get(event or "", self.done)
 
     def roles(self) -> frozenset[str]:
         if self.allowed is not None:
@@ -106,7 +115,10 @@ def _tz() -> Any:
     return current_app.config["TZ"]
 
 
-def _dispatch(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+def _dispatch(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> str | None:
+    """派单/改派; "co_units_changed" when the lead unit's part was kept (a re-dispatch to the unit the
+    appeal is with, correcting nothing, changes only the co-units), else None."""
+    lead = next((a for a in appeal.assignments if a.active and a.role == "lead"), None)
     dispatch_by_hand(
         s,
         appeal,
@@ -120,6 +132,8 @@ def _dispatch(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None
         urgency=d["urgency"],
         expected_version=d["version"],
     )
+    # A re-dispatch ends the lead's assignment and makes a new one; a co-unit change keeps it.
+    return "co_units_changed" if lead is not None and lead.active else None
 
 
 def _return_review(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
@@ -303,6 +317,7 @@ CENTRE_ACTIONS: dict[str, Action] = {
             allowed=DISPATCHERS,
             statuses=DISPATCHABLE,
             events=("dispatched", "redispatched", "co_units_changed"),
+            done_by_event={"co_units_changed": N_("已调整协办单位。")},
         ),
         Action(
             "press",

@@ -246,6 +246,8 @@ def page_context(
         "event_labels": EVENT_LABELS,
         "lead_explanation": lead.explanation if lead is not None else None,
         "suggestion": _suggestion(s, appeal) if centre else None,
+        # Every unit the appeal has been with, ended parts too (the timeline names them by code).
+        "unit_names": {a.unit_code: a.unit.name for a in appeal.assignments if a.unit is not None},
         "assignment_rows": sorted(appeal.assignments, key=lambda a: (not a.active, a.role != "lead")),
         "pending_return": centre_review.pending_return(s, appeal),
         "pending_extension": unit_actions.pending_extension(s, appeal),
@@ -258,6 +260,7 @@ def page_context(
         "actions": shown,
         "failed": failed,
         "values": values or {},
+        "defaults": {"dispatch": dispatch_defaults(appeal)},
         "errors": errors or {},
         "problem": problem,
         "units": unit_choices(s) if centre else [],
@@ -270,6 +273,17 @@ def page_context(
         "satisfaction_options": intake_form.choices(SATISFACTION),
         "resolved_options": intake_form.choices(RESOLVED, intake_form.RESOLVED_LABELS),
     }
+
+
+def dispatch_defaults(appeal: Appeal) -> dict[str, Any]:
+    """What the dispatch form starts with: the lead unit and the co-units the appeal is with now, so
+    that a re-dispatch changes what the dispatcher means to change (a co-unit added to those chosen,
+    not in place of them); empty before the first dispatch, and after a return left it undispatched."""
+    parts = [a for a in appeal.assignments if a.active]
+    lead = next((a.unit_code for a in parts if a.role == "lead"), None)
+    if lead is None:
+        return {}
+    return {"unit": lead, "co_units": [a.unit_code for a in parts if a.role == "co"]}
 
 
 def _references(s: Session) -> dict[str, Any]:
@@ -328,22 +342,22 @@ def act(number: str, action_name: str, *, area: str, actions: dict[str, Action])
     except SchemaError as exc:
         return again(422, errors_of(exc))
     try:
-        action.run(s, appeal, user, data)
+        outcome = action.run(s, appeal, user, data)
     except DomainError as exc:
         s.rollback()  # nothing half-done is shown, nor kept
         appeal = queries.get_visible(s, number, user)
-        if exc.status == 409 and _done_meanwhile_by(s, appeal, user, action, seen_event):
-            return _already_done(action, area, appeal)
+        if exc.status == 409 and (done := _done_meanwhile_by(s, appeal, user, action, seen_event)):
+            return _already_done(action, area, appeal, done)
         errors = errors_of(exc) if exc.status == 422 else {}
         problem = None if exc.status == 422 else _domain_message(exc, request.form.get("version"))
         return again(exc.status, errors, problem)
     except StaleDataError:
         s.rollback()  # another request changed the appeal between our read and our write
         appeal = queries.get_visible(s, number, user)
-        if _done_meanwhile_by(s, appeal, user, action, seen_event):
-            return _already_done(action, area, appeal)
+        if done := _done_meanwhile_by(s, appeal, user, action, seen_event):
+            return _already_done(action, area, appeal, done)
         return again(409, problem=_("该诉求已被他人修改，请查看下方最新状态后再提交（您填写的内容已保留）。"))
-    flash(action.done, "success")
+    flash(action.done_for(outcome), "success")
     return redirect(url_for(f"web.{area}_appeal", number=appeal.number))
 
 
@@ -351,26 +365,27 @@ def act(number: str, action_name: str, *, area: str, actions: dict[str, Action])
 SEEN_EVENT = "seen_event"
 
 
-def _done_meanwhile_by(s: Session, appeal: Appeal, user: User, action: Action, seen_event: str) -> bool:
+def _done_meanwhile_by(s: Session, appeal: Appeal, user: User, action: Action, seen_event: str) -> str | None:
     """Was this very action done by this user since their page was shown (a double click, a resent form)?
 
-    True when the first event after the page's newest one is this user's, of this action, and nobody
-    else acted after it: the refused submission repeats one that was done, and must not say that
-    someone else changed the appeal (inviting the user to submit it a third time).
+    The event it recorded when the first event after the page's newest one is this user's, of this
+    action, and nobody else acted after it: the refused submission repeats one that was done, and
+    must not say that someone else changed the appeal (inviting the user to submit it a third time).
+    None otherwise.
     """
     # The page wrote it; anything else (not ASCII digits, or past a 64-bit id) was not a page's.
     if not action.events or not re.fullmatch(r"[0-9]{1,18}", seen_event):
-        return False
+        return None
     since = s.execute(
         sa.select(AppealEvent.action, AppealEvent.actor_id)
         .where(AppealEvent.appeal_id == appeal.id, AppealEvent.id > int(seen_event))
         .order_by(AppealEvent.id)
     ).all()
     if not since or since[0].action not in action.events or since[0].actor_id != user.id:
-        return False
-    return all(actor_id in (user.id, None) for _, actor_id in since)
+        return None
+    return since[0].action if all(actor_id in (user.id, None) for _, actor_id in since) else None
 
 
-def _already_done(action: Action, area: str, appeal: Appeal) -> Any:
-    flash(N_("%(done)s（重复提交的表单未再次办理。）"), "success", done=page_text(action.done))
+def _already_done(action: Action, area: str, appeal: Appeal, event: str) -> Any:
+    flash(N_("%(done)s（重复提交的表单未再次办理。）"), "success", done=page_text(action.done_for(event)))
     return redirect(url_for(f"web.{area}_appeal", number=appeal.number))

@@ -12,9 +12,10 @@ from service.appeals.models import Appeal, PersonalDataAccess
 from service.notices import models as nm
 from tests.service import test_retention as retention
 from tests.service.closing_arrange import SATISFIED, UNSATISFIED
-from tests.service.factories import stored, unit_code
+from tests.service.factories import new_address, stored, unit_code
 from tests.service.handling_steps import (
     LEAD,
+    garbage_in_meilin,
     last_event,
     new_appeal,
     ok,
@@ -225,6 +226,113 @@ def test_a_redispatch_to_the_unit_it_is_with_changing_nothing_is_explained_on_th
     page = r.get_data(as_text=True)
     assert "已由区城管局主办，协办单位也相同，无需改派。" in page and "再派一次" in page
     assert last_event_actions(as_user, number) == before
+
+
+MEILIN = unit_code("梅林镇人民政府")
+CO_UNITS_HINT = "承办单位不变、也不更正分类、区划或紧急程度时，只调整协办单位，承办单位的签收和时限不变。"
+
+
+def active_units(app, number: str) -> tuple[str | None, set[str]]:
+    """The lead unit and the co-units the appeal is with now."""
+    with stored(app) as s:
+        parts = [a for a in stored_appeal(s, number).assignments if a.active]
+        return (
+            next((a.unit_code for a in parts if a.role == "lead"), None),
+            {a.unit_code for a in parts if a.role == "co"},
+        )
+
+
+def test_the_dispatch_form_starts_with_the_units_the_appeal_is_with_and_empty_before_the_first(
+    as_user, logged_in
+):
+    waiting, dispatched = waiting_appeal(as_user), new_appeal(as_user)
+    client = logged_in("dispatcher")
+
+    first = page_of(client, f"/centre/appeals/{waiting}")
+    again = page_of(client, f"/centre/appeals/{dispatched}")
+
+    assert _selected(first, "dispatch", "unit") == [""] and _selected(first, "dispatch", "co_units") == []
+    assert CO_UNITS_HINT not in first  # nothing to keep before the first dispatch
+    assert _selected(again, "dispatch", "unit") == [CGJ]
+    assert _selected(again, "dispatch", "co_units") == [MEILIN]
+    assert CO_UNITS_HINT in again
+    english = page_of(client, f"/centre/appeals/{dispatched}?lang=en")
+    assert (
+        "With the same handling unit and no correction of category, area or urgency, only the co-units"
+        in english
+    )
+
+
+def test_a_co_unit_added_on_the_form_as_it_starts_keeps_the_others_and_the_page_says_so(
+    app, as_user, logged_in
+):
+    body = as_user("operator").post("/api/v1/appeals", json=appeal_payload(**garbage_in_meilin())).json
+    number = body["number"]
+    client = logged_in("dispatcher")
+    page = page_of(client, f"/centre/appeals/{number}")
+    chosen = {
+        "unit": _selected(page, "dispatch", "unit")[0],
+        "co_units": _selected(page, "dispatch", "co_units"),
+    }
+
+    r = post_form(
+        client,
+        number,
+        "dispatch",
+        **{**chosen, "co_units": [*chosen["co_units"], RSJ]},
+        reason="欠薪部分请人社局协办",
+    )
+
+    assert r.status_code == 302
+    page = page_of(client, r.location)
+    assert "已调整协办单位。" in page and "已派单。" not in page
+    event = page.split('data-action="co_units_changed"', 1)[1].split("</li>", 1)[0]
+    assert "调整协办单位" in event and "新增协办单位：区人社局" in event and "欠薪部分请人社局协办" in event
+    assert active_units(app, number) == (CGJ, {MEILIN, RSJ})  # 梅林镇 kept: nothing dropped unseen
+
+    # The same form as it starts now, less 梅林镇, on an English page.
+    page = page_of(client, f"/centre/appeals/{number}")
+    assert sorted(_selected(page, "dispatch", "co_units")) == sorted([MEILIN, RSJ])
+    r = post_form(client, number, "dispatch", unit=CGJ, co_units=[RSJ], reason="镇政府不再协办")
+    english = page_of(client, f"{r.location}?lang=en")
+    assert "Co-units changed." in english and "Dispatched." not in english
+    event = english.split('data-action="co_units_changed"')[-1].split("</li>", 1)[0]  # the newest
+    assert "<strong>Co-units changed</strong>" in event and "No longer co-units: 梅林镇人民政府" in event
+    assert active_units(app, number) == (CGJ, {RSJ})
+
+    # Not a step of the citizen's: the portal's timeline does not show it.
+    citizen = app.test_client()
+    citizen.environ_base["REMOTE_ADDR"] = new_address()
+    tracked = citizen.post(
+        "/portal/track",
+        data={
+            "csrf_token": csrf_token_of(page_of(citizen, "/portal")),
+            "number": number,
+            "code": body["query_code"],
+        },
+    )
+    portal = page_of(citizen, tracked.location)
+    assert "已转交承办单位" in portal and "调整协办单位" not in portal and "区人社局" not in portal
+
+
+def test_a_co_unit_change_sent_twice_says_what_was_done_once(app, as_user, logged_in):
+    number = new_appeal(as_user)
+    client = logged_in("dispatcher")
+    page = page_of(client, f"/centre/appeals/{number}")
+    form = {
+        **hidden_fields(page, number, "dispatch"),
+        "unit": CGJ,
+        "co_units": [MEILIN, RSJ],
+        "reason": "人社局协办",
+    }
+
+    first = client.post(f"/centre/appeals/{number}/dispatch", data=form)
+    second = client.post(f"/centre/appeals/{number}/dispatch", data=form)
+
+    assert first.status_code == 302 and second.status_code == 302
+    shown = page_of(client, second.location)
+    assert "已调整协办单位。（重复提交的表单未再次办理。）" in shown
+    assert last_event_actions(as_user, number).count("co_units_changed") == 1
 
 
 def test_a_return_is_approved_and_re_dispatched_to_another_unit(app, as_user, logged_in):
