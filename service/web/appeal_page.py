@@ -261,6 +261,8 @@ def page_context(
         "failed": failed,
         "values": values or {},
         "defaults": {"dispatch": dispatch_defaults(appeal)},
+        # Named in the dispatch form's hint: a multiple select shows only some of its options.
+        "current_co_units": [a.unit.name for a in appeal.assignments if a.active and a.role == "co"],
         "errors": errors or {},
         "problem": problem,
         "units": unit_choices(s) if centre else [],

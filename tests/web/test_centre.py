@@ -257,6 +257,7 @@ def test_the_dispatch_form_starts_with_the_units_the_appeal_is_with_and_empty_be
     assert _selected(again, "dispatch", "co_units") == [MEILIN]
     assert CO_UNITS_HINT in again
     english = page_of(client, f"/centre/appeals/{dispatched}?lang=en")
+    assert "Co-units now: 梅林镇人民政府. Ctrl-click (⌘-click on a Mac) to add or remove one." in english
     assert (
         "With the same handling unit and no correction of category, area or urgency, only the co-units"
         in english
