@@ -63,6 +63,7 @@ NOTES = (
     N_("并案：并入%(number)s"),
     N_("改派：%(reason)s"),
     N_("退单：%(reason)s"),
+    N_("调整协办单位：%(reason)s"),
     N_("退单待重新分拨：%(reason)s"),
     N_("缺少%(missing)s，待人工分拨"),
     N_("未启用职责清单，待人工分拨"),

@@ -46,6 +46,8 @@ TYPED = (
     "需协调环卫所和镇政府",
     "不属于本单位职责",
     "职责清单第3项",
+    "需镇政府配合",
+    "撤回协办",
     "属于你单位职责，请继续办理",
     "未联系诉求人核实",
     "群众反映垃圾仍未清运",
@@ -250,6 +252,9 @@ def appeals(app: Flask, client: Any, as_user: Any) -> dict[str, str]:
     waiting = register(as_user("operator"))["number"]  # no category: the dispatch form and a duplicate flag
     redispatched = new_appeal(as_user)
     ok(dispatcher, redispatched, "dispatch", unit="GXQ-RSJ", reason="职责清单第3项")
+    # Then its co-units alone change (调整协办单位): one added, then dropped (its part ended).
+    ok(dispatcher, redispatched, "dispatch", unit="GXQ-RSJ", co_units=["GXZ-MLZ"], reason="需镇政府配合")
+    ok(dispatcher, redispatched, "dispatch", unit="GXQ-RSJ", co_units=[], reason="撤回协办")
     as_user("dispatcher").post(
         "/api/v1/knowledge",
         json={
