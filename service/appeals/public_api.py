@@ -23,8 +23,10 @@ from service.appeals.schemas import PublicAppealIn, PublicAppealOut, PublicIntak
 from service.appeals.status import (
     AWAITING_REPLY,
     MERGED,
+    OPEN_STATUSES,
     PUBLIC_ACTIONS,
     REOPENED_LABEL,
+    REPLIED,
     REPLY_RESULTS,
     STATUS_LABELS,
     SUPERSEDED_ACTIONS,
@@ -132,7 +134,9 @@ def citizen_view(appeal: Appeal, language: str | None = None) -> dict[str, Any]:
     # 并案: a merged appeal follows its master (its status, unit and reply); only the master is rated.
     shown = followed_appeal(appeal)
     awaiting_reply = shown.status in AWAITING_REPLY
-    reopened = awaiting_reply and shown.reopen_count > 0
+    # Handled again from the reopen until its new answer, whatever step the round is at: back with
+    # the centre to be dispatched again (a return approved without a unit) too.
+    reopened = shown.reopen_count > 0 and shown.status in OPEN_STATUSES and shown.status != REPLIED
     return {
         "number": appeal.number,
         "status": shown.status,

@@ -374,7 +374,9 @@ class PublicAppealOut(Schema):
     reply = fields.Nested(
         PublicReplyOut,
         allow_none=True,
-        metadata={"description": "null until released, and after a reopen until the new one is"},
+        metadata={
+            "description": "null until released, and after a reopen until the new one is (an earlier round's reply never again)"
+        },
     )
     merged_into = fields.String(
         allow_none=True,

@@ -221,15 +221,15 @@ def review_extension(
 def standing_reply(s: Session, appeal: Appeal) -> Reply | None:
     """The reply released to the citizen that stands: the latest the centre approved, once the
     appeal is replied or closed. None before, and while the appeal is handled again after a reopen
-    (重办): the citizen did not accept that reply, and a new one is on its way."""
+    (重办): the citizen did not accept that reply, and a new one is on its way. Nor after a reopen
+    whose round ended without a reply (closed at first contact): a reply of an earlier round never
+    stands again."""
     if appeal.status not in (st.REPLIED, st.CLOSED):
         return None
-    return s.scalar(
-        sa.select(Reply)
-        .where(Reply.appeal_id == appeal.id, Reply.review == "approved")
-        .order_by(Reply.reviewed_at.desc(), Reply.id.desc())
-        .limit(1)
-    )
+    query = sa.select(Reply).where(Reply.appeal_id == appeal.id, Reply.review == "approved")
+    if appeal.reopen_count and appeal.reply_started_at is not None:  # the round began at the reopen
+        query = query.where(Reply.reviewed_at > appeal.reply_started_at)
+    return s.scalar(query.order_by(Reply.reviewed_at.desc(), Reply.id.desc()).limit(1))
 
 
 def review_reply(

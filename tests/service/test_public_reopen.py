@@ -14,11 +14,14 @@ from tests.service.closing_arrange import (
     CGJ,
     REOPEN_REASON,
     REPLY,
+    UNSATISFIED,
     appeal_row,
     logged,
     look_up,
     ok,
+    rate,
     reopened_after_an_extension,
+    replied,
 )
 from tests.service.factories import county_rule, new_address
 from tests.service.helpers import default_list
@@ -133,3 +136,45 @@ def test_the_reopened_appeal_reads_in_english_on_request(app, client, as_user):
     labels = {e["action"]: e["label"] for e in r.json["timeline"]}
     assert labels["reply_released"] == "Earlier reply (handled again since)"
     assert labels["extension_approved"] == "Earlier extension (handled again since)"
+
+
+def test_a_reopened_appeal_back_with_the_centre_is_handled_again_and_its_earlier_reply_never_the_answer(
+    client, as_user
+):
+    """Reopened, then returned by the unit and left with the centre to dispatch again: still handled
+    again. Answered at last on the phone (直接办结), the earlier round's reply is not the answer."""
+    body = replied(as_user, appeal_type="咨询")
+    number = body["number"]
+    ok(rate(client, body, UNSATISFIED))
+    ok(
+        as_user("dispatcher").post(
+            f"/api/v1/appeals/{number}/reopen", json={"reason": REOPEN_REASON, "attributable": True}
+        )
+    )
+    ok(
+        as_user("cgj").post(
+            f"/api/v1/appeals/{number}/return", json={"reason": "不属于本单位职责", "basis": "职责清单"}
+        )
+    )
+    ok(as_user("dispatcher").post(f"/api/v1/appeals/{number}/return-review", json={"decision": "approve"}))
+
+    waiting = look_up(client, body)
+    assert (waiting["status"], waiting["status_label"], waiting["reopened"]) == (
+        "pending_dispatch",
+        "重新办理中",
+        True,
+    )
+    assert waiting["reply"] is None
+
+    ok(
+        as_user("operator").post(
+            f"/api/v1/appeals/{number}/close-directly", json={"answer": "已电话告知办理进展和渠道。"}
+        )
+    )
+
+    closed = look_up(client, body)
+    assert (closed["status"], closed["reopened"]) == ("closed", False)
+    assert closed["reply"] is None  # the reply the citizen rejected stays history
+    assert [e["label"] for e in closed["timeline"] if e["action"] == "reply_released"] == [
+        "此前的答复（已重新办理）"
+    ]
