@@ -251,19 +251,23 @@ def _flushed(s: Session, appeal: Appeal) -> Appeal:
 
 
 def _check_units(s: Session, unit: str | None, co_units: list[str]) -> None:
-    """Every code named, by field: each unknown or inactive unit, and the co-units that are the lead
-    or named twice (`co_unit_errors`), reported under its field, all at once."""
+    """Every code named, by field (`unit_errors`), all at once."""
+    if errors := unit_errors(s, unit, co_units):
+        raise ValidationFailed(t("Invalid input: {fields}", fields=sorted(errors)), errors)
+
+
+def unit_errors(s: Session, unit: str | None, co_units: list[str]) -> dict[str, list[Text]]:
+    """What is wrong with a lead unit and co-units chosen by hand, by field: each unknown or inactive
+    unit, and the co-units that are the lead or named twice (`co_unit_errors`)."""
     codes = {"unit": [unit] if unit is not None else [], "co_units": list(dict.fromkeys(co_units))}
     errors = {
         field: [t("Unknown unit {code!r}.", code=c) for c in unknown]
         for field, given in codes.items()
         if (unknown := [c for c in given if (u := s.get(Unit, c)) is None or not u.active])
     }
-    message = t("Unknown unit(s).") if errors else t("Invalid input: {fields}", fields=["co_units"])
     if clash := co_unit_errors(unit, co_units):
         errors.setdefault("co_units", []).extend(clash)
-    if errors:
-        raise ValidationFailed(message, errors)
+    return errors
 
 
 def apply_decision(

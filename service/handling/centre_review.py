@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from dispatch.calendar import WorkCalendar
 from dispatch.deadlines import extend, last_day_and_time
 from service.appeals import status as st
-from service.appeals.dispatching import co_unit_errors, dispatch_by_hand
+from service.appeals.dispatching import dispatch_by_hand, unit_errors
 from service.appeals.guards import current_state
 from service.appeals.models import Appeal, AppealEvent
 from service.auth.models import User
@@ -23,7 +23,7 @@ from service.handling.merging import notify_merged_citizens
 from service.handling.models import Reply, ReturnRequest
 from service.handling.operations import active_assignments, begin, move
 from service.handling.unit_actions import pending_extension, withdraw_pending_extensions
-from service.lists.models import ListVersion, Unit
+from service.lists.models import ListVersion
 from service.lists.operations import active_context, context_for
 from service.notices.operations import queue_notice
 from service.text import t
@@ -136,14 +136,11 @@ def review_return(
 
 
 def _check_new_units(s: Session, returned_by: str, unit: str, co_units: list[str]) -> None:
-    errors: dict[str, list[str]] = {}
+    errors = unit_errors(s, unit, co_units)
     if unit == returned_by:
-        errors["unit"] = [t("This unit returned the appeal; reject the return to send it back to it.")]
-    unknown = [c for c in (unit, *co_units) if (u := s.get(Unit, c)) is None or not u.active]
-    if unknown:
-        errors.setdefault("unit", []).extend(t("Unknown unit {code!r}.", code=c) for c in unknown)
-    if clash := co_unit_errors(unit, co_units):
-        errors["co_units"] = clash
+        errors.setdefault("unit", []).insert(
+            0, t("This unit returned the appeal; reject the return to send it back to it.")
+        )
     if errors:
         raise ValidationFailed(t("Invalid input: {fields}", fields=sorted(errors)), errors)
 

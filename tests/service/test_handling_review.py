@@ -172,6 +172,7 @@ def test_return_review_refusals(as_user):
     for co_units, message in (
         (["GXQ-RSJ"], "The lead unit cannot also be a co-unit."),
         (["GXQ-SJJ", "GXQ-SJJ"], "Co-unit 'GXQ-SJJ' is named twice."),
+        (["NOPE"], "Unknown unit 'NOPE'."),  # under the field that named it, as in a dispatch
     ):
         r = act(disp, number, "return-review", decision="approve", unit="GXQ-RSJ", co_units=co_units)
         assert r.status_code == 422 and r.json["errors"] == {"co_units": [message]}
