@@ -180,7 +180,7 @@ def dispatch_by_hand(
                 {
                     "co_units": [
                         t(
-                            "The list makes {code!r} the lead unit; it cannot also be a co-unit.",
+                            "The list makes {name} ({code}) the lead unit; it cannot also be a co-unit.",
                             code=result.lead,
                             name=name,
                         )
@@ -414,7 +414,7 @@ def _change_co_units(
     if set(co) == set(current):
         raise Conflict(
             t(
-                "Appeal {number} is already with {code!r} as lead unit, with these co-units; "
+                "Appeal {number} is already with {name} ({code}) as lead unit, with these co-units; "
                 "there is nothing to re-dispatch.",
                 number=appeal.number,
                 code=lead.unit_code,

@@ -199,7 +199,7 @@ def test_the_unit_the_list_makes_lead_named_as_a_co_unit_is_refused(as_user):
     r = disp.post(f"/api/v1/appeals/{number}/dispatch", json=body)
     assert_envelope(r, 422, "validation_error")
     assert r.json["errors"] == {
-        "co_units": [f"The list makes {lead!r} the lead unit; it cannot also be a co-unit."]
+        "co_units": [f"The list makes {_unit(lead)} ({lead}) the lead unit; it cannot also be a co-unit."]
     }
     zh = disp.post(f"/api/v1/appeals/{number}/dispatch", json=body, headers={"Accept-Language": "zh-CN"})
     assert zh.json["errors"] == {"co_units": [f"按职责清单，{_unit(lead)}为主办单位，不能同时作为协办单位。"]}
@@ -218,7 +218,7 @@ def test_a_redispatch_to_the_lead_it_is_with_changing_nothing_is_a_conflict(as_u
         r = disp.post(f"/api/v1/appeals/{number}/dispatch", json=body)
         assert_envelope(r, 409, "conflict")
         assert r.json["current"]["status"] == "dispatched"
-        assert "already with 'GXQ-CGJ'" in r.json["message"]
+        assert "already with 区城管局 (GXQ-CGJ)" in r.json["message"]
     zh = disp.post(
         f"/api/v1/appeals/{number}/dispatch",
         json={"reason": "再派", "unit": "GXQ-CGJ"},
