@@ -275,7 +275,11 @@ class AppealDispatch(MethodView):
     @blp.arguments(DispatchIn)
     @blp.response(200, AppealOut)
     def post(self, data: dict[str, Any], number: str, user: User, appeal: Appeal) -> dict[str, Any]:
-        """Dispatch or re-dispatch by hand, with a reason; recorded like an automatic dispatch."""
+        """Dispatch or re-dispatch by hand, with a reason; recorded like an automatic dispatch.
+
+        A re-dispatch to the lead unit the appeal is with, correcting nothing (category, area,
+        urgency), changes its co-units alone (调整协办单位: the lead's part, signing and clocks
+        kept); one that would change nothing at all is refused (409)."""
         s = db.session()
         dispatching.dispatch_by_hand(
             s,
