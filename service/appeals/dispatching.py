@@ -463,6 +463,7 @@ def _change_co_units(
             "list_version": ctx.label,
             "manual": manual,
             "reason": reason,
+            "version": appeal.version,  # the one it found: the lead's page of it still acts
         },
         at=now,
     )

@@ -144,11 +144,17 @@ def lock(s: Session, appeal: Appeal) -> None:
         s.expire_all()
 
 
+#: What a unit's page may be older by and still act: the escalation steps, and a change of the
+#: co-units alone (调整协办单位: the lead's part as it was; a co part dropped is refused as having no
+#: part, one added had no page before). Each records the version it found (`version`).
+UNCHANGED_FOR_THE_UNIT = ESCALATION_STEPS | {"co_units_changed"}
+
+
 def unchanged_for_the_unit(s: Session, appeal: Appeal, expected_version: int | None) -> int | None:
     """The version to check the caller's against: the appeal's own when the caller saw an older one
-    and only escalation steps happened since (the version the caller sent is recorded by one of the
-    newest run of escalation events, after which nothing else happened); else the caller's, so that
-    `begin` refuses a stale one with 409."""
+    and only escalation steps or co-unit changes happened since (the version the caller sent is
+    recorded by one of the newest run of such events, after which nothing else happened); else the
+    caller's, so that `begin` refuses a stale one with 409."""
     if expected_version is None or expected_version >= appeal.version:
         return expected_version
     rows = s.execute(
@@ -157,7 +163,7 @@ def unchanged_for_the_unit(s: Session, appeal: Appeal, expected_version: int | N
         .order_by(AppealEvent.id.desc())
     )
     for action, payload in rows:
-        if action not in ESCALATION_STEPS:
+        if action not in UNCHANGED_FOR_THE_UNIT:
             break
         if (payload or {}).get("version") == expected_version:
             return appeal.version

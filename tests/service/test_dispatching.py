@@ -15,6 +15,7 @@ from responsibility_lists.model import Limit
 from service.appeals.models import Appeal, AppealAssignment
 from service.lists.operations import activate_version, store_version
 from tests.service.factories import assert_envelope
+from tests.service.handling_steps import reply_body
 from tests.service.helpers import a_village, appeal_payload, default_list, rule_for
 
 GARBAGE = "生活垃圾清运"
@@ -259,6 +260,25 @@ def test_a_redispatch_to_the_same_lead_changing_co_units_keeps_the_leads_part(as
     assert r.status_code == 200, r.json
     assert [a["unit"]["code"] for a in r.json["assignments"] if a["active"]] == ["GXQ-CGJ"]
     assert disp.post(f"/api/v1/appeals/{number}/dispatch", json=body).status_code == 409
+
+
+def test_the_lead_unit_s_page_from_before_a_co_unit_change_still_signs_and_replies(as_user):
+    """A co-unit added or dropped leaves the lead's part as it was: the lead unit acting on the page
+    it opened before is not told the appeal changed meanwhile."""
+    number, before = _dispatched_to(as_user, "GXQ-CGJ")
+    cgj, disp = as_user("cgj"), as_user("dispatcher")
+    seen = cgj.get(f"/api/v1/appeals/{number}").json["version"]
+    body = {"reason": "加派协办", "unit": "GXQ-CGJ", "co_units": ["GXQ-RSJ"]}
+    assert disp.post(f"/api/v1/appeals/{number}/dispatch", json=body).status_code == 200
+
+    r = cgj.post(f"/api/v1/appeals/{number}/sign", json={"version": seen})
+    assert r.status_code == 200, r.json
+    seen = r.json["version"]
+    body = {"reason": "撤回协办", "unit": "GXQ-CGJ", "co_units": []}
+    assert disp.post(f"/api/v1/appeals/{number}/dispatch", json=body).status_code == 200
+    r = cgj.post(f"/api/v1/appeals/{number}/reply", json={**reply_body(), "version": seen})
+    assert r.status_code == 200, r.json
+    assert r.json["status"] == "reply_review"
 
 
 def test_an_unknown_co_unit_is_named_under_co_units(as_user):
