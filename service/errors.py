@@ -5,7 +5,7 @@ per-field messages) and the rate limiter are rendered the same way.
 
 The messages are made in English (`service.text.t`, or a library's own English: service/library_text.py)
 and said in the client's language: Chinese when its Accept-Language prefers Chinese, else English
-as made (`service.web.i18n.api_language`), with `Content-Language` saying which.
+as made (`service.i18n.api_language`), with `Content-Language` saying which.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def error_response(
     status: int, message: str, errors: dict[str, Any] | None = None, error: str | None = None, **extra: Any
 ) -> Response:
     """The envelope, its message and per-field messages in the client's language (`extra` as it is)."""
-    from service.web.i18n import LANGUAGES, api_language
+    from service.i18n import LANGUAGES, api_language
 
     language = api_language()
     body: dict[str, Any] = {
@@ -129,7 +129,7 @@ def error_response(
 def said(messages: Any, language: str) -> Any:
     """A message, or the per-field messages (nested dicts and lists of them), in `language`: English
     as made (the text integrations and tests have always read), other languages from the catalogue."""
-    from service.web.i18n import API_LANGUAGE, localize
+    from service.i18n import API_LANGUAGE, localize
 
     if isinstance(messages, dict):
         return {field: said(value, language) for field, value in messages.items()}

@@ -165,7 +165,7 @@ class Label(fields.String):
     """A label of the service's own vocabulary (a status 待分拨, a step of the citizen's timeline
     诉求已受理, a role, a work list, a rate), dumped in the language of the JSON answer: the one
     Accept-Language asks for, else Chinese as the service writes it, the rule of the recorded
-    texts beside it (`service.web.i18n.response_language`, which sets Content-Language and Vary).
+    texts beside it (`service.i18n.response_language`, which sets Content-Language and Vary).
 
     Only for words the service wrote: names it did not (a unit, a category) stay `String`. Outside
     a request (a job, a webhook), as it is."""
@@ -181,6 +181,6 @@ class Label(fields.String):
         if not label or not has_request_context():
             return label
         # the pages' package and its catalogues: not at import time (service.web imports this module)
-        from service.web.i18n import response_language, vocabulary_label
+        from service.i18n import response_language, vocabulary_label
 
         return vocabulary_label(label, response_language())

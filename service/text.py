@@ -1,5 +1,5 @@
 """Messages the service says in English that the pages show in the reader's language: `t("…", name=…)`
-makes a `Text`, the English string that keeps its template and values for `service.web.i18n.localize`.
+makes a `Text`, the English string that keeps its template and values for `service.i18n.localize`.
 
 The implementation is `responsibility_lists.text`, shared with the list checker, whose findings the
 admin pages show the same way (see its docstring).

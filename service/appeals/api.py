@@ -28,10 +28,10 @@ from service.errors import Forbidden, ValidationFailed
 from service.extensions import Blueprint, body_object, loader
 from service.handling import closing, duplicates
 from service.handling.workflow import TRANSITIONS, needs_roles
+from service.i18n import response_language
 from service.lists.operations import active_context, number_prefix
 from service.notices.channels import configured_channels
 from service.text import t
-from service.web.i18n import response_language
 
 blp = Blueprint("appeals", __name__, url_prefix="/api/v1/appeals", description="Appeals (诉求工单)")
 

@@ -29,7 +29,7 @@ def _in_asked_language(label: str) -> str:
     if not has_request_context():  # a job's refusal: as it is
         return label
     # the pages' package and its catalogues: not at import time (it imports the appeals' modules)
-    from service.web.i18n import DEFAULT_LANGUAGE, asked_language, vocabulary_label
+    from service.i18n import DEFAULT_LANGUAGE, asked_language, vocabulary_label
 
     return vocabulary_label(label, asked_language() or DEFAULT_LANGUAGE)
 

@@ -35,8 +35,8 @@ from service.errors import NotFound
 from service.extensions import Blueprint, limiter
 from service.handling.centre_review import standing_reply
 from service.handling.closing import citizen_rating_state
+from service.i18n import response_language
 from service.text import t
-from service.web.i18n import response_language
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Citizens' portal (no login)")
 

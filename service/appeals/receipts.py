@@ -67,7 +67,7 @@ def receipt_of_appeal(s: Session, appeal: Appeal) -> dict[str, Any] | None:
 def receipt_answer(s: Session, appeal: Appeal) -> dict[str, Any] | None:
     """`receipt_of_appeal` as the API answers it: the message in the request's language."""
     from service.errors import said
-    from service.web.i18n import api_language
+    from service.i18n import api_language
 
     view = receipt_of_appeal(s, appeal)
     if view is not None and view["message"] is not None:

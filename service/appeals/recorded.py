@@ -210,7 +210,7 @@ def recorded(text: str | None, language: str | None = None) -> str:
     """A text of the record in `language` (by default the page language) when the service wrote it;
     else as it is."""
     # the languages of the pages and the API (imports the pages' package: not at import time)
-    from service.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language
+    from service.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language
 
     language = language or current_language()
     if not text or language == DEFAULT_LANGUAGE:

@@ -33,7 +33,7 @@ from service.handling.closing_schemas import (
     SuperviseIn,
 )
 from service.handling.rating_exclusion import set_rating_exclusion
-from service.web.i18n import response_language
+from service.i18n import response_language
 
 blp = Blueprint(
     "closing",

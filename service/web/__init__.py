@@ -14,10 +14,10 @@ from flask_wtf.csrf import validate_csrf
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
-from service import errors
+from service import errors, i18n
 from service.auth.security import current_user
 from service.text import t
-from service.web import helpers, i18n
+from service.web import helpers
 from service.web.access import PAGES_SESSION_FLAG, nav_items
 from service.web.blueprint import bp, csrf
 

@@ -22,13 +22,13 @@ from service.auth.models import ROLES, User
 from service.auth.operations import create_user, lift_lock, set_active, set_password
 from service.auth.security import current_user, keep_session
 from service.errors import Conflict, ValidationFailed
+from service.i18n import localize
 from service.lists.models import Unit
 from service.lists.operations import active_version
 from service.web.access import ADMIN_ROLES, login_required
 from service.web.blueprint import bp
 from service.web.flashes import flash
 from service.web.helpers import FormErrors, role_label
-from service.web.i18n import localize
 from service.web.labels import N_
 
 UNIT_KIND_LABELS = {

@@ -9,11 +9,11 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from service.auth.audit import COMMAND_LINE, OK, REFUSED, SecurityArgs, events_page
+from service.i18n import CLAUSE_SEPARATORS, current_language
 from service.web.access import ADMIN_ROLES, login_required
 from service.web.admin_logs import log_page
 from service.web.blueprint import bp
 from service.web.helpers import listed, role_label
-from service.web.i18n import CLAUSE_SEPARATORS, current_language
 from service.web.labels import N_
 
 KIND_LABELS = {

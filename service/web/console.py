@@ -33,6 +33,7 @@ from service.fields import normalise_phone
 from service.handling import duplicates
 from service.handling.closing_schemas import DirectAnswerIn
 from service.handling.workflow import TRANSITIONS
+from service.i18n import LIST_SEPARATORS, current_language
 from service.knowledge import operations as kb
 from service.knowledge.api import local_today
 from service.suggestions.operations import suggest
@@ -40,7 +41,6 @@ from service.web import intake_form
 from service.web.access import CONSOLE_ROLES, login_required
 from service.web.blueprint import bp
 from service.web.helpers import FormErrors, errors_of, load_form
-from service.web.i18n import LIST_SEPARATORS, current_language
 from service.web.labels import N_
 
 #: How many of the caller's earlier appeals the phone lookup lists.

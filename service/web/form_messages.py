@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from flask_babel import gettext
 
+from service.i18n import LIST_SEPARATORS, current_language, localize
 from service.text import Text
-from service.web.i18n import LIST_SEPARATORS, current_language, localize
 from service.web.labels import N_, SCHEMA_MESSAGES
 
 #: service.validate.OneOf's message: the page names the choices by their words.

@@ -22,9 +22,9 @@ from service.appeals.status import STATUS_LABELS
 from service.auth.models import ROLES
 from service.errors import DomainError
 from service.handling.duplicates import FLAG_STATES
+from service.i18n import LIST_SEPARATORS, WORD_SEPARATORS, current_language, deadline, localize
 from service.web.flashes import flashed_messages
 from service.web.form_messages import page_message
-from service.web.i18n import LIST_SEPARATORS, WORD_SEPARATORS, current_language, deadline, localize
 from service.web.labels import NOTICE_CHANNEL_LABELS, NOTICE_STATUS_LABELS
 
 #: Colour class of each status badge (see .badge-* in static/css/minyi.css).

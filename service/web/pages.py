@@ -14,12 +14,12 @@ from service.auth.operations import authenticate, change_password
 from service.auth.security import current_user, keep_session
 from service.errors import DomainError, ValidationFailed
 from service.extensions import limiter
+from service.i18n import LANG_COOKIE, LANG_COOKIE_MAX_AGE, LANGUAGES
 from service.web.access import home_endpoint, log_in, log_out, login_required, safe_next
 from service.web.admin import password_errors
 from service.web.blueprint import bp
 from service.web.flashes import flash
 from service.web.helpers import FormErrors, errors_of
-from service.web.i18n import LANG_COOKIE, LANG_COOKIE_MAX_AGE, LANGUAGES
 from service.web.labels import N_
 
 

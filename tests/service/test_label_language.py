@@ -194,8 +194,8 @@ def test_every_label_of_the_vocabulary_has_its_english(app):
     from service.auth.models import ROLES
     from service.figures.queries import GROUPS, RATE_LABELS
     from service.figures.volumes import DISPOSITIONS
+    from service.i18n import vocabulary_label
     from service.queues.queries import QUEUES
-    from service.web.i18n import vocabulary_label
 
     labels = {
         *st.STATUS_LABELS.values(),

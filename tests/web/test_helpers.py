@@ -19,11 +19,11 @@ from service.figures.queries import GROUPS, RATE_LABELS
 from service.figures.volumes import DISPOSITIONS
 from service.handling.duplicates import FLAG_STATES
 from service.handling.workflow import TRANSITIONS
+from service.i18n import SOURCE_DIR
 from service.notices.models import DELIVERY_STATUSES
 from service.notices.senders import SmsGatewaySender, WebhookSender
 from service.notices.smtp import SmtpSender
 from service.web.helpers import errors_of, form_to_dict
-from service.web.i18n import SOURCE_DIR
 from service.web.labels import (
     DISPOSITION_MSGIDS,
     EXCLUSION_MSGIDS,
@@ -227,7 +227,7 @@ def test_every_text_the_pages_mark_has_its_english_translation_and_no_other_is_k
 
 
 def test_catalogues_are_compiled_when_missing_or_stale(tmp_path):
-    from service.web.i18n import compile_catalogues
+    from service.i18n import compile_catalogues
 
     written = compile_catalogues(SOURCE_DIR, tmp_path)
     assert [p.relative_to(tmp_path).as_posix() for p in written] == [

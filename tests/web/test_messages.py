@@ -17,9 +17,9 @@ from werkzeug.exceptions import BadRequest, MethodNotAllowed, NotFound
 
 from service import library_text
 from service.errors import ValidationFailed
+from service.i18n import SOURCE_DIR, localize
 from service.text import t
 from service.web.helpers import errors_of
-from service.web.i18n import SOURCE_DIR, localize
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("service", "dispatch", "responsibility_lists")

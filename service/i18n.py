@@ -1,14 +1,17 @@
-"""Languages of the pages: Simplified Chinese by default, English on request.
+"""Languages of the pages and of the JSON API: Simplified Chinese by default on the pages, English
+on request; English by default in the API's messages. Here, not in `service.web`, because the API
+says its labels and refusals in a language too; the catalogues are the pages'
+(`service/web/translations`).
 
 The message ids are the Chinese texts themselves (`_("登录")`), so Chinese needs no catalogue and
 a page always reads correctly in Chinese even if a catalogue is missing. English comes from
-`translations/en/LC_MESSAGES/messages.po` (see README.md beside this file for extracting and
+`web/translations/en/LC_MESSAGES/messages.po` (see service/web/README.md for extracting and
 updating it).
 
 The domain operations' messages are English (`service.text`), and so are the messages of the
 libraries behind the API (werkzeug, marshmallow, webargs: `service.library_text`); `localize` shows
 them in a language, through the `errors` domain, whose only catalogue is Chinese:
-`translations/zh/LC_MESSAGES/errors.po`. The pages use it in the page language; the JSON API's error
+`web/translations/zh/LC_MESSAGES/errors.po`. The pages use it in the page language; the JSON API's error
 envelope (service/errors.py) in `api_language`, which is English unless Accept-Language prefers
 Chinese.
 
@@ -35,7 +38,7 @@ from flask_babel import gettext as page_gettext  # the pages' catalogue (message
 from dispatch.deadlines import last_day_and_time
 from service.text import Text
 
-SOURCE_DIR = Path(__file__).resolve().parent / "translations"
+SOURCE_DIR = Path(__file__).resolve().parent / "web" / "translations"
 
 #: The languages of the toggle: code → (locale given to Babel, HTML lang attribute, own name).
 LANGUAGES: dict[str, tuple[str, str, str]] = {
