@@ -10,8 +10,8 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 from dispatch.receipts import REASONS
 from service import validate
 from service.appeals.citizen_codes import QueryCode
-from service.appeals.dispatching import co_unit_errors
 from service.appeals.status import APPEAL_TYPES, CHANNEL_META_FIELDS, CHANNELS, STATUS_LABELS, URGENCIES
+from service.appeals.unit_choice import co_unit_errors
 from service.db import utcnow
 from service.fields import CleanText, DayOrInstant, IdNumber, Label, Phone
 from service.handling.closing_schemas import DirectAnswerIn

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from dispatch.calendar import WorkCalendar
 from dispatch.deadlines import extend, last_day_and_time
 from service.appeals import status as st
-from service.appeals.dispatching import dispatch_by_hand, unit_errors
+from service.appeals.dispatching import dispatch_by_hand
 from service.appeals.guards import current_state
 from service.appeals.models import Appeal, AppealEvent
+from service.appeals.unit_choice import unit_errors
 from service.auth.models import User
 from service.db import utcnow
 from service.errors import Conflict, ValidationFailed

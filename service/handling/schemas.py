@@ -7,8 +7,8 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from service import validate
-from service.appeals.dispatching import co_unit_errors
 from service.appeals.status import REPLY_RESULTS
+from service.appeals.unit_choice import co_unit_errors
 from service.fields import CleanText
 from service.text import t
 
