@@ -123,12 +123,10 @@ def assign(
     now: datetime | None = None,
 ) -> None:
     now = now or utcnow()
+    grounds = _Grounds(ctx.version_id, rule_id, manual, explanation, actor.id if actor else None, now)
     kept = next((a for a in appeal.assignments if a.active and a.role == "lead"), None)
     if kept is not None and kept.unit_code == lead and not changes:
-        _change_co_units(
-            s, appeal, ctx, kept, co, rule_id=rule_id, limit=limit, explanation=explanation, actor=actor,
-            reason=reason, manual=manual, tz=tz, now=now,
-        )  # fmt: skip
+        _change_co_units(s, appeal, ctx, kept, co, grounds, limit=limit, actor=actor, reason=reason, tz=tz)
         return
     redispatch = any(a.active for a in appeal.assignments)
     for old in appeal.assignments:
@@ -138,7 +136,6 @@ def assign(
         _close_pending_requests(s, appeal, now, reason)
     appeal.signed_at = None  # the new lead unit has not signed yet
     deadlines = compute_deadlines(now, limit, appeal.urgency, ctx.calendar, tz)
-    grounds = _Grounds(ctx.version_id, rule_id, manual, explanation, actor.id if actor else None, now)
     for unit, role in ((lead, "lead"), *((c, "co") for c in co)):
         appeal.assignments.append(grounds.part(unit, role, deadlines.sign_due_at, deadlines.reply_due_at))
     from_status = appeal.status
@@ -181,15 +178,12 @@ def _change_co_units(
     ctx: ListContext,
     lead: AppealAssignment,
     co: tuple[str, ...],
+    grounds: _Grounds,
     *,
-    rule_id: str | None,
     limit: Limit,
-    explanation: dict[str, Any],
     actor: User | None,
     reason: str,
-    manual: bool,
     tz: ZoneInfo,
-    now: datetime,
 ) -> None:
     """A re-dispatch to the lead unit the appeal is with: only its co-units change (调整协办单位).
 
@@ -198,6 +192,7 @@ def _change_co_units(
     kept keeps its part; one dropped has its part ended; one added gets its own sign-for clock from
     now and the lead's reply deadline. Nothing to change: 409.
     """
+    now = grounds.at
     current = {a.unit_code: a for a in appeal.assignments if a.active and a.role == "co"}
     lead_name = ctx.router.unit_names.get(lead.unit_code, lead.unit_code)
     if set(co) == set(current):
@@ -217,7 +212,6 @@ def _change_co_units(
         part.active, part.ended_at, part.ended_reason = False, now, f"调整协办单位：{reason}"[:500]
     added = [code for code in co if code not in current]
     deadlines = compute_deadlines(now, limit, appeal.urgency, ctx.calendar, tz)
-    grounds = _Grounds(ctx.version_id, rule_id, manual, explanation, actor.id if actor else None, now)
     for code in added:
         reply_due = appeal.reply_due_at or deadlines.reply_due_at
         appeal.assignments.append(grounds.part(code, "co", deadlines.sign_due_at, reply_due))
@@ -238,7 +232,7 @@ def _change_co_units(
             "added": added,
             "ended": ended,
             "list_version": ctx.label,
-            "manual": manual,
+            "manual": grounds.manual,
             "reason": reason,
             "version": appeal.version,  # the one it found: the lead's page of it still acts
         },
