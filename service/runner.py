@@ -208,7 +208,13 @@ def run_command(port: int | None) -> None:
     """Start everything on the embedded defaults: migrations, demo data, Redis, web and worker."""
     from service import create_app, migrate
     from service.cli_context import app_session
-    from service.demo import DEMO_PASSWORD, create_demo_users, default_list_path, load_default_list
+    from service.demo import (
+        DEMO_PASSWORD,
+        create_demo_articles,
+        create_demo_users,
+        default_list_path,
+        load_default_list,
+    )
     from service.redis_conn import EmbeddedRedis, announce_embedded
 
     port = port or int(os.environ.get("MINYI_PORT", "8000"))
@@ -220,6 +226,8 @@ def run_command(port: int | None) -> None:
     with app_session() as s:
         click.echo(load_default_list(s, default_list_path(app.config.get("DEFAULT_LIST"))))
         logins = create_demo_users(s)
+        if added := create_demo_articles(s):
+            click.echo(f"knowledge base: {added} demo articles added")
 
     embedded = announced = None
     env = dict(os.environ)

@@ -100,6 +100,16 @@ def usable_article(s: Session, article_id: int, today: date) -> KnowledgeArticle
 
 
 def _check(s: Session, data: dict[str, Any], article: KnowledgeArticle | None = None) -> None:
+    if errors := field_errors(s, data, article):
+        raise ValidationFailed(t("Invalid input: {fields}", fields=sorted(errors)), errors)
+
+
+def field_errors(
+    s: Session, data: dict[str, Any], article: KnowledgeArticle | None = None
+) -> dict[str, list[str]]:
+    """What the list and the dates say of an article's fields: unknown categories, an owner that
+    is no active unit, an end before the start. A form that failed its schema asks it of the fields
+    that passed, so that every field's error is said at once."""
     errors: dict[str, list[str]] = {}
     if categories := data.get("categories"):
         known = set(s.scalars(sa.select(Category.code).where(Category.code.in_(categories), Category.active)))
@@ -115,8 +125,7 @@ def _check(s: Session, data: dict[str, Any], article: KnowledgeArticle | None = 
     end = data.get("valid_to", article.valid_to if article else None)
     if start and end and end < start:
         errors["valid_to"] = [t("Must not be before valid_from.")]
-    if errors:
-        raise ValidationFailed(t("Invalid input: {fields}", fields=sorted(errors)), errors)
+    return errors
 
 
 def check_unit_may_set(actor: User, data: dict[str, Any], article: KnowledgeArticle | None = None) -> None:

@@ -34,7 +34,7 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     helpers.init_app(app)
 
-    from service.web import admin, centre, console, figures, pages, portal, unit  # noqa: F401  (routes)
+    from service.web import admin, centre, console, figures, knowledge, pages, portal, unit  # noqa: F401  (routes)
 
     app.register_blueprint(bp)
     app.before_request(_protect_api_writes)

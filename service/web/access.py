@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from service.auth.models import User
 from service.auth.security import IDLE, PASSWORD_CHANGED, current_user, end_session, start_session
+from service.knowledge.operations import READERS as KNOWLEDGE_READERS
 from service.web.flashes import flash
 from service.web.labels import N_
 
@@ -30,6 +31,7 @@ CENTRE_ROLES = ("dispatcher", "reviewer", "leader", "admin")  # 分拨中心: wo
 UNIT_ROLES = ("unit_staff",)  # 承办单位 workbench: a unit's own appeals
 FIGURES_ROLES = ("leader", "dispatcher", "reviewer", "admin")  # 统计: the leaders' figures
 ADMIN_ROLES = ("admin",)
+KNOWLEDGE_ROLES = KNOWLEDGE_READERS  # 知识库: every member of the staff reads it
 
 #: Set in the session by the pages' log-in: API writes on this session must carry X-CSRFToken.
 PAGES_SESSION_FLAG = "pages"
@@ -47,6 +49,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("web.centre", _l("分拨中心"), CENTRE_ROLES),
     NavItem("web.unit", _l("承办单位工作台"), UNIT_ROLES),
     NavItem("web.figures", _l("统计分析"), FIGURES_ROLES),
+    NavItem("web.knowledge", _l("知识库"), KNOWLEDGE_ROLES),
     NavItem("web.admin", _l("系统管理"), ADMIN_ROLES),
     NavItem("web.portal", _l("群众诉求"), None),
 )
