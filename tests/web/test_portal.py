@@ -228,6 +228,21 @@ def test_the_citizen_reads_the_reply_and_rates_once(app, as_user, citizen):
     assert "您已评价过本次办理结果，不能重复评价。" in again.get_data(as_text=True)
 
 
+def test_a_merged_appeal_s_citizen_is_told_where_the_rating_is_made(as_user, citizen):
+    master = replied(as_user)
+    dup = register(as_user("operator"))
+    merged = as_user("dispatcher").post(
+        f"/api/v1/appeals/{dup['number']}/merge", json={"master": master["number"], "reason": "同一问题"}
+    )
+    assert merged.status_code == 200, merged.get_json()
+    _track(citizen, dup["number"], dup["query_code"])
+    page = citizen.get(f"/portal/appeals/{dup['number']}").get_data(as_text=True)
+    assert "已安排环卫工人清运完毕" in page  # the master's reply
+    told = re.search(r"data-merged-rating>([^<]*)<", page)
+    assert told and master["number"] in told.group(1) and "12345" in told.group(1)
+    assert "答复后可在此评价" not in page and "提交评价" not in page
+
+
 def _section(page: str, title_id: str) -> str:
     found = re.search(rf'<section aria-labelledby="{title_id}">(.*?)</section>', page, re.S)
     assert found, title_id
