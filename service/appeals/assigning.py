@@ -105,6 +105,14 @@ class _Grounds:
         )
 
 
+def keeps_parts(appeal: Appeal, lead: str, changes: dict[str, Any] | None) -> bool:
+    """Whether a dispatch to `lead` correcting `changes` keeps the parts the appeal has (the lead's
+    and its co-units' that it names again: `_change_co_units`), rather than ending them all and
+    making new ones: the lead unit stays and nothing is corrected."""
+    kept = next((a for a in appeal.assignments if a.active and a.role == "lead"), None)
+    return kept is not None and kept.unit_code == lead and not changes
+
+
 def assign(
     s: Session,
     appeal: Appeal,
@@ -125,7 +133,8 @@ def assign(
     now = now or utcnow()
     grounds = _Grounds(ctx.version_id, rule_id, manual, explanation, actor.id if actor else None, now)
     kept = next((a for a in appeal.assignments if a.active and a.role == "lead"), None)
-    if kept is not None and kept.unit_code == lead and not changes:
+    if keeps_parts(appeal, lead, changes):
+        assert kept is not None
         _change_co_units(s, appeal, ctx, kept, co, grounds, limit=limit, actor=actor, reason=reason, tz=tz)
         return
     redispatch = any(a.active for a in appeal.assignments)

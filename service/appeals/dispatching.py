@@ -12,18 +12,20 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from dispatch.routing import Decision, NoRoute
 from responsibility_lists.model import Limit
 from service.appeals import status as st
-from service.appeals.assigning import apply_decision, assign
+from service.appeals.assigning import apply_decision, assign, keeps_parts
 from service.appeals.events import record_event
 from service.appeals.guards import check_version, current_state
 from service.appeals.models import Appeal
-from service.appeals.unit_choice import check_units
+from service.appeals.unit_choice import check_units, inactive_codes
 from service.auth.models import User
 from service.errors import Conflict, ValidationFailed
+from service.lists.models import Unit
 from service.lists.operations import ListContext, active_context
 from service.text import t
 
@@ -141,7 +143,8 @@ def dispatch_by_hand(
         else None
     )
     extra_co = list(co_units or [])
-    check_units(s, unit, extra_co)
+    current_co = [a.unit_code for a in appeal.assignments if a.active and a.role == "co"]
+    check_units(s, unit, extra_co, kept=current_co)
     if unit is None:
         if not isinstance(result, Decision):
             message = result.message if isinstance(result, NoRoute) else "缺少分类或区划，无法按清单派单"
@@ -166,11 +169,13 @@ def dispatch_by_hand(
                 },
             )
         added = tuple(c for c in extra_co if c not in result.co)  # the list's co-units once
+        _refuse_inactive_anew(s, appeal, result.lead, added, changes)
         apply_decision(
             s, appeal, ctx, result, actor=actor, reason=reason, manual=True, tz=tz, changes=changes, co=added
         )
         return _flushed(s, appeal)
     co = tuple(extra_co)
+    _refuse_inactive_anew(s, appeal, unit, co, changes)
     limit = result.limit if isinstance(result, Decision) else default_limit(ctx, appeal.urgency)
     if limit is None:
         raise ValidationFailed(
@@ -207,6 +212,33 @@ def dispatch_by_hand(
         changes=changes,
     )
     return _flushed(s, appeal)
+
+
+def _refuse_inactive_anew(
+    s: Session, appeal: Appeal, lead: str, co: tuple[str, ...], changes: dict[str, Any]
+) -> None:
+    """An inactive co-unit the appeal has now keeps its part in a change of the co-units alone
+    (`check_units`' `kept`); a dispatch that makes new parts (another lead unit, or a correction)
+    would give it a new one: 422, under co_units, saying to leave it out."""
+    if keeps_parts(appeal, lead, changes):
+        return
+    if gone := inactive_codes(s, co):
+        names = {u.code: u.name for u in s.scalars(sa.select(Unit).where(Unit.code.in_(gone)))}
+        raise ValidationFailed(
+            t("Invalid input: {fields}", fields=["co_units"]),
+            {
+                "co_units": [
+                    t(
+                        "{name} ({code}) is no longer active: it keeps its co-unit part only while the "
+                        "lead unit stays and nothing is corrected. This dispatch gives every co-unit a "
+                        "new part: leave it out.",
+                        name=names.get(code, code),
+                        code=code,
+                    )
+                    for code in gone
+                ]
+            },
+        )
 
 
 def _flushed(s: Session, appeal: Appeal) -> Appeal:

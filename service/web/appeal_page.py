@@ -129,6 +129,25 @@ def unit_choices(s: Session) -> list[tuple[str, str]]:
     return [(code, name) for code, name in rows]
 
 
+def dispatch_choices(appeal: Appeal, units: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The dispatch form's units: the active ones (`unit_choices`), and after them each unit the
+    appeal is with now that a newer list deactivated, marked 已停用. The form starts with the
+    appeal's units chosen: a unit left out of the options would be dropped unseen by a submission
+    that did not touch it. The operation keeps such a co-unit's part where the dispatch changes the
+    co-units alone, and refuses it elsewhere (service/appeals/unit_choice.py)."""
+    offered = {code for code, _name in units}
+    inactive = {
+        a.unit_code: inactive_label(a.unit.name if a.unit is not None else a.unit_code)
+        for a in appeal.assignments
+        if a.active and a.unit_code not in offered and (a.unit is None or not a.unit.active)
+    }
+    return [*units, *inactive.items()]
+
+
+def inactive_label(name: str) -> str:
+    return _("%(name)s（已停用）", name=name)
+
+
 def _suggestion(s: Session, appeal: Appeal) -> dict[str, Any] | None:
     """What the active list would do with this appeal now (the API's routing preview), for the centre."""
     ctx = active_context(s)
@@ -236,6 +255,7 @@ def page_context(
         shown.append(actions[failed])  # keep what was typed, even if the action is no longer open
     lead = next((a for a in appeal.assignments if a.active and a.role == "lead"), None)
     events = queries.events_of(s, appeal)
+    units = unit_choices(s) if centre else []
     return {
         "appeal": appeal,
         "view": view,
@@ -262,10 +282,15 @@ def page_context(
         "values": values or {},
         "defaults": {"dispatch": dispatch_defaults(appeal)},
         # Named in the dispatch form's hint: a multiple select shows only some of its options.
-        "current_co_units": [a.unit.name for a in appeal.assignments if a.active and a.role == "co"],
+        "current_co_units": [
+            a.unit.name if a.unit.active else inactive_label(a.unit.name)
+            for a in appeal.assignments
+            if a.active and a.role == "co"
+        ],
         "errors": errors or {},
         "problem": problem,
-        "units": unit_choices(s) if centre else [],
+        "units": units,
+        "dispatch_units": dispatch_choices(appeal, units) if centre else [],
         "result_options": RESULT_OPTIONS,
         "result_labels": REPLY_RESULTS,
         **(_references(s) if any(a.name == "dispatch" for a in shown) else {}),

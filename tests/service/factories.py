@@ -9,6 +9,7 @@ request's user; `stored` avoids that.)
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 from collections import Counter
@@ -23,7 +24,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 import service.models  # noqa: F401  (every table in Base.metadata: the session's drop_all must see them all)
-from responsibility_lists.model import Rule
+from responsibility_lists.model import ResponsibilityList, Rule
 from service import db
 from service.appeals.models import (
     Appeal,
@@ -34,6 +35,7 @@ from service.appeals.models import (
     NumberCounter,
     PersonalDataAccess,
 )
+from service.lists.operations import activate_version, store_version
 from service.notices.models import OutboxMessage
 from tests.service.helpers import appeal_payload, default_list
 
@@ -153,3 +155,32 @@ def township_government(township_code: str) -> str:
 def villages(township_name: str) -> list[str]:
     code = township(township_name)
     return [a.code for a in default_list().areas if a.parent == code]
+
+
+def without_unit(lst: ResponsibilityList, code: str, version: str = "2027.01") -> ResponsibilityList:
+    """The list as a newer version without the unit `code`: the rules it leads and its mentions gone."""
+    units = tuple(
+        dataclasses.replace(
+            u,
+            escalation=tuple(
+                dataclasses.replace(step, units=tuple(c for c in step.units if c != code))
+                for step in u.escalation
+            ),
+        )
+        for u in lst.units
+        if u.code != code
+    )
+    rules = tuple(
+        dataclasses.replace(r, co=tuple(c for c in r.co if c != code)) for r in lst.rules if r.lead != code
+    )
+    return dataclasses.replace(lst, version=version, units=units, rules=rules)
+
+
+def a_newer_list_drops(app: Flask, code: str) -> None:
+    """A newer list version without the unit `code` is activated: the unit is no longer active (停用),
+    kept for the appeals that name it."""
+    with stored(app) as s:
+        version, created = store_version(s, without_unit(default_list(), code), loaded_by="test")
+        assert created
+        activate_version(s, version, by="test")
+        s.commit()
