@@ -102,7 +102,13 @@ class Reopen(MethodView):
     @blp.arguments(ReopenIn)
     @blp.response(200, AppealOut)
     def post(self, data: dict[str, Any], number: str, user: User, appeal: Appeal) -> dict[str, Any]:
-        """重办: after an unsatisfied rating that is the unit's fault; same unit, new deadlines."""
+        """重办: after an unsatisfied rating that is the unit's fault; same unit, new deadlines.
+
+        A unit the responsibility list in force deactivated since the dispatch is not sent the
+        appeal again: a co-unit's part ends (its `ended_reason` says why; the `reopened` event's
+        payload names it in `dropped_co_units`); an inactive lead unit sends the appeal to the
+        dispatch queue instead (status `pending_dispatch`, the reopen still counted; the event's
+        `inactive_lead`), for a dispatcher to dispatch it to the unit now responsible."""
         s = db.session()
         reopening.reopen(
             s,

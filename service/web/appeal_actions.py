@@ -198,8 +198,10 @@ class ReopenForm(ReopenIn):
         return {"attributable": "false", **data}
 
 
-def _reopen(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
-    reopening.reopen(
+def _reopen(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> str | None:
+    """重办; what it did when a unit a newer list deactivated was not sent it again (see `Action`'s
+    `done_by_event`): "to_dispatch" (the lead unit: back to the dispatch queue) or "co_dropped"."""
+    event = reopening.reopen(
         s,
         appeal,
         user,
@@ -208,6 +210,9 @@ def _reopen(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
         tz=_tz(),
         expected_version=d["version"],
     )
+    if event.payload.get("inactive_lead"):
+        return "to_dispatch"
+    return "co_dropped" if event.payload.get("dropped_co_units") else None
 
 
 def _evaluate(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
@@ -339,7 +344,16 @@ CENTRE_ACTIONS: dict[str, Action] = {
         ),
         Action("merge", _l("并案"), N_("已并案。"), MergeIn, _merge, events=("merged",)),
         Action(
-            "reopen", _l("重办"), N_("已重办，退回原承办单位。"), ReopenForm, _reopen, events=("reopened",)
+            "reopen",
+            _l("重办"),
+            N_("已重办，退回原承办单位。"),
+            ReopenForm,
+            _reopen,
+            events=("reopened",),
+            done_by_event={
+                "to_dispatch": N_("已重办。原承办单位已停用，诉求已回到待分拨，请重新派单。"),
+                "co_dropped": N_("已重办，退回原承办单位；已停用的协办单位不再协办。"),
+            },
         ),
         Action(
             "evaluate",

@@ -1,14 +1,15 @@
 """The centre's pages with units a newer responsibility list deactivated (停用): the dispatch form
 keeps the appeal's current units, marked, instead of dropping them unseen; the return-review form
-offers no inactive unit."""
+offers no inactive unit; a reopen (重办) says which unit it did not send the appeal back to, and why."""
 
 from __future__ import annotations
 
 import re
 
-from tests.service.factories import a_newer_list_drops, unit_code
-from tests.service.handling_steps import LEAD, new_appeal, ok
-from tests.web.test_centre import _selected, active_units, page_of, post_form
+from tests.service.closing_arrange import UNSATISFIED, rate
+from tests.service.factories import a_newer_list_drops, register, unit_code
+from tests.service.handling_steps import CO, LEAD, garbage_in_meilin, new_appeal, ok, reply_body
+from tests.web.test_centre import _selected, active_units, page_of, post_form, status_of
 
 CGJ, MEILIN, RSJ = unit_code("区城管局"), unit_code("梅林镇人民政府"), unit_code("区人社局")
 
@@ -106,3 +107,56 @@ def test_the_return_review_form_offers_no_unit_no_longer_active(app, as_user, lo
     r = post_form(client, number, "return-review", decision="approve", unit=CGJ, co_units=[RSJ], note="x")
     assert r.status_code == 422  # the lead returned it; and 区人社局 can no longer be named
     assert "区人社局（GXQ-RSJ）已被现行职责清单停用，请另选单位。" in r.get_data(as_text=True)
+
+
+def rated_unsatisfied(as_user, client) -> str:
+    body = register(as_user("operator"), **garbage_in_meilin())
+    for user in (CO, LEAD):
+        ok(as_user(user), body["number"], "sign")
+    ok(as_user(LEAD), body["number"], "reply", **reply_body())
+    ok(as_user("reviewer"), body["number"], "review", decision="approve")
+    assert rate(client, body, UNSATISFIED).status_code == 200
+    return body["number"]
+
+
+def test_a_reopen_says_the_co_unit_no_longer_active_was_dropped(app, as_user, client, logged_in):
+    number = rated_unsatisfied(as_user, client)
+    a_newer_list_drops(app, MEILIN)
+    centre = logged_in("dispatcher")
+
+    r = post_form(centre, number, "reopen", attributable="true", reason="垃圾仍未清运")
+
+    assert r.status_code == 302 and status_of(app, number) == "dispatched"
+    page = page_of(centre, r.location)
+    assert "已重办，退回原承办单位；已停用的协办单位不再协办。" in page
+    assert "协办单位已停用，不再协办：梅林镇人民政府" in event_of(page, "reopened")
+    assert "重办：协办单位已停用，不再协办" in page  # why its part ended, on the list of units
+    english = page_of(centre, f"/centre/appeals/{number}?lang=en")
+    assert "Co-units dropped as no longer active: 梅林镇人民政府" in event_of(english, "reopened")
+    assert "Reopened: the co-unit is no longer active; its part ended" in english
+
+
+def test_a_reopen_whose_lead_unit_is_no_longer_active_asks_for_a_new_dispatch(
+    app, as_user, client, logged_in
+):
+    number = rated_unsatisfied(as_user, client)
+    a_newer_list_drops(app, CGJ)
+    centre = logged_in("dispatcher")
+
+    r = post_form(centre, number, "reopen", attributable="true", reason="垃圾仍未清运")
+
+    assert r.status_code == 302 and status_of(app, number) == "pending_dispatch"
+    page = page_of(centre, r.location)
+    assert "已重办。原承办单位已停用，诉求已回到待分拨，请重新派单。" in page
+    assert "承办单位区城管局已停用，诉求回到待分拨，须重新派单。" in event_of(page, "reopened")
+    assert "重办：承办单位区城管局已停用，待重新分拨" in page  # the dispatch note
+    assert _selected(page, "dispatch", "unit") == [""]  # the form waits for the dispatcher's choice
+    english = page_of(centre, f"/centre/appeals/{number}?lang=en")
+    assert (
+        "The lead unit 区城管局 is no longer active: the appeal is back in the dispatch queue, to be "
+        "dispatched again." in event_of(english, "reopened")
+    )
+    assert "Reopened: the lead unit 区城管局 is no longer active; to be dispatched again" in english
+
+    r = post_form(centre, number, "dispatch", unit=RSJ, reason="城管职能划入人社局（示例）")
+    assert r.status_code == 302 and active_units(app, number) == (RSJ, set())
