@@ -222,6 +222,21 @@ def unit_parts(
     return parts
 
 
+def _reopen_inactive(appeal: Appeal) -> dict[str, Any]:
+    """The units of the appeal a newer list deactivated, as the reopen form warns of them: a reopen
+    does not send them the appeal (service/handling/reopening.py). `lead`: the lead unit's name, or
+    None; `co`: the co-units' names."""
+    gone = [
+        (a.role, a.unit.name if a.unit is not None else a.unit_code)
+        for a in appeal.assignments
+        if a.active and (a.unit is None or not a.unit.active)
+    ]
+    return {
+        "lead": next((name for role, name in gone if role == "lead"), None),
+        "co": [name for role, name in gone if role == "co"],
+    }
+
+
 def _open_flags(flags: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """The duplicate flags still to decide, as (other appeal's number, label) choices."""
     return [(d["number"], f"{d['number']} {d['title']}") for d in flags if d["decision"] == duplicates.OPEN]
@@ -282,6 +297,7 @@ def page_context(
         "values": values or {},
         "defaults": {"dispatch": dispatch_defaults(appeal)},
         # Named in the dispatch form's hint: a multiple select shows only some of its options.
+        "reopen_inactive": _reopen_inactive(appeal) if any(a.name == "reopen" for a in shown) else {},
         "current_co_units": [
             a.unit.name if a.unit.active else inactive_label(a.unit.name)
             for a in appeal.assignments

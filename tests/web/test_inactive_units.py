@@ -123,6 +123,8 @@ def test_a_reopen_says_the_co_unit_no_longer_active_was_dropped(app, as_user, cl
     number = rated_unsatisfied(as_user, client)
     a_newer_list_drops(app, MEILIN)
     centre = logged_in("dispatcher")
+    form = page_of(centre, f"/centre/appeals/{number}")
+    assert "协办单位梅林镇人民政府已停用：重办时不再协办，也不通知。" in form  # said before it is done
 
     r = post_form(centre, number, "reopen", attributable="true", reason="垃圾仍未清运")
 
@@ -142,6 +144,10 @@ def test_a_reopen_whose_lead_unit_is_no_longer_active_asks_for_a_new_dispatch(
     number = rated_unsatisfied(as_user, client)
     a_newer_list_drops(app, CGJ)
     centre = logged_in("dispatcher")
+    form = page_of(centre, f"/centre/appeals/{number}")
+    assert "承办单位区城管局已停用：重办后诉求回到待分拨，须重新派单。" in form
+    english = page_of(centre, f"/centre/appeals/{number}?lang=en")
+    assert "The lead unit 区城管局 is no longer active: once reopened, the appeal goes back" in english
 
     r = post_form(centre, number, "reopen", attributable="true", reason="垃圾仍未清运")
 
