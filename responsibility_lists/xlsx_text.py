@@ -90,6 +90,15 @@ def _parse_parts(text: str, column: str, errors: list[str]) -> dict[str, tuple[f
                 )
             )
             continue
+        if match is None and column == "签收时限":  # always in hours (README): no 工作日 in the example
+            errors.append(
+                t(
+                    "{column}: cannot read {part!r}; write e.g. 24小时, 紧急2小时, 特急0.5小时",
+                    column=column,
+                    part=part,
+                )
+            )
+            continue
         if match is None:
             errors.append(
                 t(

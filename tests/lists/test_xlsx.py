@@ -233,7 +233,8 @@ def test_workbook_format_problems_are_collected_with_sheet_and_row(tmp_path):
 
     messages = [str(p) for p in caught.value.problems]
     assert (
-        f"{path}:{MAIN}!2: 签收时限: cannot read '24天'; write e.g. 24小时, 10个工作日, 紧急2小时" in messages
+        f"{path}:{MAIN}!2: 签收时限: cannot read '24天'; write e.g. 24小时, 紧急2小时, 特急0.5小时"
+        in messages
     )
     assert (
         f"{path}:{MAIN}!3: 主责单位 says '区住建局' but 主责单位代码 'territorial' means '属地乡镇'; "

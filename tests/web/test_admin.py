@@ -533,7 +533,7 @@ def test_a_workbooks_problems_read_in_chinese_with_their_sheet_and_row(logged_in
             ("list.xlsx:说明!6", "生效日期“2026-13-01”须为 YYYY-MM-DD 格式"),
             (
                 "list.xlsx:职责清单!2",
-                "签收时限：无法识别“24天”；请写成 24小时、10个工作日、紧急2小时 这样的形式",
+                "签收时限：无法识别“24天”；签收时限以小时计，请写成 24小时、紧急2小时、特急0.5小时 这样的形式",
             ),
             (
                 "list.xlsx:职责清单!3",
