@@ -13,7 +13,8 @@ import click
 from dispatch.calendar import calendar_gaps
 from responsibility_lists.check import check_list
 from responsibility_lists.loader import ListFormatError, load_file
-from responsibility_lists.model import ResponsibilityList, from_plain
+from responsibility_lists.model import ResponsibilityList, Source, from_plain
+from responsibility_lists.problems import Problem
 
 
 @click.group("lists")
@@ -33,18 +34,24 @@ def read_checked(path: str, *, quiet: bool = False) -> ResponsibilityList:
         click.echo(f"{len(exc.problems)} error(s) in {path}", err=True)
         sys.exit(1)
     report = check_list(lst)
+    # The years without holiday data are warnings like the others: counted in the summary line.
+    gaps = [Problem(Source(path), _calendar_gap(year)) for year in calendar_gaps(lst.calendar, date.today())]
+    report = replace(report, warnings=[*report.warnings, *gaps])
     if not report.ok or not quiet:
         click.echo(report.format(), err=not report.ok)
+    elif gaps:  # quiet: only what the reader must not miss
+        click.echo("\n".join(f"{p.source}: warning: {p.message}" for p in gaps), err=True)
     if not report.ok:
         sys.exit(1)
-    for year in calendar_gaps(lst.calendar, date.today()):
-        click.echo(
-            f"warning: no holiday data for {year} (neither the national calendar package nor this list's "
-            f"calendar overrides); deadlines in {year} count Monday-Friday only. Add {year}'s holidays and "
-            "调休 workdays under calendar: holidays/workdays once the State Council publishes them.",
-            err=True,
-        )
     return lst
+
+
+def _calendar_gap(year: int) -> str:
+    return (
+        f"no holiday data for {year} (neither the national calendar package nor this list's "
+        f"calendar overrides); deadlines in {year} count Monday-Friday only. Add {year}'s holidays and "
+        "调休 workdays under calendar: holidays/workdays once the State Council publishes them."
+    )
 
 
 @lists_group.command("check")

@@ -437,7 +437,12 @@ def test_the_versions_page_lists_the_active_default_list(logged_in):
     assert 'enctype="multipart/form-data"' in html
 
 
-def test_a_list_with_an_unknown_unit_shows_the_error_with_its_line_and_stores_nothing(logged_in, db_session):
+def test_a_list_with_an_unknown_unit_shows_the_error_with_its_line_and_stores_nothing(
+    logged_in, db_session, monkeypatch
+):
+    from service.web import admin_lists
+
+    monkeypatch.setattr(admin_lists, "calendar_gaps", lambda calendar, today: [])  # every year described
     admin = logged_in("admin")
     text = changed_list().replace(
         "lead: GXQ-CGJ\n    limits: standard\n    basis: 区住建局",
@@ -464,6 +469,20 @@ def test_a_list_with_an_unknown_unit_shows_the_error_with_its_line_and_stores_no
         content_type="multipart/form-data",
     ).get_data(as_text=True)
     assert findings(english) == [(f"ganxian-bad.yaml:{line}", "rule GX-0001: unknown lead unit GXQ-NOPE")]
+
+
+def test_a_year_without_holiday_data_is_counted_with_the_warnings(logged_in, monkeypatch):
+    from service.web import admin_lists
+
+    monkeypatch.setattr(admin_lists, "calendar_gaps", lambda calendar, today: [2099])
+    admin = logged_in("admin")
+
+    html = upload(admin, "ganxian.yaml", changed_list().encode()).get_data(as_text=True)
+    admin.get("/lang/en")
+    english = upload(admin, "ganxian.yaml", changed_list().encode()).get_data(as_text=True)
+
+    assert "0 个错误，1 个警告。" in html and "没有 2099 年的节假日数据" in html
+    assert "0 error(s), 1 warning(s)." in english
 
 
 @pytest.mark.parametrize(
