@@ -117,16 +117,29 @@ def diff(a: str, b: str) -> None:
     click.echo(diff_lists(_resolve(a), _resolve(b)).format())
 
 
+#: What `minyi lists export` writes, by the output's extension.
+EXPORT_SUFFIXES = (".yaml", ".yml", ".xlsx")
+
+
 @lists_group.command("export")
 @click.argument("version")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="a .yaml, .yml or .xlsx file"
+)
 def export(version: str, output: str) -> None:
-    """Write a stored version as YAML or XLSX (by the output's extension)."""
+    """Write a stored version as YAML (.yaml, .yml) or XLSX (.xlsx), by the output's extension."""
     from responsibility_lists.loader import dump_yaml
     from responsibility_lists.xlsx import export_xlsx
 
+    suffix = Path(output).suffix.lower()
+    if suffix not in EXPORT_SUFFIXES:
+        # nothing else is written: a YAML text named .csv opens as garbage in Excel or WPS
+        raise click.UsageError(
+            f"cannot write {output!r}: the output's extension says the format, one of "
+            f"{', '.join(EXPORT_SUFFIXES)} (got {suffix or 'none'}).",
+        )
     lst = _resolve(version)
-    if output.endswith(".xlsx"):
+    if suffix == ".xlsx":
         export_xlsx(lst, output)
     else:
         # Areas inline: a stored version has no CSV file to point at.
