@@ -20,6 +20,7 @@ from service import db, validate
 from service.auth import lockout, passwords
 from service.auth.models import ROLES, ApiToken, User
 from service.auth.operations import (
+    account_errors,
     create_token,
     create_user,
     find_user,
@@ -111,12 +112,21 @@ class UserIn(Schema):
         metadata={"description": "omit for a token-only account (an integration's)"},
     )
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _check(self, data: dict[str, Any], **_: Any) -> None:
+        """create_user's rules too, on the fields that passed their own checks: every bad field in
+        one 422, as the page's form shows them all at once."""
+        # a unit that failed its own check is left out, and with it whether the role takes one
+        role = data.get("role") if "unit" in data else None
+        errors = account_errors(
+            db.session(), username=data.get("username"), role=role, unit_code=data.get("unit")
+        )
         if data.get("password") is not None and (
             problem := _password_problem(data.get("username", ""), data["password"])
         ):
-            raise ValidationError({"password": [problem]})
+            errors["password"] = [problem]
+        if errors:
+            raise ValidationError(errors)
 
 
 class UserPatch(Schema):

@@ -69,6 +69,29 @@ def _attempted_account(found: User | None, typed: str) -> str:
     return f"{typed[:1]}***" if typed else ""
 
 
+def account_errors(
+    s: Session, *, username: str | None = None, role: str | None = None, unit_code: str | None = None
+) -> dict[str, list[str]]:
+    """What `create_user` refuses in a new account's username, role and unit, by field (English,
+    `service.text`): {} when they will do. The API's schema calls it too, so that one answer names
+    every bad field with the password's. A username or role of None is not checked (the caller
+    found it missing or bad already); nor then is whether the role takes a unit."""
+    errors: dict[str, list[str]] = {}
+    if role is not None and role not in ROLES:
+        errors["role"] = [t("Unknown role {role!r}; one of {roles}.", role=role, roles=list(ROLES))]
+    if role == "unit_staff" and not unit_code:
+        errors["unit"] = [t("Unit staff must be bound to a unit (--unit CODE).")]
+    if role is not None and role != "unit_staff" and unit_code:
+        errors["unit"] = [t("Only unit staff are bound to a unit.")]
+    if unit_code and s.get(Unit, unit_code) is None:
+        errors["unit"] = [t("Unknown unit {code!r}.", code=unit_code)]
+    if username is not None and not USERNAME.fullmatch(username):
+        errors["username"] = [
+            t("2 to 32 characters: letters, digits, _ . or -, starting with a letter or a digit.")
+        ]
+    return errors
+
+
 def create_user(
     s: Session,
     username: str,
@@ -79,19 +102,7 @@ def create_user(
     *,
     actor: User | None = None,
 ) -> User:
-    errors: dict[str, list[str]] = {}
-    if role not in ROLES:
-        errors["role"] = [t("Unknown role {role!r}; one of {roles}.", role=role, roles=list(ROLES))]
-    if role == "unit_staff" and not unit_code:
-        errors["unit"] = [t("Unit staff must be bound to a unit (--unit CODE).")]
-    if role != "unit_staff" and unit_code:
-        errors["unit"] = [t("Only unit staff are bound to a unit.")]
-    if unit_code and s.get(Unit, unit_code) is None:
-        errors["unit"] = [t("Unknown unit {code!r}.", code=unit_code)]
-    if not USERNAME.fullmatch(username):
-        errors["username"] = [
-            t("2 to 32 characters: letters, digits, _ . or -, starting with a letter or a digit.")
-        ]
+    errors = account_errors(s, username=username, role=role, unit_code=unit_code)
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         errors["password"] = [t("At least {n} characters.", n=MIN_PASSWORD_LENGTH)]
     if errors:

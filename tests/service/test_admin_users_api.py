@@ -290,3 +290,30 @@ def test_locks_unreadable_when_redis_is_unreachable_and_lifting_says_so(app, as_
     body = assert_envelope(admin.delete(f"{USERS}/operator/locks"), 503, "locks_unreachable")
     assert "Redis" in body["message"]
     assert audit(app, "login_unlocked") == []
+
+
+def test_every_bad_field_is_named_in_one_answer(as_user):
+    """As the page's form does: the password, the username and the unit in the same 422."""
+    admin = as_user("admin")
+    fields = {"username": "a", "role": "unit_staff", "password": "x", "unit": "GXQ-NOPE"}
+
+    body = assert_envelope(create(admin, **fields, display_name=""), 422, "validation_error")
+    chinese = assert_envelope(
+        admin.post(USERS, json=fields, headers={"Accept-Language": "zh"}), 422, "validation_error"
+    )
+
+    assert sorted(body["errors"]) == ["password", "unit", "username"]
+    assert "Unknown unit 'GXQ-NOPE'" in body["errors"]["unit"][0]
+    assert sorted(chinese["errors"]) == ["password", "unit", "username"]
+    assert chinese["message"].startswith("以下内容有误")
+    assert admin.get(USERS, query_string={"q": "GXQ"}).json["total"] == 0
+
+
+def test_a_leader_given_a_unit_is_refused_with_the_other_bad_fields(as_user):
+    body = assert_envelope(
+        create(as_user("admin"), role="leader", unit=unit_code("区城管局"), password="short"),
+        422,
+        "validation_error",
+    )
+
+    assert sorted(body["errors"]) == ["password", "unit"] and "Only unit staff" in body["errors"]["unit"][0]
