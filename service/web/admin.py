@@ -69,7 +69,7 @@ def _domain_user_errors(exc: ValidationFailed, unit_code: str) -> FormErrors:
             if message.startswith("Unit staff must be bound"):
                 out.append(_("承办单位人员必须选择所属单位。"))
             elif message.startswith("Only unit staff"):
-                out.append(_("只有承办单位人员需要选择单位。"))
+                out.append(_("只有承办单位人员绑定所属单位：此角色请选择“（不属于承办单位）”。"))
             elif message.startswith("Unknown unit"):
                 out.append(_("单位 %(code)s 不存在。", code=unit_code))
             elif message.startswith("Unknown role"):
@@ -158,7 +158,8 @@ def _account_locks(s: Session) -> list[tuple[User, lockout.Lock]] | None:
 @login_required(roles=ADMIN_ROLES)
 def admin_users() -> Any:
     """用户管理: every account (or one unit's, `?unit=CODE`) and the form for a new one."""
-    return _render_users({"role": "operator"}, {})
+    # a unit's list (`?unit=`) preselects that unit, so the role its staff have goes with it
+    return _render_users({"role": "unit_staff" if request.args.get("unit") else "operator"}, {})
 
 
 @bp.post("/admin/users")
@@ -174,7 +175,7 @@ def admin_user_create() -> Any:
         errors["username"] = [_("请输入用户名。")]
     if len(form["display_name"]) > 64:
         errors["display_name"] = [_("姓名最多 64 个字符。")]
-    unit_code = form["unit"] if form["role"] == "unit_staff" else ""
+    unit_code = form["unit"]  # given for a role without a unit: refused beside the field, as the CLI does
     # The operation checks role, unit and username (and the password's length) itself; run it in
     # a savepoint even when the page found problems of its own, so every error shows at once.
     savepoint = s.begin_nested()

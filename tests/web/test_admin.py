@@ -213,6 +213,26 @@ def test_an_account_refused_by_the_page_is_not_recorded_as_created(logged_in, db
     assert events["items"] == []
 
 
+def test_a_unit_chosen_for_a_role_without_one_is_refused_beside_the_unit_field(logged_in, db_session):
+    admin = logged_in("admin")
+    data = {"username": "leader4", "role": "leader", "unit": "GXQ-CGJ", "password": GOOD_PASSWORD}
+
+    r = admin.post(
+        "/admin/users", data={"csrf_token": token(admin), **data, "password_confirm": GOOD_PASSWORD}
+    )
+
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert field_error(html, "unit") == "只有承办单位人员绑定所属单位：此角色请选择“（不属于承办单位）”。"
+    assert db_session.scalar(sa.select(User).where(User.username == "leader4")) is None
+    english = admin.post(
+        "/admin/users?lang=en", data={"csrf_token": token(admin), **data, "password_confirm": GOOD_PASSWORD}
+    )
+    assert field_error(english.get_data(as_text=True), "unit").startswith("Only unit staff belong to a unit")
+    # a unit's list of users offers its staff: the role goes with the unit it preselects
+    assert 'value="unit_staff" selected' in admin.get("/admin/users?unit=GXQ-CGJ").get_data(as_text=True)
+
+
 def test_several_errors_show_at_once(logged_in):
     admin = logged_in("admin")
     r = admin.post(
