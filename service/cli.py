@@ -196,15 +196,37 @@ def tokens_group() -> None:
     """API tokens for integrations."""
 
 
+#: The purpose (用途) of a token made with `minyi tokens create` when none is given: the tokens page
+#: and the revoke message name it, so an administrator can tell where it came from.
+CLI_TOKEN_PURPOSE = "命令行创建"
+
+
 @tokens_group.command("create")
 @click.argument("username")
-@click.option("--label", default="", help="what the token is for")
+@click.option(
+    "--purpose",
+    "--label",
+    "label",
+    default=CLI_TOKEN_PURPOSE,
+    show_default=True,
+    help="what the token is for (用途), e.g. 微信公众号对接; shown on the tokens page",
+)
 def tokens_create(username: str, label: str) -> None:
-    """Create an API token for USERNAME and print it once (only its hash is kept)."""
+    """Create an API token for USERNAME and print it once (only its hash is kept). A deactivated
+    account gets none: activate it first (`minyi users activate`)."""
     from service.auth.operations import create_token
 
+    label = label.strip() or CLI_TOKEN_PURPOSE
+    if len(label) > 100:
+        raise click.ClickException("The purpose is at most 100 characters.")
     with app_session() as s:
-        token = create_token(s, _existing_user(s, username), label)
+        user = _existing_user(s, username)
+        if not user.active:  # create_token refuses too; this says what to do about it
+            raise click.ClickException(
+                f"{user.username} is deactivated: a token of it would be refused on every call. "
+                f"Activate it first (minyi users activate {user.username})."
+            )
+        token = create_token(s, user, label)
     click.echo(token)
 
 

@@ -250,7 +250,8 @@ def revoke_token(s: Session, token: ApiToken, *, actor: User | None = None) -> N
 
 
 def create_token(s: Session, user: User, label: str = "", *, actor: User | None = None) -> str:
-    """Create an API token for `user`; returns the token itself, which is never stored."""
+    """Create an API token for `user`; returns the token itself, which is never stored. A
+    deactivated account gets none (422): every call with it would be refused."""
     token, row = _new_token(user, label)
     s.add(row)
     s.flush()
@@ -276,6 +277,8 @@ def create_token_for_form(
 
 
 def _new_token(user: User, label: str) -> tuple[str, ApiToken]:
+    if not user.active:  # its token would be refused on every call (service/auth/security.py)
+        raise ValidationFailed(t("The account is deactivated; activate it first."))
     token, digest = new_token()
     return token, ApiToken(user_id=user.id, token_hash=digest, label=label)
 

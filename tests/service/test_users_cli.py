@@ -114,3 +114,29 @@ def test_an_unknown_username_is_named(cli):
     ):
         r = cli(*args)
         assert r.exit_code != 0 and "No user 'nobody'" in r.output, args
+
+
+def test_a_token_for_a_deactivated_account_is_refused_with_what_to_do(command_line, cli):
+    cli("deactivate", "rsj")
+
+    r = command_line("tokens", "create", "rsj")
+
+    assert r.exit_code != 0 and "minyi_" not in r.output
+    assert "rsj is deactivated" in r.output and "minyi users activate rsj" in r.output
+    assert "rsj" not in command_line("tokens", "list").output  # none was made
+
+
+def test_a_token_made_on_the_command_line_says_what_it_is_for(app, command_line):
+    named = command_line("tokens", "create", "rsj", "--purpose", "人社系统对接")
+    command_line("tokens", "create", "cgj")
+
+    assert named.exit_code == 0 and named.output.startswith("minyi_"), named.output
+    listed = command_line("tokens", "list").output
+    assert "rsj\t人社系统对接\t" in listed and "cgj\t命令行创建\t" in listed
+    token = named.output.strip()
+    assert (
+        client_at(app, "10.60.3.1")
+        .get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+        .json["username"]
+        == "rsj"
+    )
