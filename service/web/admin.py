@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from service import db
 from service.auth import lockout, passwords
 from service.auth.models import ROLES, User
-from service.auth.operations import create_user, lift_lock, set_active, set_password
+from service.auth.operations import create_user, lift_lock, set_active, set_password, tokens_of
 from service.auth.security import current_user, keep_session
 from service.errors import Conflict, ValidationFailed
 from service.i18n import localize
@@ -212,20 +212,42 @@ def admin_user_create() -> Any:
 @bp.post("/admin/users/<int:user_id>/active")
 @login_required(roles=ADMIN_ROLES)
 def admin_user_active(user_id: int) -> Any:
-    """停用 / 启用 an account. A deactivated account cannot log in; its API tokens stop working."""
+    """启用 an account again. 停用 is confirmed first (`admin_user_deactivate`): a form posting
+    `active=false` here (a page from before the confirm step) is sent to that confirmation."""
     s = db.session()
     user = _user_or_404(s, user_id)
-    active = request.form.get("active") == "true"
-    try:
-        changed = set_active(s, user, active, actor=current_user())
-    except Conflict:
+    unit = request.form.get("unit") or None
+    if request.form.get("active") != "true":
+        return redirect(url_for("web.admin_user_deactivate", user_id=user.id, unit=unit))
+    if set_active(s, user, True, actor=current_user()):
+        flash(N_("已启用账号 %(name)s。"), "success", name=user.username)
+    return redirect(url_for("web.admin_users", unit=unit))
+
+
+@bp.route("/admin/users/<int:user_id>/deactivate", methods=["GET", "POST"])
+@login_required(roles=ADMIN_ROLES)
+def admin_user_deactivate(user_id: int) -> Any:
+    """停用: GET names the account and what stops (its log-in, its open sessions, its API tokens);
+    POST (the confirmation) deactivates it. Works without script, as activating a list version does."""
+    s = db.session()
+    user = _user_or_404(s, user_id)
+    unit = request.values.get("unit") or None
+    actor = current_user()
+    if actor is not None and actor.id == user.id:
         flash(N_("不能停用自己的账号。"), "error")
-    else:
-        if changed and active:
-            flash(N_("已启用账号 %(name)s。"), "success", name=user.username)
-        elif changed:
-            flash(N_("已停用账号 %(name)s。"), "success", name=user.username)
-    return redirect(url_for("web.admin_users", unit=request.form.get("unit") or None))
+        return redirect(url_for("web.admin_users", unit=unit))
+    if request.method == "POST":
+        if set_active(s, user, False, actor=actor):
+            flash(
+                N_("已停用账号 %(name)s：已登录的会话已结束，API 令牌已停止工作。"),
+                "success",
+                name=user.username,
+            )
+        else:
+            flash(N_("账号 %(name)s 已是停用状态。"), "info", name=user.username)
+        return redirect(url_for("web.admin_users", unit=unit))
+    live_tokens = [token for token in tokens_of(s, user) if token.revoked_at is None]
+    return render_template("admin/user_deactivate.html", user=user, tokens=live_tokens, unit=unit or "")
 
 
 @bp.post("/admin/users/<int:user_id>/unlock")

@@ -17,7 +17,7 @@ from service.errors import Conflict
 from service.web.access import ADMIN_ROLES, login_required
 from service.web.admin import _user_or_404
 from service.web.blueprint import bp
-from service.web.flashes import flash
+from service.web.flashes import flash, page_text
 from service.web.helpers import FormErrors
 from service.web.intake_form import posted_key
 from service.web.labels import N_
@@ -87,23 +87,28 @@ def admin_token_create(user_id: int) -> Any:
     return _render(user_id, created=created)
 
 
-@bp.post("/admin/tokens/<int:token_id>/revoke")
+def token_name(token: ApiToken) -> dict[str, Any]:
+    """令牌 6（微信公众号对接）, or 令牌 6 for a token made without a purpose (never empty
+    brackets), as a page text for a flash."""
+    name = page_text(N_("令牌 %(id)s"), id=token.id)
+    return page_text(N_("%(text)s（%(note)s）"), text=name, note=token.label) if token.label else name
+
+
+@bp.route("/admin/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
 @login_required(roles=ADMIN_ROLES)
 def admin_token_revoke(token_id: int) -> Any:
-    """吊销: the token stops working at once."""
+    """吊销: GET names the token, its account and the integration that will be cut off; POST (the
+    confirmation) revokes it, and it stops working at once. Without script, as 停用 is."""
     s = db.session()
     token = s.get(ApiToken, token_id)
     if token is None:
         abort(404)
+    if request.method == "GET":
+        return render_template("admin/token_revoke.html", token=token)
     try:
         revoke_token(s, token, actor=current_user())
     except Conflict:
-        flash(N_("令牌 %(id)s 已吊销，无需重复操作。"), "warning", id=token.id)
+        flash(N_("%(token)s 已吊销，无需重复操作。"), "warning", token=token_name(token))
     else:
-        flash(
-            N_("已吊销令牌 %(id)s（%(label)s），使用它的对接将无法再调用接口。"),
-            "success",
-            id=token.id,
-            label=token.label,
-        )
+        flash(N_("已吊销%(token)s，使用它的对接将无法再调用接口。"), "success", token=token_name(token))
     return redirect(url_for("web.admin_tokens", user_id=token.user_id))

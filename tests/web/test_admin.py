@@ -252,27 +252,59 @@ def test_several_errors_show_at_once(logged_in):
     assert field_error(html, "password") == "密码至少 8 个字符。"
 
 
-def test_deactivating_an_account_stops_its_log_in_and_reactivating_restores_it(logged_in, client, app):
+def test_deactivating_an_account_is_confirmed_on_a_page_naming_what_stops(app, logged_in, client, db_session):
+    from service.auth.operations import create_token, find_user
+    from tests.service.factories import stored
+
+    with stored(app) as s:
+        create_token(s, find_user(s, "cgj"), "城管系统对接")
+        s.commit()
+    cgj = db_session.scalar(sa.select(User).where(User.username == "cgj"))
     admin = logged_in("admin")
-    with app.app_context():
-        from service import db
+    users = admin.get("/admin/users?unit=GXQ-CGJ").get_data(as_text=True)
+    row = users.split('data-username="cgj"', 1)[1].split("</tr>", 1)[0]
+    # one click no longer deactivates: the row links to the confirmation, it posts nothing
+    assert f'href="/admin/users/{cgj.id}/deactivate?unit=GXQ-CGJ"' in row and 'method="post"' not in row
 
-        cgj_id = db.session().scalar(sa.select(User.id).where(User.username == "cgj"))
+    page = admin.get(f"/admin/users/{cgj.id}/deactivate?unit=GXQ-CGJ").get_data(as_text=True)
 
-    r = admin.post(f"/admin/users/{cgj_id}/active", data={"csrf_token": token(admin), "active": "false"})
+    assert "停用账号 cgj" in page and "已登录的会话立即结束" in page
+    assert "它的 1 个 API 令牌停止工作" in page and "城管系统对接" in page
+    assert "确认停用 cgj" in page and 'href="/admin/users?unit=GXQ-CGJ">取消' in page
+    db_session.refresh(cgj)
+    assert cgj.active  # looking is not deactivating
+    english = admin.get(f"/admin/users/{cgj.id}/deactivate?lang=en").get_data(as_text=True)
+    assert "Deactivate account cgj" in english and "its 1 API token(s) stop working" in english
+
+    r = admin.post(
+        f"/admin/users/{cgj.id}/deactivate", data={"csrf_token": csrf_token_of(page), "unit": "GXQ-CGJ"}
+    )
+
+    assert r.status_code == 302 and r.location == "/admin/users?unit=GXQ-CGJ"
     html = admin.get(r.location).get_data(as_text=True)
-
-    assert "已停用账号 cgj。" in html
+    assert "已停用账号 cgj：已登录的会话已结束，API 令牌已停止工作。" in html
     assert "已停用" in html.split('data-username="cgj"', 1)[1].split("</tr>", 1)[0]
-    admin.post(f"/admin/users/{cgj_id}/active", data={"csrf_token": token(admin), "active": "true"})
+    assert "此账号已停用。" in admin.get(f"/admin/users/{cgj.id}/deactivate").get_data(as_text=True)
+    admin.post(f"/admin/users/{cgj.id}/active", data={"csrf_token": token(admin), "active": "true"})
     admin.post("/logout", data={"csrf_token": token(admin)})
     assert log_in(client, "cgj").status_code == 302
+
+
+def test_a_deactivating_form_of_an_older_page_is_sent_to_the_confirmation(logged_in, db_session):
+    admin = logged_in("admin")
+    cgj = db_session.scalar(sa.select(User).where(User.username == "cgj"))
+
+    r = admin.post(f"/admin/users/{cgj.id}/active", data={"csrf_token": token(admin), "active": "false"})
+
+    assert r.status_code == 302 and r.location == f"/admin/users/{cgj.id}/deactivate"
+    db_session.refresh(cgj)
+    assert cgj.active
 
 
 def test_a_deactivated_account_is_refused_at_log_in(logged_in, client, db_session):
     admin = logged_in("admin")
     cgj = db_session.scalar(sa.select(User).where(User.username == "cgj"))
-    admin.post(f"/admin/users/{cgj.id}/active", data={"csrf_token": token(admin), "active": "false"})
+    admin.post(f"/admin/users/{cgj.id}/deactivate", data={"csrf_token": token(admin)})
     admin.post("/logout", data={"csrf_token": token(admin)})
 
     r = log_in(client, "cgj")
@@ -284,8 +316,12 @@ def test_an_admin_cannot_deactivate_their_own_account(logged_in, db_session):
     admin = logged_in("admin")
     me = db_session.scalar(sa.select(User).where(User.username == "admin"))
 
-    r = admin.post(f"/admin/users/{me.id}/active", data={"csrf_token": token(admin), "active": "false"})
+    asked = admin.get(f"/admin/users/{me.id}/deactivate", follow_redirects=True)
+    r = admin.post(f"/admin/users/{me.id}/deactivate", data={"csrf_token": token(admin)})
 
+    assert "不能停用自己的账号。" in asked.get_data(as_text=True) and "确认停用" not in asked.get_data(
+        as_text=True
+    )
     assert "不能停用自己的账号。" in admin.get(r.location).get_data(as_text=True)
     db_session.refresh(me)
     assert me.active
@@ -921,17 +957,48 @@ def test_the_administrator_creates_an_integration_token_shown_once_and_revokes_i
     listed = admin.get(url).get_data(as_text=True)
     assert "微信公众号对接" in listed and shown not in listed  # never shown again
     token_id = re.search(r'data-token-id="(\d+)"', listed).group(1)
+    # one click no longer revokes: the row links to a confirmation naming the token and its account
+    assert f'href="/admin/tokens/{token_id}/revoke"' in listed and 'action="/admin/tokens/' not in listed
+    confirm = admin.get(f"/admin/tokens/{token_id}/revoke").get_data(as_text=True)
+    assert f"吊销令牌 {token_id}（微信公众号对接）" in confirm and "账号：operator" in confirm
+    assert "将收到 401 拒绝" in confirm and f"确认吊销令牌 {token_id}（微信公众号对接）" in confirm
+    assert api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {shown}"}).status_code == 200
 
-    revoked = admin.post(f"/admin/tokens/{token_id}/revoke", data={"csrf_token": token(admin, url)})
+    revoked = admin.post(f"/admin/tokens/{token_id}/revoke", data={"csrf_token": csrf_token_of(confirm)})
 
     assert revoked.status_code == 302 and revoked.location == url
     after = admin.get(url).get_data(as_text=True)
-    assert "已吊销" in after and "已吊销令牌" in after
+    assert f"已吊销令牌 {token_id}（微信公众号对接），使用它的对接将无法再调用接口。" in after
+    assert "此令牌已于" in admin.get(f"/admin/tokens/{token_id}/revoke").get_data(as_text=True)
     assert api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {shown}"}).status_code == 401
     again = admin.post(
         f"/admin/tokens/{token_id}/revoke", data={"csrf_token": token(admin, url)}, follow_redirects=True
     )
     assert "无需重复操作" in again.get_data(as_text=True)
+
+
+def test_a_token_made_without_a_purpose_is_named_without_empty_brackets(app, logged_in):
+    from service.auth.models import ApiToken
+    from service.auth.operations import create_token, find_user
+    from tests.service.factories import stored
+
+    with stored(app) as s:  # as `minyi tokens create` made them before it had a purpose
+        operator = find_user(s, "operator")
+        create_token(s, operator, "")
+        s.commit()
+        token_id = s.scalar(sa.select(sa.func.max(ApiToken.id)))
+        url = f"/admin/users/{operator.id}/tokens"
+    admin = logged_in("admin")
+
+    confirm = admin.get(f"/admin/tokens/{token_id}/revoke").get_data(as_text=True)
+    r = admin.post(f"/admin/tokens/{token_id}/revoke", data={"csrf_token": csrf_token_of(confirm)})
+
+    assert f"<h1>吊销令牌 {token_id}</h1>" in confirm
+    listed = admin.get(r.location).get_data(as_text=True)
+    assert f"已吊销令牌 {token_id}，使用它的对接" in listed and "（）" not in listed
+    row = listed.split(f'data-token-id="{token_id}"', 1)[1].split("</tr>", 1)[0]
+    assert "<td>—</td>" in row  # the purpose column says there is none
+    assert r.location == url
 
 
 def test_reloading_the_page_that_shows_a_new_token_makes_no_second_one(logged_in, db_session):

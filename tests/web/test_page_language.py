@@ -428,7 +428,8 @@ def walk(app: Flask, appeals: dict[str, str], language: str) -> list[tuple[str, 
     page = w.post(
         admin, tokens, "admin", {"label": "微信公众号对接", "form_key": key}, page, 201
     )  # shown once
-    revoke = re.findall(r'action="(/admin/tokens/\d+/revoke)"', page)[-1]
+    revoke = re.findall(r'href="(/admin/tokens/\d+/revoke)"', page)[-1]
+    page = w.get(admin, revoke, "admin", 200)  # the confirmation
     w.post(admin, revoke, "admin", {}, page, 200)  # revoked: its message
     w.seen("admin uploads a list", upload(admin, "ganxian.yaml", changed_list().encode()), 200)
     w.get(admin, "/admin/lists/2026.12/activate", "admin", 200)
