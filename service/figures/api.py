@@ -14,6 +14,7 @@ from service.extensions import Blueprint
 from service.figures import queries, volumes
 from service.figures.export import workbook
 from service.figures.schemas import FiguresArgs, FiguresOut
+from service.i18n import LANGUAGES, LIST_SEPARATORS, response_language, vocabulary_label
 
 blp = Blueprint("figures", __name__, url_prefix="/api/v1/figures", description="Figures for leaders (统计)")
 
@@ -53,10 +54,19 @@ class FiguresExport(MethodView):
     @blp.response(200, description="An XLSX workbook", content_type=XLSX)
     def get(self, args: dict[str, Any]) -> Response:
         """The same month as an XLSX workbook: a summary, the volumes (诉求量), then one sheet per
-        kind of unit."""
-        figures = month_figures(args)
-        return Response(
-            workbook(figures),
-            mimetype=XLSX,
-            headers={"Content-Disposition": f'attachment; filename="figures-{figures["month"]}.xlsx"'},
-        )
+        kind of unit. Its sheets, headers and labels in the language Accept-Language asks for, else
+        Chinese, as the JSON answer's labels are."""
+        return export_response(month_figures(args), response_language())
+
+
+def export_response(figures: dict[str, Any], language: str) -> Response:
+    """The workbook of `figures` in `language` (zh or en), as a download (the API's and the page's)."""
+    data = workbook(figures, lambda text: vocabulary_label(text, language), LIST_SEPARATORS[language])
+    return Response(
+        data,
+        mimetype=XLSX,
+        headers={
+            "Content-Disposition": f'attachment; filename="figures-{figures["month"]}.xlsx"',
+            "Content-Language": LANGUAGES[language][1],
+        },
+    )

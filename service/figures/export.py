@@ -1,11 +1,17 @@
 """The month's figures as a workbook, for leaders who pass them on in Excel: a summary sheet,
 the volumes (诉求量: the splits, the hot spots, the days, each against the month before), then
 one sheet per group of units (every rate with its numerator and denominator) and its top and
-bottom five."""
+bottom five.
+
+In the reader's language: `_` says each word of the workbook (a Chinese text of the pages'
+catalogue, marked here for extraction) and each label of the service's vocabulary (a rate, a group
+of units, an exclusion reason); by default as written, in Chinese. Names (units, categories) are
+data and stay as they are."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 from openpyxl import Workbook
@@ -24,28 +30,36 @@ def _columns(ws: Any, widths: list[int]) -> None:
         ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
 
 
-def workbook(figures: dict[str, Any]) -> bytes:
-    """`figures` as `service.figures.queries.monthly` returns them; the XLSX file's bytes."""
+def workbook(figures: dict[str, Any], _: Callable[[str], str] = str, separator: str = "、") -> bytes:
+    """`figures` as `service.figures.queries.monthly` returns them; the XLSX file's bytes. `_` says a
+    text in the reader's language (`service.i18n.vocabulary_label`), `separator` joins a list."""
     wb = Workbook()
     ws = wb.active
-    ws.title = "汇总"
+    ws.title = _("汇总")
     rules = figures["rules"]
-    ws.append(["统计月份", figures["month"]])
-    ws.append(["基本满意权重", rules["basic_weight"]])
-    ws.append(["不计入统计的评价", "、".join(EXCLUSION_REASONS[r] for r in rules["excluded"]) or "无"])
+    excluded = separator.join(_(EXCLUSION_REASONS[r]) for r in rules["excluded"])
+    ws.append([_("统计月份"), figures["month"]])
+    ws.append([_("基本满意权重"), rules["basic_weight"]])
+    ws.append([_("不计入统计的评价"), excluded or _("无")])
     ws.append([])
-    ws.append(["指标", "比率（%）", "分子", "分母"])
+    ws.append([_("指标"), _("比率（%）"), _("分子"), _("分母")])
+    rate_labels = {name: _(RATE_LABELS[name]) for name in RATES}
     for name in RATES:
         rate = figures["overall"]["rates"][name]
-        ws.append([RATE_LABELS[name], _percent(rate), rate["numerator"], rate["denominator"]])
+        ws.append([rate_labels[name], _percent(rate), rate["numerator"], rate["denominator"]])
     _columns(ws, [18, 12, 10, 10])
-    volumes_sheet(wb.create_sheet("诉求量"), figures["volumes"])
-    ranked_label = RATE_LABELS[figures["rank_by"]]
+    volumes_sheet(wb.create_sheet(_("诉求量")), figures["volumes"], _)
+    ranked_label = rate_labels[figures["rank_by"]]
     for group in figures["groups"]:
-        sheet = wb.create_sheet(group["label"])
-        header = ["排名", "单位", "派单数", "评价数"]
-        for name in RATES:
-            header += [f"{RATE_LABELS[name]}（%）", f"{RATE_LABELS[name]}分子", f"{RATE_LABELS[name]}分母"]
+        group_label = group["label"]  # a name, not a literal: extraction must not take "label" for a text
+        sheet = wb.create_sheet(_(group_label))
+        header = [_("排名"), _("单位"), _("派单数"), _("评价数")]
+        for label in rate_labels.values():
+            header += [
+                _("%(rate)s（%%）") % {"rate": label},
+                _("%(rate)s分子") % {"rate": label},
+                _("%(rate)s分母") % {"rate": label},
+            ]
         sheet.append(header)
         place = 0
         for unit in group["units"]:
@@ -65,14 +79,14 @@ def workbook(figures: dict[str, Any]) -> bytes:
             sheet.append(row)
         sheet.append([])
         for title, rows in (
-            (f"{ranked_label}前五名", group["best"]),
-            (f"{ranked_label}后五名", group["worst"]),
+            (_("%(rate)s前五名") % {"rate": ranked_label}, group["best"]),
+            (_("%(rate)s后五名") % {"rate": ranked_label}, group["worst"]),
         ):
             sheet.append([title])
             for i, r in enumerate(rows, start=1):
                 sheet.append([i, r["name"], round(r["rate"] * 100, 2), r["sample"]])
             if not rows and group["best"]:  # a unit is in one list at most (dispatch.figures.ranking)
-                sheet.append([None, "参与排名的单位均已列入前五名。"])
+                sheet.append([None, _("参与排名的单位均已列入前五名。")])
         sheet.freeze_panes = "C2"
         _columns(sheet, [6, 22] + [12] * (len(header) - 2))
     out = io.BytesIO()

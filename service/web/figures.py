@@ -1,19 +1,21 @@
 """统计分析: the leaders' figures of one month (the same as `GET /api/v1/figures`): the volumes
 first (诉求量: totals, splits, hot spots, a bar per day drawn as inline SVG, no script), then
-everyone's rates, a table per kind of unit with the top and bottom five, and the XLSX export link."""
+everyone's rates, a table per kind of unit with the top and bottom five, and the XLSX export, in
+the page's language."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from dispatch.figures import EXCLUSION_REASONS, LOWER_IS_BETTER, RATES
-from service.figures.api import month_figures
+from service.figures.api import export_response, month_figures
 from service.figures.queries import RATE_LABELS
 from service.figures.schemas import FiguresArgs
+from service.i18n import current_language
 from service.web.access import FIGURES_ROLES, login_required
 from service.web.blueprint import bp
 
@@ -68,4 +70,19 @@ def figures() -> Any:
         rank_options=list(rate_labels.items()),
         excluded_labels=[gettext(EXCLUSION_REASONS[r]) for r in f["rules"]["excluded"]],
         lower_is_better=LOWER_IS_BETTER,
+        # the page's language said in the link: `?lang=` alone sets no cookie
+        export_url=url_for(
+            "web.figures_export", month=f["month"], rank_by=f["rank_by"], lang=current_language()
+        ),
     ), (422 if errors else 200)
+
+
+@bp.get("/figures/export")
+@login_required(roles=FIGURES_ROLES)
+def figures_export() -> Any:
+    """导出 Excel: the month's workbook in the page's language (`GET /api/v1/figures/export` follows
+    Accept-Language); a bad month or ranking falls back to this month's, as the page does."""
+    given = {k: v for k, v in request.args.items() if k in ("month", "rank_by") and v}
+    bad = FiguresArgs().validate(given)
+    args = FiguresArgs().load({k: v for k, v in given.items() if k not in bad})
+    return export_response(month_figures(args), current_language())

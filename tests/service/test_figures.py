@@ -4,6 +4,7 @@ through the API, and the centre setting a rating aside (`POST …/exclude-rating
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -325,3 +326,44 @@ def test_a_lead_dispatch_counts_once_per_change_of_lead_unit(app, as_user, month
     ok(dispatch(unit=RSJ))
     ok(dispatch(unit=CGJ))
     assert dispatched() == {CGJ: 2, RSJ: 1}
+
+
+CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+
+
+def names_in(value: Any) -> set[str]:
+    """Every `name` in the figures' JSON: units, categories, townships (data, said as they are)."""
+    if isinstance(value, dict):
+        found = {value["name"]} if isinstance(value.get("name"), str) else set()
+        return found.union(*(names_in(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(names_in(v) for v in value))
+    return set()
+
+
+def test_the_export_says_its_words_in_the_language_asked_for(as_user, journeys, month) -> None:
+    leader = as_user("leader")
+    english = {"Accept-Language": "en"}
+
+    r = leader.get("/api/v1/figures/export", query_string={"month": month}, headers=english)
+
+    assert r.status_code == 200 and r.headers["Content-Language"] == "en"
+    wb = load_workbook(io.BytesIO(r.get_data()))
+    assert wb.sheetnames[:4] == ["Summary", "Appeal volumes", "Township (subdistrict)", "County department"]
+    summary = {row[0]: row[1:] for row in wb["Summary"].iter_rows(values_only=True) if row and row[0]}
+    assert summary["Month"][0] == month and summary["Satisfaction rate"][:3] == (60.0, 1.8, 3)
+    header = next(wb["County department"].iter_rows(values_only=True))
+    assert header[:4] == ("Rank", "Unit", "Dispatched", "Ratings") and "Satisfaction rate (%)" in header
+    names = names_in(leader.get("/api/v1/figures", query_string={"month": month}).json)
+    chinese = {
+        cell
+        for ws in wb
+        for row in ws.iter_rows(values_only=True)
+        for cell in row
+        if isinstance(cell, str) and CJK.search(cell) and re.sub(r" \(\d+\)$", "", cell) not in names
+    }
+    assert chinese == set()  # only the names of units, categories and townships stay Chinese
+    default = load_workbook(
+        io.BytesIO(leader.get("/api/v1/figures/export", query_string={"month": month}).get_data())
+    )
+    assert default.sheetnames[0] == "汇总"  # no language asked for: Chinese, as the JSON labels

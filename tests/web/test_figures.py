@@ -3,7 +3,10 @@ centre's 评价剔除 form on a rated appeal's page."""
 
 from __future__ import annotations
 
+import io
 import re
+
+from openpyxl import load_workbook
 
 from tests.service.closing_arrange import CGJ, RSJ, SATISFIED, ok, rate, replied
 from tests.service.volumes_arrange import GARBAGE, last_day, past_months, two_months
@@ -37,7 +40,7 @@ def test_a_leader_lands_on_the_months_figures_with_units_ranked(as_user, client)
     row = re.search(rf'<tr data-unit="{CGJ}">(.*?)</tr>', page, re.S)
     assert row and ">80.0%<" in row.group(1)  # 基本满意 at 0.8
     month = re.search(r"<h1>统计分析 · (\d{4}-\d{2})</h1>", page).group(1)  # type: ignore[union-attr]
-    assert f'href="/api/v1/figures/export?month={month}&amp;rank_by=satisfaction_rate"' in page
+    assert f'href="/figures/export?month={month}&amp;rank_by=satisfaction_rate&amp;lang=zh"' in page
     assert "本月暂无可排名的数据。" in page  # no township rated
 
 
@@ -199,3 +202,19 @@ def test_the_volumes_in_english(app, as_user, client) -> None:
     ):
         assert chinese not in section
     assert "生活垃圾清运" in section and "梅林镇" in section  # the list's and the places' names are data
+
+
+def test_the_export_is_in_the_language_of_the_page_it_is_taken_from(as_user, client) -> None:
+    rated_appeals(as_user, client)
+    log_in(client, "leader")
+    page = page_of(client, "/figures?lang=en")
+    link = re.search(r'href="(/figures/export\?[^"]+)" download', page).group(1).replace("&amp;", "&")
+
+    r = client.get(link)
+
+    assert "lang=en" in link and r.status_code == 200 and r.headers["Content-Language"] == "en"
+    wb = load_workbook(io.BytesIO(r.get_data()))
+    assert wb.sheetnames[:2] == ["Summary", "Appeal volumes"]
+    assert next(wb["County department"].iter_rows(values_only=True))[:2] == ("Rank", "Unit")
+    chinese = load_workbook(io.BytesIO(client.get(link.replace("lang=en", "lang=zh")).get_data()))
+    assert chinese.sheetnames[:2] == ["汇总", "诉求量"]

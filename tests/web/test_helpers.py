@@ -38,8 +38,13 @@ from service.web.labels import (
 )
 
 #: Besides the pages (service/web), what says the pages' texts: the record's texts, which the JSON API
-#: says too (as the extract command in service/web/README.md lists them).
-ALSO_EXTRACTED = (SOURCE_DIR.parents[1] / "appeals" / "recorded.py",)
+#: says too, and the words of the figures' workbook (as the extract command in service/web/README.md
+#: lists them).
+ALSO_EXTRACTED = (
+    SOURCE_DIR.parents[1] / "appeals" / "recorded.py",
+    SOURCE_DIR.parents[1] / "figures" / "export.py",
+    SOURCE_DIR.parents[1] / "figures" / "volumes_sheet.py",
+)
 
 
 class ContactIn(Schema):
