@@ -121,7 +121,11 @@ def console_submit() -> Any:
         # The same form sent twice (a double click): the first made the appeal, both show it.
         appeal, _replayed = intake(data, actor=user, scope=scope, key=key, body=body)
     except DomainError as exc:
-        # Nothing is kept (the request rolls back on an error status); the form keeps what was typed.
+        # Nothing is kept, and nothing half-made is shown: the refusal may come after the appeal was
+        # flushed (an urgent call closed on the phone), and the side panels read the session. Rolled
+        # back now, they list the caller's stored appeals only, never the refused one under a number
+        # that was never given.
+        db.session().rollback()
         if intake_form.key_reused(exc):
             values = {k: v for k, v in values.items() if k != intake_form.KEY_FIELD}
             errors = {"_form": [gettext(intake_form.KEY_REUSED)]}

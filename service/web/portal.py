@@ -136,6 +136,7 @@ def portal_submit() -> Any:
             body=intake_form.form_body(request.form),
         )
     except DomainError as exc:
+        db.session().rollback()  # a refusal after the appeal was flushed: nothing half-made is read back
         if intake_form.key_reused(exc):
             values = {k: v for k, v in values.items() if k != intake_form.KEY_FIELD}
             return _render_submit(values, {"_form": [_(intake_form.KEY_REUSED)]}, 409)

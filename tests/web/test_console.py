@@ -437,3 +437,35 @@ def test_a_category_or_place_the_list_lacks_reads_in_page_terms_not_the_api_s(lo
         "Place (township, village/community): Choose the place from the list.",
     ]
     assert "/api/v1" not in english
+
+
+def test_a_refused_close_shows_no_history_nor_duplicate_of_itself_and_no_number(app, logged_in):
+    """An urgent consultation closed on the phone is refused: the side panels must not list the
+    refused call itself under a number that was never stored (the operator would think it
+    registered), and the next caller gets the number nobody saw."""
+    client = logged_in("operator")
+    gas = {"contact.phone": "13922223333", "title": "燃气泄漏咨询", "content": "家里闻到燃气味"}
+    before = counts(app)
+
+    r = client.post(
+        "/console",
+        data=_form(client, action="close", appeal_type="咨询", urgency="紧急", answer="请开窗通风。", **gas),
+    )
+
+    assert r.status_code == 422 and counts(app) == before
+    page = r.get_data(as_text=True)
+    assert "紧急、特急诉求须立即派单，不能直接办结。" in page
+    assert 'data-caller-total="0"' in page and 'data-duplicates="0"' in page
+    assert not re.search(r"GX\d{8}-\d{4}", page)
+
+
+def test_a_refused_complaint_close_lists_only_the_callers_real_appeals(app, as_user, logged_in):
+    earlier = register(as_user("operator"), contact={"name": "李四", "phone": PHONE})
+    client = logged_in("operator")
+
+    r = client.post("/console", data=_form(client, action="close", appeal_type="投诉", answer="已记录。"))
+
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert 'data-caller-total="1"' in page
+    assert set(re.findall(r"GX\d{8}-\d{4}", page)) == {earlier["number"]}
