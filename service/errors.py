@@ -58,8 +58,8 @@ class ErrorEnvelope(ma.Schema):
     )
     errors = ma.fields.Dict(
         metadata={
-            "description": "400, 403, 409, 422: the messages per field, nested as the request names it "
-            '({"contact": {"phone": ["..."]}}), the query string\'s and headers\' by name'
+            "description": "400, 403, 409, 422: the messages per field, a field inside another by its "
+            'dotted path ({"contact.phone": ["..."]}), the query string\'s and headers\' by name'
         }
     )
     current = ma.fields.Dict(
@@ -117,13 +117,26 @@ def error_response(
         "message": said(message, language),
     }
     if errors:
-        body["errors"] = said(errors, language)
+        body["errors"] = said(flat_errors(errors), language)
     body.update(extra)
     response = jsonify(body)
     response.status_code = status
     response.headers["Content-Language"] = LANGUAGES[language][1]
     response.vary.add("Accept-Language")
     return response
+
+
+def flat_errors(errors: Mapping[Any, Any], prefix: str = "") -> dict[str, Any]:
+    """Per-field messages with a nested field named by its dotted path, as the README documents and
+    the pages name their fields: marshmallow's {"contact": {"phone": [...]}} is {"contact.phone": [...]}."""
+    flat: dict[str, Any] = {}
+    for key, value in errors.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, Mapping):
+            flat.update(flat_errors(value, name))
+        else:
+            flat[name] = value
+    return flat
 
 
 def said(messages: Any, language: str) -> Any:
@@ -182,6 +195,7 @@ def _listed(value: Any) -> list[Any]:
 def handle_http_exception(exc: HTTPException) -> Response:
     status = exc.code or 500
     errors = _field_errors(exc)
+    errors = flat_errors(errors) if errors else errors  # the 422's message names them so
     message: str
     if status == 422:
         message = t("Invalid input: {fields}", fields=sorted(errors)) if errors else t("Invalid input.")

@@ -115,7 +115,7 @@ def register_appeal(
         )
     appeal.restricted_text = privacy.restricted_text(appeal)
     receipt = decide_receipt(
-        phone=appeal.contact.phone if appeal.contact else None,
+        phone=(appeal.contact.phone or None) if appeal.contact else None,  # a letter's may be ""
         email=citizen_email(appeal.contact.email if appeal.contact else None, appeal.channel_meta),
         channels=channels,
         received_at=appeal.received_at,

@@ -10,7 +10,14 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 from dispatch.receipts import REASONS
 from service import validate
 from service.appeals.citizen_codes import QueryCode
-from service.appeals.status import APPEAL_TYPES, CHANNEL_META_FIELDS, CHANNELS, STATUS_LABELS, URGENCIES
+from service.appeals.status import (
+    APPEAL_TYPES,
+    CHANNEL_META_FIELDS,
+    CHANNELS,
+    PHONE_OPTIONAL_CHANNELS,
+    STATUS_LABELS,
+    URGENCIES,
+)
 from service.appeals.unit_choice import co_unit_errors
 from service.db import utcnow
 from service.fields import CleanText, DayOrInstant, IdNumber, Label, Phone
@@ -22,9 +29,24 @@ AREA_CODE = validate.Regexp(r"^\d{6}(\d{3}(\d{3})?)?$", error=t("A division code
 CATEGORY_CODE = validate.Regexp(r"^[0-9A-Za-z_.-]{1,32}$", error=t("Not a category code."))
 
 
+#: A contact with no phone on a channel that needs one (a call: the caller's number).
+PHONE_REQUIRED = t(
+    "Required: only a written appeal (a letter, an e-mail, the mayor's mailbox, "
+    "a deputy's suggestion or a member's proposal) may leave the phone number out."
+)
+
+
 class ContactIn(Schema):
     name = CleanText(max_length=50, load_default="")
-    phone = Phone(required=True)
+    # Required but for a written appeal's contact (`AppealIn` checks it against the channel).
+    phone = Phone(
+        load_default="",
+        metadata={
+            "description": "required, except for a written appeal ("
+            + ", ".join(sorted(PHONE_OPTIONAL_CHANNELS))
+            + ")"
+        },
+    )
     id_number = IdNumber(load_default=None, allow_none=True)
     email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
@@ -88,6 +110,17 @@ class AppealIn(Schema):
         if errors:
             raise ValidationError(errors)
 
+    # Also when other fields are wrong: the console names every missing field at once.
+    @validates_schema(skip_on_field_errors=False)
+    def _check_phone(self, data: dict[str, Any], **_: Any) -> None:
+        """A call's contact has the caller's number; a written appeal's may have none (its citizen is
+        answered at the postal or e-mail address, or not at all: `dispatch.receipts`)."""
+        contact, channel = data.get("contact"), data.get("channel")
+        if contact is None or contact.get("phone") or channel not in CHANNELS:
+            return
+        if channel not in PHONE_OPTIONAL_CHANNELS:
+            raise ValidationError({"contact": {"phone": [PHONE_REQUIRED]}})
+
 
 #: The earliest arrival time taken: late letters and appeals carried over from an older system are
 #: logged with their own date, but nothing from before the hotlines (and year 1 at UTC+14 is out
@@ -105,6 +138,7 @@ def _received_problem(received: datetime, now: datetime) -> str | None:
 
 class PublicContactIn(ContactIn):
     name = CleanText(required=True, min_length=1, max_length=50)
+    phone = Phone(required=True)
 
 
 class PublicAppealIn(Schema):

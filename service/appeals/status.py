@@ -52,6 +52,12 @@ CHANNEL_META_FIELDS: dict[str, tuple[str, ...]] = {
     "other": ("reference", "description"),
 }
 
+#: The written channels (来信, 区长信箱, 电子邮件, 人大建议, 政协提案): the ones that record where the
+#: citizen wrote from (`sender_address`). Their contact's phone is optional: a letter is answered at
+#: its postal address, an e-mail at its address (dispatch/receipts.py), and a citizen who gave no
+#: way back is told nothing (`no_contact`). A call's contact always has the caller's number.
+PHONE_OPTIONAL_CHANNELS = frozenset(c for c, keys in CHANNEL_META_FIELDS.items() if "sender_address" in keys)
+
 #: The channel metadata that identifies the citizen (a number, an address, an account, a device):
 #: erased with the contact when the retention period is over. The rest (a call id, a suggestion
 #: number, a deputy's name) describes the appeal and stays.

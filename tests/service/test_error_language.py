@@ -41,16 +41,14 @@ def test_a_citizens_invalid_submission_is_refused_in_chinese_field_by_field(clie
     )
 
     envelope = chinese(r, 422, "validation_error")
-    assert envelope["message"] == "以下内容有误：appeal_type、channel、contact、content、title"
+    assert envelope["message"] == "以下内容有误：appeal_type、channel、contact.name、contact.phone、content、title"
     assert envelope["errors"] == {
         "appeal_type": ["此项为必填项。"],
         "channel": ["未知的字段。"],
         "title": ["不是有效的文本（字符串）。"],
         "content": ["此项为必填项，不能为空（空格和控制字符不算内容）。"],
-        "contact": {
-            "name": ["此项为必填项。"],
-            "phone": ["请填写11位手机号码，或带区号的固定电话（如 0797-4412345）。"],
-        },
+        "contact.name": ["此项为必填项。"],
+        "contact.phone": ["请填写11位手机号码，或带区号的固定电话（如 0797-4412345）。"],
     }
 
 

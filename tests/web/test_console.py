@@ -469,3 +469,32 @@ def test_a_refused_complaint_close_lists_only_the_callers_real_appeals(app, as_u
     page = r.get_data(as_text=True)
     assert 'data-caller-total="1"' in page
     assert set(re.findall(r"GX\d{8}-\d{4}", page)) == {earlier["number"]}
+
+
+def test_a_letter_with_a_postal_address_and_no_phone_is_registered_to_print_and_post(app, logged_in):
+    client = logged_in("operator")
+    letter = _form(
+        client,
+        channel="letter",
+        **{"contact.phone": "", "contact.name": "王五", "channel_meta.sender_address": "赣县梅林镇城东路1号"},
+    )
+
+    r = client.post("/console", data=letter)
+
+    assert r.status_code == 303, error_summary_lines_of(r.get_data(as_text=True))
+    page = client.get(r.location).get_data(as_text=True)
+    assert 'data-advice="print_and_mail"' in page
+    stored_letter = _stored(app, r.location.rsplit("/", 1)[1])
+    assert stored_letter.channel == "letter"
+
+
+def test_a_call_without_the_callers_number_is_refused_next_to_the_field(app, logged_in):
+    client = logged_in("operator")
+    before = counts(app)
+
+    r = client.post("/console", data=_form(client, **{"contact.phone": ""}))
+
+    assert r.status_code == 422 and counts(app) == before
+    assert error_summary_lines_of(r.get_data(as_text=True)) == [
+        "来电号码：此项为必填项：只有书面诉求（来信、电子邮件、区长信箱、人大建议、政协提案）可以不填电话号码。"
+    ]

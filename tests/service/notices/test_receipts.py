@@ -180,3 +180,43 @@ def test_an_e_mail_appeal_is_answered_at_its_from_address_when_no_other_e_mail_w
     # A letter's sender_address is where a letter goes, not an e-mail address: nothing to send.
     letter = intake(as_user, **LETTER, contact={"name": "李四", "phone": LANDLINE})
     assert letter["receipt"]["reason"] == "landline_only"
+
+
+def test_a_letter_with_a_name_and_a_postal_address_and_no_phone_is_registered_no_contact(
+    sending_app, as_user
+):
+    """来信 with 通信地址 and no phone (README: print the receipt and post it): registered, not refused."""
+    body = intake(as_user, **LETTER, contact={"name": "王五"})
+
+    assert (body["receipt"]["sent"], body["receipt"]["reason"]) == (False, "no_contact")
+    assert body["caller_history"] == 0 and body["duplicates"] == []
+    assert sent_to(sending_app, body["number"]) == []
+    # A second phoneless letter is no "repeat caller" of the first: no phone is no shared number.
+    second = intake(as_user, **LETTER, contact={"name": "赵六"}, title="路面坑洼", content="光明路路面坑洼。")
+    assert second["caller_history"] == 0 and second["duplicates"] == []
+
+
+def test_an_e_mail_with_only_its_address_is_registered_and_the_receipt_goes_there(
+    sending_app, as_user, smtp_server
+):
+    body = intake(
+        as_user,
+        channel="email",
+        channel_meta={"sender_address": "wangwu@example.com"},
+        contact={"name": "王五"},
+    )
+
+    assert body["receipt"]["sent"] is True and body["receipt"]["email"] == "w***@example.com"
+    assert sent_to(sending_app, body["number"]) == [("email", "wangwu@example.com", "sent")]
+
+
+def test_a_call_still_needs_the_callers_number_named_by_its_flat_key(app, as_user):
+    r = as_user("operator").post("/api/v1/appeals", json=appeal_payload(contact={"name": "王五"}))
+
+    assert r.status_code == 422
+    assert list(r.json["errors"]) == ["contact.phone"] and "contact.phone" in r.json["message"]
+    assert "written appeal" in r.json["errors"]["contact.phone"][0]
+    zh = as_user("operator").post(
+        "/api/v1/appeals", json=appeal_payload(contact={"name": "王五"}), headers={"Accept-Language": "zh-CN"}
+    )
+    assert zh.json["errors"]["contact.phone"] == ["此项为必填项：只有书面诉求（来信、电子邮件、区长信箱、人大建议、政协提案）可以不填电话号码。"]
