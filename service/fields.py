@@ -68,9 +68,16 @@ _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?[2-9]\d{6,7}(-\d{1,6})?$")
 
 
+#: Dashes a Chinese input method or a word processor types for a hyphen (NFKC keeps them).
+_DASHES = re.compile(r"[\u2010-\u2015\u2212\u30fc\uff70]")
+
+
 def normalise_phone(value: str) -> str:
-    """Mainland mobile (13812345678) or landline with area code (0797-4412345, ext. allowed)."""
-    raw = clean_text(value, multiline=False)
+    """Mainland mobile (13812345678) or landline with area code (0797-4412345, ext. allowed).
+
+    Read in NFKC form first: full-width digits, spaces, hyphens and plus signs (１３８１２３４５６７８,
+    typed with a Chinese input method in full-width mode) are the ASCII ones."""
+    raw = _DASHES.sub("-", unicodedata.normalize("NFKC", clean_text(value, multiline=False)))
     compact = re.sub(r"[\s()（）]", "", raw)
     compact = re.sub(r"^(\+86|0086)-?", "", compact)
     if _MOBILE.match(compact.replace("-", "")):

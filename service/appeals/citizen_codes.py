@@ -50,6 +50,14 @@ class QueryCode(fields.String):
         return code
 
 
+class AppealNumber(fields.String):
+    """An appeal number as staff type it (并案's master): read as `normal_number` reads it, so
+    " gx20261207-0008 " or full-width digits find GX20261207-0008."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return normal_number(super()._deserialize(value, attr, data, **kwargs))
+
+
 def _guess_limit() -> str:
     return current_app.config["PUBLIC_GUESS_RATE_LIMIT"]
 

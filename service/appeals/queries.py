@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, object_session, selectinload
 
+from service.appeals.citizen_codes import normal_number
 from service.appeals.models import Appeal, AppealAssignment, AppealEvent
 from service.appeals.privacy import contact_view, free_text, sees_unmasked
 from service.appeals.status import STATUS_LABELS
@@ -94,9 +95,16 @@ def filtered(s: Session, user: User, args: dict[str, Any], tz: tzinfo) -> sa.Sel
         if sees_unmasked(user):
             texts = (Appeal.title, Appeal.content, *texts)
         # Escaped, so that "100%" or "_" in the search text match themselves.
+        # A number typed with full-width digits or spaces (a Chinese input method) finds it too.
+        number = normal_number(v)
         query = query.where(
             sa.or_(
-                *(column.icontains(v, autoescape=True) for column in (Appeal.number, *texts, Appeal.address))
+                *(column.icontains(v, autoescape=True) for column in (Appeal.number, *texts, Appeal.address)),
+                *(
+                    (Appeal.number.icontains(number, autoescape=True),)
+                    if number not in ("", v.upper())
+                    else ()
+                ),
             )
         )
     return query

@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validates
 
 from dispatch.figures import EXCLUSION_REASONS
 from service import validate
-from service.appeals.citizen_codes import QueryCode
+from service.appeals.citizen_codes import AppealNumber, QueryCode
 from service.fields import CleanText
 from service.text import t
 
@@ -101,10 +101,12 @@ class ReopenIn(Schema):
 class MergeIn(Schema):
     """并案: into a master appeal."""
 
-    master = fields.String(
+    master = AppealNumber(
         required=True,
         validate=validate.Length(min=1, max=32),
-        metadata={"description": "the master's number"},
+        metadata={
+            "description": "the master's number (any case, spaces and full-width digits read as typed)"
+        },
     )
     reason = CleanText(required=True, min_length=1, max_length=500, multiline=True)
     version = version_field()

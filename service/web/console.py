@@ -103,6 +103,8 @@ def console_submit() -> Any:
             errors["channel_meta.sender_address"] = _postal_address_errors(
                 form.get("channel", ""), errors.pop("channel_meta")
             )
+    if "area" not in errors:
+        errors.update(intake_form.area_errors(form))
     if action == "close":
         try:
             answer = load_form(

@@ -108,6 +108,20 @@ def split_area(area: str) -> tuple[str, str]:
     return "", ""
 
 
+#: A village posted with a township it is not in: the picker lists the township's villages only,
+#: so a crafted form, or one sent without scripts after the township was changed.
+VILLAGE_OUTSIDE_TOWNSHIP = N_("所选村（社区）不在所选乡镇内，请重新选择村（社区）。")
+
+
+def area_errors(form: MultiDict[str, str]) -> dict[str, list[str]]:
+    """The place's error when the form names a township and a village (or another township) not in
+    it: refused, not stored under the other township."""
+    township, area = form.get("township", "").strip(), form.get("area", "").strip()
+    if township and area and split_area(area)[0] != township:
+        return {"area": [gettext(VILLAGE_OUTSIDE_TOWNSHIP)]}
+    return {}
+
+
 def form_values(form: MultiDict[str, str]) -> dict[str, Any]:
     """The posted form as the template re-shows it (every field, as typed)."""
     return {name: form.get(name, "") for name in form if name != "csrf_token"}

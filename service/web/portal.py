@@ -115,7 +115,9 @@ def portal_submit() -> Any:
     try:
         data = load_form(PublicAppealIn(), intake_form.intake_data(request.form))
     except SchemaError as exc:
-        return _render_submit(values, errors_of(exc), 422)
+        return _render_submit(values, {**intake_form.area_errors(request.form), **errors_of(exc)}, 422)
+    if wrong_place := intake_form.area_errors(request.form):
+        return _render_submit(values, wrong_place, 422)
     # As POST /api/v1/public/appeals does: the channel, where it came from, ordinary urgency.
     data = {
         **data,

@@ -106,6 +106,24 @@ def test_the_stored_record_has_every_field(as_user):
     assert isinstance(record["version"], int)
 
 
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("１３９０７９７１２３４", "13907971234"),  # full-width digits (a Chinese input method)
+        ("＋８６　１３９－０７９７－１２３４", "13907971234"),  # full-width plus, space and hyphens
+        ("０７９７－４４１２３４５", "0797-4412345"),
+        ("0797—4412345", "0797-4412345"),  # a dash for the hyphen
+    ],
+)
+def test_a_phone_typed_in_full_width_is_stored_as_the_number(as_user, typed, stored):
+    op = as_user("operator")
+
+    created = op.post("/api/v1/appeals", json=appeal_payload(contact={"name": "李四", "phone": typed}))
+
+    assert created.status_code == 201, created.json
+    assert op.get(f"/api/v1/appeals/{created.json['number']}").json["contact"]["phone"] == stored
+
+
 def test_received_at_defaults_to_now(as_user):
     op = as_user("operator")
     before = datetime.now(UTC)

@@ -860,3 +860,24 @@ def test_english_pages_use_english_punctuation_and_single_spaces(as_user, logged
     units = page.split('<ul class="assignments">', 1)[1].split("</ul>", 1)[0]
     assert not re.search(r"[（）：，；、]", units)
     assert "区城管局（主办）" in chinese and re.search(r"剩余14天\d+小时<", chinese)  # Chinese as it was
+
+
+def test_the_master_number_is_found_however_the_dispatcher_types_it(app, as_user, logged_in):
+    """并案's 主件编号 typed in lower case, with spaces or full-width digits (a Chinese input method)."""
+    master, duplicate = new_appeal(as_user), new_appeal(as_user)
+    client = logged_in("dispatcher")
+    typed = " " + master.lower().replace("2", "２") + " "
+
+    r = post_form(client, duplicate, "merge", master=typed, reason="同一地点同一问题")
+
+    assert r.status_code == 302, error_summary_lines_of(r.get_data(as_text=True))
+    assert status_of(app, duplicate) == "merged"
+
+
+def test_the_centre_search_finds_a_number_typed_with_full_width_digits(as_user, logged_in):
+    number = new_appeal(as_user)
+    client = logged_in("dispatcher")
+
+    page = page_of(client, "/centre/search?q=" + number.lower().replace("0", "０"))
+
+    assert f"/centre/appeals/{number}" in page

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from service.appeals.models import Appeal
-from tests.service.factories import counts, register, stored
+from tests.service.factories import counts, register, stored, township, villages
 from tests.service.helpers import a_village, default_list
 from tests.web.conftest import csrf_token_of, error_summary_lines_of, error_summary_of
 
@@ -498,3 +498,39 @@ def test_a_call_without_the_callers_number_is_refused_next_to_the_field(app, log
     assert error_summary_lines_of(r.get_data(as_text=True)) == [
         "来电号码：此项为必填项：只有书面诉求（来信、电子邮件、区长信箱、人大建议、政协提案）可以不填电话号码。"
     ]
+
+
+def test_a_phone_typed_in_full_width_digits_is_read_as_the_number(app, as_user, logged_in):
+    earlier = register(as_user("operator"), contact={"name": "李四", "phone": PHONE})
+    client = logged_in("operator")
+    full_width = "１３９　１２３４－５６７８"  # 13912345678 typed with a Chinese input method
+
+    history = client.get("/console/caller", query_string={"contact.phone": full_width}).get_data(as_text=True)
+    r = client.post("/console", data=_form(client, **{"contact.phone": full_width}))
+
+    assert earlier["number"] in history and 'data-caller-total="1"' in history
+    assert r.status_code == 303, error_summary_lines_of(r.get_data(as_text=True))
+    with stored(app) as s:
+        appeal = s.scalar(sa.select(Appeal).where(Appeal.number == r.location.rsplit("/", 1)[1]))
+        assert appeal is not None and appeal.contact.phone == PHONE
+
+
+def test_a_village_of_another_township_is_refused_not_stored_under_it(app, logged_in):
+    """A crafted (or script-less, stale) form: township 梅林镇, village of 王母渡镇."""
+    client = logged_in("operator")
+    before = counts(app)
+    wrong = {"township": township("梅林镇"), "area": villages("王母渡镇")[0]}
+
+    chinese = client.post("/console", data=_form(client, **wrong))
+    english = client.post("/console?lang=en", data=_form(client, **wrong))
+
+    assert chinese.status_code == english.status_code == 422 and counts(app) == before
+    assert error_summary_lines_of(chinese.get_data(as_text=True)) == [
+        "发生地点（乡镇、村/社区）：所选村（社区）不在所选乡镇内，请重新选择村（社区）。"
+    ]
+    assert error_summary_lines_of(english.get_data(as_text=True)) == [
+        "Place (township, village/community): The village or community chosen is not in the township "
+        "chosen: choose the village again."
+    ]
+    right = {"township": township("王母渡镇"), "area": villages("王母渡镇")[0]}
+    assert client.post("/console", data=_form(client, **right)).status_code == 303
