@@ -41,7 +41,10 @@ def test_a_citizens_invalid_submission_is_refused_in_chinese_field_by_field(clie
     )
 
     envelope = chinese(r, 422, "validation_error")
-    assert envelope["message"] == "以下内容有误：appeal_type、channel、contact.name、contact.phone、content、title"
+    assert (
+        envelope["message"]
+        == "以下内容有误：appeal_type、channel、contact.name、contact.phone、content、title"
+    )
     assert envelope["errors"] == {
         "appeal_type": ["此项为必填项。"],
         "channel": ["未知的字段。"],

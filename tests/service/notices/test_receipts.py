@@ -219,4 +219,6 @@ def test_a_call_still_needs_the_callers_number_named_by_its_flat_key(app, as_use
     zh = as_user("operator").post(
         "/api/v1/appeals", json=appeal_payload(contact={"name": "王五"}), headers={"Accept-Language": "zh-CN"}
     )
-    assert zh.json["errors"]["contact.phone"] == ["此项为必填项：只有书面诉求（来信、电子邮件、区长信箱、人大建议、政协提案）可以不填电话号码。"]
+    assert zh.json["errors"]["contact.phone"] == [
+        "此项为必填项：只有书面诉求（来信、电子邮件、区长信箱、人大建议、政协提案）可以不填电话号码。"
+    ]
