@@ -23,12 +23,13 @@ from dispatch import receipts as decide
 from service import db
 from service.appeals import operations, queries, receipts
 from service.appeals.api import intake
+from service.appeals.citizen_codes import normal_number
 from service.appeals.models import Appeal, AppealContact
 from service.appeals.schemas import AppealIn
 from service.appeals.status import CHANNEL_META_FIELDS, CHANNELS
 from service.auth.security import current_user
 from service.db import utcnow
-from service.errors import DomainError
+from service.errors import DomainError, NotFound
 from service.fields import normalise_phone
 from service.handling import duplicates
 from service.handling.closing_schemas import DirectAnswerIn
@@ -37,7 +38,7 @@ from service.i18n import LIST_SEPARATORS, current_language
 from service.knowledge import operations as kb
 from service.knowledge.api import local_today
 from service.suggestions.operations import suggest
-from service.web import intake_form
+from service.web import appeal_page, intake_form
 from service.web.access import CONSOLE_ROLES, login_required
 from service.web.blueprint import bp
 from service.web.helpers import FormErrors, errors_of, load_form
@@ -183,6 +184,40 @@ def console_result(number: str) -> Any:
         co_units=[a for a in units.values() if a["role"] == "co"],
         duplicates=duplicates.candidates_of(s, appeal, user),
     )
+
+
+# ---- the progress of an appeal, for a citizen calling back ("where is my appeal?") ------------
+
+
+@bp.get("/console/appeals/<number>/progress")
+@login_required(roles=CONSOLE_ROLES)
+def console_appeal(number: str) -> Any:
+    """The appeal page (appeal_page) read-only: status, units, deadlines, the released reply, the
+    rating, the timeline; the contact as the operator's role may see it. No workflow action."""
+    return appeal_page.show(normal_number(number), area="console", actions={})
+
+
+#: Said on the console when the number typed to look up is not an appeal's.
+NO_SUCH_APPEAL = N_("没有编号为 %(number)s 的诉求，请核对受理编号。")
+
+
+@bp.get("/console/lookup")
+@login_required(roles=CONSOLE_ROLES)
+def console_lookup() -> Any:
+    """A number typed on the console (any case, spaces, full-width digits): its progress page."""
+    user = current_user()
+    assert user is not None
+    number = normal_number(request.args.get("number", ""))[:32]
+    try:
+        queries.get_visible(db.session(), number, user)
+    except NotFound:
+        lookup = {"number": request.args.get("number", "")[:32]}
+        problem = gettext(NO_SUCH_APPEAL, number=number) if number else gettext(NO_NUMBER)
+        return _render_form(dict(DEFAULTS), status=404, lookup=lookup, lookup_error=problem)
+    return redirect(url_for("web.console_appeal", number=number))
+
+
+NO_NUMBER = N_("请输入受理编号。")
 
 
 # ---- htmx helpers (each also reached through the "check" button) -----------------------------
