@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -111,12 +112,14 @@ class AppealIn(Schema):
             raise ValidationError(errors)
 
     # Also when other fields are wrong: the console names every missing field at once.
-    @validates_schema(skip_on_field_errors=False)
-    def _check_phone(self, data: dict[str, Any], **_: Any) -> None:
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _check_phone(self, data: dict[str, Any], original: Any, **_: Any) -> None:
         """A call's contact has the caller's number; a written appeal's may have none (its citizen is
-        answered at the postal or e-mail address, or not at all: `dispatch.receipts`)."""
+        answered at the postal or e-mail address, or not at all: `dispatch.receipts`). A phone given
+        but wrong is the field's own error, said once."""
         contact, channel = data.get("contact"), data.get("channel")
-        if contact is None or contact.get("phone") or channel not in CHANNELS:
+        given = (original.get("contact") or {}) if isinstance(original, Mapping) else {}
+        if contact is None or (isinstance(given, Mapping) and "phone" in given) or channel not in CHANNELS:
             return
         if channel not in PHONE_OPTIONAL_CHANNELS:
             raise ValidationError({"contact": {"phone": [PHONE_REQUIRED]}})
