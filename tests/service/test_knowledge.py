@@ -60,7 +60,7 @@ def test_the_centre_writes_an_article_for_a_unit(as_user):
         ({"owner_unit": "NO-SUCH-UNIT"}, "owner_unit"),
         ({"valid_from": "2030-01-02", "valid_to": "2030-01-01"}, "valid_to"),
         ({"title": ""}, "title"),
-        ({"keywords": ["燃" * 51]}, "keywords"),
+        ({"keywords": ["燃" * 51]}, "keywords.0"),  # the item, by its dotted path
     ],
 )
 def test_an_article_is_checked(as_user, overrides, field):
