@@ -26,6 +26,7 @@ from service.knowledge.api import local_today
 from service.knowledge.models import KnowledgeArticle
 from service.knowledge.schemas import ArticleIn, ArticlePatch, ArticleSearchArgs
 from service.lists.models import Category, Unit
+from service.text import t
 from service.web.access import KNOWLEDGE_ROLES, login_required
 from service.web.blueprint import bp
 from service.web.flashes import flash
@@ -209,7 +210,9 @@ def _form_errors(exc: ValidationError | DomainError, article: KnowledgeArticle |
     errors = errors_of(exc)
     if isinstance(exc, ValidationError):
         valid = exc.valid_data if isinstance(exc.valid_data, dict) else {}
-        errors = {**errors_of(ValidationFailed("", kb.field_errors(db.session(), valid, article))), **errors}
+        if later := kb.field_errors(db.session(), valid, article):
+            refused = ValidationFailed(t("Invalid input: {fields}", fields=sorted(later)), later)
+            errors = {**errors_of(refused), **errors}
     if "categories" in errors:
         typed = [c for c in _SEPARATORS.split(request.form.get("categories", "")) if c]
         known = set(
