@@ -121,7 +121,7 @@ def may_close_directly(user: User, **_: Any) -> dict[str, Any]:
     if body is not None and body.get("close_directly") is not None:
         transition = TRANSITIONS["close-directly"]
         if user.role not in transition.roles:
-            raise Forbidden(needs_roles(transition.label, transition.roles))
+            raise Forbidden(needs_roles(transition.doing, transition.roles))
     return {}
 
 

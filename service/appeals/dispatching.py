@@ -120,9 +120,9 @@ def dispatch_by_hand(
     if appeal.status not in DISPATCHABLE:
         raise Conflict(
             t(
-                "Appeal {number} is {status_label}; it cannot be dispatched now.",
+                "Appeal {number} is “{status_label}”; it cannot be dispatched now.",
                 number=appeal.number,
-                status_label=st.STATUS_LABELS[appeal.status],
+                status_label=st.STATUS_NAMES[appeal.status],
             ),
             current=current_state(appeal),
         )

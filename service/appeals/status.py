@@ -1,5 +1,7 @@
 """Appeal statuses and the enumerations of the record. Pure data."""
 
+from service.text import Text, t
+
 PENDING_DISPATCH = "pending_dispatch"  # 待分拨: waits in the centre's dispatch queue
 DISPATCHED = "dispatched"  # 已派单: waits for the lead unit to sign for it
 HANDLING = "handling"  # 办理中
@@ -18,6 +20,20 @@ STATUS_LABELS: dict[str, str] = {
     REPLIED: "已答复",
     CLOSED: "已办结",
     MERGED: "已并案",
+}
+
+#: The statuses as the service's messages name them (`service.text`: "The appeal is “Closed”…"):
+#: English as the English pages say the labels above, Chinese (errors.po) as the labels themselves;
+#: tests/service/test_refusal_words.py keeps the three together.
+STATUS_NAMES: dict[str, Text] = {
+    PENDING_DISPATCH: t("To dispatch"),
+    DISPATCHED: t("Dispatched"),
+    HANDLING: t("Handling"),
+    RETURN_REQUESTED: t("Return under review"),
+    REPLY_REVIEW: t("Reply under review"),
+    REPLIED: t("Replied"),
+    CLOSED: t("Closed"),
+    MERGED: t("Merged"),
 }
 
 CHANNELS: dict[str, str] = {

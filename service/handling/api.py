@@ -51,7 +51,7 @@ def acting(action: str) -> Callable[[View], View]:
     transition = workflow.TRANSITIONS[action]
     return blp.requires(
         *sorted(transition.roles & ROLES.keys()),
-        refusal=workflow.needs_roles(transition.label or action, transition.roles),
+        refusal=workflow.needs_roles(transition.doing, transition.roles),
         load=partial(_appeal_to_act_on, action),
     )
 

@@ -115,9 +115,9 @@ def merge(
     if master.status not in st.OPEN_STATUSES:
         raise Conflict(
             t(
-                "Appeal {number} is {status_label}: only an open appeal takes merges.",
+                "Appeal {number} is “{status_label}”: only an open appeal takes merges.",
                 number=master.number,
-                status_label=st.STATUS_LABELS[master.status],
+                status_label=st.STATUS_NAMES[master.status],
             ),
             current=current_state(appeal),
             master=current_state(master),

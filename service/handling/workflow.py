@@ -18,8 +18,9 @@ REVIEW = frozenset({"reviewer", "admin"})
 CALLBACK = frozenset({"operator", "reviewer", "admin"})
 UNIT = frozenset({"unit_staff"})
 
-#: The parts a unit holds on an appeal, as the Chinese messages name them.
+#: The parts a unit holds on an appeal, as the Chinese messages name them, and the English ones.
 UNIT_PARTS = {"lead": "主办", "co": "协办"}
+UNIT_PART_WORDS = {"lead": "lead", "co": "co-handling"}
 #: Statuses in which a unit is working on the appeal.
 IN_UNIT = frozenset({st.DISPATCHED, st.HANDLING})
 #: Statuses from which the centre may still act on an open appeal.
@@ -34,6 +35,9 @@ class Transition:
     target: str | None  # None: the status does not change (or the operation decides between targets)
     relation: str | None = None  # lead | co | unit: the caller's unit must hold such an assignment
     label: str = ""
+    #: The action as the refusals name it: an English verb phrase ("request an extension"), whose
+    #: Chinese (errors.po) is `label` ("Only the lead unit may request an extension." / "只有主办单位可以申请延期。").
+    doing: Text = t("act on the appeal")
 
 
 TRANSITIONS: dict[str, Transition] = {
@@ -45,23 +49,78 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({"operator", "admin"}),
             st.CLOSED,
             label="直接办结",
+            doing=t("close the appeal at first contact"),
         ),
-        Transition("sign", IN_UNIT, UNIT, None, "unit", "签收"),
-        Transition("return", IN_UNIT, UNIT, st.RETURN_REQUESTED, "lead", "退单"),
-        Transition("return-review", frozenset({st.RETURN_REQUESTED}), CENTRE, None, label="退单审核"),
-        Transition("extension", IN_UNIT, UNIT, None, "lead", "申请延期"),
-        Transition("extension-review", IN_UNIT, CENTRE | REVIEW, None, label="延期审核"),
-        Transition("contribute", IN_UNIT, UNIT, None, "co", "协办意见"),
-        Transition("reply", frozenset({st.HANDLING}), UNIT, st.REPLY_REVIEW, "lead", "答复"),
-        Transition("review", frozenset({st.REPLY_REVIEW}), REVIEW, None, label="答复审核"),
-        Transition("evaluate", frozenset({st.REPLIED}), CALLBACK | {"citizen"}, None, label="评价"),
-        Transition("reopen", frozenset({st.REPLIED, st.CLOSED}), CENTRE, st.DISPATCHED, label="重办"),
-        Transition("merge", OPEN, CENTRE, st.MERGED, label="并案"),
-        Transition("supervise", OPEN - {st.REPLIED}, CENTRE | {"leader"}, None, label="督办"),
-        Transition("close", frozenset({st.REPLIED}), CENTRE | REVIEW | {"system"}, st.CLOSED, label="办结"),
+        Transition("sign", IN_UNIT, UNIT, None, "unit", "签收", t("sign for the appeal")),
+        Transition("return", IN_UNIT, UNIT, st.RETURN_REQUESTED, "lead", "退单", t("return the appeal")),
+        Transition(
+            "return-review",
+            frozenset({st.RETURN_REQUESTED}),
+            CENTRE,
+            None,
+            label="退单审核",
+            doing=t("review the return"),
+        ),
+        Transition("extension", IN_UNIT, UNIT, None, "lead", "申请延期", t("request an extension")),
+        Transition(
+            "extension-review",
+            IN_UNIT,
+            CENTRE | REVIEW,
+            None,
+            label="延期审核",
+            doing=t("decide on the extension"),
+        ),
+        Transition("contribute", IN_UNIT, UNIT, None, "co", "协办意见", t("give the co-unit's input")),
+        Transition("reply", frozenset({st.HANDLING}), UNIT, st.REPLY_REVIEW, "lead", "答复", t("reply")),
+        Transition(
+            "review",
+            frozenset({st.REPLY_REVIEW}),
+            REVIEW,
+            None,
+            label="答复审核",
+            doing=t("review the reply"),
+        ),
+        Transition(
+            "evaluate",
+            frozenset({st.REPLIED}),
+            CALLBACK | {"citizen"},
+            None,
+            label="评价",
+            doing=t("rate the appeal"),
+        ),
+        Transition(
+            "reopen",
+            frozenset({st.REPLIED, st.CLOSED}),
+            CENTRE,
+            st.DISPATCHED,
+            label="重办",
+            doing=t("reopen the appeal"),
+        ),
+        Transition("merge", OPEN, CENTRE, st.MERGED, label="并案", doing=t("merge the appeal")),
+        Transition(
+            "supervise",
+            OPEN - {st.REPLIED},
+            CENTRE | {"leader"},
+            None,
+            label="督办",
+            doing=t("supervise the appeal"),
+        ),
+        Transition(
+            "close",
+            frozenset({st.REPLIED}),
+            CENTRE | REVIEW | {"system"},
+            st.CLOSED,
+            label="办结",
+            doing=t("close the appeal"),
+        ),
         # 评价剔除: once rated (replied or closed); an appeal without a rating is refused with 409.
         Transition(
-            "exclude-rating", frozenset({st.REPLIED, st.CLOSED}), CENTRE | REVIEW, None, label="评价剔除"
+            "exclude-rating",
+            frozenset({st.REPLIED, st.CLOSED}),
+            CENTRE | REVIEW,
+            None,
+            label="评价剔除",
+            doing=t("set the rating aside"),
         ),
     )
 }
@@ -79,17 +138,15 @@ class NotAllowed(Exception):
 def check(action: str, status: str, role: str, relations: frozenset[str] = frozenset()) -> Transition:
     """Return the transition when `role` (holding `relations` on the appeal) may do `action` now."""
     transition = check_caller(action, role, relations)
-    label = transition.label or action
     if status == st.DISPATCHED and st.HANDLING in transition.sources and status not in transition.sources:
         # Not signed for yet (a new dispatch, or again after a reopen): say what comes first.
-        raise NotAllowed("state", t("Sign for the appeal first, then {action}.", action=action, label=label))
+        raise NotAllowed("state", t("Sign for the appeal first, then {action}.", action=transition.doing))
     if status not in transition.sources:
         message = t(
-            "Cannot {action} an appeal that is {status_label} ({status}).",
-            action=action,
-            label=label,
+            "Cannot {action} while its status is “{status_label}”.",
+            action=transition.doing,
             status=status,
-            status_label=st.STATUS_LABELS.get(status, status),
+            status_label=st.STATUS_NAMES.get(status, status),
         )
         raise NotAllowed("state", message)
     return transition
@@ -99,9 +156,8 @@ def check_caller(action: str, role: str, relations: frozenset[str] = frozenset()
     """The part of `check` whatever the appeal's status: may `role` (holding `relations` on the
     appeal) do `action` at all? (The API asks before it reads the request's body.)"""
     transition = TRANSITIONS[action]
-    label = transition.label or action
     if role not in transition.roles:
-        raise NotAllowed("role", needs_roles(label, transition.roles))
+        raise NotAllowed("role", needs_roles(transition.doing, transition.roles))
     if transition.relation is not None:
         needed = {"lead", "co"} if transition.relation == "unit" else {transition.relation}
         if not needed & relations:
@@ -109,18 +165,17 @@ def check_caller(action: str, role: str, relations: frozenset[str] = frozenset()
                 parts = sorted(needed)
                 message = t(
                     "Only the {parts} unit may {action}.",
-                    parts=" or ".join(parts),
+                    parts=" or ".join(UNIT_PART_WORDS[p] for p in parts),
                     part_names="或".join(UNIT_PARTS[p] for p in parts),
-                    action=action,
-                    label=label,
+                    action=transition.doing,
                 )
                 raise NotAllowed("role", message)
             raise NotAllowed("relation", t("Not assigned to your unit."))
     return transition
 
 
-def needs_roles(label: str, roles: frozenset[str]) -> Text:
-    """The refusal of an action (named by its label) to a role not among `roles`."""
+def needs_roles(action: Text, roles: frozenset[str]) -> Text:
+    """The refusal of an action (named by its verb phrase, `Transition.doing`) to a role not among `roles`."""
     codes = sorted(roles)
     names = [ROLES.get(r, r) for r in codes]
-    return t("{label} needs one of the roles: {roles}.", label=label, roles=codes, role_names=names)
+    return t("Only these roles may {action}: {roles}.", action=action, roles=codes, role_names=names)

@@ -47,6 +47,7 @@ from service.handling.schemas import (
     SignIn,
 )
 from service.handling.workflow import TRANSITIONS
+from service.text import Text, t
 from service.web.helpers import form_numbers
 from service.web.labels import N_
 
@@ -79,10 +80,16 @@ class Action:
     # What to flash instead of `done` for an outcome the operation records as another event, by event
     # (派单 that only changed the co-units: 调整协办单位).
     done_by_event: dict[str, str] = field(default_factory=dict, hash=False)
+    # The action as a refusal names it (`workflow.Transition.doing`), for an action outside the state machine.
+    doing: Text | None = None
 
     def done_for(self, event: str | None) -> str:
         """The message to flash once the action worked and recorded `event` (None: not known)."""
         return self.done_by_event.get(event or "", self.done)
+
+    def in_words(self) -> Text:
+        """The action as the refusals name it: "request an extension" (in Chinese its label, 申请延期)."""
+        return self.doing or TRANSITIONS[self.transition or self.name].doing
 
     def roles(self) -> frozenset[str]:
         if self.allowed is not None:
@@ -95,12 +102,12 @@ class Action:
             return False
         if self.allowed is not None:
             return self.statuses is None or appeal.status in self.statuses
-        t = TRANSITIONS[self.transition or self.name]
-        if t.relation is not None:
-            needed = {"lead", "co"} if t.relation == "unit" else {t.relation}
+        transition = TRANSITIONS[self.transition or self.name]
+        if transition.relation is not None:
+            needed = {"lead", "co"} if transition.relation == "unit" else {transition.relation}
             if not needed & relations_of(appeal, user):
                 return False
-        return appeal.status in t.sources
+        return appeal.status in transition.sources
 
     def load(self, schema_input: dict[str, Any]) -> dict[str, Any]:
         data = dict(schema_input)
@@ -321,6 +328,7 @@ CENTRE_ACTIONS: dict[str, Action] = {
             many=("co_units",),
             allowed=DISPATCHERS,
             statuses=DISPATCHABLE,
+            doing=t("dispatch or re-dispatch the appeal"),
             events=("dispatched", "redispatched", "co_units_changed"),
             done_by_event={"co_units_changed": N_("已调整协办单位。")},
         ),
@@ -380,6 +388,7 @@ CENTRE_ACTIONS: dict[str, Action] = {
             _dismiss_duplicate,
             allowed=frozenset(DECIDERS),
             events=("duplicate_dismissed",),
+            doing=t("dismiss the duplicate flag"),
         ),
     )
 }

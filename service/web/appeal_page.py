@@ -376,7 +376,7 @@ def act(number: str, action_name: str, *, area: str, actions: dict[str, Action])
         return render_template(f"{area}/appeal.html", **context), status
 
     if user.role not in action.roles():  # as the API's `acting` (the operations check again)
-        refused = Forbidden(needs_roles(str(action.label), action.roles()))
+        refused = Forbidden(needs_roles(action.in_words(), action.roles()))
         return again(403, problem=_domain_message(refused, None))
     form = request.form.copy()
     seen_event = form.pop(SEEN_EVENT, "")

@@ -35,15 +35,6 @@ PAGE_TEXTS: dict[str, str] = {
     ),
 }
 
-#: The workflow's refusals (service/handling/workflow.py): the API's English names the action by its
-#: code and the status by its Chinese word; a page names both by their words in its language.
-STATE_TEXTS: dict[str, str] = {
-    "Cannot {action} an appeal that is {status_label} ({status}).": N_(
-        "诉求当前为“%(status_label)s”，不能%(label)s。"
-    ),
-    "Sign for the appeal first, then {action}.": N_("诉求尚未签收，请先签收，再%(label)s。"),
-}
-
 
 def page_message(message: str) -> str:
     """A refusal's message as a form shows it, in the page language."""
@@ -52,9 +43,6 @@ def page_message(message: str) -> str:
             return _choose(message)
         if message.template in PAGE_TEXTS:
             return gettext(PAGE_TEXTS[message.template])
-        if message.template in STATE_TEXTS:  # the words are page texts (labels.TRANSITION_MSGIDS)
-            words = {name: gettext(str(message.params.get(name, ""))) for name in ("label", "status_label")}
-            return gettext(STATE_TEXTS[message.template], **words)
         return localize(message)
     if message in SCHEMA_MESSAGES:  # marshmallow's fixed messages
         return gettext(SCHEMA_MESSAGES[message])

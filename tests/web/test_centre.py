@@ -595,10 +595,30 @@ def test_an_action_not_allowed_in_this_status_or_role_is_refused_with_a_message(
     r = post_form(english, number, "close", note="x")
     assert r.status_code == 409
     page = r.get_data(as_text=True)
-    assert 'current state: "Close" is not possible while the appeal is "Dispatched".' in page.replace(
-        "&#34;", '"'
-    )
+    assert "current state: Cannot close the appeal while its status is “Dispatched”." in page
     assert "已派单" not in page and "(dispatched)" not in page
+
+
+def test_a_merge_into_a_closed_appeal_is_refused_in_the_page_language(app, client, as_user, logged_in):
+    master = replied_appeal(as_user)
+    ok(as_user("reviewer"), master, "review", decision="approve")
+    ok(as_user("reviewer"), master, "evaluate", **SATISFIED)  # a call-back rating
+    if status_of(app, master) != "closed":
+        ok(as_user("reviewer"), master, "close")
+    assert status_of(app, master) == "closed"
+    duplicate = new_appeal(as_user)
+
+    english = logged_in("dispatcher")
+    english.get("/lang/en")
+    r = post_form(english, duplicate, "merge", master=master, reason="same place, same problem")
+    assert r.status_code == 409
+    page = r.get_data(as_text=True)
+    assert f"Appeal {master} is “Closed”: only an open appeal takes merges." in page
+    assert "已办结" not in page
+
+    english.get("/lang/zh")
+    r = post_form(english, duplicate, "merge", master=master, reason="同一地点同一问题")
+    assert f"诉求 {master} 当前为“已办结”，只能并入尚在办理中的诉求。" in r.get_data(as_text=True)
 
 
 def test_unit_staff_and_visitors_cannot_open_the_centre(client, as_user, logged_in):
