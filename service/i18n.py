@@ -95,6 +95,15 @@ def current_language() -> str:
     return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT_LANGUAGE) or DEFAULT_LANGUAGE
 
 
+def remember_language(response: Response, code: str) -> None:
+    """Keep `code` as the page language of the browser's next requests: the `lang` cookie that
+    `current_language` reads after `?lang=`. Set by the 中文/English toggle (`/lang/<code>`) and by
+    any page opened with `?lang=`, so that the links and forms of an English page stay English."""
+    response.set_cookie(
+        LANG_COOKIE, code, max_age=LANG_COOKIE_MAX_AGE, samesite="Lax", httponly=True, path="/"
+    )
+
+
 def asked_language() -> str | None:
     """The language the request's Accept-Language prefers among the service's (zh, zh-CN, zh-Hans…
     or en), or None when it names none of them (no header, only `*`, only others).

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, redirect, request, session
+from flask import Flask, Response, current_app, redirect, request, session
 from flask_wtf.csrf import validate_csrf
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.before_request(_protect_api_writes)
+    app.after_request(_remember_asked_language)
     app.context_processor(_page_context)
     app.register_error_handler(404, _page_error)
     app.register_error_handler(405, _page_error)
@@ -66,6 +67,20 @@ def _protect_api_writes() -> Any:
             error=errors.CSRF_FAILED,
         )
     return None
+
+
+def _remember_asked_language(response: Response) -> Response:
+    """A page opened with `?lang=en` (a link handed out, a bookmark) keeps that language for the
+    pages its links and forms lead to, as the header's 中文/English toggle does: the same cookie.
+    Not on the JSON API, whose language is Accept-Language's (`i18n.api_language`)."""
+    code = request.args.get("lang")
+    if (
+        code in i18n.LANGUAGES
+        and request.cookies.get(i18n.LANG_COOKIE) != code
+        and not request.path.startswith("/api/")
+    ):
+        i18n.remember_language(response, code)
+    return response
 
 
 def _page_context() -> dict[str, Any]:

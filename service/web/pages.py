@@ -14,7 +14,7 @@ from service.auth.operations import authenticate, change_password
 from service.auth.security import current_user, keep_session
 from service.errors import DomainError, ValidationFailed
 from service.extensions import limiter
-from service.i18n import LANG_COOKIE, LANG_COOKIE_MAX_AGE, LANGUAGES
+from service.i18n import LANGUAGES, remember_language
 from service.web.access import home_endpoint, log_in, log_out, login_required, safe_next
 from service.web.admin import password_errors
 from service.web.blueprint import bp
@@ -117,9 +117,7 @@ def set_language(code: str) -> Response:
     """The 中文/English toggle: remember the choice in the `lang` cookie and go back."""
     response = redirect(safe_next(request.args.get("next")) or url_for("web.index"))
     if code in LANGUAGES:
-        response.set_cookie(
-            LANG_COOKIE, code, max_age=LANG_COOKIE_MAX_AGE, samesite="Lax", httponly=True, path="/"
-        )
+        remember_language(response, code)
     return response
 
 

@@ -323,6 +323,29 @@ def test_the_portal_reads_in_english_on_request(citizen):
     assert "Write an appeal" in page and ">Township (subdistrict)" in page and ">Complaint<" in page
 
 
+def test_english_asked_for_in_the_address_stays_for_the_pages_that_follow(as_user, citizen):
+    """/portal?lang=en links to /portal/submit and posts to /portal/track without ?lang=: the
+    choice is kept as the header's toggle keeps it (the `lang` cookie)."""
+    body = register(as_user("operator"))
+
+    first = citizen.get("/portal?lang=en")
+    assert "lang=en" in first.headers.get("Set-Cookie", "")
+
+    assert "Write an appeal" in citizen.get("/portal/submit").get_data(as_text=True)
+    wrong = _track(citizen, body["number"], "000000" if body["query_code"] != "000000" else "111111")
+    page = wrong.get_data(as_text=True)
+    assert wrong.status_code == 404 and "No appeal found; check the appeal number and the query code." in page
+    assert "没有找到该诉求" not in page
+
+    citizen.get("/portal?lang=zh")  # and back
+    assert "No appeal found" not in _track(citizen, "GX19990101-0001", "123456").get_data(as_text=True)
+
+
+def test_the_api_leaves_the_page_language_alone(citizen):
+    r = citizen.get("/api/v1/categories?lang=en")
+    assert "lang=" not in r.headers.get("Set-Cookie", "")
+
+
 def test_submitting_is_rate_limited_like_the_public_api(app, citizen):
     app.config["PUBLIC_RATE_LIMIT"] = "2/minute"
 
