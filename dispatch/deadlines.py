@@ -158,6 +158,13 @@ def last_day_and_time(due_at: datetime, tz: tzinfo = LOCAL_TZ) -> tuple[date, st
     return local.date(), f"{local:%H:%M}"
 
 
+def deadline_text(due_at: datetime, tz: tzinfo = LOCAL_TZ) -> str:
+    """A deadline as people read it wherever it is written out (pages, exports, messages):
+    "2026-12-21 24:00" for the end of the 21st, never "2026-12-22 00:00", which reads as a day more."""
+    day, clock = last_day_and_time(due_at, tz)
+    return f"{day:%Y-%m-%d} {clock}"
+
+
 def local_midnight(day: date, tz: tzinfo = LOCAL_TZ) -> datetime:
     """00:00 local time on `day`, in UTC."""
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)

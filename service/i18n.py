@@ -35,7 +35,7 @@ from flask import Flask, Response, after_this_request, current_app, request
 from flask_babel import Babel, Domain, force_locale
 from flask_babel import gettext as page_gettext  # the pages' catalogue (messages.po)
 
-from dispatch.deadlines import last_day_and_time
+from dispatch.deadlines import deadline_text
 from service.text import Text
 
 SOURCE_DIR = Path(__file__).resolve().parent / "web" / "translations"
@@ -181,8 +181,7 @@ def deadline(value: datetime | None) -> str:
     """A deadline on a page: "2026-12-23 24:00" for the end of the 23rd, as the notices say it."""
     if value is None:
         return ""
-    day, clock = last_day_and_time(value, current_app.config["TZ"])
-    return f"{day:%Y-%m-%d} {clock}"
+    return deadline_text(value, current_app.config["TZ"])
 
 
 def _select_locale() -> str:

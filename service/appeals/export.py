@@ -13,6 +13,7 @@ from typing import Any
 from openpyxl import Workbook
 from sqlalchemy.orm import Session, selectinload
 
+from dispatch.deadlines import deadline_text
 from service.appeals import queries
 from service.appeals.models import Appeal
 from service.appeals.status import CHANNELS, STATUS_LABELS
@@ -60,6 +61,11 @@ def _local(moment: datetime | None, tz: tzinfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
+def _deadline(moment: datetime | None, tz: tzinfo) -> str:
+    """As the pages and notices say it: the end of the 21st is "2026-12-21 24:00"."""
+    return deadline_text(moment, tz) if moment else ""
+
+
 def _name(ref: dict[str, str] | None) -> str:
     return ref["name"] if ref else ""
 
@@ -83,8 +89,8 @@ def workbook(appeals: Iterable[dict[str, Any]], tz: tzinfo) -> bytes:
                 _name(a["area"]),
                 _name(a["lead_unit"]),
                 STATUS_LABELS.get(a["status"], a["status"]),
-                _local(a["sign_due_at"], tz),
-                _local(a["reply_due_at"], tz),
+                _deadline(a["sign_due_at"], tz),
+                _deadline(a["reply_due_at"], tz),
                 _local(a["closed_at"], tz),
                 a["reopen_count"],
                 a["supervision_level"],

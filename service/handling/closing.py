@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from dispatch.deadlines import deadline_text
 from service.appeals import status as st
 from service.appeals.guards import current_state
 from service.appeals.models import Appeal
@@ -289,11 +290,10 @@ def close(
     now = now or utcnow()
     rated = current_rating(s, appeal) is not None
     if not rated and appeal.rating_due_at is not None and now < appeal.rating_due_at:
-        until = appeal.rating_due_at.astimezone(tz)
         raise Conflict(
             t(
                 "Not rated yet: the rating window is open until {until} ({tz}).",
-                until=f"{until:%Y-%m-%d %H:%M}",
+                until=deadline_text(appeal.rating_due_at, tz),
                 tz=tz.key,
             ),
             current=current_state(appeal),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+from datetime import time, timedelta
 
 import pytest
 from openpyxl import load_workbook
 
 from service.appeals import export
-from tests.service.factories import assert_envelope
-from tests.service.handling_steps import new_appeal
+from tests.service.factories import assert_envelope, stored
+from tests.service.handling_steps import new_appeal, stored_appeal
 
 URL = "/api/v1/appeals/export"
 
@@ -34,6 +35,21 @@ def test_the_search_is_exported_without_personal_data(as_user):
     assert row[5] == "导出测试：小区垃圾无人清运" and row[8] == "区城管局" and row[9] == "已派单"
     flat = " ".join(str(v) for r in rows for v in r if v is not None)
     assert "13800001234" not in flat and "138****1234" not in flat  # no contact, masked or not
+
+
+def test_a_deadline_reads_as_on_the_pages_the_last_day_until_24_00(app, as_user):
+    """A reply limit in working days ends at local midnight: the pages say "12-21 24:00", and so
+    must the unit's spreadsheet, not "12-22 00:00", which reads as a day more."""
+    number = new_appeal(as_user, title="导出时限测试")
+    with stored(app) as s:
+        due = stored_appeal(s, number).reply_due_at.astimezone(app.config["TZ"])
+    assert due.time() == time(0)  # the end of the last working day
+    last_day = (due - timedelta(days=1)).date()
+
+    header, row = rows_of(as_user("cgj").get(URL, query_string={"q": "导出时限测试"}))
+
+    assert row[header.index("答复时限")] == f"{last_day:%Y-%m-%d} 24:00"
+    assert row[header.index("签收时限")] and not row[header.index("签收时限")].endswith(" 00:00")
 
 
 def test_a_unit_exports_only_its_own_appeals(as_user):
