@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 from rq import Queue
 
 from service import db, errors
 from service.db import utcnow
 from service.jobs import QUEUES
+from service.lists.calendar_cover import active_calendar_gap
 from service.notices.operations import oldest_unrelayed_at
 from service.redis_conn import get_redis
 from service.text import t
@@ -28,7 +29,10 @@ def readyz():
 
     `queues` gives the jobs waiting in each queue; `outbox.oldest_unrelayed_age_seconds` how long the
     oldest notice has waited to be handed to the worker (null when none waits): a growing age means
-    the worker or Redis is not keeping up.
+    the worker or Redis is not keeping up. `calendar.uncovered_years` names the years deadlines can
+    reach (this one and the next) that the active list's working-day calendar does not know: their
+    holidays count as working days until someone adds them (service/lists/calendar_cover.py); a
+    warning for monitoring, not a reason to be unready.
     """
     checks: dict[str, str] = {}
     backlog: dict[str, object] = {}
@@ -40,6 +44,11 @@ def readyz():
         checks["database"] = "ok"
         age = (utcnow() - oldest).total_seconds() if oldest is not None else None
         backlog["outbox"] = {"oldest_unrelayed_age_seconds": round(age, 1) if age is not None else None}
+        gap = active_calendar_gap(s, current_app.config["TZ"])
+        backlog["calendar"] = {
+            "list_version": gap.version if gap else None,
+            "uncovered_years": gap.years if gap else [],
+        }
     except Exception as exc:  # any failure means "not ready"
         checks["database"] = f"error: {type(exc).__name__}"
     try:

@@ -23,6 +23,7 @@ from service.auth.operations import create_user, lift_lock, set_active, set_pass
 from service.auth.security import current_user, keep_session
 from service.errors import Conflict, ValidationFailed
 from service.i18n import localize
+from service.lists.calendar_cover import active_calendar_gap
 from service.lists.models import Unit
 from service.lists.operations import active_version
 from service.web.access import ADMIN_ROLES, login_required
@@ -103,7 +104,8 @@ def admin() -> Any:
         "users": s.scalar(sa.select(sa.func.count()).select_from(User)) or 0,
         "units": s.scalar(sa.select(sa.func.count()).select_from(Unit).where(Unit.active)) or 0,
     }
-    return render_template("admin/index.html", counts=counts, active=active_version(s))
+    gap = active_calendar_gap(s, current_app.config["TZ"])
+    return render_template("admin/index.html", counts=counts, active=active_version(s), calendar_gap=gap)
 
 
 def _render_users(form: dict[str, str], errors: FormErrors, status: int = 200) -> Any:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -35,6 +35,7 @@ from responsibility_lists.xlsx import import_xlsx
 from service import db
 from service.auth.security import current_user
 from service.errors import Conflict
+from service.lists.calendar_cover import active_calendar_gap
 from service.lists.models import ListVersion
 from service.lists.operations import activate_version, active_context, get_version, store_version
 from service.web.access import ADMIN_ROLES, login_required
@@ -116,7 +117,8 @@ def _versions() -> list[ListVersion]:
 
 
 def _render_lists(errors: FormErrors, status: int = 200) -> Any:
-    return render_template("admin/lists.html", versions=_versions(), errors=errors), status
+    gap = active_calendar_gap(db.session(), current_app.config["TZ"])
+    return render_template("admin/lists.html", versions=_versions(), errors=errors, calendar_gap=gap), status
 
 
 def _diff_against_active(lst: ResponsibilityList) -> tuple[str | None, ListDiff | None]:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from service import db
 from service.appeals.queries import appeal_view, co_signed_of
 from service.auth.security import current_user
 from service.db import utcnow
+from service.lists.calendar_cover import active_calendar_gap
 from service.queues import queries as queues
 from service.web import appeal_page
 from service.web.access import CENTRE_ROLES, login_required
@@ -72,7 +73,8 @@ def work_list(default: str) -> dict[str, Any]:
 @bp.get("/centre")
 @login_required(roles=CENTRE_ROLES)
 def centre() -> Any:
-    return render_template("centre/index.html", **work_list("to_dispatch"))
+    gap = active_calendar_gap(db.session(), current_app.config["TZ"])
+    return render_template("centre/index.html", calendar_gap=gap, **work_list("to_dispatch"))
 
 
 @bp.get("/centre/appeals")
