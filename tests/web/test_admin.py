@@ -841,6 +841,7 @@ def test_failed_notices_are_listed_masked_and_can_be_retried_once(logged_in, db_
     assert "<td>短信</td>" in row  # the channel in the page language, not its code
     english = admin.get("/admin/notices?lang=en").get_data(as_text=True)
     assert "<td>SMS</td>" in english.split(f'data-notice="{delivery.id}"', 1)[1].split("</tr>", 1)[0]
+    admin.get("/lang/zh")  # ?lang=en holds for the visit: back to Chinese
 
     r = admin.post(f"/admin/notices/{delivery.id}/retry", data={"csrf_token": csrf_token_of(html)})
     assert f"通知 {delivery.id} 已重新排队发送。" in admin.get(r.location).get_data(as_text=True)

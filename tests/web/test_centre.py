@@ -449,6 +449,7 @@ def test_press_and_raise_are_two_forms_each_saying_what_it_did(app, as_user, log
     english = page_of(client, f"/centre/appeals/{number}?lang=en")
     assert '<h3 id="action-press-title">Press</h3>' in english
     assert '<h3 id="action-raise-title">Raise (one level up)</h3>' in english
+    client.get("/lang/zh")  # ?lang=en holds for the visit: back to Chinese
 
     r = post_form(client, number, "press", note="请尽快联系群众")
     assert r.status_code == 302 and "已催办，已提醒承办单位。" in page_of(client, r.headers["Location"])

@@ -447,6 +447,7 @@ def test_each_unit_sees_its_own_signing_as_待签收_and_the_centre_the_lead_s(a
         assert 'data-sign="pending">待签收<' in shown and "data-part" not in shown
     english = page_of(logged_in(CO), f"/unit/appeals/{number}?lang=en")
     assert 'data-part="co">co-unit<' in english and "data-sign" not in english
+    logged_in(CO).get("/lang/zh")  # ?lang=en holds for the visit: back to Chinese
 
     ok(as_user(LEAD), number, "sign")
 

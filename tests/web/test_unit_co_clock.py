@@ -36,6 +36,7 @@ def test_a_co_unit_s_overdue_part_is_red_on_its_page_and_list_after_the_lead_sig
     english = page_of(client, f"/unit/appeals/{number}?lang=en")
     assert 'data-clock="co_sign">Co-unit sign-for overdue<' in state_box_en(english)
     assert "<dt>Sign for our part by</dt>" in english and "overdue by 5 h" in english
+    client.get("/lang/zh")  # ?lang=en holds for the visit: back to Chinese
 
     for who, area in ((LEAD, "unit"), ("dispatcher", "centre")):  # signed for: no sign-for warning
         seen = page_of(logged_in(who), f"/{area}/appeals/{number}")
@@ -53,6 +54,7 @@ def test_after_co_signing_the_page_says_so_and_shows_no_clock(app, as_user, logg
     assert "data-warning" not in state_box(page)
     assert "本单位已签收" in sign_row(page) and "超期" not in sign_row(page)
     assert "signed for by your unit" in page_of(logged_in(CO), f"/unit/appeals/{number}?lang=en")
+    logged_in(CO).get("/lang/zh")  # ?lang=en holds for the visit: back to Chinese
 
     lead = page_of(logged_in(LEAD), f"/unit/appeals/{number}")
     assert 'data-warning="red" data-clock="sign">签收超期<' in state_box(lead)
@@ -75,6 +77,7 @@ def test_after_a_reopen_the_co_unit_s_page_asks_it_to_sign_for_its_part_again(
     assert "协办签收剩余" in work_item(page_of(meilin, "/unit?queue=to_sign"), number)
     english = page_of(meilin, f"/unit/appeals/{number}?lang=en")
     assert "<dt>Sign for our part by</dt>" in english and "signed for by your unit" not in english
+    meilin.get("/lang/zh")  # ?lang=en holds for the visit: back to Chinese
 
     ok(as_user(CO), number, "sign")
     signed = page_of(meilin, f"/unit/appeals/{number}")
