@@ -8,7 +8,7 @@ shown exactly when the operation would accept it; the operation still guards its
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from service import validate
 from service.appeals.dispatching import DISPATCHABLE, dispatch_by_hand
-from service.appeals.models import Appeal
+from service.appeals.models import Appeal, AppealEvent
 from service.appeals.schemas import DispatchIn
 from service.auth.models import User
 from service.handling import centre_review, closing, duplicates, merging, reopening, unit_actions
@@ -48,12 +48,18 @@ from service.handling.schemas import (
 )
 from service.handling.workflow import TRANSITIONS
 from service.text import Text, t
+from service.web import repeats
 from service.web.helpers import form_numbers
 from service.web.labels import N_
 
 #: Runs the operation; returns the event it recorded where the action has more than one outcome to
 #: tell (`Action.done_for`), else None.
 Runner = Callable[[Session, Appeal, User, dict[str, Any]], str | None]
+
+#: Is the submitted form's content (the loaded data) what this user's own action just recorded (the
+#: events since their page, the first being the action's)? Then the form was sent twice (a double
+#: click); otherwise it is another decision from a page that was stale (two tabs): a conflict.
+SameAs = Callable[[Session, Appeal, Sequence[AppealEvent], dict[str, Any]], bool]
 
 #: Who may dispatch by hand (the API's `@blp.requires("dispatcher", "admin")`).
 DISPATCHERS = frozenset({"dispatcher", "admin"})
@@ -73,8 +79,10 @@ class Action:
     allowed: frozenset[str] | None = None
     statuses: frozenset[str] | None = None
     # The events its operation records first (one of them): how a second submission of the same
-    # form (a double click) recognises that this user's first one was done meanwhile.
+    # form (a double click) recognises that this user's first one was done meanwhile; `same` then
+    # tells the same form from another one sent from an older page (None: never the same).
     events: tuple[str, ...] = ()
+    same: SameAs | None = None
     # The state-machine action behind a form named otherwise (催办 and 督办: two forms, one action).
     transition: str | None = None
     # What to flash instead of `done` for an outcome the operation records as another event, by event
@@ -301,6 +309,7 @@ CENTRE_ACTIONS: dict[str, Action] = {
             _return_review,
             many=("co_units",),
             events=("return_approved", "return_rejected"),
+            same=repeats.return_review,
         ),
         Action(
             "extension-review",
@@ -309,6 +318,7 @@ CENTRE_ACTIONS: dict[str, Action] = {
             ExtensionReviewIn,
             _extension_review,
             events=("extension_approved", "extension_refused"),
+            same=repeats.extension_review,
         ),
         Action(
             "review",
@@ -318,6 +328,7 @@ CENTRE_ACTIONS: dict[str, Action] = {
             _review,
             lines=("reasons",),
             events=("reply_released", "reply_sent_back"),
+            same=repeats.reply_review,
         ),
         Action(
             "dispatch",
@@ -330,6 +341,7 @@ CENTRE_ACTIONS: dict[str, Action] = {
             statuses=DISPATCHABLE,
             doing=t("dispatch or re-dispatch the appeal"),
             events=("dispatched", "redispatched", "co_units_changed"),
+            same=repeats.dispatch,
             done_by_event={"co_units_changed": N_("已调整协办单位。")},
         ),
         Action(
@@ -339,6 +351,7 @@ CENTRE_ACTIONS: dict[str, Action] = {
             SupervisionForm,
             _supervise("press"),
             events=("pressed",),
+            same=repeats.fields(note="note"),
             transition="supervise",
         ),
         Action(
@@ -348,9 +361,18 @@ CENTRE_ACTIONS: dict[str, Action] = {
             SupervisionForm,
             _supervise("raise"),
             events=("supervised",),
+            same=repeats.fields(note="note"),
             transition="supervise",
         ),
-        Action("merge", _l("并案"), N_("已并案。"), MergeIn, _merge, events=("merged",)),
+        Action(
+            "merge",
+            _l("并案"),
+            N_("已并案。"),
+            MergeIn,
+            _merge,
+            events=("merged",),
+            same=repeats.fields(master="master", reason="reason"),
+        ),
         Action(
             "reopen",
             _l("重办"),
@@ -362,6 +384,7 @@ CENTRE_ACTIONS: dict[str, Action] = {
                 "to_dispatch": N_("已重办。原承办单位已停用，诉求已回到待分拨，请重新派单。"),
                 "co_dropped": N_("已重办，退回原承办单位；已停用的协办单位不再协办。"),
             },
+            same=repeats.fields(reason="reason"),
         ),
         Action(
             "evaluate",
@@ -370,8 +393,23 @@ CENTRE_ACTIONS: dict[str, Action] = {
             CallbackRatingIn,
             _evaluate,
             events=("evaluated",),
+            same=repeats.fields(
+                contacted="contacted",
+                resolved="resolved",
+                attitude="attitude",
+                result="result",
+                comment="note",
+            ),
         ),
-        Action("close", _l("办结"), N_("已办结。"), CloseIn, _close, events=("closed",)),
+        Action(
+            "close",
+            _l("办结"),
+            N_("已办结。"),
+            CloseIn,
+            _close,
+            events=("closed",),
+            same=repeats.fields(note="note"),
+        ),
         Action(
             "exclude-rating",
             _l("评价剔除"),
@@ -379,6 +417,7 @@ CENTRE_ACTIONS: dict[str, Action] = {
             RatingExclusionForm,
             _exclude_rating,
             events=("rating_excluded", "rating_counted"),
+            same=repeats.rating_exclusion,
         ),
         Action(
             "dismiss-duplicate",
@@ -389,6 +428,7 @@ CENTRE_ACTIONS: dict[str, Action] = {
             allowed=frozenset(DECIDERS),
             events=("duplicate_dismissed",),
             doing=t("dismiss the duplicate flag"),
+            same=repeats.fields(other="candidate", note="note"),
         ),
     )
 }
@@ -396,8 +436,24 @@ CENTRE_ACTIONS: dict[str, Action] = {
 UNIT_ACTIONS: dict[str, Action] = {
     a.name: a
     for a in (
-        Action("sign", _l("签收"), N_("已签收。"), SignIn, _sign, events=("signed", "co_signed")),
-        Action("reply", _l("答复"), N_("答复已提交，等待中心审核。"), ReplyIn, _reply, events=("replied",)),
+        Action(
+            "sign",
+            _l("签收"),
+            N_("已签收。"),
+            SignIn,
+            _sign,
+            events=("signed", "co_signed"),
+            same=repeats.no_content,
+        ),
+        Action(
+            "reply",
+            _l("答复"),
+            N_("答复已提交，等待中心审核。"),
+            ReplyIn,
+            _reply,
+            events=("replied",),
+            same=repeats.reply,
+        ),
         Action(
             "extension",
             _l("申请延期"),
@@ -405,6 +461,7 @@ UNIT_ACTIONS: dict[str, Action] = {
             ExtensionIn,
             _extension,
             events=("extension_requested",),
+            same=repeats.fields(days="days", reason="reason"),
         ),
         Action(
             "contribute",
@@ -413,6 +470,7 @@ UNIT_ACTIONS: dict[str, Action] = {
             ContributeIn,
             _contribute,
             events=("contributed",),
+            same=repeats.fields(text="text"),
         ),
         Action(
             "return",
@@ -421,6 +479,7 @@ UNIT_ACTIONS: dict[str, Action] = {
             ReturnIn,
             _return,
             events=("return_requested",),
+            same=repeats.fields(reason="reason", basis="basis"),
         ),
     )
 }

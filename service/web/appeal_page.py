@@ -384,21 +384,35 @@ def act(number: str, action_name: str, *, area: str, actions: dict[str, Action])
         data = action.load(form_to_dict(form, action.many))
     except SchemaError as exc:
         return again(422, errors_of(exc))
+
+    def repeated(own: list[AppealEvent]) -> Any:
+        """This user's own action was done since their page: the same form again is done once; another
+        content (a second tab of the same account) is a conflict, the typed input kept."""
+        if action.same is not None and action.same(s, appeal, own, data):
+            return _already_done(action, area, appeal, own[0].action)
+        return again(
+            409,
+            problem=_(
+                "您刚在另一页面办理了此操作，所选内容与本次提交的不同；本次提交未办理（您填写的内容已"
+                "保留），请查看下方最新状态后再决定。"
+            ),
+        )
+
     try:
         outcome = action.run(s, appeal, user, data)
     except DomainError as exc:
         s.rollback()  # nothing half-done is shown, nor kept
         appeal = queries.get_visible(s, number, user)
-        if exc.status == 409 and (done := _done_meanwhile_by(s, appeal, user, action, seen_event)):
-            return _already_done(action, area, appeal, done)
+        if exc.status == 409 and (own := _own_since(s, appeal, user, action, seen_event)):
+            return repeated(own)
         errors = errors_of(exc) if exc.status == 422 else {}
         problem = None if exc.status == 422 else _domain_message(exc, request.form.get("version"))
         return again(exc.status, errors, problem)
     except StaleDataError:
         s.rollback()  # another request changed the appeal between our read and our write
         appeal = queries.get_visible(s, number, user)
-        if done := _done_meanwhile_by(s, appeal, user, action, seen_event):
-            return _already_done(action, area, appeal, done)
+        if own := _own_since(s, appeal, user, action, seen_event):
+            return repeated(own)
         return again(409, problem=_("该诉求已被他人修改，请查看下方最新状态后再提交（您填写的内容已保留）。"))
     flash(action.done_for(outcome), "success")
     return redirect(url_for(f"web.{area}_appeal", number=appeal.number))
@@ -408,25 +422,26 @@ def act(number: str, action_name: str, *, area: str, actions: dict[str, Action])
 SEEN_EVENT = "seen_event"
 
 
-def _done_meanwhile_by(s: Session, appeal: Appeal, user: User, action: Action, seen_event: str) -> str | None:
-    """Was this very action done by this user since their page was shown (a double click, a resent form)?
-
-    The event it recorded when the first event after the page's newest one is this user's, of this
-    action, and nobody else acted after it: the refused submission repeats one that was done, and
-    must not say that someone else changed the appeal (inviting the user to submit it a third time).
-    None otherwise.
+def _own_since(s: Session, appeal: Appeal, user: User, action: Action, seen_event: str) -> list[AppealEvent]:
+    """The events since the page was shown when this user did this very action meanwhile (a double
+    click, a resent form, or the same account in another tab): the first event after the page's
+    newest one is this user's, of this action, and nobody else acted after it. Then the refused
+    submission must not say that someone else changed the appeal; `Action.same` tells whether it
+    repeats what was done or chose otherwise. Empty otherwise.
     """
     # The page wrote it; anything else (not ASCII digits, or past a 64-bit id) was not a page's.
     if not action.events or not re.fullmatch(r"[0-9]{1,18}", seen_event):
-        return None
-    since = s.execute(
-        sa.select(AppealEvent.action, AppealEvent.actor_id)
-        .where(AppealEvent.appeal_id == appeal.id, AppealEvent.id > int(seen_event))
-        .order_by(AppealEvent.id)
-    ).all()
+        return []
+    since = list(
+        s.scalars(
+            sa.select(AppealEvent)
+            .where(AppealEvent.appeal_id == appeal.id, AppealEvent.id > int(seen_event))
+            .order_by(AppealEvent.id)
+        )
+    )
     if not since or since[0].action not in action.events or since[0].actor_id != user.id:
-        return None
-    return since[0].action if all(actor_id in (user.id, None) for _, actor_id in since) else None
+        return []
+    return since if all(e.actor_id in (user.id, None) for e in since) else []
 
 
 def _already_done(action: Action, area: str, appeal: Appeal, event: str) -> Any:
