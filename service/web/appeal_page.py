@@ -170,6 +170,8 @@ def _open(
         found = [a for a in found if a.name != "exclude-rating"]  # closed at first contact: no rating
     if appeal.lead_unit_code is None or not any(a.active and a.role == "lead" for a in appeal.assignments):
         found = [a for a in found if a.name not in ("press", "raise")]  # 催办/督办 need a unit to press
+    if any(a.name == "evaluate" for a in found) and current_rating(s, appeal) is not None:
+        found = [a for a in found if a.name != "evaluate"]  # once a round: the rating is shown instead
     if any(a.name == "reopen" for a in found) and not _reopenable(s, appeal):
         found = [a for a in found if a.name != "reopen"]
     if any(a.name in ("extension", "extension-review") for a in found):
@@ -287,6 +289,7 @@ def page_context(
         "pending_return": centre_review.pending_return(s, appeal),
         "pending_extension": unit_actions.pending_extension(s, appeal),
         "pending_reply": centre_review.pending_reply(s, appeal),
+        "round_rating": _round_rating(s, appeal, user, actions),
         "duplicates": flags,
         "notices": _notices(s, appeal, user) if centre else [],
         "can_reveal": sees_unmasked(user) and has_personal_data(appeal) and not unmasked,
@@ -316,6 +319,15 @@ def page_context(
         "satisfaction_options": intake_form.choices(SATISFACTION),
         "resolved_options": intake_form.choices(RESOLVED, intake_form.RESOLVED_LABELS),
     }
+
+
+def _round_rating(s: Session, appeal: Appeal, user: User, actions: dict[str, Action]) -> Any:
+    """This round's rating, where the call-back form (回访评价) would be offered but for it: the
+    citizen rated on the portal (or a colleague called back), so the page shows what was said."""
+    evaluate = actions.get("evaluate")
+    if evaluate is None or not evaluate.open_to(appeal, user):
+        return None
+    return current_rating(s, appeal)
 
 
 def dispatch_defaults(appeal: Appeal) -> dict[str, Any]:
