@@ -395,7 +395,7 @@ def act(number: str, action_name: str, *, area: str, actions: dict[str, Action])
     try:
         data = action.load(form_to_dict(form, action.many))
     except SchemaError as exc:
-        return again(422, errors_of(exc))
+        return again(422, on_the_form(errors_of(exc), action))
 
     def repeated(own: list[AppealEvent]) -> Any:
         """This user's own action was done since their page: the same form again is done once; another
@@ -417,7 +417,7 @@ def act(number: str, action_name: str, *, area: str, actions: dict[str, Action])
         appeal = queries.get_visible(s, number, user)
         if exc.status == 409 and (own := _own_since(s, appeal, user, action, seen_event)):
             return repeated(own)
-        errors = errors_of(exc) if exc.status == 422 else {}
+        errors = on_the_form(errors_of(exc), action) if exc.status == 422 else {}
         problem = None if exc.status == 422 else _domain_message(exc, request.form.get("version"))
         return again(exc.status, errors, problem)
     except StaleDataError:
@@ -428,6 +428,25 @@ def act(number: str, action_name: str, *, area: str, actions: dict[str, Action])
         return again(409, problem=_("该诉求已被他人修改，请查看下方最新状态后再提交（您填写的内容已保留）。"))
     flash(action.done_for(outcome), "success")
     return redirect(url_for(f"web.{area}_appeal", number=appeal.number))
+
+
+def on_the_form(errors: FormErrors, action: Action) -> FormErrors:
+    """Every error where the form shows it: an item of a list field (one 退回理由 line: "reasons.0")
+    under that field, naming which one; an error of a field the form does not have (the API's
+    operation names its own) in the form's general messages. None is left where no one sees it."""
+    fields = {name for name, f in action.schema().fields.items() if not f.dump_only} - {"version"}
+    shown: FormErrors = {}
+    for name, messages in errors.items():
+        field, _dot, index = name.partition(".")
+        if field in fields and index.isdigit():
+            shown.setdefault(field, []).extend(
+                _("第 %(n)s 条：%(message)s", n=int(index) + 1, message=m) for m in messages
+            )
+        elif name in fields or name == "_form":
+            shown.setdefault(name, []).extend(messages)
+        else:
+            shown.setdefault("_form", []).extend(messages)
+    return shown
 
 
 #: The form field with the id of the newest event the page showed (see `_done_meanwhile_by`).
