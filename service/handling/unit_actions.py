@@ -23,6 +23,7 @@ from service.appeals.models import Appeal, AppealAssignment, AppealEvent
 from service.auth.models import User
 from service.db import utcnow
 from service.errors import Conflict, ValidationFailed
+from service.handling import return_disputes
 from service.handling.models import Contribution, ExtensionRequest, Reply, ReturnRequest
 from service.handling.operations import active_assignments, begin, lock, move, unchanged_for_the_unit
 from service.text import t
@@ -173,6 +174,7 @@ def request_return(
     payload (`count`, `repeated`) so that repeated disputes go to arbitration.
     """
     begin(appeal, "return", actor, expected_version=expected_version)
+    return_disputes.refuse_after_arbitration(s, appeal, actor.unit_code)  # 仲裁: final for this dispatch
     if not reason.strip() or not basis.strip():
         raise ValidationFailed(
             t("A return needs a reason and a basis."),

@@ -32,7 +32,7 @@ from service.appeals.status import REPLY_RESULTS, URGENCIES
 from service.auth.models import User
 from service.auth.security import current_user
 from service.errors import DomainError, Forbidden
-from service.handling import centre_review, duplicates, unit_actions
+from service.handling import centre_review, duplicates, return_disputes, unit_actions
 from service.handling.closing import current_rating, latest_rating
 from service.handling.closing_schemas import RESOLVED, SATISFACTION
 from service.handling.merging import TOP_LEVEL
@@ -170,6 +170,8 @@ def _open(
         found = [a for a in found if a.name != "exclude-rating"]  # closed at first contact: no rating
     if appeal.lead_unit_code is None or not any(a.active and a.role == "lead" for a in appeal.assignments):
         found = [a for a in found if a.name not in ("press", "raise")]  # 催办/督办 need a unit to press
+    if any(a.name == "return" for a in found) and return_disputes.arbitrated(s, appeal, user.unit_code or ""):
+        found = [a for a in found if a.name != "return"]  # the centre's arbitration is final (仲裁)
     if any(a.name == "evaluate" for a in found) and current_rating(s, appeal) is not None:
         found = [a for a in found if a.name != "evaluate"]  # once a round: the rating is shown instead
     if any(a.name == "reopen" for a in found) and not _reopenable(s, appeal):
@@ -286,7 +288,9 @@ def page_context(
         # Every unit the appeal has been with, ended parts too (the timeline names them by code).
         "unit_names": {a.unit_code: a.unit.name for a in appeal.assignments if a.unit is not None},
         "assignment_rows": sorted(appeal.assignments, key=lambda a: (not a.active, a.role != "lead")),
-        "pending_return": centre_review.pending_return(s, appeal),
+        "pending_return": (pending := centre_review.pending_return(s, appeal)),
+        "returns": return_disputes.history(s, appeal) if centre else None,
+        "repeat_return": centre and pending is not None and return_disputes.is_repeat(s, appeal, pending),
         "pending_extension": unit_actions.pending_extension(s, appeal),
         "pending_reply": centre_review.pending_reply(s, appeal),
         "round_rating": _round_rating(s, appeal, user, actions),
