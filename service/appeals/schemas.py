@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app, has_app_context
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from dispatch.receipts import REASONS
@@ -21,7 +22,7 @@ from service.appeals.status import (
 )
 from service.appeals.unit_choice import co_unit_errors
 from service.db import utcnow
-from service.fields import CleanText, DayOrInstant, IdNumber, Label, Phone
+from service.fields import CleanText, DayOrInstant, IdNumber, Label, Phone, range_end, range_start
 from service.handling.closing_schemas import DirectAnswerIn
 from service.handling.duplicate_schemas import DuplicateOut
 from service.text import t
@@ -189,6 +190,20 @@ class AppealListArgs(Schema):
     )
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+    @validates_schema
+    def _check_range(self, data: dict[str, Any], **_: Any) -> None:
+        """A reversed range finds nothing: say so rather than answer "0 found"."""
+        start, end = data.get("received_from"), data.get("received_to")
+        if start is None or end is None:
+            return
+        if isinstance(start, datetime) != isinstance(end, datetime):  # a day and an instant
+            if not has_app_context():
+                return
+            tz = current_app.config["TZ"]
+            start, end = range_start(start, tz), range_end(end, tz) - timedelta(microseconds=1)
+        if end < start:
+            raise ValidationError({"received_to": [t("The end date is before the start date.")]})
 
 
 class RefOut(Schema):
