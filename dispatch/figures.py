@@ -32,7 +32,7 @@ unreachable, invalid: cities differ) count in no rate; they are reported as `exc
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 SATISFIED = "满意"
@@ -92,6 +92,14 @@ class LeadDispatch:
     sign_due_at: datetime | None
     signed_at: datetime | None
     ended_at: datetime | None = None  # re-dispatched, returned or merged away: the unit's part ended
+    # The appeal dispatched: a re-dispatched appeal has one dispatch per unit, so the dispatches
+    # (派单次数, the return rate's base) outnumber the appeals dispatched (`appeals_dispatched`).
+    appeal: int | None = field(default=None, compare=False)
+
+
+def appeals_dispatched(dispatches: Iterable[LeadDispatch]) -> int:
+    """How many appeals the dispatches were of (each appeal once, however often re-dispatched)."""
+    return len({d.appeal for d in dispatches if d.appeal is not None})
 
 
 @dataclass(frozen=True)
@@ -140,7 +148,9 @@ def _one_dispatch(chain: list[LeadPart]) -> LeadDispatch:
         ),
         chain[-1],
     )
-    return LeadDispatch(deciding.unit, deciding.sign_due_at, deciding.signed_at, deciding.ended_at)
+    return LeadDispatch(
+        deciding.unit, deciding.sign_due_at, deciding.signed_at, deciding.ended_at, appeal=deciding.appeal
+    )
 
 
 @dataclass(frozen=True)

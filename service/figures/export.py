@@ -41,6 +41,10 @@ def workbook(figures: dict[str, Any], _: Callable[[str], str] = str, separator: 
     ws.append([_("统计月份"), figures["month"]])
     ws.append([_("基本满意权重"), rules["basic_weight"]])
     ws.append([_("不计入统计的评价"), excluded or _("无")])
+    # Two bases that differ when an appeal was re-dispatched: leaders see both, named.
+    counts = figures["overall"]["counts"]
+    ws.append([_("派单次数（改派的诉求每个承办单位各计一次；退单率的基数）"), counts["dispatched"]])
+    ws.append([_("派单涉及诉求（件，每件一次）"), figures["overall"].get("appeals_dispatched")])
     ws.append([])
     ws.append([_("指标"), _("比率（%）"), _("分子"), _("分母")])
     rate_labels = {name: _(RATE_LABELS[name]) for name in RATES}
@@ -53,7 +57,7 @@ def workbook(figures: dict[str, Any], _: Callable[[str], str] = str, separator: 
     for group in figures["groups"]:
         group_label = group["label"]  # a name, not a literal: extraction must not take "label" for a text
         sheet = wb.create_sheet(_(group_label))
-        header = [_("排名"), _("单位"), _("派单数"), _("评价数")]
+        header = [_("排名"), _("单位"), _("派单次数"), _("评价数")]
         for label in rate_labels.values():
             header += [
                 _("%(rate)s（%%）") % {"rate": label},

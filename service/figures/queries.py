@@ -240,7 +240,11 @@ def monthly(
             "excluded": sorted(rules.excluded),
             "min_ranked": rules.min_ranked,
         },
-        "overall": {"counts": total.counts(), "rates": _rates_out(total, rules)},
+        "overall": {
+            "counts": total.counts(),
+            "rates": _rates_out(total, rules),
+            "appeals_dispatched": fig.appeals_dispatched(facts.dispatches),
+        },
         "groups": groups,
     }
 

@@ -44,6 +44,15 @@ class UnitFiguresOut(TallyOut):
     name = fields.String()
 
 
+class OverallOut(TallyOut):
+    appeals_dispatched = fields.Integer(
+        metadata={
+            "description": "appeals dispatched this month, each once; counts.dispatched counts dispatches "
+            "(a re-dispatched appeal once per unit: the return rate's base)"
+        }
+    )
+
+
 class RankedOut(Schema):
     code = fields.String()
     name = fields.String()
@@ -194,6 +203,6 @@ class FiguresOut(Schema):
     generated_at = fields.DateTime()
     rank_by = fields.String()
     rules = fields.Nested(RulesOut)
-    overall = fields.Nested(TallyOut)
+    overall = fields.Nested(OverallOut)
     groups = fields.List(fields.Nested(GroupOut))
     volumes = fields.Nested(VolumesOut)
