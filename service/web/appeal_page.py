@@ -453,7 +453,7 @@ def on_the_form(errors: FormErrors, action: Action) -> FormErrors:
     return shown
 
 
-#: The form field with the id of the newest event the page showed (see `_done_meanwhile_by`).
+#: The form field with the id of the newest event the page showed (see `_own_since`).
 SEEN_EVENT = "seen_event"
 
 
