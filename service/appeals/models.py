@@ -60,7 +60,7 @@ class Appeal(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: When the citizen's personal data was erased, the retention period over (service/appeals/retention.py).
     personal_data_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: Title and content as units and leaders read them (service/appeals/privacy.py restricted_text):
+    #: Title, content and address as units and leaders read them (privacy.restricted_text):
     #: what their free-text search runs over, so that it tells them nothing the page would not.
     restricted_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     close_reason: Mapped[str] = mapped_column(

@@ -1,9 +1,12 @@
 """Who sees a citizen's personal data, and how much (个人信息保护法).
 
 Centre roles that call citizens back see the contact unmasked, and every such view is logged.
-Units and leaders see a masked phone and the surname only; for a confidential appeal (保密件)
-units and leaders see no identity at all. The same holds for personal data the citizen wrote into
-the appeal's title and content (`free_text`, service/appeals/redact.py).
+Units and leaders see a masked phone and the surname only, by default; for a confidential appeal
+(保密件) units and leaders see no identity at all. The staff of the appeal's lead unit contact the
+citizen first (the response rate rests on it): they may see the name, phone and e-mail unmasked
+when they give a reason, logged as the centre's views are (`may_reveal`); co-units and leaders may
+not, nor anyone on a confidential appeal but the centre. The same holds for personal data the
+citizen wrote into the appeal's title, content and address (`free_text`, service/appeals/redact.py).
 """
 
 from __future__ import annotations
@@ -29,11 +32,30 @@ def has_personal_data(appeal: Appeal) -> bool:
     return appeal.contact is not None and appeal.personal_data_erased_at is None
 
 
+def is_lead_unit_staff(user: User, appeal: Appeal) -> bool:
+    """`user` works for the unit the appeal is with now as its lead (主办), not an ended part."""
+    return (
+        user.role == "unit_staff"
+        and user.unit_code is not None
+        and any(a.active and a.role == "lead" and a.unit_code == user.unit_code for a in appeal.assignments)
+    )
+
+
+def may_reveal(user: User, appeal: Appeal) -> bool:
+    """May `user` see the citizen's contact unmasked (with a reason, logged by `log_access`)? The
+    centre, and the lead unit's staff to contact the citizen, unless the appeal is confidential
+    (the centre contacts its citizen); nobody once there is nothing to show (none given, or erased)."""
+    if not has_personal_data(appeal):
+        return False
+    return sees_unmasked(user) or (is_lead_unit_staff(user, appeal) and not appeal.confidential)
+
+
 def free_text(text: str, appeal: Appeal, user: User, masked: bool) -> str:
     """The appeal's own words (title, content) as `user` may read them: personal data the citizen
     wrote there is shown as the contact is (masked unless shown unmasked), and left out entirely
-    for units and leaders on a confidential appeal. After the retention erasure it is gone anyway."""
-    if not sees_unmasked(user):
+    for units and leaders on a confidential appeal. After the retention erasure it is gone anyway.
+    The lead unit reads it unmasked only along with the contact (`may_reveal`)."""
+    if not sees_unmasked(user) and (masked or not may_reveal(user, appeal)):
         return restricted(text, appeal)
     if masked and appeal.personal_data_erased_at is None:
         return redact.mask(text, _names(appeal))
@@ -50,12 +72,12 @@ def restricted(text: str, appeal: Appeal) -> str:
 
 
 def restricted_text(appeal: Appeal) -> str:
-    """Title and content as units and leaders read them, for `Appeal.restricted_text`: their
-    free-text search runs over it, not over the citizen's words, so that searching for a phone
-    number or a name cannot tell them whose appeal it is when the page would not. Computed when
-    the appeal is registered and again when its personal data is erased (nothing else changes
-    title, content, contact name or the confidential flag)."""
-    return restricted(f"{appeal.title}\n{appeal.content}", appeal)
+    """Title, content and address as units and leaders read them, for `Appeal.restricted_text`:
+    their free-text search runs over it, not over the citizen's words, so that searching for a
+    phone number or a name cannot tell them whose appeal it is when the page would not. Computed
+    when the appeal is registered and again when its personal data is erased (nothing else changes
+    title, content, address, contact name or the confidential flag)."""
+    return restricted("\n".join(filter(None, (appeal.title, appeal.content, appeal.address))), appeal)
 
 
 #: Event payload entries that tell what kind of contact the citizen gave (the receipt's decision:
@@ -84,7 +106,7 @@ def contact_view(
         return None
     if appeal.personal_data_erased_at is not None:  # service/appeals/retention.py
         return {"name": "", "phone": "", "id_number": None, "email": None, "masked": False, "erased": True}
-    if masked or not sees_unmasked(user):
+    if masked or not may_reveal(user, appeal):
         return {
             "name": mask_name(contact.name),
             "phone": mask_phone(contact.phone) if contact.phone else "",
@@ -95,7 +117,8 @@ def contact_view(
     return {
         "name": contact.name,
         "phone": contact.phone,
-        "id_number": contact.id_number,
+        # The lead unit needs a way to reach the citizen, not their identity document.
+        "id_number": contact.id_number if sees_unmasked(user) else None,
         "email": contact.email,
         "masked": False,
     }

@@ -89,17 +89,18 @@ def filtered(s: Session, user: User, args: dict[str, Any], tz: tzinfo) -> sa.Sel
         query = query.where(Appeal.received_at < range_end(v, tz))
     if v := args.get("q"):
         # Units and leaders search the words as they read them (personal data masked), not the
-        # citizen's own: a phone number or a name they cannot see finds nothing. The centre
-        # searches both: as written, and as its lists show them (138****5678 pasted from one).
+        # citizen's own: a phone number or a name they cannot see finds nothing (the address
+        # included: a citizen may write their name there). The centre searches both: as written,
+        # and as its lists show them (138****5678 pasted from one).
         texts = (Appeal.restricted_text,)
         if sees_unmasked(user):
-            texts = (Appeal.title, Appeal.content, *texts)
+            texts = (Appeal.title, Appeal.content, Appeal.address, *texts)
         # Escaped, so that "100%" or "_" in the search text match themselves.
         # A number typed with full-width digits or spaces (a Chinese input method) finds it too.
         number = normal_number(v)
         query = query.where(
             sa.or_(
-                *(column.icontains(v, autoescape=True) for column in (Appeal.number, *texts, Appeal.address)),
+                *(column.icontains(v, autoescape=True) for column in (Appeal.number, *texts)),
                 *(
                     (Appeal.number.icontains(number, autoescape=True),)
                     if number not in ("", v.upper())
@@ -207,7 +208,7 @@ def appeal_view(
         "content": free_text(appeal.content, appeal, user, masked),
         "category": category,
         "area": area,
-        "address": appeal.address,
+        "address": free_text(appeal.address or "", appeal, user, masked),
         "latitude": appeal.latitude,
         "longitude": appeal.longitude,
         "urgency": appeal.urgency,

@@ -5,8 +5,8 @@ years; 0 keeps everything), the worker erases what identifies the citizen: the c
 phone, ID number, e-mail), the personal keys of the channel metadata (`status.PERSONAL_META_FIELDS`:
 the caller's number, a sender's address, an account or device id), the addresses its notices to
 the citizen went to, and what of the citizen the free text holds (`TEXTS`: the citizen's name and
-any phone number, ID number or e-mail address written into the title, the content, the direct
-answer, the replies and the rating comments become `redact.REMOVED`; service/appeals/redact.py).
+any phone number, ID number or e-mail address written into the title, the content, the address,
+the direct answer, the replies and the rating comments become `redact.REMOVED`; service/appeals/redact.py).
 A merged appeal goes with its master. The appeal itself stays whole otherwise (what was asked,
 where, the handling, the reply, the rating): it is the government's record, and the figures read
 it. The event log is append-only, except for this: its notes and citizen messages lose the same
@@ -39,7 +39,7 @@ BATCH = 500
 RUN_SECONDS = 120
 #: The free text searched for the citizen's personal data at erasure: the appeal's own columns,
 #: and rows of other tables (by `appeal_id`) with theirs.
-APPEAL_TEXTS = ("title", "content", "direct_answer")
+APPEAL_TEXTS = ("title", "content", "address", "direct_answer")
 TEXTS = ((Reply, ("citizen_text", "reason", "internal_note")), (Evaluation, ("comment",)))
 
 

@@ -27,7 +27,7 @@ from service import db
 from service.appeals import queries
 from service.appeals import status as st
 from service.appeals.models import Appeal, AppealEvent
-from service.appeals.privacy import free_text, has_personal_data, log_access, sees_unmasked
+from service.appeals.privacy import free_text, log_access, may_reveal
 from service.appeals.status import REPLY_RESULTS, URGENCIES
 from service.auth.models import User
 from service.auth.security import current_user
@@ -260,7 +260,7 @@ def page_context(
 ) -> dict[str, Any]:
     """Everything the appeal page shows, as this user may see it."""
     reveal = (request.args.get("reason") or "").strip() if request.method == "GET" else ""
-    unmasked = bool(reveal) and sees_unmasked(user) and has_personal_data(appeal)
+    unmasked = bool(reveal) and may_reveal(user, appeal)
     if unmasked:
         log_access(s, user, appeal, "view", reveal)  # every unmasked view is recorded (who, when, why)
     signed = queries.co_signed_of(s, [appeal], user)
@@ -296,7 +296,9 @@ def page_context(
         "round_rating": _round_rating(s, appeal, user, actions),
         "duplicates": flags,
         "notices": _notices(s, appeal, user) if centre else [],
-        "can_reveal": sees_unmasked(user) and has_personal_data(appeal) and not unmasked,
+        "can_reveal": may_reveal(user, appeal) and not unmasked,
+        # 保密件: the unit sees no one to contact; it is told who does.
+        "centre_contacts": user.role == "unit_staff" and appeal.confidential,
         "print_letter": letter_offer(s, appeal, user) if centre else None,
         "print_receipt": receipt_offer(appeal, user) if centre else None,
         "actions": shown,

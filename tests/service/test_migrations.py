@@ -143,8 +143,32 @@ def test_0014_gives_appeals_stored_before_it_the_words_units_search(empty_databa
 
         s.expire_all()
         texts = dict(s.execute(sa.select(Appeal.id, Appeal.restricted_text)).all())
-        assert texts[plain.id] == "张*反映垃圾\n我叫张*，电话138****1234。垃圾没人清运。"
-        assert texts[confidential.id] == "***反映垃圾\n我叫***，电话***。垃圾没人清运。"
+        assert texts[plain.id] == "张*反映垃圾\n我叫张*，电话138****1234。垃圾没人清运。\n王母渡镇光明路12号"
+        assert texts[confidential.id] == "***反映垃圾\n我叫***，电话***。垃圾没人清运。\n王母渡镇光明路12号"
+
+
+def test_0016_puts_the_address_into_the_words_units_search(empty_database):
+    """A name and a phone written into the address: masked in what units search, removed on a
+    confidential appeal, for the appeals stored before 0016 too."""
+    from service.appeals.models import Appeal
+
+    with migrated_app(empty_database) as (app, s):
+        written = {
+            "title": "垃圾没人清运",
+            "content": "垃圾没人清运多日。",
+            "address": "建设路3号张三家，13800001234",
+        }
+        plain, confidential = new_appeal(app, s, **written), new_appeal(app, s, confidential=True, **written)
+        s.execute(sa.update(Appeal).values(restricted_text="垃圾没人清运\n垃圾没人清运多日。"))  # as before
+        s.commit()
+
+        migrate.downgrade(empty_database, "0015")
+        migrate.upgrade(empty_database)
+
+        s.expire_all()
+        texts = dict(s.execute(sa.select(Appeal.id, Appeal.restricted_text)).all())
+        assert texts[plain.id] == "垃圾没人清运\n垃圾没人清运多日。\n建设路3号张*家，138****1234"
+        assert texts[confidential.id] == "垃圾没人清运\n垃圾没人清运多日。\n建设路3号***家，***"
 
 
 def test_0007_and_0008_fill_in_the_rated_unit_and_the_reply_clocks_start(empty_database):

@@ -266,3 +266,138 @@ def test_nothing_of_a_confidential_reporter_finds_the_appeal_for_units(as_user, 
     for trace in ("13800001234", "138****1234", "张三丰", "张**"):
         assert number not in _found(api, trace), trace
     assert number in _found(api, "楼下餐馆油烟")
+
+
+def test_the_lead_unit_shows_the_contact_with_a_reason_logged_as_the_centre_s_views(app, as_user):
+    from tests.service.handling_steps import new_appeal
+
+    number = new_appeal(as_user, contact=CITIZEN, content=WRITTEN)
+    api = as_user("cgj")
+
+    masked = api.get(f"/api/v1/appeals/{number}").json
+    shown = api.get(f"/api/v1/appeals/{number}", query_string={"reason": "电话联系群众"}).json
+
+    assert masked["contact"]["masked"] is True and masked["contact"]["phone"] == "138****1234"
+    assert shown["contact"] == {**CITIZEN, "id_number": None, "masked": False}  # to reach, not to identify
+    assert shown["content"] == WRITTEN  # as the centre reads it when it shows the contact
+    assert "query_code" not in shown and shown["channel_meta"] == {}
+    assert access_log(app, number) == [("cgj", "view", "电话联系群众")]
+    audit = as_user("admin").get("/api/v1/admin/personal-data-access", query_string={"appeal": number}).json
+    assert [(r["user"]["username"], r["user"]["unit_code"], r["reason"]) for r in audit["items"]] == [
+        ("cgj", unit_code("区城管局"), "电话联系群众")
+    ]
+
+
+@pytest.mark.parametrize("username", ["meilin", "leader"])
+def test_co_units_and_leaders_see_the_contact_masked_whatever_reason_they_give(app, as_user, username):
+    from tests.service.handling_steps import new_appeal
+
+    number = new_appeal(as_user, contact=CITIZEN)
+
+    r = as_user(username).get(f"/api/v1/appeals/{number}", query_string={"reason": "联系群众"})
+
+    assert r.json["contact"]["masked"] is True and CITIZEN["phone"] not in r.get_data(as_text=True)
+    assert access_log(app, number) == []
+
+
+def test_no_unit_shows_a_confidential_reporter(app, as_user):
+    from tests.service.handling_steps import new_appeal
+
+    number = new_appeal(as_user, contact=CITIZEN, confidential=True, appeal_type="举报", content=WRITTEN)
+
+    r = as_user("cgj").get(f"/api/v1/appeals/{number}", query_string={"reason": "联系举报人"})
+
+    assert r.json["contact"] is None
+    for trace in ("张三丰", "13800001234", "张**", "138****1234"):
+        assert trace not in r.get_data(as_text=True), trace
+    assert access_log(app, number) == []
+
+
+def test_a_unit_no_longer_leading_the_appeal_shows_the_contact_no_more(app, as_user):
+    from tests.service.handling_steps import new_appeal, ok
+
+    number = new_appeal(as_user, contact=CITIZEN)
+    cgj, meilin = unit_code("区城管局"), unit_code("梅林镇人民政府")
+    ok(as_user("dispatcher"), number, "dispatch", unit=meilin, co_units=[cgj], reason="改由属地主办")
+
+    was_lead = as_user("cgj").get(f"/api/v1/appeals/{number}", query_string={"reason": "联系群众"})
+    new_lead = as_user("meilin").get(f"/api/v1/appeals/{number}", query_string={"reason": "联系群众"})
+
+    assert was_lead.json["contact"]["masked"] is True
+    assert new_lead.json["contact"]["phone"] == CITIZEN["phone"]
+    assert access_log(app, number) == [("meilin", "view", "联系群众")]
+
+
+def test_nothing_is_shown_nor_logged_after_the_retention_erasure(app, as_user):
+    from service.appeals.retention import erase_personal_data
+    from service.db import utcnow
+    from tests.service.handling_steps import new_appeal
+
+    number = new_appeal(as_user, contact=CITIZEN)
+    with stored(app) as s:
+        erase_personal_data(s, s.scalar(sa.select(Appeal).where(Appeal.number == number)), utcnow())
+        s.commit()
+
+    r = as_user("cgj").get(f"/api/v1/appeals/{number}", query_string={"reason": "联系群众"})
+
+    assert r.json["contact"]["erased"] is True and CITIZEN["phone"] not in r.get_data(as_text=True)
+    assert access_log(app, number) == []
+
+
+ADDRESS = "梅林镇建设路3号张三丰家楼下，电话13800001234"
+
+
+@pytest.mark.parametrize("username", ["rsj", "leader"])
+def test_personal_data_written_into_the_address_is_masked_like_the_content(as_user, rsj_appeal, username):
+    number = rsj_appeal(address=ADDRESS)
+    api = as_user(username)
+
+    item = api.get(f"/api/v1/appeals/{number}").json
+    listed = api.get("/api/v1/appeals", query_string={"q": number}).json["items"][0]
+
+    for view in (item, listed):
+        assert view["address"] == "梅林镇建设路3号张**家楼下，电话138****1234"
+    for hidden in ("张三丰", "13800001234"):
+        assert number not in _found(api, hidden), hidden
+    assert number in _found(api, "建设路3号张**家")
+
+
+@pytest.mark.parametrize("username", ["rsj", "leader"])
+def test_the_address_of_a_confidential_appeal_does_not_name_its_reporter(as_user, rsj_appeal, username):
+    number = rsj_appeal(confidential=True, appeal_type="举报", address=ADDRESS)
+    api = as_user(username)
+
+    r = api.get(f"/api/v1/appeals/{number}")
+
+    assert r.json["address"] == "梅林镇建设路3号***家楼下，电话***"
+    for trace in ("张三丰", "张**", "13800001234", "138****1234"):
+        assert trace not in r.get_data(as_text=True), trace
+        assert number not in _found(api, trace), trace
+    assert number in _found(api, "梅林镇建设路3号")
+
+
+def test_the_centre_reads_the_address_as_written_with_the_contact_and_finds_it(as_user, rsj_appeal):
+    number = rsj_appeal(address=ADDRESS)
+    api = as_user("dispatcher")
+
+    assert api.get(f"/api/v1/appeals/{number}", query_string={"reason": "回访"}).json["address"] == ADDRESS
+    assert api.get("/api/v1/appeals", query_string={"q": number}).json["items"][0]["address"] == (
+        "梅林镇建设路3号张**家楼下，电话138****1234"  # lists never unmask
+    )
+    assert number in _found(api, "张三丰家楼下")
+
+
+def test_the_retention_erasure_removes_the_citizen_from_the_address(app, as_user, rsj_appeal):
+    from service.appeals.retention import erase_personal_data
+    from service.db import utcnow
+
+    number = rsj_appeal(address=ADDRESS)
+    with stored(app) as s:
+        erase_personal_data(s, s.scalar(sa.select(Appeal).where(Appeal.number == number)), utcnow())
+        s.commit()
+
+    for username in ("dispatcher", "rsj"):
+        assert (
+            as_user(username).get(f"/api/v1/appeals/{number}").json["address"]
+            == "梅林镇建设路3号***家楼下，电话***"
+        )

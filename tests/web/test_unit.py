@@ -7,7 +7,10 @@ import re
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
+from service.appeals.models import Appeal, PersonalDataAccess
+from service.auth.models import User
 from service.db import utcnow
 from tests.service.closing_arrange import UNSATISFIED
 from tests.service.factories import stored, unit_code
@@ -73,11 +76,67 @@ def test_the_unit_sees_the_phone_masked_and_no_identity_on_a_confidential_appeal
 
     page = page_of(client, f"/unit/appeals/{number}")
     assert "138****1234" in page and "张*" in page
-    assert "13800001234" not in page and "张三" not in page and "查看完整联系方式" not in page
-    page = page_of(client, f"/unit/appeals/{number}?reason=想看")  # no way round the mask
-    assert "13800001234" not in page
+    assert "13800001234" not in page and "张三" not in page  # masked by default
     page = page_of(client, f"/unit/appeals/{secret}")
     assert "保密件，不显示来电人信息" in page and "138****1234" not in page and "张*" not in page
+    assert "由分拨中心联系群众" in page and 'id="f-reveal-reason"' not in page
+    page = page_of(client, f"/unit/appeals/{secret}?reason=联系群众")  # no way round it
+    assert "13800001234" not in page and "张三" not in page
+
+
+def test_the_lead_unit_shows_the_citizen_s_contact_with_a_reason_and_the_view_is_logged(
+    app, as_user, logged_in
+):
+    number = new_appeal(
+        as_user, address="光明路12号张三家门口", content="我是张三，电话13800001234，垃圾没人清运。"
+    )
+    client = logged_in("cgj")
+
+    page = page_of(client, f"/unit/appeals/{number}")
+    assert 'id="f-reveal-reason"' in page and "13800001234" not in page
+    page = page_of(client, f"/unit/appeals/{number}?reason=电话联系群众")
+
+    assert '张三 <span class="phone">13800001234</span>' in page and "已脱敏" not in page
+    assert "我是张三，电话13800001234" in page and "光明路12号张三家门口" in page  # as the centre reads them
+    with stored(app) as s:
+        access = s.execute(
+            sa.select(User.username, PersonalDataAccess.action, PersonalDataAccess.reason)
+            .join(User, User.id == PersonalDataAccess.user_id)
+            .join(Appeal, Appeal.id == PersonalDataAccess.appeal_id)
+            .where(Appeal.number == number)
+        ).all()
+        assert [tuple(a) for a in access] == [("cgj", "view", "电话联系群众")]
+    audit = page_of(logged_in("admin"), f"/admin/access?appeal={number}")  # 个人信息查看记录
+    assert "电话联系群众" in audit and "cgj" in audit
+
+
+def test_a_co_unit_sees_the_contact_masked_whatever_it_asks(app, as_user, logged_in):
+    number = new_appeal(as_user)
+    client = logged_in(CO)
+
+    page = page_of(client, f"/unit/appeals/{number}?reason=联系群众")
+
+    assert "138****1234" in page and "13800001234" not in page and 'id="f-reveal-reason"' not in page
+    with stored(app) as s:
+        assert not s.scalars(sa.select(PersonalDataAccess)).all()
+
+
+def test_the_unit_page_says_in_english_that_the_centre_contacts_a_confidential_citizen(as_user, logged_in):
+    secret = new_appeal(as_user, confidential=True, appeal_type="举报")
+
+    page = page_of(logged_in("cgj"), f"/unit/appeals/{secret}?lang=en")
+
+    assert "the dispatch centre contacts the citizen" in page
+
+
+def test_the_unit_page_masks_the_address_as_the_content(as_user, logged_in):
+    number = new_appeal(as_user, address="光明路12号张三家门口，13800001234")
+    secret = new_appeal(as_user, confidential=True, appeal_type="举报", address="光明路12号张三家门口")
+    client = logged_in("cgj")
+
+    assert "光明路12号张*家门口，138****1234" in page_of(client, f"/unit/appeals/{number}")
+    page = page_of(client, f"/unit/appeals/{secret}")
+    assert "光明路12号***家门口" in page and "张三" not in page and "张*" not in page
 
 
 def test_the_lead_unit_signs_then_replies(app, as_user, logged_in):

@@ -31,6 +31,7 @@ appeals = sa.table(
     sa.column("id", sa.Integer),
     sa.column("title", sa.String),
     sa.column("content", sa.Text),
+    sa.column("address", sa.String),
     sa.column("confidential", sa.Boolean),
     sa.column("personal_data_erased_at", sa.DateTime),
     sa.column("restricted_text", sa.Text),
@@ -49,6 +50,7 @@ def upgrade() -> None:
                 appeals.c.id,
                 appeals.c.title,
                 appeals.c.content,
+                appeals.c.address,
                 appeals.c.confidential,
                 appeals.c.personal_data_erased_at,
                 contacts.c.name,
@@ -69,6 +71,7 @@ def upgrade() -> None:
                         SimpleNamespace(  # what restricted_text reads of an Appeal
                             title=row.title,
                             content=row.content,
+                            address=row.address,  # read since 0016
                             confidential=row.confidential,
                             personal_data_erased_at=row.personal_data_erased_at,
                             contact=SimpleNamespace(name=row.name) if row.name is not None else None,
