@@ -157,6 +157,13 @@ def web_threads() -> int:
     return int(os.environ.get("WEB_THREADS") or 1)
 
 
+#: gunicorn's access log line without the query string (`%(q)s`, or the request line `%(r)s` that
+#: holds it) and without the referrer (`%(f)s`, a page's URL with its own): the caller look-up
+#: (?contact.phone=), the search (?q=) and the citizen's tracking (?code=) carry personal data
+#: there, and DOMAIN.md wants none in logs. Otherwise gunicorn's default (Apache's combined format).
+ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"'
+
+
 @click.command("web")
 @click.option("--bind", default=None, help="host:port (default 0.0.0.0:$MINYI_PORT or 8000)")
 @click.option("--workers", default=None, type=int, help="gunicorn worker processes (default 2 x CPUs + 1)")
@@ -177,6 +184,8 @@ def web_command(bind: str | None, workers: int | None) -> None:
             str(web_threads()),
             "--access-logfile",
             "-",
+            "--access-logformat",
+            ACCESS_LOG_FORMAT,
             # No shared control socket under ~/.gunicorn: several servers may run on one machine.
             "--no-control-socket",
             "--graceful-timeout",

@@ -226,6 +226,49 @@ def test_web_serves_health_api_and_offline_docs(
         assert _stop(proc, signal.SIGTERM) == 0, log.read_text()
 
 
+def test_the_access_log_format_leaves_out_query_strings_and_referrers() -> None:
+    from service.runner import ACCESS_LOG_FORMAT
+
+    for atom in ("%(q)s", "%(r)s", "%(f)s", "%({referer}i)s"):
+        assert atom not in ACCESS_LOG_FORMAT
+    assert "%(U)s" in ACCESS_LOG_FORMAT  # the path is still there
+
+
+def test_the_web_access_log_keeps_no_phone_number_or_query_code(
+    fresh_database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    """The caller look-up, the search and the citizen's tracking carry personal data in the query
+    string (and a page's address in the Referer): the access log of `minyi web` shows the path only."""
+    port = _free_port()
+    env = child_env(tmp_path / "var", DATABASE_URL=fresh_database_url, REDIS_URL=redis_url)
+    log = tmp_path / "web.log"
+    web = Http(f"http://127.0.0.1:{port}")
+    run_minyi(env, "db", "upgrade")
+
+    with started(env, log, "web", "--bind", f"127.0.0.1:{port}", "--workers", "1") as proc:
+        web.wait_ok("/healthz", proc, log)
+        for path in (
+            "/api/v1/public/appeals/GX20261207-0002?code=009910",
+            "/console/caller?contact.phone=13911119999",
+            "/api/v1/appeals?q=13987654321",
+        ):
+            request = urllib.request.Request(
+                f"{web.base}{path}", headers={"Referer": f"{web.base}/centre/search?q=13555556666"}
+            )
+            try:
+                urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT).close()
+            except urllib.error.HTTPError as exc:
+                exc.close()  # 401, 404: logged all the same
+        _wait_for_line(log, "/api/v1/appeals HTTP", proc)
+
+        assert _stop(proc, signal.SIGTERM) == 0, log.read_text()
+    text = log.read_text()
+    assert '"GET /api/v1/public/appeals/GX20261207-0002 HTTP/1.1" 404' in text
+    assert "/console/caller HTTP" in text
+    for secret in ("009910", "13911119999", "13987654321", "13555556666", "code=", "contact.phone"):
+        assert secret not in text, secret
+
+
 def test_worker_burst_runs_queued_jobs_and_exits(
     fresh_database_url: str, redis_url: str, tmp_path: Path
 ) -> None:
