@@ -67,6 +67,8 @@ def from_environment() -> dict[str, Any]:
         "LOGIN_LOCK_MINUTES": _non_negative("MINYI_LOGIN_LOCK_MINUTES", 15),
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": _non_negative("MINYI_LOGIN_MAX_FAILURES_PER_ACCOUNT", 50),
         "SESSION_IDLE_MINUTES": _non_negative("MINYI_SESSION_IDLE_MINUTES", 30),
+        # Minutes the portal keeps an appeal open in the browser after its look-up (at least 1).
+        "PORTAL_TRACK_MINUTES": max(_non_negative("MINYI_PORTAL_TRACK_MINUTES", 30), 1),
         # Days a closed appeal keeps the citizen's personal data (service/appeals/retention.py); 0 keeps it.
         "PERSONAL_DATA_RETENTION_DAYS": _non_negative("MINYI_PERSONAL_DATA_RETENTION_DAYS", 1095),
         "RETENTION_SWEEP_SECONDS": int(os.environ.get("MINYI_RETENTION_SWEEP_SECONDS", "3600")),

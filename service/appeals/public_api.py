@@ -1,7 +1,7 @@
 """The citizens' API: submit on the web portal, track with number and query code. No login.
 
 What a citizen sees: the status and a timeline, never staff names, internal notes or anyone's
-personal data. A wrong query code answers exactly like an unknown number.
+personal data (phone and ID numbers they wrote into their own title and content are masked). A wrong query code answers exactly like an unknown number.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from flask import current_app, request
 from flask.views import MethodView
 
 from service import db
-from service.appeals import queries
+from service.appeals import queries, redact
 from service.appeals.api import IDEMPOTENCY_HEADER, intake
 from service.appeals.citizen_codes import guess_limit, normal_code, normal_number
 from service.appeals.models import Appeal
@@ -145,8 +145,10 @@ def citizen_view(appeal: Appeal, language: str | None = None) -> dict[str, Any]:
         "reopened": reopened,
         "reply_due_at": shown.reply_due_at if awaiting_reply else None,
         "appeal_type": appeal.appeal_type,
-        "title": appeal.title,
-        "content": appeal.content,
+        # The citizen's own words, with phone and ID numbers masked as staff lists show them: the
+        # number and the query code open this page, and the page may be read over a shoulder.
+        "title": redact.mask(appeal.title),
+        "content": redact.mask(appeal.content),
         "category": appeal.category.name if appeal.category else None,
         "handling_unit": shown.lead_unit.name if shown.lead_unit else None,
         "received_at": appeal.received_at,

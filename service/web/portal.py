@@ -5,11 +5,14 @@ Each page goes through the citizens' API code: intake as `POST /api/v1/public/ap
 (channel `web`, rate-limited alike), `find_for_citizen` and `citizen_view` for what a citizen may
 see (public messages only), and `closing.evaluate` for the rating. A wrong query code answers like
 an unknown number. After a successful look-up the code is kept in the (signed) session, so the
-appeal's page has the number alone in its address and the code never lands in a URL or a log.
+appeal's page has the number alone in its address and the code never lands in a URL or a log; for
+PORTAL_TRACK_MINUTES from the look-up only, and 退出查询 (`portal_leave`) forgets it at once: on a
+shared computer (a service hall, an internet café) the next user must not find the appeal open.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import current_app, redirect, render_template, request, session, url_for
@@ -33,7 +36,8 @@ from service.web.flashes import flash
 from service.web.helpers import FormErrors, errors_of, load_form
 from service.web.labels import N_
 
-#: Session key: {number: query code} of the appeals this browser looked up or submitted.
+#: Session key: {number: [query code, when looked up (Unix seconds)]} of the appeals this browser
+#: looked up or submitted.
 CODES_KEY = "portal_codes"
 #: How many appeals a browser keeps open at once (the session cookie stays small).
 CODES_KEPT = 5
@@ -50,14 +54,38 @@ def _lookup_limit() -> str:
 
 
 def _remember(number: str, code: str) -> None:
-    codes = dict(session.get(CODES_KEY) or {})
+    codes = _kept()
     codes.pop(number, None)
-    codes[number] = code
+    codes[number] = [code, int(time.time())]
     session[CODES_KEY] = dict(list(codes.items())[-CODES_KEPT:])
 
 
+def _kept() -> dict[str, list[Any]]:
+    """The appeals this browser looked up within PORTAL_TRACK_MINUTES (older ones are dropped from
+    the session, and so are entries of another shape, from before the lifetime)."""
+    stored = session.get(CODES_KEY) or {}
+    oldest = time.time() - current_app.config["PORTAL_TRACK_MINUTES"] * 60
+    kept = {
+        number: entry
+        for number, entry in stored.items()
+        if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], int) and entry[1] > oldest
+    }
+    if kept != stored:
+        session[CODES_KEY] = kept
+    return kept
+
+
 def _code_for(number: str) -> str | None:
-    return (session.get(CODES_KEY) or {}).get(number)
+    entry = _kept().get(number)
+    return str(entry[0]) if entry else None
+
+
+@bp.post("/portal/leave")
+def portal_leave() -> Any:
+    """退出查询: this browser forgets every appeal it looked up or submitted."""
+    session.pop(CODES_KEY, None)
+    flash(N_("已退出查询。再次查看须输入受理编号和查询码。"), "success")
+    return redirect(url_for("web.portal"), 303)
 
 
 @bp.get("/portal")

@@ -286,3 +286,15 @@ def test_a_rating_body_that_is_not_an_object_is_refused_not_a_500(client, body):
         f"/api/v1/public/appeals/{number}/evaluate", data=body, headers={"Content-Type": "application/json"}
     )
     assert r.status_code in (400, 422), r.get_data(as_text=True)[:200]
+
+
+def test_the_citizen_view_masks_the_phone_and_id_number_written_into_the_appeal(client):
+    written = "我是李四光，身份证360721199001011231，电话13987654321。路灯坏了。"
+    body = submit(client, title="李四光13987654321反映路灯", content=written)
+
+    r = look_up(client, body["number"], body["query_code"])
+
+    assert r.json["title"] == "李四光139****4321反映路灯"
+    assert r.json["content"] == "我是李四光，身份证3****************1，电话139****4321。路灯坏了。"
+    for secret in ("360721199001011231", "13987654321"):
+        assert secret not in r.get_data(as_text=True)

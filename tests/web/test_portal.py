@@ -377,3 +377,71 @@ def test_the_form_sent_twice_is_one_appeal(app, citizen):
     assert first.status_code == second.status_code == 303
     assert first.headers["Location"] == second.headers["Location"]
     assert counts(app)["appeals"] == before["appeals"] + 1
+
+
+def test_the_progress_page_masks_the_phone_and_id_number_the_citizen_wrote(as_user, citizen):
+    content = "我是李四光，身份证360721199001011231，电话13987654321。垃圾没人清运。"
+    body = register(as_user("operator"), content=content)
+    _track(citizen, body["number"], body["query_code"])
+
+    page = citizen.get(f"/portal/appeals/{body['number']}").get_data(as_text=True)
+
+    assert "身份证3****************1，电话139****4321" in page
+    assert "360721199001011231" not in page and "13987654321" not in page
+
+
+def _looked_up_minutes_ago(client: Any, minutes: int) -> None:
+    with client.session_transaction() as session:
+        for entry in session["portal_codes"].values():
+            entry[1] -= minutes * 60
+        session.modified = True
+
+
+def test_a_tracked_appeal_stays_open_for_30_minutes_only(as_user, citizen):
+    body = register(as_user("operator"))
+    _track(citizen, body["number"], body["query_code"])
+
+    _looked_up_minutes_ago(citizen, 29)
+    assert citizen.get(f"/portal/appeals/{body['number']}").status_code == 200
+    _looked_up_minutes_ago(citizen, 2)
+
+    r = citizen.get(f"/portal/appeals/{body['number']}")
+    assert r.status_code == 302 and r.location.startswith("/portal/track")
+    assert _rate(citizen, body["number"]).status_code == 302  # no rating without the code either
+    with citizen.session_transaction() as session:
+        assert body["query_code"] not in str(session.get("portal_codes"))  # dropped from the cookie
+
+
+def test_a_submitted_appeal_s_query_code_is_not_shown_after_30_minutes(citizen):
+    r = citizen.post("/portal/submit", data=_submission(citizen))
+    number = r.location.rsplit("/", 1)[1]
+    assert "data-query-code" in citizen.get(r.location).get_data(as_text=True)
+
+    _looked_up_minutes_ago(citizen, 31)
+
+    assert citizen.get(f"/portal/submitted/{number}").status_code == 302
+
+
+def test_leaving_forgets_the_tracked_appeals_for_the_next_user(as_user, citizen):
+    body, other = register(as_user("operator")), register(as_user("operator"))
+    _track(citizen, body["number"], body["query_code"])
+    _track(citizen, other["number"], other["query_code"])
+    page = citizen.get(f"/portal/appeals/{body['number']}").get_data(as_text=True)
+    assert "退出查询" in page
+
+    r = citizen.post("/portal/leave", data={"csrf_token": csrf_token_of(page)})
+
+    assert r.status_code == 303 and r.location == "/portal"
+    assert "已退出查询" in citizen.get(r.location).get_data(as_text=True)
+    for number in (body["number"], other["number"]):
+        assert citizen.get(f"/portal/appeals/{number}").status_code == 302
+        assert citizen.get(f"/portal/submitted/{number}").status_code == 302
+
+
+def test_the_leave_button_reads_in_english(as_user, citizen):
+    body = register(as_user("operator"))
+    _track(citizen, body["number"], body["query_code"])
+
+    page = citizen.get(f"/portal/appeals/{body['number']}?lang=en").get_data(as_text=True)
+
+    assert ">Leave</button>" in page and "30 minutes after you looked the appeal up" in page
