@@ -51,7 +51,7 @@ def may_reveal(user: User, appeal: Appeal) -> bool:
 
 
 def free_text(text: str, appeal: Appeal, user: User, masked: bool) -> str:
-    """The appeal's own words (title, content) as `user` may read them: personal data the citizen
+    """The appeal's own words (title, content, address) as `user` may read them: personal data the citizen
     wrote there is shown as the contact is (masked unless shown unmasked), and left out entirely
     for units and leaders on a confidential appeal. After the retention erasure it is gone anyway.
     The lead unit reads it unmasked only along with the contact (`may_reveal`)."""

@@ -149,8 +149,10 @@ def test_0014_gives_appeals_stored_before_it_the_words_units_search(empty_databa
 
 def test_0016_puts_the_address_into_the_words_units_search(empty_database):
     """A name and a phone written into the address: masked in what units search, removed on a
-    confidential appeal, for the appeals stored before 0016 too."""
+    confidential appeal, for the appeals stored before 0016 too; phone numbers removed from the
+    address of an appeal erased before (the erasure did not clean it then)."""
     from service.appeals.models import Appeal
+    from service.db import utcnow
 
     with migrated_app(empty_database) as (app, s):
         written = {
@@ -159,7 +161,9 @@ def test_0016_puts_the_address_into_the_words_units_search(empty_database):
             "address": "建设路3号张三家，13800001234",
         }
         plain, confidential = new_appeal(app, s, **written), new_appeal(app, s, confidential=True, **written)
+        erased = new_appeal(app, s, **written)
         s.execute(sa.update(Appeal).values(restricted_text="垃圾没人清运\n垃圾没人清运多日。"))  # as before
+        erased.personal_data_erased_at = utcnow()  # by the erasure before 0016, which kept the address
         s.commit()
 
         migrate.downgrade(empty_database, "0015")
@@ -169,6 +173,7 @@ def test_0016_puts_the_address_into_the_words_units_search(empty_database):
         texts = dict(s.execute(sa.select(Appeal.id, Appeal.restricted_text)).all())
         assert texts[plain.id] == "垃圾没人清运\n垃圾没人清运多日。\n建设路3号张*家，138****1234"
         assert texts[confidential.id] == "垃圾没人清运\n垃圾没人清运多日。\n建设路3号***家，***"
+        assert s.scalar(sa.select(Appeal.address).where(Appeal.id == erased.id)) == "建设路3号张三家，***"
 
 
 def test_0007_and_0008_fill_in_the_rated_unit_and_the_reply_clocks_start(empty_database):

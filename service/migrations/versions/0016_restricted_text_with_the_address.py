@@ -8,7 +8,9 @@ The address the citizen gave is shown to units and leaders as the title and cont
 a phone written there masked, removed on a confidential appeal), so `appeals.restricted_text`, what
 their free-text search runs over, holds it too (service/appeals/privacy.py restricted_text), and
 their search no longer runs over the address as written. Existing appeals are computed again here,
-a thousand at a time, as 0014 filled them in.
+a thousand at a time, as 0014 filled them in. The retention erasure now cleans the address as well;
+on appeals erased before, the phone, ID numbers and e-mail addresses in it are removed here (the
+citizen's name is gone from the contact by then, so a name written there cannot be found).
 """
 
 from collections.abc import Sequence
@@ -18,6 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from service.appeals.privacy import restricted_text
+from service.appeals.redact import remove
 
 revision: str = "0016"
 down_revision: str | None = "0015"
@@ -61,15 +64,18 @@ def upgrade() -> None:
         if not rows:
             break
         bind.execute(
-            appeals.update().where(appeals.c.id == sa.bindparam("appeal_id")),
+            appeals.update()
+            .where(appeals.c.id == sa.bindparam("appeal_id"))
+            .values(address=sa.bindparam("new_address")),
             [
                 {
                     "appeal_id": row.id,
+                    "new_address": _erased(row),
                     "restricted_text": restricted_text(
                         SimpleNamespace(  # what restricted_text reads of an Appeal
                             title=row.title,
                             content=row.content,
-                            address=row.address,
+                            address=_erased(row),
                             confidential=row.confidential,
                             personal_data_erased_at=row.personal_data_erased_at,
                             contact=SimpleNamespace(name=row.name) if row.name is not None else None,
@@ -80,6 +86,12 @@ def upgrade() -> None:
             ],
         )
         last = rows[-1].id
+
+
+def _erased(row: sa.Row) -> str:
+    """The address as stored, or without the personal data the erasure would have removed."""
+    address = row.address or ""
+    return remove(address) if row.personal_data_erased_at is not None else address
 
 
 def downgrade() -> None:
