@@ -214,6 +214,19 @@ class Workdays(Protocol):
 WORKING_HOURS: tuple[time, time] = (time(8, 30), time(18, 0))
 
 
+def notice_urgent(*urgencies: str | None) -> bool:
+    """Whether a notice goes out at once, at any hour, on the urgent queue: every notice about an
+    urgent appeal (紧急 or 特急), whatever its kind.
+
+    The alert at dispatch, the sign-for and reply reminders, the ladder's steps, 督办 and 催办, the
+    co-units' notices, what the citizen is told: someone must act on an urgent appeal now, and a
+    reminder about a gas leak held until the next morning arrives long after the deadline it is
+    about. A routine appeal's notices wait for working hours (`send_not_before`).
+    `urgencies`: the appeal's; for a merged appeal's notice about its master, the master's too.
+    """
+    return any(urgency in URGENT_LEVELS for urgency in urgencies)
+
+
 def send_not_before(
     now: datetime,
     *,

@@ -55,9 +55,6 @@ _RECIPIENTS: dict[str, tuple[str, ...]] = {
 _TEMPLATES = {esc.ESCALATE: "escalation"}  # else the kind's name
 #: The centre's one notice for several units of an appeal late to sign at one sweep.
 JOINT_TEMPLATE = "units_sign_overdue"
-#: Kinds whose notices about an urgent appeal go out at any hour, on the urgent queue (the centre's
-#: joint notice of late units too: it stands for their sign-for alarms).
-_URGENT_KINDS = frozenset({esc.SIGN_OVERDUE, esc.CO_SIGN_OVERDUE, esc.ESCALATE})
 _EVENT_NOTES = {
     esc.SIGN_OVERDUE: "签收超时，已提醒承办单位和中心。",
     esc.REPLY_DUE_SOON: "答复即将到期，已提醒承办单位。",
@@ -247,7 +244,9 @@ def _fire(d: _Due, *, now: datetime, centre: bool = True) -> tuple[dict[str, Any
     template = _TEMPLATES.get(kind, kind)
     message = None
     if groups:
-        urgent = kind in _URGENT_KINDS and appeal.urgency in esc.URGENT_LEVELS
+        # Every kind's notice about an urgent appeal goes at any hour, on the urgent queue: a reply
+        # due soon or overdue on a gas leak is as pressing as the sign-for reminder.
+        urgent = esc.notice_urgent(appeal.urgency)
         # The alarm fires once (it is marked done in this transaction): its id makes the key.
         message = _outbox_row(appeal, "|".join(groups), template, data, alarm.id, urgent=urgent, now=now)
     payload = {k: v for k, v in data.items() if k not in ("due_at_local", "unit_name")}
@@ -278,7 +277,7 @@ def _joint_centre_notice(late: Sequence[_Due], *, now: datetime) -> dict[str, An
     ]
     data = {"alarm_ids": [d.alarm.id for d in late], "units": units}
     appeal = late[0].appeal
-    urgent = appeal.urgency in esc.URGENT_LEVELS  # every sign-for alarm is an urgent kind
+    urgent = esc.notice_urgent(appeal.urgency)  # as its units' own reminders
     # Its first alarm fires once, as each of them: its id makes the key.
     return _outbox_row(appeal, "centre", JOINT_TEMPLATE, data, late[0].alarm.id, urgent=urgent, now=now)
 

@@ -31,7 +31,7 @@ from service.handling.models import Supervision
 from service.handling.operations import active_assignments, begin, move
 from service.lists.models import Unit
 from service.notices.models import OutboxMessage
-from service.notices.operations import queue_notice
+from service.notices.operations import priority_of, queue_notice
 from service.text import t
 
 #: The highest supervision level (督办 by the government office).
@@ -56,7 +56,9 @@ def notify_merged_citizens(s: Session, master: Appeal, template: str, key: str) 
     queued = []
     for appeal in merged_into(s, master):
         data = {"appeal": appeal.number, "master": master.number, "master_status": master.status}
-        if (message := queue_notice(s, appeal, "citizen", template, data, key=key)) is not None:
+        priority = priority_of(appeal, master)  # about the master: urgent if either is
+        message = queue_notice(s, appeal, "citizen", template, data, key=key, priority=priority)
+        if message is not None:
             queued.append(message)
     return queued
 
@@ -173,9 +175,12 @@ def merge(
             key=f"merged:{master.id}",
         )
     data = {"appeal": appeal.number, "master": master.number, "master_status": master.status}
-    queue_notice(s, appeal, "citizen", "appeal_merged", data, key=f"merged:{master.id}")
+    priority = priority_of(appeal, master)  # the citizen hears of the master: urgent if either is
+    queue_notice(s, appeal, "citizen", "appeal_merged", data, key=f"merged:{master.id}", priority=priority)
     if master.status == st.REPLIED:  # the master's reply is out already: tell this citizen now
-        queue_notice(s, appeal, "citizen", "reply_released", data, key=f"merged:{master.id}")
+        queue_notice(
+            s, appeal, "citizen", "reply_released", data, key=f"merged:{master.id}", priority=priority
+        )
     s.flush()
     return master
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from dispatch import receipts
 from dispatch.calendar import WorkCalendar
 from dispatch.deadlines import last_day_and_time
-from dispatch.escalation import send_not_before
+from dispatch.escalation import notice_urgent, send_not_before
 from service.appeals import privacy
 from service.appeals import status as st
 from service.appeals.models import Appeal, AppealContact
@@ -39,7 +39,7 @@ def queue_notice(
     data: dict[str, Any] | None = None,
     *,
     key: str,
-    priority: str = m.DEFAULT,
+    priority: str | None = None,
     check_existing: bool = True,
 ) -> OutboxMessage | None:
     """Queue a notice about `appeal` unless one with the same dedup key exists.
@@ -48,7 +48,8 @@ def queue_notice(
     key, so repeating an operation never queues the notice twice. `recipient` is a group: "citizen",
     "unit:<code>" (its duty contacts), "centre" (the centre's duty contacts and duty leader) or
     "ladder:<unit>:<level>" (that level of the unit's escalation ladder). `priority` "urgent" goes
-    out at any hour, on the urgent queue; routine notices wait for working hours.
+    out at any hour, on the urgent queue; routine notices wait for working hours. Left out, it is
+    the appeal's (`priority_of`): every notice about an urgent appeal is urgent.
     `check_existing=False` skips the lookup when the key cannot have been used (a sweep's alarm id).
     """
     dedup_key = f"{appeal.number}:{recipient}:{template}:{key}"
@@ -65,11 +66,17 @@ def queue_notice(
         template=template,
         data=data or {},
         dedup_key=dedup_key,
-        priority=priority,
+        priority=priority or priority_of(appeal),
     )
     s.add(message)
     relay.track(s, message)
     return message
+
+
+def priority_of(*appeals: Appeal) -> str:
+    """The priority of a notice about `appeals` (a merged appeal's notice about its master names
+    both): urgent, at any hour, when one of them is urgent (`dispatch.escalation.notice_urgent`)."""
+    return m.URGENT if notice_urgent(*(a.urgency for a in appeals)) else m.DEFAULT
 
 
 # --- Expanding an outbox row into deliveries --------------------------------------------------

@@ -252,3 +252,9 @@ def test_the_centre_hears_once_of_an_appeal_whose_units_missed_their_deadlines_i
     assert esc.joint_centre_notices(fired) == [(4, 2, 0), (5, 6)]
     assert esc.joint_centre_notices([(2, lead), (3, co(31))]) == []
     assert esc.joint_centre_notices([]) == []
+
+
+def test_a_notice_about_an_urgent_appeal_goes_at_any_hour():
+    assert esc.notice_urgent("特急") and esc.notice_urgent("紧急")
+    assert not esc.notice_urgent("一般") and not esc.notice_urgent(None)
+    assert esc.notice_urgent("一般", "特急")  # a merged appeal's notice about its urgent master

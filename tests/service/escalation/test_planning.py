@@ -42,7 +42,9 @@ def test_an_urgent_appeal_alerts_the_unit_and_the_centre_at_once_and_plans_the_l
     assert [(o["recipient"], o["template"], o["priority"]) for o in sent] == [
         ("unit:GXQ-CGJ", "urgent_appeal", "urgent"),
         ("centre", "urgent_appeal", "urgent"),
-        ("citizen", "appeal_registered", "default"),  # the receipt: queued once the number is drawn
+        # The receipt, queued once the number is drawn: on the urgent queue too, as every notice
+        # about an urgent appeal.
+        ("citizen", "appeal_registered", "urgent"),
     ]
     assert sent[0]["data"] == {"sign_limit_minutes": round(limit.total_seconds() / 60)}
     # Queued before the number was drawn, the alerts are keyed by it all the same (a repeat finds them).
