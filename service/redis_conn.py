@@ -15,18 +15,42 @@ class RedisNotConfigured(RuntimeError):
     """No REDIS_URL and no embedded server: a command-line run, or a test app without Redis."""
 
 
+#: How long a web request or a job waits for Redis to connect, and for an answer: short, so that a
+#: Redis gone away fails a request fast (notices then wait in the outbox).
+CONNECT_TIMEOUT = 2
+SOCKET_TIMEOUT = 5
+
+
 def get_redis() -> redis.Redis:
+    """The app's connection: the web requests' and the jobs' (short timeouts)."""
     conn = current_app.extensions.get("minyi.redis")
     if conn is None:
-        if not current_app.config.get("REDIS_URL"):
-            raise RedisNotConfigured(
-                "REDIS_URL is not set (and no embedded Redis was started by `minyi run`)"
-            )
         conn = redis.Redis.from_url(
-            current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5
+            _url(), socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=SOCKET_TIMEOUT
         )
         current_app.extensions["minyi.redis"] = conn
     return conn
+
+
+def worker_redis() -> redis.Redis:
+    """A connection of the RQ worker's own, for its blocking dequeue and its heartbeats.
+
+    On a quiet queue the worker's BLPOP waits up to its dequeue timeout (rq 3: worker_ttl - 15 s,
+    405 s by default) for a job. Over the app's connection, whose reads give up after 5 s, that wait
+    ended as "could not connect to Redis instance: Timeout reading from socket" whenever no job came
+    within 5 s. rq sets the socket timeout a worker's connection needs (`connection_timeout`, the
+    dequeue timeout + 10 s) on a connection that has none or a shorter one, but only in the pool's
+    settings: a connection the pool made before (the worker's first ping) keeps its own. So the
+    worker gets a fresh client, no read timeout of its own, for rq to set when it is made into a
+    worker; the jobs it runs keep using `get_redis` and its short timeouts.
+    """
+    return redis.Redis.from_url(_url(), socket_connect_timeout=CONNECT_TIMEOUT)
+
+
+def _url() -> str:
+    if not current_app.config.get("REDIS_URL"):
+        raise RedisNotConfigured("REDIS_URL is not set (and no embedded Redis was started by `minyi run`)")
+    return str(current_app.config["REDIS_URL"])
 
 
 def limiter_storage_uri(url: str) -> str:

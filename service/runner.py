@@ -20,7 +20,7 @@ from flask import Flask
 from redis.exceptions import RedisError
 
 from service.jobs import QUEUES
-from service.redis_conn import get_redis
+from service.redis_conn import get_redis, worker_redis
 
 if TYPE_CHECKING:
     from rq.cron import CronJob
@@ -51,9 +51,11 @@ def worker_command(burst: bool, no_cron: bool) -> None:
     app = create_app()
     set_worker_app(app)
     with app.app_context():
-        conn = get_redis()
         if not burst:
-            wait_for_redis(conn)
+            wait_for_redis(get_redis())
+        # Its own connection, not the app's: a quiet queue's blocking dequeue outlasts the app's
+        # 5-s read timeout (service.redis_conn.worker_redis).
+        conn = worker_redis()
         queues = [Queue(name, connection=conn) for name in QUEUES]
         stop = threading.Event()
         if not (burst or no_cron):
