@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import chinese_calendar
 
@@ -15,6 +15,14 @@ NATIONAL_YEARS = range(min(_NATIONAL_HOLIDAYS).year, max(_NATIONAL_HOLIDAYS).yea
 
 _ONE_DAY = timedelta(days=1)
 
+#: A working period of a working day: opening and closing local times; a closing time of 00:00 is
+#: the midnight ending the day (24:00).
+Period = tuple[time, time]
+
+#: The working hours (工作时间) an ordinary appeal's hour limits count, where the list gives none:
+#: the county offices' 08:30–12:00 and 14:30–17:30.
+DEFAULT_WORKING_HOURS: tuple[Period, ...] = ((time(8, 30), time(12, 0)), (time(14, 30), time(17, 30)))
+
 
 class WorkCalendar:
     """Decides whether a date is a working day.
@@ -23,6 +31,9 @@ class WorkCalendar:
     holiday: a conflict must postpone deadlines, never advance them), then the national calendar.
     For a year the national calendar does not cover yet, Monday to Friday are working days; the
     service should warn when `covers(d)` is false for a deadline it computes.
+
+    `working_hours`: the working periods of each working day, earliest first (the list's
+    `calendar: working_hours`, else `DEFAULT_WORKING_HOURS`).
     """
 
     def __init__(self, overrides: Calendar | None = None) -> None:
@@ -30,6 +41,7 @@ class WorkCalendar:
         self._holidays = self.overrides.holidays
         self._workdays = self.overrides.workdays
         self._cache: dict[date, bool] = {}
+        self.working_hours: tuple[Period, ...] = self.overrides.working_hours or DEFAULT_WORKING_HOURS
 
     @property
     def known_years(self) -> range:

@@ -1,10 +1,22 @@
 """Deadline arithmetic for sign-for (签收) and reply (答复), pure and time-zone aware.
 
-The clock starts at dispatch. Urgent appeals (紧急, 特急) count clock hours, holidays included.
-Ordinary appeals (一般) count working time only: hours count only while the local date is a
-working day, and a reply limit of N working days ends at local midnight closing the Nth working
-day after the local start date. Day boundaries are local midnights in the list's time zone; all
-results are aware datetimes in UTC.
+The clock starts at dispatch. Urgent appeals (紧急, 特急) count clock hours around the clock,
+nights and holidays included: someone is on duty for them.
+
+Ordinary appeals (一般) count working time only, as a 12345 centre does (工作时间):
+- a limit of N working days ends at the local midnight closing the Nth working day after the local
+  start date;
+- a limit in hours counts working hours: the working periods of working days (the list's
+  `calendar: working_hours`, by default 08:30–12:00 and 14:30–17:30). An ordinary appeal
+  dispatched at 22:21 with a 2-hour sign-for limit is due at 10:30 the next working day, not at
+  00:21: nobody could sign for it in the night, and nobody is told of it until the morning.
+  Whole days of a limit (24 hours, 48 hours) are whole working days, from the first working moment
+  to the same time of day: "24小时签收" on an ordinary appeal means by the same time the next working
+  day (counted in working hours it would be nearly four days). So every ordinary deadline in hours
+  falls in working hours (`add_ordinary_hours`).
+
+Day boundaries are local midnights in the list's time zone; all results are aware datetimes in
+UTC.
 
 Holidays only ever postpone a deadline: counting on a calendar with more working days can never
 give a later result, and the tests check this property over many start times.
@@ -12,11 +24,12 @@ give a later result, and the tests check this property over many start times.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from dispatch.calendar import WorkCalendar
+from dispatch.calendar import Period, WorkCalendar
 from responsibility_lists.model import URGENCIES, Limit
 
 #: The default local time zone (all of mainland China keeps Beijing time).
@@ -56,16 +69,96 @@ def compute_deadlines(
     clock = urgency in CLOCK_URGENCIES
     start = start.astimezone(UTC)
     sign_hours = timedelta(hours=limit.sign_hours)
-    sign_due = start + sign_hours if clock else add_working_time(start, sign_hours, calendar, tz)
+    sign_due = start + sign_hours if clock else add_ordinary_hours(start, sign_hours, calendar, tz)
 
     if limit.reply_working_days is not None and (not clock or limit.reply_hours is None):
         reply_due = end_of_working_days(start, limit.reply_working_days, calendar, tz)
     elif limit.reply_hours is not None:
         reply_hours = timedelta(hours=limit.reply_hours)
-        reply_due = start + reply_hours if clock else add_working_time(start, reply_hours, calendar, tz)
+        reply_due = start + reply_hours if clock else add_ordinary_hours(start, reply_hours, calendar, tz)
     else:
         raise ValueError(f"limit {limit!r} has neither reply_working_days nor reply_hours")
     return Deadlines(sign_due_at=sign_due, reply_due_at=reply_due)
+
+
+def add_ordinary_hours(
+    start: datetime, amount: timedelta, calendar: WorkCalendar, tz: tzinfo = LOCAL_TZ
+) -> datetime:
+    """The end of an ordinary appeal's limit of `amount` hours from `start`: from the first working
+    moment (`next_working_moment`), each whole 24 hours is a working day to the same time of day,
+    and the rest counts working hours (`add_working_hours`).
+
+    Dispatched Monday 22:21, 2 hours: Tuesday 10:30. Friday 17:00, 2 hours: 30 minutes on Friday,
+    the rest on Monday, 10:00. Monday 16:00, 24 hours: Tuesday 16:00.
+    """
+    _require_aware(start, "start")
+    if amount < timedelta(0):
+        raise ValueError(f"amount must not be negative, got {amount}")
+    days, rest = divmod(amount, _ONE_DAY)
+    t = next_working_moment(start, calendar, tz)
+    if days:
+        t = add_working_time(t, days * _ONE_DAY, calendar, tz)
+    return add_working_hours(t, rest, calendar, tz)
+
+
+def next_working_moment(at: datetime, calendar: WorkCalendar, tz: tzinfo = LOCAL_TZ) -> datetime:
+    """`at` itself when it falls in working hours, else the next opening (in UTC)."""
+    _require_aware(at, "at")
+    t = at.astimezone(UTC)
+    for _day, opening, closing in _periods_from(t, calendar, tz):
+        if t < closing:
+            return max(t, opening)
+    raise AssertionError("unreachable: _periods_from raises first")  # pragma: no cover
+
+
+def add_working_hours(
+    start: datetime, amount: timedelta, calendar: WorkCalendar, tz: tzinfo = LOCAL_TZ
+) -> datetime:
+    """`start` plus `amount` of working hours: only the time inside the working periods of working
+    days counts. A limit that ends with a period ends at its closing (12:00, 17:30), not at the next
+    opening; `amount` zero gives `start` itself."""
+    _require_aware(start, "start")
+    if amount < timedelta(0):
+        raise ValueError(f"amount must not be negative, got {amount}")
+    t = start.astimezone(UTC)
+    if not amount:
+        return t
+    remaining = amount
+    for _day, opening, closing in _periods_from(t, calendar, tz):
+        begin = max(t, opening)
+        if begin >= closing:
+            continue
+        if remaining <= closing - begin:
+            return begin + remaining
+        remaining -= closing - begin
+    raise AssertionError("unreachable: _periods_from raises first")  # pragma: no cover
+
+
+#: How far to look for working time before giving up: a calendar without any is a broken list.
+_MAX_DAYS = 3660
+
+
+def _periods_from(
+    t: datetime, calendar: WorkCalendar, tz: tzinfo
+) -> Iterator[tuple[date, datetime, datetime]]:
+    """The working periods (day, opening, closing in UTC) from `t`'s local date on, in order."""
+    day = t.astimezone(tz).date()
+    periods: tuple[Period, ...] = calendar.working_hours
+    for _ in range(_MAX_DAYS):
+        if calendar.is_workday(day):
+            for opening, closing in periods:
+                yield day, _at(day, opening, tz), _closing(day, closing, tz)
+        day += _ONE_DAY
+    raise ValueError(f"no working time within {_MAX_DAYS} days of {t.isoformat()}: check the calendar")
+
+
+def _at(day: date, at: time, tz: tzinfo) -> datetime:
+    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+
+
+def _closing(day: date, at: time, tz: tzinfo) -> datetime:
+    """A period's closing; 00:00 is the midnight ending the day."""
+    return local_midnight(day + _ONE_DAY, tz) if at == time(0) else _at(day, at, tz)
 
 
 def add_working_time(
@@ -73,7 +166,8 @@ def add_working_time(
 ) -> datetime:
     """`start` plus `amount` of elapsed time, counting only time whose local date is a working day.
 
-    24 hours from a Friday 15:00 with the weekend off ends on Monday 15:00. The walk is in UTC
+    24 hours from a Friday 15:00 with the weekend off ends on Monday 15:00: the whole days of an
+    ordinary limit in hours (`add_ordinary_hours`). The walk is in UTC
     between local midnights, so days of unusual length (daylight saving elsewhere) count as lived.
     """
     _require_aware(start, "start")

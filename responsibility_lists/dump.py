@@ -15,7 +15,17 @@ from typing import Any
 import yaml
 from yaml.resolver import Resolver
 
-from .model import URGENCIES, Category, Contact, EscalationStep, Limit, ResponsibilityList, Rule, Unit
+from .model import (
+    URGENCIES,
+    Category,
+    Contact,
+    EscalationStep,
+    Limit,
+    ResponsibilityList,
+    Rule,
+    Unit,
+    period_text,
+)
 
 _RESOLVER = Resolver()
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -191,10 +201,13 @@ def dump_yaml(lst: ResponsibilityList) -> str:
             if a.parent is not None:
                 items.append(("parent", scalar(a.parent)))
             out.append(f"  - {flow(items)}")
-    if lst.calendar.holidays or lst.calendar.workdays:
+    if lst.calendar.holidays or lst.calendar.workdays or lst.calendar.working_hours:
         out.append("calendar:")
         out.append(f"  holidays: {flow_list(sorted(lst.calendar.holidays))}")
         out.append(f"  workdays: {flow_list(sorted(lst.calendar.workdays))}")
+        if lst.calendar.working_hours:
+            periods = [period_text(a, b) for a, b in lst.calendar.working_hours]
+            out.append(f"  working_hours: {flow_list(periods)}")
     profiles = _profiles(lst.rules)
     if profiles:
         out.append(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -264,10 +265,32 @@ class _Builder(FieldReader):
         m = self.mapping(top["calendar"], top.line_of("calendar"), "calendar")
         if m is None:
             return Calendar()
-        self.keys(m, "calendar", (), ("holidays", "workdays"))
+        self.keys(m, "calendar", (), ("holidays", "workdays", "working_hours"))
         return Calendar(
-            holidays=self.dates(m, "holidays", "calendar"), workdays=self.dates(m, "workdays", "calendar")
+            holidays=self.dates(m, "holidays", "calendar"),
+            workdays=self.dates(m, "workdays", "calendar"),
+            working_hours=self.working_hours(m),
         )
+
+    def working_hours(self, m: LineMap) -> tuple[tuple[time, time], ...]:
+        """`working_hours: ["08:30-12:00", "14:30-17:30"]`: the working periods of a working day, in
+        order, not overlapping; "24:00" closes the day. Absent or empty: the default."""
+        values = self.sequence(m, "working_hours", "calendar")
+        periods: list[tuple[time, time]] = []
+        closing = 0
+        for value in values:
+            period = _period(value)
+            if period is None or period[0] < closing:
+                message = t(
+                    "calendar: working_hours must be periods written HH:MM-HH:MM, in order and not "
+                    "overlapping, not {value}",
+                    value=describe(value),
+                )
+                self.error(m.line_of("working_hours"), message)
+                return ()
+            closing = period[1]
+            periods.append((_clock(period[0]), _clock(period[1])))
+        return tuple(periods)
 
     def limit_profiles(self, top: LineMap) -> dict[str, dict[str, Limit]]:
         if top.get("limit_profiles") is None:
@@ -431,3 +454,22 @@ class _Builder(FieldReader):
             note=self.text(m, "note", what),
             source=Source(self.file, m.line),
         )
+
+
+def _period(value: Any) -> tuple[int, int] | None:
+    """ "08:30-12:00" -> (510, 720) in minutes of the day; None unless a period of one day."""
+    if not isinstance(value, str) or value.count("-") != 1:
+        return None
+    minutes = []
+    for part in value.split("-"):
+        hours, colon, mins = part.strip().partition(":")
+        if not (colon and hours.isdigit() and mins.isdigit() and len(mins) == 2 and int(mins) < 60):
+            return None
+        minutes.append(int(hours) * 60 + int(mins))
+    opening, closing = minutes
+    return (opening, closing) if opening < closing <= 24 * 60 else None
+
+
+def _clock(minutes: int) -> time:
+    """Minutes of the day as a time; the day's end (24:00) is the midnight closing it, 00:00."""
+    return time(0) if minutes == 24 * 60 else time(minutes // 60, minutes % 60)

@@ -8,7 +8,7 @@ No I/O and no database in this module.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 #: Urgency levels (紧急程度), in increasing order of urgency.
@@ -149,10 +149,17 @@ class Rule:
 
 @dataclass(frozen=True)
 class Calendar:
-    """Local calendar overrides on top of the national one."""
+    """Local calendar overrides on top of the national one, and the working hours.
+
+    `working_hours`: the working periods of a working day, (opening, closing) local times in order,
+    a closing 00:00 being the midnight ending the day; empty for the default (08:30–12:00,
+    14:30–17:30, `dispatch.calendar.DEFAULT_WORKING_HOURS`). An ordinary appeal's hour limits count
+    them (`dispatch.deadlines`).
+    """
 
     holidays: frozenset[date] = frozenset()
     workdays: frozenset[date] = frozenset()
+    working_hours: tuple[tuple[time, time], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -188,10 +195,14 @@ def to_plain(lst: ResponsibilityList) -> dict[str, Any]:
             return sorted(items) if isinstance(obj, frozenset | set) else items
         if isinstance(obj, date):
             return obj.isoformat()
+        if isinstance(obj, time):
+            return clock_text(obj)
         return obj
 
     data = clean(asdict(replace(lst, read_warnings=())))
     del data["read_warnings"]
+    if not data["calendar"]["working_hours"]:  # the default: as versions stored before, same hash
+        del data["calendar"]["working_hours"]
     if not data["default_limits"]:  # absent, as in versions stored before lists had it: same hash
         del data["default_limits"]
     return data
@@ -261,7 +272,26 @@ def from_plain(data: dict[str, Any]) -> ResponsibilityList:
         calendar=Calendar(
             holidays=frozenset(date.fromisoformat(d) for d in cal.get("holidays", ())),
             workdays=frozenset(date.fromisoformat(d) for d in cal.get("workdays", ())),
+            working_hours=tuple(
+                (parse_clock(opening), parse_clock(closing))
+                for opening, closing in cal.get("working_hours", ())
+            ),
         ),
         areas_file=data.get("areas_file"),
         default_limits={k: Limit(**v) for k, v in (data.get("default_limits") or {}).items()},
     )
+
+
+def clock_text(at: time) -> str:
+    """ "08:30" (a closing 00:00, the midnight ending the day, is stored as "00:00" too)."""
+    return f"{at:%H:%M}"
+
+
+def period_text(opening: time, closing: time) -> str:
+    """A working period as a list writes it: "08:30-12:00"; a closing 00:00 ends the day, "24:00"."""
+    return f"{clock_text(opening)}-{'24:00' if closing == time(0) else clock_text(closing)}"
+
+
+def parse_clock(text: str) -> time:
+    """ "08:30" -> 08:30; "24:00" -> 00:00, the midnight ending the day (a period's closing)."""
+    return time(0) if text == "24:00" else time.fromisoformat(text)

@@ -1,6 +1,6 @@
 """Deadline arithmetic: working time, working days, 调休, time zones, extensions, warnings."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -59,12 +59,71 @@ def test_sign_for_hours_skip_the_national_day_holiday():
 
 def test_sign_for_started_on_a_holiday_starts_counting_on_the_next_working_day():
     d = compute_deadlines(bj(2026, 10, 3, 9, 0), ORDINARY, "一般", CAL, BJ)
-    assert d.sign_due_at == bj(2026, 10, 8, 2, 0)
+    assert d.sign_due_at == bj(2026, 10, 8, 10, 30)  # from the opening at 08:30, not from midnight
 
 
 def test_ordinary_limit_in_hours_counts_working_hours():
     d = compute_deadlines(bj(2026, 3, 13, 15, 0), Limit(sign_hours=2, reply_hours=24), "一般", CAL, BJ)
     assert d.reply_due_at == bj(2026, 3, 16, 15, 0)
+
+
+# -- an ordinary appeal's hour limits count working hours ----------------------------------------
+
+UTILITY = Limit(sign_hours=2, reply_hours=24)  # the default list's `utility` profile for 一般
+
+
+def test_an_ordinary_streetlight_dispatched_at_night_is_due_in_the_morning_not_at_midnight():
+    # Monday 22:21: nobody signs at 00:21; the two hours run from Tuesday's opening at 08:30.
+    d = compute_deadlines(bj(2026, 12, 7, 22, 21), UTILITY, "一般", CAL, BJ)
+    assert d.sign_due_at == bj(2026, 12, 8, 10, 30)
+    assert d.reply_due_at == bj(2026, 12, 9, 8, 30)  # 24 hours: one working day from the opening
+
+
+@pytest.mark.parametrize("urgency", ["紧急", "特急"])
+def test_an_urgent_appeal_dispatched_at_night_keeps_its_clock_hours(urgency):
+    d = compute_deadlines(bj(2026, 12, 7, 22, 21), Limit(sign_hours=1, reply_hours=8), urgency, CAL, BJ)
+    assert (d.sign_due_at, d.reply_due_at) == (bj(2026, 12, 7, 23, 21), bj(2026, 12, 8, 6, 21))
+
+
+def test_working_hours_skip_the_lunch_break_the_evening_and_the_weekend():
+    def sign_due(*start: int, hours: float = 2) -> datetime:
+        limit = Limit(sign_hours=hours, reply_working_days=5)
+        return compute_deadlines(bj(*start), limit, "一般", CAL, BJ).sign_due_at
+
+    assert sign_due(2026, 12, 7, 11, 0) == bj(2026, 12, 7, 15, 30)  # 1 h before noon, 1 h from 14:30
+    assert sign_due(2026, 12, 7, 12, 40) == bj(2026, 12, 7, 16, 30)  # at lunch: from 14:30
+    assert sign_due(2026, 12, 11, 17, 0) == bj(2026, 12, 14, 10, 0)  # Friday 17:00: 30 min, Monday 1.5 h
+    assert sign_due(2026, 12, 7, 10, 0) == bj(2026, 12, 7, 12, 0)  # ends with the morning: at 12:00
+    assert sign_due(2026, 12, 7, 6, 0, hours=0.5) == bj(2026, 12, 7, 9, 0)
+    # Whole days are working days to the same time of day, not 24 working hours (nearly four days).
+    assert sign_due(2026, 12, 7, 16, 0, hours=24) == bj(2026, 12, 8, 16, 0)
+    assert sign_due(2026, 12, 11, 9, 0, hours=48) == bj(2026, 12, 15, 9, 0)
+    assert sign_due(2026, 12, 7, 16, 0, hours=26) == bj(2026, 12, 9, 9, 0)  # a day, 1.5 h, then 0.5 h
+
+
+def test_the_list_s_working_hours_are_the_ones_counted():
+    summer = WorkCalendar(Calendar(working_hours=((time(8, 0), time(12, 0)), (time(15, 0), time(18, 0)))))
+    d = compute_deadlines(
+        bj(2026, 12, 7, 11, 0), Limit(sign_hours=2, reply_working_days=5), "一般", summer, BJ
+    )
+    assert d.sign_due_at == bj(2026, 12, 7, 16, 0)  # 1 h before noon, 1 h from 15:00
+    # A county whose units work around the clock: the hours are never closed, midnight included.
+    every_hour = WorkCalendar(Calendar(working_hours=((time(0), time(0)),)))
+    d = compute_deadlines(
+        bj(2026, 12, 7, 23, 30), Limit(sign_hours=1, reply_working_days=5), "一般", every_hour, BJ
+    )
+    assert d.sign_due_at == bj(2026, 12, 8, 0, 30)
+
+
+def test_every_ordinary_deadline_in_hours_falls_in_working_hours():
+    periods = CAL.working_hours
+    for start in _starts():
+        for limit in (UTILITY, Limit(sign_hours=0.5, reply_hours=36)):
+            d = compute_deadlines(start, limit, "一般", CAL, BJ)
+            for due in (d.sign_due_at, d.reply_due_at):
+                local = due.astimezone(BJ)
+                assert CAL.is_workday(local.date()), (start, due)
+                assert any(a <= local.time() <= b for a, b in periods), (start, local)
 
 
 @pytest.mark.parametrize("urgency", ["紧急", "特急"])
@@ -84,16 +143,16 @@ def test_urgent_limit_given_in_working_days_counts_working_days():
 def test_dispatch_late_in_the_evening_uses_the_local_date_and_local_midnights():
     start = utc(2026, 3, 13, 15, 30)  # Friday 23:30 in Beijing, 15:30 UTC the same day
     d = compute_deadlines(start, Limit(sign_hours=1, reply_working_days=1), "一般", CAL, BJ)
-    # 30 minutes are left on Friday; the weekend counts nothing; the other 30 minutes on Monday.
-    assert d.sign_due_at == bj(2026, 3, 16, 0, 30)
-    assert d.sign_due_at == utc(2026, 3, 15, 16, 30)
+    # Friday night and the weekend count nothing: the hour runs from Monday's opening at 08:30.
+    assert d.sign_due_at == bj(2026, 3, 16, 9, 30)
+    assert d.sign_due_at == utc(2026, 3, 16, 1, 30)
     assert d.reply_due_at == bj(2026, 3, 17, 0, 0)  # end of Monday, the first working day after Friday
 
 
 def test_dispatch_early_morning_beijing_is_the_previous_day_in_utc():
     start = utc(2026, 10, 7, 23, 30)  # Thu 2026-10-08 07:30 Beijing: a working day; Oct 7 is a holiday
     d = compute_deadlines(start, Limit(sign_hours=1, reply_working_days=1), "一般", CAL, BJ)
-    assert d.sign_due_at == bj(2026, 10, 8, 8, 30)
+    assert d.sign_due_at == bj(2026, 10, 8, 9, 30)  # the hour runs from the opening at 08:30
     assert d.reply_due_at == bj(2026, 10, 10, 0, 0)  # end of Fri Oct 9, not of Oct 8
 
 

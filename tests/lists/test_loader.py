@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 
 import pytest
 
 from responsibility_lists.loader import ListFormatError, dump_yaml, load_file, loads_yaml
-from responsibility_lists.model import Limit, to_plain
+from responsibility_lists.model import Limit, from_plain, to_plain
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SMALL = FIXTURES / "small.yaml"
@@ -275,3 +275,20 @@ def test_an_areas_file_outside_the_lists_folder_is_refused(tmp_path):
     with pytest.raises(ListFormatError) as caught:
         loads_yaml(text, filename="list.yaml", base_dir=lists)
     assert any("without a folder" in p.message for p in caught.value.problems)
+
+
+def test_the_calendar_s_working_hours_are_read_dumped_and_stored():
+    text = SMALL.read_text(encoding="utf-8")
+    assert load_file(SMALL).calendar.working_hours == ()  # none given: the default (dispatch.calendar)
+    given = text.replace("calendar:\n", 'calendar:\n  working_hours: ["08:00-12:00", "15:00-24:00"]\n', 1)
+    lst = loads_yaml(given, base_dir=FIXTURES)
+    assert lst.calendar.working_hours == ((time(8, 0), time(12, 0)), (time(15, 0), time(0)))
+    assert_same_list(loads_yaml(dump_yaml(lst), base_dir=FIXTURES), lst)
+    assert from_plain(to_plain(lst)).calendar == lst.calendar  # as a list version stores it
+    # A list without working hours stores as before (its content hash does not change).
+    assert "working_hours" not in to_plain(load_file(SMALL))["calendar"]
+    for wrong in ('["08:30-12:00", "11:00-17:30"]', '["12:00-08:30"]', '["8:30 to 12"]', '["08:30-24:30"]'):
+        bad = text.replace("calendar:\n", f"calendar:\n  working_hours: {wrong}\n", 1)
+        with pytest.raises(ListFormatError) as raised:
+            loads_yaml(bad, base_dir=FIXTURES)
+        assert "working_hours must be periods written HH:MM-HH:MM" in str(raised.value), wrong
