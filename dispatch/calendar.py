@@ -6,7 +6,7 @@ from datetime import date, time, timedelta
 
 import chinese_calendar
 
-from responsibility_lists.model import Calendar
+from responsibility_lists.model import DEFAULT_WORKING_HOURS, Calendar
 
 _NATIONAL_HOLIDAYS = frozenset(chinese_calendar.holidays)
 _NATIONAL_WORKDAYS = frozenset(chinese_calendar.workdays)  # 调休: weekend days worked
@@ -19,10 +19,6 @@ _ONE_DAY = timedelta(days=1)
 #: the midnight ending the day (24:00).
 Period = tuple[time, time]
 
-#: The working hours (工作时间) an ordinary appeal's hour limits count, where the list gives none:
-#: the county offices' 08:30–12:00 and 14:30–17:30.
-DEFAULT_WORKING_HOURS: tuple[Period, ...] = ((time(8, 30), time(12, 0)), (time(14, 30), time(17, 30)))
-
 
 class WorkCalendar:
     """Decides whether a date is a working day.
@@ -33,7 +29,7 @@ class WorkCalendar:
     service should warn when `covers(d)` is false for a deadline it computes.
 
     `working_hours`: the working periods of each working day, earliest first (the list's
-    `calendar: working_hours`, else `DEFAULT_WORKING_HOURS`).
+    `calendar: working_hours`, else `responsibility_lists.model.DEFAULT_WORKING_HOURS`).
     """
 
     def __init__(self, overrides: Calendar | None = None) -> None:

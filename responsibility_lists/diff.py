@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import Contact, ResponsibilityList, Rule, Unit
+from .model import DEFAULT_WORKING_HOURS, Contact, ResponsibilityList, Rule, Unit, period_text
 from .xlsx_text import format_limits
 
 
@@ -168,6 +168,7 @@ def diff_lists(a: ResponsibilityList, b: ResponsibilityList) -> ListDiff:
         ("effective", a.effective.isoformat(), b.effective.isoformat()),
         ("holidays", _days(a.calendar.holidays), _days(b.calendar.holidays)),
         ("workdays", _days(a.calendar.workdays), _days(b.calendar.workdays)),
+        ("working_hours", _periods(a.calendar.working_hours), _periods(b.calendar.working_hours)),
     ]
     d.meta = [FieldChange(n, old, new) for n, old, new in pairs if old != new]
     area_a, area_b = {x.code: x for x in a.areas}, {x.code: x for x in b.areas}
@@ -183,3 +184,8 @@ def diff_lists(a: ResponsibilityList, b: ResponsibilityList) -> ListDiff:
 
 def _days(days: frozenset[Any]) -> str:
     return " ".join(d.isoformat() for d in sorted(days))
+
+
+def _periods(periods: tuple[Any, ...]) -> str:
+    """The working hours as the list writes them; none given reads as the default."""
+    return " ".join(period_text(*p) for p in periods or DEFAULT_WORKING_HOURS)

@@ -147,13 +147,21 @@ class Rule:
         return self.scope == SCOPE_TERRITORIAL
 
 
+#: The working hours (工作时间) an ordinary appeal's hour limits count where the list gives none: the
+#: county offices' 08:30–12:00 and 14:30–17:30 on working days.
+DEFAULT_WORKING_HOURS: tuple[tuple[time, time], ...] = (
+    (time(8, 30), time(12, 0)),
+    (time(14, 30), time(17, 30)),
+)
+
+
 @dataclass(frozen=True)
 class Calendar:
     """Local calendar overrides on top of the national one, and the working hours.
 
     `working_hours`: the working periods of a working day, (opening, closing) local times in order,
     a closing 00:00 being the midnight ending the day; empty for the default (08:30–12:00,
-    14:30–17:30, `dispatch.calendar.DEFAULT_WORKING_HOURS`). An ordinary appeal's hour limits count
+    14:30–17:30, `DEFAULT_WORKING_HOURS`). An ordinary appeal's hour limits count
     them (`dispatch.deadlines`).
     """
 

@@ -72,6 +72,7 @@ DIFF_FIELDS = {
     "effective": N_("生效日期"),
     "holidays": N_("节假日"),
     "workdays": N_("调休工作日"),
+    "working_hours": N_("工作时间"),
 }
 
 

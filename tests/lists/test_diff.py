@@ -67,3 +67,19 @@ def test_diff_of_two_versions_shows_what_a_clerk_changed():
     )
     assert "  ~ R0003 (v2.yaml:" in text
     assert "Units: 1 added, 0 removed, 0 changed\n  + GXQ-HBJ 区环保局" in text
+
+
+def test_a_change_of_working_hours_is_shown_and_the_default_written_out_is_none():
+    text = SMALL.read_text(encoding="utf-8")
+    old = load_file(SMALL)
+
+    def with_hours(periods: str):
+        return loads_yaml(
+            text.replace("calendar:\n", f"calendar:\n  working_hours: {periods}\n", 1), base_dir=FIXTURES
+        )
+
+    assert diff_lists(old, with_hours('["08:30-12:00", "14:30-17:30"]')).empty  # the default, written out
+    summer = diff_lists(old, with_hours('["08:00-12:00", "15:00-18:00"]'))
+    assert [str(m) for m in summer.meta] == [
+        "working_hours: 08:30-12:00 14:30-17:30 → 08:00-12:00 15:00-18:00"
+    ]
