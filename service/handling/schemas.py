@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validates_schema
+from marshmallow import Schema, ValidationError, fields, validates, validates_schema
 
 from service import validate
 from service.appeals.status import REPLY_RESULTS
 from service.appeals.unit_choice import co_unit_errors
 from service.fields import CleanText
+from service.handling.return_basis import basis_needed, says_nothing
 from service.text import t
 
 UNIT_CODE = validate.Length(min=1, max=32)
@@ -41,8 +42,16 @@ class ReturnIn(ActionIn):
         min_length=1,
         max_length=1000,
         multiline=True,
-        metadata={"description": "the list entry or the regulation that puts it elsewhere"},
+        metadata={
+            "description": "the list entry or the regulation (and article) that puts it elsewhere;"
+            " 无, 没有, N/A, punctuation or fewer than 4 letters, digits or characters are refused"
+        },
     )
+
+    @validates("basis")
+    def _basis_says_something(self, value: str, **_: Any) -> None:
+        if says_nothing(value):
+            raise ValidationError(basis_needed())
 
 
 class ReturnReviewIn(ActionIn):

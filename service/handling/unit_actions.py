@@ -26,6 +26,7 @@ from service.errors import Conflict, ValidationFailed
 from service.handling import return_disputes
 from service.handling.models import Contribution, ExtensionRequest, Reply, ReturnRequest
 from service.handling.operations import active_assignments, begin, lock, move, unchanged_for_the_unit
+from service.handling.return_basis import basis_needed, says_nothing
 from service.text import t
 
 SIGN_EVENTS = ("signed", "co_signed")
@@ -180,6 +181,8 @@ def request_return(
             t("A return needs a reason and a basis."),
             {k: [t("Required.")] for k, v in (("reason", reason), ("basis", basis)) if not v.strip()},
         )
+    if says_nothing(basis):
+        raise ValidationFailed(t("Invalid input: {fields}", fields="basis"), {"basis": [basis_needed()]})
     now = now or utcnow()
     earlier = (
         s.scalar(

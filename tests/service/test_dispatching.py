@@ -505,7 +505,7 @@ def test_the_operations_refuse_the_lead_as_co_unit_for_any_caller(app, as_user):
     number, _ = _dispatched_to(as_user, "GXQ-CGJ")
     assert (
         as_user("cgj")
-        .post(f"/api/v1/appeals/{number}/return", json={"reason": "不属本单位", "basis": "清单"})
+        .post(f"/api/v1/appeals/{number}/return", json={"reason": "不属本单位", "basis": "职责清单 0301"})
         .status_code
         == 200
     )

@@ -159,9 +159,42 @@ def test_a_return_needs_both_reason_and_basis(as_user):
     assert actions(as_user, number) == ["registered", "dispatched"]
 
 
+def test_a_basis_that_names_nothing_is_refused_saying_what_a_basis_is(as_user):
+    number = new_appeal(as_user)
+    zh = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    for basis in ("无", ".", "没有", "暂无。", "N/A", "none", "ＮＯＮＥ", "……", "清单", "第十条"):
+        body = {"reason": "不属本单位职责", "basis": basis}
+        r = as_user(LEAD).post(f"/api/v1/appeals/{number}/return", json=body, headers=zh)
+        assert r.status_code == 422 and set(r.json["errors"]) == {"basis"}, basis
+        [message] = r.json["errors"]["basis"]
+        assert "职责清单条目" in message and "法规名称及条款" in message, message
+    r = act(as_user(LEAD), number, "return", reason="不属本单位职责", basis="无")
+    assert "responsibility list entry" in r.json["errors"]["basis"][0]
+    assert actions(as_user, number) == ["registered", "dispatched"]
+    # A list entry or a regulation with its article is a basis.
+    ok(as_user(LEAD), number, "return", reason="不属本单位职责", basis="职责清单 030103 生活垃圾清运")
+
+
+def test_a_return_s_basis_is_checked_by_the_operation_too(app, as_user):
+    from service.auth.models import User
+    from service.errors import ValidationFailed
+    from service.handling.unit_actions import request_return
+
+    number = new_appeal(as_user)
+    with stored(app) as s:
+        user = s.scalar(sa.select(User).where(User.username == LEAD))
+        try:
+            request_return(s, stored_appeal(s, number), user, reason="不属本单位", basis="没有")
+        except ValidationFailed as exc:
+            assert set(exc.errors or {}) == {"basis"}
+        else:
+            raise AssertionError("a basis of 没有 was accepted")
+        s.rollback()
+
+
 def test_who_may_not_return(as_user):
     number = new_appeal(as_user)
-    body = {"reason": "不归我们", "basis": "清单"}
+    body = {"reason": "不归我们", "basis": "职责清单 社会保险类"}
     assert act(as_user(CO), number, "return", **body).status_code == 403  # only the lead unit
     assert act(as_user("operator"), number, "return", **body).status_code == 403
     assert act(as_user("dispatcher"), number, "return", **body).status_code == 403

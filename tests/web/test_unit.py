@@ -224,6 +224,18 @@ def test_a_return_without_a_basis_is_refused_next_to_the_field(as_user, logged_i
     assert 'id="f-return-basis-error">此项为必填项。</p>' in page and ">不是我们的</textarea>" in page
 
 
+def test_a_return_whose_basis_says_nothing_is_refused_saying_what_is_expected(as_user, logged_in):
+    number = new_appeal(as_user)
+
+    r = post_form(logged_in("cgj"), number, "return", area="unit", reason="不是我们的", basis="无")
+
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    error = re.search(r'id="f-return-basis-error">([^<]*)</p>', page)
+    assert error and "职责清单条目" in error.group(1) and "法规名称及条款" in error.group(1)
+    assert ">不是我们的</textarea>" in page and ">无</textarea>" in page
+
+
 def test_the_lead_unit_asks_for_an_extension(app, as_user, logged_in):
     number = new_appeal(as_user)
     ok(as_user(LEAD), number, "sign")
