@@ -83,14 +83,22 @@ def restricted_text(appeal: Appeal) -> str:
 #: Event payload entries that tell what kind of contact the citizen gave (the receipt's decision:
 #: a mobile, an e-mail, only a landline, none): for the roles that see the contact.
 CONTACT_PAYLOAD_KEYS = frozenset({"receipt"})
+#: Event payload entries the centre keeps for itself (the reviewer's 内部备注): for the centre's
+#: roles only, whoever else may see the contact.
+CENTRE_PAYLOAD_KEYS = frozenset({"centre_note"})
+CENTRE_ROLES = frozenset({"operator", "dispatcher", "reviewer", "admin"})
 
 
 def event_payload(payload: dict[str, Any] | None, user: User) -> dict[str, Any] | None:
     """An event's payload as `user` may read it: units and leaders without what it says of the
-    citizen's contact (on a confidential appeal they must not learn even that)."""
-    if not payload or sees_unmasked(user):
+    citizen's contact (on a confidential appeal they must not learn even that), nor the centre's
+    internal notes."""
+    hidden = (frozenset() if sees_unmasked(user) else CONTACT_PAYLOAD_KEYS) | (
+        frozenset() if user.role in CENTRE_ROLES else CENTRE_PAYLOAD_KEYS
+    )
+    if not payload or not hidden:
         return payload
-    return {key: value for key, value in payload.items() if key not in CONTACT_PAYLOAD_KEYS}
+    return {key: value for key, value in payload.items() if key not in hidden}
 
 
 def _names(appeal: Appeal) -> list[str]:

@@ -230,6 +230,21 @@ def standing_reply(s: Session, appeal: Appeal) -> Reply | None:
     return s.scalar(query.order_by(Reply.reviewed_at.desc(), Reply.id.desc()).limit(1))
 
 
+def reply_to_correct(s: Session, appeal: Appeal) -> Reply | None:
+    """The reply the centre sent back to the lead unit to correct (答复退回重办): the newest of the
+    appeal's replies, once sent back, while the unit that wrote it handles the appeal in the same
+    round. None after a re-dispatch or a reopen (a new round starts afresh) and once a new reply
+    is submitted."""
+    if appeal.status != st.HANDLING:
+        return None
+    reply = s.scalar(sa.select(Reply).where(Reply.appeal_id == appeal.id).order_by(Reply.id.desc()).limit(1))
+    if reply is None or reply.review != "sent_back" or reply.unit_code != appeal.lead_unit_code:
+        return None
+    if appeal.reply_started_at is not None and reply.submitted_at < appeal.reply_started_at:
+        return None
+    return reply
+
+
 def review_reply(
     s: Session,
     appeal: Appeal,
@@ -244,7 +259,12 @@ def review_reply(
 ) -> AppealEvent:
     """答复审核: approve (the reply is released to the citizen, a notice is queued and the rating
     window opens; the citizens of appeals merged into it are told too) or send back with reasons
-    (the lead unit handles it again and replies anew)."""
+    (the lead unit handles it again and replies anew, correcting the reply sent back).
+
+    The reasons are for the lead unit: they are the event's note and the reply's `review_note`.
+    The reviewer's `note` is the centre's own (内部备注): kept in the event's payload as
+    `centre_note`, which only the centre's roles read (privacy.event_payload), on either decision.
+    """
     begin(appeal, "review", actor, expected_version=expected_version)
     reasons = [r for r in (reasons or []) if r.strip()]
     _require(decision, ("approve", "send_back"), "send_back", "\n".join(reasons), "reasons")
@@ -253,6 +273,7 @@ def review_reply(
         raise Conflict(t("No reply is waiting for review."), current=current_state(appeal))
     now = now or utcnow()
     reply.reviewed_by_id, reply.reviewed_at = actor.id, now
+    centre_note = {"centre_note": note} if note.strip() else {}
     if decision == "send_back":
         reply.review, reply.review_note = "sent_back", "\n".join(reasons)
         return move(
@@ -262,7 +283,7 @@ def review_reply(
             actor,
             to_status=st.HANDLING,
             note="；".join(reasons),
-            payload={"reply_id": reply.id, "reasons": reasons},
+            payload={"reply_id": reply.id, "reasons": reasons, **centre_note},
             at=now,
         )
     reply.review, reply.review_note = "approved", note
@@ -274,12 +295,12 @@ def review_reply(
         "reply_released",
         actor,
         to_status=st.REPLIED,
-        note=note,
         public_message=reply.citizen_text,
         payload={
             "reply_id": reply.id,
             "result": reply.result,
             "rating_due_at": appeal.rating_due_at.isoformat(),
+            **centre_note,
         },
         at=now,
     )

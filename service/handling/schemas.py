@@ -160,7 +160,15 @@ class ReviewIn(ActionIn):
         validate=validate.Length(max=20),
         metadata={"description": "required to send back"},
     )
-    note = CleanText(max_length=1000, multiline=True, load_default="", metadata={"description": "internal"})
+    note = CleanText(
+        max_length=1000,
+        multiline=True,
+        load_default="",
+        metadata={
+            "description": "the centre's internal note (内部备注), in the event's payload as centre_note:"
+            " the centre's roles read it, units do not; what the unit must correct goes in reasons"
+        },
+    )
 
     @validates_schema
     def _check(self, data: dict[str, Any], **_: Any) -> None:

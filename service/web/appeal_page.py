@@ -27,7 +27,7 @@ from service import db
 from service.appeals import queries
 from service.appeals import status as st
 from service.appeals.models import Appeal, AppealEvent
-from service.appeals.privacy import free_text, log_access, may_reveal
+from service.appeals.privacy import CENTRE_ROLES, free_text, log_access, may_reveal
 from service.appeals.status import REPLY_RESULTS, URGENCIES
 from service.auth.models import User
 from service.auth.security import current_user
@@ -36,6 +36,7 @@ from service.handling import centre_review, duplicates, return_disputes, unit_ac
 from service.handling.closing import current_rating, latest_rating
 from service.handling.closing_schemas import RESOLVED, SATISFACTION
 from service.handling.merging import TOP_LEVEL
+from service.handling.models import Reply
 from service.handling.workflow import IN_UNIT, needs_roles
 from service.lists.models import Area, Category, Unit
 from service.lists.operations import active_context
@@ -275,6 +276,7 @@ def page_context(
     lead = next((a for a in appeal.assignments if a.active and a.role == "lead"), None)
     events = queries.events_of(s, appeal)
     units = unit_choices(s) if centre else []
+    to_correct = centre_review.reply_to_correct(s, appeal)
     return {
         "appeal": appeal,
         "view": view,
@@ -294,6 +296,9 @@ def page_context(
         "pending_extension": unit_actions.pending_extension(s, appeal),
         "pending_reply": centre_review.pending_reply(s, appeal),
         "round_rating": _round_rating(s, appeal, user, actions),
+        "reply_to_correct": to_correct,
+        # The reviewer's internal note (内部备注) on the timeline: the centre's alone.
+        "centre_notes": user.role in CENTRE_ROLES,
         "duplicates": flags,
         "notices": _notices(s, appeal, user) if centre else [],
         "can_reveal": may_reveal(user, appeal) and not unmasked,
@@ -304,7 +309,7 @@ def page_context(
         "actions": shown,
         "failed": failed,
         "values": values or {},
-        "defaults": {"dispatch": dispatch_defaults(appeal)},
+        "defaults": {"dispatch": dispatch_defaults(appeal), "reply": reply_defaults(to_correct)},
         # Named in the dispatch form's hint: a multiple select shows only some of its options.
         "reopen_inactive": _reopen_inactive(appeal) if any(a.name == "reopen" for a in shown) else {},
         "current_co_units": [
@@ -345,6 +350,20 @@ def dispatch_defaults(appeal: Appeal) -> dict[str, Any]:
     if lead is None:
         return {}
     return {"unit": lead, "co_units": [a.unit_code for a in parts if a.role == "co"]}
+
+
+def reply_defaults(sent_back: Reply | None) -> dict[str, Any]:
+    """What the reply form starts with: the reply the centre sent back, for the unit to correct
+    rather than type again (centre_review.reply_to_correct); empty otherwise."""
+    if sent_back is None:
+        return {}
+    return {
+        "result": sent_back.result,
+        "reason": sent_back.reason,
+        "citizen_text": sent_back.citizen_text,
+        "internal_note": sent_back.internal_note,
+        "contacted_citizen": "true" if sent_back.contacted_citizen else "false",
+    }
 
 
 def _references(s: Session) -> dict[str, Any]:

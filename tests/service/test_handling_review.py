@@ -372,6 +372,35 @@ def test_a_reply_sent_back_is_handled_and_replied_again(as_user, app, client):
         assert reviews == ["sent_back", "approved"]
 
 
+def test_the_reviewer_s_internal_note_is_kept_for_the_centre_and_kept_from_the_unit(as_user, app):
+    number = replied_appeal(as_user)
+    ok(
+        as_user("reviewer"),
+        number,
+        "review",
+        decision="send_back",
+        reasons=["内容不完整"],
+        note="请补充处理时间",
+    )
+    sent_back = events(as_user, number)[-1]
+    assert sent_back["payload"]["centre_note"] == "请补充处理时间"
+    assert events(as_user, number, "reviewer")[-1]["payload"]["centre_note"] == "请补充处理时间"
+    # The unit reads the reasons, which say what to correct; the centre's own note stays inside.
+    for username in (LEAD, CO, "leader"):
+        r = as_user(username).get(f"/api/v1/appeals/{number}/events")
+        if r.status_code == 404:
+            continue
+        assert "请补充处理时间" not in json.dumps(r.json, ensure_ascii=False), username
+    assert events(as_user, number, LEAD)[-1]["payload"]["reasons"] == ["内容不完整"]
+    assert events(as_user, number, LEAD)[-1]["note"] == "内容不完整"
+    # The same on approval: the note is the centre's.
+    ok(as_user(LEAD), number, "reply", **reply_body())
+    ok(as_user("reviewer"), number, "review", decision="approve", note="答复规范，可发布")
+    assert events(as_user, number)[-1]["payload"]["centre_note"] == "答复规范，可发布"
+    unit_view = json.dumps(as_user(LEAD).get(f"/api/v1/appeals/{number}/events").json, ensure_ascii=False)
+    assert "答复规范，可发布" not in unit_view
+
+
 def test_review_refusals(as_user):
     number = signed_appeal(as_user)
     r = act(as_user("reviewer"), number, "review", decision="approve")

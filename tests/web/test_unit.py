@@ -236,6 +236,51 @@ def test_a_return_whose_basis_says_nothing_is_refused_saying_what_is_expected(as
     assert ">不是我们的</textarea>" in page and ">无</textarea>" in page
 
 
+def test_a_reply_sent_back_is_shown_to_the_unit_and_fills_its_reply_form(app, as_user, logged_in):
+    number = new_appeal(as_user)
+    ok(as_user(LEAD), number, "sign")
+    first = "已派环卫工人清运，后续每日巡查。"
+    body = {"result": "in_progress", "citizen_text": first, "internal_note": "已约谈承包公司"}
+    ok(as_user(LEAD), number, "reply", **body, reason="", contacted_citizen=False)
+    reviewer = logged_in("reviewer")
+    review_form = page_of(reviewer, f"/centre/appeals/{number}")
+    assert "内部备注（仅分拨中心可见）" in review_form and "承办单位看不到" in review_form
+    r = post_form(
+        reviewer,
+        number,
+        "review",
+        decision="send_back",
+        reasons="未写明清运时间\n未联系群众",
+        note="请补充处理时间",
+    )
+    assert r.status_code == 302
+
+    centre = page_of(reviewer, f"/centre/appeals/{number}")
+    assert "内部备注（仅分拨中心可见）：请补充处理时间" in centre
+    page = page_of(logged_in("cgj"), f"/unit/appeals/{number}")
+    assert "请补充处理时间" not in page  # the centre's own note
+    sent_back = page[page.index("data-sent-back") : page.index('id="h-units"')]
+    assert "未写明清运时间" in sent_back and "未联系群众" in sent_back and first in sent_back
+    form = page[page.index('id="action-reply"') :]
+    assert '<option value="in_progress" selected>' in form
+    assert re.search(rf'id="f-reply-citizen_text"[^>]*>{first}</textarea>', form)
+    assert ">已约谈承包公司</textarea>" in form
+    contacted = form[form.index('id="f-reply-contacted_citizen"') :]
+    assert '<option value="false" selected>' in contacted[: contacted.index("</select>")]
+
+    r = post_form(
+        logged_in("cgj"),
+        number,
+        "reply",
+        area="unit",
+        result="resolved",
+        citizen_text="已于12月8日上午清运完毕，并已电话告知您。",
+        contacted_citizen="true",
+    )
+    assert r.status_code == 302
+    assert "data-sent-back" not in page_of(logged_in("cgj"), f"/unit/appeals/{number}")
+
+
 def test_the_lead_unit_asks_for_an_extension(app, as_user, logged_in):
     number = new_appeal(as_user)
     ok(as_user(LEAD), number, "sign")
