@@ -57,6 +57,8 @@ NOTES = (
     N_("%(urgency)s诉求超时未签收，已逐级升级至%(title)s（第%(level)s级）。"),
     N_("第%(round)s轮评价仍不满意，自动督办"),
     N_("退单审核通过"),
+    N_("延期申请已撤回：已提交答复"),
+    N_("延期申请已撤回：已申请退单"),
     N_("评价剔除：%(exclusion)s。%(note)s"),
     N_("评价恢复计入。%(note)s"),
     N_("随%(via)s并入%(number)s：%(reason)s"),

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from service.appeals import status as st
+from service.appeals.events import record_event
 from service.appeals.guards import current_state
 from service.appeals.models import Appeal, AppealAssignment, AppealEvent
 from service.auth.models import User
@@ -220,6 +221,7 @@ def request_return(
         },
         at=now,
     )
+    _withdraw_extension_by(s, appeal, actor, "return", now)
     return request
 
 
@@ -232,14 +234,46 @@ def pending_extension(s: Session, appeal: Appeal) -> ExtensionRequest | None:
     )
 
 
-def withdraw_pending_extensions(s: Session, appeal: Appeal, why: str, now: datetime) -> None:
+def withdraw_pending_extensions(
+    s: Session, appeal: Appeal, why: str, now: datetime
+) -> list[ExtensionRequest]:
     """A pending extension request is moot once the unit replied or the appeal left it."""
-    for request in s.scalars(
-        sa.select(ExtensionRequest).where(
-            ExtensionRequest.appeal_id == appeal.id, ExtensionRequest.decision == "pending"
+    withdrawn = list(
+        s.scalars(
+            sa.select(ExtensionRequest).where(
+                ExtensionRequest.appeal_id == appeal.id, ExtensionRequest.decision == "pending"
+            )
         )
-    ):
+    )
+    for request in withdrawn:
         request.decision, request.decided_at, request.decision_note = "withdrawn", now, why
+    return withdrawn
+
+
+#: Why the unit's own step withdraws its pending extension request, as the timeline says it.
+WITHDRAWN_BY = {"reply": "已提交答复", "return": "已申请退单"}
+
+
+def _withdraw_extension_by(s: Session, appeal: Appeal, actor: User, step: str, now: datetime) -> None:
+    """The lead unit replied (答复) or asked to return the appeal (退单) while its extension request
+    (延期) waited: the request is withdrawn, and the timeline says so (延期申请已撤回：…), to the
+    unit and to the centre, whose 延期待审 list no longer shows it. A reply makes the extension
+    moot; a return says the appeal is not the unit's to extend. Recorded after the step's own
+    event, in the status the step left."""
+    why = WITHDRAWN_BY[step]
+    for request in withdraw_pending_extensions(s, appeal, why, now):
+        record_event(
+            s,
+            appeal,
+            "extension_withdrawn",
+            actor,
+            from_status=appeal.status,
+            to_status=appeal.status,
+            note=f"延期申请已撤回：{why}",
+            payload={"extension_id": request.id, "days": request.days, "withdrawn_by": step},
+            at=now,
+        )
+    s.flush()
 
 
 def request_extension(
@@ -252,8 +286,20 @@ def request_extension(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> ExtensionRequest:
-    """延期: the lead unit asks for `days` more working days, before the reply deadline passes."""
-    begin(appeal, "extension", actor, expected_version=expected_version)
+    """延期: the lead unit asks for `days` more working days, before the reply deadline passes;
+    not while its return (退单) waits for the centre, which would leave one of the two stranded."""
+    try:
+        begin(appeal, "extension", actor, expected_version=expected_version)
+    except Conflict:
+        if appeal.status == st.RETURN_REQUESTED and expected_version in (None, appeal.version):
+            raise Conflict(
+                t(
+                    "Your unit's return of this appeal is waiting for the centre's decision: no extension"
+                    " can be asked meanwhile. If the centre rejects the return, ask for it then."
+                ),
+                current=current_state(appeal),
+            ) from None
+        raise
     if not 1 <= days <= 30:
         raise ValidationFailed(
             t("Invalid input: {fields}", fields="days"), {"days": [t("From 1 to 30 working days.")]}
@@ -377,7 +423,6 @@ def submit_reply(
         submitted_at=now,
     )
     s.add(reply)
-    withdraw_pending_extensions(s, appeal, "已提交答复", now)
     s.flush()
     due = appeal.reply_due_at
     move(
@@ -397,4 +442,5 @@ def submit_reply(
         },
         at=now,
     )
+    _withdraw_extension_by(s, appeal, actor, "reply", now)
     return reply

@@ -70,6 +70,7 @@ EVENT_LABELS: dict[str, Any] = {
     "extension_requested": lazy_pgettext("event", "申请延期"),
     "extension_approved": lazy_pgettext("event", "延期批准"),
     "extension_refused": lazy_pgettext("event", "延期不予批准"),
+    "extension_withdrawn": lazy_pgettext("event", "延期申请撤回"),
     "contributed": lazy_pgettext("event", "协办意见"),
     "replied": lazy_pgettext("event", "提交答复"),
     "reply_sent_back": lazy_pgettext("event", "答复退回重办"),

@@ -227,6 +227,48 @@ def test_one_extension_request_at_a_time(as_user):
     assert r.json["current"]["status"] == "handling"
 
 
+def test_a_reply_withdraws_the_unit_s_pending_extension_and_the_timeline_says_so(as_user, app):
+    number = signed_appeal(as_user)
+    ok(as_user(LEAD), number, "extension", days=3, reason="需现场勘查")
+    ok(as_user(LEAD), number, "reply", **reply_body())
+    log = events(as_user, number, LEAD)  # the unit reads it on its timeline
+    assert [e["action"] for e in log[-2:]] == ["replied", "extension_withdrawn"]
+    assert log[-1]["note"] == "延期申请已撤回：已提交答复" and log[-1]["payload"]["days"] == 3
+    assert (log[-1]["from_status"], log[-1]["to_status"]) == ("reply_review", "reply_review")
+    with stored(app) as s:
+        [request] = s.scalars(
+            sa.select(ExtensionRequest).where(ExtensionRequest.appeal_id == stored_appeal(s, number).id)
+        )
+        assert (request.decision, request.decision_note) == ("withdrawn", "已提交答复")
+
+
+def test_a_return_withdraws_the_unit_s_pending_extension_and_an_extension_waits_for_no_return(as_user, app):
+    number = signed_appeal(as_user)
+    ok(as_user(LEAD), number, "extension", days=3, reason="需现场勘查")
+    ok(as_user(LEAD), number, "return", reason="属社保缴费争议", basis="职责清单 社会保险类")
+    log = events(as_user, number, LEAD)
+    assert [e["action"] for e in log[-2:]] == ["return_requested", "extension_withdrawn"]
+    assert log[-1]["note"] == "延期申请已撤回：已申请退单"
+    with stored(app) as s:
+        appeal = stored_appeal(s, number)
+        decisions = s.scalars(
+            sa.select(ExtensionRequest.decision).where(ExtensionRequest.appeal_id == appeal.id)
+        )
+        assert list(decisions) == ["withdrawn"]
+    # While the return waits, no extension: said plainly, in the caller's language.
+    r = act(as_user(LEAD), number, "extension", days=2, reason="再延两天")
+    assert r.status_code == 409 and "return of this appeal is waiting for the centre" in r.json["message"]
+    assert r.json["current"]["status"] == "return_requested"
+    zh = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    body = {"days": 2, "reason": "再延两天"}
+    r = as_user(LEAD).post(f"/api/v1/appeals/{number}/extension", json=body, headers=zh)
+    assert r.status_code == 409 and "退单申请正在等待分拨中心审核" in r.json["message"]
+    # The return rejected, the unit may ask again.
+    ok(as_user("dispatcher"), number, "return-review", decision="reject", note="属市容环卫")
+    ok(as_user(LEAD), number, "extension", days=2, reason="需协调清运车辆")
+    ok(as_user("dispatcher"), number, "extension-review", decision="approve")
+
+
 def test_no_extension_after_the_reply_deadline(as_user, app):
     number = signed_appeal(as_user)
     with stored(app) as s:

@@ -281,6 +281,22 @@ def test_a_reply_sent_back_is_shown_to_the_unit_and_fills_its_reply_form(app, as
     assert "data-sent-back" not in page_of(logged_in("cgj"), f"/unit/appeals/{number}")
 
 
+def test_a_return_filed_while_an_extension_waits_withdraws_it_on_the_unit_s_timeline(as_user, logged_in):
+    number = new_appeal(as_user)
+    ok(as_user(LEAD), number, "sign")
+    ok(as_user(LEAD), number, "extension", days=3, reason="需现场勘查")
+    client = logged_in("cgj")
+
+    r = post_form(client, number, "return", area="unit", reason="属社保缴费争议", basis="职责清单 社会保险类")
+
+    assert r.status_code == 302
+    page = page_of(client, r.location)
+    assert 'data-action="extension_withdrawn"' in page and "延期申请已撤回：已申请退单" in page
+    assert 'id="h-extension"' not in page  # no longer shown as waiting
+    english = page_of(client, f"/unit/appeals/{number}?lang=en")
+    assert "Extension request withdrawn: a return was asked for" in english
+
+
 def test_the_lead_unit_asks_for_an_extension(app, as_user, logged_in):
     number = new_appeal(as_user)
     ok(as_user(LEAD), number, "sign")
