@@ -127,8 +127,19 @@ def sign_for(
             t("Your unit has signed for appeal {number} already.", number=appeal.number),
             current=current_state(appeal),
         )
-    assignment = pending[0]
-    now = now or utcnow()
+    return _record_signing(s, appeal, actor, pending[0], now or utcnow())
+
+
+def _record_signing(
+    s: Session,
+    appeal: Appeal,
+    actor: User,
+    assignment: AppealAssignment,
+    now: datetime,
+    **extra: Any,
+) -> AppealEvent:
+    """The signing of `assignment` at `now`, compared with its sign-for deadline: `signed` for the
+    lead's part (handling starts), `co_signed` for a co-unit's; `extra` goes into the payload."""
     # The lead's assignment keeps its dispatch's deadline (the figures count that first signing);
     # the lead unit signing again after a reopen meets the reopen's, the appeal's own. A co part
     # holds the deadline of its current round (the reopen gives it the reopen's).
@@ -146,6 +157,7 @@ def sign_for(
         "on_time": margin >= 0 if margin is not None else None,
         "round": appeal.reopen_count,
         "again": again,  # after a reopen: not counted again in the on-time sign-for rate
+        **extra,
     }
     if margin is None:
         note = "签收"
@@ -359,9 +371,20 @@ def contribute(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> Contribution:
-    """协办意见: a co-unit's input to the lead unit, shown to it in the appeal's events."""
+    """协办意见: a co-unit's input to the lead unit, shown to it in the appeal's events.
+
+    A co-unit that contributes is working the appeal: if it has not signed for its part yet, the
+    contribution signs for it first (its own `co_signed` event at this moment, compared with its
+    sign-for deadline as any signing), so that the sweeps stop reminding it, its work list no
+    longer shows it 待签收, and the figures count the signing.
+    """
+    lock(s, appeal)
     begin(appeal, "contribute", actor, expected_version=expected_version)
     now = now or utcnow()
+    signed = signed_assignment_ids(s, appeal)
+    unsigned = [a for a in _own_assignments(appeal, actor) if a.role == "co" and a.id not in signed]
+    if unsigned:
+        _record_signing(s, appeal, actor, unsigned[0], now, by="contribution")
     contribution = Contribution(
         appeal_id=appeal.id, unit_code=actor.unit_code, text=text, by_id=actor.id, at=now
     )

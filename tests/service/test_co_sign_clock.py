@@ -43,6 +43,19 @@ def near(seconds: int | None, expected: timedelta) -> bool:
     return seconds is not None and abs(seconds - expected.total_seconds()) < 60
 
 
+def test_a_co_unit_that_contributes_is_signed_for_its_part_on_its_work_lists(app, as_user):
+    number = new_appeal(as_user)
+    ok(as_user(LEAD), number, "sign")
+    set_co_clock(app, number, assigned=24 * HOUR, due=-HOUR)
+    assert number in numbers(as_user(CO), "overdue")
+
+    ok(as_user(CO), number, "contribute", text="本镇已派人到现场核实")
+
+    assert clock(as_user(CO), number) == ("none", None)
+    assert number not in numbers(as_user(CO), "overdue")
+    assert number not in numbers(as_user(CO), "to_sign")
+
+
 def test_a_co_unit_whose_part_is_overdue_sees_red_after_the_lead_signed(app, as_user):
     number = new_appeal(as_user)
     ok(as_user(LEAD), number, "sign")  # handling: the lead's sign-for clock stopped

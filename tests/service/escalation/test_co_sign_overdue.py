@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from dispatch.calendar import WorkCalendar
 from dispatch.escalation import CO_SIGN_OVERDUE, ESCALATE, SIGN_OVERDUE
-from service.appeals.models import AppealAssignment
+from service.appeals.models import AppealAssignment, AppealEvent
 from service.escalation.sweeps import sweep
 from service.notices.models import OutboxMessage
 from service.notices.operations import expand, local_time_text
@@ -115,6 +115,28 @@ def test_a_co_unit_that_signed_for_its_part_in_time_is_not_reminded(app, as_user
     assert run(app, CO_SIGN_OVERDUE, due + MINUTE).seen == 0
     assert TEMPLATE not in [o["template"] for o in outbox(app, number)]
     assert CO_SIGN_OVERDUE not in event_actions(app, number)
+
+
+def test_a_co_unit_that_contributes_without_signing_has_signed_and_is_not_reminded(app, as_user):
+    number, due = overdue_appeal(app, as_user)
+    ok(as_user(CO), number, "contribute", text="本镇已派人到现场核实")
+    assert event_actions(app, number)[-2:] == ["co_signed", "contributed"]
+    with stored(app) as s:
+        signing = s.scalars(
+            sa.select(AppealEvent).where(
+                AppealEvent.appeal_id == stored_appeal(s, number).id, AppealEvent.action == "co_signed"
+            )
+        ).one()
+        assert signing.payload["assignment_id"] == co_part(s, number).id
+        assert signing.payload["by"] == "contribution" and signing.payload["on_time"] is True
+    assert co_alarms(app, number) == []
+    assert run(app, CO_SIGN_OVERDUE, due + MINUTE).fired == []
+    assert TEMPLATE not in [o["template"] for o in outbox(app, number)]
+    # Signed once: signing again is refused, contributing again signs nothing more.
+    r = as_user(CO).post(f"/api/v1/appeals/{number}/sign", json={})
+    assert r.status_code == 409
+    ok(as_user(CO), number, "contribute", text="现场已清理")
+    assert event_actions(app, number).count("co_signed") == 1
 
 
 def _redispatched(as_user, number):
