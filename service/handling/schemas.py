@@ -144,7 +144,8 @@ class ReplyIn(ActionIn):
         required=True, metadata={"description": "did the unit contact the citizen before replying"}
     )
 
-    @validates_schema
+    # Also when other fields failed: every error of the form is told at once, not one batch a submission.
+    @validates_schema(skip_on_field_errors=False)
     def _check(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("result") == "unresolvable" and not data.get("reason"):
             raise ValidationError({"reason": [t("Required when the result is unresolvable: say why.")]})

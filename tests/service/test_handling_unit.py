@@ -192,6 +192,13 @@ def test_a_return_s_basis_is_checked_by_the_operation_too(app, as_user):
         s.rollback()
 
 
+def test_a_reply_s_field_errors_come_all_at_once(as_user):
+    number = signed_appeal(as_user)
+    r = act(as_user(LEAD), number, "reply", result="unresolvable")
+    assert r.status_code == 422
+    assert set(r.json["errors"]) == {"reason", "citizen_text", "contacted_citizen"}
+
+
 def test_who_may_not_return(as_user):
     number = new_appeal(as_user)
     body = {"reason": "不归我们", "basis": "职责清单 社会保险类"}

@@ -183,6 +183,27 @@ def test_a_reply_missing_fields_shows_each_error_next_to_its_field_and_keeps_the
     assert '<option value="unresolvable" selected>' in page
 
 
+def test_a_reply_s_errors_are_all_told_at_once_and_summed_up_at_the_top(as_user, logged_in):
+    number = new_appeal(as_user)
+    ok(as_user(LEAD), number, "sign")
+
+    r = post_form(logged_in("cgj"), number, "reply", area="unit", result="unresolvable", reason=" ")
+
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    for name in ("reason", "citizen_text", "contacted_citizen"):
+        assert f'id="f-reply-{name}-error"' in page, name
+    summary = page[page.index('class="error-summary"') : page.index('id="h-record"')]
+    assert "请修改以下问题后重新提交" in summary
+    assert page.index('class="error-summary"') < page.index('id="action-reply"')  # at the top
+    for name, label in (
+        ("reason", "无法解决的原因"),
+        ("citizen_text", "答复群众内容"),
+        ("contacted_citizen", "是否已联系群众"),
+    ):
+        assert f'<a href="#f-reply-{name}"><span class="error-field">{label}：</span>' in summary, name
+
+
 def test_the_unresolvable_reason_is_asked_for(as_user, logged_in):
     number = new_appeal(as_user)
     ok(as_user(LEAD), number, "sign")
