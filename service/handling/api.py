@@ -18,9 +18,11 @@ from flask.views import MethodView
 
 from service import db
 from service.appeals import queries
+from service.appeals.api import STAFF, visible_appeal
 from service.appeals.models import Appeal
 from service.appeals.schemas import AppealOut
 from service.auth.models import ROLES, User
+from service.errors import NotFound
 from service.extensions import Blueprint, View
 from service.handling import centre_review, operations, unit_actions, workflow
 from service.handling.schemas import (
@@ -28,11 +30,13 @@ from service.handling.schemas import (
     ExtensionIn,
     ExtensionReviewIn,
     ReplyIn,
+    ReplyToCorrectOut,
     ReturnIn,
     ReturnReviewIn,
     ReviewIn,
     SignIn,
 )
+from service.text import t
 
 blp = Blueprint(
     "handling",
@@ -202,3 +206,26 @@ class AppealReview(MethodView):
             expected_version=data["version"],
         )
         return appeal_out(appeal, user)
+
+
+@blp.route("/<number>/reply-to-correct")
+class AppealReplyToCorrect(MethodView):
+    @blp.requires(*STAFF, load=visible_appeal)
+    @blp.response(200, ReplyToCorrectOut)
+    def get(self, number: str, user: User, appeal: Appeal) -> dict[str, Any]:
+        """The reply the centre sent back (答复退回重办) while the lead unit corrects it: what to start the
+        new reply from, with the reviewer's reasons. 404 when none waits to be corrected (no reply
+        sent back, a new one submitted since, or the appeal re-dispatched or reopened)."""
+        reply = centre_review.reply_to_correct(db.session(), appeal)
+        if reply is None:
+            raise NotFound(t("No reply of appeal {number} is waiting to be corrected.", number=number))
+        return {
+            "result": reply.result,
+            "reason": reply.reason,
+            "citizen_text": reply.citizen_text,
+            "internal_note": reply.internal_note,
+            "contacted_citizen": reply.contacted_citizen,
+            "submitted_at": reply.submitted_at,
+            "sent_back_at": reply.reviewed_at,
+            "reasons": [line for line in reply.review_note.splitlines() if line.strip()],
+        }

@@ -175,3 +175,18 @@ class ReviewIn(ActionIn):
     def _check(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("decision") == "send_back" and not data.get("reasons"):
             raise ValidationError({"reasons": [t("Required to send back: at least one reason.")]})
+
+
+class ReplyToCorrectOut(Schema):
+    """The reply the centre sent back (答复退回重办), for the lead unit to correct and submit again."""
+
+    result = fields.String(metadata={"description": "resolved, in_progress or unresolvable"})
+    reason = fields.String(metadata={"description": "why it cannot be resolved now (unresolvable)"})
+    citizen_text = fields.String()
+    internal_note = fields.String(metadata={"description": "the unit's own note to the centre"})
+    contacted_citizen = fields.Boolean()
+    submitted_at = fields.DateTime()
+    sent_back_at = fields.DateTime()
+    reasons = fields.List(
+        fields.String(), metadata={"description": "the reviewer's reasons for sending it back"}
+    )

@@ -401,6 +401,23 @@ def test_the_reviewer_s_internal_note_is_kept_for_the_centre_and_kept_from_the_u
     assert "答复规范，可发布" not in unit_view
 
 
+def test_the_unit_reads_the_reply_sent_back_to_correct_it(as_user):
+    number = replied_appeal(as_user)
+    url = f"/api/v1/appeals/{number}/reply-to-correct"
+    assert as_user(LEAD).get(url).status_code == 404  # waiting for review: nothing to correct
+    ok(as_user("reviewer"), number, "review", decision="send_back", reasons=["未写明清运时间", "未联系群众"])
+
+    r = as_user(LEAD).get(url)
+
+    assert r.status_code == 200, r.json
+    assert r.json["citizen_text"] == CITIZEN_TEXT and r.json["result"] == "resolved"
+    assert r.json["contacted_citizen"] is True and r.json["internal_note"] == INTERNAL_NOTE
+    assert r.json["reasons"] == ["未写明清运时间", "未联系群众"] and r.json["sent_back_at"]
+    assert as_user("rsj").get(url).status_code == 404  # not its appeal
+    ok(as_user(LEAD), number, "reply", **reply_body(citizen_text="已于今日上午清运完毕。"))
+    assert as_user(LEAD).get(url).status_code == 404  # corrected and submitted again
+
+
 def test_review_refusals(as_user):
     number = signed_appeal(as_user)
     r = act(as_user("reviewer"), number, "review", decision="approve")
