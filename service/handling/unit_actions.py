@@ -375,8 +375,8 @@ def contribute(
 
     A co-unit that contributes is working the appeal: if it has not signed for its part yet, the
     contribution signs for it first (its own `co_signed` event at this moment, compared with its
-    sign-for deadline as any signing), so that the sweeps stop reminding it, its work list no
-    longer shows it 待签收, and the figures count the signing.
+    sign-for deadline as any signing), so that the sweeps stop reminding it and its work lists no
+    longer show it 待签收 (the figures' on-time sign-for rate counts the lead's signings only).
     """
     lock(s, appeal)
     begin(appeal, "contribute", actor, expected_version=expected_version)

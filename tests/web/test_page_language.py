@@ -50,6 +50,7 @@ TYPED = (
     "撤回协办",
     "属于你单位职责，请继续办理",
     "未联系诉求人核实",
+    "请补充处理时间",
     "群众反映垃圾仍未清运",
     "群众多次来电，提请督办",
     "再次督办",
@@ -251,6 +252,21 @@ def appeals(app: Flask, client: Any, as_user: Any) -> dict[str, str]:
     reviewing = new_appeal(as_user)
     ok(as_user(LEAD), reviewing, "sign")
     ok(as_user(LEAD), reviewing, "reply", **reply_body(result="unresolvable", reason="需协调环卫所和镇政府"))
+    sent_back = new_appeal(as_user)  # the reply to correct, the centre's internal note
+    ok(as_user(LEAD), sent_back, "sign")
+    ok(as_user(LEAD), sent_back, "reply", **reply_body())
+    ok(
+        reviewer,
+        sent_back,
+        "review",
+        decision="send_back",
+        reasons=["未联系诉求人核实"],
+        note="请补充处理时间",
+    )
+    withdrawn = new_appeal(as_user)  # an extension withdrawn by a return (延期申请已撤回)
+    ok(as_user(LEAD), withdrawn, "sign")
+    ok(as_user(LEAD), withdrawn, "extension", days=3, reason="需协调环卫所和镇政府")
+    ok(as_user(LEAD), withdrawn, "return", reason="不属于本单位职责", basis="职责清单第3项")
     waiting = register(as_user("operator"))["number"]  # no category: the dispatch form and a duplicate flag
     redispatched = new_appeal(as_user)
     ok(dispatcher, redispatched, "dispatch", unit="GXQ-RSJ", reason="职责清单第3项")
@@ -275,6 +291,8 @@ def appeals(app: Flask, client: Any, as_user: Any) -> dict[str, str]:
         "reviewing": reviewing,
         "waiting": waiting,
         "redispatched": redispatched,
+        "sent_back": sent_back,
+        "withdrawn": withdrawn,
     }
 
 
@@ -408,6 +426,8 @@ def walk(app: Flask, appeals: dict[str, str], language: str) -> list[tuple[str, 
     page = dispatcher.get(f"/centre/appeals/{waiting}").get_data(as_text=True)
     w.post(dispatcher, f"/centre/appeals/{waiting}/dispatch", "dispatcher", {"reason": ""}, page, 422)
 
+    for number in (appeals["sent_back"], appeals["withdrawn"]):
+        w.get(dispatcher, f"/centre/appeals/{number}", "dispatcher", 200)
     w.staff("reviewer")
     w.staff("leader")
 
@@ -416,6 +436,8 @@ def walk(app: Flask, appeals: dict[str, str], language: str) -> list[tuple[str, 
     w.post(cgj, f"/unit/appeals/{full}/sign", LEAD, {}, page, 200)
     w.post(cgj, f"/unit/appeals/{full}/reply", LEAD, {"result": "unresolvable"}, page, 422)
     w.post(cgj, f"/unit/appeals/{full}/contribute", LEAD, {"text": "本镇已派人到现场核实"}, page, 403)
+    for number in (appeals["sent_back"], appeals["withdrawn"]):
+        w.get(cgj, f"/unit/appeals/{number}", LEAD, 200)
     w.staff(CO)
 
     admin = w.staff("admin")
