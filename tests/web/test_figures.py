@@ -117,7 +117,7 @@ def test_the_centre_sets_a_rating_aside_from_the_appeal_page(app, as_user, clien
     page = page_of(client, f"/centre/appeals/{number}")
     assert "评价剔除" in page and "同一号码连续恶意差评" in page
     figures = page_of(client, "/figures")
-    assert "另有 1 件评价不计入" in figures
+    assert "另有 1 次评价不计入" in figures
     r = post_form(client, number, "exclude-rating", reason="count", note="核实后恢复")
     assert r.status_code == 302
     assert "评价恢复计入" in page_of(client, f"/centre/appeals/{number}")
