@@ -354,7 +354,7 @@ class UserTokens(MethodView):
     ) -> tuple[dict[str, Any], dict[str, str]]:
         """新建令牌 for an integration acting as this account: the answer holds it this once."""
         s = db.session()
-        token = create_token(s, account, data["label"], actor=user)  # 422 for a deactivated account
+        token = create_token(s, account, data["label"], actor=user)  # 409 for a deactivated account
         row = s.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
         assert row is not None
         return {**_token(row), "token": token}, {"Cache-Control": "no-store"}

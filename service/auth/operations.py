@@ -278,7 +278,7 @@ def create_token_for_form(
 
 def _new_token(user: User, label: str) -> tuple[str, ApiToken]:
     if not user.active:  # its token would be refused on every call (service/auth/security.py)
-        raise ValidationFailed(t("The account is deactivated; activate it first."))
+        raise Conflict(t("The account is deactivated; activate it first."))
     token, digest = new_token()
     return token, ApiToken(user_id=user.id, token_hash=digest, label=label)
 

@@ -223,7 +223,7 @@ def _reopen_to_the_centre(
         actor,
         to_status=st.PENDING_DISPATCH,
         note=reason,
-        public_message="您的诉求已重新交由承办单位办理。",
+        public_message="您的诉求已重新受理，正在重新确定承办单位。",
         payload={
             "reason": reason,
             "round": appeal.reopen_count,

@@ -143,7 +143,7 @@ def check(action: str, status: str, role: str, relations: frozenset[str] = froze
         raise NotAllowed("state", t("Sign for the appeal first, then {action}.", action=transition.doing))
     if status not in transition.sources:
         message = t(
-            "Cannot {action} while its status is “{status_label}”.",
+            "Cannot {action} now: the appeal is “{status_label}”.",
             action=transition.doing,
             status=status,
             status_label=st.STATUS_NAMES.get(status, status),

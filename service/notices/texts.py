@@ -230,7 +230,7 @@ def _merged_citizen(c: _Context) -> tuple[str, str]:
 def _reopened_citizen(c: _Context) -> tuple[str, str]:
     return (
         f"诉求{c['number']}已重新办理",
-        f"您的诉求{c['number']}已重新交由承办单位办理，可凭查询码{c['query_code']}查看进展。",
+        f"您的诉求{c['number']}已重新办理，可凭查询码{c['query_code']}查看进展。",
     )
 
 

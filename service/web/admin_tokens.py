@@ -70,7 +70,7 @@ def admin_token_create(user_id: int) -> Any:
     if len(label) > LABEL_MAX:
         return _render(user_id, {"label": [_("用途最多 %(n)s 个字符。", n=LABEL_MAX)]}, label, form_key=key)
     if not user.active:
-        return _render(user_id, {"label": [_("账号已停用，不能新建令牌。")]}, label, form_key=key)
+        return _render(user_id, {"_form": [_("账号已停用，不能新建令牌。")]}, label, form_key=key)
     actor = current_user()
     if not key:  # a form of another page, or tampered: no reload guard, a token all the same
         return _render(user_id, created=create_token(s, user, label, actor=actor))

@@ -57,8 +57,8 @@ NOTICE_STATUS_LABELS = {
     "failed": N_("发送失败"),
 }
 
-#: The workflow's actions by their words (service/handling/workflow.py TRANSITIONS' labels), as a
-#: refusal on a page names them (form_messages.STATE_TEXTS).
+#: The workflow's actions by their words (service/handling/workflow.py TRANSITIONS' labels), as the
+#: pages name them (buttons, the timeline, the queues).
 TRANSITION_MSGIDS = (
     N_("直接办结"), N_("签收"), N_("退单"), N_("退单审核"), N_("申请延期"), N_("延期审核"), N_("协办意见"),
     N_("答复"), N_("答复审核"), N_("评价"), N_("重办"), N_("并案"), N_("督办"), N_("办结"), N_("评价剔除"),

@@ -201,9 +201,7 @@ def test_a_token_needs_a_purpose_and_an_active_account(as_user):
     unnamed = assert_envelope(
         admin.post(f"{USERS}/operator/tokens", json={"label": "  "}), 422, "validation_error"
     )
-    inactive = assert_envelope(
-        admin.post(f"{USERS}/reviewer/tokens", json={"label": "x"}), 422, "validation_error"
-    )
+    inactive = assert_envelope(admin.post(f"{USERS}/reviewer/tokens", json={"label": "x"}), 409, "conflict")
 
     assert "label" in unnamed["errors"]
     assert "deactivated" in inactive["message"]

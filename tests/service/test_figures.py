@@ -353,7 +353,7 @@ def test_the_export_says_its_words_in_the_language_asked_for(as_user, journeys, 
     summary = {row[0]: row[1:] for row in wb["Summary"].iter_rows(values_only=True) if row and row[0]}
     assert summary["Month"][0] == month and summary["Satisfaction rate"][:3] == (60.0, 1.8, 3)
     header = next(wb["County department"].iter_rows(values_only=True))
-    assert header[:4] == ("Rank", "Unit", "Dispatched", "Ratings") and "Satisfaction rate (%)" in header
+    assert header[:4] == ("Rank", "Unit", "Dispatches", "Ratings") and "Satisfaction rate (%)" in header
     names = names_in(leader.get("/api/v1/figures", query_string={"month": month}).json)
     chinese = {
         cell

@@ -1,5 +1,5 @@
 """A refusal names the appeal's status and the action in the reader's language: "Cannot sign for the
-appeal while its status is “Return under review”." in English, "诉求当前为“退单审核中”，不能签收。" in
+appeal now: the appeal is “Return under review”." in English, "诉求当前为“退单审核中”，不能签收。" in
 Chinese; never a Chinese label inside an English sentence, nor an action's code as a verb."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def test_a_state_refusal_names_the_status_and_the_action_in_words(as_user):
 
     r = act(co, number, "sign")
     assert r.status_code == 409 and r.json["current"]["status"] == "return_requested"
-    assert r.json["message"] == "Cannot sign for the appeal while its status is “Return under review”."
+    assert r.json["message"] == "Cannot sign for the appeal now: the appeal is “Return under review”."
 
     r = co.post(f"/api/v1/appeals/{number}/sign", json={}, headers=ZH)
     assert r.status_code == 409

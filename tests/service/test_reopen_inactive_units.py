@@ -73,6 +73,7 @@ def test_a_reopen_whose_lead_unit_is_no_longer_active_goes_back_to_the_dispatch_
     assert event["payload"]["inactive_lead"] == event["payload"]["unit"] == CGJ  # counted against it
     english = next(e for e in events(as_user, number, language="en") if e["action"] == "reopened")
     assert english["payload"]["inactive_lead"] == CGJ
+    assert event["public_message"] == "您的诉求已重新受理，正在重新确定承办单位。"  # no unit has it yet
     disp = as_user("dispatcher")
     assert number in numbers(disp, "to_dispatch")
     assert number not in numbers(as_user(LEAD), "to_sign")

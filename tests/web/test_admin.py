@@ -275,6 +275,7 @@ def test_deactivating_an_account_is_confirmed_on_a_page_naming_what_stops(app, l
     assert cgj.active  # looking is not deactivating
     english = admin.get(f"/admin/users/{cgj.id}/deactivate?lang=en").get_data(as_text=True)
     assert "Deactivate account cgj" in english and "its 1 API token(s) stop working" in english
+    admin.get("/lang/zh")  # ?lang=en holds for the visit: back to Chinese
 
     r = admin.post(
         f"/admin/users/{cgj.id}/deactivate", data={"csrf_token": csrf_token_of(page), "unit": "GXQ-CGJ"}

@@ -596,7 +596,7 @@ def test_an_action_not_allowed_in_this_status_or_role_is_refused_with_a_message(
     r = post_form(english, number, "close", note="x")
     assert r.status_code == 409
     page = r.get_data(as_text=True)
-    assert "current state: Cannot close the appeal while its status is “Dispatched”." in page
+    assert "current state: Cannot close the appeal now: the appeal is “Dispatched”." in page
     assert "已派单" not in page and "(dispatched)" not in page
 
 
