@@ -54,11 +54,14 @@ def free_text(text: str, appeal: Appeal, user: User, masked: bool) -> str:
     """The appeal's own words (title, content, address) as `user` may read them: personal data the citizen
     wrote there is shown as the contact is (masked unless shown unmasked), and left out entirely
     for units and leaders on a confidential appeal. After the retention erasure it is gone anyway.
-    The lead unit reads it unmasked only along with the contact (`may_reveal`)."""
+    The lead unit reads it unmasked only along with the contact (`may_reveal`), and then without
+    ID numbers, as `contact_view` shows it the contact without the identity document."""
     if not sees_unmasked(user) and (masked or not may_reveal(user, appeal)):
         return restricted(text, appeal)
     if masked and appeal.personal_data_erased_at is None:
         return redact.mask(text, _names(appeal))
+    if not sees_unmasked(user):
+        return redact.mask_id_numbers(text)
     return text
 
 

@@ -20,11 +20,14 @@ from collections.abc import Iterable
 #: What stands where personal data was removed.
 REMOVED = "***"
 
+#: An 18-character resident ID number (居民身份证号码), not part of a longer word or number.
+_ID_NUMBER = r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])"
+_ID_PATTERN = re.compile(_ID_NUMBER)
 _PATTERN = re.compile(
-    r"""
-    (?P<id_number>(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z]))
-    | (?P<mobile>(?<![0-9+])(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d))
-    | (?P<landline>(?<!\d)0\d{2,3}[\s-]?[2-9]\d{6,7}(?!\d))
+    rf"""
+    (?P<id_number>{_ID_NUMBER})
+    | (?P<mobile>(?<![0-9+])(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{{4}}){{2}}(?!\d))
+    | (?P<landline>(?<!\d)0\d{{2,3}}[\s-]?[2-9]\d{{6,7}}(?!\d))
     | (?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)
     """,
     re.VERBOSE,
@@ -73,6 +76,12 @@ def mask(text: str, names: Iterable[str] = ()) -> str:
     if (pattern := _names_pattern(names)) is not None:
         text = pattern.sub(lambda m: mask_name(m.group()), text)
     return text
+
+
+def mask_id_numbers(text: str) -> str:
+    """`text` with each ID number masked and all else as written: what the lead unit reads after it
+    showed the contact, which does not include the citizen's identity document."""
+    return _ID_PATTERN.sub(lambda m: _masked("id_number", m.group()), text)
 
 
 def remove(text: str, names: Iterable[str] = ()) -> str:

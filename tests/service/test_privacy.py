@@ -279,7 +279,9 @@ def test_the_lead_unit_shows_the_contact_with_a_reason_logged_as_the_centre_s_vi
 
     assert masked["contact"]["masked"] is True and masked["contact"]["phone"] == "138****1234"
     assert shown["contact"] == {**CITIZEN, "id_number": None, "masked": False}  # to reach, not to identify
-    assert shown["content"] == WRITTEN  # as the centre reads it when it shows the contact
+    # As the centre reads it when it shows the contact, but for the ID number, as in the contact.
+    assert shown["content"] == WRITTEN.replace(CITIZEN["id_number"], "1****************X")
+    assert CITIZEN["id_number"] not in json.dumps(shown, ensure_ascii=False)
     assert "query_code" not in shown and shown["channel_meta"] == {}
     assert access_log(app, number) == [("cgj", "view", "电话联系群众")]
     audit = as_user("admin").get("/api/v1/admin/personal-data-access", query_string={"appeal": number}).json
