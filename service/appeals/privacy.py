@@ -41,6 +41,12 @@ def is_lead_unit_staff(user: User, appeal: Appeal) -> bool:
     )
 
 
+def reads_unit_reply(user: User, appeal: Appeal) -> bool:
+    """May `user` read a reply the centre sent back to the unit to correct (答复退回重办)? The centre,
+    and the lead unit that corrects it; not co-units nor leaders (they read the reply once released)."""
+    return user.role in CENTRE_ROLES or is_lead_unit_staff(user, appeal)
+
+
 def may_reveal(user: User, appeal: Appeal) -> bool:
     """May `user` see the citizen's contact unmasked (with a reason, logged by `log_access`)? The
     centre, and the lead unit's staff to contact the citizen, unless the appeal is confidential

@@ -20,6 +20,7 @@ from service import db
 from service.appeals import queries
 from service.appeals.api import STAFF, visible_appeal
 from service.appeals.models import Appeal
+from service.appeals.privacy import free_text, reads_unit_reply, sees_unmasked
 from service.appeals.schemas import AppealOut
 from service.auth.models import ROLES, User
 from service.errors import NotFound
@@ -214,18 +215,25 @@ class AppealReplyToCorrect(MethodView):
     @blp.response(200, ReplyToCorrectOut)
     def get(self, number: str, user: User, appeal: Appeal) -> dict[str, Any]:
         """The reply the centre sent back (答复退回重办) while the lead unit corrects it: what to start the
-        new reply from, with the reviewer's reasons. 404 when none waits to be corrected (no reply
-        sent back, a new one submitted since, or the appeal re-dispatched or reopened)."""
-        reply = centre_review.reply_to_correct(db.session(), appeal)
+        new reply from, with the reviewer's reasons; for the centre and the lead unit's staff, who
+        read what the unit wrote with the citizen's personal data masked (as the appeal's content).
+        404 when none waits to be corrected (no reply sent back, a new one submitted since, or the
+        appeal re-dispatched or reopened), and for co-units and leaders, whether one waits or not."""
+        s = db.session()
+        reply = centre_review.reply_to_correct(s, appeal) if reads_unit_reply(user, appeal) else None
         if reply is None:
             raise NotFound(t("No reply of appeal {number} is waiting to be corrected.", number=number))
+
+        def shown(text: str) -> str:
+            return text if sees_unmasked(user) else free_text(text, appeal, user, masked=True)
+
         return {
             "result": reply.result,
-            "reason": reply.reason,
-            "citizen_text": reply.citizen_text,
-            "internal_note": reply.internal_note,
+            "reason": shown(reply.reason),
+            "citizen_text": shown(reply.citizen_text),
+            "internal_note": shown(reply.internal_note),
             "contacted_citizen": reply.contacted_citizen,
             "submitted_at": reply.submitted_at,
             "sent_back_at": reply.reviewed_at,
-            "reasons": [line for line in reply.review_note.splitlines() if line.strip()],
+            "reasons": [shown(line) for line in reply.review_note.splitlines() if line.strip()],
         }

@@ -27,7 +27,7 @@ from service import db
 from service.appeals import queries
 from service.appeals import status as st
 from service.appeals.models import Appeal, AppealEvent
-from service.appeals.privacy import CENTRE_ROLES, free_text, log_access, may_reveal
+from service.appeals.privacy import CENTRE_ROLES, free_text, log_access, may_reveal, reads_unit_reply
 from service.appeals.status import REPLY_RESULTS, URGENCIES
 from service.auth.models import User
 from service.auth.security import current_user
@@ -277,7 +277,8 @@ def page_context(
     lead = next((a for a in appeal.assignments if a.active and a.role == "lead"), None)
     events = queries.events_of(s, appeal)
     units = unit_choices(s) if centre else []
-    to_correct = centre_review.reply_to_correct(s, appeal)
+    # The sent-back reply (被退回的答复): the centre's and the lead unit's, not co-units' nor leaders'.
+    to_correct = centre_review.reply_to_correct(s, appeal) if reads_unit_reply(user, appeal) else None
     return {
         "appeal": appeal,
         "view": view,

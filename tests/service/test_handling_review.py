@@ -402,7 +402,9 @@ def test_the_reviewer_s_internal_note_is_kept_for_the_centre_and_kept_from_the_u
 
 
 def test_the_unit_reads_the_reply_sent_back_to_correct_it(as_user):
-    number = replied_appeal(as_user)
+    number = signed_appeal(as_user)
+    written = CITIZEN_TEXT + "已电话13800001234告知。"
+    ok(as_user(LEAD), number, "reply", **reply_body(citizen_text=written))
     url = f"/api/v1/appeals/{number}/reply-to-correct"
     assert as_user(LEAD).get(url).status_code == 404  # waiting for review: nothing to correct
     ok(as_user("reviewer"), number, "review", decision="send_back", reasons=["未写明清运时间", "未联系群众"])
@@ -410,10 +412,14 @@ def test_the_unit_reads_the_reply_sent_back_to_correct_it(as_user):
     r = as_user(LEAD).get(url)
 
     assert r.status_code == 200, r.json
-    assert r.json["citizen_text"] == CITIZEN_TEXT and r.json["result"] == "resolved"
+    assert r.json["citizen_text"] == CITIZEN_TEXT + "已电话138****1234告知。"  # masked, as the content is
+    assert r.json["result"] == "resolved"
     assert r.json["contacted_citizen"] is True and r.json["internal_note"] == INTERNAL_NOTE
     assert r.json["reasons"] == ["未写明清运时间", "未联系群众"] and r.json["sent_back_at"]
-    assert as_user("rsj").get(url).status_code == 404  # not its appeal
+    assert as_user("reviewer").get(url).json["citizen_text"] == written
+    for username in (CO, "leader", "rsj"):  # a co-unit and a leader see the appeal, not this; rsj neither
+        r = as_user(username).get(url)
+        assert r.status_code == 404 and "13800001234" not in r.get_data(as_text=True), username
     ok(as_user(LEAD), number, "reply", **reply_body(citizen_text="已于今日上午清运完毕。"))
     assert as_user(LEAD).get(url).status_code == 404  # corrected and submitted again
 

@@ -261,7 +261,8 @@ def test_a_reply_sent_back_is_shown_to_the_unit_and_fills_its_reply_form(app, as
     number = new_appeal(as_user)
     ok(as_user(LEAD), number, "sign")
     first = "已派环卫工人清运，后续每日巡查。"
-    body = {"result": "in_progress", "citizen_text": first, "internal_note": "已约谈承包公司"}
+    phone = "已电话13800001234联系诉求人。"
+    body = {"result": "in_progress", "citizen_text": first + phone, "internal_note": "已约谈承包公司"}
     ok(as_user(LEAD), number, "reply", **body, reason="", contacted_citizen=False)
     reviewer = logged_in("reviewer")
     review_form = page_of(reviewer, f"/centre/appeals/{number}")
@@ -282,9 +283,13 @@ def test_a_reply_sent_back_is_shown_to_the_unit_and_fills_its_reply_form(app, as
     assert "请补充处理时间" not in page  # the centre's own note
     sent_back = page[page.index("data-sent-back") : page.index('id="h-units"')]
     assert "未写明清运时间" in sent_back and "未联系群众" in sent_back and first in sent_back
+    assert "已电话138****1234联系诉求人。" in sent_back and "13800001234" not in sent_back
+    for username, url in ((CO, f"/unit/appeals/{number}"), ("leader", f"/centre/appeals/{number}")):
+        other = page_of(logged_in(username), url)
+        assert "data-sent-back" not in other and "13800001234" not in other, username
     form = page[page.index('id="action-reply"') :]
     assert '<option value="in_progress" selected>' in form
-    assert re.search(rf'id="f-reply-citizen_text"[^>]*>{first}</textarea>', form)
+    assert re.search(rf'id="f-reply-citizen_text"[^>]*>{first}{phone}</textarea>', form)  # its own words
     assert ">已约谈承包公司</textarea>" in form
     contacted = form[form.index('id="f-reply-contacted_citizen"') :]
     assert '<option value="false" selected>' in contacted[: contacted.index("</select>")]
