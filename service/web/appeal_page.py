@@ -285,6 +285,13 @@ def page_context(
         "area": area,
         "events": events,
         "shown": lambda text: free_text(str(text), appeal, user, masked=not unmasked),
+        # A unit's reply (awaiting review, or sent back): the centre reviews the very words the
+        # citizen will get, the unit's own telephone included; the lead unit reads it as the page.
+        "reply_shown": lambda text: (
+            str(text)
+            if user.role in CENTRE_ROLES
+            else free_text(str(text), appeal, user, masked=not unmasked)
+        ),
         "seen_event": max((e.id for e in events), default=0),
         "event_labels": EVENT_LABELS,
         "lead_explanation": lead.explanation if lead is not None else None,
@@ -296,7 +303,8 @@ def page_context(
         "returns": return_disputes.history(s, appeal) if centre else None,
         "repeat_return": centre and pending is not None and return_disputes.is_repeat(s, appeal, pending),
         "pending_extension": unit_actions.pending_extension(s, appeal),
-        "pending_reply": centre_review.pending_reply(s, appeal),
+        # The reply awaiting review: the centre, and the lead unit that wrote it (as the sent-back one).
+        "pending_reply": centre_review.pending_reply(s, appeal) if reads_unit_reply(user, appeal) else None,
         "round_rating": _round_rating(s, appeal, user, actions),
         "reply_to_correct": to_correct,
         # The reviewer's internal note (内部备注) on the timeline: the centre's alone.

@@ -264,8 +264,13 @@ def test_a_reply_sent_back_is_shown_to_the_unit_and_fills_its_reply_form(app, as
     phone = "已电话13800001234联系诉求人。"
     body = {"result": "in_progress", "citizen_text": first + phone, "internal_note": "已约谈承包公司"}
     ok(as_user(LEAD), number, "reply", **body, reason="", contacted_citizen=False)
+    for username, url in ((CO, f"/unit/appeals/{number}"), ("leader", f"/centre/appeals/{number}")):
+        other = page_of(logged_in(username), url)  # the reply awaiting review is not theirs to read
+        assert 'id="h-reply"' not in other and "13800001234" not in other, username
     reviewer = logged_in("reviewer")
     review_form = page_of(reviewer, f"/centre/appeals/{number}")
+    pending = review_form[review_form.index('id="h-reply"') : review_form.index('id="h-units"')]
+    assert first + phone in pending  # the reviewer reads the very words the citizen will get
     assert "内部备注（仅分拨中心可见）" in review_form and "承办单位看不到" in review_form
     r = post_form(
         reviewer,
