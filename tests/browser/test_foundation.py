@@ -17,7 +17,7 @@ def test_a_dispatcher_logs_in_and_sees_the_centre_nav(page, log_in):
     expect(page).to_have_url(re.compile(r"/centre$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("分拨中心")
     nav = page.get_by_role("navigation", name="主导航")
-    expect(nav.get_by_role("link")).to_have_text(["话务台", "分拨中心", "统计分析"])
+    expect(nav.get_by_role("link")).to_have_text(["话务台", "分拨中心", "统计分析", "知识库"])
     expect(nav.get_by_role("link", name="分拨中心")).to_have_attribute("aria-current", "page")
     expect(page.locator(".who")).to_contain_text("分拨员 刘建国")
 

@@ -37,6 +37,7 @@ def test_the_dispatch_form_keeps_a_co_unit_no_longer_active_chosen_and_marked(ap
     assert options(page, "dispatch", "co_units")[MEILIN] == "梅林镇人民政府（已停用）"
     assert "现有协办单位：梅林镇人民政府（已停用）。" in page
     english = page_of(client, f"/centre/appeals/{number}?lang=en")
+    client.get("/lang/zh")  # ?lang=en holds for the visit: back to Chinese
     assert options(english, "dispatch", "co_units")[MEILIN] == "梅林镇人民政府 (inactive)"
     assert "Co-units now: 梅林镇人民政府 (inactive)." in english
 
@@ -134,6 +135,7 @@ def test_a_reopen_says_the_co_unit_no_longer_active_was_dropped(app, as_user, cl
     assert "协办单位已停用，不再协办：梅林镇人民政府" in event_of(page, "reopened")
     assert "重办：协办单位已停用，不再协办" in page  # why its part ended, on the list of units
     english = page_of(centre, f"/centre/appeals/{number}?lang=en")
+    centre.get("/lang/zh")  # ?lang=en holds for the visit: back to Chinese
     assert "Co-units dropped as no longer active: 梅林镇人民政府" in event_of(english, "reopened")
     assert "Reopened: the co-unit is no longer active; its part ended" in english
 
@@ -147,6 +149,7 @@ def test_a_reopen_whose_lead_unit_is_no_longer_active_asks_for_a_new_dispatch(
     form = page_of(centre, f"/centre/appeals/{number}")
     assert "承办单位区城管局已停用：重办后诉求回到待分拨，须重新派单。" in form
     english = page_of(centre, f"/centre/appeals/{number}?lang=en")
+    centre.get("/lang/zh")  # ?lang=en holds for the visit: back to Chinese
     assert "The lead unit 区城管局 is no longer active: once reopened, the appeal goes back" in english
 
     r = post_form(centre, number, "reopen", attributable="true", reason="垃圾仍未清运")
@@ -158,6 +161,7 @@ def test_a_reopen_whose_lead_unit_is_no_longer_active_asks_for_a_new_dispatch(
     assert "重办：承办单位区城管局已停用，待重新分拨" in page  # the dispatch note
     assert _selected(page, "dispatch", "unit") == [""]  # the form waits for the dispatcher's choice
     english = page_of(centre, f"/centre/appeals/{number}?lang=en")
+    centre.get("/lang/zh")  # ?lang=en holds for the visit: back to Chinese
     assert (
         "The lead unit 区城管局 is no longer active: the appeal is back in the dispatch queue, to be "
         "dispatched again." in event_of(english, "reopened")
