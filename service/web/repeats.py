@@ -107,10 +107,11 @@ extension_review = decided(
 def _reply_review_text(
     s: Session, appeal: Appeal, events: Sequence[AppealEvent], d: Mapping[str, Any]
 ) -> bool:
+    """答复审核: the same reasons (退回) and the same internal note, kept as the payload's centre_note."""
     got = recorded(events[0])
-    if d.get("decision") == "send_back":
-        return plain(d.get("reasons") or []) == plain(got.get("reasons") or [])
-    return plain(d.get("note")) == plain(got.get("note"))
+    if d.get("decision") == "send_back" and plain(d.get("reasons") or []) != plain(got.get("reasons") or []):
+        return False
+    return plain(d.get("note")) == plain(got.get("centre_note"))
 
 
 reply_review = decided({"approve": "reply_released", "send_back": "reply_sent_back"}, _reply_review_text)

@@ -102,6 +102,39 @@ def test_a_reply_review_from_a_second_tab_with_other_reasons_is_a_conflict(app, 
     assert last_event_actions(as_user, number).count("reply_sent_back") == 1
 
 
+def test_a_reply_approved_with_a_note_sent_twice_is_done_once(as_user, logged_in):
+    number = replied_appeal(as_user)
+    client = logged_in("reviewer")
+    form = {**two_tabs(client, number, "review"), "decision": "approve", "note": "答复规范，可发布"}
+    assert client.post(f"/centre/appeals/{number}/review", data=form).status_code == 302
+
+    again = client.post(f"/centre/appeals/{number}/review", data=form)
+    assert again.status_code == 302 and DONE_ONCE in page_of(client, again.location)
+    other = client.post(f"/centre/appeals/{number}/review", data={**form, "note": "请下次写明时间"})
+
+    assert other.status_code == 409 and CONFLICT in other.get_data(as_text=True)
+    assert last_event_actions(as_user, number).count("reply_released") == 1
+
+
+def test_a_reply_sent_back_with_a_note_sent_twice_is_done_once(as_user, logged_in):
+    number = replied_appeal(as_user)
+    client = logged_in("reviewer")
+    form = {
+        **two_tabs(client, number, "review"),
+        "decision": "send_back",
+        "reasons": "未写明修复时间",
+        "note": "请补充处理时间",
+    }
+    assert client.post(f"/centre/appeals/{number}/review", data=form).status_code == 302
+
+    again = client.post(f"/centre/appeals/{number}/review", data=form)
+    assert again.status_code == 302 and DONE_ONCE in page_of(client, again.location)
+    other = client.post(f"/centre/appeals/{number}/review", data={**form, "note": "另一条备注"})
+
+    assert other.status_code == 409 and CONFLICT in other.get_data(as_text=True)
+    assert last_event_actions(as_user, number).count("reply_sent_back") == 1
+
+
 def test_a_press_with_another_note_from_a_second_tab_is_a_conflict(as_user, logged_in):
     number = new_appeal(as_user)
     client = logged_in("dispatcher")
