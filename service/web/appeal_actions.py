@@ -82,6 +82,9 @@ class Action:
     # form (a double click) recognises that this user's first one was done meanwhile; `same` then
     # tells the same form from another one sent from an older page (None: never the same).
     events: tuple[str, ...] = ()
+    # Events the operation may record (by the same user) before one of `events`, skipped to find it:
+    # a co-unit's 协办意见 signs for its part first (co_signed).
+    events_before: tuple[str, ...] = ()
     same: SameAs | None = None
     # The state-machine action behind a form named otherwise (催办 and 督办: two forms, one action).
     transition: str | None = None
@@ -470,6 +473,7 @@ UNIT_ACTIONS: dict[str, Action] = {
             ContributeIn,
             _contribute,
             events=("contributed",),
+            events_before=("co_signed",),
             same=repeats.fields(text="text"),
         ),
         Action(

@@ -9,6 +9,7 @@ in this status) render the page again with the typed text kept in the form.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
@@ -491,9 +492,10 @@ SEEN_EVENT = "seen_event"
 def _own_since(s: Session, appeal: Appeal, user: User, action: Action, seen_event: str) -> list[AppealEvent]:
     """The events since the page was shown when this user did this very action meanwhile (a double
     click, a resent form, or the same account in another tab): the first event after the page's
-    newest one is this user's, of this action, and nobody else acted after it. Then the refused
-    submission must not say that someone else changed the appeal; `Action.same` tells whether it
-    repeats what was done or chose otherwise. Empty otherwise.
+    newest one (past those the action may record before its own, `Action.events_before`) is this
+    user's, of this action, and nobody else acted after it. Then the refused submission must not say
+    that someone else changed the appeal; `Action.same` tells whether it repeats what was done or
+    chose otherwise. The events from the action's own on; empty otherwise.
     """
     # The page wrote it; anything else (not ASCII digits, or past a 64-bit id) was not a page's.
     if not action.events or not re.fullmatch(r"[0-9]{1,18}", seen_event):
@@ -505,9 +507,12 @@ def _own_since(s: Session, appeal: Appeal, user: User, action: Action, seen_even
             .order_by(AppealEvent.id)
         )
     )
-    if not since or since[0].action not in action.events or since[0].actor_id != user.id:
+    if not all(e.actor_id in (user.id, None) for e in since):
         return []
-    return since if all(e.actor_id in (user.id, None) for e in since) else []
+    own = list(itertools.dropwhile(lambda e: e.action in action.events_before, since))
+    if not own or own[0].action not in action.events or own[0].actor_id != user.id:
+        return []
+    return own
 
 
 def _already_done(action: Action, area: str, appeal: Appeal, event: str) -> Any:

@@ -4,7 +4,7 @@ double click, done once; another content is a conflict that keeps what was typed
 from __future__ import annotations
 
 from tests.service.factories import unit_code
-from tests.service.handling_steps import LEAD, new_appeal, ok, replied_appeal, signed_appeal
+from tests.service.handling_steps import CO, LEAD, new_appeal, ok, replied_appeal, signed_appeal
 from tests.web.test_centre import (
     CGJ,
     RSJ,
@@ -162,6 +162,19 @@ def test_a_unit_return_with_another_reason_from_a_second_tab_is_a_conflict(as_us
 
     assert other.status_code == 409 and CONFLICT in other.get_data(as_text=True)
     assert again.status_code == 302 and DONE_ONCE in page_of(unit, again.location)
+
+
+def test_a_contribution_sent_twice_by_a_co_unit_that_had_not_signed_is_done_once(as_user, logged_in):
+    number = new_appeal(as_user)
+    unit = logged_in(CO)
+    form = {**two_tabs(unit, number, "contribute", area="unit"), "text": "本镇已派人到现场核实"}
+    assert unit.post(f"/unit/appeals/{number}/contribute", data=form).status_code == 302
+
+    again = unit.post(f"/unit/appeals/{number}/contribute", data=form)
+
+    assert again.status_code == 302 and f"协办意见已提交。{DONE_ONCE}" in page_of(unit, again.location)
+    actions = last_event_actions(as_user, number)
+    assert actions.count("co_signed") == 1 and actions.count("contributed") == 1
 
 
 def test_every_form_that_recognises_a_repeat_compares_its_content():
