@@ -49,6 +49,7 @@ from service.web.appeal_actions import Action, open_actions
 from service.web.centre_letter import letter_offer
 from service.web.centre_receipt import receipt_offer
 from service.web.flashes import flash, page_text
+from service.web.form_labels import FORM_LABELS
 from service.web.form_messages import page_message
 from service.web.helpers import FormErrors, errors_of, form_to_dict
 from service.web.labels import N_
@@ -319,6 +320,8 @@ def page_context(
         "print_receipt": receipt_offer(appeal, user) if centre else None,
         "actions": shown,
         "failed": failed,
+        # The failed form's field labels, for the summary at the top of the page.
+        "form_labels": {name: str(label) for name, label in FORM_LABELS.get(failed or "", {}).items()},
         "values": values or {},
         "defaults": {"dispatch": dispatch_defaults(appeal), "reply": reply_defaults(to_correct)},
         # Named in the dispatch form's hint: a multiple select shows only some of its options.

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.service.handling_steps import new_appeal, replied_appeal
-from tests.web.conftest import error_summary_of
+from tests.web.conftest import error_summary_lines_of, error_summary_of
 from tests.web.test_centre import post_form, status_of
 
 
@@ -51,3 +53,27 @@ def test_an_error_of_a_field_the_form_does_not_have_is_still_shown(as_user, logg
     assert r.status_code == 422
     alert = re.search(r'<p class="flash flash-error" role="alert">([^<]+)</p>', page)
     assert alert and "整数" in alert.group(1)
+
+
+@pytest.mark.parametrize(
+    ("action", "fields", "label"),
+    [("press", {"note": ""}, "催办意见："), ("merge", {"master": "", "reason": "同一事项"}, "主件编号：")],
+)
+def test_a_failed_centre_form_has_one_summary_naming_the_field(as_user, logged_in, action, fields, label):
+    number = new_appeal(as_user)
+
+    r = post_form(logged_in("dispatcher"), number, action, **fields)
+
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert page.count('class="error-summary"') == 1 and page.count("请修改以下问题后重新提交") == 1
+    assert error_summary_lines_of(page) == [f"{label}此项为必填项。"]
+
+
+def test_every_field_of_every_action_form_has_a_label_for_the_summary():
+    from service.web.appeal_actions import CENTRE_ACTIONS, UNIT_ACTIONS
+    from service.web.form_labels import FORM_LABELS
+
+    for action in (*CENTRE_ACTIONS.values(), *UNIT_ACTIONS.values()):
+        fields = {n for n, f in action.schema().fields.items() if not f.dump_only} - {"version"}
+        assert fields == set(FORM_LABELS.get(action.name, {})), action.name
