@@ -19,7 +19,7 @@ from service.auth.security import current_user
 from service.db import utcnow
 from service.lists.calendar_cover import active_calendar_gap
 from service.queues import queries as queues
-from service.web import appeal_page
+from service.web import appeal_page, appeal_submit
 from service.web.access import CENTRE_ROLES, login_required
 from service.web.appeal_actions import CENTRE_ACTIONS
 from service.web.blueprint import bp
@@ -96,7 +96,7 @@ def centre_appeal(number: str) -> Any:
 @bp.post("/centre/appeals/<number>/<action>")
 @login_required(roles=CENTRE_ROLES)
 def centre_act(number: str, action: str) -> Any:
-    return appeal_page.act(number, action, area="centre", actions=CENTRE_ACTIONS)
+    return appeal_submit.act(number, action, area="centre", actions=CENTRE_ACTIONS)
 
 
 from service.web import centre_letter, centre_receipt, centre_search  # noqa: E402, F401  (their routes)

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import render_template
 
-from service.web import appeal_page
+from service.web import appeal_page, appeal_submit
 from service.web.access import UNIT_ROLES, login_required
 from service.web.appeal_actions import UNIT_ACTIONS
 from service.web.blueprint import bp
@@ -33,4 +33,4 @@ def unit_appeal(number: str) -> Any:
 @bp.post("/unit/appeals/<number>/<action>")
 @login_required(roles=UNIT_ROLES)
 def unit_act(number: str, action: str) -> Any:
-    return appeal_page.act(number, action, area="unit", actions=UNIT_ACTIONS)
+    return appeal_submit.act(number, action, area="unit", actions=UNIT_ACTIONS)
