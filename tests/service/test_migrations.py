@@ -312,3 +312,83 @@ def test_0010_gives_list_versions_stored_before_default_limits_the_limits_they_r
             "紧急": Limit(2, reply_hours=24),
             "特急": Limit(0.5, reply_hours=4),
         }
+
+
+def _migration(filename: str) -> Any:
+    """A migration file as a module, without running it."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(migrate.__file__).parent / "migrations" / "versions" / filename
+    spec = importlib.util.spec_from_file_location(f"migration_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+#: What citizens write: every kind of personal data the masking recognises, and what it must leave.
+SAMPLE_TEXTS = [
+    "",
+    "垃圾没人清运多日。",
+    "我叫张三，电话13800001234。",
+    "电话 +86 138 0000 1234，或 86-139-1234-5678，或 138-0000-1234。",
+    "座机0797-8123456，又 020 87654321，又 07978123456；不是座机：0797812345678。",
+    "身份证36070219800101123X，另一个360702198001011234；不是它：1360702198001011234。",
+    "邮箱 zhang.san+gx@example.com.cn，或 a@b",
+    "张三家在建设路3号，张三的儿子张三丰也来过。",
+    "李四说：王五和张三都住这里，张 三不算。",
+    "编号2026120700001，金额12345678元，电话12800001234不是手机。",
+]
+SAMPLE_NAMES = [None, "张三", "张三丰", " 李四 ", "王", ""]
+
+
+def test_the_masking_frozen_in_0014_and_0016_is_the_masking_of_today():
+    """0014 and 0016 carry their own copy of the masking, so that a later change to the app's does
+    not change what they write on an old database. The copy must be faithful to the code of the day
+    it was frozen (2026-12-07): this compares them on sample texts. If the app's masking is changed on
+    purpose later, this comparison fails: leave the migrations as they are and pin here what the
+    frozen copy gives instead."""
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from service.appeals import redact
+    from service.appeals.privacy import restricted_text
+
+    migrations = [
+        _migration("0014_restricted_search_text.py"),
+        _migration("0016_restricted_text_with_the_address.py"),
+    ]
+    compared = 0
+    for migration in migrations:
+        assert "import service" not in source(migration) and "from service" not in source(migration)
+        for text in SAMPLE_TEXTS:
+            assert migration._remove(text) == redact.remove(text)
+            for name in SAMPLE_NAMES:
+                names = [name] if name is not None else []
+                assert migration._mask(text, names) == redact.mask(text, names)
+                assert migration._remove(text, names) == redact.remove(text, names)
+                for confidential in (False, True):
+                    for erased in (False, True):
+                        appeal = SimpleNamespace(
+                            title="反映" + text[:6],
+                            content=text,
+                            address=text[-12:] or None,
+                            confidential=confidential,
+                            personal_data_erased_at=datetime(2026, 12, 7, tzinfo=UTC) if erased else None,
+                            contact=SimpleNamespace(name=name) if name is not None else None,
+                        )
+                        frozen = migration._restricted_text(
+                            appeal.title, appeal.content, appeal.address, confidential, erased, name
+                        )
+                        assert frozen == restricted_text(appeal)
+                        compared += 1
+    assert compared == len(migrations) * len(SAMPLE_TEXTS) * len(SAMPLE_NAMES) * 4
+    masked = {redact.mask(text, ["张三"]) for text in SAMPLE_TEXTS} - set(SAMPLE_TEXTS)
+    assert len(masked) >= len(SAMPLE_TEXTS) - 3  # the samples have personal data to mask
+
+
+def source(module: Any) -> str:
+    from pathlib import Path
+
+    return Path(module.__file__).read_text(encoding="utf-8")
