@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from responsibility_lists.model import ResponsibilityList, from_plain
 from responsibility_lists.xlsx import import_xlsx
 from service import db
 from service.auth.security import current_user
+from service.db import utcnow
 from service.errors import Conflict
 from service.lists.calendar_cover import active_calendar_gap
 from service.lists.models import ListVersion
@@ -106,7 +106,10 @@ def read_upload(filename: str, data: bytes) -> Upload:
     except ListFormatError as exc:
         return Upload(filename, CheckReport.from_format_error(exc))
     report = check_list(lst)
-    return Upload(filename, report, calendar_gaps(lst.calendar, date.today()), lst)
+    # Today in the service's time zone (as the start pages' warning counts it), not the host's: on
+    # the first hours of 1 January in Beijing a host on UTC would still say 31 December.
+    today = utcnow().astimezone(current_app.config["TZ"]).date()
+    return Upload(filename, report, calendar_gaps(lst.calendar, today), lst)
 
 
 def _versions() -> list[ListVersion]:

@@ -542,6 +542,23 @@ def test_a_year_without_holiday_data_is_counted_with_the_warnings(logged_in, mon
     assert "0 error(s), 1 warning(s)." in english
 
 
+def test_the_upload_counts_the_years_from_today_in_the_services_time_zone(logged_in, monkeypatch):
+    """At 01:00 on 1 January in Beijing (17:00 on 31 December UTC) the year deadlines start in is the
+    new one: the upload warns about the year after it, not about the year just ended."""
+    from datetime import UTC, datetime
+
+    from dispatch import calendar
+    from service.web import admin_lists
+
+    monkeypatch.setattr(admin_lists, "utcnow", lambda: datetime(2098, 12, 31, 17, 0, tzinfo=UTC))
+    monkeypatch.setattr(calendar, "NATIONAL_YEARS", range(2004, 2100))  # up to 2099: 2100 unknown
+    admin = logged_in("admin")
+
+    html = upload(admin, "ganxian.yaml", changed_list().encode()).get_data(as_text=True)
+
+    assert "0 个错误，1 个警告。" in html and "没有 2100 年的节假日数据" in html
+
+
 @pytest.mark.parametrize(
     "fixture",
     [*sorted((FIXTURES / "broken").glob("*.yaml")), FIXTURES / "structure_errors.yaml"],
