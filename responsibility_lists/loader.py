@@ -2,27 +2,25 @@
 
 Every structural problem (missing or unknown key, wrong type, bad limit, bad date) is collected
 with its file and line, and raised together as one `ListFormatError`. References between items
-(does this unit exist?) are left to `check.check_list`.
+(does this unit exist?) are left to `check.check_list`. Two sections have modules of their own:
+the areas (`loader_areas`: inline or from the CSV beside the list) and the calendar with its
+working hours (`loader_calendar`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import os
-from datetime import time
 from pathlib import Path
 from typing import Any
 
 from . import line_yaml
 from .dump import dump_yaml
 from .line_yaml import FieldReader, LineMap, RawFloat, RawInt, describe
+from .loader_areas import read_areas
+from .loader_calendar import read_calendar
 from .model import (
-    AREA_LEVELS,
     SCOPE_TERRITORIAL,
     URGENCIES,
-    Area,
-    Calendar,
     Category,
     Contact,
     EscalationStep,
@@ -42,7 +40,6 @@ _TOP_REQUIRED = ("jurisdiction", "version", "effective", "units", "categories", 
 _TOP_OPTIONAL = ("areas_file", "areas", "calendar", "limit_profiles", "default_limits")
 _LIMIT_KEYS = ("sign_hours", "reply_working_days", "reply_hours")
 _CONTACT_KEYS = ("title", "phone", "email", "webhook")
-_AREA_LEVEL_NAMES = tuple(AREA_LEVELS.values())
 
 
 def load_file(path: str | os.PathLike[str]) -> ResponsibilityList:
@@ -123,20 +120,8 @@ class _Builder(FieldReader):
         jurisdiction = self.jurisdiction(top)
         version = self.text(top, "version", the_list)
         effective = self.date_value(top.get("effective"), top.line_of("effective"), "effective")
-        areas_file = None
-        if "areas_file" in top and "areas" in top:
-            self.error(
-                top.line_of("areas"), t("give either areas_file (a CSV beside the list) or areas, not both")
-            )
-        if "areas_file" in top:
-            areas_file = self.text(top, "areas_file", the_list)
-            areas = self.areas_csv(areas_file, top.line_of("areas_file"))
-        elif "areas" in top:
-            areas = self.areas_inline(top)
-        else:
-            self.error(top.line, t("the list needs areas_file (a CSV beside the list) or inline areas"))
-            areas = ()
-        calendar = self.calendar(top)
+        areas_file, areas = read_areas(self, top, self.base_dir)
+        calendar = read_calendar(self, top)
         profiles = self.limit_profiles(top)
         default_limits = self.limits_or_profile(
             top.get("default_limits"), top.line_of("default_limits"), "default_limits", profiles
@@ -177,120 +162,6 @@ class _Builder(FieldReader):
         return Jurisdiction(
             self.text(m, "name", "jurisdiction"), code, self.text(m, "prefix", "jurisdiction")
         )
-
-    def areas_csv(self, name: str, line: int) -> tuple[Area, ...]:
-        if Path(name).name != name or name in ("", ".", ".."):
-            # A file name only: a list (perhaps uploaded through the admin pages) must not make the
-            # server read files outside the list's own folder.
-            self.error(
-                line, t("areas_file {name}: give a file name beside the list, without a folder", name=name)
-            )
-            return ()
-        path = self.base_dir / name
-        shown = name if self.file == "<string>" else os.path.join(os.path.dirname(self.file), name)
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            self.error(
-                line,
-                t("areas_file {name}: cannot read {path}: {detail}", name=name, path=path, detail=str(exc)),
-            )
-            return ()
-        reader = csv.DictReader(io.StringIO(text))
-        missing = [c for c in ("code", "name", "level", "parent_code") if c not in (reader.fieldnames or ())]
-        if missing:
-            self.error(
-                1,
-                t(
-                    "areas file header must be code,name,level,parent_code (missing {missing})",
-                    missing=missing,
-                ),
-                shown,
-            )
-            return ()
-        rows = (
-            (reader.line_num, row["code"], row["name"], row["level"], row["parent_code"]) for row in reader
-        )
-        return self.area_rows(rows, shown)
-
-    def areas_inline(self, top: LineMap) -> tuple[Area, ...]:
-        rows = []
-        area = t("area")
-        for value in self.sequence(top, "areas", t("the list")):
-            m = self.mapping(value, top.line_of("areas"), t("an area"))
-            if m is None:
-                continue
-            self.keys(m, area, ("code", "name", "level"), ("parent",))
-            rows.append(
-                (
-                    m.line,
-                    self.key_code(m, "code", area) or "",
-                    self.text(m, "name", area),
-                    self.text(m, "level", area),
-                    self.key_code(m, "parent", area) or "",
-                )
-            )
-        return self.area_rows(rows, self.file)
-
-    def area_rows(self, rows: Any, file: str) -> tuple[Area, ...]:
-        areas: list[Area] = []
-        seen: dict[str, int] = {}
-        for line, code, name, level, parent in rows:
-            code, parent = (code or "").strip(), (parent or "").strip()
-            if not code.isdigit() or len(code) not in AREA_LEVELS:
-                self.error(
-                    line, t("area code {code!r} must be a 6, 9 or 12 digit division code", code=code), file
-                )
-            elif level not in _AREA_LEVEL_NAMES:
-                message = t(
-                    "area {code}: level {level!r} must be one of {levels}",
-                    code=code,
-                    level=level,
-                    levels=list(_AREA_LEVEL_NAMES),
-                )
-                self.error(line, message, file)
-            elif code in seen:
-                message = t(
-                    "area code {code} appears twice (first on line {first})", code=code, first=seen[code]
-                )
-                self.error(line, message, file)
-            else:
-                seen[code] = line
-                areas.append(Area(code=code, name=name, level=level, parent=parent or None))
-        return tuple(areas)
-
-    def calendar(self, top: LineMap) -> Calendar:
-        if top.get("calendar") is None:
-            return Calendar()
-        m = self.mapping(top["calendar"], top.line_of("calendar"), "calendar")
-        if m is None:
-            return Calendar()
-        self.keys(m, "calendar", (), ("holidays", "workdays", "working_hours"))
-        return Calendar(
-            holidays=self.dates(m, "holidays", "calendar"),
-            workdays=self.dates(m, "workdays", "calendar"),
-            working_hours=self.working_hours(m),
-        )
-
-    def working_hours(self, m: LineMap) -> tuple[tuple[time, time], ...]:
-        """`working_hours: ["08:30-12:00", "14:30-17:30"]`: the working periods of a working day, in
-        order, not overlapping; "24:00" closes the day. Absent or empty: the default."""
-        values = self.sequence(m, "working_hours", "calendar")
-        periods: list[tuple[time, time]] = []
-        closing = 0
-        for value in values:
-            period = _period(value)
-            if period is None or period[0] < closing:
-                message = t(
-                    "calendar: working_hours must be periods written HH:MM-HH:MM, in order and not "
-                    "overlapping, not {value}",
-                    value=describe(value),
-                )
-                self.error(m.line_of("working_hours"), message)
-                return ()
-            closing = period[1]
-            periods.append((_clock(period[0]), _clock(period[1])))
-        return tuple(periods)
 
     def limit_profiles(self, top: LineMap) -> dict[str, dict[str, Limit]]:
         if top.get("limit_profiles") is None:
@@ -454,22 +325,3 @@ class _Builder(FieldReader):
             note=self.text(m, "note", what),
             source=Source(self.file, m.line),
         )
-
-
-def _period(value: Any) -> tuple[int, int] | None:
-    """ "08:30-12:00" -> (510, 720) in minutes of the day; None unless a period of one day."""
-    if not isinstance(value, str) or value.count("-") != 1:
-        return None
-    minutes = []
-    for part in value.split("-"):
-        hours, colon, mins = part.strip().partition(":")
-        if not (colon and hours.isdigit() and mins.isdigit() and len(mins) == 2 and int(mins) < 60):
-            return None
-        minutes.append(int(hours) * 60 + int(mins))
-    opening, closing = minutes
-    return (opening, closing) if opening < closing <= 24 * 60 else None
-
-
-def _clock(minutes: int) -> time:
-    """Minutes of the day as a time; the day's end (24:00) is the midnight closing it, 00:00."""
-    return time(0) if minutes == 24 * 60 else time(minutes // 60, minutes % 60)
