@@ -4,7 +4,7 @@ Every structural problem (missing or unknown key, wrong type, bad limit, bad dat
 with its file and line, and raised together as one `ListFormatError`. References between items
 (does this unit exist?) are left to `check.check_list`. Two sections have modules of their own:
 the areas (`loader_areas`: inline or from the CSV beside the list) and the calendar with its
-working hours (`loader_calendar`).
+working hours (`loader_calendar`, whose grammar of working hours the workbook shares).
 """
 
 from __future__ import annotations

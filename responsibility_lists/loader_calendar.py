@@ -4,7 +4,8 @@ The section holds the local changes to the national calendar (`holidays`, extra 
 `workdays`, extra working days) and the working hours an ordinary appeal's hour limits count
 (`working_hours`, default 08:30–12:00 and 14:30–17:30: `model.DEFAULT_WORKING_HOURS`).
 `read_calendar` reads the YAML section for `loader`, collecting problems with their lines;
-`working_periods` is the grammar of working hours ("08:30-12:00", "24:00" closing the day).
+`working_periods` is the grammar of working hours ("08:30-12:00", "24:00" closing the day),
+shared with the workbook's 说明 row 工作时间 (`xlsx_text.parse_working_hours`).
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ Period = tuple[time, time]
 
 
 class PeriodError(ValueError):
-    """A working period that cannot be read: `value` as written, and whether it is well written
-    but `overlaps` the one before it (begins before that one ends)."""
+    """A working period that cannot be read: `value` as written, its `index` among the periods,
+    and whether it is well written but `overlaps` the one before it (begins before that one ends)."""
 
-    def __init__(self, value: Any, overlaps: bool) -> None:
+    def __init__(self, value: Any, index: int, overlaps: bool) -> None:
         super().__init__(value)
         self.value = value
+        self.index = index
         self.overlaps = overlaps
 
 
@@ -69,10 +71,10 @@ def working_periods(values: Iterable[Any]) -> tuple[Period, ...]:
     """
     periods: list[Period] = []
     closing = 0
-    for value in values:
+    for index, value in enumerate(values):
         period = _period(value)
         if period is None or period[0] < closing:
-            raise PeriodError(value, overlaps=period is not None)
+            raise PeriodError(value, index, overlaps=period is not None)
         closing = period[1]
         periods.append((_clock(period[0]), _clock(period[1])))
     return tuple(periods)

@@ -3,7 +3,8 @@
 Sheet 职责清单 has the columns of published lists, then code columns that make the round trip
 lossless. When a code cell is filled it decides and the published wording beside it must agree;
 when it is empty the wording is read (so a hand-made sheet of published columns also imports).
-The other sheets carry the rest: 说明, 单位, 分类, 区划, 日历. See README.md for the layout
+The other sheets carry the rest: 说明 (with the working hours, 工作时间), 单位, 分类, 区划, 日历
+(the calendar's extra rest days and working days). See README.md for the layout
 (`xlsx_layout`); this module reads a workbook, `xlsx_export` writes one. Cells are read as the
 clerk sees them by `xlsx_sheet` (merges, number formats via `xlsx_numbers`, hidden rows and sheets
 as warnings); `xlsx_codes` gives codes back the zeros Excel dropped; `xlsx_rules` reads a rule row.
@@ -19,6 +20,7 @@ from typing import IO, Any
 from openpyxl import load_workbook
 
 from . import xlsx_text as words
+from .loader_calendar import Period, PeriodError
 from .model import (
     Area,
     Calendar,
@@ -96,6 +98,27 @@ class _Reader(SheetReader):
                     Problem(Source(self.file, sheet=INFO, row=1), t("{key} is missing", key=key))
                 )
         return found
+
+    def working_hours(self, info: dict[str, str]) -> tuple[Period, ...]:
+        """The 说明 row 工作时间 (empty or absent: the default working hours)."""
+        try:
+            return words.parse_working_hours(info.get("working_hours", ""))
+        except PeriodError as exc:
+            row = int(info["row:working_hours"])
+            if exc.overlaps:
+                why = t(
+                    "{value!r} begins before the period before it ends; write the periods in order, "
+                    "without overlaps",
+                    value=exc.value,
+                )
+            else:
+                why = t(
+                    "{value!r} is not a period written HH:MM-HH:MM within one day, such as "
+                    "08:30-12:00 (24:00 ends the day)",
+                    value=exc.value,
+                )
+            self.error(INFO, row, t("工作时间 (cell {cell}): {why}", cell=f"B{row}", why=why))
+            return ()
 
     def json_cell(self, sheet: str, row: int, column: str, text: str) -> list[Any]:
         if not text.strip():
@@ -274,6 +297,7 @@ def _read(rd: _Reader) -> ResponsibilityList:
                 t("类型 must be {rest} or {work}, not {value!r}", rest=REST, work=WORK, value=kind),
             )
         (holidays if kind == REST else workdays).add(day)
+    working_hours = rd.working_hours(info)
     rules: list[Rule] = []
     reader = RuleReader(units, categories, areas)
     main = rd.rows(MAIN, PUBLISHED, optional=EXTRA)
@@ -294,7 +318,9 @@ def _read(rd: _Reader) -> ResponsibilityList:
         areas=areas,
         categories=categories,
         rules=tuple(rules),
-        calendar=Calendar(holidays=frozenset(holidays), workdays=frozenset(workdays)),
+        calendar=Calendar(
+            holidays=frozenset(holidays), workdays=frozenset(workdays), working_hours=working_hours
+        ),
         areas_file=info.get("areas_file") or None,
         default_limits=default_limits,
         source=rd.file,

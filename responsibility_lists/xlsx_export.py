@@ -84,6 +84,12 @@ def export_xlsx(lst: ResponsibilityList, path_or_stream: str | os.PathLike[str] 
             "中心手工派单而清单无对应规则时的时限，写法同主表",
         ),
         ("默认办理时限", words.format_reply(lst.default_limits), "同上；两项都留空则这类派单不能进行"),
+        (
+            "工作时间",
+            words.format_working_hours(lst.calendar.working_hours),
+            "一般件按小时计的时限只计工作时间；写作 08:30-12:00、14:30-17:30（24:00 为当日结束），"
+            "留空即为此默认值",
+        ),
     ):
         info.put(row)
     for letter, width in (("A", 12), ("B", 24), ("C", 60)):

@@ -30,9 +30,10 @@ INFO_KEYS = {
     "区划文件": "areas_file",
     "默认签收时限": "default_sign",
     "默认办理时限": "default_reply",
+    "工作时间": "working_hours",
 }
-#: The 说明 rows a workbook may leave empty.
-OPTIONAL_INFO = frozenset({"areas_file", "default_sign", "default_reply"})
+#: The 说明 rows a workbook may leave empty (or leave out: a workbook made before 工作时间 was).
+OPTIONAL_INFO = frozenset({"areas_file", "default_sign", "default_reply", "working_hours"})
 KIND_WORDS = {"department": "部门", "township": "乡镇", "centre": "中心", "other": "其他"}
 KIND_CODES = {v: k for k, v in KIND_WORDS.items()}
 REST, WORK = "休息日", "工作日"

@@ -1,7 +1,8 @@
 """The wording of published lists: time limits, 属地层级 and name lists as a clerk writes them.
 
 Limits: 签收时限 "24小时；紧急2小时；特急0.5小时" and 办理时限 "10个工作日；紧急24小时；特急4小时".
-The first part without a prefix is 一般; each urgency may appear once.
+The first part without a prefix is 一般; each urgency may appear once. Working hours (工作时间):
+"08:30-12:00、14:30-17:30".
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import unicodedata
 from datetime import date
 
 from .dump import number_text, ordered_limits
-from .model import SCOPE_COUNTY, SCOPE_TERRITORIAL, URGENCIES, Area, Category, Limit, Unit
+from .loader_calendar import Period, PeriodError, working_periods
+from .model import SCOPE_COUNTY, SCOPE_TERRITORIAL, URGENCIES, Area, Category, Limit, Unit, period_text
 from .text import t
 
 SEP = "、"
@@ -31,6 +33,9 @@ def normal(text: str) -> str:
     """Full-width digits, letters, brackets and punctuation as their plain forms (NFKC), trimmed."""
     return unicodedata.normalize("NFKC", text or "").strip()
 
+
+#: The dashes a clerk may put between a period's opening and closing (after `normal`).
+_DASHES = re.compile(r"[–—~〜]")
 
 _DAY = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 
@@ -237,6 +242,25 @@ def split_names(text: str) -> tuple[str, ...]:
         if isinstance(values, list) and all(isinstance(v, str) for v in values):
             return tuple(values)
     return tuple(p.strip() for p in _SEPARATORS.split(text) if p.strip())
+
+
+def format_working_hours(periods: tuple[Period, ...]) -> str:
+    """ "08:30-12:00、14:30-17:30"; empty for the default working hours (none given)."""
+    return SEP.join(period_text(opening, closing) for opening, closing in periods)
+
+
+def parse_working_hours(text: str) -> tuple[Period, ...]:
+    """Working periods separated like a cell's other items; empty text is the default (none).
+
+    A period may be written with full-width characters or an en dash, em dash or tilde
+    (08:30–12:00, 08：30～12：00). Raises `loader_calendar.PeriodError` as `working_periods` does,
+    its value the period as the clerk wrote it.
+    """
+    written = [part.strip() for part in _SEPARATORS.split(text or "") if normal(part)]
+    try:
+        return working_periods(_DASHES.sub("-", normal(part)) for part in written)
+    except PeriodError as exc:
+        raise PeriodError(written[exc.index], exc.index, exc.overlaps) from None
 
 
 def category_cells(code: str, cats: dict[str, Category]) -> tuple[str, str, str]:

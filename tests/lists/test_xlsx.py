@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 
 import pytest
@@ -210,6 +210,91 @@ def test_a_bigger_generated_list_survives_xlsx_and_yaml(tmp_path):
 
     assert_same_list(lst, via_xlsx)
     assert_same_list(lst, via_yaml)
+
+
+def info_row(path: Path, key: str) -> tuple[int, object]:
+    """The row of the 说明 sheet that holds `key`, and its value as the clerk sees it."""
+    wb = load_workbook(path, read_only=True)
+    try:
+        for number, row in enumerate(wb["说明"].iter_rows(values_only=True), start=1):
+            if row[0] == key:
+                return number, row[1]
+    finally:
+        wb.close()
+    raise AssertionError(f"no 说明 row {key}")
+
+
+def test_a_county_s_own_working_hours_survive_the_workbook(tmp_path):
+    small = load_file(SMALL)
+    own = ((time(8, 0), time(12, 0)), (time(15, 0), time(0)))  # the afternoon ends at midnight
+    lst = replace(small, calendar=replace(small.calendar, working_hours=own))
+    path = exported(lst, tmp_path)
+
+    again = import_xlsx(path)
+
+    assert info_row(path, "工作时间")[1] == "08:00-12:00、15:00-24:00"
+    assert again.calendar.working_hours == own
+    assert_same_list(lst, again)
+    assert_same_list(lst, loads_yaml(dump_yaml(again), base_dir=FIXTURES))
+
+
+def test_the_default_working_hours_leave_the_cell_empty_and_read_back_as_the_default(tmp_path):
+    path = exported(load_file(SMALL), tmp_path)  # the small list gives no working hours
+
+    assert info_row(path, "工作时间")[1] in (None, "")
+    assert import_xlsx(path).calendar.working_hours == ()
+
+
+def test_a_workbook_made_before_the_working_hours_row_reads_with_the_default(tmp_path):
+    path = exported(load_file(SMALL), tmp_path)
+    row, _value = info_row(path, "工作时间")
+    wb = load_workbook(path)
+    wb["说明"].delete_rows(row)
+    wb.save(path)
+
+    assert import_xlsx(path).calendar.working_hours == ()
+
+
+def test_working_hours_may_be_typed_with_full_width_forms_and_other_dashes(tmp_path):
+    path = exported(load_file(SMALL), tmp_path)
+    row, _value = info_row(path, "工作时间")
+    edit(path, "说明", {(row, "值"): "08：00～12：00，14:00–18:00"})
+
+    assert import_xlsx(path).calendar.working_hours == (
+        (time(8, 0), time(12, 0)),
+        (time(14, 0), time(18, 0)),
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "why"),
+    [
+        (
+            "08:30-12、14:30-17:30",
+            "'08:30-12' is not a period written HH:MM-HH:MM within one day, such as 08:30-12:00 "
+            "(24:00 ends the day)",
+        ),
+        (
+            "08:30-12:00、17:30-25:00",
+            "'17:30-25:00' is not a period written HH:MM-HH:MM within one day, such as 08:30-12:00 "
+            "(24:00 ends the day)",
+        ),
+        (
+            "08:30-12:00、11:30-17:30",
+            "'11:30-17:30' begins before the period before it ends; write the periods in order, "
+            "without overlaps",
+        ),
+    ],
+)
+def test_a_malformed_working_hours_cell_is_refused_naming_the_cell_and_why(tmp_path, written, why):
+    path = exported(load_file(SMALL), tmp_path)
+    row, _value = info_row(path, "工作时间")
+    edit(path, "说明", {(row, "值"): written})
+
+    with pytest.raises(ListFormatError) as caught:
+        import_xlsx(path)
+
+    assert [str(p) for p in caught.value.problems] == [f"{path}:说明!{row}: 工作时间 (cell B{row}): {why}"]
 
 
 def test_checker_errors_from_a_workbook_name_sheet_and_row(tmp_path):
