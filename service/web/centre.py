@@ -3,7 +3,7 @@ centre action (dispatch, return review, extension decision, review, press (å‚¬åŠ
 reopen, close).
 
 The lists are the work lists of `service.queues` (the same as `GET /api/v1/queues/<name>`); the
-actions are the API's operations (see `appeal_actions` and `appeal_page`).
+actions are the API's operations (see `centre_actions` and `appeal_page`).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from service.lists.calendar_cover import active_calendar_gap
 from service.queues import queries as queues
 from service.web import appeal_page, appeal_submit
 from service.web.access import CENTRE_ROLES, login_required
-from service.web.appeal_actions import CENTRE_ACTIONS
 from service.web.blueprint import bp
+from service.web.centre_actions import CENTRE_ACTIONS
 
 PER_PAGE = 20
 

@@ -13,9 +13,9 @@ from flask import render_template
 
 from service.web import appeal_page, appeal_submit
 from service.web.access import UNIT_ROLES, login_required
-from service.web.appeal_actions import UNIT_ACTIONS
 from service.web.blueprint import bp
 from service.web.centre import work_list
+from service.web.unit_actions import UNIT_ACTIONS
 
 
 @bp.get("/unit")

@@ -71,8 +71,9 @@ def test_a_failed_centre_form_has_one_summary_naming_the_field(as_user, logged_i
 
 
 def test_every_field_of_every_action_form_has_a_label_for_the_summary():
-    from service.web.appeal_actions import CENTRE_ACTIONS, UNIT_ACTIONS
+    from service.web.centre_actions import CENTRE_ACTIONS
     from service.web.form_labels import FORM_LABELS
+    from service.web.unit_actions import UNIT_ACTIONS
 
     for action in (*CENTRE_ACTIONS.values(), *UNIT_ACTIONS.values()):
         fields = {n for n, f in action.schema().fields.items() if not f.dump_only} - {"version"}

@@ -178,7 +178,8 @@ def test_a_contribution_sent_twice_by_a_co_unit_that_had_not_signed_is_done_once
 
 
 def test_every_form_that_recognises_a_repeat_compares_its_content():
-    from service.web.appeal_actions import CENTRE_ACTIONS, UNIT_ACTIONS
+    from service.web.centre_actions import CENTRE_ACTIONS
+    from service.web.unit_actions import UNIT_ACTIONS
 
     for action in (*CENTRE_ACTIONS.values(), *UNIT_ACTIONS.values()):
         assert not action.events or action.same is not None, action.name

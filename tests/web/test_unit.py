@@ -491,8 +491,9 @@ def test_the_timeline_says_what_happened_where_the_button_says_what_to_do(as_use
 
 
 def test_no_event_on_the_timeline_reads_as_the_button_that_made_it(app):
-    from service.web.appeal_actions import CENTRE_ACTIONS, UNIT_ACTIONS
     from service.web.appeal_page import EVENT_LABELS
+    from service.web.centre_actions import CENTRE_ACTIONS
+    from service.web.unit_actions import UNIT_ACTIONS
 
     actions = [*CENTRE_ACTIONS.values(), *UNIT_ACTIONS.values()]
     with app.test_request_context("/?lang=en"):

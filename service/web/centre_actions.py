@@ -1,0 +1,315 @@
+"""The dispatch centre's actions on an appeal's page (分拨中心): dispatch (派单/改派), the reviews of
+a return, an extension and a reply, press (催办) and raise (督办), merge, reopen, the call-back rating,
+close, excluding a rating and dismissing a duplicate flag; each the API's operation with the API's
+schema (the few form variants of a schema are here). What an action is: `appeal_actions.Action`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from marshmallow import fields, pre_load
+from sqlalchemy.orm import Session
+
+from service import validate
+from service.appeals.dispatching import DISPATCHABLE, dispatch_by_hand
+from service.appeals.models import Appeal
+from service.appeals.schemas import DispatchIn
+from service.auth.models import User
+from service.handling import centre_review, closing, duplicates, merging, reopening
+from service.handling.api_duplicates import DECIDERS
+from service.handling.closing_schemas import (
+    CallbackRatingIn,
+    CloseIn,
+    MergeIn,
+    RatingExclusionIn,
+    ReopenIn,
+    SuperviseIn,
+)
+from service.handling.duplicate_schemas import DismissIn
+from service.handling.rating_exclusion import set_rating_exclusion
+from service.handling.schemas import ExtensionReviewIn, ReturnReviewIn, ReviewIn
+from service.text import t
+from service.web import repeats
+from service.web.appeal_actions import Action, Runner
+from service.web.labels import N_
+
+#: Who may dispatch by hand (the API's `@blp.requires("dispatcher", "admin")`).
+DISPATCHERS = frozenset({"dispatcher", "admin"})
+
+
+def _tz() -> Any:
+    return current_app.config["TZ"]
+
+
+def _dispatch(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> str | None:
+    """派单/改派; "co_units_changed" when the lead unit's part was kept (a re-dispatch to the unit the
+    appeal is with, correcting nothing, changes only the co-units), else None."""
+    lead = next((a for a in appeal.assignments if a.active and a.role == "lead"), None)
+    dispatch_by_hand(
+        s,
+        appeal,
+        actor=user,
+        reason=d["reason"],
+        tz=_tz(),
+        unit=d["unit"],
+        co_units=d["co_units"],
+        category=d["category"],
+        area=d["area"],
+        urgency=d["urgency"],
+        expected_version=d["version"],
+    )
+    # A re-dispatch ends the lead's assignment and makes a new one; a co-unit change keeps it.
+    return "co_units_changed" if lead is not None and lead.active else None
+
+
+def _return_review(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+    centre_review.review_return(
+        s,
+        appeal,
+        user,
+        decision=d["decision"],
+        note=d["note"],
+        unit=d["unit"],
+        co_units=d["co_units"],
+        tz=_tz(),
+        expected_version=d["version"],
+    )
+
+
+def _extension_review(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+    centre_review.review_extension(
+        s, appeal, user, decision=d["decision"], note=d["note"], tz=_tz(), expected_version=d["version"]
+    )
+
+
+def _review(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+    centre_review.review_reply(
+        s,
+        appeal,
+        user,
+        decision=d["decision"],
+        reasons=d["reasons"],
+        note=d["note"],
+        rating_window=timedelta(days=current_app.config["RATING_WINDOW_DAYS"]),
+        expected_version=d["version"],
+    )
+
+
+def _merge(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+    merging.merge(
+        s, appeal, user, master_number=d["master"], reason=d["reason"], expected_version=d["version"]
+    )
+
+
+class SupervisionForm(SuperviseIn):
+    """The API's SuperviseIn without `kind`: the form says it (催办 and 督办 are two forms)."""
+
+    class Meta:
+        exclude = ("kind",)
+
+
+def _supervise(kind: str) -> Runner:
+    def run(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+        merging.supervise(s, appeal, user, kind=kind, note=d["note"], expected_version=d["version"])
+
+    return run
+
+
+class ReopenForm(ReopenIn):
+    """The API's ReopenIn; the form's checkbox posts nothing when left unticked, which is "no" (the
+    schema then says why a reopen needs it) rather than a missing field."""
+
+    @pre_load
+    def _unticked(self, data: dict[str, Any], **_kw: Any) -> dict[str, Any]:
+        return {"attributable": "false", **data}
+
+
+def _reopen(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> str | None:
+    """重办; what it did when a unit a newer list deactivated was not sent it again (see `Action`'s
+    `done_by_event`): "to_dispatch" (the lead unit: back to the dispatch queue) or "co_dropped"."""
+    event = reopening.reopen(
+        s,
+        appeal,
+        user,
+        reason=d["reason"],
+        attributable=d["attributable"],
+        tz=_tz(),
+        expected_version=d["version"],
+    )
+    if event.payload.get("inactive_lead"):
+        return "to_dispatch"
+    return "co_dropped" if event.payload.get("dropped_co_units") else None
+
+
+def _evaluate(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+    """回访: the citizen's answers on a call-back, recorded by the reviewer (once per round)."""
+    closing.evaluate(s, appeal, user, d, expected_version=d["version"])
+
+
+def _close(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+    closing.close(s, appeal, user, tz=_tz(), note=d["note"], expected_version=d["version"])
+
+
+class DismissDuplicateForm(DismissIn):
+    """The API's DismissIn, plus the other appeal of the flag (in the API's path)."""
+
+    other = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+def _dismiss_duplicate(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+    flag = duplicates.flag_between(s, appeal, d["other"])
+    duplicates.dismiss(s, appeal, flag, actor=user, note=d["note"], expected_version=d["version"])
+
+
+class RatingExclusionForm(RatingExclusionIn):
+    """The API's RatingExclusionIn; the form's "count" choice is the API's null (count it again)."""
+
+    @pre_load
+    def _count_again(self, data: dict[str, Any], **_kw: Any) -> dict[str, Any]:
+        if data.get("reason") == "count":
+            return {**data, "reason": None}
+        return data
+
+
+def _exclude_rating(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+    set_rating_exclusion(s, appeal, user, reason=d["reason"], note=d["note"], expected_version=d["version"])
+
+
+CENTRE_ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in (
+        Action(
+            "return-review",
+            _l("退单审核"),
+            N_("退单审核已提交。"),
+            ReturnReviewIn,
+            _return_review,
+            many=("co_units",),
+            events=("return_approved", "return_rejected"),
+            same=repeats.return_review,
+        ),
+        Action(
+            "extension-review",
+            _l("延期审核"),
+            N_("延期审核已提交。"),
+            ExtensionReviewIn,
+            _extension_review,
+            events=("extension_approved", "extension_refused"),
+            same=repeats.extension_review,
+        ),
+        Action(
+            "review",
+            _l("答复审核"),
+            N_("答复审核已提交。"),
+            ReviewIn,
+            _review,
+            lines=("reasons",),
+            events=("reply_released", "reply_sent_back"),
+            same=repeats.reply_review,
+        ),
+        Action(
+            "dispatch",
+            _l("派单 / 改派"),
+            N_("已派单。"),
+            DispatchIn,
+            _dispatch,
+            many=("co_units",),
+            allowed=DISPATCHERS,
+            statuses=DISPATCHABLE,
+            doing=t("dispatch or re-dispatch the appeal"),
+            events=("dispatched", "redispatched", "co_units_changed"),
+            same=repeats.dispatch,
+            done_by_event={"co_units_changed": N_("已调整协办单位。")},
+        ),
+        Action(
+            "press",
+            _l("催办"),
+            N_("已催办，已提醒承办单位。"),
+            SupervisionForm,
+            _supervise("press"),
+            events=("pressed",),
+            same=repeats.fields(note="note"),
+            transition="supervise",
+        ),
+        Action(
+            "raise",
+            _l("督办（提升一级）"),
+            N_("已督办，督办级别已提升一级。"),
+            SupervisionForm,
+            _supervise("raise"),
+            events=("supervised",),
+            same=repeats.fields(note="note"),
+            transition="supervise",
+        ),
+        Action(
+            "merge",
+            _l("并案"),
+            N_("已并案。"),
+            MergeIn,
+            _merge,
+            events=("merged",),
+            same=repeats.fields(master="master", reason="reason"),
+        ),
+        Action(
+            "reopen",
+            _l("重办"),
+            N_("已重办，退回原承办单位。"),
+            ReopenForm,
+            _reopen,
+            events=("reopened",),
+            done_by_event={
+                "to_dispatch": N_("已重办。原承办单位已停用，诉求已回到待分拨，请重新派单。"),
+                "co_dropped": N_("已重办，退回原承办单位；已停用的协办单位不再协办。"),
+            },
+            same=repeats.fields(reason="reason"),
+        ),
+        Action(
+            "evaluate",
+            _l("回访评价"),
+            N_("回访评价已记录。"),
+            CallbackRatingIn,
+            _evaluate,
+            events=("evaluated",),
+            same=repeats.fields(
+                contacted="contacted",
+                resolved="resolved",
+                attitude="attitude",
+                result="result",
+                comment="note",
+            ),
+        ),
+        Action(
+            "close",
+            _l("办结"),
+            N_("已办结。"),
+            CloseIn,
+            _close,
+            events=("closed",),
+            same=repeats.fields(note="note"),
+        ),
+        Action(
+            "exclude-rating",
+            _l("评价剔除"),
+            N_("已更新评价的计入情况。"),
+            RatingExclusionForm,
+            _exclude_rating,
+            events=("rating_excluded", "rating_counted"),
+            same=repeats.rating_exclusion,
+        ),
+        Action(
+            "dismiss-duplicate",
+            _l("排除疑似重复"),
+            N_("已确认不是重复件。"),
+            DismissDuplicateForm,
+            _dismiss_duplicate,
+            allowed=frozenset(DECIDERS),
+            events=("duplicate_dismissed",),
+            doing=t("dismiss the duplicate flag"),
+            same=repeats.fields(other="candidate", note="note"),
+        ),
+    )
+}
