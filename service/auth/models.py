@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from service.db import Base, UTCDateTime, utcnow
+from service.text import Text, t
 from service.types import JSONType
 
 #: Roles, in the words of the hotline centre.
@@ -17,6 +18,19 @@ ROLES: dict[str, str] = {
     "unit_staff": "承办单位人员",
     "leader": "领导",
     "admin": "系统管理员",
+}
+
+#: The roles as the service's messages name them (`service.text`: "This needs one of the roles:
+#: Dispatcher, Administrator."), never by their codes: English as the English pages say the labels
+#: above, Chinese (errors.po) as the labels themselves; tests/service/test_role_names.py keeps the
+#: three together.
+ROLE_NAMES: dict[str, Text] = {
+    "operator": t("Operator"),
+    "dispatcher": t("Dispatcher"),
+    "reviewer": t("Reviewer"),
+    "unit_staff": t("Unit staff"),
+    "leader": t("Leader"),
+    "admin": t("Administrator"),
 }
 
 

@@ -20,7 +20,7 @@ from flask import current_app, g, request, session
 
 from service import db
 from service.auth import audit
-from service.auth.models import ApiToken, User
+from service.auth.models import ROLE_NAMES, ApiToken, User
 from service.db import utcnow
 from service.errors import Forbidden, Unauthorized
 from service.text import t
@@ -211,5 +211,7 @@ def require_user(*roles: str, refusal: str | None = None) -> User:
     if user is None:
         raise Unauthorized(t("Log in, or send an API token as 'Authorization: Bearer <token>'."))
     if roles and user.role not in roles:
-        raise Forbidden(refusal or t("This needs one of the roles: {roles}.", roles=list(roles)))
+        # The roles by their names (分拨员、系统管理员 / Dispatcher, Administrator), as people read them.
+        names = [ROLE_NAMES.get(role, role) for role in roles]
+        raise Forbidden(refusal or t("This needs one of the roles: {roles}.", roles=names))
     return user
