@@ -81,6 +81,25 @@ def test_the_work_lists_show_their_counts_and_the_appeals_waiting(as_user, logge
     assert client.get("/centre?queue=no_such_list").status_code == 404
 
 
+def tab_labels(page: str) -> list[str]:
+    """The work lists' tabs as read: each label without its count."""
+    return [
+        label.strip()
+        for label in re.findall(r'data-queue="[a-z_]+">\s*([^<]*)<span class="count">', page)
+    ]
+
+
+def test_the_work_list_tabs_read_alike_in_english_each_a_capitalised_name(logged_in):
+    client = logged_in("dispatcher")
+
+    english = tab_labels(page_of(client, "/centre?lang=en"))
+    client.get("/lang/zh")
+
+    assert "Due soon" in english and "Overdue" in english, english
+    assert all(label[:1].isupper() for label in english), english
+    assert "即将超期" in tab_labels(page_of(client, "/centre"))
+
+
 def test_the_appeal_page_shows_the_record_timeline_and_why_the_unit_was_chosen(as_user, logged_in):
     number = new_appeal(as_user)
 
