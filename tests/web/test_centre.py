@@ -84,8 +84,7 @@ def test_the_work_lists_show_their_counts_and_the_appeals_waiting(as_user, logge
 def tab_labels(page: str) -> list[str]:
     """The work lists' tabs as read: each label without its count."""
     return [
-        label.strip()
-        for label in re.findall(r'data-queue="[a-z_]+">\s*([^<]*)<span class="count">', page)
+        label.strip() for label in re.findall(r'data-queue="[a-z_]+">\s*([^<]*)<span class="count">', page)
     ]
 
 
