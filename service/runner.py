@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -192,6 +193,9 @@ def web_command(bind: str | None, workers: int | None) -> None:
             "--no-control-socket",
             "--graceful-timeout",
             "10",
+            # worker_exit: a worker asked to stop skips the interpreter's slow tear-down.
+            "--config",
+            "python:service.gunicorn_hooks",
             "service.wsgi:app",
         ],
     )
@@ -250,23 +254,7 @@ def run_command(port: int | None) -> None:
     else:
         click.echo(f"redis: {_redacted(env['REDIS_URL'])}")
 
-    minyi = [sys.executable, "-m", "service.cli"]
-    children = []
-    gateway_port = None
-    if not env.get("MINYI_SMS_URL"):
-        # No SMS gateway configured: a recording fake one, so that notices can be seen going out.
-        gateway_port = _free_port()
-        record = Path(app.config["VAR_DIR"]) / "fake-gateway.jsonl"
-        children.append(
-            subprocess.Popen(
-                [*minyi, "fake-gateway", "--port", str(gateway_port), "--record", str(record)], env=env
-            )
-        )
-        env["MINYI_SMS_URL"] = f"http://127.0.0.1:{gateway_port}/sms"
-    children += [
-        subprocess.Popen([*minyi, "web", "--bind", f"127.0.0.1:{port}"], env=env),
-        subprocess.Popen([*minyi, "worker"], env=env),
-    ]
+    # Before the children start: a Ctrl-C from now on stops them, never orphans them.
     stopping = False
 
     def stop(*_args: object) -> None:
@@ -275,41 +263,118 @@ def run_command(port: int | None) -> None:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    _wait_until_up(port, children)
-    click.echo("")
-    click.echo(f"Minyi is running at http://127.0.0.1:{port}")
-    click.echo(f"  API docs: http://127.0.0.1:{port}/api/docs")
-    if gateway_port is not None:
-        click.echo(f"  SMS sent (fake gateway): http://127.0.0.1:{gateway_port}/messages")
-    click.echo(f"  demo logins (password {DEMO_PASSWORD}):")
-    for username, description in logins:
-        click.echo(f"    {username:<11} {description}")
-    click.echo("Press Ctrl-C to stop.")
+    minyi = [sys.executable, "-m", "service.cli"]
+    # Each child in a process group of its own: what it starts (the worker's scheduler) is stopped
+    # with it, even when the child itself died first (a killed worker leaves its scheduler behind).
+    # Ctrl-C reaches this process only; it stops each child once, with SIGTERM.
+    children: list[tuple[str, subprocess.Popen[bytes]]] = []
+    gateway_port = None
+    if not env.get("MINYI_SMS_URL"):
+        # No SMS gateway configured: a recording fake one, so that notices can be seen going out.
+        gateway_port = _free_port()
+        record = Path(app.config["VAR_DIR"]) / "fake-gateway.jsonl"
+        children.append(
+            (
+                "fake gateway",
+                subprocess.Popen(
+                    [*minyi, "fake-gateway", "--port", str(gateway_port), "--record", str(record)],
+                    env=env,
+                    process_group=0,
+                ),
+            )
+        )
+        env["MINYI_SMS_URL"] = f"http://127.0.0.1:{gateway_port}/sms"
+    children += [
+        (
+            "web server",
+            subprocess.Popen([*minyi, "web", "--bind", f"127.0.0.1:{port}"], env=env, process_group=0),
+        ),
+        ("worker", subprocess.Popen([*minyi, "worker"], env=env, process_group=0)),
+    ]
+    processes = [child for _, child in children]
     try:
-        while not stopping and all(child.poll() is None for child in children):
+        _wait_until_up(port, processes, stopped=lambda: stopping)
+        if stopping:
+            return
+        click.echo("")
+        click.echo(f"Minyi is running at http://127.0.0.1:{port}")
+        click.echo(f"  API docs: http://127.0.0.1:{port}/api/docs")
+        if gateway_port is not None:
+            click.echo(f"  SMS sent (fake gateway): http://127.0.0.1:{gateway_port}/messages")
+        click.echo(f"  demo logins (password {DEMO_PASSWORD}):")
+        for username, description in logins:
+            click.echo(f"    {username:<11} {description}")
+        click.echo("Press Ctrl-C to stop.")
+        while not stopping and all(child.poll() is None for child in processes):
             time.sleep(0.5)
+        if not stopping:
+            for name, child in children:
+                if child.poll() is not None:
+                    click.echo(
+                        f"The {name} stopped unexpectedly ({_exit_text(child.returncode)}); "
+                        "stopping everything. Nothing is lost: run it again to go on.",
+                        err=True,
+                    )
     finally:
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        for child in children:
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        _stop_groups(processes)
         if announced is not None:
             announced.unlink(missing_ok=True)
         if embedded is not None:
             embedded.shutdown()
         click.echo("stopped")
-    failed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
+    failed = [c for c in processes if c.returncode not in (0, -signal.SIGTERM, None)]
     if failed and not stopping:
         sys.exit(1)
 
 
-def _wait_until_up(port: int, children: list[subprocess.Popen[bytes]], timeout: float = 60) -> None:
+def _exit_text(returncode: int) -> str:
+    if returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exit code {returncode}"
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _stop_groups(children: list[subprocess.Popen[bytes]], timeout: float = 15) -> None:
+    """SIGTERM to each child's process group (the child and what it started), SIGKILL after
+    `timeout` to whatever is left of them."""
+    for child in children:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(child.pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    for child in children:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        # The group outlives its leader while what it started is still stopping.
+        while _group_alive(child.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    for child in children:
+        if child.poll() is None or _group_alive(child.pid):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(child.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=5)
+
+
+def _wait_until_up(
+    port: int,
+    children: list[subprocess.Popen[bytes]],
+    timeout: float = 60,
+    stopped: Callable[[], bool] = lambda: False,
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not stopped():
         if any(child.poll() is not None for child in children):
             raise click.ClickException("A process stopped while starting; see the messages above.")
         try:
@@ -317,6 +382,8 @@ def _wait_until_up(port: int, children: list[subprocess.Popen[bytes]], timeout: 
                 return
         except OSError:
             time.sleep(0.3)
+    if stopped():
+        return
     raise click.ClickException(f"The web server did not start on port {port} within {timeout:.0f} s.")
 
 

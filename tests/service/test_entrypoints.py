@@ -335,3 +335,54 @@ def test_minyi_run_starts_everything_and_keeps_its_data(tmp_path: Path) -> None:
         assert [v["active"] for v in versions] == [True], "the second start stored the list again"
         assert _stop(proc, signal.SIGINT) == 0, log.read_text()
     assert "stopped" in log.read_text()
+
+
+def _children_named(pid: int, text: str) -> list[Any]:
+    import psutil
+
+    return [p for p in psutil.Process(pid).children(recursive=True) if text in " ".join(p.cmdline())]
+
+
+def test_minyi_run_stopped_by_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
+    """Ctrl-C in the terminal (SIGINT to the whole foreground group): everything stops, said once, no
+    traceback, no worker killed."""
+    port = _free_port()
+    env = child_env(tmp_path / "var", MINYI_PORT=str(port), WEB_CONCURRENCY="2")
+    log = tmp_path / "run.log"
+    with started(env, log, "run") as proc:
+        _wait_for_line(log, f"running at http://127.0.0.1:{port}", proc, timeout=60)
+        status, ready = Http(f"http://127.0.0.1:{port}").get_json("/readyz")  # the workers are up
+        assert status == 200, ready
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(timeout=60) == 0, log.read_text()
+    text = log.read_text()
+    assert text.rstrip().endswith("stopped"), text
+    assert "Traceback" not in text and "SIGKILL" not in text and "[ERROR]" not in text, text
+
+
+def test_minyi_run_says_which_process_stopped_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    """The worker killed under `minyi run`: it says so and stops everything, the worker's scheduler
+    (which a killed worker leaves behind) included, without a traceback."""
+    import psutil
+
+    port = _free_port()
+    env = child_env(tmp_path / "var", MINYI_PORT=str(port), WEB_CONCURRENCY="1")
+    log = tmp_path / "run.log"
+    with started(env, log, "run") as proc:
+        _wait_for_line(log, f"running at http://127.0.0.1:{port}", proc, timeout=60)
+        [worker] = _children_named(proc.pid, "service.cli worker")
+        deadline = time.monotonic() + START_TIMEOUT
+        while not worker.children() and time.monotonic() < deadline:  # its scheduler, forked
+            time.sleep(0.2)
+        left_behind = worker.children()
+        assert left_behind, "the worker started no scheduler"
+        everything = psutil.Process(proc.pid).children(recursive=True)
+
+        worker.kill()
+        assert proc.wait(timeout=60) == 1, log.read_text()
+
+        text = log.read_text()
+        assert "The worker stopped unexpectedly (killed by SIGKILL); stopping everything." in text, text
+        assert text.rstrip().endswith("stopped") and "Traceback" not in text, text
+        _, alive = psutil.wait_procs(everything, timeout=10)
+        assert alive == [], [p.cmdline() for p in alive]
