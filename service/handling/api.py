@@ -25,7 +25,7 @@ from service.appeals.schemas import AppealOut
 from service.auth.models import ROLES, User
 from service.errors import NotFound
 from service.extensions import Blueprint, View
-from service.handling import centre_review, operations, unit_actions, workflow
+from service.handling import centre_review, operations, unit_actions, unit_requests, workflow
 from service.handling.schemas import (
     ContributeIn,
     ExtensionIn,
@@ -91,7 +91,7 @@ class AppealReturn(MethodView):
     def post(self, data: dict[str, Any], number: str, user: User, appeal: Appeal) -> dict[str, Any]:
         """退单 (lead unit): not ours, with a reason and a basis; the centre reviews it."""
         s = db.session()
-        unit_actions.request_return(
+        unit_requests.request_return(
             s, appeal, user, reason=data["reason"], basis=data["basis"], expected_version=data["version"]
         )
         return appeal_out(appeal, user)
@@ -128,7 +128,7 @@ class AppealExtension(MethodView):
     def post(self, data: dict[str, Any], number: str, user: User, appeal: Appeal) -> dict[str, Any]:
         """延期 (lead unit): more working days, asked before the reply deadline; one request at a time."""
         s = db.session()
-        unit_actions.request_extension(
+        unit_requests.request_extension(
             s, appeal, user, days=data["days"], reason=data["reason"], expected_version=data["version"]
         )
         return appeal_out(appeal, user)

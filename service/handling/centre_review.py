@@ -23,7 +23,7 @@ from service.handling.letters import chinese_date
 from service.handling.merging import notify_merged_citizens
 from service.handling.models import Reply, ReturnRequest
 from service.handling.operations import active_assignments, begin, move
-from service.handling.unit_actions import pending_extension, withdraw_pending_extensions
+from service.handling.unit_requests import pending_extension, withdraw_pending_extensions
 from service.lists.models import ListVersion
 from service.lists.operations import active_context, context_for
 from service.notices.operations import queue_notice

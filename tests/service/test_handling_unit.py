@@ -178,7 +178,7 @@ def test_a_basis_that_names_nothing_is_refused_saying_what_a_basis_is(as_user):
 def test_a_return_s_basis_is_checked_by_the_operation_too(app, as_user):
     from service.auth.models import User
     from service.errors import ValidationFailed
-    from service.handling.unit_actions import request_return
+    from service.handling.unit_requests import request_return
 
     number = new_appeal(as_user)
     with stored(app) as s:
