@@ -24,7 +24,7 @@ from service.appeals.privacy import CENTRE_ROLES, free_text, log_access, may_rev
 from service.appeals.status import REPLY_RESULTS, URGENCIES
 from service.auth.models import User
 from service.auth.security import current_user
-from service.handling import centre_review, duplicates, return_disputes, unit_actions
+from service.handling import centre_review, duplicates, return_disputes, unit_actions, unit_requests
 from service.handling.closing import current_rating, latest_rating
 from service.handling.closing_schemas import RESOLVED, SATISFACTION
 from service.handling.merging import TOP_LEVEL
@@ -154,7 +154,7 @@ def _open(
         found = [a for a in found if a.name != "reopen"]
     if any(a.name in ("extension", "extension-review") for a in found):
         # One request at a time: the unit asks while none waits, the centre decides while one does.
-        waiting = unit_actions.pending_extension(s, appeal) is not None
+        waiting = unit_requests.pending_extension(s, appeal) is not None
         found = [a for a in found if a.name != ("extension" if waiting else "extension-review")]
     if appeal.supervision_level >= TOP_LEVEL:  # 督办 at the highest level already: only 催办 is left
         found = [a for a in found if a.name != "raise"]
@@ -276,7 +276,7 @@ def page_context(
         "pending_return": (pending := centre_review.pending_return(s, appeal)),
         "returns": return_disputes.history(s, appeal) if centre else None,
         "repeat_return": centre and pending is not None and return_disputes.is_repeat(s, appeal, pending),
-        "pending_extension": unit_actions.pending_extension(s, appeal),
+        "pending_extension": unit_requests.pending_extension(s, appeal),
         # The reply awaiting review: the centre, and the lead unit that wrote it (as the sent-back one).
         "pending_reply": centre_review.pending_reply(s, appeal) if reads_unit_reply(user, appeal) else None,
         "round_rating": _round_rating(s, appeal, user, actions),

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from service.appeals.models import Appeal
 from service.auth.models import User
-from service.handling import unit_actions
+from service.handling import unit_actions, unit_requests
 from service.handling.schemas import ContributeIn, ExtensionIn, ReplyIn, ReturnIn, SignIn
 from service.web import repeats
 from service.web.appeal_actions import Action
@@ -24,13 +24,13 @@ def _sign(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
 
 
 def _return(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
-    unit_actions.request_return(
+    unit_requests.request_return(
         s, appeal, user, reason=d["reason"], basis=d["basis"], expected_version=d["version"]
     )
 
 
 def _extension(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
-    unit_actions.request_extension(
+    unit_requests.request_extension(
         s, appeal, user, days=d["days"], reason=d["reason"], expected_version=d["version"]
     )
 
