@@ -260,7 +260,7 @@ def _fire(d: _Due, *, now: datetime, centre: bool = True) -> tuple[dict[str, Any
         "to_status": appeal.status,
         "note": note,
         "public_message": None,
-        # The version it found: a unit's page from before this warning still signs and replies.
+        # The version it found: a unit's page from before this warning still signs, contributes and replies.
         "payload": {"alarm": kind, **payload, "version": appeal.version},
     }
     return message, event

@@ -5,8 +5,9 @@ operations flush and never commit. Two people acting at once: every action bumps
 version (optimistic lock), so the second commit fails and answers 409 with the current state.
 
 A unit's page may be older than the appeal only by escalation steps (催办 / 督办, the worker's
-warnings): they press the unit but change nothing it must do. Signing for and replying accept
-such a version (`unchanged_for_the_unit`), holding the appeal's row meanwhile (`lock`).
+warnings): they press the unit but change nothing it must do. Signing for, a co-unit's
+contribution (which signs for its part if it has not) and replying accept such a version
+(`unchanged_for_the_unit`), holding the appeal's row meanwhile (`lock`).
 """
 
 from __future__ import annotations

@@ -5,9 +5,9 @@ are the unit's requests to the centre: `unit_requests`.
 
 Every action goes through `begin` (role, unit, status, the version the caller saw) and records
 its event with `move`, which bumps the appeal's version: of two actions racing on one appeal,
-exactly one commits. Signing for and replying hold the appeal's row first (`lock`) and accept a
-version older only by escalation steps (a 催办 since the page was loaded). Operations flush and
-never commit.
+exactly one commits. Signing for, contributing and replying hold the appeal's row first (`lock`)
+and accept a version older only by escalation steps (a 催办 since the page was loaded).
+Operations flush and never commit.
 """
 
 from __future__ import annotations
@@ -187,8 +187,11 @@ def contribute(
     contribution signs for it first (its own `co_signed` event at this moment, compared with its
     sign-for deadline as any signing), so that the sweeps stop reminding it and its work lists no
     longer show it 待签收 (the figures' on-time sign-for rate counts the lead's signings only).
+    Like a signing, a page older only by escalation steps (a 催办 while the co-unit was writing)
+    still contributes.
     """
     lock(s, appeal)
+    expected_version = unchanged_for_the_unit(s, appeal, expected_version)
     begin(appeal, "contribute", actor, expected_version=expected_version)
     now = now or utcnow()
     signed = signed_assignment_ids(s, appeal)

@@ -1,5 +1,6 @@
 """A unit's page older only by escalation steps (催办, 督办, the worker's raising an unsigned urgent
-appeal) still signs and replies; a page older than a real change (a return, a re-dispatch) is 409."""
+appeal) still signs, contributes and replies; a page older than a real change (a return, a
+re-dispatch, the lead unit's signing) is 409."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dispatch.escalation import ESCALATE
 from service.escalation.sweeps import sweep
 from tests.service.escalation.steps import alarms
 from tests.service.factories import stored, unit_code
-from tests.service.handling_steps import LEAD, act, new_appeal, ok, reply_body, signed_appeal
+from tests.service.handling_steps import CO, LEAD, act, actions, new_appeal, ok, reply_body, signed_appeal
 
 
 def _version(as_user, number: str) -> int:
@@ -45,6 +46,31 @@ def test_a_reply_sent_with_the_version_before_a_press_goes_through(as_user):
     ok(as_user("dispatcher"), number, "supervise", kind="press", note="请尽快答复")
 
     assert ok(as_user(LEAD), number, "reply", **reply_body(), version=seen)["status"] == "reply_review"
+
+
+def test_a_co_unit_s_contribution_sent_with_the_version_before_a_press_goes_through(as_user):
+    number = new_appeal(as_user)
+    seen = _version(as_user, number)
+    ok(as_user("dispatcher"), number, "supervise", kind="press", note="请尽快签收")
+
+    body = ok(as_user(CO), number, "contribute", text="经镇环卫站核实，建议增设垃圾桶。", version=seen)
+
+    assert body["status"] == "dispatched" and body["version"] > seen
+    # Its contribution signs for its part first, as a signing from that page would.
+    assert actions(as_user, number)[-2:] == ["co_signed", "contributed"]
+
+
+def test_a_co_unit_s_contribution_sent_before_the_lead_unit_signed_is_still_refused(as_user):
+    number = new_appeal(as_user)
+    seen = _version(as_user, number)
+    ok(as_user(LEAD), number, "sign")
+    ok(as_user("dispatcher"), number, "supervise", kind="press", note="请尽快答复")
+
+    r = act(as_user(CO), number, "contribute", text="经镇环卫站核实，建议增设垃圾桶。", version=seen)
+
+    assert r.status_code == 409 and r.json["current"]["status"] == "handling"
+    assert "changed meanwhile" in r.json["message"]
+    assert "contributed" not in actions(as_user, number)
 
 
 def test_a_sign_sent_before_a_re_dispatch_is_still_refused(as_user):
