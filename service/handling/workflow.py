@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from service.appeals import status as st
-from service.auth.models import ROLES
+from service.auth.models import ROLE_NAMES
 from service.text import Text, t
 
 CENTRE = frozenset({"dispatcher", "admin"})
@@ -177,5 +177,9 @@ def check_caller(action: str, role: str, relations: frozenset[str] = frozenset()
 def needs_roles(action: Text, roles: frozenset[str]) -> Text:
     """The refusal of an action (named by its verb phrase, `Transition.doing`) to a role not among `roles`."""
     codes = sorted(roles)
-    names = [ROLES.get(r, r) for r in codes]
-    return t("Only these roles may {action}: {roles}.", action=action, roles=codes, role_names=names)
+    # By their names, as people read them (Unit staff / 承办单位人员), never by their codes.
+    return t(
+        "Only these roles may {action}: {roles}.",
+        action=action,
+        roles=[ROLE_NAMES.get(r, r) for r in codes],
+    )

@@ -45,7 +45,7 @@ def test_a_refusal_to_the_other_part_or_role_names_the_action_as_a_verb(as_user)
 
     r = act(as_user("operator"), number, "extension", **body)
     assert r.status_code == 403
-    assert r.json["message"] == "Only these roles may request an extension: unit_staff."
+    assert r.json["message"] == "Only these roles may request an extension: Unit staff."
     r = as_user("operator").post(f"/api/v1/appeals/{number}/extension", json=body, headers=ZH)
     assert r.json["message"] == "申请延期须由以下角色办理：承办单位人员。"
 
