@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
-from marshmallow import Schema, ValidationError, fields, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validates_schema
 
 from dispatch.receipts import REASONS
 from service import validate
@@ -22,7 +22,16 @@ from service.appeals.status import (
 )
 from service.appeals.unit_choice import co_unit_errors
 from service.db import utcnow
-from service.fields import CleanText, DayOrInstant, IdNumber, Label, Phone, range_end, range_start
+from service.fields import (
+    CleanText,
+    DayOrInstant,
+    IdNumber,
+    Label,
+    Phone,
+    clean_text,
+    range_end,
+    range_start,
+)
 from service.handling.closing_schemas import DirectAnswerIn
 from service.handling.duplicate_schemas import DuplicateOut
 from service.text import t
@@ -36,6 +45,15 @@ PHONE_REQUIRED = t(
     "Required: only a written appeal (a letter, an e-mail, the mayor's mailbox, "
     "a deputy's suggestion or a member's proposal) may leave the phone number out."
 )
+
+
+def _blank(value: Any) -> bool:
+    """No phone number: null, or text that is empty once cleaned ("", spaces, a full-width space)."""
+    return value is None or (isinstance(value, str) and not clean_text(value, multiline=False))
+
+
+def _phone_given(contact: Any) -> bool:
+    return isinstance(contact, Mapping) and not _blank(contact.get("phone"))
 
 
 class ContactIn(Schema):
@@ -87,6 +105,16 @@ class AppealIn(Schema):
         },
     )
 
+    @pre_load
+    def _blank_phone_is_absent(self, data: Any, **_: Any) -> Any:
+        """An integration that sends every field sends `"phone": ""` (or null) for a letter without
+        a number: read as no phone, which a written appeal may have (`_check_phone`); a call is
+        still refused, with the message that says a phone is required, not "not a mobile number"."""
+        contact = data.get("contact") if isinstance(data, Mapping) else None
+        if isinstance(contact, Mapping) and "phone" in contact and not _phone_given(contact):
+            data = {**data, "contact": {k: v for k, v in contact.items() if k != "phone"}}
+        return data
+
     @validates_schema
     def _check(self, data: dict[str, Any], **_: Any) -> None:
         errors: dict[str, list[str]] = {}
@@ -120,7 +148,7 @@ class AppealIn(Schema):
         but wrong is the field's own error, said once."""
         contact, channel = data.get("contact"), data.get("channel")
         given = (original.get("contact") or {}) if isinstance(original, Mapping) else {}
-        if contact is None or (isinstance(given, Mapping) and "phone" in given) or channel not in CHANNELS:
+        if contact is None or _phone_given(given) or channel not in CHANNELS:
             return
         if channel not in PHONE_OPTIONAL_CHANNELS:
             raise ValidationError({"contact": {"phone": [PHONE_REQUIRED]}})

@@ -222,3 +222,50 @@ def test_a_call_still_needs_the_callers_number_named_by_its_flat_key(app, as_use
     assert zh.json["errors"]["contact.phone"] == [
         "此项为必填项：只有书面诉求（来信、电子邮件、区长信箱、人大建议、政协提案）可以不填电话号码。"
     ]
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\u3000", None])
+@pytest.mark.parametrize(
+    "written",
+    [
+        LETTER,
+        {"channel": "email", "channel_meta": {"sender_address": "wangwu@example.com"}},
+        {"channel": "mayor_mailbox", "channel_meta": {"sender_address": "wangwu@example.com"}},
+        {"channel": "npc_suggestion", "channel_meta": {"suggestion_number": "第0012号"}},
+        {"channel": "cppcc_proposal", "channel_meta": {"proposal_number": "第0045号"}},
+    ],
+    ids=lambda value: value["channel"] if isinstance(value, dict) else None,
+)
+def test_a_written_appeal_with_an_empty_phone_is_registered_as_one_without(
+    sending_app, as_user, written, blank
+):
+    """An integration that sends every field of the contact sends `"phone": ""` (or null) for a
+    letter that gave none: read as no phone, not refused as "not a mobile number"."""
+    body = intake(as_user, **written, contact={"name": "王五", "phone": blank})
+
+    record = as_user("operator").get(f"/api/v1/appeals/{body['number']}").json
+    assert record["channel"] == written["channel"] and record["contact"]["phone"] == ""
+    assert body["caller_history"] == 0 and body["duplicates"] == []
+
+
+@pytest.mark.parametrize("blank", ["", "  ", None])
+def test_a_call_with_an_empty_phone_is_told_the_phone_is_required(app, as_user, blank):
+    r = as_user("operator").post(
+        "/api/v1/appeals", json=appeal_payload(contact={"name": "王五", "phone": blank})
+    )
+
+    assert r.status_code == 422
+    assert r.json["errors"] == {
+        "contact.phone": [
+            "Required: only a written appeal (a letter, an e-mail, the mayor's mailbox, "
+            "a deputy's suggestion or a member's proposal) may leave the phone number out."
+        ]
+    }
+
+
+def test_a_written_appeal_with_a_wrong_phone_is_still_refused_for_it(app, as_user):
+    r = as_user("operator").post("/api/v1/appeals", json=appeal_payload(**LETTER, contact={"phone": "12345"}))
+
+    assert r.status_code == 422
+    assert list(r.json["errors"]) == ["contact.phone"]
+    assert r.json["errors"]["contact.phone"][0].startswith("Not a mainland mobile number")
