@@ -61,6 +61,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api = Api(app)
     api.register_converter(RowId, integerconverter2paramschema)
     errors.init_app(app)
+    from service.appeals.citizen_codes import read_numbers_in_url
+
+    app.url_value_preprocessor(read_numbers_in_url)  # gx20261121-0042 in a URL: GX20261121-0042
     _register_blueprints(app, api)
     app.after_request(_commit_request)
     return app

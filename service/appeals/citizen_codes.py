@@ -32,6 +32,27 @@ def normal_number(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).upper()
 
 
+#: The URL variables that name an appeal by its number (`/api/v1/appeals/<number>`, the pages'
+#: `/centre/appeals/<number>`, a duplicate's `<other>`): every route's, whatever blueprint it is in.
+NUMBER_URL_VARIABLES = ("number", "other")
+
+
+def read_numbers_in_url(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Read the appeal numbers of a URL as `normal_number` reads them, before any view sees them:
+    /api/v1/appeals/gx20261121-0042 finds GX20261121-0042, as the search boxes do. Numbers are
+    stored in upper case; a URL typed or copied by hand, or built by an integration from a number
+    it lower-cased, found nothing (404) while the same number typed into a box was found.
+
+    A url_value_preprocessor of the app, so every route with a `<number>` (the API's, the pages',
+    the portal's) reads it alike, and `request.view_args` holds the number as stored (the 409's
+    `current`, the guess limit's key)."""
+    if not values:
+        return
+    for name in NUMBER_URL_VARIABLES:
+        if isinstance(values.get(name), str):
+            values[name] = normal_number(values[name])
+
+
 def normal_code(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 

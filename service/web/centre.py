@@ -14,6 +14,7 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from flask_babel import lazy_gettext as _l
 
 from service import db
+from service.appeals.citizen_codes import normal_number
 from service.appeals.queries import appeal_view, co_signed_of
 from service.auth.security import current_user
 from service.db import utcnow
@@ -81,7 +82,7 @@ def centre() -> Any:
 @login_required(roles=CENTRE_ROLES)
 def centre_find() -> Any:
     """The "go to number" box: straight to the appeal's page."""
-    number = (request.args.get("number") or "").strip().upper()
+    number = normal_number(request.args.get("number") or "")
     if not number:
         return redirect(url_for("web.centre"))
     return redirect(url_for("web.centre_appeal", number=number))

@@ -17,6 +17,7 @@ from tests.service.factories import (
     unit_code,
     villages,
 )
+from tests.service.handling_steps import LEAD, act, new_appeal, ok
 from tests.service.helpers import default_list
 
 
@@ -157,6 +158,23 @@ def test_search_by_number(as_user, appeals):
     page = search(as_user("operator"), q=appeals["lamp"])
 
     assert [a["number"] for a in page["items"]] == [appeals["lamp"]]
+
+
+def test_an_appeal_number_in_a_url_is_found_whatever_its_case(as_user):
+    """A number typed or copied into a URL in lower case finds the appeal, as the search box does;
+    another unit's appeal stays not found, and a refused change names the appeal as stored."""
+    number = new_appeal(as_user)  # dispatched to the lead unit
+    typed = number.lower()
+    op = as_user("operator")
+
+    assert op.get(f"/api/v1/appeals/{typed}").json["number"] == number
+    assert op.get(f"/api/v1/appeals/{typed}/events").json[0]["action"] == "registered"
+    assert ok(as_user(LEAD), typed, "sign")["status"] == "handling"
+    again = act(as_user(LEAD), typed, "sign")
+    assert assert_envelope(again, 409, "conflict")["current"]["status"] == "handling"
+    assert number in again.json["message"]
+    assert_envelope(as_user("rsj").get(f"/api/v1/appeals/{typed}"), 404, "not_found")
+    assert_envelope(op.get(f"/api/v1/appeals/{typed[:-1]}9/events"), 404, "not_found")
 
 
 def test_search_text_is_taken_literally(as_user, appeals):

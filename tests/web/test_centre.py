@@ -165,6 +165,16 @@ def test_the_notices_sent_name_their_channel_and_status_in_the_page_language(app
     assert "E-mail " in english and ">Sent</span>" in english and ">Failed</span>" in english
 
 
+def test_the_appeal_page_is_found_with_the_number_in_lower_case_or_full_width(as_user, logged_in):
+    number = new_appeal(as_user)
+    client = logged_in("dispatcher")
+
+    assert "小区门口垃圾多日无人清运" in page_of(client, f"/centre/appeals/{number.lower()}")
+    typed = " " + "".join(chr(ord(c) + 0xFEE0) if c.isalnum() else c for c in number.lower())
+    r = client.get("/centre/appeals", query_string={"number": typed})  # the go-to-number box
+    assert r.status_code == 302 and r.location == f"/centre/appeals/{number}"
+
+
 def test_a_waiting_appeal_is_dispatched_by_hand_to_a_chosen_unit(app, as_user, logged_in):
     number = waiting_appeal(as_user)
     client = logged_in("dispatcher")

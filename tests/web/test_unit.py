@@ -62,11 +62,18 @@ def test_another_unit_s_appeal_is_not_found(as_user, logged_in):
     client = logged_in("rsj")
 
     assert client.get(f"/unit/appeals/{number}").status_code == 404
+    assert client.get(f"/unit/appeals/{number.lower()}").status_code == 404
     assert number not in page_of(client, "/unit")
     r = client.post(
         f"/unit/appeals/{number}/sign", data={"csrf_token": csrf_token_of(page_of(client, "/unit"))}
     )
     assert r.status_code == 404
+
+
+def test_the_unit_finds_its_appeal_with_the_number_in_lower_case(as_user, logged_in):
+    number = new_appeal(as_user)
+
+    assert "小区门口垃圾多日无人清运" in page_of(logged_in("cgj"), f"/unit/appeals/{number.lower()}")
 
 
 def test_the_unit_sees_the_phone_masked_and_no_identity_on_a_confidential_appeal(as_user, logged_in):
