@@ -108,6 +108,18 @@ class RequestParser(FlaskParser):
 
 
 View = TypeVar("View", bound=Callable[..., Any])
+
+#: How the document describes the refusals of a JSON body made before its schema reads it.
+BODY_REFUSALS = {
+    400: "Malformed JSON, or a body nested more than 32 levels deep.",
+    413: "The body is over the size limit (1 MiB).",
+    415: "A body sent with a Content-Type other than application/json.",
+}
+#: The Retry-After header of a 429, as the document describes it.
+RETRY_AFTER_HEADER = {
+    "description": "Seconds until the limit lets the client in again.",
+    "schema": {"type": "integer"},
+}
 #: What an endpoint works on, found from its URL for the caller: `load(user, **view_args)` returns
 #: the view's further keyword arguments ({"appeal": ...}), or raises NotFound (404) for what the
 #: caller may not see, or Forbidden (403) when one of the admitted roles may not do this (declared
@@ -152,13 +164,40 @@ class Blueprint(flask_smorest.Blueprint):
         does not make (a public endpoint's, or one made by the operation the view calls)."""
         return self.alt_response(status, description=description, schema=errors.ErrorEnvelope)
 
+    def conflict(self, description: str) -> Callable[[View], View]:
+        """Document the endpoint's 409: a state conflict (`current` holds the state now)."""
+        return self.refusal(409, description)
+
+    def rate_limited(self, description: str) -> Callable[[View], View]:
+        """Document the endpoint's 429 (a flask-limiter limit on it), with its Retry-After."""
+        return self.alt_response(
+            429,
+            description=description,
+            schema=errors.ErrorEnvelope,
+            headers={"Retry-After": RETRY_AFTER_HEADER},
+        )
+
     def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Callable[[View], View]:
         """flask-smorest's, with a schema class made an instance once, here: given the class,
         webargs builds a new instance (and its nested ones) for every request, about 0.25 ms of
-        CPU each time. Loading keeps no state on the schema, so one instance serves all requests."""
+        CPU each time. Loading keeps no state on the schema, so one instance serves all requests.
+
+        A JSON body's endpoint also documents what `RequestParser` and the app answer before the
+        schema sees the body: 400 (not JSON, or nested too deep), 413 (over the size limit), 415
+        (another Content-Type)."""
         if isinstance(schema, type):
             schema = schema()
-        return super().arguments(schema, *args, **kwargs)  # type: ignore[no-any-return]
+        read = super().arguments(schema, *args, **kwargs)
+        if kwargs.get("location", "json") != "json":
+            return read  # type: ignore[no-any-return]
+
+        def documented(view: View) -> View:
+            view = read(view)
+            for status, description in BODY_REFUSALS.items():
+                view = self.refusal(status, description)(view)
+            return view
+
+        return documented
 
     def requires(
         self, *roles: str, load: Loader | None = None, refusal: str | None = None

@@ -38,6 +38,12 @@ blp = Blueprint("appeals", __name__, url_prefix="/api/v1/appeals", description="
 STAFF = ("operator", "dispatcher", "reviewer", "unit_staff", "leader", "admin")
 INTAKE = ("operator", "dispatcher", "admin")
 
+#: How the document describes the 409 of an action on an appeal.
+STATE_CONFLICT = (
+    "The appeal's status does not allow this now, or it was changed meanwhile (the version sent is "
+    "not its version): `current` holds its status and version now."
+)
+
 IDEMPOTENCY_HEADER = {
     "in": "header",
     "name": "Idempotency-Key",
@@ -160,6 +166,10 @@ class AppealCollection(MethodView):
     @blp.requires(*INTAKE, load=may_close_directly)
     @blp.arguments(AppealIn)
     @blp.response(201, IntakeOut)
+    @blp.conflict(
+        "The Idempotency-Key was used before with a different body, or a conflicting change was "
+        "stored at the same time."
+    )
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     def post(self, data: dict[str, Any], user: User) -> Any:
         """Take in an appeal from any channel (operators, the centre, integrations).
@@ -280,6 +290,7 @@ class AppealDispatch(MethodView):
     @blp.requires("dispatcher", "admin", load=visible_appeal)
     @blp.arguments(DispatchIn)
     @blp.response(200, AppealOut)
+    @blp.conflict(STATE_CONFLICT)
     def post(self, data: dict[str, Any], number: str, user: User, appeal: Appeal) -> dict[str, Any]:
         """Dispatch or re-dispatch by hand, with a reason; recorded like an automatic dispatch.
 

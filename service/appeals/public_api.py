@@ -55,6 +55,7 @@ class PublicAppeals(MethodView):
 
     @blp.arguments(PublicAppealIn)
     @blp.response(201, PublicIntakeOut)
+    @blp.rate_limited("Too many submissions from this client (MINYI_PUBLIC_RATE_LIMIT).")
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     def post(self, data: dict[str, Any]) -> Any:
         """Submit an appeal on the web portal. Keep the number and the query code to track it."""
@@ -78,6 +79,12 @@ class PublicAppeals(MethodView):
         }
         return body, 201, {"Idempotent-Replayed": "true"} if replayed else {}
 
+
+#: How the citizen's endpoints that take a query code document their 429.
+GUESSES_LIMITED = (
+    "Too many look-ups from this client (MINYI_PUBLIC_LOOKUP_RATE_LIMIT), or too many wrong query "
+    "codes for this number from any client (MINYI_PUBLIC_GUESS_RATE_LIMIT)."
+)
 
 #: How the citizen's endpoints document their 404.
 WRONG_NUMBER_OR_CODE = (
@@ -173,6 +180,7 @@ class PublicAppeal(MethodView):
     @blp.arguments(PublicLookupArgs, location="query")
     @blp.response(200, PublicAppealOut)
     @blp.refusal(404, WRONG_NUMBER_OR_CODE)
+    @blp.rate_limited(GUESSES_LIMITED)
     def get(self, args: dict[str, Any], number: str) -> dict[str, Any]:
         """Track an appeal with its number and 6-digit query code. The timeline's messages are in
         the language Accept-Language asks for, else as stored (Chinese); what they name (a unit, a

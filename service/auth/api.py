@@ -46,6 +46,10 @@ def _me(user: User) -> dict[str, Any]:
 @blp.arguments(LoginIn)
 @blp.response(200, MeOut)
 @blp.refusal(401, "Wrong username or password, or the account is deactivated.")
+@blp.rate_limited(
+    "Too many log-ins from this client, or this username locked after wrong passwords "
+    "(MINYI_LOGIN_MAX_FAILURES)."
+)
 def login(data: dict[str, Any]) -> dict[str, Any]:
     """Log in with a username (in any case) and password; the session cookie is set."""
     user = authenticate(db.session(), data["username"], data["password"])

@@ -18,7 +18,7 @@ from flask.views import MethodView
 
 from service import db
 from service.appeals import queries
-from service.appeals.api import STAFF, visible_appeal
+from service.appeals.api import STAFF, STATE_CONFLICT, visible_appeal
 from service.appeals.models import Appeal
 from service.appeals.privacy import free_text, reads_unit_reply, sees_unmasked
 from service.appeals.schemas import AppealOut
@@ -54,11 +54,16 @@ def acting(action: str) -> Callable[[View], View]:
     assigned; 403 the other part). The view gets the caller as `user` and the appeal as `appeal`;
     the operation checks again, with the appeal's status and version (409)."""
     transition = workflow.TRANSITIONS[action]
-    return blp.requires(
+    admitted = blp.requires(
         *sorted(transition.roles & ROLES.keys()),
         refusal=workflow.needs_roles(transition.doing, transition.roles),
         load=partial(_appeal_to_act_on, action),
     )
+
+    def decorator(view: View) -> View:
+        return blp.conflict(STATE_CONFLICT)(admitted(view))
+
+    return decorator
 
 
 def _appeal_to_act_on(action: str, user: User, number: str, **_: Any) -> dict[str, Appeal]:

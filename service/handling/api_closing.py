@@ -16,7 +16,7 @@ from flask.views import MethodView
 from service import db
 from service.appeals.citizen_codes import guess_limit
 from service.appeals.models import Appeal
-from service.appeals.public_api import WRONG_NUMBER_OR_CODE, citizen_view, find_for_citizen
+from service.appeals.public_api import GUESSES_LIMITED, WRONG_NUMBER_OR_CODE, citizen_view, find_for_citizen
 from service.appeals.schemas import AppealOut, PublicAppealOut
 from service.auth.models import User
 from service.extensions import Blueprint, limiter
@@ -176,6 +176,8 @@ class PublicEvaluate(MethodView):
     @public_blp.arguments(PublicRatingIn)
     @public_blp.response(200, PublicAppealOut)
     @public_blp.refusal(404, WRONG_NUMBER_OR_CODE)
+    @public_blp.rate_limited(GUESSES_LIMITED)
+    @public_blp.conflict("Rated already, or the appeal has no released reply to rate now.")
     def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
         """Rate the reply once, with the number and the query code: contacted? resolved? satisfied?"""
         appeal = find_for_citizen(number, data["code"])

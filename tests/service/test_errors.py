@@ -488,6 +488,29 @@ def test_the_api_document_lists_the_refusals_the_loaders_make(client):
     assert "404" in responses[("post", "/api/v1/appeals/{number}/duplicates/{other}/dismiss")]
 
 
+def test_the_api_document_lists_the_body_conflict_and_rate_limit_answers(client):
+    """An integrator reads in the document the answers the API gives besides 401/403/404/422: a
+    JSON body's 400, 413 and 415, an action's 409, and a rate limit's 429 with its Retry-After."""
+    paths = client.get("/api/openapi.json").json["paths"]
+
+    def statuses(method: str, path: str) -> set[str]:
+        return set(paths[path][method]["responses"])
+
+    assert {"400", "409", "413", "415", "422"} <= statuses("post", "/api/v1/appeals")
+    assert {"400", "409", "413", "415"} <= statuses("post", "/api/v1/appeals/{number}/sign")
+    assert "409" in statuses("post", "/api/v1/appeals/{number}/dispatch")
+    assert not {"400", "413", "415"} & statuses("get", "/api/v1/appeals")  # no body to refuse
+    for method, path in (
+        ("post", "/api/v1/public/appeals"),
+        ("get", "/api/v1/public/appeals/{number}"),
+        ("post", "/api/v1/public/appeals/{number}/evaluate"),
+        ("post", "/api/v1/auth/login"),
+    ):
+        limited = paths[path][method]["responses"]["429"]
+        assert "Retry-After" in limited["headers"], (method, path)
+    assert "Idempotency-Key" in paths["/api/v1/appeals"]["post"]["responses"]["409"]["description"]
+
+
 def test_the_api_document_describes_the_error_envelope_the_api_sends(client, as_user):
     """A client generated from /api/openapi.json parses the errors it will get: every error
     response of every operation is the one envelope, described with the keys it really has."""
