@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Response, current_app, request
 from flask.views import MethodView
+from marshmallow import RAISE
 
 from service import db
 from service.appeals import dispatching, export, operations, queries, receipts
@@ -156,7 +157,7 @@ def names_for(appeal: Appeal) -> queries.Names | None:
 @blp.route("")
 class AppealCollection(MethodView):
     @blp.requires(*STAFF)
-    @blp.arguments(AppealListArgs, location="query")
+    @blp.arguments(AppealListArgs, location="query", unknown=RAISE)
     @blp.response(200, AppealPage)
     def get(self, args: dict[str, Any], user: User) -> dict[str, Any]:
         """Search appeals, with filters, ordering and pagination (unit staff: their unit's only)."""
@@ -204,7 +205,7 @@ class AppealCollection(MethodView):
 @blp.route("/export")
 class AppealExport(MethodView):
     @blp.requires(*STAFF)
-    @blp.arguments(AppealListArgs, location="query")
+    @blp.arguments(AppealListArgs, location="query", unknown=RAISE)
     @blp.response(200, description="An XLSX workbook", content_type=export.XLSX)
     def get(self, args: dict[str, Any], user: User) -> Response:
         """The appeals of a search (the filters and order of `GET /api/v1/appeals`; no paging) as an

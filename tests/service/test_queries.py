@@ -277,6 +277,19 @@ def test_bad_filter_values_are_refused(as_user, field, value):
     assert field in assert_envelope(r, 422, "validation_error")["errors"]
 
 
+def test_a_misspelt_filter_is_refused_not_ignored(as_user, appeals):
+    """`?staus=closed` listed every appeal, as if the filter had matched: each unknown parameter is
+    named, the known ones too when wrong, and nothing is listed."""
+    r = as_user("operator").get(
+        "/api/v1/appeals", query_string={"staus": "closed", "urgncy": "紧急", "page": "0"}
+    )
+
+    errors = assert_envelope(r, 422, "validation_error")["errors"]
+    assert errors == {"staus": ["Unknown field."], "urgncy": ["Unknown field."], "page": errors["page"]}
+    export = as_user("operator").get("/api/v1/appeals/export", query_string={"staus": "closed"})
+    assert assert_envelope(export, 422, "validation_error")["errors"] == {"staus": ["Unknown field."]}
+
+
 # ---- a page costs a fixed number of queries ------------------------------------------------------
 
 
