@@ -115,8 +115,10 @@ class AppealIn(Schema):
             data = {**data, "contact": {k: v for k, v in contact.items() if k != "phone"}}
         return data
 
-    @validates_schema
-    def _check(self, data: dict[str, Any], **_: Any) -> None:
+    # Also when other fields are wrong: a 422 names every wrong field at once, not the channel's
+    # metadata only once the title is fixed.
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _check(self, data: dict[str, Any], original: Any, **_: Any) -> None:
         errors: dict[str, list[str]] = {}
         allowed = CHANNEL_META_FIELDS.get(data.get("channel", ""), ())
         unknown = sorted(set(data.get("channel_meta") or {}) - set(allowed))
@@ -132,7 +134,9 @@ class AppealIn(Schema):
         for key, value in (data.get("channel_meta") or {}).items():
             if len(value) > 200:
                 errors.setdefault("channel_meta", []).append(t("{key}: at most 200 characters.", key=key))
-        if (data.get("latitude") is None) != (data.get("longitude") is None):
+        # As sent: a coordinate refused by its own field is not also "missing" its partner.
+        sent = original if isinstance(original, Mapping) else {}
+        if (sent.get("latitude") is None) != (sent.get("longitude") is None):
             errors["latitude"] = [t("Give latitude and longitude together, or neither.")]
         received = data.get("received_at")
         if received is not None and (problem := _received_problem(received, utcnow())):

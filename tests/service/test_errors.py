@@ -115,6 +115,26 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_stored(app, as_use
     assert counts(app) == before
 
 
+def test_every_wrong_field_is_named_at_once_the_channel_metadata_too(app, as_user):
+    """Not the channel's metadata only once the title is fixed: one 422 names them all."""
+    body = appeal_payload(
+        title="标" * 101,
+        channel_meta={"call_id": "x" * 201, "openid": "oX"},
+        latitude=91,
+        longitude=115.0,
+        contact={"name": "张三", "phone": "12345"},
+    )
+    before = counts(app)
+
+    r = as_user("operator").post("/api/v1/appeals", json=body)
+
+    errors = assert_envelope(r, 422, "validation_error")["errors"]
+    assert set(errors) == {"title", "channel_meta", "latitude", "contact.phone"}
+    assert len(errors["channel_meta"]) == 2  # the key of another channel, the value too long
+    assert errors["latitude"] == ["Must be greater than or equal to -90 and less than or equal to 90."]
+    assert counts(app) == before
+
+
 EMPTY_TEXT = [
     ("title of control characters", "/api/v1/appeals", appeal_payload(title="\u0000\u0001\u0002"), "title"),
     ("empty title", "/api/v1/appeals", appeal_payload(title=""), "title"),
