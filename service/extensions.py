@@ -14,7 +14,8 @@ from flask_limiter.util import get_remote_address
 from flask_smorest import Api as _Api
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
-from werkzeug.exceptions import HTTPException, UnsupportedMediaType
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, UnsupportedMediaType
+from werkzeug.wsgi import LimitedStream
 
 from service import errors
 from service.fields import has_lone_surrogate, lone_surrogate_error
@@ -70,8 +71,22 @@ def _check_body(data: Any) -> dict[str, Any] | None:
     return errors
 
 
+def _cut_at_the_limit(req: flask.Request) -> bool:
+    """The body was sent without Content-Length (chunked) and goes on past MAX_CONTENT_LENGTH.
+
+    werkzeug refuses a declared length over the limit (413), but stops reading a chunked body at
+    the limit without a word: what it hands over is the body's first MiB, which then reads as
+    malformed JSON (400) instead of too large."""
+    stream = req.stream
+    if req.content_length is not None or not isinstance(stream, LimitedStream) or not stream.is_exhausted:
+        return False
+    return bool(req.environ["wsgi.input"].read(1))
+
+
 class RequestParser(FlaskParser):
     """webargs' Flask parser, strict about the request body of the JSON API.
+
+    A chunked body over the size limit is refused with 413, as one that says its length is.
 
     webargs treats a body whose Content-Type is not JSON as no body at all, so a valid JSON body
     sent as text/plain was answered "Missing data for required field" for every field; here it is
@@ -84,6 +99,8 @@ class RequestParser(FlaskParser):
 
     def _raw_load_json(self, req: flask.Request) -> Any:
         body = req.get_data(cache=True)
+        if _cut_at_the_limit(req):
+            raise RequestEntityTooLarge()
         if not is_json_request(req):
             if body or req.content_length:
                 raise UnsupportedMediaType(

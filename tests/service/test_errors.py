@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -194,6 +195,38 @@ def test_a_body_over_one_mebibyte_is_refused(app, as_user):
 
     assert_envelope(r, 413, "payload_too_large")
     assert counts(app) == before
+
+
+@pytest.mark.parametrize("size", [1024 * 1024 + 1, 3 * 1024 * 1024])
+def test_a_chunked_body_over_one_mebibyte_is_refused_as_too_large_not_as_malformed(app, as_user, size):
+    """Sent without Content-Length (Transfer-Encoding: chunked, as gunicorn passes it on), the body
+    was cut at 1 MiB and the rest answered "Invalid JSON body" (400)."""
+    before = counts(app)
+    body = json.dumps(appeal_payload(content="")).encode()
+    body = body[:-1] + b" " * (size - len(body)) + b"}"  # valid JSON, only too long
+
+    r = as_user("operator").post(
+        "/api/v1/appeals",
+        input_stream=io.BytesIO(body),
+        headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+
+    assert_envelope(r, 413, "payload_too_large")
+    assert counts(app) == before
+
+
+def test_a_chunked_body_under_the_limit_is_read_whole(app, as_user):
+    body = json.dumps(appeal_payload()).encode()
+
+    r = as_user("operator").post(
+        "/api/v1/appeals",
+        input_stream=io.BytesIO(body),
+        headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+
+    assert r.status_code == 201, r.json
 
 
 def test_a_json_array_is_refused(app, as_user):
