@@ -134,9 +134,11 @@ class AppealIn(Schema):
         for key, value in (data.get("channel_meta") or {}).items():
             if len(value) > 200:
                 errors.setdefault("channel_meta", []).append(t("{key}: at most 200 characters.", key=key))
-        # As sent: a coordinate refused by its own field is not also "missing" its partner.
+        # Judged once both coordinates sent are valid: one message about a coordinate at a time.
         sent = original if isinstance(original, Mapping) else {}
-        if (sent.get("latitude") is None) != (sent.get("longitude") is None):
+        given = [sent.get(k) is not None for k in ("latitude", "longitude")]
+        loaded = [data.get(k) is not None for k in ("latitude", "longitude")]
+        if given == loaded and given[0] != given[1]:
             errors["latitude"] = [t("Give latitude and longitude together, or neither.")]
         received = data.get("received_at")
         if received is not None and (problem := _received_problem(received, utcnow())):
