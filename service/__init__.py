@@ -57,6 +57,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # to: an app made with limits off (the browser tests' server) would switch them off for every
     # app made after it in the same process.
     app.config.setdefault("RATELIMIT_ENABLED", True)
+    # Registered before the limiter's own after_request, so it runs after it (Flask runs them in
+    # reverse order): flask-limiter puts Retry-After on every answer of a limited endpoint.
+    app.after_request(_retry_after_only_on_refusals)
     limiter.init_app(app)
     api = Api(app)
     api.register_converter(RowId, integerconverter2paramschema)
@@ -67,6 +70,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app, api)
     app.after_request(_commit_request)
     return app
+
+
+def _retry_after_only_on_refusals(response: Response) -> Response:
+    """Retry-After on a 429 or a 503 only: on a 201 or a 422 of a rate-limited endpoint it told
+    the client to wait a minute before a request it could send at once (X-RateLimit-* stay)."""
+    if response.status_code not in (429, 503):
+        response.headers.pop("Retry-After", None)
+    return response
 
 
 def _register_blueprints(app: Flask, api: Api) -> None:

@@ -205,15 +205,17 @@ def test_a_retried_submission_with_the_same_key_returns_the_first(app, client):
 
 def test_submissions_over_the_rate_limit_get_429(app, client):
     app.config["PUBLIC_RATE_LIMIT"] = "2/minute"
-    assert [client.post("/api/v1/public/appeals", json=submission()).status_code for _ in range(2)] == [
-        201,
-        201,
-    ]
+    admitted = [client.post("/api/v1/public/appeals", json=submission()) for _ in range(2)]
+    assert [r.status_code for r in admitted] == [201, 201]
+    # What is left is said on every answer; when to come back, only on the refusal.
+    assert [r.headers.get("X-RateLimit-Remaining") for r in admitted] == ["1", "0"]
+    assert all("Retry-After" not in r.headers for r in admitted)
     before = counts(app)
 
     r = client.post("/api/v1/public/appeals", json=submission())
 
     assert_envelope(r, 429, "rate_limited")
+    assert 0 < int(r.headers["Retry-After"]) <= 60
     assert counts(app) == before
     other_citizen = client.post(
         "/api/v1/public/appeals", json=submission(), environ_base={"REMOTE_ADDR": new_address()}
