@@ -145,6 +145,18 @@ def test_the_submission_s_error_summary_names_each_field(citizen):
     ]
 
 
+def test_name_and_phone_both_left_empty_are_each_said_missing_beside_their_field(citizen):
+    """Not one line "此项为必填项。" naming no field and shown beside none (the contact as a whole)."""
+    r = citizen.post("/portal/submit", data=_submission(citizen, **{"contact.name": "", "contact.phone": ""}))
+
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert 'id="f-contact-name-error">此项为必填项。' in page
+    assert 'id="f-contact-phone-error">此项为必填项。' in page
+    assert error_summary_lines_of(page) == ["姓名：此项为必填项。", "手机号码：此项为必填项。"]
+    assert 'href="#f-contact"' not in page
+
+
 def test_a_tampered_submission_is_refused_in_the_page_language(citizen):
     bad = {
         "appeal_type": "xx",
