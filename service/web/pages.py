@@ -123,7 +123,10 @@ def set_language(code: str) -> Response:
 
 @bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException) -> Any:
-    """Errors raised by page views render as a page (the API keeps its JSON envelope)."""
+    """Errors raised by page views render as a page (the API keeps its JSON envelope), unless the
+    view made its own (the portal's form, kept, when its rate limit is reached)."""
+    if exc.response is not None:
+        return exc.response
     return render_error(exc.code or 500)
 
 

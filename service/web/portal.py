@@ -12,11 +12,13 @@ shared computer (a service hall, an internet café) the next user must not find 
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import Response, current_app, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter import RequestLimit
 from marshmallow import ValidationError as SchemaError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
@@ -144,8 +146,23 @@ def _load_submission(form: MultiDict[str, str]) -> dict[str, Any]:
     return schema.load(form_numbers(schema, data))
 
 
+def _too_many_submissions(limit: RequestLimit) -> Response:
+    """Over the intake's rate limit: the form again with everything typed kept, and when it may be
+    sent (not the bare error page, which would lose an appeal written at length)."""
+    seconds = max(1, math.ceil(limit.window.reset_time - time.time()))
+    message = _(
+        "提交过于频繁：本网络短时间内已提交了多件诉求。您填写的内容已保留，请 %(minutes)s 分钟后再点击“提交诉求”。"
+        "情况紧急的，请拨打 12345 热线。",
+        minutes=math.ceil(seconds / 60),
+    )
+    page, status = _render_submit(intake_form.form_values(request.form), {"_form": [message]}, 429)
+    response = make_response(page, status)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 @bp.post("/portal/submit")
-@limiter.limit(_intake_limit)
+@limiter.limit(_intake_limit, on_breach=_too_many_submissions)
 def portal_submit() -> Any:
     """提交诉求: the public intake (channel web), then the number and query code to keep."""
     values = intake_form.form_values(request.form)

@@ -366,6 +366,29 @@ def test_submitting_is_rate_limited_like_the_public_api(app, citizen):
     assert statuses == [303, 303, 429]
 
 
+def test_a_submission_over_the_rate_limit_keeps_what_was_typed_and_says_when_to_send_it(app, citizen):
+    """Not the bare "请求过于频繁" page: an appeal written at length would be lost with it."""
+    app.config["PUBLIC_RATE_LIMIT"] = "1/minute"
+    assert citizen.post("/portal/submit", data=_submission(citizen)).status_code == 303
+    before = counts(app)
+    content = "楼道里的声控灯坏了一个多月，晚上上下楼看不见，老人摔倒过两次。" * 20
+
+    r = citizen.post("/portal/submit", data=_submission(citizen, title="楼道灯坏了", content=content))
+
+    assert r.status_code == 429 and 0 < int(r.headers["Retry-After"]) <= 60
+    page = r.get_data(as_text=True)
+    assert error_summary_lines_of(page) == [
+        "提交过于频繁：本网络短时间内已提交了多件诉求。您填写的内容已保留，请 1 分钟后再点击“提交诉求”。"
+        "情况紧急的，请拨打 12345 热线。"
+    ]
+    assert 'value="楼道灯坏了"' in page and f">{content}</textarea>" in page
+    assert 'value="13600001111"' in page and 'value="投诉" selected' in page
+    assert counts(app) == before
+    english = citizen.post("/portal/submit?lang=en", data=_submission(citizen)).get_data(as_text=True)
+    citizen.get("/lang/zh")
+    assert "What you typed is kept: wait 1 min, then press “Submit” again." in english
+
+
 @pytest.mark.parametrize("key", ["a\x00b", "k" * 129, " "])
 def test_a_tampered_form_key_still_registers_the_appeal_once(app, citizen, key):
     """The hidden key is the page's; a tampered one (a NUL, too long, blank) is no reason to refuse a
