@@ -104,3 +104,26 @@ def test_a_township_chosen_before_the_scripts_have_run_still_lists_its_villages(
     expect(villages).to_be_enabled()
     expect(villages.locator("option", has_text="梅林村")).to_have_count(1)
     expect(page.get_by_label("乡镇（街道）")).to_have_value(re.compile(r"^\d{9}$"))
+
+
+def test_every_field_in_error_is_outlined_in_red_and_named_at_the_top(page):
+    """A phone number typed wrong and the name and phone left empty: each box is outlined in the
+    error colour (a text box as well as a select or the content box), and the summary at the top
+    names each field."""
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/portal/submit")
+    page.get_by_label("诉求类型").select_option("求助")
+    page.get_by_label("具体内容").fill("楼道里的声控灯坏了一个多月。")
+    page.get_by_role("button", name="提交诉求").click()
+
+    summary = page.locator(".error-summary li")
+    expect(summary).to_have_text(["标题：此项为必填项。", "姓名：此项为必填项。", "手机号码：此项为必填项。"])
+    error_red = "rgb(207, 34, 46)"
+    for label in ("标题", "姓名", "手机号码"):
+        box = page.get_by_label(label)
+        expect(box).to_have_css("border-top-color", error_red)
+        expect(box).to_have_css("border-top-width", "2px")
+    expect(page.get_by_label("具体内容")).to_have_css("border-top-color", "rgb(208, 215, 222)")  # no error
+    expect(page.get_by_label("具体内容")).to_have_value("楼道里的声控灯坏了一个多月。")
+    _no_horizontal_scroll(page)
+
