@@ -82,6 +82,20 @@ def _code_for(number: str) -> str | None:
     return str(entry[0]) if entry else None
 
 
+def _forget_in(number: str) -> int:
+    """Seconds until this browser has forgotten `number` (PORTAL_TRACK_MINUTES after its look-up):
+    the page showing it reloads then (`portal/_forget.html`), and what is reloaded is the query form."""
+    entry = _kept().get(number)
+    looked_up = entry[1] if entry else time.time()
+    return max(1, math.ceil(looked_up + current_app.config["PORTAL_TRACK_MINUTES"] * 60 - time.time()) + 1)
+
+
+#: A page that shows an appeal or its query code is kept by no cache: after 退出查询 (or the
+#: time limit) the browser's Back button must not bring it back from its back/forward cache for
+#: the next user of a shared computer (as Chrome does with a page it may store).
+PRIVATE = {"Cache-Control": "no-store"}
+
+
 @bp.post("/portal/leave")
 def portal_leave() -> Any:
     """退出查询: this browser forgets every appeal it looked up or submitted."""
@@ -207,7 +221,8 @@ def portal_submitted(number: str) -> Any:
     code = _code_for(number)
     if code is None:
         return redirect(url_for("web.portal_track", number=number))
-    return render_template("portal/submitted.html", number=number, code=code)
+    page = render_template("portal/submitted.html", number=number, code=code, forget_in=_forget_in(number))
+    return page, 200, PRIVATE
 
 
 # ---- track -------------------------------------------------------------------------------------
@@ -259,8 +274,10 @@ def _render_appeal(
             rating=rating or {},
             satisfaction=intake_form.choices(SATISFACTION),
             resolved_options=intake_form.choices(RESOLVED, intake_form.RESOLVED_LABELS),
+            forget_in=_forget_in(number),
         ),
         status,
+        PRIVATE,
     )
 
 

@@ -8,6 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.pages import new_phone
 from tests.browser.pages import no_horizontal_scroll as _no_horizontal_scroll
 from tests.service.factories import unit_code
 
@@ -127,3 +129,44 @@ def test_every_field_in_error_is_outlined_in_red_and_named_at_the_top(page):
     expect(page.get_by_label("具体内容")).to_have_value("楼道里的声控灯坏了一个多月。")
     _no_horizontal_scroll(page)
 
+
+def test_after_leaving_the_back_button_does_not_bring_the_appeal_or_its_code_back(
+    browser, live_server, screenshots
+):
+    """A shared computer: the citizen submits, reads the progress and presses 退出查询; the next
+    user presses Back. Chromium as installed keeps pages in its back/forward cache (Playwright
+    turns that off unless asked), so it is asked to keep it here."""
+    real = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        ignore_default_args=["--disable-back-forward-cache"],
+    )
+    try:
+        context = real.new_context(
+            base_url=live_server.url, viewport={"width": 360, "height": 740}, locale="zh-CN"
+        )
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        page.goto("/portal/submit")
+        page.get_by_label("诉求类型").select_option("咨询")
+        page.get_by_label("标题").fill("社保卡补办")
+        page.get_by_label("具体内容").fill("社保卡丢了，请问在哪里补办，要带什么材料？")
+        page.get_by_label("姓名").fill("赵六")
+        page.get_by_label("手机号码").fill(new_phone())
+        page.get_by_role("button", name="提交诉求").click()
+        code = page.locator("[data-query-code]").inner_text()
+        page.get_by_role("link", name="查看办理进度").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("社保卡补办")
+        page.get_by_role("button", name="退出查询").click()
+        expect(page.get_by_role("status")).to_have_text("已退出查询。再次查看须输入受理编号和查询码。")
+
+        for left in ("progress", "code"):
+            page.go_back(wait_until="commit")
+            expect(page.get_by_role("heading", level=1)).to_have_text("查询诉求")
+            screenshots.take(page, f"back-to-the-{left}")
+            expect(page.get_by_text("社保卡补办")).to_have_count(0)
+            expect(page.get_by_text(code)).to_have_count(0)
+        context.close()
+    finally:
+        real.close()

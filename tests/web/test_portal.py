@@ -457,6 +457,47 @@ def test_a_submitted_appeal_s_query_code_is_not_shown_after_30_minutes(citizen):
     assert citizen.get(f"/portal/submitted/{number}").status_code == 302
 
 
+def _reloads_in(page: str, url: str) -> int:
+    found = re.search(rf'<meta http-equiv="refresh" content="(\d+);url={re.escape(url)}">', page)
+    assert found, f"the page reloads {url}"
+    return int(found.group(1))
+
+
+def test_a_page_left_open_goes_when_its_30_minutes_are_over(as_user, citizen):
+    """On a shared computer the appeal does not stay on the screen: the page reloads when the
+    browser forgets the appeal, and what it then shows is the query form."""
+    body = register(as_user("operator"))
+    _track(citizen, body["number"], body["query_code"])
+    url = f"/portal/appeals/{body['number']}"
+
+    assert 29 * 60 < _reloads_in(citizen.get(url).get_data(as_text=True), url) <= 30 * 60 + 2
+    _looked_up_minutes_ago(citizen, 20)
+    assert 9 * 60 < _reloads_in(citizen.get(url).get_data(as_text=True), url) <= 10 * 60 + 2
+    _looked_up_minutes_ago(citizen, 11)
+    r = citizen.get(url)
+    assert r.status_code == 302 and r.location.startswith("/portal/track")
+
+
+def test_a_submitted_appeal_s_code_page_goes_when_its_30_minutes_are_over(citizen):
+    r = citizen.post("/portal/submit", data=_submission(citizen))
+
+    assert 29 * 60 < _reloads_in(citizen.get(r.location).get_data(as_text=True), r.location) <= 30 * 60 + 2
+
+
+def test_the_pages_showing_an_appeal_or_its_code_are_not_kept_for_the_back_button(as_user, citizen):
+    """After 退出查询 the next user of a shared computer must not bring them back with Back."""
+    submitted = citizen.post("/portal/submit", data=_submission(citizen))
+    body = replied(as_user)
+    _track(citizen, body["number"], body["query_code"])
+
+    shown = [citizen.get(submitted.location), citizen.get(f"/portal/appeals/{body['number']}")]
+    shown += [_rate(citizen, body["number"], result=""), _rate(citizen, body["number"])]
+    shown.append(_rate(citizen, body["number"]))  # rated already
+
+    assert [r.status_code for r in shown] == [200, 200, 422, 303, 409]
+    assert [r.headers.get("Cache-Control") for r in shown if r.status_code != 303] == ["no-store"] * 4
+
+
 def test_leaving_forgets_the_tracked_appeals_for_the_next_user(as_user, citizen):
     body, other = register(as_user("operator")), register(as_user("operator"))
     _track(citizen, body["number"], body["query_code"])
