@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
@@ -153,5 +155,17 @@ def render_error(status: int) -> tuple[str, int]:
         409: _("请刷新页面查看最新状态后再操作。"),
         429: _("请稍后再试。"),
     }
+    if status == 429 and (minutes := _minutes_to_wait()):
+        hints[429] = _("请 %(minutes)s 分钟后再试。", minutes=minutes)
     title = titles.get(status, _("出错了"))
     return render_template("error.html", title=title, hint=hints.get(status), status=status), status
+
+
+def _minutes_to_wait() -> int | None:
+    """Minutes until the rate limit this request broke lets requests through again (a citizen's
+    query code guessed wrong too often locks the number for the hour), if it is known."""
+    breached = [limit for limit in limiter.current_limits if limit.breached]
+    if not breached:
+        return None
+    seconds = max(limit.window.reset_time for limit in breached) - time.time()
+    return max(1, math.ceil(seconds / 60))

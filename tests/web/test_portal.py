@@ -220,6 +220,20 @@ def test_a_wrong_query_code_is_not_found_like_an_unknown_number(as_user, citizen
     assert citizen.get(f"/portal/appeals/{body['number']}").status_code == 302  # no code kept
 
 
+def test_a_number_whose_code_was_guessed_wrong_too_often_says_how_long_to_wait(app, as_user, citizen):
+    app.config["PUBLIC_GUESS_RATE_LIMIT"] = "2/hour"
+    body = register(as_user("operator"))
+    wrong_code = "000000" if body["query_code"] != "000000" else "111111"
+    assert [_track(citizen, body["number"], wrong_code).status_code for _ in range(2)] == [404, 404]
+
+    r = _track(citizen, body["number"], wrong_code)
+
+    assert r.status_code == 429
+    page = r.get_data(as_text=True)
+    assert "<h1>请求过于频繁</h1>" in page
+    assert re.search(r"<p>请 (59|60) 分钟后再试。</p>", page)
+
+
 def test_the_citizen_reads_the_reply_and_rates_once(app, as_user, citizen):
     body = replied(as_user)
     _track(citizen, body["number"], body["query_code"])
