@@ -18,8 +18,8 @@ from service.appeals import queries, redact
 from service.appeals.api import IDEMPOTENCY_HEADER, intake
 from service.appeals.citizen_codes import guess_limit, normal_code, normal_number
 from service.appeals.models import Appeal
+from service.appeals.public_schemas import PublicAppealIn, PublicAppealOut, PublicIntakeOut, PublicLookupArgs
 from service.appeals.recorded import recorded
-from service.appeals.schemas import PublicAppealIn, PublicAppealOut, PublicIntakeOut, PublicLookupArgs
 from service.appeals.status import (
     AWAITING_REPLY,
     MERGED,

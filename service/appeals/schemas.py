@@ -1,4 +1,5 @@
-"""marshmallow schemas of the appeal API: what comes in (validated) and what goes out."""
+"""marshmallow schemas of the staff's appeal API: what comes in (validated: intake, the list's filters, a
+dispatch) and what goes out. The citizens' side: service/appeals/public_schemas.py."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validates_sch
 
 from dispatch.receipts import REASONS
 from service import validate
-from service.appeals.citizen_codes import QueryCode
 from service.appeals.status import (
     APPEAL_TYPES,
     CHANNEL_META_FIELDS,
@@ -172,27 +172,6 @@ def _received_problem(received: datetime, now: datetime) -> str | None:
     if received > now + timedelta(minutes=5):
         return t("Cannot be in the future.")
     return None
-
-
-class PublicContactIn(ContactIn):
-    name = CleanText(required=True, min_length=1, max_length=50)
-    phone = Phone(required=True)
-
-
-class PublicAppealIn(Schema):
-    """What a citizen submits on the web portal (the channel is `web`)."""
-
-    appeal_type = fields.String(required=True, validate=validate.OneOf(APPEAL_TYPES))
-    title = CleanText(required=True, min_length=1, max_length=100)
-    content = CleanText(required=True, min_length=5, max_length=5000, multiline=True)
-    category = fields.String(load_default=None, allow_none=True, validate=CATEGORY_CODE)
-    area = fields.String(load_default=None, allow_none=True, validate=AREA_CODE)
-    address = CleanText(max_length=200, load_default="")
-    latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
-    longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
-    contact = fields.Nested(PublicContactIn, required=True)
-    confidential = fields.Boolean(load_default=False)
-    consent_publish = fields.Boolean(load_default=False)
 
 
 class AppealListArgs(Schema):
@@ -398,91 +377,6 @@ class IntakeOut(Schema):
             "e-mail sent (受理回执), else read back on the phone or sent on paper"
         },
     )
-
-
-class PublicEventOut(Schema):
-    at = fields.DateTime()
-    action = fields.String()
-    label = Label()
-    superseded = fields.Boolean(
-        metadata={
-            "description": "a reply or an extension of a round the appeal was reopened after (重办): "
-            "history, not the answer nor the deadline now (its label says so)"
-        }
-    )
-    status = fields.String(allow_none=True)
-    status_label = Label(allow_none=True)
-    message = fields.String(
-        allow_none=True,
-        metadata={"description": f"what happened, for the citizen: {RECORDED_TEXT}"},
-    )
-
-
-class PublicReplyOut(Schema):
-    result = Label(metadata={"description": "已解决, 正在解决 or 暂无法解决"})
-    text = fields.String()
-    released_at = fields.DateTime()
-
-
-class PublicEvaluationOut(Schema):
-    round = fields.Integer(metadata={"description": "0, or how many times the appeal was reopened before"})
-    contacted = fields.Boolean()
-    resolved = fields.String()
-    attitude = fields.String()
-    result = fields.String()
-    at = fields.DateTime()
-
-
-class PublicAppealOut(Schema):
-    number = fields.String()
-    status = fields.String()
-    status_label = Label(
-        metadata={"description": "the status's; 重新办理中 after a reopen (重办) until the new reply"}
-    )
-    round = fields.Integer(metadata={"description": "how many times the appeal was reopened (重办)"})
-    reopened = fields.Boolean(
-        metadata={"description": "handled again after a reopen; the earlier reply is on the timeline only"}
-    )
-    reply_due_at = fields.DateTime(
-        allow_none=True,
-        metadata={
-            "description": "the reply deadline of the round under way, while a unit handles the "
-            "appeal; null before dispatch and once replied"
-        },
-    )
-    appeal_type = fields.String()
-    title = fields.String()
-    content = fields.String()
-    category = fields.String(allow_none=True)
-    handling_unit = fields.String(allow_none=True)
-    received_at = fields.DateTime()
-    timeline = fields.List(fields.Nested(PublicEventOut))
-    reply = fields.Nested(
-        PublicReplyOut,
-        allow_none=True,
-        metadata={
-            "description": "null until released, and after a reopen until the new one is (an earlier round's reply never again)"
-        },
-    )
-    merged_into = fields.String(
-        allow_none=True,
-        metadata={"description": "the master's number when merged (并案): its progress is shown"},
-    )
-    can_evaluate = fields.Boolean(metadata={"description": "the reply may be rated now"})
-    evaluation = fields.Nested(
-        PublicEvaluationOut, allow_none=True, metadata={"description": "the latest rating"}
-    )
-
-
-class PublicIntakeOut(Schema):
-    number = fields.String()
-    query_code = fields.String()
-    status = fields.String()
-    status_label = Label()
-
-
-class PublicLookupArgs(Schema):
-    code = QueryCode(required=True)
 
 
 class DispatchIn(Schema):

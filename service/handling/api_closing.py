@@ -17,7 +17,8 @@ from service import db
 from service.appeals.citizen_codes import guess_limit
 from service.appeals.models import Appeal
 from service.appeals.public_api import GUESSES_LIMITED, WRONG_NUMBER_OR_CODE, citizen_view, find_for_citizen
-from service.appeals.schemas import AppealOut, PublicAppealOut
+from service.appeals.public_schemas import PublicAppealOut
+from service.appeals.schemas import AppealOut
 from service.auth.models import User
 from service.extensions import Blueprint, limiter
 from service.handling import closing, merging, reopening

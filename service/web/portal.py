@@ -27,7 +27,7 @@ from service import db
 from service.appeals.api import intake
 from service.appeals.citizen_codes import guess_limit, is_code, normal_code, normal_number
 from service.appeals.public_api import citizen_view, find_for_citizen
-from service.appeals.schemas import PublicAppealIn
+from service.appeals.public_schemas import PublicAppealIn
 from service.errors import Conflict, DomainError, NotFound
 from service.extensions import limiter
 from service.handling import closing

@@ -463,7 +463,7 @@ def test_the_schemas_text_field_refuses_a_lone_surrogate_wherever_it_is_loaded()
     """The pages load the same schemas from their forms: the text field itself refuses it too."""
     from marshmallow import ValidationError
 
-    from service.appeals.schemas import PublicAppealIn
+    from service.appeals.public_schemas import PublicAppealIn
 
     form = {"appeal_type": "求助", "title": "路灯\ud800", "content": "路灯坏了一周。", "contact": CITIZEN}
 
