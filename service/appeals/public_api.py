@@ -22,13 +22,13 @@ from service.appeals.public_schemas import PublicAppealIn, PublicAppealOut, Publ
 from service.appeals.recorded import recorded
 from service.appeals.status import (
     AWAITING_REPLY,
+    CITIZEN_STATUS_LABELS,
     MERGED,
     OPEN_STATUSES,
     PUBLIC_ACTIONS,
     REOPENED_LABEL,
     REPLIED,
     REPLY_RESULTS,
-    STATUS_LABELS,
     SUPERSEDED_ACTIONS,
 )
 from service.errors import NotFound
@@ -75,7 +75,7 @@ class PublicAppeals(MethodView):
             "number": appeal.number,
             "query_code": appeal.query_code,
             "status": appeal.status,
-            "status_label": STATUS_LABELS[appeal.status],
+            "status_label": CITIZEN_STATUS_LABELS[appeal.status],
         }
         return body, 201, {"Idempotent-Replayed": "true"} if replayed else {}
 
@@ -132,7 +132,7 @@ def citizen_view(appeal: Appeal, language: str | None = None) -> dict[str, Any]:
                 "label": SUPERSEDED_ACTIONS[e.action] if superseded else PUBLIC_ACTIONS[e.action],
                 "superseded": superseded,
                 "status": e.to_status,
-                "status_label": STATUS_LABELS.get(e.to_status) if e.to_status else None,
+                "status_label": CITIZEN_STATUS_LABELS.get(e.to_status) if e.to_status else None,
                 "message": recorded(e.public_message, language)
                 if language and e.public_message
                 else e.public_message,
@@ -147,7 +147,7 @@ def citizen_view(appeal: Appeal, language: str | None = None) -> dict[str, Any]:
     return {
         "number": appeal.number,
         "status": shown.status,
-        "status_label": REOPENED_LABEL if reopened else STATUS_LABELS.get(shown.status, shown.status),
+        "status_label": REOPENED_LABEL if reopened else CITIZEN_STATUS_LABELS.get(shown.status, shown.status),
         "round": shown.reopen_count,
         "reopened": reopened,
         "reply_due_at": shown.reply_due_at if awaiting_reply else None,

@@ -72,7 +72,11 @@ class PublicAppealOut(Schema):
     number = fields.String()
     status = fields.String()
     status_label = Label(
-        metadata={"description": "the status's; 重新办理中 after a reopen (重办) until the new reply"}
+        metadata={
+            "description": "where the appeal stands for the citizen: 已受理, 已转办, 办理中 (a return or "
+            "a reply under review included), 已答复, 已办结 or 已并案; 重新办理中 after a reopen (重办) "
+            "until the new reply"
+        }
     )
     round = fields.Integer(metadata={"description": "how many times the appeal was reopened (重办)"})
     reopened = fields.Boolean(

@@ -104,8 +104,22 @@ OPEN_STATUSES = frozenset({PENDING_DISPATCH, DISPATCHED, HANDLING, RETURN_REQUES
 #: With a unit and no reply released yet: the reply deadline runs.
 AWAITING_REPLY = frozenset({DISPATCHED, HANDLING, RETURN_REQUESTED, REPLY_REVIEW})
 
+#: What the citizen reads as the status (the portal, the public API): where their appeal stands for
+#: them, not the centre's steps. A unit asking to hand it back (退单审核中) or the centre reviewing
+#: the unit's reply (答复审核中) is, to the citizen, still being handled: 办理中.
+CITIZEN_STATUS_LABELS: dict[str, str] = {
+    PENDING_DISPATCH: "已受理",
+    DISPATCHED: "已转办",
+    HANDLING: "办理中",
+    RETURN_REQUESTED: "办理中",
+    REPLY_REVIEW: "办理中",
+    REPLIED: "已答复",
+    CLOSED: "已办结",
+    MERGED: "已并案",
+}
+
 #: What the citizen reads as the status of an appeal handled again after a reopen (重办), until the
-#: new reply is released: the round, not the step (已派单, 办理中) within it.
+#: new reply is released: the round, not the step (已转办, 办理中) within it.
 REOPENED_LABEL = "重新办理中"
 
 #: The events a citizen sees on the timeline, with their labels (no staff names, no notes).

@@ -22,6 +22,10 @@ STATUS_MSGIDS = (
     N_("已并案"),
 )
 
+#: The statuses as the citizen reads them (service/appeals/status.py CITIZEN_STATUS_LABELS; the rest
+#: are among the STATUS_MSGIDS above).
+CITIZEN_STATUS_MSGIDS = (N_("已受理"), N_("已转办"))
+
 #: The citizen's page after a reopen (重办): the status until the new reply, and the earlier round's
 #: steps on the timeline (service/appeals/status.py REOPENED_LABEL, SUPERSEDED_ACTIONS).
 REOPEN_MSGIDS = (N_("重新办理中"), N_("此前的答复（已重新办理）"), N_("此前的延期（已重新办理）"))

@@ -58,15 +58,15 @@ def tracked(citizen: Any, body: dict[str, Any], headers: dict[str, str]) -> tupl
 
 def test_the_citizen_reads_the_labels_in_english_when_asking_for_it(citizen):
     body, language = submitted(citizen, ENGLISH)
-    assert (body["status"], body["status_label"], language) == ("dispatched", "Dispatched", "en")
+    assert (body["status"], body["status_label"], language) == ("dispatched", "Forwarded", "en")
 
     seen, language = tracked(citizen, body, ENGLISH)
 
     assert language == "en"
-    assert seen["status_label"] == "Dispatched"
+    assert seen["status_label"] == "Forwarded"
     assert [(e["label"], e["status_label"]) for e in seen["timeline"]] == [
-        ("Appeal received", "To dispatch"),
-        ("Passed to the handling unit", "Dispatched"),
+        ("Appeal received", "Received"),
+        ("Passed to the handling unit", "Forwarded"),
     ]
     assert seen["timeline"][1]["message"] == "Passed on to 区人社局 to handle."  # the name as written
     assert seen["handling_unit"] == "区人社局"
@@ -75,15 +75,15 @@ def test_the_citizen_reads_the_labels_in_english_when_asking_for_it(citizen):
 @pytest.mark.parametrize("headers", ASKED_FOR_NOTHING)
 def test_the_citizen_reads_the_labels_in_chinese_unless_asking_for_english(citizen, headers):
     body, language = submitted(citizen, headers)
-    assert (body["status_label"], language) == ("已派单", "zh-CN")
+    assert (body["status_label"], language) == ("已转办", "zh-CN")
 
     seen, language = tracked(citizen, body, headers)
 
     assert language == "zh-CN"
-    assert seen["status_label"] == "已派单"
+    assert seen["status_label"] == "已转办"
     assert [(e["label"], e["status_label"]) for e in seen["timeline"]] == [
-        ("诉求已受理", "待分拨"),
-        ("已转交承办单位", "已派单"),
+        ("诉求已受理", "已受理"),
+        ("已转交承办单位", "已转办"),
     ]
 
 

@@ -109,7 +109,7 @@ def test_the_citizen_tracks_the_appeal_with_the_query_code(client):
 
     assert r.status_code == 200
     assert r.json["number"] == body["number"]
-    assert r.json["status"] == "pending_dispatch" and r.json["status_label"] == "待分拨"
+    assert r.json["status"] == "pending_dispatch" and r.json["status_label"] == "已受理"
     assert r.json["title"] == "小区门口路灯不亮"
     assert [(e["action"], e["label"], e["status"]) for e in r.json["timeline"]] == [
         ("registered", "诉求已受理", "pending_dispatch")

@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from dispatch.figures import EXCLUSION_REASONS
 from service import validate
-from service.appeals.status import STATUS_LABELS
+from service.appeals.status import CITIZEN_STATUS_LABELS, STATUS_LABELS
 from service.auth.models import ROLES
 from service.figures.queries import GROUPS, RATE_LABELS
 from service.figures.volumes import DISPOSITIONS
@@ -25,6 +25,7 @@ from service.notices.senders import SmsGatewaySender, WebhookSender
 from service.notices.smtp import SmtpSender
 from service.web.helpers import errors_of, form_to_dict
 from service.web.labels import (
+    CITIZEN_STATUS_MSGIDS,
     DISPOSITION_MSGIDS,
     EXCLUSION_MSGIDS,
     FLAG_STATE_MSGIDS,
@@ -141,6 +142,7 @@ def test_status_badges_and_roles_read_in_the_page_language(app):
 
 def test_every_status_role_flag_state_notice_and_figures_label_is_marked_for_translation():
     assert set(STATUS_MSGIDS) == set(STATUS_LABELS.values())
+    assert set(CITIZEN_STATUS_MSGIDS) == set(CITIZEN_STATUS_LABELS.values()) - set(STATUS_MSGIDS)
     assert set(NOTICE_STATUS_LABELS) == set(DELIVERY_STATUSES)
     assert set(NOTICE_CHANNEL_LABELS) == {s.channel for s in (SmsGatewaySender, SmtpSender, WebhookSender)}
     assert set(ROLE_MSGIDS) == set(ROLES.values())
@@ -153,6 +155,7 @@ def test_every_status_role_flag_state_notice_and_figures_label_is_marked_for_tra
     catalogue = (SOURCE_DIR / "en" / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
     marked = (
         *STATUS_MSGIDS,
+        *CITIZEN_STATUS_MSGIDS,
         *ROLE_MSGIDS,
         *FLAG_STATE_MSGIDS,
         *RATE_MSGIDS,

@@ -535,3 +535,38 @@ def test_the_leave_button_reads_in_english(as_user, citizen):
     page = citizen.get(f"/portal/appeals/{body['number']}?lang=en").get_data(as_text=True)
 
     assert ">Leave</button>" in page and "30 minutes after you looked the appeal up" in page
+
+
+def test_the_citizen_reads_where_the_appeal_stands_for_them_not_the_centre_s_steps(app, as_user, citizen):
+    """A unit asking to hand the appeal back, or the centre reviewing its reply, is still 办理中 to
+    the citizen: the portal never says 退单审核中 (a unit tried to give it back) or 答复审核中."""
+    from tests.service.handling_steps import LEAD, new_appeal, ok, reply_body
+
+    number = new_appeal(as_user)
+    with stored(app) as s:
+        code = s.scalar(sa.select(Appeal.query_code).where(Appeal.number == number))
+
+    def status_shown() -> str:
+        page = citizen.get(_track(citizen, number, code).location).get_data(as_text=True)
+        match = re.search(r'data-status="[a-z_]+">([^<]+)<', page)
+        assert match, page
+        return match.group(1)
+
+    assert status_shown() == "已转办"
+    ok(as_user(LEAD), number, "sign")
+    assert status_shown() == "办理中"
+    ok(
+        as_user(LEAD),
+        number,
+        "return",
+        reason="该处属社保缴费争议，不属市容环卫",
+        basis="职责清单 社会保险类",
+    )
+    assert status_shown() == "办理中"
+    ok(as_user("dispatcher"), number, "return-review", decision="reject", note="属本单位职责，请继续办理")
+    ok(as_user(LEAD), number, "reply", **reply_body())
+    assert status_shown() == "办理中"
+
+    english = citizen.get(f"/portal/appeals/{number}?lang=en").get_data(as_text=True)
+    citizen.get("/lang/zh")
+    assert 'data-status="reply_review">Handling<' in english
