@@ -170,3 +170,18 @@ def test_after_leaving_the_back_button_does_not_bring_the_appeal_or_its_code_bac
         context.close()
     finally:
         real.close()
+
+
+def test_a_form_sent_back_with_errors_puts_the_keyboard_on_its_summary(page):
+    """After a failed submit the focus is on the list of what to correct (a screen reader reads it,
+    Tab goes on to the form), and a focused element's ring stands out from the white page."""
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/portal/submit")
+    page.get_by_label("诉求类型").select_option("求助")
+    page.get_by_role("button", name="提交诉求").click()
+
+    expect(page.locator(".error-summary")).to_be_focused()
+    page.keyboard.press("Tab")
+    focused = page.locator(":focus")
+    expect(focused).to_have_attribute("href", re.compile(r"^#f-"))  # the summary's first link
+    expect(focused).to_have_css("outline-color", "rgb(31, 35, 40)")

@@ -9,6 +9,9 @@
  * - minyi.fetchJSON(url, options): fetch() for the JSON API with the session cookie and the
  *   X-CSRFToken header (required on API writes by sessions opened on the log-in page).
  * - A button with data-print opens the browser's print dialog.
+ * - A form that came back with errors moves the focus to its summary at the top
+ *   (.error-summary, role="alert"), on the page and after an htmx swap, so that keyboard and
+ *   screen-reader users start from the list of what to correct.
  */
 (function () {
   "use strict";
@@ -41,6 +44,16 @@
   // A button with data-print prints the page (the reply letter: centre/letter.html).
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest("[data-print]")) window.print();
+  });
+
+  function focusErrorSummary(root) {
+    var summary = root && root.querySelector(".error-summary");
+    if (summary) summary.focus();
+  }
+
+  focusErrorSummary(document);
+  document.addEventListener("htmx:afterSwap", function (event) {
+    focusErrorSummary(event.detail && event.detail.target);
   });
 
   if (window.htmx) {
