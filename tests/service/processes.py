@@ -57,7 +57,16 @@ def started(env: dict[str, str], log: Path, *args: str) -> Iterator[subprocess.P
 
 
 def kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the process and everything it started: no chance to finish what it was doing."""
+    """SIGKILL the process and everything it started: no chance to finish what it was doing.
+
+    Its whole session, not only its process group: `minyi run` puts each child in a group of its
+    own, and a child whose runner died (a failing test) would otherwise outlive the test run."""
+    import psutil
+
     with suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
+    for other in psutil.process_iter():
+        with suppress(psutil.Error, OSError):
+            if os.getsid(other.pid) == proc.pid:
+                other.kill()
     proc.wait(timeout=10)
