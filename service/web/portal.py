@@ -90,9 +90,10 @@ def _forget_in(number: str) -> int:
     return max(1, math.ceil(looked_up + current_app.config["PORTAL_TRACK_MINUTES"] * 60 - time.time()) + 1)
 
 
-#: A page that shows an appeal or its query code is kept by no cache: after 退出查询 (or the
-#: time limit) the browser's Back button must not bring it back from its back/forward cache for
-#: the next user of a shared computer (as Chrome does with a page it may store).
+#: A page that shows an appeal or its query code, or the submission form with what was typed in it,
+#: is kept by no cache: after 退出查询 (or the time limit) the browser's Back button must not bring
+#: it back from its back/forward cache for the next user of a shared computer (as Chrome does with a
+#: page it may store).
 PRIVATE = {"Cache-Control": "no-store"}
 
 
@@ -127,6 +128,9 @@ def area_picker() -> Any:
 
 
 def _render_submit(values: dict[str, Any], errors: FormErrors | None = None, status: int = 200) -> Any:
+    """The submission form, kept by no cache (`PRIVATE`) like the pages showing an appeal: it holds
+    the citizen's name, phone, ID number and account as typed (in the page sent back with an error,
+    and in the form left behind once sent), which Back must not bring back to the next user."""
     s = db.session()
     township, village = intake_form.split_area(values.get("area") or values.get("township") or "")
     township = values.get("township") or township
@@ -143,6 +147,7 @@ def _render_submit(values: dict[str, Any], errors: FormErrors | None = None, sta
             village=village,
         ),
         status,
+        PRIVATE,
     )
 
 
@@ -169,8 +174,7 @@ def _too_many_submissions(limit: RequestLimit) -> Response:
         "情况紧急的，请拨打 12345 热线。",
         minutes=math.ceil(seconds / 60),
     )
-    page, status = _render_submit(intake_form.form_values(request.form), {"_form": [message]}, 429)
-    response = make_response(page, status)
+    response = make_response(_render_submit(intake_form.form_values(request.form), {"_form": [message]}, 429))
     response.headers["Retry-After"] = str(seconds)
     return response
 

@@ -512,6 +512,20 @@ def test_the_pages_showing_an_appeal_or_its_code_are_not_kept_for_the_back_butto
     assert [r.headers.get("Cache-Control") for r in shown if r.status_code != 303] == ["no-store"] * 4
 
 
+def test_the_submission_form_is_not_kept_for_the_back_button(app, citizen):
+    """The name, phone and ID number typed in it (left in the form once sent, or sent back with an
+    error or over the rate limit) must not come back with Back for the next user of the computer."""
+    app.config["PUBLIC_RATE_LIMIT"] = "2/minute"
+    shown = [citizen.get("/portal/submit")]
+    shown.append(citizen.post("/portal/submit", data=_submission(citizen, title="")))
+    assert citizen.post("/portal/submit", data=_submission(citizen)).status_code == 303
+    shown.append(citizen.post("/portal/submit", data=_submission(citizen)))
+
+    assert [r.status_code for r in shown] == [200, 422, 429]
+    assert all('value="13600001111"' in r.get_data(as_text=True) for r in shown[1:])
+    assert [r.headers.get("Cache-Control") for r in shown] == ["no-store"] * 3
+
+
 def test_leaving_forgets_the_tracked_appeals_for_the_next_user(as_user, citizen):
     body, other = register(as_user("operator")), register(as_user("operator"))
     _track(citizen, body["number"], body["query_code"])
