@@ -167,6 +167,11 @@ def test_after_leaving_the_back_button_does_not_bring_the_appeal_or_its_code_bac
             screenshots.take(page, f"back-to-the-{left}")
             expect(page.get_by_text("社保卡补办")).to_have_count(0)
             expect(page.get_by_text(code)).to_have_count(0)
+        # Once more: the form it was sent from, without what was typed in it.
+        page.go_back(wait_until="commit")
+        expect(page.get_by_role("heading", level=1)).to_have_text("填写诉求")
+        for label in ("标题", "具体内容", "姓名", "手机号码"):
+            expect(page.get_by_label(label)).to_have_value("")
         context.close()
     finally:
         real.close()

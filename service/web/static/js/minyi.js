@@ -12,6 +12,10 @@
  * - A form that came back with errors moves the focus to its summary at the top
  *   (.error-summary, role="alert"), on the page and after an htmx swap, so that keyboard and
  *   screen-reader users start from the list of what to correct.
+ * - A form with data-forget-on-back, once sent from this tab, is emptied when its page is reached
+ *   again with Back or Forward: the browser fills its boxes in again with what was typed (even on
+ *   a page it may not store), and on a shared computer that is the previous citizen's name and
+ *   phone (portal/submit.html). A form not sent yet keeps what was typed, as before.
  */
 (function () {
   "use strict";
@@ -54,6 +58,36 @@
   focusErrorSummary(document);
   document.addEventListener("htmx:afterSwap", function (event) {
     focusErrorSummary(event.detail && event.detail.target);
+  });
+
+  // Keyed by the page: a tab's sessionStorage outlives the pages it shows, not the tab.
+  function forgetKey() {
+    return "minyi.sent:" + location.pathname;
+  }
+
+  document.addEventListener("submit", function (event) {
+    if (!event.target.matches || !event.target.matches("form[data-forget-on-back]")) return;
+    try {
+      sessionStorage.setItem(forgetKey(), "1");
+    } catch (e) {
+      // storage refused (a private window's quota): the form is then kept as the browser keeps it
+    }
+  });
+
+  window.addEventListener("pageshow", function (event) {
+    var entries = performance.getEntriesByType ? performance.getEntriesByType("navigation") : [];
+    var traversed = event.persisted || (entries[0] && entries[0].type === "back_forward");
+    var sent = false;
+    try {
+      sent = sessionStorage.getItem(forgetKey()) !== null;
+      sessionStorage.removeItem(forgetKey());
+    } catch (e) {
+      sent = false;
+    }
+    if (!traversed || !sent) return;
+    document.querySelectorAll("form[data-forget-on-back]").forEach(function (form) {
+      form.reset();
+    });
   });
 
   if (window.htmx) {
