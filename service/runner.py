@@ -263,9 +263,11 @@ def run_command(port: int | None) -> None:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    # The terminal closed: its hang-up reaches this process only (the children are in groups of
-    # their own), which would die of it and leave them running, holding the port and the queue.
+    # The terminal closed (SIGHUP), or Ctrl-\ (SIGQUIT): they reach this process only (the children
+    # are in groups of their own), which would die of them and leave the children running, holding
+    # the port and the queue.
     signal.signal(signal.SIGHUP, stop)
+    signal.signal(signal.SIGQUIT, stop)
     minyi = [sys.executable, "-m", "service.cli"]
     # Each child in a process group of its own: what it starts (the worker's scheduler) is stopped
     # with it, even when the child itself died first (a killed worker leaves its scheduler behind).

@@ -389,9 +389,10 @@ def test_minyi_run_says_which_process_stopped_and_leaves_nothing_behind(tmp_path
         assert alive == [], [p.cmdline() for p in alive]
 
 
-def test_minyi_run_stops_everything_when_its_terminal_closes(tmp_path: Path) -> None:
-    """The terminal window closed (SIGHUP): the hang-up reaches `minyi run` only, its children being
-    in process groups of their own; it stops them as at Ctrl-C, and none is left running."""
+@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGQUIT], ids=["terminal closed", "ctrl-backslash"])
+def test_minyi_run_stops_everything_when_its_terminal_closes(tmp_path: Path, sig: signal.Signals) -> None:
+    """The terminal window closed (SIGHUP), or Ctrl-\\ (SIGQUIT): it reaches `minyi run` only, its
+    children being in process groups of their own; it stops them as at Ctrl-C, none left running."""
     import psutil
 
     port = _free_port()
@@ -401,7 +402,7 @@ def test_minyi_run_stops_everything_when_its_terminal_closes(tmp_path: Path) -> 
         _wait_for_line(log, f"running at http://127.0.0.1:{port}", proc, timeout=60)
         everything = psutil.Process(proc.pid).children(recursive=True)
 
-        assert _stop(proc, signal.SIGHUP, timeout=60) == 0, log.read_text()
+        assert _stop(proc, sig, timeout=60) == 0, log.read_text()
 
         assert log.read_text().rstrip().endswith("stopped"), log.read_text()
         _, alive = psutil.wait_procs(everything, timeout=10)
