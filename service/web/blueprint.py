@@ -7,7 +7,7 @@ Static files are served at /assets/ (Flask's own /static belongs to the app).
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, g
 from flask_wtf.csrf import CSRFProtect
 
 #: Bound to the app in `service.web.init_app`, with WTF_CSRF_CHECK_DEFAULT off: it checks the
@@ -27,3 +27,18 @@ bp = Blueprint(
 def _protect_page_forms() -> None:
     """Every POST/PUT/PATCH/DELETE to a page needs the form's `csrf_token` (or X-CSRFToken): else 400."""
     csrf.protect()
+
+
+@bp.after_request
+def _staff_pages_not_stored(response: Response) -> Response:
+    """A page shown to a logged-in member of staff is not kept by the browser (`no-store`): appeal
+    pages, the console's caller history and search results show citizens' names, phones and
+    addresses, which Back or the disk cache of a shared office computer would hand to whoever comes
+    next. Pages that set their own Cache-Control keep it; static files are not pages."""
+    if (
+        g.get("user") is not None
+        and response.mimetype == "text/html"
+        and "Cache-Control" not in response.headers
+    ):
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -930,3 +930,21 @@ def test_the_centre_search_finds_a_number_typed_with_full_width_digits(as_user, 
     page = page_of(client, "/centre/search?q=" + number.lower().replace("0", "０"))
 
     assert f"/centre/appeals/{number}" in page
+
+
+def test_pages_shown_to_staff_are_not_kept_by_the_browser(as_user, logged_in, client):
+    """Back, or the disk cache of a shared office computer, must not hand a citizen's name and phone
+    to whoever comes next: every page a member of staff sees is `no-store`."""
+    assert "no-store" not in client.get("/login").headers.get("Cache-Control", "")
+    number = new_appeal(as_user)
+    centre = logged_in("dispatcher")
+
+    shown = centre.get(f"/centre/appeals/{number}?reason=回访核实")
+    assert "13800001234" in shown.get_data(as_text=True)
+    assert shown.headers["Cache-Control"] == "no-store"
+    for url in ("/centre", "/console", f"/centre/search?q={number}"):
+        r = centre.get(url)
+        assert r.status_code == 200, url
+        assert r.headers["Cache-Control"] == "no-store", url
+    with centre.get("/assets/css/minyi.css") as asset:
+        assert "no-store" not in asset.headers.get("Cache-Control", "")
