@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import inspect
+import math
+import time
 from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any, TypeVar
 
 import flask
 import flask_smorest
-from flask_limiter import Limiter
+from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 from flask_smorest import Api as _Api
 from webargs import core
@@ -269,3 +271,9 @@ class Blueprint(flask_smorest.Blueprint):
 
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def seconds_to_reset(limit: RequestLimit) -> int:
+    """Whole seconds (at least 1) until a breached rate limit lets requests through again: the
+    Retry-After of a 429, and the minutes the pages say to wait."""
+    return max(1, math.ceil(limit.window.reset_time - time.time()))

@@ -47,8 +47,8 @@ def _render(
         created=created,
         form_key=form_key or secrets.token_hex(16),  # kept while the form is shown again with errors
     )
-    # A new token is shown this once: no cache may keep the page.
-    return page, status, ({"Cache-Control": "no-store"} if created else {})
+    # A new token is shown this once: no cache keeps the page, as no staff page (service/web/blueprint.py).
+    return page, status
 
 
 @bp.get("/admin/users/<int:user_id>/tokens")

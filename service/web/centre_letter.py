@@ -147,5 +147,5 @@ def centre_letter(number: str) -> Any:
         erased=appeal.personal_data_erased_at is not None,
         reason=reason,
     )
-    # A name and an address: no cache may keep them (each print is logged; a cached copy is not).
-    return page, 200, {"Cache-Control": "no-store"} if personal else {}
+    # A name and an address: no cache keeps them, as no staff page (service/web/blueprint.py).
+    return page

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
@@ -15,7 +14,7 @@ from service.auth.lockout import AccountLocked
 from service.auth.operations import authenticate, change_password
 from service.auth.security import current_user, keep_session
 from service.errors import DomainError, ValidationFailed
-from service.extensions import limiter
+from service.extensions import limiter, seconds_to_reset
 from service.i18n import LANGUAGES, remember_language
 from service.web.access import home_endpoint, log_in, log_out, login_required, safe_next
 from service.web.admin import password_errors
@@ -167,5 +166,4 @@ def _minutes_to_wait() -> int | None:
     breached = [limit for limit in limiter.current_limits if limit.breached]
     if not breached:
         return None
-    seconds = max(limit.window.reset_time for limit in breached) - time.time()
-    return max(1, math.ceil(seconds / 60))
+    return math.ceil(max(seconds_to_reset(limit) for limit in breached) / 60)

@@ -29,7 +29,7 @@ from service.appeals.citizen_codes import guess_limit, is_code, normal_code, nor
 from service.appeals.public_api import citizen_view, find_for_citizen
 from service.appeals.public_schemas import PublicAppealIn
 from service.errors import Conflict, DomainError, NotFound
-from service.extensions import limiter
+from service.extensions import limiter, seconds_to_reset
 from service.handling import closing
 from service.handling.closing_schemas import RESOLVED, SATISFACTION, PublicRatingIn
 from service.web import intake_form
@@ -168,7 +168,7 @@ def _load_submission(form: MultiDict[str, str]) -> dict[str, Any]:
 def _too_many_submissions(limit: RequestLimit) -> Response:
     """Over the intake's rate limit: the form again with everything typed kept, and when it may be
     sent (not the bare error page, which would lose an appeal written at length)."""
-    seconds = max(1, math.ceil(limit.window.reset_time - time.time()))
+    seconds = seconds_to_reset(limit)
     message = _(
         "提交过于频繁：本网络短时间内已提交了多件诉求。您填写的内容已保留，请 %(minutes)s 分钟后再点击“提交诉求”。"
         "情况紧急的，请拨打 12345 热线。",
