@@ -128,10 +128,12 @@ def error_response(
 
 def flat_errors(errors: Mapping[Any, Any], prefix: str = "") -> dict[str, Any]:
     """Per-field messages with a nested field named by its dotted path, as the README documents and
-    the pages name their fields: marshmallow's {"contact": {"phone": [...]}} is {"contact.phone": [...]}."""
+    the pages name their fields: marshmallow's {"contact": {"phone": [...]}} is {"contact.phone": [...]}.
+    What marshmallow says of a nested object as a whole (its "_schema": `"contact": "张三"`, not an
+    object) is said of the field itself, "contact", not of a "contact._schema" no one sent."""
     flat: dict[str, Any] = {}
     for key, value in errors.items():
-        name = f"{prefix}.{key}" if prefix else str(key)
+        name = f"{prefix}.{key}" if prefix and key != ma.exceptions.SCHEMA else (prefix or str(key))
         if isinstance(value, Mapping):
             flat.update(flat_errors(value, name))
         else:

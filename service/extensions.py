@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -21,7 +22,7 @@ from werkzeug.wsgi import LimitedStream
 
 from service import errors
 from service.fields import has_lone_surrogate, lone_surrogate_error
-from service.text import t
+from service.text import Text, t
 
 #: How deep a request's JSON may nest. The deepest body the API takes is two levels
 #: (`{"contact": {"phone": ...}}`); this leaves room and keeps every body far from Python's
@@ -38,30 +39,63 @@ class Api(_Api):
         return errors.handle_http_exception(error)
 
 
+class _Object(dict[str, Any]):
+    """A JSON object that gives some of its keys more than once (`twice`); json.loads would keep the
+    last value of each without a word."""
+
+    twice: tuple[str, ...] = ()
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) == len(pairs):
+        return found
+    seen: set[str] = set()
+    twice = [key for key, _ in pairs if key in seen or seen.add(key)]
+    duplicated = _Object(found)
+    duplicated.twice = tuple(dict.fromkeys(twice))
+    return duplicated
+
+
+def parse_json(body: bytes) -> Any:
+    """webargs' `core.parse_json`, keeping note of a key an object gives twice (`_Object`)."""
+    try:
+        decoded = body.decode()
+    except UnicodeDecodeError as exc:
+        raise json.JSONDecodeError(
+            f"Bytes decoding error : {exc.reason}", doc=str(exc.object), pos=exc.start
+        ) from exc
+    return json.loads(decoded, object_pairs_hook=_json_object)
+
+
 def _check_body(data: Any) -> dict[str, Any] | None:
     """None when `data` nests more than MAX_JSON_DEPTH levels; else the fields whose text holds a
-    lone surrogate, nested as marshmallow names fields ({"contact": {"name": [...]}}; a list's
-    items by the list, a bad key by the object holding it). Walked without recursion."""
-    bad: list[tuple[str, ...]] = []
+    lone surrogate, or that an object gives more than once (which of its values would count is
+    anyone's guess: the sender's mistake), nested as marshmallow names fields ({"contact": {"name":
+    [...]}}; a list's items by the list, a bad key by the object holding it). Walked without
+    recursion."""
+    bad: list[tuple[tuple[str, ...], Text]] = []
     stack: list[tuple[Any, tuple[str, ...], int]] = [(data, (), 0)]
     while stack:
         node, path, depth = stack.pop()
         if isinstance(node, str):
             if has_lone_surrogate(node):
-                bad.append(path)
+                bad.append((path, lone_surrogate_error()))
         elif isinstance(node, dict | list):
             if depth >= MAX_JSON_DEPTH:
                 return None
             if isinstance(node, list):
                 stack.extend((item, path, depth + 1) for item in node)
                 continue
+            for key in getattr(node, "twice", ()):
+                bad.append(((*path, key), t("Given more than once in the body; give it once.")))
             for key, value in node.items():
                 if has_lone_surrogate(key):
-                    bad.append(path)
+                    bad.append((path, lone_surrogate_error()))
                 else:
                     stack.append((value, (*path, key), depth + 1))
     errors: dict[str, Any] = {}
-    for path in bad:
+    for path, message in bad:
         *parents, leaf = path or ("_body",)
         node = errors
         for part in parents:
@@ -69,7 +103,7 @@ def _check_body(data: Any) -> dict[str, Any] | None:
             if not isinstance(node, dict):  # the field above is named already
                 break
         else:
-            node.setdefault(leaf, [lone_surrogate_error()])
+            node.setdefault(leaf, [message])
     return errors
 
 
@@ -83,6 +117,24 @@ def _cut_at_the_limit(req: flask.Request) -> bool:
     if req.content_length is not None or not isinstance(stream, LimitedStream) or not stream.is_exhausted:
         return False
     return bool(req.environ["wsgi.input"].read(1))
+
+
+def _requires_a_field(schema: Any) -> bool:
+    return any(field.required for field in schema.fields.values())
+
+
+#: What a JSON body that is not an object is, as the 400 names it.
+_JSON_KINDS: tuple[tuple[type | tuple[type, ...], Text], ...] = (
+    (list, t("an array")),
+    (str, t("a string")),
+    (bool, t("true or false")),
+    ((int, float), t("a number")),
+)
+
+
+def _not_an_object(data: Any) -> Text:
+    kind = next((name for types, name in _JSON_KINDS if isinstance(data, types)), t("null"))
+    return t("The request body must be a JSON object ({{...}}), not {kind}.", kind=kind)
 
 
 class RequestParser(FlaskParser):
@@ -99,6 +151,22 @@ class RequestParser(FlaskParser):
     schema's field type.
     """
 
+    def load_json(self, req: flask.Request, schema: Any) -> Any:
+        """The body, which must be a JSON object: one that is not (`[]`, `"x"`, `42`, `null`) is
+        refused with 400 saying so, not checked field by field as `{}` or `"_schema"` (422). An
+        empty body loads as `{}` where the schema requires no field (an action that takes only an
+        optional `version`); where it does, it is refused with 400 saying the body is empty, not
+        with 422 naming every required field as missing, which reads as if the fields were sent
+        and lost on the way."""
+        data = super().load_json(req, schema)
+        if data is core.missing:
+            if _requires_a_field(schema):
+                abort(400, messages={"json": [t("The request body is empty: a JSON object is expected.")]})
+            return data
+        if not isinstance(data, dict):
+            abort(400, messages={"json": [_not_an_object(data)]})
+        return data
+
     def _raw_load_json(self, req: flask.Request) -> Any:
         body = req.get_data(cache=True)
         if _cut_at_the_limit(req):
@@ -113,8 +181,10 @@ class RequestParser(FlaskParser):
                     )
                 )
             return core.missing  # no body: a schema whose fields are all optional still loads
+        if not body.strip():
+            return core.missing  # blanks only: as empty as no body at all
         try:
-            data = core.parse_json(body)
+            data = parse_json(body)
             refused = _check_body(data)
         except RecursionError:  # json.loads gives up nesting long before a 1 MiB body ends
             refused = None
@@ -130,7 +200,9 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 #: How the document describes the refusals of a JSON body made before its schema reads it.
 BODY_REFUSALS = {
-    400: "Malformed JSON, or a body nested more than 32 levels deep.",
+    400: "Malformed JSON; a body that is not a JSON object (an array, a string, a number, true, "
+    "false or null); an empty body where the endpoint has required fields; or a body nested more "
+    "than 32 levels deep.",
     413: "The body is over the size limit (1 MiB).",
     415: "A body sent with a Content-Type other than application/json.",
 }
@@ -164,7 +236,7 @@ def loader(*, refuses: str | None = None, finds: bool = True) -> Callable[[AnyLo
 def body_object() -> dict[str, Any] | None:
     """The request's JSON body when it is an object, for a loader that reads a field of it before
     the body is validated (a 403 that depends on what is asked); else None, and the parser says
-    what is wrong with the body (400 unreadable or nested too deep, 415 not JSON)."""
+    what is wrong with the body (400 unreadable, not an object or nested too deep, 415 not JSON)."""
     try:
         body = flask.request.get_json(silent=True)
     except RecursionError:  # nested too deep for json.loads (400, from the parser)
@@ -202,7 +274,8 @@ class Blueprint(flask_smorest.Blueprint):
         CPU each time. Loading keeps no state on the schema, so one instance serves all requests.
 
         A JSON body's endpoint also documents what `RequestParser` and the app answer before the
-        schema sees the body: 400 (not JSON, or nested too deep), 413 (over the size limit), 415
+        schema sees the body: 400 (not JSON, not an object, empty where fields are required, or
+        nested too deep), 413 (over the size limit), 415
         (another Content-Type)."""
         if isinstance(schema, type):
             schema = schema()

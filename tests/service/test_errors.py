@@ -229,12 +229,6 @@ def test_a_chunked_body_under_the_limit_is_read_whole(app, as_user):
     assert r.status_code == 201, r.json
 
 
-def test_a_json_array_is_refused(app, as_user):
-    r = as_user("operator").post("/api/v1/appeals", json=[appeal_payload()])
-
-    assert_envelope(r, 422, "validation_error")
-
-
 @pytest.mark.parametrize(
     ("given", "stored"),
     [
