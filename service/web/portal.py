@@ -24,6 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
 from service import db
+from service.appeals import receipts
 from service.appeals.api import intake
 from service.appeals.citizen_codes import guess_limit, is_code, normal_code, normal_number
 from service.appeals.public_api import citizen_view, find_for_citizen
@@ -32,6 +33,7 @@ from service.errors import Conflict, DomainError, NotFound
 from service.extensions import limiter, seconds_to_reset
 from service.handling import closing
 from service.handling.closing_schemas import RESOLVED, SATISFACTION, PublicRatingIn
+from service.notices.channels import configured_channels
 from service.web import intake_form
 from service.web.blueprint import bp
 from service.web.flashes import flash
@@ -145,6 +147,7 @@ def _render_submit(values: dict[str, Any], errors: FormErrors | None = None, sta
             villages=intake_form.villages(s, township),
             township=township,
             village=village,
+            sends_sms="sms" in configured_channels(current_app.config),
         ),
         status,
         PRIVATE,
@@ -221,11 +224,19 @@ def portal_submit() -> Any:
 
 @bp.get("/portal/submitted/<number>")
 def portal_submitted(number: str) -> Any:
-    """After submitting: the number and query code to keep (shown to the browser that submitted)."""
+    """After submitting: the number and query code to keep (shown to the browser that submitted),
+    and whether they were also sent by text: to the mobile (masked), or not, for a landline (which
+    the form takes too) or where this installation sends no texts: then the page is all there is."""
     code = _code_for(number)
     if code is None:
         return redirect(url_for("web.portal_track", number=number))
-    page = render_template("portal/submitted.html", number=number, code=code, forget_in=_forget_in(number))
+    try:
+        receipt = receipts.receipt_of_appeal(db.session(), find_for_citizen(number, code))
+    except NotFound:
+        return redirect(url_for("web.portal_track", number=number))
+    page = render_template(
+        "portal/submitted.html", number=number, code=code, receipt=receipt, forget_in=_forget_in(number)
+    )
     return page, 200, PRIVATE
 
 

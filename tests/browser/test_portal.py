@@ -60,7 +60,7 @@ def test_a_citizen_on_a_phone_submits_tracks_and_rates(page, live_server):
     page.get_by_label("乡镇（街道）").select_option(label="梅林镇")
     expect(page.get_by_label("村（社区）")).to_be_enabled()
     page.get_by_label("姓名").fill("王五")
-    page.get_by_label("手机号码").fill("13600001111")
+    page.get_by_label("联系电话").fill("13600001111")
     _no_horizontal_scroll(page)
     page.get_by_role("button", name="提交诉求").click()
 
@@ -119,9 +119,9 @@ def test_every_field_in_error_is_outlined_in_red_and_named_at_the_top(page):
     page.get_by_role("button", name="提交诉求").click()
 
     summary = page.locator(".error-summary li")
-    expect(summary).to_have_text(["标题：此项为必填项。", "姓名：此项为必填项。", "手机号码：此项为必填项。"])
+    expect(summary).to_have_text(["标题：此项为必填项。", "姓名：此项为必填项。", "联系电话：此项为必填项。"])
     error_red = "rgb(207, 34, 46)"
-    for label in ("标题", "姓名", "手机号码"):
+    for label in ("标题", "姓名", "联系电话"):
         box = page.get_by_label(label)
         expect(box).to_have_css("border-top-color", error_red)
         expect(box).to_have_css("border-top-width", "2px")
@@ -153,7 +153,7 @@ def test_after_leaving_the_back_button_does_not_bring_the_appeal_or_its_code_bac
         page.get_by_label("标题").fill("社保卡补办")
         page.get_by_label("具体内容").fill("社保卡丢了，请问在哪里补办，要带什么材料？")
         page.get_by_label("姓名").fill("赵六")
-        page.get_by_label("手机号码").fill(new_phone())
+        page.get_by_label("联系电话").fill(new_phone())
         page.get_by_role("button", name="提交诉求").click()
         code = page.locator("[data-query-code]").inner_text()
         page.get_by_role("link", name="查看办理进度").click()
@@ -170,7 +170,7 @@ def test_after_leaving_the_back_button_does_not_bring_the_appeal_or_its_code_bac
         # Once more: the form it was sent from, without what was typed in it.
         page.go_back(wait_until="commit")
         expect(page.get_by_role("heading", level=1)).to_have_text("填写诉求")
-        for label in ("标题", "具体内容", "姓名", "手机号码"):
+        for label in ("标题", "具体内容", "姓名", "联系电话"):
             expect(page.get_by_label(label)).to_have_value("")
         context.close()
     finally:

@@ -82,7 +82,7 @@ def test_the_portal_pages_render_without_log_in(citizen):
 
     assert form.status_code == 200
     page = form.get_data(as_text=True)
-    for label in ("诉求类型", "标题", "具体内容", "乡镇（街道）", "姓名", "手机号码"):
+    for label in ("诉求类型", "标题", "具体内容", "乡镇（街道）", "姓名", "联系电话"):
         assert f">{label}" in page, label
     assert 'name="urgency"' not in page and 'name="channel"' not in page  # the public intake sets them
 
@@ -141,7 +141,7 @@ def test_the_submission_s_error_summary_names_each_field(citizen):
     assert r.status_code == 422
     assert error_summary_lines_of(r.get_data(as_text=True)) == [
         "标题：此项为必填项。",
-        "手机号码：此项为必填项。",
+        "联系电话：此项为必填项。",
     ]
 
 
@@ -153,7 +153,7 @@ def test_name_and_phone_both_left_empty_are_each_said_missing_beside_their_field
     page = r.get_data(as_text=True)
     assert 'id="f-contact-name-error">此项为必填项。' in page
     assert 'id="f-contact-phone-error">此项为必填项。' in page
-    assert error_summary_lines_of(page) == ["姓名：此项为必填项。", "手机号码：此项为必填项。"]
+    assert error_summary_lines_of(page) == ["姓名：此项为必填项。", "联系电话：此项为必填项。"]
     assert 'href="#f-contact"' not in page
 
 
