@@ -58,9 +58,13 @@ def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def parse_json(body: bytes) -> Any:
-    """webargs' `core.parse_json`, keeping note of a key an object gives twice (`_Object`)."""
+    """webargs' `core.parse_json`, keeping note of a key an object gives twice (`_Object`), and
+    reading past a UTF-8 byte order mark (RFC 8259 lets a parser ignore one) rather than calling
+    the body malformed."""
     try:
-        decoded = body.decode()
+        decoded = body.decode(
+            "utf-8-sig"
+        )  # a byte order mark ahead (as some Windows clients send) is no text
     except UnicodeDecodeError as exc:
         raise json.JSONDecodeError(
             f"Bytes decoding error : {exc.reason}", doc=str(exc.object), pos=exc.start
@@ -148,7 +152,8 @@ class RequestParser(FlaskParser):
     (a 500): here a body nested too deeply is refused with 400. And a "\\ud800" escape decodes
     to a lone surrogate, which crashes whatever encodes it (the database, the error envelope):
     here any text of the body holding one is refused with 422 naming its field, whatever the
-    schema's field type.
+    schema's field type, as is a field an object gives twice. A body that is empty or not a JSON
+    object is refused with 400 saying so (`load_json`).
     """
 
     def load_json(self, req: flask.Request, schema: Any) -> Any:

@@ -15,8 +15,18 @@ from marshmallow import ValidationError, fields
 from service import validate
 from service.text import Text, t
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
-_CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+#: A zero-width joiner that joins no two emoji: between two, it makes one picture of them (👨‍👩‍👧, a
+#: family, not a man, a woman and a girl) and is kept.
+_STRAY_JOINER = (
+    r"(?<![\u2600-\u27bf\ufe0f\U0001f000-\U0001faff])\u200d|\u200d(?![\u2600-\u27bf\U0001f000-\U0001faff])"
+)
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200c\u200e\u200f\u2028-\u202e\u2060-\u2064\ufeff]|"
+    + _STRAY_JOINER
+)
+_CONTROL_SINGLE_LINE = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u200b\u200c\u200e\u200f\u2028-\u202e\u2060-\u2064\ufeff]|" + _STRAY_JOINER
+)
 
 
 # JSON's "\ud800"-"\udfff" escapes decode to lone surrogates (json.loads joins a proper pair into
@@ -70,14 +80,23 @@ _LANDLINE = re.compile(r"^0\d{2,3}-?[2-9]\d{6,7}(-\d{1,6})?$")
 
 #: Dashes a Chinese input method or a word processor types for a hyphen (NFKC keeps them).
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\u30fc\uff70]")
+#: An extension as people write it after a landline: 0797-4412345转801, 分机 801, ext. 801, x801.
+_EXTENSION = re.compile(r"\s*(?:转|分机|ext\.?|x)\s*(\d{1,6})$", re.IGNORECASE)
 
 
 def normalise_phone(value: str) -> str:
-    """Mainland mobile (13812345678) or landline with area code (0797-4412345, ext. allowed).
+    """Mainland mobile (13812345678) or landline with area code (0797-4412345, ext. allowed: kept
+    as 0797-4412345-801, however it was written).
 
     Read in NFKC form first: full-width digits, spaces, hyphens and plus signs (１３８１２３４５６７８,
-    typed with a Chinese input method in full-width mode) are the ASCII ones."""
+    typed with a Chinese input method in full-width mode) are the ASCII ones. Nothing left once
+    spaces and control characters are dropped is a missing number, not a malformed one."""
     raw = _DASHES.sub("-", unicodedata.normalize("NFKC", clean_text(value, multiline=False)))
+    if not raw:
+        raise ValidationError(
+            t("Required: it may not be empty (spaces and control characters do not count).")
+        )
+    raw = _EXTENSION.sub(r"-\1", raw)
     compact = re.sub(r"[\s()（）]", "", raw)
     compact = re.sub(r"^(\+86|0086)-?", "", compact)
     if _MOBILE.match(compact.replace("-", "")):
