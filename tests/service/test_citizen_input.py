@@ -110,3 +110,21 @@ def test_an_emoji_made_of_joined_emoji_is_kept_whole_and_a_stray_joiner_dropped(
 
     assert stored["title"] == "路灯不亮"
     assert stored["content"].startswith(family + "一家")
+
+
+@pytest.mark.parametrize(
+    "half", [{"latitude": 25.8}, {"longitude": 114.9}, {"latitude": 25.8, "longitude": None}]
+)
+def test_half_a_coordinate_is_refused_as_at_the_staff_intake(app, client, half):
+    before = counts(app)
+
+    r = submit(client, {**PUBLIC, **half})
+
+    assert assert_envelope(r, 422, "validation_error")["errors"] == {
+        "latitude": ["Give latitude and longitude together, or neither."]
+    }
+    assert counts(app) == before
+
+
+def test_both_coordinates_are_taken(client):
+    assert submit(client, {**PUBLIC, "latitude": 25.8, "longitude": 114.9}).status_code == 201
