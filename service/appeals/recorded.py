@@ -176,6 +176,8 @@ CONVERT: dict[str, Callable[[str], str]] = {
     "winner_scope": _scope,
     "category": _named_code,
     "winner": _named_code,
+    # a reason the service wrote itself (改派：退单审核通过, the note of an approved return)
+    "reason": lambda value: _said(value, NOTES) or value,
 }
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")

@@ -25,8 +25,9 @@ from service.text import Text
 from service.web.helpers import form_numbers
 
 #: Runs the operation; returns the event it recorded where the action has more than one outcome to
-#: tell (`Action.done_for`), else None.
-Runner = Callable[[Session, Appeal, User, dict[str, Any]], str | None]
+#: tell (`Action.done_for`), else None; or that event with the values its message names (the unit
+#: the appeal went to: 已派单至区城管局).
+Runner = Callable[[Session, Appeal, User, dict[str, Any]], "str | tuple[str, dict[str, Any]] | None"]
 
 #: Is the submitted form's content (the loaded data) what this user's own action just recorded (the
 #: events since their page, the first being the action's)? Then the form was sent twice (a double

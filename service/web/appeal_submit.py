@@ -110,7 +110,8 @@ def act(number: str, action_name: str, *, area: str, actions: dict[str, Action])
         if own := _own_since(s, appeal, user, action, seen_event):
             return repeated(own)
         return again(409, problem=_("该诉求已被他人修改，请查看下方最新状态后再提交（您填写的内容已保留）。"))
-    flash(action.done_for(outcome), "success")
+    event, values = outcome if isinstance(outcome, tuple) else (outcome, {})
+    flash(action.done_for(event), "success", **values)
     return redirect(url_for(f"web.{area}_appeal", number=appeal.number))
 
 

@@ -45,9 +45,11 @@ def _tz() -> Any:
     return current_app.config["TZ"]
 
 
-def _dispatch(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> str | None:
+def _dispatch(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> str | tuple[str, dict[str, Any]]:
     """派单/改派; "co_units_changed" when the lead unit's part was kept (a re-dispatch to the unit the
-    appeal is with, correcting nothing, changes only the co-units), else None."""
+    appeal is with, correcting nothing, changes only the co-units), else the unit it went to: the
+    form starts from the lead unit the appeal is with, so a category corrected with that unit left
+    chosen stays with it, and the page says so (已派单至赣县公安分局)."""
     lead = next((a for a in appeal.assignments if a.active and a.role == "lead"), None)
     dispatch_by_hand(
         s,
@@ -63,11 +65,25 @@ def _dispatch(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> str 
         expected_version=d["version"],
     )
     # A re-dispatch ends the lead's assignment and makes a new one; a co-unit change keeps it.
-    return "co_units_changed" if lead is not None and lead.active else None
+    if lead is not None and lead.active:
+        return "co_units_changed"
+    return _went_to(appeal, "dispatched_to")
 
 
-def _return_review(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
-    centre_review.review_return(
+def _went_to(appeal: Appeal, outcome: str) -> tuple[str, dict[str, Any]]:
+    """`outcome` with the lead unit the appeal is with now, for the message that names it."""
+    s = Session.object_session(appeal)
+    if s is not None:
+        s.expire(appeal, ["lead_unit"])  # the lead unit just changed: not the one loaded before
+    return outcome, {"unit": appeal.lead_unit.name if appeal.lead_unit else ""}
+
+
+def _return_review(
+    s: Session, appeal: Appeal, user: User, d: dict[str, Any]
+) -> str | tuple[str, dict[str, Any]]:
+    """退单审核; what became of the appeal: back to the unit, re-dispatched (to which unit), or waiting
+    in the dispatch queue."""
+    event = centre_review.review_return(
         s,
         appeal,
         user,
@@ -78,16 +94,22 @@ def _return_review(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) ->
         tz=_tz(),
         expected_version=d["version"],
     )
+    if event.action != "return_approved":
+        return event.action
+    return _went_to(appeal, "return_redispatched") if d["unit"] else "return_to_dispatch"
 
 
-def _extension_review(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
-    centre_review.review_extension(
+def _extension_review(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> str:
+    """延期审核; approved or refused (what the flash says)."""
+    event = centre_review.review_extension(
         s, appeal, user, decision=d["decision"], note=d["note"], tz=_tz(), expected_version=d["version"]
     )
+    return event.action
 
 
-def _review(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
-    centre_review.review_reply(
+def _review(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> str:
+    """答复审核; released to the citizen or sent back to the unit (what the flash says)."""
+    event = centre_review.review_reply(
         s,
         appeal,
         user,
@@ -97,6 +119,7 @@ def _review(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
         rating_window=timedelta(days=current_app.config["RATING_WINDOW_DAYS"]),
         expected_version=d["version"],
     )
+    return event.action
 
 
 def _merge(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
@@ -191,6 +214,12 @@ CENTRE_ACTIONS: dict[str, Action] = {
             many=("co_units",),
             events=("return_approved", "return_rejected"),
             same=repeats.return_review,
+            done_by_event={
+                "return_approved": N_("已同意退单。"),
+                "return_redispatched": N_("已同意退单，已改派至%(unit)s。"),
+                "return_to_dispatch": N_("已同意退单，诉求回到待分拨，请重新派单。"),
+                "return_rejected": N_("已驳回退单，诉求退回原承办单位继续办理。"),
+            },
         ),
         Action(
             "extension-review",
@@ -200,6 +229,10 @@ CENTRE_ACTIONS: dict[str, Action] = {
             _extension_review,
             events=("extension_approved", "extension_refused"),
             same=repeats.extension_review,
+            done_by_event={
+                "extension_approved": N_("已批准延期，答复时限已顺延。"),
+                "extension_refused": N_("未批准延期，答复时限不变。"),
+            },
         ),
         Action(
             "review",
@@ -210,6 +243,10 @@ CENTRE_ACTIONS: dict[str, Action] = {
             lines=("reasons",),
             events=("reply_released", "reply_sent_back"),
             same=repeats.reply_review,
+            done_by_event={
+                "reply_released": N_("答复已审核通过，已发布给群众。"),
+                "reply_sent_back": N_("答复已退回承办单位修改。"),
+            },
         ),
         Action(
             "dispatch",
@@ -223,7 +260,10 @@ CENTRE_ACTIONS: dict[str, Action] = {
             doing=t("dispatch or re-dispatch the appeal"),
             events=("dispatched", "redispatched", "co_units_changed"),
             same=repeats.dispatch,
-            done_by_event={"co_units_changed": N_("已调整协办单位。")},
+            done_by_event={
+                "co_units_changed": N_("已调整协办单位。"),
+                "dispatched_to": N_("已派单至%(unit)s。"),
+            },
         ),
         Action(
             "press",

@@ -36,7 +36,7 @@ def test_a_unit_returns_an_appeal_and_the_centre_re_dispatches_it_to_another_uni
     form.get_by_label("改派至").select_option(label="区人社局")
     form.get_by_label("审核意见").fill("改派区人社局办理")
     form.get_by_role("button", name="退单审核").click()
-    expect(page.get_by_role("status")).to_have_text("退单审核已提交。")
+    expect(page.get_by_role("status")).to_have_text("已同意退单，已改派至区人社局。")
     expect(page.locator(".facts").first).to_contain_text("区人社局")
     expect(page.locator('.event[data-action="return_approved"]')).to_be_visible()
     log_out(page)

@@ -84,7 +84,7 @@ def test_an_appeal_from_call_to_rating_to_closed(page, log_in, screenshots):
     form = page.locator("#action-review")
     form.get_by_label("审核结果").select_option(label="通过，答复群众")
     form.get_by_role("button", name="答复审核").click()
-    expect(page.get_by_role("status")).to_have_text("答复审核已提交。")
+    expect(page.get_by_role("status")).to_have_text("答复已审核通过，已发布给群众。")
     expect(page.locator(".facts").first).to_contain_text("已答复")
     log_out(page)
 

@@ -185,7 +185,9 @@ def test_a_waiting_appeal_is_dispatched_by_hand_to_a_chosen_unit(app, as_user, l
 
     assert r.status_code == 302 and r.location == f"/centre/appeals/{number}"
     page = page_of(client, r.location)
-    assert "已派单。" in page and 'data-action="dispatched"' in page and "来电人反映为欠薪问题" in page
+    assert (
+        "已派单至区人社局。" in page and 'data-action="dispatched"' in page and "来电人反映为欠薪问题" in page
+    )
     with stored(app) as s:
         appeal = stored_appeal(s, number)
         assert appeal.status == "dispatched" and appeal.lead_unit_code == RSJ

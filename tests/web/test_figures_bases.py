@@ -27,7 +27,7 @@ def test_the_figures_page_says_dispatches_and_the_appeals_they_were_of(as_user, 
     assert "派单 2 次（1 件诉求；改派的诉求每个承办单位各计一次" in page
     assert "去向按本月受理的诉求计，每件一次" in page and ">派单次数</th>" in page
     english = page_of(client, "/figures?lang=en")
-    assert "2 dispatches (appeals dispatched: 1; a re-dispatched appeal counts once for each unit" in english
+    assert "Dispatches: 2 (appeals dispatched: 1; a re-dispatched appeal counts once for each unit" in english
 
 
 def test_the_workbook_names_both_bases(as_user):
