@@ -28,7 +28,7 @@ from service.handling import centre_review, duplicates, return_disputes, unit_ac
 from service.handling.closing import current_rating, latest_rating
 from service.handling.closing_schemas import RESOLVED, SATISFACTION
 from service.handling.merging import TOP_LEVEL
-from service.handling.models import Reply
+from service.handling.models import Reply, Supervision
 from service.handling.workflow import IN_UNIT
 from service.lists.models import Area, Category, Unit
 from service.lists.operations import active_context
@@ -173,6 +173,35 @@ def _reopenable(s: Session, appeal: Appeal) -> bool:
     return rating is not None and rating.unsatisfied and appeal.personal_data_erased_at is None
 
 
+def pressed_of(s: Session, appeals: Sequence[Appeal]) -> dict[int, dict[str, Any]]:
+    """The centre's 催办 to the lead unit each appeal is with now, while that unit still has to act
+    on it (待签收 or 办理中), by appeal id: how many (`count`) and the latest (`latest`, a
+    Supervision: when, its note). A unit reads them on its workbench and on the appeal's page, not
+    only deep in the timeline; those to a unit the appeal was with before are not its. (督办 shows
+    as its level already.)"""
+    leads = {
+        a.id: lead
+        for a in appeals
+        if a.status in IN_UNIT
+        and (lead := next((x for x in a.assignments if x.active and x.role == "lead"), None)) is not None
+    }
+    if not leads:
+        return {}
+    rows = s.scalars(
+        sa.select(Supervision)
+        .where(Supervision.appeal_id.in_(leads), Supervision.kind == "press")
+        .order_by(Supervision.at.desc(), Supervision.id.desc())
+    )
+    pressed: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        lead = leads[row.appeal_id]
+        if row.unit_code != lead.unit_code or row.at < lead.assigned_at:
+            continue
+        seen = pressed.setdefault(row.appeal_id, {"count": 0, "latest": row})
+        seen["count"] += 1
+    return pressed
+
+
 def unit_parts(
     appeals: Sequence[Appeal], user: User, signed: Mapping[int, Collection[int]]
 ) -> dict[int, dict[str, Any]]:
@@ -277,6 +306,7 @@ def page_context(
         "returns": return_disputes.history(s, appeal) if centre else None,
         "repeat_return": centre and pending is not None and return_disputes.is_repeat(s, appeal, pending),
         "pending_extension": unit_requests.pending_extension(s, appeal),
+        "pressed": pressed_of(s, [appeal]).get(appeal.id),
         # The reply awaiting review: the centre, and the lead unit that wrote it (as the sent-back one).
         "pending_reply": centre_review.pending_reply(s, appeal) if reads_unit_reply(user, appeal) else None,
         "round_rating": _round_rating(s, appeal, user, actions),

@@ -57,12 +57,17 @@ def work_list(default: str) -> dict[str, Any]:
     rows, total = queues.page_of(s, queue, user, now, page=max(page, 1), per_page=PER_PAGE)
     signed = co_signed_of(s, rows, user)  # a co-unit's own signing and sign-for clock
     parts = appeal_page.unit_parts(rows, user, signed)  # unit staff: what their unit has to do on each
+    pressed = appeal_page.pressed_of(s, rows)  # the centre's 催办/督办 to the unit handling it now
     return {
         "queues": [(q.name, QUEUE_LABELS.get(q.name, q.label), counts[q.name]) for q in mine],
         "queue": queue.name,
         "queue_label": QUEUE_LABELS.get(queue.name, queue.label),
         "items": [
-            {**appeal_view(a, user, masked=True, now=now, signed=signed), "viewer": parts.get(a.id)}
+            {
+                **appeal_view(a, user, masked=True, now=now, signed=signed),
+                "viewer": parts.get(a.id),
+                "pressed": pressed.get(a.id),
+            }
             for a in rows
         ],
         "total": total,

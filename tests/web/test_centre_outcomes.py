@@ -122,3 +122,34 @@ def test_the_return_count_and_the_figures_bases_read_as_english_sentences(as_use
     assert re.search(r"\. Dispatches: \d+ \(appeals dispatched", figures)
     assert re.search(r"\. Ratings counted: \d+ \(a rating after a reopen", figures)
     assert not re.search(r"\b1 appeals came in|\b1 returns\b", page + figures)
+
+
+def test_a_press_from_the_centre_is_marked_on_the_units_workbench_and_its_page(as_user, logged_in):
+    number = new_appeal(as_user)  # with 区城管局, 梅林镇 co-handling
+    centre = logged_in("dispatcher")
+    post_form(centre, number, "press", note="群众再次来电，请今天内联系群众")
+    post_form(centre, number, "press", note="请于今日签收")
+
+    unit = logged_in("cgj")
+    listed = page_of(unit, "/unit")
+    item = listed.split(f">{number}</a>", 1)[1].split("</li>", 1)[0]
+    assert '<span class="badge badge-warn" data-pressed="2">已催办 2 次</span>' in item
+    page = page_of(unit, f"/unit/appeals/{number}")
+    notice = page.split('data-pressed="2">', 1)[1].split("</section>", 1)[0]
+    assert "分拨中心已催办 2 次，请抓紧办理。最近一次：" in notice and "请于今日签收" in notice
+    english = page_of(unit, f"/unit/appeals/{number}?lang=en")
+    unit.get("/lang/zh")
+    assert "The dispatch centre pressed for this appeal 2 time(s): please get on with it." in english
+
+
+def test_a_press_to_the_unit_the_appeal_was_with_before_is_not_the_new_units(as_user, logged_in):
+    number = new_appeal(as_user)
+    centre = logged_in("dispatcher")
+    post_form(centre, number, "press", note="请尽快签收")
+    post_form(centre, number, "dispatch", unit=RSJ, co_units=[], reason="属劳动保障事项")
+
+    unit = logged_in("rsj")
+    listed = page_of(unit, "/unit")
+    page = page_of(unit, f"/unit/appeals/{number}")
+    assert number in listed and "已催办" not in listed
+    assert "中心催办" not in page and "请尽快签收" in page  # on the timeline only
