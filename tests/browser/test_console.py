@@ -77,3 +77,19 @@ def test_a_number_typed_before_the_scripts_have_run_still_shows_the_callers_hist
     held[0].continue_()
 
     expect(page.locator("#caller-history")).to_contain_text("该号码一年内没有诉求记录")
+
+
+def test_the_look_up_button_sits_beside_the_number_at_1280_and_1024_px(page, log_in):
+    page.goto("/console")
+    log_in(page, "operator")
+    for width in (1280, 1024):
+        page.set_viewport_size({"width": width, "height": 800})
+        number = page.get_by_label("查询办理进度（受理编号）").bounding_box()
+        button = page.get_by_role("button", name="查询", exact=True).bounding_box()
+        assert number is not None and button is not None
+        assert button["x"] >= number["x"] + number["width"], (width, number, button)  # to its right
+        assert abs((button["y"] + button["height"]) - (number["y"] + number["height"])) < 4, (
+            width,
+            number,
+            button,
+        )
