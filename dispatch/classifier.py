@@ -5,6 +5,10 @@ segmentation this way, and the probabilities rank categories for the operator. T
 I/O of its own; a trained model travels as bytes (`to_bytes` / `from_bytes`) that the service
 stores. Those bytes are a pickle: `from_bytes` must only be given bytes the service itself wrote,
 never an upload, since unpickling runs code.
+
+scikit-learn (and scipy with it) is imported when a model is trained, loaded or used, not with
+this module: the web and RQ workers import it through the suggestions, and start without loading
+scikit-learn (seconds on a busy machine) until a trained model is needed.
 """
 
 from __future__ import annotations
@@ -14,13 +18,11 @@ import pickle
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import sklearn
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
-from sklearn.pipeline import Pipeline
+if TYPE_CHECKING:
+    import numpy as np
+    from sklearn.pipeline import Pipeline
 
 #: Fewer dispatched appeals than this, or fewer categories, and no model is worth training.
 MIN_SAMPLES = 50
@@ -43,12 +45,16 @@ class TextClassifier:
         """The `k` likeliest labels for `text` with their probabilities, most likely first."""
         if k <= 0:
             return []
+        import numpy as np
+
         proba = self._pipeline.predict_proba([text])[0]
         best = _top_indices(proba[np.newaxis, :], k)[0]
         labels = self._pipeline.classes_
         return [(str(labels[i]), float(proba[i])) for i in best]
 
     def to_bytes(self) -> bytes:
+        import sklearn
+
         return pickle.dumps(
             {"format": _FORMAT, "sklearn": sklearn.__version__, "pipeline": self._pipeline},
             protocol=pickle.HIGHEST_PROTOCOL,
@@ -80,6 +86,10 @@ class TrainResult:
 
 
 def _pipeline(seed: int) -> Pipeline:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
     return Pipeline(
         [
             (
@@ -92,6 +102,8 @@ def _pipeline(seed: int) -> Pipeline:
 
 
 def _top_indices(proba: np.ndarray, k: int) -> np.ndarray:
+    import numpy as np
+
     # A stable sort on the negated probabilities: ties keep label order, so results are repeatable.
     return np.argsort(-proba, axis=1, kind="stable")[:, :k]
 
@@ -121,6 +133,9 @@ def train(
             f"need at least {MIN_SAMPLES} dispatched appeals in at least {MIN_CLASSES} categories "
             f"to train a classifier; got {len(texts)} in {len(counts)}"
         )
+
+    import numpy as np
+    from sklearn.model_selection import train_test_split
 
     n_test = math.ceil(test_size * len(texts))
     n_train = len(texts) - n_test

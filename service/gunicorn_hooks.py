@@ -13,10 +13,11 @@ def worker_exit(server: Any, worker: Any) -> None:
     """A web worker that stops as asked (Ctrl-C, a deploy's SIGTERM) leaves at once.
 
     Its requests are done by now; what is left is the interpreter's tear-down of the whole app (the
-    ORM, numpy, scikit-learn...), seconds of CPU per worker. On a busy machine five workers tearing
-    down at once outlast gunicorn's graceful timeout, and the master kills them, logging an ERROR
-    ("was sent SIGKILL! Perhaps out of memory?") for every one at each Ctrl-C of `minyi run`. So the
-    worker closes its database connections and flushes its logs, then exits without the tear-down.
+    ORM, openpyxl, scikit-learn once a model was used...), seconds of CPU per worker. On a busy
+    machine five workers tearing down at once outlast gunicorn's graceful timeout, and the master
+    kills them, logging an ERROR ("was sent SIGKILL! Perhaps out of memory?") for every one at each
+    Ctrl-C of `minyi run`. So the worker closes its database connections and flushes its logs, then
+    exits without the tear-down.
     A worker that failed (to boot, say) exits as usual, with the code gunicorn reads.
     """
     exc = sys.exc_info()[1]

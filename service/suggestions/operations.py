@@ -46,6 +46,8 @@ def _latest_model(s: Session) -> tuple[ClassifierModel | None, TextClassifier | 
         return None, None
     model = _models.get(row.id)
     if model is None:
+        # The first model a process loads imports scikit-learn too (dispatch.classifier): a second
+        # or so, once per worker, rather than at every worker's start.
         model = TextClassifier.from_bytes(row.model)
         _models[row.id] = model
     return row, model

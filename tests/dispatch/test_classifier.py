@@ -1,5 +1,9 @@
+import json
 import pickle
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -108,6 +112,32 @@ def test_round_trip_through_bytes_predicts_the_same(trained):
     assert loaded.labels == trained.model.labels
     for text in ["垃圾没人清运", "工资拖欠", "半夜广场舞", "停水三天", "路灯不亮", "你好"]:
         assert loaded.predict_top(text) == trained.model.predict_top(text)
+
+
+def test_a_model_loads_and_predicts_in_a_process_that_never_imported_scikit_learn(trained, tmp_path):
+    """A web or RQ worker starts without scikit-learn and loads it with the first trained model."""
+    model_file = tmp_path / "model.bin"
+    model_file.write_bytes(trained.model.to_bytes())
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from dispatch.classifier import TextClassifier\n"
+        "before = 'sklearn' in sys.modules\n"
+        f"model = TextClassifier.from_bytes(Path({str(model_file)!r}).read_bytes())\n"
+        "print(json.dumps([before, model.predict_top('半夜广场舞吵得睡不着')]))\n"
+    )
+
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
+    imported_before, predicted = json.loads(out)
+
+    assert imported_before is False
+    expected = trained.model.predict_top("半夜广场舞吵得睡不着")
+    assert [label for label, _ in predicted] == [label for label, _ in expected]
+    assert [p for _, p in predicted] == pytest.approx([p for _, p in expected])
+    assert predicted[0][0] == "noise"
 
 
 def test_from_bytes_refuses_other_payloads():

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
+import sys
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +14,7 @@ from service.appeals.dispatching import dispatch_on_intake
 from service.appeals.operations import register_appeal
 from service.suggestions.operations import train_from_history
 from tests.service.helpers import a_village, default_list
+from tests.service.processes import ROOT, child_env
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -103,3 +107,28 @@ def test_training_on_dispatched_history_feeds_the_suggestions(as_user, db_sessio
     top = r.json["categories"][0]
     assert top["model_score"] is not None and top["model_score"] > 0.3
     assert "噪" in top["name"] or "噪" in top["path"] or "施工" in top["path"]
+
+
+#: numpy is not among them: openpyxl (the exports) imports it when it is installed.
+HEAVY = ("sklearn", "scipy")
+
+
+def test_the_web_and_rq_workers_start_without_scikit_learn(database_url, redis_url, tmp_path):
+    """What a gunicorn worker (service.wsgi) and `minyi worker` load, in a fresh interpreter (other
+    tests import scikit-learn into this one): no scikit-learn or scipy until a model is used."""
+    code = (
+        "import json, sys\n"
+        "from service.wsgi import app\n"
+        "from service.runner import cron_jobs\n"
+        "import service.jobs\n"
+        "cron_jobs(app.config)\n"
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n"
+    )
+    env = child_env(tmp_path / "var", DATABASE_URL=database_url, REDIS_URL=redis_url)
+
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == []
