@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 
 from service.jobs import QUEUES
 from service.redis_conn import get_redis, worker_redis
+from service.startup import READY_TIMEOUT_SECONDS, Readiness, exit_text, wait_until_ready
 
 if TYPE_CHECKING:
     from rq.cron import CronJob
@@ -69,11 +70,16 @@ def worker_command(burst: bool, no_cron: bool) -> None:
                 target=_cron_loop, args=(app, jobs, stop), name="minyi-cron", daemon=True
             ).start()
         try:
-            SimpleWorker(queues, connection=conn, name=f"minyi-{socket.gethostname()}-{os.getpid()}").work(
+            SimpleWorker(queues, connection=conn, name=worker_name(os.getpid())).work(
                 with_scheduler=True, burst=burst, logging_level="WARNING"
             )
         finally:
             stop.set()
+
+
+def worker_name(pid: int) -> str:
+    """The RQ worker's name for the worker process `pid` (`minyi run` looks for it in Redis)."""
+    return f"minyi-{socket.gethostname()}-{pid}"
 
 
 #: The longest pause between two attempts of a worker waiting for Redis at its start.
@@ -289,6 +295,7 @@ def run_command(port: int | None) -> None:
             )
         )
         env["MINYI_SMS_URL"] = f"http://127.0.0.1:{gateway_port}/sms"
+    click.echo("starting the web server and the worker… (a minute or two on a busy machine)")
     children += [
         (
             "web server",
@@ -297,10 +304,18 @@ def run_command(port: int | None) -> None:
         ("worker", subprocess.Popen([*minyi, "worker"], env=env, process_group=0)),
     ]
     processes = [child for _, child in children]
+    worker = children[-1][1]
+    readiness = Readiness(port, env["REDIS_URL"], worker_name(worker.pid))
     try:
-        _wait_until_up(port, processes, stopped=lambda: stopping)
+        ready = wait_until_ready(readiness, children, stopped=lambda: stopping)
         if stopping:
             return
+        if not ready:
+            click.echo(
+                f"Still starting after {READY_TIMEOUT_SECONDS:.0f} s: {'; '.join(readiness.pending())}. "
+                "The machine may be busy; it says so here once everything answers.",
+                err=True,
+            )
         click.echo("")
         click.echo(f"Minyi is running at http://127.0.0.1:{port}")
         click.echo(f"  API docs: http://127.0.0.1:{port}/api/docs")
@@ -310,17 +325,23 @@ def run_command(port: int | None) -> None:
         for username, description in logins:
             click.echo(f"    {username:<11} {description}")
         click.echo("Press Ctrl-C to stop.")
+        next_probe = time.monotonic()
         while not stopping and all(child.poll() is None for child in processes):
+            if not readiness.ready and time.monotonic() >= next_probe:
+                if readiness.check():
+                    click.echo("Minyi is ready now: the web server answers and the worker is up.")
+                next_probe = time.monotonic() + 2
             time.sleep(0.5)
         if not stopping:
             for name, child in children:
                 if child.poll() is not None:
                     click.echo(
-                        f"The {name} stopped unexpectedly ({_exit_text(child.returncode)}); "
+                        f"The {name} stopped unexpectedly ({exit_text(child.returncode)}); "
                         "stopping everything. Nothing is lost: run it again to go on.",
                         err=True,
                     )
     finally:
+        readiness.close()
         _stop_groups(processes)
         if announced is not None:
             announced.unlink(missing_ok=True)
@@ -330,15 +351,6 @@ def run_command(port: int | None) -> None:
     failed = [c for c in processes if c.returncode not in (0, -signal.SIGTERM, None)]
     if failed and not stopping:
         sys.exit(1)
-
-
-def _exit_text(returncode: int) -> str:
-    if returncode < 0:
-        try:
-            return f"killed by {signal.Signals(-returncode).name}"
-        except ValueError:
-            return f"killed by signal {-returncode}"
-    return f"exit code {returncode}"
 
 
 def _group_alive(pgid: int) -> bool:
@@ -370,26 +382,6 @@ def _stop_groups(children: list[subprocess.Popen[bytes]], timeout: float = 15) -
                 os.killpg(child.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             child.wait(timeout=5)
-
-
-def _wait_until_up(
-    port: int,
-    children: list[subprocess.Popen[bytes]],
-    timeout: float = 60,
-    stopped: Callable[[], bool] = lambda: False,
-) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not stopped():
-        if any(child.poll() is not None for child in children):
-            raise click.ClickException("A process stopped while starting; see the messages above.")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.3)
-    if stopped():
-        return
-    raise click.ClickException(f"The web server did not start on port {port} within {timeout:.0f} s.")
 
 
 def _redacted(url: str) -> str:

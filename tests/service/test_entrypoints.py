@@ -26,12 +26,16 @@ import pytest
 import sqlalchemy as sa
 
 from service.demo import default_list_path
+from service.startup import READY_TIMEOUT_SECONDS
 from tests.service.helpers import appeal_payload
 from tests.service.processes import child_env, run_minyi, started
 
 pytestmark = pytest.mark.slow
 
 START_TIMEOUT = 30.0
+#: `minyi run` up to its banner: migrations and demo data, then the service answering, which it
+#: awaits for up to READY_TIMEOUT_SECONDS (its workers load the app: slow on a loaded machine).
+RUN_START_TIMEOUT = READY_TIMEOUT_SECONDS + 60
 #: One request to the started service: generous, since a loaded machine (other test runs) slows
 #: the first answers; this test is about what runs, not how fast.
 REQUEST_TIMEOUT = 30.0
@@ -75,13 +79,15 @@ class Http:
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
         )
 
-    def request(self, path: str, json_body: Any = None) -> tuple[int, bytes, str]:
+    def request(
+        self, path: str, json_body: Any = None, timeout: float = REQUEST_TIMEOUT
+    ) -> tuple[int, bytes, str]:
         data = None if json_body is None else json.dumps(json_body).encode()
         req = urllib.request.Request(self.base + path, data=data, method="POST" if data else "GET")
         if data:
             req.add_header("Content-Type", "application/json")
         try:
-            with self.opener.open(req, timeout=REQUEST_TIMEOUT) as resp:
+            with self.opener.open(req, timeout=timeout) as resp:
                 return resp.status, resp.read(), resp.headers.get("Content-Type", "")
         except urllib.error.HTTPError as exc:
             with exc:
@@ -297,8 +303,15 @@ def test_minyi_run_starts_everything_and_keeps_its_data(tmp_path: Path) -> None:
 
     log = tmp_path / "run-1.log"
     with started(env, log, "run") as proc:
-        _wait_for_line(log, f"running at http://127.0.0.1:{port}", proc, timeout=60)
-        assert "redis: embedded" in log.read_text()
+        _wait_for_line(log, f"running at http://127.0.0.1:{port}", proc, timeout=RUN_START_TIMEOUT)
+        text = log.read_text()
+        assert "redis: embedded" in text
+        assert text.index("starting the web server and the worker") < text.index("running at")
+        # Said once the service answers: at once, and with the worker up (registered with Redis).
+        status, body, _ = web.request("/healthz", timeout=5)
+        assert status == 200, body
+        worker = _the_worker(proc.pid)
+        assert f"minyi-{socket.gethostname()}-{worker.pid}" in _registered_workers(tmp_path / "var")
         status, ready = web.get_json("/readyz")
         assert status == 200, ready
         web.login("operator")
@@ -325,7 +338,7 @@ def test_minyi_run_starts_everything_and_keeps_its_data(tmp_path: Path) -> None:
 
     log = tmp_path / "run-2.log"
     with started(env, log, "run") as proc:
-        _wait_for_line(log, f"running at http://127.0.0.1:{port}", proc, timeout=60)
+        _wait_for_line(log, f"running at http://127.0.0.1:{port}", proc, timeout=RUN_START_TIMEOUT)
         web = Http(f"http://127.0.0.1:{port}")
         web.login("operator")
         status, appeal = web.get_json(f"/api/v1/appeals/{created['number']}")
@@ -343,6 +356,52 @@ def _children_named(pid: int, text: str) -> list[Any]:
     return [p for p in psutil.Process(pid).children(recursive=True) if text in " ".join(p.cmdline())]
 
 
+def _the_worker(pid: int) -> Any:
+    """The RQ worker `minyi run` (process `pid`) started, not the scheduler it forked."""
+    [worker] = [p for p in _children_named(pid, "service.cli worker") if p.ppid() == pid]
+    return worker
+
+
+def _registered_workers(var_dir: Path) -> set[str]:
+    """The names of the RQ workers registered with the embedded Redis of `minyi run`."""
+    import redis
+    from rq import Worker
+
+    conn = redis.Redis.from_url((var_dir / "redis.url").read_text().strip())
+    try:
+        return {w.name for w in Worker.all(connection=conn)}
+    finally:
+        conn.close()
+
+
+def test_minyi_run_stopped_by_ctrl_c_while_starting_stops_cleanly(tmp_path: Path) -> None:
+    """Ctrl-C while the web server and the worker are still starting: no banner, everything stops,
+    nothing left running, no traceback."""
+    import psutil
+
+    port = _free_port()
+    env = child_env(tmp_path / "var", MINYI_PORT=str(port), WEB_CONCURRENCY="1")
+    log = tmp_path / "run.log"
+    with started(env, log, "run") as proc:
+        _wait_for_line(log, "starting the web server and the worker", proc, timeout=RUN_START_TIMEOUT)
+        # The fake gateway, gunicorn and the worker, started right after that line.
+        deadline = time.monotonic() + 10
+        while len(everything := psutil.Process(proc.pid).children()) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(everything) == 3, [p.cmdline() for p in everything]
+        everything += [c for p in everything for c in p.children(recursive=True)]
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(timeout=60) == 0, log.read_text()
+
+        _, alive = psutil.wait_procs(everything, timeout=10)
+        assert alive == [], [p.cmdline() for p in alive]
+    text = log.read_text()
+    assert text.rstrip().endswith("stopped"), text
+    assert "running at" not in text and "Press Ctrl-C" not in text, text
+    assert "Traceback" not in text, text
+    assert not (tmp_path / "var" / "redis.url").exists()
+
+
 def test_minyi_run_stopped_by_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
     """Ctrl-C in the terminal (SIGINT to the whole foreground group): everything stops, said once, no
     traceback, no worker killed."""
@@ -350,7 +409,7 @@ def test_minyi_run_stopped_by_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
     env = child_env(tmp_path / "var", MINYI_PORT=str(port), WEB_CONCURRENCY="2")
     log = tmp_path / "run.log"
     with started(env, log, "run") as proc:
-        _wait_for_line(log, f"running at http://127.0.0.1:{port}", proc, timeout=60)
+        _wait_for_line(log, f"running at http://127.0.0.1:{port}", proc, timeout=RUN_START_TIMEOUT)
         status, ready = Http(f"http://127.0.0.1:{port}").get_json("/readyz")  # the workers are up
         assert status == 200, ready
         os.killpg(proc.pid, signal.SIGINT)
@@ -369,8 +428,8 @@ def test_minyi_run_says_which_process_stopped_and_leaves_nothing_behind(tmp_path
     env = child_env(tmp_path / "var", MINYI_PORT=str(port), WEB_CONCURRENCY="1")
     log = tmp_path / "run.log"
     with started(env, log, "run") as proc:
-        _wait_for_line(log, f"running at http://127.0.0.1:{port}", proc, timeout=60)
-        [worker] = _children_named(proc.pid, "service.cli worker")
+        _wait_for_line(log, f"running at http://127.0.0.1:{port}", proc, timeout=RUN_START_TIMEOUT)
+        worker = _the_worker(proc.pid)
         # Its scheduler, forked once the worker has loaded the app: slow on a loaded machine.
         deadline = time.monotonic() + 120
         while not worker.children() and time.monotonic() < deadline:
@@ -399,7 +458,7 @@ def test_minyi_run_stops_everything_when_its_terminal_closes(tmp_path: Path, sig
     env = child_env(tmp_path / "var", MINYI_PORT=str(port), WEB_CONCURRENCY="1")
     log = tmp_path / "run.log"
     with started(env, log, "run") as proc:
-        _wait_for_line(log, f"running at http://127.0.0.1:{port}", proc, timeout=60)
+        _wait_for_line(log, f"running at http://127.0.0.1:{port}", proc, timeout=RUN_START_TIMEOUT)
         everything = psutil.Process(proc.pid).children(recursive=True)
 
         assert _stop(proc, sig, timeout=60) == 0, log.read_text()
