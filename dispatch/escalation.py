@@ -47,6 +47,21 @@ KINDS: tuple[str, ...] = (
 #: The sign-for reminders, the lead's and the co-units': one sweep fires them (`swept_together`).
 SIGN_FOR_KINDS: tuple[str, ...] = (SIGN_OVERDUE, CO_SIGN_OVERDUE)
 
+#: The order one run of the worker's sweeps takes the kinds in: the order an appeal's alarms fall due
+#: in its plan, so that alarms one run finds due together (after the worker or Redis was down, say)
+#: are recorded on the appeal's timeline in the order of their due times. The sign-for reminders
+#: (the co-units' with the lead's, `swept_together`) at the deadline, the ladder's steps after it,
+#: then the reply's yellow warning and its deadline; the review and call-back alarms belong to
+#: later statuses. A sweep fires the alarms of its kinds earliest first.
+SWEEP_ORDER: tuple[str, ...] = (
+    SIGN_OVERDUE,  # and CO_SIGN_OVERDUE
+    ESCALATE,
+    REPLY_DUE_SOON,
+    REPLY_OVERDUE,
+    REVIEW_WAITING,
+    RATING_CALLBACK,
+)
+
 #: Urgencies escalated at once (an urgent-by-nature category is raised to 紧急 at dispatch).
 URGENT_LEVELS = frozenset({"紧急", "特急"})
 

@@ -53,15 +53,10 @@ RUN_SWEEP = "service.escalation.jobs.run_sweep"
 
 
 def run_sweeps() -> list[dict[str, Any]]:
-    """Every kind in turn: the urgent ladder first; the co-units' sign-for alarms with the lead's."""
-    order = (
-        esc.ESCALATE,
-        esc.SIGN_OVERDUE,  # and CO_SIGN_OVERDUE (`swept_together`)
-        esc.REPLY_OVERDUE,
-        esc.REPLY_DUE_SOON,
-        esc.REVIEW_WAITING,
-    )
-    return [run_sweep(kind) for kind in (*order, esc.RATING_CALLBACK)]
+    """Every kind in turn, in the order an appeal's alarms fall due (`dispatch.escalation.SWEEP_ORDER`):
+    a sign-for reminder and the ladder's first step both due after an outage show on the appeal's
+    timeline in that order, the reminder first."""
+    return [run_sweep(kind) for kind in esc.SWEEP_ORDER]
 
 
 def close_unrated() -> dict[str, Any]:

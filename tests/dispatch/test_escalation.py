@@ -65,6 +65,17 @@ def test_an_urgent_appeal_climbs_the_ladder_counting_each_level_from_the_one_bef
     ]
 
 
+def test_one_run_sweeps_every_kind_once_in_the_order_an_urgent_appeal_s_alarms_fall_due():
+    swept = [kind for first in esc.SWEEP_ORDER for kind in esc.swept_together(first)]
+    assert sorted(swept) == sorted(esc.KINDS)
+    # An urgent appeal nobody signs for, its reply due within the day: the plan's kinds, earliest
+    # first, come in the run's order (a run finding them all due records them so on the timeline).
+    f = facts(urgency="特急", sign_due_at=local(2026, 11, 23, 9, 30), reply_due_at=local(2026, 11, 23, 21, 0))
+    planned = [a.kind for a in esc.plan_alarms(f, LADDER, SETTINGS)]
+    assert planned[:2] == [esc.SIGN_OVERDUE, esc.ESCALATE]
+    assert sorted(planned, key=esc.SWEEP_ORDER.index) == planned
+
+
 @pytest.mark.parametrize(
     ("status", "kinds"),
     [
