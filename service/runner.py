@@ -12,12 +12,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from flask import Flask
 from redis.exceptions import RedisError
 
 from service.jobs import QUEUES
@@ -41,10 +39,11 @@ def worker_command(burst: bool, no_cron: bool) -> None:
     with it anyway: every job is harmless to run twice, and deliveries a dead worker held are claimed
     again once their lease runs out.
     """
-    from rq import Queue, SimpleWorker
+    from rq import Queue
 
     from service import create_app
     from service.jobs import set_worker_app
+    from service.worker import Worker, cron_loop
 
     # rq logs every job at INFO: the relay sweep alone would write a line a second. Our jobs log
     # what they did when they did something.
@@ -67,10 +66,10 @@ def worker_command(burst: bool, no_cron: bool) -> None:
             # forked child exits (it inherits the pipe the subprocess reports through).
             jobs = cron_jobs(app.config)
             threading.Thread(
-                target=_cron_loop, args=(app, jobs, stop), name="minyi-cron", daemon=True
+                target=cron_loop, args=(get_redis(), jobs, stop), name="minyi-cron", daemon=True
             ).start()
         try:
-            SimpleWorker(queues, connection=conn, name=worker_name(os.getpid())).work(
+            Worker(queues, connection=conn, name=worker_name(os.getpid())).work(
                 with_scheduler=True, burst=burst, logging_level="WARNING"
             )
         finally:
@@ -126,25 +125,6 @@ def cron_jobs(config: Mapping[str, Any]) -> list[CronJob]:
         CronJob(queue, func=func, interval=seconds, result_ttl=0, ttl=max(seconds * 4, 60))
         for func, queue, seconds in periodic_jobs(config)
     ]
-
-
-def _cron_loop(app: Flask, jobs: list[CronJob], stop: threading.Event) -> None:
-    """Enqueue the periodic jobs (rq's CronJob, driven from a thread of the worker).
-
-    Several workers each enqueue them; the jobs hold locks, so the extra runs do nothing. While
-    Redis is down, the loop keeps trying.
-    """
-    with app.app_context():
-        conn = get_redis()
-        while not stop.is_set():
-            for job in jobs:
-                if job.should_run():
-                    try:
-                        job.enqueue(conn)
-                        job.set_enqueue_time(datetime.now(UTC))
-                    except (RedisError, OSError) as exc:
-                        log.warning("periodic job %s not enqueued: %s", job.func_name, exc)
-            stop.wait(1.0)
 
 
 def web_workers() -> int:

@@ -476,3 +476,51 @@ def test_a_burst_worker_sends_what_is_queued_and_the_same_jobs_again_send_nothin
     assert operator.get("/readyz").json["queues"]["urgent"] == 0
     assert notices(site, numbers) == sent
     assert len(sms_gateway.requests) == len(sent), sms_gateway.requests
+
+
+def test_a_worker_through_a_redis_outage_says_so_once_and_goes_on_once_it_is_back(
+    committed_url: str,
+    redis_server: RedisServer,
+    sms_gateway: WatchedGateway,
+    operator: FlaskClient,
+    site: Flask,
+    tmp_path: Path,
+) -> None:
+    """What the duty operator reads in the worker's log while Redis is down: one line saying what
+    waits and that it retries by itself, one when Redis is back; then everything goes on."""
+    log = tmp_path / "worker.log"
+    with started(_env(tmp_path, committed_url, redis_server, sms_gateway), log, "worker") as proc:
+        wait_for_jobs(redis_server.url, proc, log)
+        redis_server.stop()
+        number = register_urgent(operator)  # its notices wait in the outbox
+        time.sleep(4)  # the relay sweep (every second here) and the scheduler try again and again
+        assert proc.poll() is None, log.read_text(errors="replace")
+        redis_server.start()  # empty: the scheduler's locks are gone too
+
+        # A job planned for later, queued by the scheduler when due: the scheduler runs again.
+        with site.app_context():
+            later = Queue("low", connection=get_redis()).enqueue_in(
+                timedelta(seconds=1), "service.escalation.jobs.close_unrated"
+            )
+        wait_until(
+            lambda: later.get_status(refresh=True) == JobStatus.FINISHED,
+            30,
+            f"the job planned for later run:\n{log.read_text(errors='replace')}",
+        )
+        # The periodic relay sweep takes the notices that waited, and they go out.
+        sent = wait_until(
+            lambda: all_sent(site, [number]), 30, f"every notice sent:\n{log.read_text(errors='replace')}"
+        )
+        assert proc.poll() is None
+
+    text = log.read_text(errors="replace")
+    lines = text.splitlines()
+    down = [line for line in lines if "Redis unreachable" in line]
+    assert len([line for line in down if "worker: Redis unreachable" in line]) == 1, text
+    assert len([line for line in down if "scheduler: Redis unreachable" in line]) == 1, text
+    assert all("Retrying by itself" in line for line in down), text
+    assert len([line for line in lines if "worker: Redis reachable again" in line]) == 1, text
+    assert len([line for line in lines if "scheduler: Redis reachable again" in line]) == 1, text
+    assert "Traceback" not in text
+    assert "could not connect to Redis" not in text and "not enqueued" not in text
+    assert_each_delivered_once(sms_gateway, sent, [number])
