@@ -169,6 +169,8 @@ class Worker(SimpleWorker):
     """The service's worker: rq's SimpleWorker with `Scheduler`, and one log line per Redis outage."""
 
     outage = WORKER_OUTAGE
+    # rq's job loop waits for a lost Redis backing off up to 60 s: as the rest of the worker, 15 s.
+    max_connection_wait_time = RETRY_MAX_SECONDS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
