@@ -62,9 +62,8 @@ def parse_json(body: bytes) -> Any:
     reading past a UTF-8 byte order mark (RFC 8259 lets a parser ignore one) rather than calling
     the body malformed."""
     try:
-        decoded = body.decode(
-            "utf-8-sig"
-        )  # a byte order mark ahead (as some Windows clients send) is no text
+        # "utf-8-sig": a byte order mark ahead (as some Windows clients send) is no text
+        decoded = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise json.JSONDecodeError(
             f"Bytes decoding error : {exc.reason}", doc=str(exc.object), pos=exc.start
