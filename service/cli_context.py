@@ -1,28 +1,73 @@
-"""The unit of work of one CLI command."""
+"""The unit of work of one CLI command, and what the command line says when the configuration or
+the database cannot be used (a line naming the setting and what to do, not a traceback)."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
+from flask import Flask
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
+from service import config as config_module
 from service import create_app, db
 from service.errors import DomainError
 from service.redis_conn import running_embedded_url
 
 
+def service_timezone() -> ZoneInfo:
+    """The service's time zone as the app reads it (MINYI_TIMEZONE, default Asia/Shanghai), for a
+    command that runs without the app (`minyi lists check`); an unknown one named as the setting."""
+    name = config_module.timezone_name()
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.ClickException(
+            f"MINYI_TIMEZONE: unknown time zone {name!r}; an IANA name such as Asia/Shanghai."
+        ) from None
+
+
+def cli_app(config: dict[str, Any] | None = None) -> Flask:
+    """The app for one command; a setting it cannot read (MINYI_LOGIN_MAX_FAILURES=abc) is named."""
+    service_timezone()
+    try:
+        return create_app(config or None)
+    except ValueError as exc:  # config.py names the variable and what it must be
+        raise click.ClickException(f"the configuration: {exc}") from None
+    except ArgumentError as exc:
+        raise click.ClickException(f"DATABASE_URL cannot be read: {exc}") from None
+
+
+@contextmanager
+def database_errors(url: str) -> Iterator[None]:
+    """A database that cannot be reached, or has no tables yet, said as such with what to do."""
+    try:
+        yield
+    except (OperationalError, ProgrammingError) as exc:
+        shown = make_url(url).render_as_string(hide_password=True)
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        if "no such table" in reason or ("relation" in reason and "does not exist" in reason):
+            hint = "its tables are missing or out of date: run `minyi db upgrade` first."
+        else:
+            hint = "is DATABASE_URL right, and the database server running?"
+        raise click.ClickException(f"the database {shown} cannot be used ({reason}); {hint}") from None
+
+
 @contextmanager
 def app_session(**config: object) -> Iterator[Session]:
     """An app context and a session for one CLI command: committed on success, rolled back on error."""
-    app = create_app(config or None)
+    app = cli_app(config or None)
     if not app.config.get("REDIS_URL"):
         # No REDIS_URL: the embedded Redis of a `minyi run` running on the same var/, if there is one
         # (log-in locks live there; notices queued by the command go to its worker).
         app.config["REDIS_URL"] = running_embedded_url(app.config["VAR_DIR"])
-    with app.app_context():
+    with app.app_context(), database_errors(app.config["DATABASE_URL"]):
         s = db.session()
         try:
             yield s

@@ -22,6 +22,12 @@ def var_dir() -> Path:
     return path
 
 
+def timezone_name() -> str:
+    """The service's time zone (MINYI_TIMEZONE, an IANA name; unset or empty: Asia/Shanghai): what
+    "today" is for deadlines, the pages, and commands that run without the app (`minyi lists check`)."""
+    return os.environ.get("MINYI_TIMEZONE") or DEFAULT_TIMEZONE
+
+
 def _secret_key(directory: Path) -> str:
     """SECRET_KEY from the environment, else one generated into var/ on first run and kept."""
     if key := os.environ.get("SECRET_KEY"):
@@ -50,7 +56,7 @@ def from_environment() -> dict[str, Any]:
         ),
         # Unset means "use the embedded Redis" (started by `minyi run` / the tests).
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
-        "TIMEZONE": os.environ.get("MINYI_TIMEZONE", DEFAULT_TIMEZONE),
+        "TIMEZONE": timezone_name(),
         "VAR_DIR": str(directory),
         "PUBLIC_RATE_LIMIT": os.environ.get("MINYI_PUBLIC_RATE_LIMIT", "10/minute;60/hour"),
         "PUBLIC_LOOKUP_RATE_LIMIT": os.environ.get("MINYI_PUBLIC_LOOKUP_RATE_LIMIT", "30/minute"),

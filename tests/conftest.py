@@ -130,7 +130,6 @@ def command_line(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Any:
 
     from click.testing import CliRunner
 
-    import service.cli
     import service.cli_context
     from service import db
     from service.cli import main
@@ -143,7 +142,6 @@ def command_line(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Any:
             s.commit()
 
     monkeypatch.setattr(service.cli_context, "app_session", on_the_tests_connection)
-    monkeypatch.setattr(service.cli, "app_session", on_the_tests_connection)  # imported by name there
     return lambda *args: CliRunner().invoke(main, list(args))
 
 

@@ -7,6 +7,7 @@ import sys
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -15,6 +16,7 @@ from responsibility_lists.check import check_list
 from responsibility_lists.loader import ListFormatError, load_file
 from responsibility_lists.model import ResponsibilityList, Source, from_plain
 from responsibility_lists.problems import Problem
+from service.db import utcnow
 
 
 @click.group("lists")
@@ -35,7 +37,7 @@ def read_checked(path: str, *, quiet: bool = False) -> ResponsibilityList:
         sys.exit(1)
     report = check_list(lst)
     # The years without holiday data are warnings like the others: counted in the summary line.
-    gaps = [Problem(Source(path), _calendar_gap(year)) for year in calendar_gaps(lst.calendar, date.today())]
+    gaps = [Problem(Source(path), _calendar_gap(year)) for year in calendar_gaps(lst.calendar, today())]
     report = replace(report, warnings=[*report.warnings, *gaps])
     if not report.ok or not quiet:
         click.echo(report.format(), err=not report.ok)
@@ -44,6 +46,15 @@ def read_checked(path: str, *, quiet: bool = False) -> ResponsibilityList:
     if not report.ok:
         sys.exit(1)
     return lst
+
+
+def today() -> date:
+    """Today in the service's time zone (MINYI_TIMEZONE, read as the app reads it), not the machine's:
+    at 01:00 on 1 January in Beijing a server kept on UTC is still in the year before, and the check
+    would warn about the year just ended instead of the one after the new year."""
+    from service.cli_context import service_timezone
+
+    return utcnow().astimezone(service_timezone()).date()
 
 
 def _calendar_gap(year: int) -> str:
@@ -70,8 +81,8 @@ def load(path: str, activate: bool, loaded_by: str | None) -> None:
     from service.cli_context import app_session
     from service.lists.operations import activate_version, store_version
 
+    who = _who(loaded_by)
     lst = read_checked(path, quiet=True)
-    who = loaded_by or getpass.getuser()
     with app_session() as s:
         version, created = store_version(s, lst, loaded_by=who, source_name=Path(path).name)
         click.echo(
@@ -84,16 +95,29 @@ def load(path: str, activate: bool, loaded_by: str | None) -> None:
 
 @lists_group.command("activate")
 @click.argument("version")
-@click.option("--by", "activated_by", default=None)
+@click.option("--by", "activated_by", default=None, help="who activates it (default: the OS user)")
 def activate(version: str, activated_by: str | None) -> None:
     """Make VERSION the list new appeals are routed by. Appeals routed before keep their version."""
     from service.cli_context import app_session
-    from service.lists.operations import activate_version, get_version
+    from service.lists.operations import activate_version
 
+    who = _who(activated_by)
     with app_session() as s:
-        row = get_version(s, version)
-        activate_version(s, row, by=activated_by or getpass.getuser())
+        row = _stored(s, version)
+        activate_version(s, row, by=who)
         click.echo(f"active: {row.label}")
+
+
+#: The longest name a version keeps of who loaded or activated it.
+WHO_MAX = 64
+
+
+def _who(by: str | None) -> str:
+    """--by as given (trimmed), else the OS user; a name the version cannot keep is refused."""
+    who = (by or "").strip() or getpass.getuser()
+    if len(who) > WHO_MAX:
+        raise click.BadParameter(f"At most {WHO_MAX} characters (got {len(who)}).", param_hint="'--by'")
+    return who
 
 
 def _resolve(ref: str) -> ResponsibilityList:
@@ -101,10 +125,31 @@ def _resolve(ref: str) -> ResponsibilityList:
     if Path(ref).is_file():
         return read_checked(ref, quiet=True)
     from service.cli_context import app_session
-    from service.lists.operations import get_version
 
     with app_session() as s:
-        return from_plain(get_version(s, ref).content)
+        return from_plain(_stored(s, ref, or_file=True).content)
+
+
+def _stored(s: Any, label: str, *, or_file: bool = False) -> Any:
+    """The stored version labelled `label`; when there is none, the labels there are."""
+    import sqlalchemy as sa
+
+    from service.lists.models import ListVersion
+
+    label = label.strip()
+    version = s.scalar(sa.select(ListVersion).where(ListVersion.label == label))
+    if version is None:
+        missing = f"no file or stored version {label!r}" if or_file else f"no stored version {label!r}"
+        stored = [
+            f"{v.label} (active)" if v.active else v.label
+            for v in s.scalars(sa.select(ListVersion).order_by(ListVersion.loaded_at.desc()))
+        ]
+        raise click.ClickException(
+            f"{missing}; stored: {', '.join(stored)}."
+            if stored
+            else f"{missing}; none is stored yet (minyi lists load FILE)."
+        )
+    return version
 
 
 @lists_group.command("diff")
@@ -139,9 +184,14 @@ def export(version: str, output: str) -> None:
             f"{', '.join(EXPORT_SUFFIXES)} (got {suffix or 'none'}).",
         )
     lst = _resolve(version)
-    if suffix == ".xlsx":
-        export_xlsx(lst, output)
-    else:
-        # Areas inline: a stored version has no CSV file to point at.
-        Path(output).write_text(dump_yaml(replace(lst, areas_file=None)), encoding="utf-8")
+    try:
+        if suffix == ".xlsx":
+            export_xlsx(lst, output)
+        else:
+            # Areas inline: a stored version has no CSV file to point at.
+            Path(output).write_text(dump_yaml(replace(lst, areas_file=None)), encoding="utf-8")
+    except OSError as exc:  # no such folder, no right to write there, a full disk
+        raise click.BadParameter(
+            f"cannot write {output!r}: {exc.strerror or exc}.", param_hint="'--output'"
+        ) from None
     click.echo(f"wrote {output}")

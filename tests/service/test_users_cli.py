@@ -140,3 +140,92 @@ def test_a_token_made_on_the_command_line_says_what_it_is_for(app, command_line)
         .json["username"]
         == "rsj"
     )
+
+
+def listed(cli, username):
+    """The line of `minyi users list` for `username`, split into its fields (None: not listed)."""
+    for line in cli("list").output.splitlines():
+        if line.startswith(f"{username}\t"):
+            return line.split("\t")
+    return None
+
+
+@pytest.mark.parametrize(
+    "typed", ["gxq-cgj", "  GXQ-CGJ ", "Gxq-Cgj", "ＧＸＱ－ＣＧＪ", "ｇｘｑ－ｃｇｊ", "区城管局"]
+)
+def test_a_unit_is_found_whatever_the_case_or_width_it_is_typed_in(cli, typed):
+    r = cli("create", "xiaoli", "--role", "unit_staff", "--unit", typed, "--password", NEW_PASSWORD)
+
+    assert r.exit_code == 0, r.output
+    assert r.output.strip() == "created xiaoli (unit_staff, GXQ-CGJ)"
+    assert listed(cli, "xiaoli")[:3] == ["xiaoli", "unit_staff", "GXQ-CGJ"]  # the code as the list writes it
+
+
+def test_the_list_of_one_units_staff_takes_the_unit_as_typed(cli):
+    r = cli("list", "--unit", "ｇｘｑ－ｃｇｊ ")
+
+    assert r.exit_code == 0, r.output
+    assert [line.split("\t")[0] for line in r.output.splitlines()] == ["cgj"]
+
+
+def test_the_list_names_an_unknown_role_or_unit_instead_of_listing_nobody(cli):
+    r = cli("list", "--role", "boss", "--unit", "nope")
+
+    assert r.exit_code != 0
+    assert "--role: Unknown role 'boss'; one of operator, dispatcher" in r.output
+    assert "--unit: Unknown unit 'nope': no unit has this code or name." in r.output
+
+
+def test_every_problem_of_a_new_account_is_reported_at_once_and_nothing_is_stored(cli):
+    r = cli("create", "zhangsan", "--role", "boss", "--unit", "nope", "--password", "short1")
+
+    assert r.exit_code == 1
+    assert "nothing stored" in r.output
+    assert (
+        "--role: Unknown role 'boss'; one of operator, dispatcher, reviewer, unit_staff, leader, admin."
+        in r.output
+    )
+    assert "--unit: Unknown unit 'nope': no unit has this code or name." in r.output
+    assert "--password: At least 8 characters." in r.output
+    assert listed(cli, "zhangsan") is None
+
+
+def test_a_username_taken_is_reported_with_the_other_problems(cli):
+    r = cli("create", "Operator", "--role", "unit_staff", "--password", "12345678")
+
+    assert r.exit_code == 1
+    assert "USERNAME: 'Operator' would differ from the existing 'operator' only in case." in r.output
+    assert "--unit: Unit staff must be bound to a unit (--unit CODE)." in r.output
+    assert "--password: Too easy to guess" in r.output
+    assert listed(cli, "Operator") is None
+
+
+def test_a_unit_is_refused_for_a_role_that_takes_none_with_the_bad_username(cli):
+    r = cli("create", "li si", "--role", "Dispatcher", "--unit", "gxq-cgj", "--password", NEW_PASSWORD)
+
+    assert r.exit_code == 1
+    assert "USERNAME: 'li si': 2 to 32 characters" in r.output
+    assert "--unit: Only unit staff are bound to a unit." in r.output
+    assert "--role" not in r.output  # the role in any case is the role: Dispatcher is dispatcher
+
+
+def test_an_account_made_without_a_password_says_how_it_can_be_used(cli):
+    r = cli("create", "wechat", "--role", "operator")
+
+    assert r.exit_code == 0, r.output
+    assert "wechat has no password" in r.output and "minyi users password wechat" in r.output
+    assert listed(cli, "wechat")[:2] == ["wechat", "operator"]
+
+
+def test_a_password_reset_for_nobody_names_both_problems(cli):
+    r = cli("password", "nobody", "--password", "short1")
+
+    assert r.exit_code == 1
+    assert "USERNAME: No user 'nobody'." in r.output and "--password: At least 8 characters." in r.output
+
+
+def test_revoking_a_token_number_past_any_id_says_there_is_no_such_token(command_line):
+    r = command_line("tokens", "revoke", "99999999999999999999999")
+
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert "No token 99999999999999999999999" in r.output
