@@ -114,7 +114,14 @@ WHO_MAX = 64
 
 def _who(by: str | None) -> str:
     """--by as given (trimmed), else the OS user; a name the version cannot keep is refused."""
-    who = (by or "").strip() or getpass.getuser()
+    who = (by or "").strip()
+    if not who:
+        try:
+            who = getpass.getuser()
+        except (KeyError, OSError):  # a container's user id with no name: say so rather than fail
+            raise click.BadParameter(
+                "Missing: this system user has no name; say who you are with --by.", param_hint="'--by'"
+            ) from None
     if len(who) > WHO_MAX:
         raise click.BadParameter(f"At most {WHO_MAX} characters (got {len(who)}).", param_hint="'--by'")
     return who

@@ -108,3 +108,21 @@ def test_a_name_too_long_for_the_version_to_keep_is_refused(command_line):
 
     assert result.exit_code == 2
     assert "Invalid value for '--by': At most 64 characters (got 65)." in result.output
+
+
+def test_a_system_user_without_a_name_is_asked_to_say_who_it_is(command_line, monkeypatch):
+    """In a container run under a user id with no name, the OS user cannot be the default --by."""
+
+    def nameless() -> str:
+        raise KeyError("getpwuid(): uid not found: 1000")
+
+    monkeypatch.setattr(lists_cli.getpass, "getuser", nameless)
+    stored = load_file(DEFAULT_LIST).version
+
+    result = command_line("lists", "activate", stored)
+
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "Invalid value for '--by': Missing: this system user has no name; say who you are with --by." in (
+        result.output
+    )
+    assert command_line("lists", "activate", stored, "--by", "李主任").output.strip() == f"active: {stored}"
