@@ -48,11 +48,13 @@ def jobs_retry(ident: str) -> None:
     """Try a failed notice (its number) or a failed worker job (its id) again."""
     from service.notices.jobs import requeue_failed_rq_job, retry_failed_notice
 
+    ident = ident.strip()
     with app_session() as s:
         if ident.isdigit():
             retry_failed_notice(s, int(ident))
             click.echo(f"notice {ident} queued again")
             return
-    if not requeue_failed_rq_job(ident):
-        raise click.ClickException(f"No failed notice or worker job {ident}.")
+        # The worker jobs are in the app's Redis: looked up inside its context.
+        if not requeue_failed_rq_job(ident):
+            raise click.ClickException(f"No failed notice or worker job {ident} (see minyi jobs failed).")
     click.echo(f"job {ident} queued again")
