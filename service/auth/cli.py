@@ -105,12 +105,13 @@ def users_group() -> None:
 
 @users_group.command("create")
 @click.argument("username")
-@click.option("--role", required=True, help="operator, dispatcher, reviewer, unit_staff, leader or admin")
+# --role is required, but checked with the others (not by click first), so all is said in one run.
+@click.option("--role", help="operator, dispatcher, reviewer, unit_staff, leader or admin  [required]")
 @click.option("--unit", "unit_code", help="the unit's code (e.g. GXQ-CGJ) or name, for unit staff only")
 @click.option("--password", help="omit to be asked (or to create a token-only account without a terminal)")
 @click.option("--name", "display_name", default="", help="display name (default: the username)")
 def users_create(
-    username: str, role: str, unit_code: str | None, password: str | None, display_name: str
+    username: str, role: str | None, unit_code: str | None, password: str | None, display_name: str
 ) -> None:
     """Create a staff account. Every problem with the options is reported at once, and then nothing
     is stored."""
@@ -135,7 +136,7 @@ def users_create(
 
 
 def _new_account_problems(
-    s: Any, username: str, role: str, unit_code: str | None, password: str | None, display_name: str
+    s: Any, username: str, role: str | None, unit_code: str | None, password: str | None, display_name: str
 ) -> tuple[str, str | None, dict[str, list[str]]]:
     """The role and unit codes for what was typed, and every problem of a new account, by option."""
     from service.auth.api_users import NAME_MAX
@@ -152,7 +153,10 @@ def _new_account_problems(
             if existing.username == username
             else f"{username!r} would differ from the existing {existing.username!r} only in case."
         ]
-    role, why = role_problem(role)
+    if role is None:
+        role, why = "", f"Missing: one of {', '.join(ROLES)}."
+    else:
+        role, why = role_problem(role)
     if why:
         problems["--role"] = [why]
     unit = None

@@ -229,3 +229,11 @@ def test_revoking_a_token_number_past_any_id_says_there_is_no_such_token(command
 
     assert r.exit_code == 1 and "Traceback" not in r.output
     assert "No token 99999999999999999999999" in r.output
+
+
+def test_a_missing_role_is_reported_with_the_other_problems(cli):
+    r = cli("create", "wangwu", "--unit", "nope", "--password", "short1")
+
+    assert r.exit_code == 1
+    assert "--role: Missing: one of operator, dispatcher, reviewer, unit_staff, leader, admin." in r.output
+    assert "--unit: Unknown unit 'nope'" in r.output and "--password: At least 8 characters." in r.output
