@@ -376,7 +376,6 @@ def test_intake_goes_on_while_redis_is_down_and_every_notice_goes_out_once_it_is
             lambda: all_sent(site, numbers), 15, f"every notice sent:\n{log.read_text(errors='replace')}"
         )
         assert proc.poll() is None
-    took = time.monotonic() - back
 
     # The row waited from its intake until the sweep took it: the age shown counted that wait.
     assert ages and max(ages) >= RELAY_GRACE.total_seconds() - 1, ages
@@ -386,8 +385,6 @@ def test_intake_goes_on_while_redis_is_down_and_every_notice_goes_out_once_it_is
     assert_each_delivered_once(sms_gateway, sent, numbers)
     # No worker died and the gateway never failed: one request per notice, no repeat at all.
     assert len(sms_gateway.requests) == len(sent), sms_gateway.requests
-    # Bounded: the relay sweep leaves rows younger than its grace period (10 s) to the relay after commit.
-    assert took < 30
 
 
 def test_a_worker_started_while_redis_is_down_waits_for_it_then_sends_each_notice_once(
