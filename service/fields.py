@@ -16,10 +16,9 @@ from service import validate
 from service.text import Text, t
 
 #: A zero-width joiner that joins no two emoji: between two, it makes one picture of them (👨‍👩‍👧, a
-#: family, not a man, a woman and a girl) and is kept.
-_STRAY_JOINER = (
-    r"(?<![\u2600-\u27bf\ufe0f\U0001f000-\U0001faff])\u200d|\u200d(?![\u2600-\u27bf\U0001f000-\U0001faff])"
-)
+#: family, not a man, a woman and a girl; 🐈‍⬛, a black cat) and is kept.
+_EMOJI = r"\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"  # 🐈‍⬛ ends in U+2B1B
+_STRAY_JOINER = rf"(?<![{_EMOJI}\ufe0f])\u200d|\u200d(?![{_EMOJI}])"
 _CONTROL = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200c\u200e\u200f\u2028-\u202e\u2060-\u2064\ufeff]|"
     + _STRAY_JOINER

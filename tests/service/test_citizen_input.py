@@ -103,13 +103,22 @@ def test_a_body_after_a_byte_order_mark_is_read(client):
 
 def test_an_emoji_made_of_joined_emoji_is_kept_whole_and_a_stray_joiner_dropped(as_user, client):
     family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # one picture: a family
-    r = submit(client, {**PUBLIC, "title": "路\u200d灯不亮", "content": f"{family}一家晚上出门很不方便。"})
+    black_cat = "\U0001f408\u200d\u2b1b"  # one picture: its second half is outside the emoji block
+    r = submit(
+        client,
+        {
+            **PUBLIC,
+            "title": "路\u200d灯不亮",
+            "content": f"{family}一家晚上出门很不方便，{black_cat}也不敢出来。",
+        },
+    )
     assert r.status_code == 201, r.json
 
     stored = as_user("operator").get(f"/api/v1/appeals/{r.json['number']}").json
 
     assert stored["title"] == "路灯不亮"
     assert stored["content"].startswith(family + "一家")
+    assert black_cat + "也不敢" in stored["content"]
 
 
 @pytest.mark.parametrize(
