@@ -85,9 +85,9 @@ def test_after_submitting_with_a_mobile_the_page_names_it_masked(sms, citizen): 
     page = submitted(citizen, MOBILE)
     english = submitted(citizen, "136 0000 2222", lang="en")
 
-    assert 'data-receipt="sent"' in page and "受理编号和查询码已用短信发送到 136****1111。" in page
+    assert 'data-receipt="sent"' in page and "受理编号和查询码将用短信发送到 136****1111，请同时记下" in page
     assert MOBILE not in page and "固定电话" not in page
-    assert "The appeal number and query code were sent by text to 136****2222." in english
+    assert "are being sent by text to 136****2222; note them down" in english
 
 
 def test_with_no_text_sent_from_here_a_mobile_is_told_to_note_the_codes(citizen):  # noqa: F811
