@@ -173,17 +173,19 @@ def _reopenable(s: Session, appeal: Appeal) -> bool:
     return rating is not None and rating.unsatisfied and appeal.personal_data_erased_at is None
 
 
-def pressed_of(s: Session, appeals: Sequence[Appeal]) -> dict[int, dict[str, Any]]:
+def pressed_of(s: Session, appeals: Sequence[Appeal], user: User) -> dict[int, dict[str, Any]]:
     """The centre's 催办 to the lead unit each appeal is with now, while that unit still has to act
     on it (待签收 or 办理中), by appeal id: how many (`count`) and the latest (`latest`, a
     Supervision: when, its note). A unit reads them on its workbench and on the appeal's page, not
     only deep in the timeline; those to a unit the appeal was with before are not its. (督办 shows
-    as its level already.)"""
+    as its level already.) Unit staff see them for the appeals their unit leads only: a co-unit was
+    not pressed."""
     leads = {
         a.id: lead
         for a in appeals
         if a.status in IN_UNIT
         and (lead := next((x for x in a.assignments if x.active and x.role == "lead"), None)) is not None
+        and (user.role != "unit_staff" or lead.unit_code == user.unit_code)
     }
     if not leads:
         return {}
@@ -306,7 +308,8 @@ def page_context(
         "returns": return_disputes.history(s, appeal) if centre else None,
         "repeat_return": centre and pending is not None and return_disputes.is_repeat(s, appeal, pending),
         "pending_extension": unit_requests.pending_extension(s, appeal),
-        "pressed": pressed_of(s, [appeal]).get(appeal.id),
+        "pressed": pressed_of(s, [appeal], user).get(appeal.id),
+        "pressed_to_me": user.role == "unit_staff",  # else the centre reads what it sent
         # The reply awaiting review: the centre, and the lead unit that wrote it (as the sent-back one).
         "pending_reply": centre_review.pending_reply(s, appeal) if reads_unit_reply(user, appeal) else None,
         "round_rating": _round_rating(s, appeal, user, actions),

@@ -57,7 +57,7 @@ def work_list(default: str) -> dict[str, Any]:
     rows, total = queues.page_of(s, queue, user, now, page=max(page, 1), per_page=PER_PAGE)
     signed = co_signed_of(s, rows, user)  # a co-unit's own signing and sign-for clock
     parts = appeal_page.unit_parts(rows, user, signed)  # unit staff: what their unit has to do on each
-    pressed = appeal_page.pressed_of(s, rows)  # the centre's 催办/督办 to the unit handling it now
+    pressed = appeal_page.pressed_of(s, rows, user)  # the centre's 催办/督办 to the unit handling it now
     return {
         "queues": [(q.name, QUEUE_LABELS.get(q.name, q.label), counts[q.name]) for q in mine],
         "queue": queue.name,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from tests.service.factories import unit_code
-from tests.service.handling_steps import LEAD, new_appeal, ok, replied_appeal, reply_body
+from tests.service.handling_steps import CO, LEAD, new_appeal, ok, replied_appeal, reply_body
 from tests.web.test_centre import MEILIN, RSJ, page_of, post_form
 
 NOISE = "030302"  # 社会生活噪声: the list sends it to 赣县公安分局, 区城管局 co-handling
@@ -140,6 +140,15 @@ def test_a_press_from_the_centre_is_marked_on_the_units_workbench_and_its_page(a
     english = page_of(unit, f"/unit/appeals/{number}?lang=en")
     unit.get("/lang/zh")
     assert "The dispatch centre pressed for this appeal 2 time(s): please get on with it." in english
+
+    # The centre reads what it sent, not a request to itself.
+    sent = page_of(logged_in("dispatcher"), f"/centre/appeals/{number}")
+    assert "已向承办单位催办 2 次。最近一次：" in sent and "请抓紧办理" not in sent
+    # The co-unit was not pressed: neither its workbench nor its page says so.
+    co = logged_in(CO)
+    co_listed = page_of(co, "/unit")
+    assert number in co_listed and "已催办" not in co_listed
+    assert "中心催办" not in page_of(co, f"/unit/appeals/{number}")
 
 
 def test_a_press_to_the_unit_the_appeal_was_with_before_is_not_the_new_units(as_user, logged_in):
