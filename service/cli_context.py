@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 from flask import Flask
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from service import config as config_module
@@ -44,18 +44,42 @@ def cli_app(config: dict[str, Any] | None = None) -> Flask:
         raise click.ClickException(f"DATABASE_URL cannot be read: {exc}") from None
 
 
+#: PostgreSQL's codes of a table or a column the code expects but the database lacks (a schema
+#: older than the code): undefined_table, undefined_column.
+UNDEFINED_TABLE_OR_COLUMN = ("42P01", "42703")
+
+
+def database_problem(exc: DBAPIError) -> str | None:
+    """What the administrator is to do about a database error: check DATABASE_URL and the server
+    when the database could not be reached, upgrade it when a table or a column is missing; None
+    for any other error (a lock timeout, a deadlock, a bug), which is not theirs to fix that way."""
+    orig = exc.orig
+    reason = str(orig or exc)
+    sqlstate = getattr(orig, "sqlstate", None) or ""
+    if sqlstate in UNDEFINED_TABLE_OR_COLUMN or "no such table" in reason or "no such column" in reason:
+        return "its tables are missing or out of date: run `minyi db upgrade` first."
+    # psycopg's failure to connect: no statement, and no code from a server (a deadlock or a
+    # serialization failure at COMMIT has no statement either, but has its code; SQLite's
+    # "database is locked" at COMMIT is not psycopg's).
+    psycopg = type(orig).__module__.partition(".")[0] == "psycopg"
+    connecting = psycopg and isinstance(exc, OperationalError) and exc.statement is None and not sqlstate
+    if sqlstate.startswith("08") or connecting or "unable to open database file" in reason:
+        return "is DATABASE_URL right, and the database server running?"
+    return None
+
+
 @contextmanager
 def database_errors(url: str) -> Iterator[None]:
-    """A database that cannot be reached, or has no tables yet, said as such with what to do."""
+    """A database that cannot be reached, or has no tables yet or not all its columns, said as such
+    with what to do; any other database error is raised as it is, with its traceback."""
     try:
         yield
-    except (OperationalError, ProgrammingError) as exc:
+    except DBAPIError as exc:
+        hint = database_problem(exc)
+        if hint is None:
+            raise
         shown = make_url(url).render_as_string(hide_password=True)
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        if "no such table" in reason or ("relation" in reason and "does not exist" in reason):
-            hint = "its tables are missing or out of date: run `minyi db upgrade` first."
-        else:
-            hint = "is DATABASE_URL right, and the database server running?"
+        reason = str(exc.orig or exc).strip().splitlines()[0]
         raise click.ClickException(f"the database {shown} cannot be used ({reason}); {hint}") from None
 
 
