@@ -79,6 +79,15 @@ _LANDLINE = re.compile(r"^0\d{2,3}-?[2-9]\d{6,7}(-\d{1,6})?$")
 
 #: Dashes a Chinese input method or a word processor types for a hyphen (NFKC keeps them).
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\u30fc\uff70]")
+
+
+def hyphenated(text: str) -> str:
+    """`text` with the dashes an input method or a word processor types for a hyphen (—, –, −, ー)
+    as the hyphen: what a phone number, an appeal number or a unit code is written with. NFKC
+    leaves them; the full-width hyphen (－) NFKC folds itself."""
+    return _DASHES.sub("-", text)
+
+
 #: An extension as people write it after a landline: 0797-4412345转801, 分机 801, ext. 801, x801.
 _EXTENSION = re.compile(r"\s*(?:转|分机|ext\.?|x)\s*(\d{1,6})$", re.IGNORECASE)
 
@@ -90,7 +99,7 @@ def normalise_phone(value: str) -> str:
     Read in NFKC form first: full-width digits, spaces, hyphens and plus signs (１３８１２３４５６７８,
     typed with a Chinese input method in full-width mode) are the ASCII ones. Nothing left once
     spaces and control characters are dropped is a missing number, not a malformed one."""
-    raw = _DASHES.sub("-", unicodedata.normalize("NFKC", clean_text(value, multiline=False)))
+    raw = hyphenated(unicodedata.normalize("NFKC", clean_text(value, multiline=False)))
     if not raw:
         raise ValidationError(
             t("Required: it may not be empty (spaces and control characters do not count).")

@@ -21,6 +21,7 @@ from flask import current_app, request
 from marshmallow import ValidationError, fields
 
 from service.extensions import limiter
+from service.fields import hyphenated
 from service.text import t
 
 CODE = re.compile(r"[0-9]{6}")
@@ -28,8 +29,6 @@ CODE = re.compile(r"[0-9]{6}")
 GUESS_SCOPE = "citizen-code-guesses"
 
 
-#: Dashes an input method or a word processor types for the number's hyphen (NFKC keeps them).
-_DASHES = re.compile(r"[\u2010-\u2015\u2212\u30fc\uff70]")
 #: A whole number typed without its hyphen (GX202611220042): prefix and date, then the sequence.
 _UNBROKEN = re.compile(r"([A-Z]+[0-9]{8})([0-9]{4,6})")
 
@@ -37,7 +36,7 @@ _UNBROKEN = re.compile(r"([A-Z]+[0-9]{8})([0-9]{4,6})")
 def normal_number(text: str) -> str:
     """The number as stored: "gx20261122-0042", "GX20261122—0042" and "GX202611220042" (read out
     over the phone, or copied from a text message, without the hyphen) are GX20261122-0042."""
-    number = _DASHES.sub("-", re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).upper())
+    number = hyphenated(re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).upper())
     return _UNBROKEN.sub(r"\1-\2", number) if _UNBROKEN.fullmatch(number) else number
 
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from service import cli_context
 from service.auth.models import ROLES
+from service.fields import hyphenated
 
 #: The largest row id a database stores (a 64-bit integer); a larger TOKEN_ID is no token.
 MAX_ID = 2**63 - 1
@@ -35,8 +36,8 @@ class Problems(click.ClickException):
 
 def folded(text: str) -> str:
     """What an administrator typed for a code, as the codes are written: full-width letters, digits
-    and dashes folded (NFKC), spaces around and inside dropped."""
-    return "".join(unicodedata.normalize("NFKC", text).split())
+    and dashes folded (NFKC), a long dash (GXQ—CGJ) the hyphen, spaces around and inside dropped."""
+    return hyphenated("".join(unicodedata.normalize("NFKC", text).split()))
 
 
 def role_problem(role: str) -> tuple[str, str | None]:
@@ -49,7 +50,8 @@ def role_problem(role: str) -> tuple[str, str | None]:
 
 def unit_problem(s: Any, typed: str) -> tuple[str | None, str | None]:
     """The code of the unit typed as its code in any case or width, or as its exact name; and why
-    there is none."""
+    there is none. The name is matched as typed and folded (NFKC): names are written with
+    full-width brackets (赣县区12345政务服务便民热线（民意速办中心）), typed with either."""
     from service.lists.models import Unit
 
     code = folded(typed)
@@ -57,16 +59,19 @@ def unit_problem(s: Any, typed: str) -> tuple[str | None, str | None]:
         return None, "Empty: give a unit code such as GXQ-CGJ."
     if s.get(Unit, code) is not None:
         return code, None
+    by_code = list(s.scalars(sa.select(Unit.code).where(sa.func.upper(Unit.code) == code.upper())))
+    # The name compared folded on both sides, in Python (a district has some hundred units).
     name = unicodedata.normalize("NFKC", typed).strip()
-    found = list(
-        s.scalars(
-            sa.select(Unit.code).where(sa.or_(sa.func.upper(Unit.code) == code.upper(), Unit.name == name))
-        )
+    by_name = (
+        unit_code
+        for unit_code, unit_name in s.execute(sa.select(Unit.code, Unit.name))
+        if unit_name == typed.strip() or unicodedata.normalize("NFKC", unit_name).strip() == name
     )
+    found = sorted({*by_code, *by_name})
     if len(found) == 1:
         return found[0], None
     if found:
-        return None, f"{typed.strip()!r} could be any of {', '.join(sorted(found))}; give one of them."
+        return None, f"{typed.strip()!r} could be any of {', '.join(found)}; give one of them."
     return None, f"Unknown unit {typed.strip()!r}: no unit has this code or name."
 
 

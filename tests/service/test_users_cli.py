@@ -151,7 +151,18 @@ def listed(cli, username):
 
 
 @pytest.mark.parametrize(
-    "typed", ["gxq-cgj", "  GXQ-CGJ ", "Gxq-Cgj", "ＧＸＱ－ＣＧＪ", "ｇｘｑ－ｃｇｊ", "区城管局"]
+    "typed",
+    [
+        "gxq-cgj",
+        "  GXQ-CGJ ",
+        "Gxq-Cgj",
+        "ＧＸＱ－ＣＧＪ",
+        "ｇｘｑ－ｃｇｊ",
+        "GXQ—CGJ",
+        "gxq–cgj",
+        "GXQ ー CGJ",
+        "区城管局",
+    ],
 )
 def test_a_unit_is_found_whatever_the_case_or_width_it_is_typed_in(cli, typed):
     r = cli("create", "xiaoli", "--role", "unit_staff", "--unit", typed, "--password", NEW_PASSWORD)
@@ -166,6 +177,22 @@ def test_the_list_of_one_units_staff_takes_the_unit_as_typed(cli):
 
     assert r.exit_code == 0, r.output
     assert [line.split("\t")[0] for line in r.output.splitlines()] == ["cgj"]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "赣县区12345政务服务便民热线（民意速办中心）",
+        " 赣县区12345政务服务便民热线(民意速办中心) ",
+        "GXQ—12345",
+    ],
+)
+def test_the_centre_is_found_by_its_name_with_its_full_width_brackets(cli, typed):
+    r = cli("create", "zhiban", "--role", "unit_staff", "--unit", typed, "--password", NEW_PASSWORD)
+
+    assert r.exit_code == 0, r.output
+    assert r.output.strip() == "created zhiban (unit_staff, GXQ-12345)"
+    assert [line.split("\t")[0] for line in cli("list", "--unit", typed).output.splitlines()] == ["zhiban"]
 
 
 def test_the_list_names_an_unknown_role_or_unit_instead_of_listing_nobody(cli):
