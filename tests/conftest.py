@@ -125,7 +125,11 @@ def client(app: Flask) -> FlaskClient:
 def command_line(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Any:
     """`minyi ARGS...` run in-process (click's CliRunner), each command's unit of work on the
     test's connection (committed to a savepoint the test rolls back) instead of a new app's.
-    Returns a function of the arguments giving click's Result (exit_code, output)."""
+    Returns a function of the arguments giving click's Result (exit_code, output).
+
+    It replaces `service.cli_context.app_session`: a command calls it as `cli_context.app_session()`,
+    never as a name of its own module (`from service.cli_context import app_session` would keep
+    the real one, and the command would run on a database of its own, outside the test)."""
     from contextlib import contextmanager
 
     from click.testing import CliRunner

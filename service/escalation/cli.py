@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from dispatch import escalation as esc
-from service.cli_context import app_session
+from service import cli_context
 
 
 @click.group("escalation")
@@ -23,7 +23,7 @@ def sweep_command(kind: tuple[str, ...], notify_only: bool) -> None:
 
     # Kinds swept together (the lead's and the co-units' sign-for alarms) are one sweep.
     sweeps = {esc.swept_together(k): None for k in kind or esc.KINDS}
-    with app_session() as s:
+    with cli_context.app_session() as s:
         for kinds in sweeps:
             result = sweep(s, kinds[0], now=utcnow(), notify_only=notify_only, limit=100_000)
             click.echo(
@@ -37,6 +37,6 @@ def replan_command() -> None:
     """Give every open appeal the alarms of its current state (after an upgrade or a settings change)."""
     from service.escalation.planning import replan_open
 
-    with app_session() as s:
+    with cli_context.app_session() as s:
         count = replan_open(s)
     click.echo(f"{count} open appeals replanned")

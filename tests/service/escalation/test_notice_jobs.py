@@ -151,7 +151,7 @@ def test_a_permanent_failure_is_recorded_visible_and_can_be_retried(sms_app, as_
         with stored(app) as s:
             yield s
 
-    monkeypatch.setattr("service.notices.cli.app_session", session)
+    monkeypatch.setattr("service.cli_context.app_session", session)
     monkeypatch.setattr("service.notices.jobs.failed_rq_jobs", lambda limit=50: [])
     from service.notices.cli import jobs_group
 
