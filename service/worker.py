@@ -11,6 +11,9 @@ rq's scheduler (rq 3.0) dies at the first Redis error, with a traceback, and the
 again only at its next maintenance, up to 10 minutes later: jobs planned for later waited that long
 after Redis was back. `Scheduler` keeps running instead, and takes its queues' locks again once
 Redis is back (a Redis restarted empty has lost them).
+
+Written against rq 3.0.0's internals (`tests/service/escalation/test_worker_outage.py` fails on
+another version): re-check every override here when rq is upgraded.
 """
 
 from __future__ import annotations
@@ -23,16 +26,22 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from redis import ConnectionPool
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import SimpleWorker
+from rq.connections import parse_connection
 from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
 from rq.scheduler import RQScheduler
+
+from service.redis_conn import SOCKET_TIMEOUT
 
 if TYPE_CHECKING:
     import redis
     from rq.cron import CronJob
+    from rq.job import Job
+    from rq.queue import Queue
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +49,10 @@ log = logging.getLogger(__name__)
 #: up to the longest.
 RETRY_FIRST_SECONDS = 1.0
 RETRY_MAX_SECONDS = 15.0
+
+#: How long the scheduler waits for Redis to answer: none of its commands blocks, so a Redis host
+#: gone without a word (no reset) shows as an outage after this, not as a scheduler hung for good.
+SCHEDULER_SOCKET_TIMEOUT = SOCKET_TIMEOUT
 
 
 class RedisOutage:
@@ -177,6 +190,9 @@ class Worker(SimpleWorker):
         rq_log = logging.getLogger("rq.worker")
         if not any(isinstance(f, _RqConnectionErrors) for f in rq_log.filters):
             rq_log.addFilter(_RqConnectionErrors(self.outage))
+        self._job_began = False
+        #: Jobs taken from their queue that did not run (Redis went away first), to queue again.
+        self._not_run: list[tuple[Job, Queue, list[Any]]] = []
 
     # rq's job loop retries a lost Redis only while it waits for a job; at the end of a job and
     # between two jobs (the suspension check, the maintenance every 10 minutes, the heartbeat) a
@@ -208,23 +224,82 @@ class Worker(SimpleWorker):
         backoff = Backoff()
         while True:
             try:
+                self._queue_again()
                 return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
             except _LOST as exc:  # before rq's own retry begins (its worker's state, say)
                 self.outage.failed(exc)
                 time.sleep(backoff.next())
 
-    def execute_job(self, job: Any, queue: Any) -> None:
-        """A job whose end could not be recorded (Redis went away meanwhile) is left as it is: every
-        job is harmless to run twice, and rq's registry clean-up sees to one left started."""
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        """A job taken from its queue is run later if Redis went away before it ran: the worker
+        puts it back on its queue as soon as Redis answers again, before taking the next job. (rq
+        would leave it in the queue's "intermediate" list, and mark it failed a minute later, "stuck
+        in intermediate queue", without running it.) If the worker is stopped before Redis is back,
+        that job is not run: rq marks it failed, and the work it would have done waits for the next
+        periodic sweep, which finds it again (a notice's delivery, an overdue appeal).
+
+        A job that ran but whose end could not be recorded is left as it is: every job is harmless
+        to run twice, and rq's registry clean-up sees to one left started. If Redis comes back within
+        the instant between a failed start and its record, rq records that job failed (with the
+        connection error): the same sweeps redo its work.
+        """
+        self._job_began = False
         try:
             super().execute_job(job, queue)
         except _LOST as exc:
             self.outage.failed(exc)
+            if not self._job_began:
+                executions = [e for e in self.executions.values() if e.job_id == job.id]
+                self._not_run.append((job, queue, executions))
+
+    def prepare_job_execution(self, job: Job, remove_from_intermediate_queue: bool = False) -> None:
+        super().prepare_job_execution(job, remove_from_intermediate_queue)
+        self._job_began = True  # recorded as started: rq's job code runs next
+
+    def _queue_again(self) -> None:
+        """Put back on their queues the jobs that did not run (see `execute_job`)."""
+        while self._not_run:
+            job, queue, executions = self._not_run[0]
+            job.started_at = job.worker_name = None
+            try:
+                with self.connection.pipeline() as pipe:  # one transaction
+                    queue.enqueue_job(job, pipeline=pipe, at_front=True)  # (first: it starts it)
+                    pipe.lrem(queue.intermediate_queue_key, 1, job.id)
+                    for execution in executions:  # what rq recorded of the start, if it got that far
+                        execution.delete(job=job, pipeline=pipe)
+                    pipe.execute()
+            except _LOST:
+                raise  # still gone: tried again at the next try
+            except Exception:
+                log.exception(
+                    "worker: job %s (%s) did not run and could not be queued again", job.id, job.func_name
+                )
+            else:
+                log.info(
+                    "worker: job %s (%s) did not run before Redis went away; queued again",
+                    job.id,
+                    job.func_name,
+                )
+            for execution in executions:
+                self.executions.pop(execution.id, None)
+            self._not_run.pop(0)
 
     def register_death(self) -> None:
         # Stopping while Redis is gone: the worker's key expires by itself.
         with contextlib.suppress(*_LOST):
             super().register_death()
+
+    def unsubscribe(self) -> None:
+        """Stopping while Redis is gone: the channel went with the connection; the command listener
+        is stopped all the same."""
+        try:
+            super().unsubscribe()
+        except _LOST:
+            if self.pubsub_thread:
+                self.pubsub_thread.stop()
+                self.pubsub_thread.join(timeout=1)
+            with contextlib.suppress(*_LOST):
+                self.pubsub.close()
 
     def _start_scheduler(
         self,
@@ -233,10 +308,15 @@ class Worker(SimpleWorker):
         date_format: str = DEFAULT_LOGGING_DATE_FORMAT,
         log_format: str = DEFAULT_LOGGING_FORMAT,
     ) -> None:
-        """rq 3.0's, with `Scheduler` for RQScheduler."""
+        """rq 3.0's, with `Scheduler` for RQScheduler, and a connection giving up after
+        `SCHEDULER_SOCKET_TIMEOUT` (the worker's own waits for its blocking dequeue: minutes)."""
+        redis_class, connection_class, settings = parse_connection(self.connection)
+        pool = ConnectionPool(
+            connection_class=connection_class, **{**settings, "socket_timeout": SCHEDULER_SOCKET_TIMEOUT}
+        )
         self.scheduler = Scheduler(
             self.queues,
-            connection=self.connection,
+            connection=redis_class(connection_pool=pool),
             logging_level=logging_level if logging_level is not None else self.log.level,
             date_format=date_format,
             log_format=log_format,
