@@ -30,14 +30,8 @@ from service.web.access import ADMIN_ROLES, login_required
 from service.web.blueprint import bp
 from service.web.flashes import flash
 from service.web.helpers import FormErrors, role_label
-from service.web.labels import N_
+from service.web.labels import UNIT_KIND_LABELS, N_
 
-UNIT_KIND_LABELS = {
-    "centre": N_("热线中心"),
-    "department": N_("区直部门"),
-    "township": N_("乡镇（街道）"),
-    "other": N_("其他单位"),
-}
 
 
 def _unit_kind_label(kind: str) -> str:

@@ -34,6 +34,15 @@ Runner = Callable[[Session, Appeal, User, dict[str, Any]], "str | tuple[str, dic
 #: click); otherwise it is another decision from a page that was stale (two tabs): a conflict.
 SameAs = Callable[[Session, Appeal, Sequence[AppealEvent], dict[str, Any]], bool]
 
+#: What the first submission of a form sent twice did, told from the events it recorded (those since
+#: the page, the first being the action's), as a `Runner` tells it: the second one's message then says
+#: the same (已派单至区城管局。（重复提交的表单未再次办理。）) rather than less.
+#: What an irreversible action will do to this appeal, said in the page language before it is done
+#: (the loaded form); None: nothing to confirm (the operation will refuse the form and say why).
+Confirm = Callable[[Session, Appeal, dict[str, Any]], "str | None"]
+
+Recall = Callable[[Appeal, Sequence[AppealEvent]], "str | tuple[str, dict[str, Any]] | None"]
+
 
 @dataclass(frozen=True)
 class Action:
@@ -56,17 +65,27 @@ class Action:
     # a co-unit's 协办意见 signs for its part first (co_signed).
     events_before: tuple[str, ...] = ()
     same: SameAs | None = None
+    # What the first submission did, where its first event alone does not tell (None: that event).
+    recall: Recall | None = None
     # The state-machine action behind a form named otherwise (催办 and 督办: two forms, one action).
     transition: str | None = None
     # What to flash instead of `done` for an outcome the operation records as another event, by event
     # (派单 that only changed the co-units: 调整协办单位).
     done_by_event: dict[str, str] = field(default_factory=dict, hash=False)
+    # Irreversible: the form is confirmed first, saying what will happen (`centre_confirm`).
+    confirm: Confirm | None = None
     # The action as a refusal names it (`workflow.Transition.doing`), for an action outside the state machine.
     doing: Text | None = None
 
     def done_for(self, event: str | None) -> str:
         """The message to flash once the action worked and recorded `event` (None: not known)."""
         return self.done_by_event.get(event or "", self.done)
+
+    def recalled(self, appeal: Appeal, own: Sequence[AppealEvent]) -> tuple[str, dict[str, Any]]:
+        """The message (`done_for`'s msgid) and its values for what a form sent twice did the first time."""
+        outcome = self.recall(appeal, own) if self.recall is not None else own[0].action
+        event, values = outcome if isinstance(outcome, tuple) else (outcome, {})
+        return self.done_for(event), values
 
     def in_words(self) -> Text:
         """The action as the refusals name it: "request an extension" (in Chinese its label, 申请延期)."""

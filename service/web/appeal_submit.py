@@ -5,7 +5,9 @@ calls the API's operation (`appeal_actions`). Success: a message and a redirect 
 Field errors (422), a refused action (403) or a conflict (409: changed meanwhile, or not allowed
 in this status) render the page again (`appeal_page.page_context`) with the typed text kept in the
 form. The same form sent again by its user after it was done (a double click, a resent form) is
-done once; another content from the same account (a second tab) is a conflict.
+done once; another content from the same account (a second tab) is a conflict. An irreversible
+action (`Action.confirm`) first answers with the page asking to confirm what it will do, the typed
+form kept in the confirmation (its "back" button shows the form again, as typed).
 """
 
 from __future__ import annotations
@@ -62,30 +64,40 @@ def act(number: str, action_name: str, *, area: str, actions: dict[str, Action])
     s = db.session()
     appeal = queries.get_visible(s, number, user)
     values = request.form.to_dict(flat=False)
-    values = {k: v if k in action.many else v[0] for k, v in values.items() if k != "csrf_token"}
+    values = {k: v if k in action.many else v[0] for k, v in values.items() if k not in ("csrf_token", CONFIRM)}
 
-    def again(status: int, errors: FormErrors | None = None, problem: str | None = None) -> Any:
+    def again(
+        status: int, errors: FormErrors | None = None, problem: str | None = None, confirming: str | None = None
+    ) -> Any:
         context = page_context(
             s, appeal, user, area=area, actions=actions, failed=action.name, values=values,
             errors=errors, problem=problem,
         )  # fmt: skip
-        return render_template(f"{area}/appeal.html", **context), status
+        return render_template(f"{area}/appeal.html", confirming=confirming, **context), status
 
     if user.role not in action.roles():  # as the API's `acting` (the operations check again)
         refused = Forbidden(needs_roles(action.in_words(), action.roles()))
         return again(403, problem=_domain_message(refused, None))
     form = request.form.copy()
     seen_event = form.pop(SEEN_EVENT, "")
+    answer = form.pop(CONFIRM, "")
+    if action.confirm is not None and answer == "back":
+        return again(200)  # 返回修改: the form as it was typed, nothing done
     try:
         data = action.load(form_to_dict(form, action.many))
     except SchemaError as exc:
         return again(422, on_the_form(errors_of(exc), action))
+    # An irreversible action asks first. A stale form goes on to be refused, or recognised as sent
+    # twice (a double click on the confirmation's button), as any form.
+    if action.confirm is not None and answer != "yes" and data.get("version") in (None, appeal.version):
+        if (confirming := action.confirm(s, appeal, data)) is not None:
+            return again(200, confirming=confirming)
 
     def repeated(own: list[AppealEvent]) -> Any:
         """This user's own action was done since their page: the same form again is done once; another
         content (a second tab of the same account) is a conflict, the typed input kept."""
         if action.same is not None and action.same(s, appeal, own, data):
-            return _already_done(action, area, appeal, own[0].action)
+            return _already_done(action, area, appeal, own)
         return again(
             409,
             problem=_(
@@ -136,6 +148,8 @@ def on_the_form(errors: FormErrors, action: Action) -> FormErrors:
 
 #: The form field with the id of the newest event the page showed (see `_own_since`).
 SEEN_EVENT = "seen_event"
+#: The confirmation's button (`Action.confirm`): "yes" does the action, "back" shows the form again.
+CONFIRM = "confirm"
 
 
 def _own_since(s: Session, appeal: Appeal, user: User, action: Action, seen_event: str) -> list[AppealEvent]:
@@ -164,6 +178,7 @@ def _own_since(s: Session, appeal: Appeal, user: User, action: Action, seen_even
     return own
 
 
-def _already_done(action: Action, area: str, appeal: Appeal, event: str) -> Any:
-    flash(N_("%(done)s（重复提交的表单未再次办理。）"), "success", done=page_text(action.done_for(event)))
+def _already_done(action: Action, area: str, appeal: Appeal, own: list[AppealEvent]) -> Any:
+    done, values = action.recalled(appeal, own)
+    flash(N_("%(done)s（重复提交的表单未再次办理。）"), "success", done=page_text(done, **values))
     return redirect(url_for(f"web.{area}_appeal", number=appeal.number))

@@ -6,6 +6,7 @@ schema (the few form variants of a schema are here). What an action is: `appeal_
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from service import validate
 from service.appeals.dispatching import DISPATCHABLE, dispatch_by_hand
-from service.appeals.models import Appeal
+from service.appeals.models import Appeal, AppealEvent
 from service.appeals.schemas import DispatchIn
 from service.auth.models import User
 from service.handling import centre_review, closing, duplicates, merging, reopening
@@ -33,7 +34,7 @@ from service.handling.duplicate_schemas import DismissIn
 from service.handling.rating_exclusion import set_rating_exclusion
 from service.handling.schemas import ExtensionReviewIn, ReturnReviewIn, ReviewIn
 from service.text import t
-from service.web import repeats
+from service.web import centre_confirm, repeats
 from service.web.appeal_actions import Action, Runner
 from service.web.labels import N_
 
@@ -70,6 +71,14 @@ def _dispatch(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> str 
     return _went_to(appeal, "dispatched_to")
 
 
+def _dispatch_recalled(appeal: Appeal, own: Sequence[AppealEvent]) -> str | tuple[str, dict[str, Any]]:
+    """What a dispatch form sent twice did the first time: the co-units changed, or the unit it went
+    to (nobody acted since, so the one the appeal is with)."""
+    if own[0].action == "co_units_changed":
+        return "co_units_changed"
+    return _went_to(appeal, "dispatched_to")
+
+
 def _went_to(appeal: Appeal, outcome: str) -> tuple[str, dict[str, Any]]:
     """`outcome` with the lead unit the appeal is with now, for the message that names it."""
     s = Session.object_session(appeal)
@@ -94,9 +103,17 @@ def _return_review(
         tz=_tz(),
         expected_version=d["version"],
     )
+    return _return_outcome(appeal, event)
+
+
+def _return_outcome(appeal: Appeal, event: AppealEvent) -> str | tuple[str, dict[str, Any]]:
+    """What the return review recorded as `event` did (for its message): the event, or on approval
+    re-dispatched (to which unit) or back in the dispatch queue."""
     if event.action != "return_approved":
         return event.action
-    return _went_to(appeal, "return_redispatched") if d["unit"] else "return_to_dispatch"
+    if (event.payload or {}).get("redispatch_to"):
+        return _went_to(appeal, "return_redispatched")
+    return "return_to_dispatch"
 
 
 def _extension_review(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> str:
@@ -163,9 +180,14 @@ def _reopen(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> str | 
         tz=_tz(),
         expected_version=d["version"],
     )
-    if event.payload.get("inactive_lead"):
+    return _reopen_outcome(event)
+
+
+def _reopen_outcome(event: AppealEvent) -> str | None:
+    """What the reopen recorded as `event` did when it sent an inactive unit nothing (see `_reopen`)."""
+    if (event.payload or {}).get("inactive_lead"):
         return "to_dispatch"
-    return "co_dropped" if event.payload.get("dropped_co_units") else None
+    return "co_dropped" if (event.payload or {}).get("dropped_co_units") else None
 
 
 def _evaluate(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
@@ -214,6 +236,7 @@ CENTRE_ACTIONS: dict[str, Action] = {
             many=("co_units",),
             events=("return_approved", "return_rejected"),
             same=repeats.return_review,
+            recall=lambda appeal, own: _return_outcome(appeal, own[0]),
             done_by_event={
                 "return_approved": N_("已同意退单。"),
                 "return_redispatched": N_("已同意退单，已改派至%(unit)s。"),
@@ -260,6 +283,7 @@ CENTRE_ACTIONS: dict[str, Action] = {
             doing=t("dispatch or re-dispatch the appeal"),
             events=("dispatched", "redispatched", "co_units_changed"),
             same=repeats.dispatch,
+            recall=_dispatch_recalled,
             done_by_event={
                 "co_units_changed": N_("已调整协办单位。"),
                 "dispatched_to": N_("已派单至%(unit)s。"),
@@ -284,6 +308,7 @@ CENTRE_ACTIONS: dict[str, Action] = {
             events=("supervised",),
             same=repeats.fields(note="note"),
             transition="supervise",
+            confirm=centre_confirm.raise_level,
         ),
         Action(
             "merge",
@@ -293,6 +318,7 @@ CENTRE_ACTIONS: dict[str, Action] = {
             _merge,
             events=("merged",),
             same=repeats.fields(master="master", reason="reason"),
+            confirm=centre_confirm.merge,
         ),
         Action(
             "reopen",
@@ -306,6 +332,8 @@ CENTRE_ACTIONS: dict[str, Action] = {
                 "co_dropped": N_("已重办，退回原承办单位；已停用的协办单位不再协办。"),
             },
             same=repeats.fields(reason="reason"),
+            recall=lambda _appeal, own: _reopen_outcome(own[0]),
+            confirm=centre_confirm.reopen,
         ),
         Action(
             "evaluate",
@@ -330,6 +358,7 @@ CENTRE_ACTIONS: dict[str, Action] = {
             _close,
             events=("closed",),
             same=repeats.fields(note="note"),
+            confirm=centre_confirm.close,
         ),
         Action(
             "exclude-rating",

@@ -30,6 +30,15 @@ CITIZEN_STATUS_MSGIDS = (N_("已受理"), N_("已转办"))
 #: steps on the timeline (service/appeals/status.py REOPENED_LABEL, SUPERSEDED_ACTIONS).
 REOPEN_MSGIDS = (N_("重新办理中"), N_("此前的答复（已重新办理）"), N_("此前的延期（已重新办理）"))
 
+#: The kinds of unit in a responsibility list (responsibility_lists/model.py), as the pages name them:
+#: the admin's list of units, and the groups of the co-unit checkboxes on the dispatch forms.
+UNIT_KIND_LABELS = {
+    "centre": N_("热线中心"),
+    "department": N_("区直部门"),
+    "township": N_("乡镇（街道）"),
+    "other": N_("其他单位"),
+}
+
 FLAG_STATE_MSGIDS = (N_("待处理"), N_("已并案"), N_("已排除"))
 
 #: The figures' rates and groups (service.figures.queries) and the reasons a rating is set aside

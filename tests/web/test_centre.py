@@ -44,7 +44,12 @@ def post_form(client, number: str, action: str, area: str = "centre", **fields):
     )
     data = {"csrf_token": csrf_token_of(page), "version": version.group(1) if version else ""}
     data.update(fields)
-    return client.post(f"/{area}/appeals/{number}/{action}", data=data)
+    r = client.post(f"/{area}/appeals/{number}/{action}", data=data)
+    if r.status_code == 200 and "data-confirm-step" in (asked := r.get_data(as_text=True)):
+        # An irreversible action asks first (centre_confirm): confirmed, as the user would.
+        confirmed = {**hidden_fields(asked, number, action, area), "confirm": "yes"}
+        return client.post(f"/{area}/appeals/{number}/{action}", data=confirmed)
+    return r
 
 
 def count_of(page: str, queue: str) -> int:
@@ -204,10 +209,23 @@ def test_dispatch_without_a_unit_where_the_list_decides_none_shows_the_error_by_
 
 
 def _selected(page: str, form: str, name: str) -> list[str]:
-    """The options chosen in a select of a form on the page."""
+    """The options chosen in a select, or the boxes ticked in a list of checkboxes, of a form on the page."""
     select = re.search(rf'<select[^>]*id="f-{form}-{name}".*?</select>', page, re.S)
-    assert select, name
-    return re.findall(r'<option value="([^"]*)" selected>', select.group(0))
+    if select:
+        return re.findall(r'<option value="([^"]*)" selected>', select.group(0))
+    return list(checkboxes(page, form, name, ticked=True))
+
+
+def checkboxes(page: str, form: str, name: str, ticked: bool = False) -> dict[str, str]:
+    """The boxes of a list of checkboxes (macros.checkbox_list) of a form on the page: value → label
+    (`ticked`: only the ticked ones)."""
+    found = re.search(rf'<fieldset[^>]*id="f-{form}-{name}".*?</fieldset>\s*</fieldset>', page, re.S)
+    assert found, name
+    boxes = re.findall(
+        rf'<input type="checkbox" id="[^"]*" name="{name}" value="([^"]*)"( checked)?> ([^<]*)</label>',
+        found.group(0),
+    )
+    return {value: label for value, checked, label in boxes if checked or not ticked}
 
 
 @pytest.mark.parametrize(
@@ -287,7 +305,7 @@ def test_the_dispatch_form_starts_with_the_units_the_appeal_is_with_and_empty_be
     assert _selected(again, "dispatch", "co_units") == [MEILIN]
     assert CO_UNITS_HINT in again
     english = page_of(client, f"/centre/appeals/{dispatched}?lang=en")
-    assert "Co-units now: 梅林镇人民政府. Ctrl-click (⌘-click on a Mac) to add or remove one." in english
+    assert "Co-units now: 梅林镇人民政府. Tick or untick a unit to add or remove it." in english
     assert (
         "With the same handling unit and no correction of category, area or urgency, only the co-units"
         in english

@@ -58,8 +58,34 @@ def test_the_same_dispatch_sent_twice_is_still_done_once(app, as_user, logged_in
     assert client.post(f"/centre/appeals/{number}/dispatch", data=form).status_code == 302
     second = client.post(f"/centre/appeals/{number}/dispatch", data=form)
 
-    assert second.status_code == 302 and f"已派单。{DONE_ONCE}" in page_of(client, second.location)
+    # It names the unit as the first answer did (已派单至…), not a bare 已派单.
+    assert second.status_code == 302 and f"已派单至梅林镇人民政府。{DONE_ONCE}" in page_of(client, second.location)
     assert last_event_actions(as_user, number).count("redispatched") == 1
+    english = page_of(client, f"/centre/appeals/{number}?lang=en")  # no flash left: read once
+    client.get("/lang/zh")
+    assert DONE_ONCE not in english
+
+
+def test_an_approved_return_sent_twice_says_where_the_appeal_went_as_the_first_time(as_user, logged_in):
+    client = logged_in("dispatcher")
+    redispatched, queued = new_appeal(as_user), new_appeal(as_user)
+    for number in (redispatched, queued):
+        ok(as_user(LEAD), number, "return", reason="不属于本单位职责", basis="职责清单 GX-0001")
+
+    to_rsj = {**two_tabs(client, redispatched, "return-review"), "decision": "approve", "unit": RSJ}
+    back = {**two_tabs(client, queued, "return-review"), "decision": "approve"}
+    for number, form in ((redispatched, to_rsj), (queued, back)):
+        assert client.post(f"/centre/appeals/{number}/return-review", data=form).status_code == 302
+        page_of(client, f"/centre/appeals/{number}")  # the first answer read
+
+    again = client.post(f"/centre/appeals/{redispatched}/return-review", data=to_rsj)
+    assert f"已同意退单，已改派至区人社局。{DONE_ONCE}" in page_of(client, again.location)
+    again = client.post(f"/centre/appeals/{queued}/return-review?lang=en", data=back)
+    english = page_of(client, again.location)
+    client.get("/lang/zh")
+    assert "Return approved; the appeal is back in the dispatch queue" in english
+    assert "(The form was sent twice; it was done once.)" in english
+    assert last_event_actions(as_user, redispatched).count("return_approved") == 1
 
 
 def test_an_extension_refused_after_it_was_approved_from_another_tab_is_a_conflict(app, as_user, logged_in):

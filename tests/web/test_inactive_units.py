@@ -9,15 +9,24 @@ import re
 from tests.service.closing_arrange import UNSATISFIED, rate
 from tests.service.factories import a_newer_list_drops, register, unit_code
 from tests.service.handling_steps import CO, LEAD, garbage_in_meilin, new_appeal, ok, reply_body
-from tests.web.test_centre import _selected, active_units, page_of, post_form, status_of
+from tests.web.test_centre import (
+    _selected,
+    active_units,
+    checkboxes,
+    hidden_fields,
+    page_of,
+    post_form,
+    status_of,
+)
 
 CGJ, MEILIN, RSJ = unit_code("区城管局"), unit_code("梅林镇人民政府"), unit_code("区人社局")
 
 
 def options(page: str, form: str, name: str) -> dict[str, str]:
-    """The options of a select of a form on the page: value → label."""
+    """The options of a select, or the boxes of a list of checkboxes, of a form on the page: value → label."""
     select = re.search(rf'<select[^>]*id="f-{form}-{name}".*?</select>', page, re.S)
-    assert select, name
+    if select is None:
+        return checkboxes(page, form, name)
     return dict(re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select.group(0)))
 
 
@@ -152,11 +161,17 @@ def test_a_reopen_whose_lead_unit_is_no_longer_active_asks_for_a_new_dispatch(
     centre.get("/lang/zh")  # ?lang=en holds for the visit: back to Chinese
     assert "The lead unit 区城管局 is no longer active: once reopened, the appeal goes back" in english
 
-    r = post_form(centre, number, "reopen", attributable="true", reason="垃圾仍未清运")
+    form = {**hidden_fields(form, number, "reopen"), "attributable": "true", "reason": "垃圾仍未清运"}
+    r = centre.post(f"/centre/appeals/{number}/reopen", data={**form, "confirm": "yes"})
 
     assert r.status_code == 302 and status_of(app, number) == "pending_dispatch"
     page = page_of(centre, r.location)
     assert "已重办。原承办单位已停用，诉求已回到待分拨，请重新派单。" in page
+    # The same form sent again (a double click on 确认重办) says what the first one did.
+    again = centre.post(f"/centre/appeals/{number}/reopen", data={**form, "confirm": "yes"})
+    assert "已重办。原承办单位已停用，诉求已回到待分拨，请重新派单。（重复提交的表单未再次办理。）" in page_of(
+        centre, again.location
+    )
     assert "承办单位区城管局已停用，诉求回到待分拨，须重新派单。" in event_of(page, "reopened")
     assert "重办：承办单位区城管局已停用，待重新分拨" in page  # the dispatch note
     assert _selected(page, "dispatch", "unit") == [""]  # the form waits for the dispatcher's choice

@@ -86,11 +86,9 @@ CODES = re.compile(
 FULL_WIDTH = re.compile(r"[\u3001-\u303f\uff01-\uff60]")
 #: Two spaces between words on a line, where one was meant (a text joined from parts).
 DOUBLE_SPACE = re.compile(r"(?<=\S)  (?=\S)")
-#: Words the Chinese interface uses as they are: names of formats, products, units and keys
-#: (按住 Ctrl（Mac 上为 ⌘）点击, as the key is labelled), and the holiday package to upgrade.
-NOT_ENGLISH = frozenset(
-    {"Excel", "YAML", "XLSX", "Redis", "API", "App", "MiB", "Ctrl", "Mac", "chinesecalendar"}
-)
+#: Words the Chinese interface uses as they are: names of formats, products and units, and the
+#: holiday package to upgrade.
+NOT_ENGLISH = frozenset({"Excel", "YAML", "XLSX", "Redis", "API", "App", "MiB", "chinesecalendar"})
 #: The keys of the list's YAML file that the admin pages tell the admin to write (as they are typed).
 LIST_KEYS = ("areas_file", "areas", "calendar", "holidays", "workdays")
 
