@@ -83,6 +83,8 @@ def filtered(s: Session, user: User, args: dict[str, Any], tz: tzinfo) -> sa.Sel
                 )
             )
         )
+    if v := args.get("dispatch"):
+        query = query.where(_dispatched(v))
     if v := args.get("received_from"):
         query = query.where(Appeal.received_at >= range_start(v, tz))
     if v := args.get("received_to"):
@@ -109,6 +111,20 @@ def filtered(s: Session, user: User, args: dict[str, Any], tz: tzinfo) -> sa.Sel
             )
         )
     return query
+
+
+def _dispatched(way: str) -> sa.ColumnElement[bool]:
+    """派单方式, as the parts record it (`AppealAssignment.manual`): "manual", a dispatcher made a part
+    at least once (a dispatch by hand, by the list or to a unit, a re-dispatch, a change of co-units,
+    an approved return re-dispatched); "auto", the lead unit it is with was chosen by the list on
+    intake and no dispatcher has made a part since: the list's own work, for spot checks."""
+    by_hand = sa.select(AppealAssignment.appeal_id).where(AppealAssignment.manual)
+    if way == "manual":
+        return Appeal.id.in_(by_hand)
+    by_the_list = sa.select(AppealAssignment.appeal_id).where(
+        AppealAssignment.active, AppealAssignment.role == "lead", ~AppealAssignment.manual
+    )
+    return sa.and_(Appeal.id.in_(by_the_list), Appeal.id.not_in(by_hand))
 
 
 def ordered(query: sa.Select[tuple[Appeal]], order: str) -> sa.Select[tuple[Appeal]]:

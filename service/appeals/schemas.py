@@ -174,6 +174,10 @@ def _received_problem(received: datetime, now: datetime) -> str | None:
     return None
 
 
+#: The search's 派单方式 (`AppealListArgs.dispatch`, `queries.filtered`).
+DISPATCH_WAYS = ("auto", "manual")
+
+
 class AppealListArgs(Schema):
     status = fields.String(validate=validate.OneOf(list(STATUS_LABELS), labels=list(STATUS_LABELS.values())))
     channel = fields.String(validate=validate.OneOf(list(CHANNELS), labels=list(CHANNELS.values())))
@@ -182,6 +186,13 @@ class AppealListArgs(Schema):
     area = fields.String(validate=AREA_CODE, metadata={"description": "includes the places inside it"})
     urgency = fields.String(validate=validate.OneOf(URGENCIES))
     unit = fields.String(validate=validate.Length(max=32), metadata={"description": "lead or co unit code"})
+    dispatch = fields.String(
+        validate=validate.OneOf(DISPATCH_WAYS),
+        metadata={
+            "description": "how it was dispatched: auto, by the responsibility list on intake with no "
+            "dispatcher changing its units since (for spot checks); manual, by a dispatcher at least once"
+        },
+    )
     received_from = DayOrInstant(
         metadata={"description": "from this instant, or a date: from that day's start (service time zone)"}
     )

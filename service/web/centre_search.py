@@ -1,5 +1,5 @@
-"""工单查询: every appeal the user may see, by status, channel, type, urgency, unit, category,
-place, days and words; then the list, or the same as an Excel file (工单导出). The page form of
+"""工单查询: every appeal the user may see, by status, channel, type, urgency, unit, how it was
+dispatched (派单方式: the list's own dispatches, for spot checks), category, place, days and words; then the list, or the same as an Excel file (工单导出). The page form of
 `GET /api/v1/appeals` and `GET /api/v1/appeals/export`, with the same schema and queries."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from service import db
 from service.appeals import export, queries
-from service.appeals.schemas import AppealListArgs
+from service.appeals.schemas import DISPATCH_WAYS, AppealListArgs
 from service.appeals.status import STATUS_LABELS
 from service.auth.security import current_user
 from service.db import utcnow
@@ -29,6 +29,7 @@ FILTERS = (
     "type",
     "urgency",
     "unit",
+    "dispatch",
     "category",
     "area",
     "received_from",
@@ -36,6 +37,8 @@ FILTERS = (
     "order",
 )
 PER_PAGE = 20
+#: 派单方式 (AppealListArgs.dispatch): by the list on intake, untouched since (抽查), or by hand.
+DISPATCH_WAY_LABELS = {"auto": N_("自动（职责清单派单，未经人工）"), "manual": N_("人工（分拨员派过单）")}
 ORDERS = (
     ("-received_at", N_("受理时间（新的在前）")),
     ("received_at", N_("受理时间（早的在前）")),
@@ -54,6 +57,7 @@ def _context(given: dict[str, str]) -> dict[str, Any]:
         "types": everything + intake_form.type_options(),
         "urgencies": everything + intake_form.urgency_options(),
         "units": everything + unit_choices(s),
+        "dispatch_ways": everything + [(way, _(DISPATCH_WAY_LABELS[way])) for way in DISPATCH_WAYS],
         "categories": everything
         + [(c.code, "　" * (c.level - 1) + c.name) for c in intake_form.category_choices(s)],
         "areas": everything + intake_form.townships(s),
