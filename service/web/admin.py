@@ -30,8 +30,7 @@ from service.web.access import ADMIN_ROLES, login_required
 from service.web.blueprint import bp
 from service.web.flashes import flash
 from service.web.helpers import FormErrors, role_label
-from service.web.labels import UNIT_KIND_LABELS, N_
-
+from service.web.labels import N_, UNIT_KIND_LABELS
 
 
 def _unit_kind_label(kind: str) -> str:

@@ -110,7 +110,9 @@ def unit_groups(s: Session, options: Sequence[tuple[str, str]]) -> list[tuple[st
     """Units to tick (the co-unit checkboxes), grouped by kind as the list has them (区直部门, 乡镇（街道）,
     其他单位), each group in the options' order: some sixty units read better in groups."""
     kinds = dict(
-        s.execute(sa.select(Unit.code, Unit.kind).where(Unit.code.in_([code for code, _name in options]))).all()
+        s.execute(
+            sa.select(Unit.code, Unit.kind).where(Unit.code.in_([code for code, _name in options]))
+        ).all()
     )
     grouped: dict[str, list[tuple[str, str]]] = {kind: [] for kind in UNIT_KIND_LABELS}
     for code, name in options:

@@ -64,10 +64,15 @@ def act(number: str, action_name: str, *, area: str, actions: dict[str, Action])
     s = db.session()
     appeal = queries.get_visible(s, number, user)
     values = request.form.to_dict(flat=False)
-    values = {k: v if k in action.many else v[0] for k, v in values.items() if k not in ("csrf_token", CONFIRM)}
+    values = {
+        k: v if k in action.many else v[0] for k, v in values.items() if k not in ("csrf_token", CONFIRM)
+    }
 
     def again(
-        status: int, errors: FormErrors | None = None, problem: str | None = None, confirming: str | None = None
+        status: int,
+        errors: FormErrors | None = None,
+        problem: str | None = None,
+        confirming: str | None = None,
     ) -> Any:
         context = page_context(
             s, appeal, user, area=area, actions=actions, failed=action.name, values=values,
@@ -89,9 +94,9 @@ def act(number: str, action_name: str, *, area: str, actions: dict[str, Action])
         return again(422, on_the_form(errors_of(exc), action))
     # An irreversible action asks first. A stale form goes on to be refused, or recognised as sent
     # twice (a double click on the confirmation's button), as any form.
-    if action.confirm is not None and answer != "yes" and data.get("version") in (None, appeal.version):
-        if (confirming := action.confirm(s, appeal, data)) is not None:
-            return again(200, confirming=confirming)
+    confirm = action.confirm if answer != "yes" and data.get("version") in (None, appeal.version) else None
+    if confirm is not None and (confirming := confirm(s, appeal, data)) is not None:
+        return again(200, confirming=confirming)
 
     def repeated(own: list[AppealEvent]) -> Any:
         """This user's own action was done since their page: the same form again is done once; another

@@ -45,7 +45,9 @@ def test_a_merge_asks_first_and_back_keeps_the_typed_reason(page, log_in, live_s
 def test_a_close_asks_first_with_scripts_off_too(browser, live_server, screenshots):
     number = logged_call(live_server)
     released_reply(live_server, number, "垃圾已清运。")
-    r = api_as(live_server, "reviewer").post(f"/api/v1/appeals/{number}/evaluate", json=UNSATISFIED)  # a satisfied one closes it by itself
+    r = api_as(live_server, "reviewer").post(
+        f"/api/v1/appeals/{number}/evaluate", json=UNSATISFIED
+    )  # a satisfied one closes it by itself
     assert r.status_code == 200, r.json
     context = browser.new_context(base_url=live_server.url, locale="zh-CN", java_script_enabled=False)
     context.set_default_timeout(10_000)

@@ -59,7 +59,9 @@ def test_the_centre_presses_and_supervises_and_the_unit_sees_both(page, log_in, 
     # Asked first: what will happen, nothing done yet.
     asked = page.locator("#confirm-raise")
     expect(asked).to_be_focused()
-    expect(asked).to_contain_text("督办级别将由第 0 级提升到第 1 级（单位负责人），通知承办单位区城管局和该级督办人员。")
+    expect(asked).to_contain_text(
+        "督办级别将由第 0 级提升到第 1 级（单位负责人），通知承办单位区城管局和该级督办人员。"
+    )
     expect(page.locator('.event[data-action="supervised"]')).to_have_count(0)
     asked.get_by_role("button", name="确认督办（提升一级）").click()
     expect(page.get_by_role("status")).to_have_text("已督办，督办级别已提升一级。")

@@ -41,8 +41,10 @@ def test_a_close_says_what_it_does_and_is_done_only_once_confirmed(app, as_user,
 
     asked = confirmation(r.get_data(as_text=True), "close")
     assert r.status_code == 200 and status_of(app, number) == "replied"  # nothing done yet
-    assert "请确认办结" in asked and f"诉求 {number} 将办结归档，不再办理" in asked and "办结后不能撤销" in asked
-    assert 'autofocus' in asked  # the confirmation takes the focus, with or without scripts
+    assert (
+        "请确认办结" in asked and f"诉求 {number} 将办结归档，不再办理" in asked and "办结后不能撤销" in asked
+    )
+    assert "autofocus" in asked  # the confirmation takes the focus, with or without scripts
     assert "确认办结" in asked and "返回修改" in asked
     kept = hidden_fields(r.get_data(as_text=True), number, "close")
     assert kept["note"] == "已回访，群众认可" and "version" in kept and "seen_event" in kept
@@ -117,7 +119,8 @@ def test_a_reopen_says_to_which_unit_and_that_it_is_counted(app, as_user, logged
     assert "诉求将重办（第 1 次，计入重办统计），退回区城管局重新办理" in asked
     assert status_of(app, number) == "replied"
     english = client.post(
-        f"/centre/appeals/{number}/reopen?lang=en", data=hidden_fields(r.get_data(as_text=True), number, "reopen")
+        f"/centre/appeals/{number}/reopen?lang=en",
+        data=hidden_fields(r.get_data(as_text=True), number, "reopen"),
     ).get_data(as_text=True)
     client.get("/lang/zh")
     assert "reopened (reopen no. 1, counted in the reopen figures) and sent back to 区城管局" in english

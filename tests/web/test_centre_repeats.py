@@ -59,7 +59,9 @@ def test_the_same_dispatch_sent_twice_is_still_done_once(app, as_user, logged_in
     second = client.post(f"/centre/appeals/{number}/dispatch", data=form)
 
     # It names the unit as the first answer did (已派单至…), not a bare 已派单.
-    assert second.status_code == 302 and f"已派单至梅林镇人民政府。{DONE_ONCE}" in page_of(client, second.location)
+    assert second.status_code == 302 and f"已派单至梅林镇人民政府。{DONE_ONCE}" in page_of(
+        client, second.location
+    )
     assert last_event_actions(as_user, number).count("redispatched") == 1
     english = page_of(client, f"/centre/appeals/{number}?lang=en")  # no flash left: read once
     client.get("/lang/zh")

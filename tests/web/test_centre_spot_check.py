@@ -19,7 +19,10 @@ def test_the_lists_own_dispatches_are_found_apart_from_those_a_dispatcher_made(a
     by_hand = waiting_appeal(as_user)  # the list decided nothing: a dispatcher chose the unit
     client = logged_in("dispatcher")
     assert post_form(client, redispatched, "dispatch", unit=MEILIN, reason="属地管理").status_code == 302
-    assert post_form(client, co_changed, "dispatch", co_units=[MEILIN, RSJ], reason="欠薪部分").status_code == 302
+    assert (
+        post_form(client, co_changed, "dispatch", co_units=[MEILIN, RSJ], reason="欠薪部分").status_code
+        == 302
+    )
     assert post_form(client, by_hand, "dispatch", unit=RSJ, reason="人社局办理").status_code == 302
     ok(as_user(LEAD), returned, "return", reason="不属于本单位职责", basis="职责清单 GX-0001")
     assert post_form(client, returned, "return-review", decision="approve", unit=RSJ).status_code == 302

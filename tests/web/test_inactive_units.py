@@ -169,8 +169,9 @@ def test_a_reopen_whose_lead_unit_is_no_longer_active_asks_for_a_new_dispatch(
     assert "已重办。原承办单位已停用，诉求已回到待分拨，请重新派单。" in page
     # The same form sent again (a double click on 确认重办) says what the first one did.
     again = centre.post(f"/centre/appeals/{number}/reopen", data={**form, "confirm": "yes"})
-    assert "已重办。原承办单位已停用，诉求已回到待分拨，请重新派单。（重复提交的表单未再次办理。）" in page_of(
-        centre, again.location
+    assert (
+        "已重办。原承办单位已停用，诉求已回到待分拨，请重新派单。（重复提交的表单未再次办理。）"
+        in page_of(centre, again.location)
     )
     assert "承办单位区城管局已停用，诉求回到待分拨，须重新派单。" in event_of(page, "reopened")
     assert "重办：承办单位区城管局已停用，待重新分拨" in page  # the dispatch note
