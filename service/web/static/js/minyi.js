@@ -16,6 +16,10 @@
  *   again with Back or Forward: the browser fills its boxes in again with what was typed (even on
  *   a page it may not store), and on a shared computer that is the previous citizen's name and
  *   phone (portal/submit.html). A form not sent yet keeps what was typed, as before.
+ * - A list of checkboxes with data-filter-label (macros.checkbox_list: the co-units, some sixty)
+ *   gets a search box so labelled, which narrows it to the boxes whose label holds the typed text;
+ *   ticked boxes stay in sight, and Enter in the box does not send the form. Without scripts the
+ *   list is all there, in its groups.
  */
 (function () {
   "use strict";
@@ -89,6 +93,40 @@
       form.reset();
     });
   });
+
+  function addFilter(list) {
+    if (list.querySelector(".checkbox-filter")) return;
+    var box = document.createElement("div");
+    box.className = "checkbox-filter";
+    var label = document.createElement("label");
+    var input = document.createElement("input");
+    input.type = "search";
+    input.id = list.id + "-filter";
+    input.autocomplete = "off";
+    label.htmlFor = input.id;
+    label.textContent = list.getAttribute("data-filter-label");
+    box.appendChild(label);
+    box.appendChild(input);
+    list.insertBefore(box, list.querySelector(".checkbox-group"));
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") event.preventDefault();
+    });
+    input.addEventListener("input", function () {
+      var typed = input.value.trim().toLowerCase();
+      list.querySelectorAll(".checkbox-group").forEach(function (group) {
+        var shown = 0;
+        group.querySelectorAll("label").forEach(function (option) {
+          var ticked = option.querySelector("input").checked;
+          var match = !typed || ticked || option.textContent.toLowerCase().indexOf(typed) !== -1;
+          option.hidden = !match;
+          if (match) shown += 1;
+        });
+        group.hidden = shown === 0;
+      });
+    });
+  }
+
+  document.querySelectorAll(".checkbox-list[data-filter-label]").forEach(addFilter);
 
   if (window.htmx) {
     window.htmx.config.responseHandling = [
