@@ -88,6 +88,13 @@ def hyphenated(text: str) -> str:
     return _DASHES.sub("-", text)
 
 
+def typed_code(text: str) -> str:
+    """A code (a unit's, a role's) as an administrator typed it, as the codes are written:
+    full-width letters, digits and dashes folded (NFKC), a long dash (GXQ—CGJ) the hyphen, spaces
+    around and inside dropped. The case is the caller's to compare."""
+    return hyphenated("".join(unicodedata.normalize("NFKC", text).split()))
+
+
 #: An extension as people write it after a landline: 0797-4412345转801, 分机 801, ext. 801, x801.
 _EXTENSION = re.compile(r"\s*(?:转|分机|ext\.?|x)\s*(\d{1,6})$", re.IGNORECASE)
 

@@ -30,6 +30,7 @@ from service.auth.operations import (
     set_active,
     set_password,
     tokens_of,
+    typed_unit,
 )
 from service.auth.security import hash_token
 from service.errors import NotFound, ValidationFailed
@@ -44,6 +45,26 @@ blp = Blueprint("admin_users", __name__, url_prefix="/api/v1/admin", description
 ADMINS = ("admin",)
 NAME_MAX = 64
 LABEL_MAX = 100
+#: The longest unit a caller types: its name (the units' name column).
+UNIT_TYPED_MAX = 100
+
+
+class TypedUnit(CleanText):
+    """A unit as an administrator types it, read as `minyi users --unit` reads it (`typed_unit`): its
+    code in any case or width, with a long dash (gxq-cgj, ＧＸＱ－ＣＧＪ, GXQ—CGJ), or its exact name
+    with either kind of brackets; loaded as the unit's code. Empty is none; an unknown unit is refused."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=UNIT_TYPED_MAX, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:
+        typed = super()._deserialize(value, attr, data, **kwargs)
+        if not typed:
+            return None
+        code, why = typed_unit(db.session(), typed)
+        if why is not None:
+            raise ValidationError(why)
+        return code
 
 
 def _password_problem(username: str, password: str) -> str | None:
@@ -57,7 +78,9 @@ def _password_problem(username: str, password: str) -> str | None:
 
 class UserArgs(PageArgs):
     role = fields.String(validate=validate.OneOf(tuple(ROLES), labels=tuple(ROLES.values())))
-    unit = CleanText(max_length=32, metadata={"description": "a unit's code: its staff"})
+    unit = TypedUnit(
+        metadata={"description": "a unit's staff: its code (in any case or width) or exact name"}
+    )
     active = fields.Boolean(metadata={"description": "true: active accounts only; false: deactivated only"})
     q = CleanText(max_length=64, metadata={"description": "part of the username or the name"})
     locked = fields.Boolean(
@@ -100,8 +123,13 @@ UserPageOut = page_schema(UserOut, "UserPage")
 class UserIn(Schema):
     username = CleanText(required=True, max_length=64)
     role = fields.String(required=True, validate=validate.OneOf(tuple(ROLES), labels=tuple(ROLES.values())))
-    unit = CleanText(
-        max_length=32, load_default=None, allow_none=True, metadata={"description": "unit staff only"}
+    unit = TypedUnit(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "unit staff only: the unit's code (GXQ-CGJ, in any case or width) or its "
+            "exact name; stored as its code"
+        },
     )
     display_name = CleanText(max_length=NAME_MAX, load_default="")
     password = fields.String(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import getpass
 import sys
-import unicodedata
 from typing import Any
 
 import click
@@ -19,7 +18,7 @@ import sqlalchemy as sa
 
 from service import cli_context
 from service.auth.models import ROLES
-from service.fields import hyphenated
+from service.fields import typed_code
 
 #: The largest row id a database stores (a 64-bit integer); a larger TOKEN_ID is no token.
 MAX_ID = 2**63 - 1
@@ -34,45 +33,12 @@ class Problems(click.ClickException):
         super().__init__("\n".join([headline, *lines]))
 
 
-def folded(text: str) -> str:
-    """What an administrator typed for a code, as the codes are written: full-width letters, digits
-    and dashes folded (NFKC), a long dash (GXQ—CGJ) the hyphen, spaces around and inside dropped."""
-    return hyphenated("".join(unicodedata.normalize("NFKC", text).split()))
-
-
 def role_problem(role: str) -> tuple[str, str | None]:
     """The role code for what was typed ("Unit_Staff " is unit_staff), and why it is none."""
-    code = folded(role).lower()
+    code = typed_code(role).lower()
     if code in ROLES:
         return code, None
     return code, f"Unknown role {role.strip()!r}; one of {', '.join(ROLES)}."
-
-
-def unit_problem(s: Any, typed: str) -> tuple[str | None, str | None]:
-    """The code of the unit typed as its code in any case or width, or as its exact name; and why
-    there is none. The name is matched as typed and folded (NFKC): names are written with
-    full-width brackets (赣县区12345政务服务便民热线（民意速办中心）), typed with either."""
-    from service.lists.models import Unit
-
-    code = folded(typed)
-    if not code:
-        return None, "Empty: give a unit code such as GXQ-CGJ."
-    if s.get(Unit, code) is not None:
-        return code, None
-    by_code = list(s.scalars(sa.select(Unit.code).where(sa.func.upper(Unit.code) == code.upper())))
-    # The name compared folded on both sides, in Python (a district has some hundred units).
-    name = unicodedata.normalize("NFKC", typed).strip()
-    by_name = (
-        unit_code
-        for unit_code, unit_name in s.execute(sa.select(Unit.code, Unit.name))
-        if unit_name == typed.strip() or unicodedata.normalize("NFKC", unit_name).strip() == name
-    )
-    found = sorted({*by_code, *by_name})
-    if len(found) == 1:
-        return found[0], None
-    if found:
-        return None, f"{typed.strip()!r} could be any of {', '.join(found)}; give one of them."
-    return None, f"Unknown unit {typed.strip()!r}: no unit has this code or name."
 
 
 def password_problem(username: str, password: str) -> str | None:
@@ -145,7 +111,7 @@ def _new_account_problems(
 ) -> tuple[str, str | None, dict[str, list[str]]]:
     """The role and unit codes for what was typed, and every problem of a new account, by option."""
     from service.auth.api_users import NAME_MAX
-    from service.auth.operations import USERNAME, account_errors, find_user
+    from service.auth.operations import USERNAME, account_errors, find_user, typed_unit
 
     problems: dict[str, list[str]] = {}
     if not USERNAME.fullmatch(username):
@@ -166,7 +132,7 @@ def _new_account_problems(
         problems["--role"] = [why]
     unit = None
     if unit_code is not None:
-        unit, why = unit_problem(s, unit_code)
+        unit, why = typed_unit(s, unit_code)
         if why:
             problems["--unit"] = [why]
     # Whether the role takes a unit, once both are known.
@@ -187,6 +153,7 @@ def users_list(role: str | None, unit_code: str | None) -> None:
     """List the accounts: username, role, unit, active or deactivated, name, log-in lock."""
     from service.auth import lockout
     from service.auth.models import User, username_key
+    from service.auth.operations import typed_unit
 
     with cli_context.app_session() as s:
         problems: dict[str, list[str]] = {}
@@ -197,7 +164,7 @@ def users_list(role: str | None, unit_code: str | None) -> None:
                 problems["--role"] = [why]
             query = query.where(User.role == role)
         if unit_code is not None:
-            unit, why = unit_problem(s, unit_code)
+            unit, why = typed_unit(s, unit_code)
             if why:
                 problems["--unit"] = [why]
             query = query.where(User.unit_code == unit)

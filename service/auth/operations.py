@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -13,8 +14,9 @@ from service.auth.models import ROLES, ApiToken, User, username_key
 from service.auth.security import hash_password, new_token, verify_password
 from service.db import utcnow
 from service.errors import Conflict, ValidationFailed
+from service.fields import typed_code
 from service.lists.models import Unit
-from service.text import t
+from service.text import Text, t
 
 #: The shortest password any account may have (the pages also refuse common ones).
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
@@ -90,6 +92,33 @@ def account_errors(
             t("2 to 32 characters: letters, digits, _ . or -, starting with a letter or a digit.")
         ]
     return errors
+
+
+def typed_unit(s: Session, typed: str) -> tuple[str | None, Text | None]:
+    """The code of the unit an administrator typed, and why there is none: its code in any case or
+    width, with spaces or a long dash (gxq-cgj, ＧＸＱ－ＣＧＪ, GXQ—CGJ are GXQ-CGJ), or its exact
+    name. The name is matched as typed and folded (NFKC): names are written with full-width
+    brackets (赣县区12345政务服务便民热线（民意速办中心）), typed with either. What `minyi users`,
+    the admin API and the admin page take for a unit."""
+    code = typed_code(typed)
+    if not code:
+        return None, t("Empty: give a unit code such as GXQ-CGJ.")
+    if s.get(Unit, code) is not None:
+        return code, None
+    by_code = list(s.scalars(sa.select(Unit.code).where(sa.func.upper(Unit.code) == code.upper())))
+    # The name compared folded on both sides, in Python (a district has some hundred units).
+    name = unicodedata.normalize("NFKC", typed).strip()
+    by_name = (
+        unit_code
+        for unit_code, unit_name in s.execute(sa.select(Unit.code, Unit.name))
+        if unit_name == typed.strip() or unicodedata.normalize("NFKC", unit_name).strip() == name
+    )
+    found = sorted({*by_code, *by_name})
+    if len(found) == 1:
+        return found[0], None
+    if found:
+        return None, t("{unit!r} could be any of {codes}; give one of them.", unit=typed.strip(), codes=found)
+    return None, t("Unknown unit {unit!r}: no unit has this code or name.", unit=typed.strip())
 
 
 def create_user(

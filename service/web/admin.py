@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from service import db
 from service.auth import lockout, passwords
 from service.auth.models import ROLES, User
-from service.auth.operations import create_user, lift_lock, set_active, set_password, tokens_of
+from service.auth.operations import create_user, lift_lock, set_active, set_password, tokens_of, typed_unit
 from service.auth.security import current_user, keep_session
 from service.errors import Conflict, ValidationFailed
 from service.i18n import localize
@@ -54,7 +54,7 @@ def password_errors(username: str, password: str, confirm: str) -> FormErrors:
     return errors
 
 
-def _domain_user_errors(exc: ValidationFailed, unit_code: str) -> FormErrors:
+def _domain_user_errors(exc: ValidationFailed) -> FormErrors:
     """create_user's field errors (English, for the CLI) in the page language; others as they are."""
     translated: FormErrors = {}
     for name, messages in (exc.errors or {}).items():
@@ -64,8 +64,6 @@ def _domain_user_errors(exc: ValidationFailed, unit_code: str) -> FormErrors:
                 out.append(_("承办单位人员必须选择所属单位。"))
             elif message.startswith("Only unit staff"):
                 out.append(_("只有承办单位人员绑定所属单位：此角色请选择“（不属于承办单位）”。"))
-            elif message.startswith("Unknown unit"):
-                out.append(_("单位 %(code)s 不存在。", code=unit_code))
             elif message.startswith("Unknown role"):
                 out.append(_("请选择角色。"))
             elif name == "username":
@@ -170,7 +168,15 @@ def admin_user_create() -> Any:
         errors["username"] = [_("请输入用户名。")]
     if len(form["display_name"]) > 64:
         errors["display_name"] = [_("姓名最多 64 个字符。")]
-    unit_code = form["unit"]  # given for a role without a unit: refused beside the field, as the CLI does
+    # given for a role without a unit: refused beside the field, as the CLI does; read as the CLI
+    # and the API read it (a form posted by a script may give the code in lower case, or the name)
+    unit_code = None
+    if form["unit"]:
+        unit_code, why = typed_unit(s, form["unit"])
+        if why is not None:
+            errors["unit"] = [localize(why)]
+        elif unit_code:
+            form["unit"] = unit_code  # the select shows the unit found
     # The operation checks role, unit and username (and the password's length) itself; run it in
     # a savepoint even when the page found problems of its own, so every error shows at once.
     savepoint = s.begin_nested()
@@ -180,15 +186,17 @@ def admin_user_create() -> Any:
             form["username"],
             form["role"],
             password=password or None,
-            unit_code=unit_code or None,
+            unit_code=unit_code,
             display_name=form["display_name"],
             actor=current_user(),
         )
     except ValidationFailed as exc:
         savepoint.rollback()
-        for name, messages in _domain_user_errors(exc, unit_code).items():
+        for name, messages in _domain_user_errors(exc).items():
             if name == "username" and "username" in errors:
                 continue  # none given: "请输入用户名。" says it
+            if name == "unit" and "unit" in errors:
+                continue  # not a unit: said already, whether the role takes one or not
             known = errors.setdefault(name, [])
             known.extend([m for m in messages if m not in known])
     except Conflict as exc:

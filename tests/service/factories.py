@@ -144,6 +144,26 @@ def unit_code(name: str) -> str:
     return next(u.code for u in default_list().units if u.name == name)
 
 
+#: GXQ-CGJ (区城管局) as an administrator may type it: any case or width, spaces, a long dash, its name.
+CGJ_AS_TYPED = (
+    "gxq-cgj",
+    "  GXQ-CGJ ",
+    "Gxq-Cgj",
+    "ＧＸＱ－ＣＧＪ",
+    "ｇｘｑ－ｃｇｊ",
+    "GXQ—CGJ",
+    "gxq–cgj",
+    "GXQ ー CGJ",
+    "区城管局",
+)
+#: GXQ-12345, the centre, by its name written with full-width brackets, typed with either kind.
+CENTRE_AS_TYPED = (
+    "赣县区12345政务服务便民热线（民意速办中心）",
+    " 赣县区12345政务服务便民热线(民意速办中心) ",
+    "GXQ—12345",
+)
+
+
 def township(name: str) -> str:
     return next(a.code for a in default_list().areas if a.name == name and a.level == "township")
 

@@ -7,7 +7,14 @@ import pytest
 import sqlalchemy as sa
 
 from service.auth.models import SecurityEvent
-from tests.service.factories import assert_envelope, client_at, stored, unit_code
+from tests.service.factories import (
+    CENTRE_AS_TYPED,
+    CGJ_AS_TYPED,
+    assert_envelope,
+    client_at,
+    stored,
+    unit_code,
+)
 
 USERS = "/api/v1/admin/users"
 GOOD = "Lantern-7-river"
@@ -111,6 +118,58 @@ def test_each_bad_field_is_named_and_nothing_is_created(as_user, fields, field, 
     body = assert_envelope(create(admin, **fields), 422, "validation_error")
 
     assert message in " ".join(body["errors"][field])
+    assert admin.get(USERS, query_string={"q": "zhangwei"}).json["total"] == 0
+
+
+@pytest.mark.parametrize(
+    "typed, code", [*((t, "GXQ-CGJ") for t in CGJ_AS_TYPED), *((t, "GXQ-12345") for t in CENTRE_AS_TYPED)]
+)
+def test_the_unit_is_taken_as_minyi_users_takes_it_and_stored_as_its_code(app, as_user, typed, code):
+    """As `minyi users create --unit`: in any case or width, with a long dash, or the unit's name."""
+    admin = as_user("admin")
+
+    r = create(admin, role="unit_staff", unit=typed)
+    staff = admin.get(USERS, query_string={"unit": typed, "role": "unit_staff"}).json["items"]
+
+    assert r.status_code == 201, r.json
+    assert r.json["unit_code"] == code and r.json["unit_name"]
+    assert "zhangwei" in [u["username"] for u in staff]
+    assert audit(app, "user_created")[-1][3] == {"role": "unit_staff", "unit": code}
+
+
+@pytest.mark.parametrize(
+    "typed, message, chinese",
+    [
+        (
+            "GXQ-NOPE",
+            "Unknown unit 'GXQ-NOPE': no unit has this code or name.",
+            "没有代码或名称为“GXQ-NOPE”的单位。",
+        ),
+        (
+            "区城管",
+            "Unknown unit '区城管': no unit has this code or name.",
+            "没有代码或名称为“区城管”的单位。",
+        ),
+    ],
+)
+def test_an_unknown_unit_is_named_with_why_and_nothing_is_created(as_user, typed, message, chinese):
+    admin = as_user("admin")
+
+    body = assert_envelope(create(admin, role="unit_staff", unit=typed), 422, "validation_error")
+    zh = assert_envelope(
+        admin.post(
+            USERS,
+            json={"username": "zhangwei", "role": "unit_staff", "unit": typed, "password": GOOD},
+            headers={"Accept-Language": "zh"},
+        ),
+        422,
+        "validation_error",
+    )
+    listed = assert_envelope(admin.get(USERS, query_string={"unit": typed}), 422, "validation_error")
+
+    assert body["errors"] == {"unit": [message]}  # not also "Unit staff must be bound to a unit"
+    assert zh["errors"] == {"unit": [chinese]}
+    assert listed["errors"] == {"unit": [message]}
     assert admin.get(USERS, query_string={"q": "zhangwei"}).json["total"] == 0
 
 

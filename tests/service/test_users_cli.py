@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.service.factories import client_at
+from tests.service.factories import CENTRE_AS_TYPED, CGJ_AS_TYPED, client_at
 
 PASSWORD = "demo1234"
 NEW_PASSWORD = "Gx-12345-热线"
@@ -150,20 +150,7 @@ def listed(cli, username):
     return None
 
 
-@pytest.mark.parametrize(
-    "typed",
-    [
-        "gxq-cgj",
-        "  GXQ-CGJ ",
-        "Gxq-Cgj",
-        "ＧＸＱ－ＣＧＪ",
-        "ｇｘｑ－ｃｇｊ",
-        "GXQ—CGJ",
-        "gxq–cgj",
-        "GXQ ー CGJ",
-        "区城管局",
-    ],
-)
+@pytest.mark.parametrize("typed", CGJ_AS_TYPED)
 def test_a_unit_is_found_whatever_the_case_or_width_it_is_typed_in(cli, typed):
     r = cli("create", "xiaoli", "--role", "unit_staff", "--unit", typed, "--password", NEW_PASSWORD)
 
@@ -179,14 +166,7 @@ def test_the_list_of_one_units_staff_takes_the_unit_as_typed(cli):
     assert [line.split("\t")[0] for line in r.output.splitlines()] == ["cgj"]
 
 
-@pytest.mark.parametrize(
-    "typed",
-    [
-        "赣县区12345政务服务便民热线（民意速办中心）",
-        " 赣县区12345政务服务便民热线(民意速办中心) ",
-        "GXQ—12345",
-    ],
-)
+@pytest.mark.parametrize("typed", CENTRE_AS_TYPED)
 def test_the_centre_is_found_by_its_name_with_its_full_width_brackets(cli, typed):
     r = cli("create", "zhiban", "--role", "unit_staff", "--unit", typed, "--password", NEW_PASSWORD)
 

@@ -139,6 +139,34 @@ def test_an_admin_creates_a_unit_staff_account_that_can_log_in(logged_in, client
     assert log_in(client, "cgj2", GOOD_PASSWORD).location == "/unit"
 
 
+@pytest.mark.parametrize("typed", ["gxq—cgj", " ＧＸＱ－ＣＧＪ", "区城管局"])
+def test_a_unit_posted_as_typed_is_stored_as_its_code(logged_in, db_session, typed):
+    """The page offers the codes; a form posted by a script is read as the API and the CLI read it."""
+    admin = logged_in("admin")
+    data = {"username": "cgj3", "role": "unit_staff", "unit": typed}
+    data |= {"password": GOOD_PASSWORD, "password_confirm": GOOD_PASSWORD}
+
+    r = admin.post("/admin/users", data={"csrf_token": token(admin), **data})
+
+    assert r.status_code == 302 and r.location == "/admin/users?unit=GXQ-CGJ"
+    assert db_session.scalar(sa.select(User.unit_code).where(User.username == "cgj3")) == "GXQ-CGJ"
+
+
+def test_an_unknown_unit_is_said_once_in_the_page_language(logged_in, db_session):
+    admin = logged_in("admin")
+    data = {"username": "cgj4", "role": "unit_staff", "unit": "区城管", "password": "short"}
+
+    html = admin.post("/admin/users", data={"csrf_token": token(admin), **data}).get_data(as_text=True)
+    in_english = admin.post("/admin/users?lang=en", data={"csrf_token": token(admin), **data})
+    english = in_english.get_data(as_text=True)
+    admin.get("/lang/zh")
+
+    assert field_error(html, "unit") == "没有代码或名称为“区城管”的单位。"  # not "must choose a unit" too
+    assert field_error(html, "password").startswith("密码至少 8 个字符")  # with the other errors
+    assert unescape(field_error(english, "unit")) == "Unknown unit '区城管': no unit has this code or name."
+    assert db_session.scalar(sa.select(User).where(User.username == "cgj4")) is None
+
+
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
@@ -147,7 +175,7 @@ def test_an_admin_creates_a_unit_staff_account_that_can_log_in(logged_in, client
         ({"username": "bad user!"}, "username", "只能使用字母、数字和 _ . -"),
         ({"username": ""}, "username", "请输入用户名。"),
         ({"role": "unit_staff", "unit": ""}, "unit", "承办单位人员必须选择所属单位。"),
-        ({"role": "unit_staff", "unit": "GXQ-NOPE"}, "unit", "单位 GXQ-NOPE 不存在。"),
+        ({"role": "unit_staff", "unit": "GXQ-NOPE"}, "unit", "没有代码或名称为“GXQ-NOPE”的单位。"),
         ({"password": "short", "password_confirm": "short"}, "password", "密码至少 8 个字符。"),
         ({"password": "12345678", "password_confirm": "12345678"}, "password", "密码太简单"),
         ({"password": "newclerk", "password_confirm": "newclerk"}, "password", "密码太简单"),
