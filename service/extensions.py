@@ -350,6 +350,14 @@ class Blueprint(flask_smorest.Blueprint):
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+def accepted(response: flask.Response) -> bool:
+    """A limit's `deduct_when` for what a client sends in: only what was taken counts (a 2xx, or
+    the portal's 303 to the receipt). A refusal (422 for a mistyped phone number, 409, a 5xx)
+    stores nothing, so a citizen who corrects their mistakes is not locked out by them; the limit
+    is still checked before each request, so a client over it is refused (429) as before."""
+    return response.status_code < 400
+
+
 def seconds_to_reset(limit: RequestLimit) -> int:
     """Whole seconds (at least 1) until a breached rate limit lets requests through again: the
     Retry-After of a 429, and the minutes the pages say to wait."""

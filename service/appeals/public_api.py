@@ -32,7 +32,7 @@ from service.appeals.status import (
     SUPERSEDED_ACTIONS,
 )
 from service.errors import NotFound
-from service.extensions import Blueprint, limiter
+from service.extensions import Blueprint, accepted, limiter
 from service.handling.centre_review import standing_reply
 from service.handling.closing import citizen_rating_state
 from service.i18n import response_language
@@ -51,7 +51,8 @@ def _lookup_limit() -> str:
 
 @blp.route("/appeals")
 class PublicAppeals(MethodView):
-    decorators = [limiter.limit(_intake_limit, methods=["POST"])]
+    # Only submissions taken count: a citizen's refused ones (422) do not use up the limit.
+    decorators = [limiter.limit(_intake_limit, methods=["POST"], deduct_when=accepted)]
 
     @blp.arguments(PublicAppealIn)
     @blp.response(201, PublicIntakeOut)

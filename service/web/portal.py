@@ -30,7 +30,7 @@ from service.appeals.citizen_codes import guess_limit, is_code, normal_code, nor
 from service.appeals.public_api import citizen_view, find_for_citizen
 from service.appeals.public_schemas import PublicAppealIn
 from service.errors import Conflict, DomainError, NotFound
-from service.extensions import limiter, seconds_to_reset
+from service.extensions import accepted, limiter, seconds_to_reset
 from service.handling import closing
 from service.handling.closing_schemas import RESOLVED, SATISFACTION, PublicRatingIn
 from service.notices.channels import configured_channels
@@ -183,7 +183,7 @@ def _too_many_submissions(limit: RequestLimit) -> Response:
 
 
 @bp.post("/portal/submit")
-@limiter.limit(_intake_limit, on_breach=_too_many_submissions)
+@limiter.limit(_intake_limit, on_breach=_too_many_submissions, deduct_when=accepted)
 def portal_submit() -> Any:
     """提交诉求: the public intake (channel web), then the number and query code to keep."""
     values = intake_form.form_values(request.form)

@@ -223,6 +223,28 @@ def test_submissions_over_the_rate_limit_get_429(app, client):
     assert other_citizen.status_code == 201
 
 
+def test_refused_submissions_do_not_use_up_the_rate_limit_and_accepted_ones_do(app, client):
+    """A citizen who mistyped their phone number three times still gets their appeal in."""
+    app.config["PUBLIC_RATE_LIMIT"] = "2/minute"
+    citizen = {"REMOTE_ADDR": new_address()}
+
+    def send(body):
+        return client.post("/api/v1/public/appeals", json=body, environ_base=citizen)
+
+    mistakes = [send(submission(contact={**CITIZEN, "phone": phone})) for phone in ("12345", "1360000", "")]
+    mistakes.append(send(submission(title="")))
+    admitted = [send(submission()) for _ in range(2)]
+    before = counts(app)
+    over = send(submission())
+
+    assert [r.status_code for r in mistakes] == [422] * 4
+    assert [r.status_code for r in admitted] == [201, 201]
+    assert [r.headers.get("X-RateLimit-Remaining") for r in admitted] == ["1", "0"]
+    assert_envelope(over, 429, "rate_limited")
+    assert_envelope(send(submission(title="")), 429, "rate_limited")  # over it, a refusal is a 429 too
+    assert counts(app) == before
+
+
 def test_guessing_query_codes_is_rate_limited(app, client):
     body = submit(client)
     app.config["PUBLIC_LOOKUP_RATE_LIMIT"] = "3/minute"
