@@ -22,6 +22,11 @@ CHOOSE_ONE_OF = N_("请选择以下之一：%(choices)s。")
 #: When the choices are codes the schema gives no words for: the page offered them as a list.
 CHOOSE_FROM_LIST = N_("请从列表中选择。")
 
+#: marshmallow's message for a field the schema does not have: under its name in the API's
+#: envelope; on a page, where it shows in the error summary without a label, it names the field.
+UNKNOWN_FIELD = "Unknown field."
+UNKNOWN_FIELD_NAMED = N_("未知的字段“%(field)s”：本表单没有这一项。")
+
 #: The API's messages that point a program at an endpoint (by their templates), as a page says them.
 PAGE_TEXTS: dict[str, str] = {
     "Unknown category {code!r}; see GET /api/v1/categories.": N_("请从列表中选择分类。"),
@@ -36,8 +41,11 @@ PAGE_TEXTS: dict[str, str] = {
 }
 
 
-def page_message(message: str) -> str:
-    """A refusal's message as a form shows it, in the page language."""
+def page_message(message: str, field: str = "") -> str:
+    """A refusal's message as a form shows it, in the page language; `field`: the name of the
+    field it was said of, if any."""
+    if message == UNKNOWN_FIELD and field:
+        return gettext(UNKNOWN_FIELD_NAMED, field=field)
     if isinstance(message, Text):
         if message.template == ONE_OF:
             return _choose(message)

@@ -123,7 +123,8 @@ def errors_of(exc: SchemaError | DomainError) -> FormErrors:
     Every message is shown in the page language and in page terms (`form_messages.page_message`): a
     `Text` (a domain operation's message, a schema's own, a validator's from `service.validate`)
     through `i18n.localize` unless it sends the reader to the API or lists codes, marshmallow's fixed
-    field messages through labels.SCHEMA_MESSAGES; anything else as it is.
+    field messages through labels.SCHEMA_MESSAGES (an unknown field named, as the page shows it
+    without a label); anything else as it is.
     """
     if isinstance(exc, SchemaError):
         errors = flatten_errors(exc.messages)
@@ -131,7 +132,7 @@ def errors_of(exc: SchemaError | DomainError) -> FormErrors:
         errors = flatten_errors(exc.errors) if exc.errors else {}
         if not errors:
             errors["_form"] = [exc.message]
-    return {name: [page_message(m) for m in messages] for name, messages in errors.items()}
+    return {name: [page_message(m, name) for m in messages] for name, messages in errors.items()}
 
 
 def form_to_dict(form: MultiDict[str, str], many: tuple[str, ...] = ()) -> dict[str, Any]:

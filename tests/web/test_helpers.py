@@ -75,7 +75,7 @@ def test_a_schema_error_shows_next_to_its_field(app):
         "title": ["此项为必填项。"],
         "count": ["请输入整数。"],
         "contact.phone": ["此项为必填项。"],
-        "contact.name": ["未知的字段。"],
+        "contact.name": ["未知的字段“contact.name”：本表单没有这一项。"],
     }
     html = render(
         app,

@@ -380,6 +380,23 @@ def test_submitting_is_rate_limited_like_the_public_api(app, citizen):
     assert statuses == [303, 303, 429]
 
 
+def test_a_field_the_form_does_not_have_is_named(app, citizen):
+    """A form from an older page, or one posted by a script: the summary names what it does not take."""
+    before = counts(app)
+
+    r = citizen.post("/portal/submit", data=_submission(citizen, nickname="小王"))
+    english = citizen.post("/portal/submit?lang=en", data=_submission(citizen, nickname="小王"))
+    citizen.get("/lang/zh")
+
+    assert r.status_code == english.status_code == 422
+    assert error_summary_lines_of(r.get_data(as_text=True)) == ["未知的字段“nickname”：本表单没有这一项。"]
+    assert error_summary_lines_of(english.get_data(as_text=True)) == [
+        "Unknown field “nickname”: this form has no such item."
+    ]
+    assert 'value="夜间施工噪音扰民"' in r.get_data(as_text=True)  # what was typed is kept
+    assert counts(app) == before
+
+
 def test_a_form_sent_back_for_mistakes_does_not_use_up_the_rate_limit(app, citizen):
     """Sent back for a missing title, a mistyped phone number and a house number for a phone number:
     the citizen corrects it and sends it, twice, before the limit refuses a third appeal."""
