@@ -171,14 +171,18 @@ def users_list(role: str | None, unit_code: str | None) -> None:
         if problems:
             raise Problems(problems, headline="nothing listed:")
         users = list(s.scalars(query))
-        in_force = lockout.locks([u.username for u in users])
-        if in_force is None:
+        try:
+            in_force = lockout.read_locks([u.username for u in users])
+        except lockout.UNREACHABLE:
+            # Said here, once: not also the service log's warning (`lockout.locks`), which a
+            # command line without logging set up would print as well.
+            in_force = []
             click.echo(
                 "log-in locks not shown: the service's Redis cannot be reached "
                 "(REDIS_URL, or the embedded Redis of a running `minyi run`)",
                 err=True,
             )
-        locked = {lock.username for lock in in_force or ()}
+        locked = {lock.username for lock in in_force}
         for user in users:
             lock = "LOCKED (minyi users unlock)" if username_key(user.username) in locked else ""
             fields = (

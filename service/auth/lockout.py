@@ -260,22 +260,28 @@ def _read(conn: redis.Redis, keys: list[bytes]) -> list[tuple[str, str | None, i
 def locks(usernames: Iterable[str] | None = None) -> list[Lock] | None:
     """The locks in force (of `usernames` only, when given), or None when Redis is unreachable
     (logged). Usernames as counted: their lower-case key, unknown ones too."""
-    most, per_account, _ = _settings()
-    if most <= 0:
-        return []
     try:
-        conn = get_redis()
-        if usernames is None:
-            keys = list(conn.scan_iter(match=_glob(_base()) + "*", count=1000))
-        else:
-            keys = []
-            for username in usernames:
-                keys.append(_account_key(username).encode())
-                keys.extend(conn.scan_iter(match=_glob(_account_key(username)) + ":*", count=1000))
-        found = _read(conn, keys)
+        return read_locks(usernames)
     except UNREACHABLE as exc:
         log.warning("log-in locks not read (Redis: %s)", exc)
         return None
+
+
+def read_locks(usernames: Iterable[str] | None = None) -> list[Lock]:
+    """`locks`, raising one of UNREACHABLE instead of logging it: for a caller that says so itself
+    (`minyi users list`, on the terminal where the log's warning would say it a second time)."""
+    most, per_account, _ = _settings()
+    if most <= 0:
+        return []
+    conn = get_redis()
+    if usernames is None:
+        keys = list(conn.scan_iter(match=_glob(_base()) + "*", count=1000))
+    else:
+        keys = []
+        for username in usernames:
+            keys.append(_account_key(username).encode())
+            keys.extend(conn.scan_iter(match=_glob(_account_key(username)) + ":*", count=1000))
+    found = _read(conn, keys)
     in_force = [
         Lock(name, client, attempts, seconds)
         for name, client, attempts, seconds in found
@@ -288,10 +294,8 @@ def lift(username: str, client: str | None = None) -> list[Lock]:
     """解除锁定: `client`'s lock on `username`, or (None) all of the username's locks and counts,
     every client's and the username's own. Returns the locks there were. Raises LocksUnreachable
     when Redis is: an administrator's action must not seem done when it was not."""
-    before = locks([username])
     try:
-        if before is None:
-            raise RedisError("the locks cannot be read")
+        before = read_locks([username])
         conn = get_redis()
         if client is not None:
             conn.delete(_client_key(username, client))

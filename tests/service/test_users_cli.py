@@ -4,6 +4,9 @@ page makes, recorded in the security audit log with the command line as the acto
 
 from __future__ import annotations
 
+import logging
+from contextlib import contextmanager
+
 import pytest
 
 from tests.service.factories import CENTRE_AS_TYPED, CGJ_AS_TYPED, client_at
@@ -148,6 +151,35 @@ def listed(cli, username):
         if line.startswith(f"{username}\t"):
             return line.split("\t")
     return None
+
+
+@contextmanager
+def logging_as_a_command_has_it():
+    """No handler on the root logger, as in a `minyi` command: a warning logged goes to the terminal
+    through logging's last resort (pytest's capturing handlers are set aside meanwhile)."""
+    root = logging.getLogger()
+    handlers = root.handlers[:]
+    root.handlers = []
+    try:
+        yield
+    finally:
+        root.handlers = handlers
+
+
+@pytest.mark.parametrize("url", ["redis://127.0.0.1:1/0", None], ids=["unreachable", "not configured"])
+def test_the_list_says_once_that_the_locks_cannot_be_shown_without_redis(app, cli, url):
+    app.config["REDIS_URL"] = url
+    app.extensions.pop("minyi.redis", None)  # the connection made for the suite's URL
+
+    with logging_as_a_command_has_it():
+        r = cli("list")
+
+    assert r.exit_code == 0, r.output
+    assert r.stderr.splitlines() == [
+        "log-in locks not shown: the service's Redis cannot be reached "
+        "(REDIS_URL, or the embedded Redis of a running `minyi run`)"
+    ]
+    assert "cgj\tunit_staff\tGXQ-CGJ\tactive" in r.stdout  # the accounts all the same
 
 
 @pytest.mark.parametrize("typed", CGJ_AS_TYPED)
