@@ -36,6 +36,7 @@ from service.appeals.models import (
     PersonalDataAccess,
 )
 from service.lists.operations import activate_version, store_version
+from service.notices import models as nm
 from service.notices.models import OutboxMessage
 from tests.service.helpers import appeal_payload, default_list
 
@@ -204,3 +205,32 @@ def a_newer_list_drops(app: Flask, code: str) -> None:
         assert created
         activate_version(s, version, by="test")
         s.commit()
+
+
+def failed_notice(s: Session) -> nm.NoticeDelivery:
+    """A notice that failed for good: an SMS to a unit's duty room the gateway refused six times, as
+    `minyi jobs failed` and /admin/notices list it and offer to retry it. Flushed."""
+    outbox = OutboxMessage(
+        kind="notice",
+        recipient="unit_duty",
+        template="dispatched",
+        data={},
+        dedup_key=f"failed-{secrets.token_hex(4)}",
+    )
+    s.add(outbox)
+    s.flush()
+    delivery = nm.NoticeDelivery(
+        outbox_id=outbox.id,
+        template="dispatched",
+        recipient="unit_duty",
+        recipient_name="值班室",
+        channel="sms",
+        destination="13907975002",
+        body="您有新的工单",
+        status=nm.FAILED,
+        attempts=6,
+        last_error="gateway said 400",
+    )
+    s.add(delivery)
+    s.flush()
+    return delivery

@@ -5,29 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service.notices import models as nm
-
-
-def failed_notice(db_session):
-    outbox = nm.OutboxMessage(
-        kind="notice", recipient="unit_duty", template="dispatched", data={}, dedup_key="cli-1"
-    )
-    db_session.add(outbox)
-    db_session.flush()
-    delivery = nm.NoticeDelivery(
-        outbox_id=outbox.id,
-        template="dispatched",
-        recipient="unit_duty",
-        recipient_name="值班室",
-        channel="sms",
-        destination="13907975002",
-        body="您有新的工单",
-        status=nm.FAILED,
-        attempts=6,
-        last_error="gateway said 400",
-    )
-    db_session.add(delivery)
-    db_session.commit()
-    return delivery
+from tests.service.factories import failed_notice
 
 
 @pytest.fixture(params=["redis://127.0.0.1:1/0", None], ids=["unreachable", "not configured"])

@@ -22,7 +22,7 @@ from service.auth.models import User
 from service.lists.models import ListVersion
 from service.notices import models as nm
 from tests.lists.test_xlsx import SMALL, edit, exported
-from tests.service.factories import client_at
+from tests.service.factories import client_at, failed_notice
 from tests.web.conftest import csrf_token_of, error_summary_lines_of, log_in
 
 DEFAULT_LIST = Path(__file__).resolve().parents[2] / "responsibility_lists" / "ganxian.yaml"
@@ -860,25 +860,7 @@ def test_activating_an_unknown_version_is_a_404_page(logged_in):
 
 
 def test_failed_notices_are_listed_masked_and_can_be_retried_once(logged_in, db_session):
-    outbox = nm.OutboxMessage(
-        kind="notice", recipient="unit_duty", template="dispatched", data={}, dedup_key="t-1"
-    )
-    db_session.add(outbox)
-    db_session.flush()
-    delivery = nm.NoticeDelivery(
-        outbox_id=outbox.id,
-        template="dispatched",
-        recipient="unit_duty",
-        recipient_name="值班室",
-        channel="sms",
-        destination="13907975002",
-        body="您有新的工单",
-        status=nm.FAILED,
-        attempts=6,
-        last_error="gateway said 400",
-    )
-    db_session.add(delivery)
-    db_session.flush()
+    delivery = failed_notice(db_session)
     admin = logged_in("admin")
 
     html = admin.get("/admin/notices").get_data(as_text=True)
