@@ -87,12 +87,13 @@ def _retry_notice(ident: str) -> None:
         raise click.ClickException(f"No failed notice {ident} (see minyi jobs failed).")
     try:
         with cli_context.app_session() as s:
-            retry_failed_notice(s, number)
-    except RedisNotConfigured as exc:
-        # Stored before Redis was asked (after the commit): the worker's relay sweep sends it.
+            retry_failed_notice(s, number, quietly=False)
+    except REDIS_DOWN as exc:
+        # Stored before Redis was asked (after the commit): not queued, but the worker's relay
+        # sweep finds it pending and sends it, once the worker reaches Redis.
         click.echo(
-            f"notice {ident} is pending again, but not queued now: {redis_down(exc)}; "
-            "the worker sends it at its next relay sweep",
+            f"notice {ident} is marked for sending again, but not queued: {redis_down(exc)}; "
+            "the worker's relay sweep sends it once the worker reaches Redis",
             err=True,
         )
         return

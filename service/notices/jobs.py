@@ -238,8 +238,13 @@ def relay_outbox(*, older_than: datetime, limit: int = 500) -> int:
 # --- What failed for good ------------------------------------------------------------------------
 
 
-def retry_failed_notice(s: Any, delivery_id: int) -> NoticeDelivery:
-    """A person retries a failed notice: it is pending again, and sent at the next relay sweep or now."""
+def retry_failed_notice(s: Any, delivery_id: int, *, quietly: bool = True) -> NoticeDelivery:
+    """A person retries a failed notice: it is pending again, and handed to the worker once the
+    session commits; if Redis cannot take it then, the worker's relay sweep sends it when it can.
+
+    `quietly=False`, for a caller that tells the person what happened (`minyi jobs retry`): Redis
+    out of reach after the commit is raised from the commit (RedisError, OSError), the notice
+    stored pending all the same."""
     from service.errors import NotFound
 
     delivery = s.get(NoticeDelivery, delivery_id)
@@ -247,13 +252,18 @@ def retry_failed_notice(s: Any, delivery_id: int) -> NoticeDelivery:
         raise NotFound(t("No notice {id}.", id=delivery_id))
     ops.retry_delivery(s, delivery, now=utcnow())
     priority = delivery.priority
-    relay.after_commit(s, lambda: _enqueue_quietly(priority, [delivery_id]))
+    hand_over = _enqueue_quietly if quietly else _enqueue
+    relay.after_commit(s, lambda: hand_over(priority, [delivery_id]))
     return delivery
+
+
+def _enqueue(priority: str, ids: list[int]) -> None:
+    queue(priority).enqueue(DELIVER, ids, result_ttl=0, failure_ttl=7 * 24 * 3600)
 
 
 def _enqueue_quietly(priority: str, ids: list[int]) -> None:
     with contextlib.suppress(RedisError, OSError):
-        queue(priority).enqueue(DELIVER, ids, result_ttl=0, failure_ttl=7 * 24 * 3600)
+        _enqueue(priority, ids)
 
 
 def failed_rq_jobs(limit: int = 50) -> list[dict[str, Any]]:

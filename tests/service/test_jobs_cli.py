@@ -69,14 +69,20 @@ def test_retrying_a_worker_job_without_redis_names_it(command_line, redis_down):
     assert "REDIS_URL" in result.output
 
 
-def test_retrying_a_notice_without_redis_keeps_it_pending_for_the_relay(command_line, db_session, app):
+def test_retrying_a_notice_without_redis_says_the_relay_sweep_sends_it(command_line, db_session, redis_down):
+    """Not "queued again": the notice is stored pending, and no worker has it until the worker's relay
+    sweep finds it, once it reaches Redis."""
     delivery = failed_notice(db_session)
-    app.config["REDIS_URL"] = None  # no REDIS_URL, and no `minyi run` with its embedded Redis
 
     result = command_line("jobs", "retry", str(delivery.id))
 
     assert result.exit_code == 0 and result.exception is None, result.output
-    assert f"notice {delivery.id} is pending again, but not queued now" in result.output
-    assert "REDIS_URL" in result.output and "the worker sends it at its next relay sweep" in result.output
+    assert "queued again" not in result.output
+    assert result.stderr.startswith(
+        f"notice {delivery.id} is marked for sending again, but not queued: "
+        "the service's Redis cannot be reached ("
+    )
+    assert "check REDIS_URL" in result.stderr
+    assert "the worker's relay sweep sends it once the worker reaches Redis" in result.stderr
     db_session.refresh(delivery)
     assert delivery.status == nm.PENDING and delivery.attempts == 0
