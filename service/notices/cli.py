@@ -79,7 +79,7 @@ def jobs_retry(ident: str) -> None:
 
 
 def _retry_notice(ident: str) -> None:
-    from service.notices.jobs import retry_failed_notice
+    from service.notices.jobs import enqueue_deliveries, mark_for_retry
 
     number = int(ident)
     # A number past the database's integers is no notice (SQLite cannot even look it up).
@@ -87,10 +87,10 @@ def _retry_notice(ident: str) -> None:
         raise click.ClickException(f"No failed notice {ident} (see minyi jobs failed).")
     try:
         with cli_context.app_session() as s:
-            retry_failed_notice(s, number, quietly=False)
+            priority = mark_for_retry(s, number).priority
+            s.commit()  # stored before Redis is asked: if it cannot take it, the relay sweep sends it
+            enqueue_deliveries(priority, [number])
     except REDIS_DOWN as exc:
-        # Stored before Redis was asked (after the commit): not queued, but the worker's relay
-        # sweep finds it pending and sends it, once the worker reaches Redis.
         click.echo(
             f"notice {ident} is marked for sending again, but not queued: {redis_down(exc)}; "
             "the worker's relay sweep sends it once the worker reaches Redis",

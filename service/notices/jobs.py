@@ -238,32 +238,36 @@ def relay_outbox(*, older_than: datetime, limit: int = 500) -> int:
 # --- What failed for good ------------------------------------------------------------------------
 
 
-def retry_failed_notice(s: Any, delivery_id: int, *, quietly: bool = True) -> NoticeDelivery:
+def retry_failed_notice(s: Any, delivery_id: int) -> NoticeDelivery:
     """A person retries a failed notice: it is pending again, and handed to the worker once the
-    session commits; if Redis cannot take it then, the worker's relay sweep sends it when it can.
+    session commits; if Redis cannot take it then, the worker's relay sweep sends it when it can."""
+    delivery = mark_for_retry(s, delivery_id)
+    priority = delivery.priority
+    relay.after_commit(s, lambda: _enqueue_quietly(priority, [delivery_id]))
+    return delivery
 
-    `quietly=False`, for a caller that tells the person what happened (`minyi jobs retry`): Redis
-    out of reach after the commit is raised from the commit (RedisError, OSError), the notice
-    stored pending all the same."""
+
+def mark_for_retry(s: Any, delivery_id: int) -> NoticeDelivery:
+    """A failed notice pending again, not handed to the worker: its relay sweep sends it, or the
+    caller with `enqueue_deliveries` after its commit, to say whether Redis took it."""
     from service.errors import NotFound
 
     delivery = s.get(NoticeDelivery, delivery_id)
     if delivery is None:
         raise NotFound(t("No notice {id}.", id=delivery_id))
     ops.retry_delivery(s, delivery, now=utcnow())
-    priority = delivery.priority
-    hand_over = _enqueue_quietly if quietly else _enqueue
-    relay.after_commit(s, lambda: hand_over(priority, [delivery_id]))
     return delivery
 
 
-def _enqueue(priority: str, ids: list[int]) -> None:
+def enqueue_deliveries(priority: str, ids: list[int]) -> None:
+    """Hand deliveries to the worker now; RedisError, OSError or RedisNotConfigured when Redis
+    cannot take them (they stay pending for the relay sweep)."""
     queue(priority).enqueue(DELIVER, ids, result_ttl=0, failure_ttl=7 * 24 * 3600)
 
 
 def _enqueue_quietly(priority: str, ids: list[int]) -> None:
     with contextlib.suppress(RedisError, OSError):
-        _enqueue(priority, ids)
+        enqueue_deliveries(priority, ids)
 
 
 def failed_rq_jobs(limit: int = 50) -> list[dict[str, Any]]:
