@@ -59,6 +59,9 @@ def from_environment() -> dict[str, Any]:
         "TIMEZONE": timezone_name(),
         "VAR_DIR": str(directory),
         "PUBLIC_RATE_LIMIT": os.environ.get("MINYI_PUBLIC_RATE_LIMIT", "10/minute;60/hour"),
+        # Every submission, refused ones too: PUBLIC_RATE_LIMIT counts only those taken, so this
+        # ceiling is what stops a client sending bad ones without end.
+        "PUBLIC_ATTEMPT_RATE_LIMIT": os.environ.get("MINYI_PUBLIC_ATTEMPT_RATE_LIMIT", "30/minute;300/hour"),
         "PUBLIC_LOOKUP_RATE_LIMIT": os.environ.get("MINYI_PUBLIC_LOOKUP_RATE_LIMIT", "30/minute"),
         # Wrong query codes per appeal number, from any client (service/appeals/citizen_codes.py).
         "PUBLIC_GUESS_RATE_LIMIT": os.environ.get("MINYI_PUBLIC_GUESS_RATE_LIMIT", "10/hour"),

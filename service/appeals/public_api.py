@@ -45,18 +45,29 @@ def _intake_limit() -> str:
     return current_app.config["PUBLIC_RATE_LIMIT"]
 
 
+def _attempt_limit() -> str:
+    return current_app.config["PUBLIC_ATTEMPT_RATE_LIMIT"]
+
+
 def _lookup_limit() -> str:
     return current_app.config["PUBLIC_LOOKUP_RATE_LIMIT"]
 
 
 @blp.route("/appeals")
 class PublicAppeals(MethodView):
-    # Only submissions taken count: a citizen's refused ones (422) do not use up the limit.
-    decorators = [limiter.limit(_intake_limit, methods=["POST"], deduct_when=accepted)]
+    # Only submissions taken count: a citizen's refused ones (422) do not use up the limit; a
+    # looser ceiling counts them all.
+    decorators = [
+        limiter.limit(_intake_limit, methods=["POST"], deduct_when=accepted),
+        limiter.limit(_attempt_limit, methods=["POST"]),
+    ]
 
     @blp.arguments(PublicAppealIn)
     @blp.response(201, PublicIntakeOut)
-    @blp.rate_limited("Too many submissions from this client (MINYI_PUBLIC_RATE_LIMIT).")
+    @blp.rate_limited(
+        "Too many submissions from this client: taken ones (MINYI_PUBLIC_RATE_LIMIT), or all, refused "
+        "ones too (MINYI_PUBLIC_ATTEMPT_RATE_LIMIT)."
+    )
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     def post(self, data: dict[str, Any]) -> Any:
         """Submit an appeal on the web portal. Keep the number and the query code to track it."""

@@ -53,6 +53,10 @@ def _intake_limit() -> str:
     return current_app.config["PUBLIC_RATE_LIMIT"]
 
 
+def _attempt_limit() -> str:
+    return current_app.config["PUBLIC_ATTEMPT_RATE_LIMIT"]
+
+
 def _lookup_limit() -> str:
     return current_app.config["PUBLIC_LOOKUP_RATE_LIMIT"]
 
@@ -173,7 +177,7 @@ def _too_many_submissions(limit: RequestLimit) -> Response:
     sent (not the bare error page, which would lose an appeal written at length)."""
     seconds = seconds_to_reset(limit)
     message = _(
-        "提交过于频繁：本网络短时间内已提交了多件诉求。您填写的内容已保留，请 %(minutes)s 分钟后再点击“提交诉求”。"
+        "提交过于频繁：本网络短时间内提交次数过多。您填写的内容已保留，请 %(minutes)s 分钟后再点击“提交诉求”。"
         "情况紧急的，请拨打 12345 热线。",
         minutes=math.ceil(seconds / 60),
     )
@@ -184,6 +188,7 @@ def _too_many_submissions(limit: RequestLimit) -> Response:
 
 @bp.post("/portal/submit")
 @limiter.limit(_intake_limit, on_breach=_too_many_submissions, deduct_when=accepted)
+@limiter.limit(_attempt_limit, on_breach=_too_many_submissions)
 def portal_submit() -> Any:
     """提交诉求: the public intake (channel web), then the number and query code to keep."""
     values = intake_form.form_values(request.form)

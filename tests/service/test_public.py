@@ -245,6 +245,29 @@ def test_refused_submissions_do_not_use_up_the_rate_limit_and_accepted_ones_do(a
     assert counts(app) == before
 
 
+def test_refused_submissions_without_end_meet_a_ceiling(app, client):
+    """Refusals do not use up the citizens' limit, but a client sending bad ones without end is
+    stopped by the ceiling on all submissions; another client is not."""
+    app.config["PUBLIC_ATTEMPT_RATE_LIMIT"] = "3/minute"
+    sender = {"REMOTE_ADDR": new_address()}
+    refused = [
+        client.post("/api/v1/public/appeals", json=submission(title=""), environ_base=sender)
+        for _ in range(3)
+    ]
+    before = counts(app)
+
+    over = client.post("/api/v1/public/appeals", json=submission(), environ_base=sender)
+
+    assert [r.status_code for r in refused] == [422] * 3
+    assert_envelope(over, 429, "rate_limited")
+    assert 0 < int(over.headers["Retry-After"]) <= 60
+    assert counts(app) == before
+    other = client.post(
+        "/api/v1/public/appeals", json=submission(), environ_base={"REMOTE_ADDR": new_address()}
+    )
+    assert other.status_code == 201
+
+
 def test_guessing_query_codes_is_rate_limited(app, client):
     body = submit(client)
     app.config["PUBLIC_LOOKUP_RATE_LIMIT"] = "3/minute"

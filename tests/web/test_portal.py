@@ -412,6 +412,20 @@ def test_a_form_sent_back_for_mistakes_does_not_use_up_the_rate_limit(app, citiz
     assert sent == [303, 303, 429]
 
 
+def test_a_form_sent_back_without_end_meets_the_ceiling_on_all_submissions(app, citizen):
+    app.config["PUBLIC_ATTEMPT_RATE_LIMIT"] = "2/minute"
+    refused = [
+        citizen.post("/portal/submit", data=_submission(citizen, title="")).status_code for _ in range(2)
+    ]
+    before = counts(app)
+
+    r = citizen.post("/portal/submit", data=_submission(citizen, title="楼道灯坏了"))
+
+    assert refused == [422, 422]
+    assert r.status_code == 429 and 'value="楼道灯坏了"' in r.get_data(as_text=True)
+    assert counts(app) == before
+
+
 def test_a_submission_over_the_rate_limit_keeps_what_was_typed_and_says_when_to_send_it(app, citizen):
     """Not the bare "请求过于频繁" page: an appeal written at length would be lost with it."""
     app.config["PUBLIC_RATE_LIMIT"] = "1/minute"
@@ -424,7 +438,7 @@ def test_a_submission_over_the_rate_limit_keeps_what_was_typed_and_says_when_to_
     assert r.status_code == 429 and 0 < int(r.headers["Retry-After"]) <= 60
     page = r.get_data(as_text=True)
     assert error_summary_lines_of(page) == [
-        "提交过于频繁：本网络短时间内已提交了多件诉求。您填写的内容已保留，请 1 分钟后再点击“提交诉求”。"
+        "提交过于频繁：本网络短时间内提交次数过多。您填写的内容已保留，请 1 分钟后再点击“提交诉求”。"
         "情况紧急的，请拨打 12345 热线。"
     ]
     assert 'value="楼道灯坏了"' in page and f">{content}</textarea>" in page
