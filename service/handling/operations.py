@@ -6,8 +6,9 @@ version (optimistic lock), so the second commit fails and answers 409 with the c
 
 A unit's page may be older than the appeal only by escalation steps (催办 / 督办, the worker's
 warnings): they press the unit but change nothing it must do. Signing for, a co-unit's
-contribution (which signs for its part if it has not) and replying accept such a version
-(`unchanged_for_the_unit`), holding the appeal's row meanwhile (`lock`).
+contribution (which signs for its part if it has not), replying, and asking to return the appeal
+(退单) or for more time (延期) accept such a version (`unchanged_for_the_unit`), holding the
+appeal's row meanwhile (`lock`).
 """
 
 from __future__ import annotations

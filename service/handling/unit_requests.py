@@ -6,7 +6,9 @@ The centre decides both in `centre_review`; signing for, contributing and replyi
 An appeal has at most one extension request waiting. The lead unit's return or reply withdraws
 it, and the timeline says so (`withdraw_extension_by`); a re-dispatch settles it too
 (service/appeals/assigning.py). Every action goes through `begin` and records its event with
-`move`, which bumps the appeal's version. Operations flush and never commit.
+`move`, which bumps the appeal's version. Like the unit's other actions, both hold the appeal's
+row first (`lock`) and accept a version older only by escalation steps (a 催办 since the page was
+loaded: `unchanged_for_the_unit`). Operations flush and never commit.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from service.db import utcnow
 from service.errors import Conflict, ValidationFailed
 from service.handling import return_disputes
 from service.handling.models import ExtensionRequest, ReturnRequest
-from service.handling.operations import begin, move
+from service.handling.operations import begin, lock, move, unchanged_for_the_unit
 from service.handling.return_basis import basis_needed, says_nothing
 from service.text import t
 
@@ -43,8 +45,11 @@ def request_return(
     """退单: the lead unit says "not ours", with a reason and a basis, for the centre to review.
 
     A unit may return the same appeal again after a rejection; the count is in the event's
-    payload (`count`, `repeated`) so that repeated disputes go to arbitration.
+    payload (`count`, `repeated`) so that repeated disputes go to arbitration. A page older only by
+    escalation steps (a 催办 while the unit was writing) still asks.
     """
+    lock(s, appeal)
+    expected_version = unchanged_for_the_unit(s, appeal, expected_version)
     begin(appeal, "return", actor, expected_version=expected_version)
     return_disputes.refuse_after_arbitration(s, appeal, actor.unit_code)  # 仲裁: final for this dispatch
     if not reason.strip() or not basis.strip():
@@ -157,7 +162,10 @@ def request_extension(
     now: datetime | None = None,
 ) -> ExtensionRequest:
     """延期: the lead unit asks for `days` more working days, before the reply deadline passes;
-    not while its return (退单) waits for the centre, which would leave one of the two stranded."""
+    not while its return (退单) waits for the centre, which would leave one of the two stranded. A
+    page older only by escalation steps (a 催办 while the unit was writing) still asks."""
+    lock(s, appeal)
+    expected_version = unchanged_for_the_unit(s, appeal, expected_version)
     try:
         begin(appeal, "extension", actor, expected_version=expected_version)
     except Conflict:

@@ -1,6 +1,6 @@
 """A unit's page older only by escalation steps (催办, 督办, the worker's raising an unsigned urgent
-appeal) still signs, contributes and replies; a page older than a real change (a return, a
-re-dispatch, the lead unit's signing) is 409."""
+appeal) still signs, contributes, replies, and asks to return the appeal (退单) or for more time
+(延期); a page older than a real change (a return, a re-dispatch, the lead unit's signing) is 409."""
 
 from __future__ import annotations
 
@@ -46,6 +46,54 @@ def test_a_reply_sent_with_the_version_before_a_press_goes_through(as_user):
     ok(as_user("dispatcher"), number, "supervise", kind="press", note="请尽快答复")
 
     assert ok(as_user(LEAD), number, "reply", **reply_body(), version=seen)["status"] == "reply_review"
+
+
+def test_a_return_sent_with_the_version_before_a_press_goes_through(as_user):
+    number = signed_appeal(as_user)
+    seen = _version(as_user, number)
+    ok(as_user("dispatcher"), number, "supervise", kind="press", note="请尽快答复")
+
+    body = ok(as_user(LEAD), number, "return", reason="不属本单位职责", basis="职责清单第3项", version=seen)
+
+    assert body["status"] == "return_requested" and body["version"] > seen + 1
+    assert actions(as_user, number)[-2:] == ["pressed", "return_requested"]
+
+
+def test_an_extension_sent_with_the_version_before_a_press_and_a_raise_goes_through(as_user):
+    number = signed_appeal(as_user)
+    seen = _version(as_user, number)
+    ok(as_user("dispatcher"), number, "supervise", kind="press", note="请尽快答复")
+    ok(as_user("dispatcher"), number, "supervise", kind="raise", note="仍未答复，提请督办")
+
+    body = ok(as_user(LEAD), number, "extension", days=3, reason="需协调多部门现场核查", version=seen)
+
+    assert body["status"] == "handling" and actions(as_user, number)[-1] == "extension_requested"
+
+
+def test_a_return_sent_before_a_re_dispatch_is_still_refused(as_user):
+    number = signed_appeal(as_user)
+    seen = _version(as_user, number)
+    body = {"unit": unit_code("区城管局"), "urgency": "紧急", "reason": "重新派单，调整时限"}
+    ok(as_user("dispatcher"), number, "dispatch", **body)
+    ok(as_user("dispatcher"), number, "supervise", kind="press", note="请尽快签收")
+
+    r = act(as_user(LEAD), number, "return", reason="不属本单位职责", basis="职责清单第3项", version=seen)
+
+    assert r.status_code == 409 and "changed meanwhile" in r.json["message"]
+    assert "return_requested" not in actions(as_user, number)
+
+
+def test_an_extension_sent_before_the_lead_unit_signed_is_still_refused(as_user):
+    number = new_appeal(as_user)
+    seen = _version(as_user, number)
+    ok(as_user(LEAD), number, "sign")  # a colleague signs for it: the appeal is in handling now
+    ok(as_user("dispatcher"), number, "supervise", kind="press", note="请尽快答复")
+
+    r = act(as_user(LEAD), number, "extension", days=3, reason="需协调多部门现场核查", version=seen)
+
+    assert r.status_code == 409 and r.json["current"]["status"] == "handling"
+    assert "changed meanwhile" in r.json["message"]
+    assert "extension_requested" not in actions(as_user, number)
 
 
 def test_a_co_unit_s_contribution_sent_with_the_version_before_a_press_goes_through(as_user):

@@ -427,6 +427,32 @@ def test_a_sign_on_a_page_older_than_a_press_goes_through(as_user, logged_in):
     assert "已签收。" in page_of(client, r.headers["Location"])
 
 
+@pytest.mark.parametrize(
+    ("action", "fields", "done"),
+    [
+        ("return", {"reason": "不属本单位职责", "basis": "职责清单第3项"}, "退单申请已提交，等待中心审核。"),
+        ("extension", {"days": "3", "reason": "需协调多部门现场核查"}, "延期申请已提交。"),
+    ],
+)
+def test_a_request_on_a_page_older_than_a_press_goes_through(as_user, logged_in, action, fields, done):
+    number = new_appeal(as_user)
+    ok(as_user(LEAD), number, "sign")
+    client = logged_in("cgj")
+    page = page_of(client, f"/unit/appeals/{number}")
+    ok(
+        as_user("dispatcher"), number, "supervise", kind="press", note="请尽快答复"
+    )  # the centre presses meanwhile
+    seen = re.search(rf'action="/unit/appeals/{number}/{action}".*?name="version" value="(\d+)"', page, re.S)
+
+    r = client.post(
+        f"/unit/appeals/{number}/{action}",
+        data={"csrf_token": csrf_token_of(page), "version": seen.group(1), **fields},
+    )
+
+    assert r.status_code == 302
+    assert done in page_of(client, r.headers["Location"])
+
+
 def test_a_sign_on_a_page_older_than_a_return_says_reload(as_user, logged_in):
     number = new_appeal(as_user)
     client = logged_in("cgj")
