@@ -89,6 +89,22 @@ def restricted_text(appeal: Appeal) -> str:
     return restricted("\n".join(filter(None, (appeal.title, appeal.content, appeal.address))), appeal)
 
 
+def without_citizen_data(text: str, appeal: Appeal) -> str:
+    """`text` a unit wrote about `appeal` (its reply, sent back to correct) with the citizen's
+    personal data as a unit sees it by default: their phone, e-mail and ID numbers (from the contact
+    and from what they wrote in the appeal) masked and their name as its surname, or all removed on
+    a confidential appeal (保密件). The unit's own telephone and anything else stays as written.
+    What the form to correct it starts with: the reply goes to the citizen and, when they agreed
+    (同意公开), to the public, and a unit's staff see the contact unmasked only by asking (logged)."""
+    if appeal.personal_data_erased_at is not None:  # service/appeals/retention.py removed it
+        return text
+    contact = appeal.contact
+    known = [appeal.title, appeal.content, appeal.address or ""]
+    if contact is not None:
+        known += [contact.phone, contact.email or "", contact.id_number or ""]
+    return redact.hide_known(text, known, _names(appeal), removed=appeal.confidential)
+
+
 #: Event payload entries that tell what kind of contact the citizen gave (the receipt's decision:
 #: a mobile, an e-mail, only a landline, none): for the roles that see the contact.
 CONTACT_PAYLOAD_KEYS = frozenset({"receipt"})

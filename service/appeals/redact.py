@@ -28,7 +28,7 @@ _PATTERN = re.compile(
     (?P<id_number>{_ID_NUMBER})
     | (?P<mobile>(?<![0-9+])(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{{4}}){{2}}(?!\d))
     | (?P<landline>(?<!\d)0\d{{2,3}}[\s-]?[2-9]\d{{6,7}}(?!\d))
-    | (?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)
+    | (?P<email>[A-Za-z0-9_.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)
     """,
     re.VERBOSE,
 )
@@ -82,6 +82,33 @@ def mask_id_numbers(text: str) -> str:
     """`text` with each ID number masked and all else as written: what the lead unit reads after it
     showed the contact, which does not include the citizen's identity document."""
     return _ID_PATTERN.sub(lambda m: _masked("id_number", m.group()), text)
+
+
+def _key(kind: str, found: str) -> str:
+    """What identifies a match whatever its spacing: an e-mail address in lower case, a number by its
+    digits (a mobile without its +86)."""
+    if kind == "email":
+        return found.lower()
+    digits = re.sub(r"[^0-9Xx]", "", found).upper()
+    return digits[-11:] if kind == "mobile" else digits
+
+
+def hide_known(text: str, known: Iterable[str], names: Iterable[str] = (), *, removed: bool = False) -> str:
+    """`text` with the phone numbers, ID numbers and e-mail addresses written in `known` (the
+    citizen's contact and their own words) masked as `mask` does (or replaced by `REMOVED` when
+    `removed`), however they are spaced, and each of `names` likewise; any other number (a
+    unit's own telephone in its reply) as written."""
+    keys = {_key(m.lastgroup or "", m.group()) for k in known if k for m in _PATTERN.finditer(k)}
+
+    def hidden(m: re.Match[str]) -> str:
+        if _key(m.lastgroup or "", m.group()) not in keys:
+            return m.group()
+        return REMOVED if removed else _masked(m.lastgroup or "", m.group())
+
+    text = _PATTERN.sub(hidden, text)
+    if (pattern := _names_pattern(names)) is not None:
+        text = pattern.sub(lambda m: REMOVED if removed else mask_name(m.group()), text)
+    return text
 
 
 def remove(text: str, names: Iterable[str] = ()) -> str:

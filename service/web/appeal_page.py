@@ -20,7 +20,14 @@ from service import db
 from service.appeals import queries
 from service.appeals import status as st
 from service.appeals.models import Appeal
-from service.appeals.privacy import CENTRE_ROLES, free_text, log_access, may_reveal, reads_unit_reply
+from service.appeals.privacy import (
+    CENTRE_ROLES,
+    free_text,
+    log_access,
+    may_reveal,
+    reads_unit_reply,
+    without_citizen_data,
+)
 from service.appeals.status import REPLY_RESULTS, URGENCIES
 from service.auth.models import User
 from service.auth.security import current_user
@@ -343,7 +350,7 @@ def page_context(
         # The failed form's field labels, for the summary at the top of the page.
         "form_labels": {name: str(label) for name, label in FORM_LABELS.get(failed or "", {}).items()},
         "values": values or {},
-        "defaults": {"dispatch": dispatch_defaults(appeal), "reply": reply_defaults(to_correct)},
+        "defaults": {"dispatch": dispatch_defaults(appeal), "reply": reply_defaults(to_correct, appeal)},
         # Named in the dispatch form's hint: a multiple select shows only some of its options.
         "reopen_inactive": reopen_inactive(appeal) if any(a.name == "reopen" for a in shown) else {},
         "current_co_units": [
@@ -390,16 +397,18 @@ def dispatch_defaults(appeal: Appeal) -> dict[str, Any]:
     return {"unit": lead, "co_units": [a.unit_code for a in parts if a.role == "co"]}
 
 
-def reply_defaults(sent_back: Reply | None) -> dict[str, Any]:
+def reply_defaults(sent_back: Reply | None, appeal: Appeal) -> dict[str, Any]:
     """What the reply form starts with: the reply the centre sent back, for the unit to correct
-    rather than type again (centre_review.reply_to_correct); empty otherwise."""
+    rather than type again (centre_review.reply_to_correct), the citizen's personal data in it
+    masked (`without_citizen_data`: submitted again as it stands, it reaches the citizen and maybe
+    the public without them); empty otherwise."""
     if sent_back is None:
         return {}
     return {
         "result": sent_back.result,
-        "reason": sent_back.reason,
-        "citizen_text": sent_back.citizen_text,
-        "internal_note": sent_back.internal_note,
+        "reason": without_citizen_data(sent_back.reason, appeal),
+        "citizen_text": without_citizen_data(sent_back.citizen_text, appeal),
+        "internal_note": without_citizen_data(sent_back.internal_note, appeal),
         "contacted_citizen": "true" if sent_back.contacted_citizen else "false",
     }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.appeals.redact import REMOVED, mask, remove
+from service.appeals.redact import REMOVED, hide_known, mask, remove
 
 
 @pytest.mark.parametrize(
@@ -16,6 +16,7 @@ from service.appeals.redact import REMOVED, mask, remove
         ("座机0797-8123456", "座机0797-8****56"),
         ("身份证36072119900101123X", "身份证3****************X"),
         ("邮箱 zhang.san@example.com 联系", "邮箱 z***@example.com 联系"),
+        ("请发至zhang.san@example.com谢谢", "请发至z***@example.com谢谢"),  # the words around it kept
     ],
 )
 def test_each_kind_of_number_is_masked_as_the_contact_is(written, masked):
@@ -45,3 +46,17 @@ def test_a_one_character_name_is_not_searched_for():
 )
 def test_numbers_that_are_not_personal_data_are_left_alone(text):
     assert mask(text) == text and remove(text) == text
+
+
+def test_only_the_numbers_known_as_the_citizen_s_are_hidden_however_they_are_spaced():
+    known = ["13812345678", "zhang.san@example.com", "我家座机0797 8123456"]
+    text = "王小明您好：已电话138 1234 5678与您联系，回复已发至Zhang.San@example.com（座机0797-8123456）。咨询请拨0797-4400321。"
+
+    assert hide_known(text, known, ["王小明"]) == (
+        "王**您好：已电话138****5678与您联系，回复已发至Z***@example.com（座机0797-8****56）。"
+        "咨询请拨0797-4400321。"
+    )
+    assert hide_known(text, known, ["王小明"], removed=True) == (
+        f"{REMOVED}您好：已电话{REMOVED}与您联系，回复已发至{REMOVED}（座机{REMOVED}）。咨询请拨0797-4400321。"
+    )
+    assert hide_known(text, []) == text

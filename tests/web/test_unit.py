@@ -301,7 +301,12 @@ def test_a_reply_sent_back_is_shown_to_the_unit_and_fills_its_reply_form(app, as
         assert "data-sent-back" not in other and "13800001234" not in other, username
     form = page[page.index('id="action-reply"') :]
     assert '<option value="in_progress" selected>' in form
-    assert re.search(rf'id="f-reply-citizen_text"[^>]*>{first}{phone}</textarea>', form)  # its own words
+    # Its own words, the citizen's phone masked as the page shows it: sent as it stands, it reaches
+    # the citizen (and the public, if they agreed) without it.
+    assert re.search(
+        rf'id="f-reply-citizen_text"[^>]*>{first}已电话138\*\*\*\*1234联系诉求人。</textarea>', form
+    )
+    assert "13800001234" not in page
     assert ">已约谈承包公司</textarea>" in form
     contacted = form[form.index('id="f-reply-contacted_citizen"') :]
     assert '<option value="false" selected>' in contacted[: contacted.index("</select>")]
@@ -317,6 +322,41 @@ def test_a_reply_sent_back_is_shown_to_the_unit_and_fills_its_reply_form(app, as
     )
     assert r.status_code == 302
     assert "data-sent-back" not in page_of(logged_in("cgj"), f"/unit/appeals/{number}")
+
+
+@pytest.mark.parametrize(
+    ("confidential", "hidden"), [(False, ("张*", "138****1234", "z***@example.com")), (True, ("***",) * 3)]
+)
+def test_the_reply_form_to_correct_starts_without_the_citizen_s_data_but_the_unit_s_phone(
+    as_user, logged_in, confidential, hidden
+):
+    contact = {"name": "张三", "phone": "13800001234", "email": "zhangsan@example.com"}
+    number = new_appeal(as_user, contact=contact, confidential=confidential, appeal_type="举报")
+    ok(as_user(LEAD), number, "sign")
+    text = "张三您好：已电话138 0000 1234与您联系，书面答复已发至zhangsan@example.com。如有疑问请拨0797-4400321。"
+    ok(
+        as_user(LEAD),
+        number,
+        "reply",
+        citizen_text=text,
+        internal_note="张三表示认可",
+        result="resolved",
+        contacted_citizen=True,
+    )
+    ok(as_user("reviewer"), number, "review", decision="send_back", reasons=["请写明清运时间"])
+    client = logged_in("cgj")
+
+    # Even after the unit asked to see the contact (logged), the form starts masked.
+    page = page_of(client, f"/unit/appeals/{number}" + ("" if confidential else "?reason=联系群众核实"))
+    form = page[page.index('id="action-reply"') :]
+
+    name, phone, email = hidden
+    assert (
+        f">{name}您好：已电话{phone}与您联系，书面答复已发至{email}。如有疑问请拨0797-4400321。</textarea>"
+        in form
+    )
+    assert f">{name}表示认可</textarea>" in form
+    assert "张三" not in form and "13800001234" not in form and "zhangsan@" not in form
 
 
 def test_a_return_filed_while_an_extension_waits_withdraws_it_on_the_unit_s_timeline(as_user, logged_in):
