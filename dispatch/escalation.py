@@ -8,6 +8,11 @@ sweep reads only the alarms that are due. When an alarm fires, it still applies 
 current plan still holds it (`still_planned`): an appeal signed in the meantime, re-dispatched with a
 new deadline or given an extension has a new plan, and the old alarm is skipped.
 
+The reply's warning (即将超期) of a routine appeal goes off in working hours, on the working days of
+the list that routed it (`warning_in_working_hours`): one falling at night or on a day off goes
+off at the opening of the working day before, so that the unit reads it at work and its notice,
+which waits for working hours, is not held until the deadline is closer still.
+
 A co-unit (协办单位) signs for its own part by its own assignment's deadline: while the appeal is with
 the units, each unsigned part gets one alarm (`CO_SIGN_OVERDUE`, naming the assignment) at that
 deadline. The escalation ladder stays the lead unit's.
@@ -24,6 +29,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Protocol
+
+from dispatch.deadlines import LOCAL_TZ
 
 # Alarm kinds, one sweep each.
 SIGN_OVERDUE = "sign_overdue"  # 签收超时
@@ -108,6 +115,9 @@ class AppealFacts:
     rating_due_at: datetime | None  # the rating window ends (the appeal then closes unrated)
     reply_started_at: datetime | None = None  # the reply clock's start: the dispatch, or a reopen
     co_parts: tuple[CoPart, ...] = ()  # the active co assignments (ended ones are not parts)
+    #: The working days of the list that routed the appeal (its deadlines'): a routine appeal's
+    #: warning is kept in working hours (`warning_in_working_hours`). None: left where it falls.
+    workdays: Workdays | None = None
 
     @property
     def urgent(self) -> bool:
@@ -120,6 +130,7 @@ class Settings:
 
     review_wait: timedelta = timedelta(hours=24)  # a reply waiting longer for review is flagged
     callback_after: timedelta = timedelta(days=2)  # no rating after this: call the citizen back
+    tz: tzinfo = LOCAL_TZ  # the local time working hours are in
 
 
 @dataclass(frozen=True, order=True)
@@ -143,8 +154,12 @@ def plan_alarms(facts: AppealFacts, ladder: Sequence[LadderStep], settings: Sett
     if facts.status in OWES_REPLY and facts.reply_due_at is not None:
         start = facts.reply_started_at or facts.dispatched_at
         if start is not None and start < facts.reply_due_at:
-            # The moment the work lists turn yellow: a quarter of the whole time left.
-            alarms.append(Alarm(yellow_at(start, facts.reply_due_at), REPLY_DUE_SOON))
+            # The moment the work lists turn yellow: a quarter of the whole time left; a routine
+            # appeal's warning, in working hours.
+            soon = yellow_at(start, facts.reply_due_at)
+            if facts.workdays is not None and not facts.urgent:
+                soon = warning_in_working_hours(soon, start, facts.reply_due_at, facts.workdays, settings.tz)
+            alarms.append(Alarm(soon, REPLY_DUE_SOON))
         alarms.append(Alarm(facts.reply_due_at, REPLY_OVERDUE))
     if facts.status in OWES_REPLY:
         # Each co-unit's own sign-for deadline while its part is unsigned: one reminder, no ladder.
@@ -271,6 +286,42 @@ def send_not_before(
                 break
             day += timedelta(days=1)
     return datetime.combine(day, start, tzinfo=tz).astimezone(UTC)
+
+
+def warning_in_working_hours(
+    at: datetime,
+    start: datetime,
+    due_at: datetime,
+    calendar: Workdays,
+    tz: tzinfo,
+    hours: tuple[time, time] = WORKING_HOURS,
+) -> datetime:
+    """When a routine appeal's warning about its deadline `due_at` goes off, planned for `at`: the
+    unit reads it at work, and its notice goes out at once (`send_not_before`'s hours).
+
+    In working hours of a working day: `at` itself. Else earlier, never later (held until the
+    next morning, a warning may come with the deadline itself): the opening of the latest working
+    day that opened before `at` (a warning at 02:00 on Thursday or 19:00 on Wednesday goes off at
+    08:30 on Wednesday; one on a Sunday, at 08:30 on Friday). When that is before `start` (the unit
+    did not have the appeal yet), the next working opening after `at`, if it comes before the
+    deadline; failing both, `at`.
+    """
+    local = at.astimezone(tz)
+    opening, closing = hours
+    day = local.date()
+    if calendar.is_workday(day) and opening <= local.time() < closing:
+        return at
+    if local.time() < opening:
+        day -= timedelta(days=1)
+    for _ in range(366):
+        if calendar.is_workday(day):
+            break
+        day -= timedelta(days=1)
+    earlier = datetime.combine(day, opening, tzinfo=tz).astimezone(UTC)
+    if earlier >= start:
+        return earlier
+    later = send_not_before(at, urgent=False, calendar=calendar, tz=tz, hours=hours)
+    return later if later < due_at else at
 
 
 # --- Retrying deliveries ------------------------------------------------------------------------

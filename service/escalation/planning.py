@@ -25,6 +25,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, selectinload
 
 from dispatch import escalation as esc
+from dispatch.calendar import WorkCalendar
 from service.appeals import status as st
 from service.appeals.events import record_event
 from service.appeals.models import Appeal, AppealAssignment, AppealEvent
@@ -32,6 +33,7 @@ from service.db import utcnow
 from service.escalation.models import CANCELLED, FIRED, AppealAlarm
 from service.handling.unit_actions import signed_assignment_ids, signed_assignments_of
 from service.lists.models import Unit
+from service.lists.operations import calendar_of
 from service.notices.models import URGENT
 from service.notices.operations import queue_notice
 
@@ -59,6 +61,7 @@ def settings() -> esc.Settings:
     return esc.Settings(
         review_wait=_hours(config.get("REVIEW_WAIT_HOURS"), defaults.review_wait),
         callback_after=_hours(config.get("CALLBACK_AFTER_HOURS"), defaults.callback_after),
+        tz=config.get("TZ") or defaults.tz,
     )
 
 
@@ -66,8 +69,11 @@ def _hours(value: Any, default: timedelta) -> timedelta:
     return timedelta(hours=float(value)) if value not in (None, "") else default
 
 
-def facts_of(appeal: Appeal, co_parts: tuple[esc.CoPart, ...] = ()) -> esc.AppealFacts:
-    """The appeal's facts; `co_parts` (`co_parts_of`) where the plan of its co-units matters."""
+def facts_of(
+    appeal: Appeal, co_parts: tuple[esc.CoPart, ...] = (), workdays: esc.Workdays | None = None
+) -> esc.AppealFacts:
+    """The appeal's facts; `co_parts` (`co_parts_of`) where the plan of its co-units matters,
+    `workdays` (`workdays_of`) where its reply warning's does."""
     return esc.AppealFacts(
         status=appeal.status,
         urgency=appeal.urgency,
@@ -79,7 +85,21 @@ def facts_of(appeal: Appeal, co_parts: tuple[esc.CoPart, ...] = ()) -> esc.Appea
         rating_due_at=appeal.rating_due_at,
         reply_started_at=appeal.reply_started_at,
         co_parts=co_parts,
+        workdays=workdays,
     )
+
+
+def workdays_of(s: Session, appeal: Appeal) -> WorkCalendar | None:
+    """The working days a routine appeal's reply warning keeps to (`esc.warning_in_working_hours`):
+    those of the list that routed it, which counted its deadline; None when the plan has no use
+    for them (an urgent appeal, or none owing a reply)."""
+    if (
+        appeal.status not in esc.OWES_REPLY
+        or appeal.reply_due_at is None
+        or appeal.urgency in esc.URGENT_LEVELS
+    ):
+        return None
+    return calendar_of(s, appeal.list_version_id)
 
 
 def co_parts_of(appeal: Appeal, signed: Collection[int]) -> tuple[esc.CoPart, ...]:
@@ -147,7 +167,7 @@ def replan(
     if status_changed:
         appeal.status_changed_at = now
     parts, by_key = _co_parts(s, appeal, is_new=is_new, signed=signed)
-    facts = facts_of(appeal, parts)
+    facts = facts_of(appeal, parts, workdays_of(s, appeal))
     unit = s.get(Unit, appeal.lead_unit_code) if appeal.lead_unit_code and facts.urgent else None
     ladder = ladder_of(unit)
     wanted = {

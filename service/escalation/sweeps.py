@@ -36,7 +36,7 @@ from dispatch import escalation as esc
 from service.appeals.models import Appeal, AppealAssignment, AppealEvent
 from service.config import DEFAULT_TIMEZONE
 from service.escalation.models import FIRED, SKIPPED, AppealAlarm
-from service.escalation.planning import co_parts_of, facts_of, ladder_of, settings
+from service.escalation.planning import co_parts_of, facts_of, ladder_of, settings, workdays_of
 from service.handling.unit_actions import signed_assignments_of
 from service.lists.models import Unit
 from service.notices.models import DEFAULT, URGENT, OutboxMessage
@@ -128,8 +128,9 @@ def sweep(
         unit = units.get(appeal.lead_unit_code or "")
         of_part = alarm.kind == esc.CO_SIGN_OVERDUE
         parts = co_parts_of(appeal, signed.get(appeal.id, ())) if of_part else ()
+        workdays = workdays_of(s, appeal) if alarm.kind == esc.REPLY_DUE_SOON else None
         planned = esc.Alarm(alarm.due_at, alarm.kind, alarm.level, alarm.assignment_id)
-        if not esc.still_planned(planned, facts_of(appeal, parts), ladder_of(unit), config):
+        if not esc.still_planned(planned, facts_of(appeal, parts, workdays), ladder_of(unit), config):
             skipped.append(alarm.id)
             continue
         part = next((a for a in appeal.assignments if a.id == alarm.assignment_id), None) if of_part else None

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta, tzinfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from dispatch.calendar import WorkCalendar
 from dispatch.deadlines import extend, last_day_and_time
 from service.appeals import status as st
 from service.appeals.dispatching import dispatch_by_hand
@@ -24,8 +23,7 @@ from service.handling.merging import notify_merged_citizens
 from service.handling.models import Reply, ReturnRequest
 from service.handling.operations import active_assignments, begin, move
 from service.handling.unit_requests import pending_extension, withdraw_pending_extensions
-from service.lists.models import ListVersion
-from service.lists.operations import active_context, context_for
+from service.lists.operations import calendar_of
 from service.notices.operations import queue_notice
 from service.text import t
 
@@ -146,13 +144,6 @@ def _check_new_units(s: Session, returned_by: str, unit: str, co_units: list[str
         raise ValidationFailed(t("Invalid input: {fields}", fields=sorted(errors)), errors)
 
 
-def calendar_for(s: Session, appeal: Appeal) -> WorkCalendar:
-    """The working-day calendar of the list version that routed the appeal (else the active one)."""
-    version = s.get(ListVersion, appeal.list_version_id) if appeal.list_version_id else None
-    ctx = context_for(version) if version is not None else active_context(s)
-    return ctx.calendar if ctx is not None else WorkCalendar()
-
-
 def due_date_label(due: datetime, tz: tzinfo) -> str:
     """The last day of a deadline, in Chinese: a deadline at local midnight closes the day before."""
     day, _clock = last_day_and_time(due, tz)
@@ -189,7 +180,7 @@ def review_extension(
         request.decision = "refused"
         return move(s, appeal, "extension_refused", actor, note=note, payload=payload, at=now)
     old_due = appeal.reply_due_at
-    new_due = extend(old_due, request.days, calendar_for(s, appeal), tz)
+    new_due = extend(old_due, request.days, calendar_of(s, appeal.list_version_id), tz)
     appeal.reply_due_at = new_due
     for assignment in active_assignments(appeal, "lead"):
         assignment.reply_due_at = new_due

@@ -177,7 +177,8 @@ _contexts: dict[int, ListContext] = {}
 _ACTIVE = "minyi.active_list"
 _versions = ListVersion.__table__.c
 #: Built once: every request that routes or names categories runs it.
-_ACTIVE_VERSION = sa.select(_versions.id, _versions.content_hash).where(_versions.active)
+_VERSION = sa.select(_versions.id, _versions.content_hash)
+_ACTIVE_VERSION = _VERSION.where(_versions.active)
 _contexts_lock = threading.Lock()
 
 
@@ -209,6 +210,27 @@ def active_context(s: Session) -> ListContext | None:
         ctx = _compiled(row.id, row.content_hash) or context_for(s.get_one(ListVersion, row.id))
     s.info[_ACTIVE] = ctx
     return ctx
+
+
+_CALENDARS = "minyi.version_calendars"
+
+
+def calendar_of(s: Session, version_id: int | None) -> WorkCalendar:
+    """The working-day calendar of list version `version_id` (the one that routed an appeal, whose
+    deadlines it counts), else the active list's; the national calendar alone without either.
+    Looked up once per version and session (a sweep plans many appeals)."""
+    known: dict[int | None, WorkCalendar] = s.info.setdefault(_CALENDARS, {})
+    if version_id in known:
+        return known[version_id]
+    row = s.connection().execute(_VERSION.where(_versions.id == version_id)).first() if version_id else None
+    if row is not None:
+        ctx: ListContext | None = _compiled(row.id, row.content_hash) or context_for(
+            s.get_one(ListVersion, row.id)
+        )
+    else:
+        ctx = active_context(s)
+    known[version_id] = calendar = ctx.calendar if ctx is not None else WorkCalendar()
+    return calendar
 
 
 def number_prefix(s: Session, config: Mapping[str, Any]) -> str:

@@ -149,6 +149,69 @@ def test_routine_notices_wait_for_the_next_working_morning():
     )
 
 
+def soon_at(at: datetime, start: datetime, due_at: datetime) -> datetime:
+    return esc.warning_in_working_hours(at, start, due_at, WorkCalendar(), SHANGHAI)
+
+
+def test_a_warning_in_working_hours_stays_where_it_falls():
+    start, due = local(2026, 11, 23, 9, 0), local(2026, 11, 28, 0, 0)
+    for at in (local(2026, 11, 26, 8, 30), local(2026, 11, 26, 12, 30), local(2026, 11, 26, 17, 59)):
+        assert soon_at(at, start, due) == at
+
+
+@pytest.mark.parametrize(
+    ("at", "moved"),
+    [
+        # Thursday 02:00 and Wednesday 19:00: Wednesday's opening, earlier, never the next morning.
+        (local(2026, 11, 26, 2, 0), local(2026, 11, 25, 8, 30)),
+        (local(2026, 11, 25, 19, 0), local(2026, 11, 25, 8, 30)),
+        (local(2026, 11, 26, 8, 29), local(2026, 11, 25, 8, 30)),
+        (local(2026, 11, 26, 18, 0), local(2026, 11, 26, 8, 30)),
+        # A Sunday: the Friday before.
+        (local(2026, 11, 29, 10, 0), local(2026, 11, 27, 8, 30)),
+    ],
+)
+def test_a_warning_at_night_or_on_a_day_off_goes_off_at_the_opening_of_the_working_day_before(at, moved):
+    assert soon_at(at, local(2026, 11, 20, 9, 0), local(2026, 12, 3, 0, 0)) == moved
+
+
+def test_a_warning_in_the_national_day_holiday_goes_off_on_the_last_working_day_before_it():
+    at = local(2026, 10, 5, 3, 0)  # 1-7 October are holidays
+    assert soon_at(at, local(2026, 9, 20, 10, 0), local(2026, 10, 11, 0, 0)) == local(2026, 9, 30, 8, 30)
+    # 调休: Saturday 10 October is a working day, its 07:00 goes back to Friday's opening.
+    assert soon_at(local(2026, 10, 10, 7, 0), local(2026, 9, 20, 10, 0), local(2026, 10, 11, 0, 0)) == local(
+        2026, 10, 9, 8, 30
+    )
+
+
+def test_a_warning_before_the_unit_had_the_appeal_goes_off_the_next_working_morning_if_before_the_deadline():
+    # Dispatched Monday 22:21 with 2 working hours: due Tuesday 10:30, warned at Tuesday's opening.
+    start, due = local(2026, 11, 23, 22, 21), local(2026, 11, 24, 10, 30)
+    assert soon_at(esc.yellow_at(start, due), start, due) == local(2026, 11, 24, 8, 30)
+    # Nothing in working hours between the dispatch and the deadline: where it falls.
+    start, due = local(2026, 11, 23, 19, 0), local(2026, 11, 24, 0, 0)
+    assert soon_at(esc.yellow_at(start, due), start, due) == esc.yellow_at(start, due)
+
+
+def test_the_plan_keeps_a_routine_appeal_s_warning_in_working_hours_an_urgent_one_s_where_it_falls():
+    # Dispatched Monday 09:00, due at the end of Thursday: a quarter left is Thursday 02:15.
+    start, due = local(2026, 11, 23, 9, 0), local(2026, 11, 27, 0, 0)
+    routine = facts(status=esc.HANDLING, dispatched_at=start, reply_due_at=due, workdays=WorkCalendar())
+    urgent = facts(
+        status=esc.HANDLING, urgency="紧急", dispatched_at=start, reply_due_at=due, workdays=WorkCalendar()
+    )
+
+    def soon(f: esc.AppealFacts) -> datetime:
+        return next(a.due_at for a in esc.plan_alarms(f, (), SETTINGS) if a.kind == esc.REPLY_DUE_SOON)
+
+    assert esc.yellow_at(start, due) == local(2026, 11, 26, 2, 15)
+    assert soon(routine) == local(2026, 11, 25, 8, 30)
+    assert soon(urgent) == local(2026, 11, 26, 2, 15)  # its notices go at any hour
+    assert soon(facts(status=esc.HANDLING, dispatched_at=start, reply_due_at=due)) == local(
+        2026, 11, 26, 2, 15
+    )
+
+
 def test_send_time_needs_an_aware_datetime():
     with pytest.raises(ValueError):
         esc.send_not_before(datetime(2026, 11, 23, 10, 0), urgent=False, calendar=WorkCalendar(), tz=SHANGHAI)

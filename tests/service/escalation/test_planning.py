@@ -3,18 +3,25 @@ appeals alert the unit and the centre at once."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from dispatch.calendar import WorkCalendar
 from dispatch.escalation import CO_SIGN_OVERDUE, ESCALATE, REPLY_DUE_SOON, REPLY_OVERDUE, SIGN_OVERDUE
 from service.appeals.models import Appeal
+from service.escalation.sweeps import sweep
 from service.notices.models import OutboxMessage
 from tests.service.escalation.steps import RECEIPT, alarms, appeal_row, event_actions, outbox
-from tests.service.factories import stored
+from tests.service.factories import SHANGHAI, stored
 from tests.service.handling_steps import LEAD, garbage_in_meilin, new_appeal, ok
 from tests.service.helpers import appeal_payload
+
+
+def in_working_hours(at: datetime) -> bool:
+    local = at.astimezone(SHANGHAI)
+    return WorkCalendar().is_workday(local.date()) and time(8, 30) <= local.time() < time(18, 0)
 
 
 @pytest.mark.usefixtures("sms_app")  # the receipt goes by SMS: a gateway is configured
@@ -24,9 +31,11 @@ def test_a_routine_appeal_gets_its_sign_and_reply_alarms_and_no_alert(app, as_us
     kinds = {(kind, level): due for kind, level, due in alarms(app, number)}
     assert kinds[(SIGN_OVERDUE, 0)] == row["sign_due_at"]
     assert kinds[(REPLY_OVERDUE, 0)] == row["reply_due_at"]
-    # The yellow warning: a quarter of the whole time left.
+    # The yellow warning: a quarter of the whole time left, or the latest working morning before.
     total = row["reply_due_at"] - row["dispatched_at"]
-    assert kinds[(REPLY_DUE_SOON, 0)] == row["reply_due_at"] - total / 4
+    yellow, soon = row["reply_due_at"] - total / 4, kinds[(REPLY_DUE_SOON, 0)]
+    assert row["dispatched_at"] <= soon <= yellow
+    assert in_working_hours(soon) and (soon == yellow or not in_working_hours(yellow))
     assert not any(kind == ESCALATE for kind, _ in kinds)
     assert outbox(app, number) == [RECEIPT]  # the citizen's 受理回执, nothing to the unit yet
     assert "urgent_alerted" not in event_actions(app, number)
@@ -115,3 +124,24 @@ def test_redispatch_moves_the_clocks(app, as_user):
     assert (SIGN_OVERDUE, 0, row["sign_due_at"]) in after
     assert before != after
     assert len([a for a in after if a[0] == SIGN_OVERDUE]) == 1
+
+
+def test_a_reply_warning_falling_at_night_is_planned_for_the_working_morning_before_and_fires(app, as_user):
+    number = new_appeal(as_user)
+    ok(as_user(LEAD), number, "sign")
+    # The reply clock set so that a quarter of the time left is Thursday 26 November, 02:15.
+    start = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI).astimezone(UTC)
+    with stored(app) as s:
+        appeal = s.scalar(sa.select(Appeal).where(Appeal.number == number))
+        appeal.dispatched_at = appeal.reply_started_at = start
+        appeal.reply_due_at = datetime(2026, 11, 27, 0, 0, tzinfo=SHANGHAI).astimezone(UTC)
+        s.commit()
+
+    soon = next(due for kind, _level, due in alarms(app, number) if kind == REPLY_DUE_SOON)
+
+    assert soon.astimezone(SHANGHAI).replace(tzinfo=None) == datetime(2026, 11, 25, 8, 30)
+    with stored(app) as s:
+        result = sweep(s, REPLY_DUE_SOON, now=soon + timedelta(minutes=1))
+        s.commit()
+    assert result.fired and not result.skipped  # the sweep plans it so too
+    assert "reply_due_soon" in event_actions(app, number)
