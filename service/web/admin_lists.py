@@ -30,7 +30,6 @@ from responsibility_lists.check import CheckReport, check_list
 from responsibility_lists.diff import ListDiff, diff_lists
 from responsibility_lists.loader import ListFormatError, decode_text, loads_yaml
 from responsibility_lists.model import ResponsibilityList, from_plain
-from responsibility_lists.xlsx import import_xlsx
 from service import db
 from service.auth.security import current_user
 from service.db import utcnow
@@ -100,6 +99,8 @@ def read_upload(filename: str, data: bytes) -> Upload:
     """Read and check an uploaded list file as `minyi lists check` does a file on disk."""
     try:
         if filename.lower().endswith(".xlsx"):
+            from responsibility_lists.xlsx import import_xlsx  # here: openpyxl imports numpy, slow to start
+
             lst = import_xlsx(io.BytesIO(data), filename=filename)
         else:
             lst = loads_yaml(decode_text(data, filename), filename=filename, base_dir=BUNDLED_LISTS_DIR)

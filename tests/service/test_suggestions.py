@@ -109,13 +109,15 @@ def test_training_on_dispatched_history_feeds_the_suggestions(as_user, db_sessio
     assert "噪" in top["name"] or "噪" in top["path"] or "施工" in top["path"]
 
 
-#: numpy is not among them: openpyxl (the exports) imports it when it is installed.
-HEAVY = ("sklearn", "scipy")
+#: Slow to import: scikit-learn and scipy (a model), openpyxl and the numpy it imports (the XLSX
+#: exports and a list uploaded as a workbook).
+HEAVY = ("sklearn", "scipy", "openpyxl", "numpy")
 
 
-def test_the_web_and_rq_workers_start_without_scikit_learn(database_url, redis_url, tmp_path):
-    """What a gunicorn worker (service.wsgi) and `minyi worker` load, in a fresh interpreter (other
-    tests import scikit-learn into this one): no scikit-learn or scipy until a model is used."""
+def test_the_web_and_rq_workers_start_without_scikit_learn_or_openpyxl(database_url, redis_url, tmp_path):
+    """What a gunicorn worker (service.wsgi, which creates the app) and `minyi worker` load, in a
+    fresh interpreter (other tests import these into this one): no scikit-learn or scipy until a
+    model is used, no openpyxl or numpy until a workbook is written or read."""
     code = (
         "import json, sys\n"
         "from service.wsgi import app\n"
