@@ -221,14 +221,41 @@ def run_command(port: int | None) -> None:
     port = port or int(os.environ.get("MINYI_PORT", "8000"))
     if not _port_free(port):
         raise click.ClickException(f"Port {port} is in use; set MINYI_PORT to another port.")
+    # From the start, Ctrl-C (or SIGTERM, a hang-up, Ctrl-\) stops the run as one step, said once
+    # ("stopped"). While the migrations run or the demo data loads, the step it came in finishes
+    # first (interrupted, a migration may leave the database half changed; SQLite's DDL is not all
+    # transactional) and the run stops after it, never starting the children; a second Ctrl-C
+    # then stops at once. Once the children are starting, it stops them: never orphans them.
+    stopping = False
+    setting_up = True
+
+    def stop(signum: int, frame: Any) -> None:
+        nonlocal stopping
+        if stopping and setting_up and signum == signal.SIGINT:
+            signal.default_int_handler(signum, frame)  # the second Ctrl-C: KeyboardInterrupt now
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    # The terminal closed (SIGHUP), or Ctrl-\ (SIGQUIT): they reach this process only (the children
+    # are in groups of their own), which would die of them and leave the children running, holding
+    # the port and the queue.
+    signal.signal(signal.SIGHUP, stop)
+    signal.signal(signal.SIGQUIT, stop)
     app = create_app()
     click.echo(f"database: {_redacted(app.config['DATABASE_URL'])}")
-    migrate.upgrade(app.config["DATABASE_URL"])
-    with app_session() as s:
-        click.echo(load_default_list(s, default_list_path(app.config.get("DEFAULT_LIST"))))
-        logins = create_demo_users(s)
-        if added := create_demo_articles(s):
-            click.echo(f"knowledge base: {added} demo articles added")
+    if not stopping:
+        migrate.upgrade(app.config["DATABASE_URL"])
+    if not stopping:
+        with app_session() as s:
+            click.echo(load_default_list(s, default_list_path(app.config.get("DEFAULT_LIST"))))
+            logins = create_demo_users(s)
+            if added := create_demo_articles(s):
+                click.echo(f"knowledge base: {added} demo articles added")
+    setting_up = False
+    if stopping:
+        click.echo("stopped")
+        return
 
     embedded = announced = None
     env = dict(os.environ)
@@ -240,20 +267,6 @@ def run_command(port: int | None) -> None:
     else:
         click.echo(f"redis: {_redacted(env['REDIS_URL'])}")
 
-    # Before the children start: a Ctrl-C from now on stops them, never orphans them.
-    stopping = False
-
-    def stop(*_args: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    # The terminal closed (SIGHUP), or Ctrl-\ (SIGQUIT): they reach this process only (the children
-    # are in groups of their own), which would die of them and leave the children running, holding
-    # the port and the queue.
-    signal.signal(signal.SIGHUP, stop)
-    signal.signal(signal.SIGQUIT, stop)
     minyi = [sys.executable, "-m", "service.cli"]
     # Each child in a process group of its own: what it starts (the worker's scheduler) is stopped
     # with it, even when the child itself died first (a killed worker leaves its scheduler behind).

@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from service import migrate
 from service.demo import default_list_path
 from service.startup import READY_TIMEOUT_SECONDS
 from tests.service.helpers import appeal_payload
@@ -400,6 +401,28 @@ def test_minyi_run_stopped_by_ctrl_c_while_starting_stops_cleanly(tmp_path: Path
     assert "running at" not in text and "Press Ctrl-C" not in text, text
     assert "Traceback" not in text, text
     assert not (tmp_path / "var" / "redis.url").exists()
+
+
+def test_minyi_run_stopped_by_ctrl_c_during_its_migrations_stops_after_them(tmp_path: Path) -> None:
+    """Ctrl-C while the migrations run (a fresh database: they take a while): they finish, the rest
+    is not started, and it says "stopped" as later, not a traceback nor click's "Aborted!"."""
+    env = child_env(tmp_path / "var", MINYI_PORT=str(_free_port()))
+    log = tmp_path / "run.log"
+    with started(env, log, "run") as proc:
+        _wait_for_line(log, "database: sqlite:", proc, timeout=RUN_START_TIMEOUT)
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(timeout=60) == 0, log.read_text()
+
+    text = log.read_text()
+    assert text.splitlines()[-1] == "stopped" and text.splitlines().count("stopped") == 1, text
+    assert "Traceback" not in text and "Aborted" not in text, text
+    assert "starting the web server" not in text and not (tmp_path / "var" / "redis.url").exists(), text
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'var' / 'minyi.db'}")
+    try:
+        with engine.connect() as conn:  # not left half migrated
+            assert conn.scalar(sa.text("SELECT version_num FROM alembic_version")) == migrate.newest()
+    finally:
+        engine.dispose()
 
 
 def test_minyi_run_stopped_by_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
