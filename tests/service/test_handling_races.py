@@ -318,9 +318,13 @@ def test_a_request_does_not_wait_for_another_recording_the_same_tokens_use(engin
 
 
 def test_a_reply_racing_a_return(engine, real_app):
-    """Two members of the lead unit's staff: one replies while the other returns the appeal."""
+    """Two members of the lead unit's staff: one replies while the other returns the appeal.
+
+    Both hold the appeal's row first (a page older only by a 催办 may still act): on PostgreSQL the
+    one holding it waits at the barrier a moment, then goes on; the other, held back by its lock,
+    reads what it left and is refused by the guard."""
     with committed_appeal(engine, signed=True) as number, committed_tokens(engine, LEAD, LEAD) as tokens:
-        with barrier_before_writes(engine) as at_start:
+        with barrier_before_writes(engine, patient=False) as at_start:
 
             def post(token: str, action: str, body: dict[str, Any]) -> Any:
                 at_start()
