@@ -139,10 +139,17 @@ def _review(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> str:
     return event.action
 
 
-def _merge(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> None:
+def _merge(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """并案; the page names the appeal it joined (已并入 GX20261121-0042)."""
     merging.merge(
         s, appeal, user, master_number=d["master"], reason=d["reason"], expected_version=d["version"]
     )
+    return _merged_into(appeal)
+
+
+def _merged_into(appeal: Appeal, own: Sequence[AppealEvent] = ()) -> tuple[str, dict[str, Any]]:
+    """What a merge did (the first time, for a form sent twice): the appeal it joined."""
+    return "merged", {"master": appeal.master.number if appeal.master is not None else ""}
 
 
 class SupervisionForm(SuperviseIn):
@@ -318,6 +325,8 @@ CENTRE_ACTIONS: dict[str, Action] = {
             _merge,
             events=("merged",),
             same=repeats.fields(master="master", reason="reason"),
+            recall=_merged_into,
+            done_by_event={"merged": N_("已并入 %(master)s。")},
             confirm=centre_confirm.merge,
         ),
         Action(

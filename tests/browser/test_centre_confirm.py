@@ -38,7 +38,7 @@ def test_a_merge_asks_first_and_back_keeps_the_typed_reason(page, log_in, live_s
     merge.get_by_role("button", name="并案").click()
     page.locator("#confirm-merge").get_by_role("button", name="确认并案").click()
 
-    expect(page.get_by_role("status")).to_have_text("已并案。")
+    expect(page.get_by_role("status")).to_have_text(f"已并入 {master}。")
     expect(page.locator('.event[data-action="merged"]')).to_have_count(1)
 
 

@@ -89,6 +89,14 @@ def test_a_merge_names_the_appeal_it_joins_and_an_unknown_one_is_refused_at_once
     assert f"Appeal {duplicate} will be merged into {master} (" in asked
     assert "Please confirm: Merge" in asked and "Back to the form" in asked
 
+    # Confirmed: the page names the appeal it joined; sent twice, it says so again, done once.
+    kept = {**hidden_fields(r.get_data(as_text=True), duplicate, "merge"), "confirm": "yes"}
+    done = client.post(f"/centre/appeals/{duplicate}/merge", data=kept)
+    assert f"已并入 {master}。" in page_of(client, done.location) and status_of(app, duplicate) == "merged"
+    again = client.post(f"/centre/appeals/{duplicate}/merge", data=kept)
+    assert f"已并入 {master}。{DONE_ONCE}" in page_of(client, again.location)
+    assert last_event_actions(as_user, duplicate).count("merged") == 1
+
 
 def test_a_raise_says_from_which_level_to_which_and_who_is_told(app, as_user, logged_in):
     number = new_appeal(as_user)
