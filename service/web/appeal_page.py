@@ -313,11 +313,14 @@ def page_context(
         "events": events,
         "shown": lambda text: free_text(str(text), appeal, user, masked=not unmasked),
         # A unit's reply (awaiting review, or sent back): the centre reviews the very words the
-        # citizen will get, the unit's own telephone included; the lead unit reads it as the page.
+        # citizen will get, the unit's own telephone included; the lead unit reads its own words
+        # with the citizen's data masked as the form to correct them has it (its telephone intact).
         "reply_shown": lambda text: (
             str(text)
             if user.role in CENTRE_ROLES
-            else free_text(str(text), appeal, user, masked=not unmasked)
+            else free_text(str(text), appeal, user, masked=False)
+            if unmasked
+            else without_citizen_data(str(text), appeal)
         ),
         "seen_event": max((e.id for e in events), default=0),
         "event_labels": EVENT_LABELS,

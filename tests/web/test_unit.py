@@ -358,6 +358,12 @@ def test_the_reply_form_to_correct_starts_without_the_citizen_s_data_but_the_uni
     assert f">{name}表示认可</textarea>" in form
     assert "张三" not in form and "13800001234" not in form and "zhangsan@" not in form
 
+    # The sent-back reply shown above it reads the same: the unit's own telephone as written.
+    shown = page_of(client, f"/unit/appeals/{number}")
+    box = shown[shown.index("data-sent-back") : shown.index('id="action-reply"')]
+    assert f"{name}您好：已电话{phone}与您联系，书面答复已发至{email}。如有疑问请拨0797-4400321。" in box
+    assert "张三" not in box and "13800001234" not in box and "zhangsan@" not in box
+
 
 def test_a_return_filed_while_an_extension_waits_withdraws_it_on_the_unit_s_timeline(as_user, logged_in):
     number = new_appeal(as_user)
