@@ -14,7 +14,7 @@ from flask import current_app, request
 from flask.views import MethodView
 
 from service import db
-from service.appeals import queries, redact
+from service.appeals import queries, receipts, redact
 from service.appeals.api import IDEMPOTENCY_HEADER, intake
 from service.appeals.citizen_codes import guess_limit, normal_code, normal_number
 from service.appeals.models import Appeal
@@ -88,6 +88,7 @@ class PublicAppeals(MethodView):
             "query_code": appeal.query_code,
             "status": appeal.status,
             "status_label": CITIZEN_STATUS_LABELS[appeal.status],
+            "receipt": receipts.receipt_answer(db.session(), appeal),
         }
         return body, 201, {"Idempotent-Replayed": "true"} if replayed else {}
 

@@ -12,7 +12,7 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from service import validate
 from service.appeals.citizen_codes import QueryCode
-from service.appeals.schemas import AREA_CODE, CATEGORY_CODE, RECORDED_TEXT, ContactIn
+from service.appeals.schemas import AREA_CODE, CATEGORY_CODE, RECORDED_TEXT, ContactIn, ReceiptOut
 from service.appeals.status import APPEAL_TYPES
 from service.fields import CleanText, Label, Phone
 from service.text import t
@@ -133,6 +133,15 @@ class PublicIntakeOut(Schema):
     query_code = fields.String()
     status = fields.String()
     status_label = Label()
+    receipt = fields.Nested(
+        ReceiptOut,
+        allow_none=True,
+        metadata={
+            "description": "whether the number and the query code are also sent by text (to the "
+            "mobile given, masked) and if not why: a landline, or SMS not set up. Show the citizen "
+            "the number and the code in any case"
+        },
+    )
 
 
 class PublicLookupArgs(Schema):

@@ -60,7 +60,7 @@ def test_a_citizen_submits_without_logging_in(client, as_user):
     assert number_pattern().match(body["number"])
     assert re.fullmatch(r"\d{6}", body["query_code"])
     assert body["status"] == "pending_dispatch"
-    assert set(body) == {"number", "query_code", "status", "status_label"}
+    assert set(body) == {"number", "query_code", "status", "status_label", "receipt"}
     record = as_user("operator").get(f"/api/v1/appeals/{body['number']}").json
     assert record["channel"] == "web"
     assert record["urgency"] == "一般"

@@ -13,7 +13,7 @@ from service.db import utcnow
 from service.notices import jobs
 from service.notices.channels import configured_channels, senders_from_config
 from service.notices.models import NoticeDelivery
-from tests.service.factories import outbox_ids, stored
+from tests.service.factories import new_address, outbox_ids, stored
 from tests.service.helpers import appeal_payload
 
 LANDLINE = "0797-4412345"
@@ -269,3 +269,32 @@ def test_a_written_appeal_with_a_wrong_phone_is_still_refused_for_it(app, as_use
     assert r.status_code == 422
     assert list(r.json["errors"]) == ["contact.phone"]
     assert r.json["errors"]["contact.phone"][0].startswith("Not a mainland mobile number")
+
+
+def test_a_portal_submission_is_told_where_the_text_with_its_code_goes(sending_app, client, gateway):
+    """The public API answers the receipt as the portal's page says it: the masked mobile the text
+    goes to, or why no text is sent (a landline), in the request's language."""
+    public = "/api/v1/public/appeals"
+    mobile = client.post(public, json=public_submission(MOBILE), environ_base={"REMOTE_ADDR": new_address()})
+    landline = client.post(
+        public,
+        json=public_submission(LANDLINE),
+        headers={"Accept-Language": "en"},
+        environ_base={"REMOTE_ADDR": new_address()},
+    )
+
+    assert mobile.status_code == 201 and mobile.json["receipt"]["sent"] is True
+    assert mobile.json["receipt"]["sms"] == "139****5678"
+    assert sent_to(sending_app, mobile.json["number"]) == [("sms", MOBILE, "sent")]
+    receipt = landline.json["receipt"]
+    assert (receipt["sent"], receipt["reason"], receipt["sms"]) == (False, "landline_only", None)
+    assert "landline" in receipt["message"]
+
+
+def public_submission(phone: str) -> dict:
+    return {
+        "appeal_type": "求助",
+        "title": "小区门口路灯不亮",
+        "content": "梅林镇光明路小区门口的路灯坏了一周了，晚上很黑。",
+        "contact": {"name": "李四", "phone": phone},
+    }
