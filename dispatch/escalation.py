@@ -182,7 +182,21 @@ def yellow_at(start: datetime, due_at: datetime) -> datetime:
 
 def still_planned(alarm: Alarm, facts: AppealFacts, ladder: Sequence[LadderStep], settings: Settings) -> bool:
     """Whether a stored alarm still belongs to the appeal's plan (else it is skipped when due)."""
-    return alarm in plan_alarms(facts, ladder, settings)
+    plan = plan_alarms(facts, ladder, settings)
+    return alarm in plan or stands_for_warning(alarm, facts, plan)
+
+
+def stands_for_warning(alarm: Alarm, facts: AppealFacts, plan: Sequence[Alarm]) -> bool:
+    """Whether `alarm` is the plan's reply warning as stored before warnings were kept to working
+    hours: a REPLY_DUE_SOON at the unmoved quarter point of the same reply deadline, while the plan
+    has that deadline's warning at another time. Such a stored warning is that warning: pending, it
+    goes off at its time (not skipped); fired, it was given (not given again at the moved time)."""
+    if alarm.kind != REPLY_DUE_SOON or facts.reply_due_at is None:
+        return False
+    start = facts.reply_started_at or facts.dispatched_at
+    if start is None or start >= facts.reply_due_at or alarm.due_at != yellow_at(start, facts.reply_due_at):
+        return False
+    return any(a.kind == REPLY_DUE_SOON for a in plan)
 
 
 def swept_together(kind: str) -> tuple[str, ...]:

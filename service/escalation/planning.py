@@ -170,9 +170,8 @@ def replan(
     facts = facts_of(appeal, parts, workdays_of(s, appeal))
     unit = s.get(Unit, appeal.lead_unit_code) if appeal.lead_unit_code and facts.urgent else None
     ladder = ladder_of(unit)
-    wanted = {
-        (a.kind, a.level, a.due_at, a.assignment_id) for a in esc.plan_alarms(facts, ladder, settings())
-    }
+    plan = esc.plan_alarms(facts, ladder, settings())
+    wanted = {(a.kind, a.level, a.due_at, a.assignment_id) for a in plan}
     if not is_new:
         # The pending alarms, and the reminders already sent: a reminder is about a deadline, and
         # the same deadline missed is reminded once, whatever comes and goes after (a reply sent
@@ -187,6 +186,11 @@ def replan(
             key = (alarm.kind, alarm.level, alarm.due_at, alarm.assignment_id)
             if key in wanted:
                 wanted.discard(key)
+            elif alarm.outcome == FIRED and esc.stands_for_warning(
+                esc.Alarm(alarm.due_at, alarm.kind, alarm.level, alarm.assignment_id), facts, plan
+            ):
+                # Given at the time planned before warnings kept to working hours: not again.
+                wanted -= {k for k in wanted if k[0] == esc.REPLY_DUE_SOON}
             elif alarm.done_at is None:
                 alarm.done_at, alarm.outcome = now, CANCELLED
     for kind, level, due_at, part in sorted(wanted, key=lambda k: k[2]):

@@ -212,6 +212,24 @@ def test_the_plan_keeps_a_routine_appeal_s_warning_in_working_hours_an_urgent_on
     )
 
 
+def test_a_warning_stored_at_the_unmoved_quarter_point_still_stands_for_the_plan_s_warning():
+    """Stored before warnings were kept to working hours: at the quarter point of the same deadline,
+    it is the plan's warning; at another time, or for another deadline, it is not."""
+    start, due = local(2026, 11, 23, 9, 0), local(2026, 11, 27, 0, 0)
+    f = facts(status=esc.HANDLING, dispatched_at=start, reply_due_at=due, workdays=WorkCalendar())
+    plan = esc.plan_alarms(f, (), SETTINGS)
+
+    def stored_at(at: datetime, kind: str = esc.REPLY_DUE_SOON) -> esc.Alarm:
+        return esc.Alarm(at, kind)
+
+    assert esc.still_planned(stored_at(local(2026, 11, 26, 2, 15)), f, (), SETTINGS)
+    assert esc.still_planned(stored_at(local(2026, 11, 25, 8, 30)), f, (), SETTINGS)  # as planned now
+    assert not esc.still_planned(stored_at(local(2026, 11, 26, 3, 0)), f, (), SETTINGS)
+    extended = facts(status=esc.HANDLING, dispatched_at=start, reply_due_at=local(2026, 12, 1, 0, 0))
+    assert not esc.stands_for_warning(stored_at(local(2026, 11, 26, 2, 15)), extended, plan)
+    assert not esc.stands_for_warning(stored_at(local(2026, 11, 26, 2, 15), esc.REPLY_OVERDUE), f, plan)
+
+
 def test_send_time_needs_an_aware_datetime():
     with pytest.raises(ValueError):
         esc.send_not_before(datetime(2026, 11, 23, 10, 0), urgent=False, calendar=WorkCalendar(), tz=SHANGHAI)

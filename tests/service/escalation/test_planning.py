@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from dispatch.calendar import WorkCalendar
 from dispatch.escalation import CO_SIGN_OVERDUE, ESCALATE, REPLY_DUE_SOON, REPLY_OVERDUE, SIGN_OVERDUE
 from service.appeals.models import Appeal
+from service.escalation.models import AppealAlarm
+from service.escalation.planning import replan
 from service.escalation.sweeps import sweep
 from service.notices.models import OutboxMessage
 from tests.service.escalation.steps import RECEIPT, alarms, appeal_row, event_actions, outbox
@@ -126,16 +128,28 @@ def test_redispatch_moves_the_clocks(app, as_user):
     assert len([a for a in after if a[0] == SIGN_OVERDUE]) == 1
 
 
-def test_a_reply_warning_falling_at_night_is_planned_for_the_working_morning_before_and_fires(app, as_user):
+#: The reply clock of the night-time warning tests: a quarter of the time left is Thursday
+#: 26 November, 02:15; the working morning before it, Wednesday 25 November, 08:30.
+NIGHT_CLOCK = (
+    datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI).astimezone(UTC),
+    datetime(2026, 11, 27, 0, 0, tzinfo=SHANGHAI).astimezone(UTC),
+)
+NIGHT_QUARTER = datetime(2026, 11, 26, 2, 15, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def signed_on_the_night_clock(app, as_user) -> str:
     number = new_appeal(as_user)
     ok(as_user(LEAD), number, "sign")
-    # The reply clock set so that a quarter of the time left is Thursday 26 November, 02:15.
-    start = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI).astimezone(UTC)
     with stored(app) as s:
         appeal = s.scalar(sa.select(Appeal).where(Appeal.number == number))
-        appeal.dispatched_at = appeal.reply_started_at = start
-        appeal.reply_due_at = datetime(2026, 11, 27, 0, 0, tzinfo=SHANGHAI).astimezone(UTC)
+        appeal.dispatched_at = appeal.reply_started_at = NIGHT_CLOCK[0]
+        appeal.reply_due_at = NIGHT_CLOCK[1]
         s.commit()
+    return number
+
+
+def test_a_reply_warning_falling_at_night_is_planned_for_the_working_morning_before_and_fires(app, as_user):
+    number = signed_on_the_night_clock(app, as_user)
 
     soon = next(due for kind, _level, due in alarms(app, number) if kind == REPLY_DUE_SOON)
 
@@ -145,3 +159,30 @@ def test_a_reply_warning_falling_at_night_is_planned_for_the_working_morning_bef
         s.commit()
     assert result.fired and not result.skipped  # the sweep plans it so too
     assert "reply_due_soon" in event_actions(app, number)
+
+
+def test_a_reply_warning_stored_at_night_before_the_change_goes_off_once(app, as_user):
+    """A warning stored at the quarter point itself (before warnings were kept to working hours):
+    pending, it goes off at its time rather than being skipped; given, a later replan does not give
+    it again at the working morning."""
+    number = signed_on_the_night_clock(app, as_user)
+    with stored(app) as s:  # as stored before: at 02:15, not 08:30 the day before
+        appeal = s.scalar(sa.select(Appeal).where(Appeal.number == number))
+        s.execute(
+            sa.update(AppealAlarm)
+            .where(AppealAlarm.appeal_id == appeal.id, AppealAlarm.kind == REPLY_DUE_SOON)
+            .values(due_at=NIGHT_QUARTER)
+        )
+        s.commit()
+
+    with stored(app) as s:
+        result = sweep(s, REPLY_DUE_SOON, now=NIGHT_QUARTER + timedelta(minutes=1))
+        s.commit()
+    assert result.fired and not result.skipped
+    with stored(app) as s:
+        appeal = s.scalar(sa.select(Appeal).where(Appeal.number == number))
+        replan(s, appeal, NIGHT_QUARTER + timedelta(hours=1))  # `minyi escalation replan`, say
+        s.commit()
+
+    assert not [due for kind, _level, due in alarms(app, number) if kind == REPLY_DUE_SOON]
+    assert event_actions(app, number).count("reply_due_soon") == 1
