@@ -113,12 +113,20 @@ def filtered(s: Session, user: User, args: dict[str, Any], tz: tzinfo) -> sa.Sel
     return query
 
 
+#: The events of a dispatcher choosing an appeal's units (by hand, or by the list after correcting
+#: it): a dispatch, a re-dispatch (an approved return's too), a change of co-units. Recorded with the
+#: user as actor; the list's own dispatch on intake has none.
+UNIT_CHOICES = ("dispatched", "redispatched", "co_units_changed")
+
+
 def _dispatched(way: str) -> sa.ColumnElement[bool]:
-    """派单方式, as the parts record it (`AppealAssignment.manual`): "manual", a dispatcher made a part
-    at least once (a dispatch by hand, by the list or to a unit, a re-dispatch, a change of co-units,
-    an approved return re-dispatched); "auto", the lead unit it is with was chosen by the list on
-    intake and no dispatcher has made a part since: the list's own work, for spot checks."""
-    by_hand = sa.select(AppealAssignment.appeal_id).where(AppealAssignment.manual)
+    """派单方式, as the timeline records it: "manual", a dispatcher chose its units at least once
+    (`UNIT_CHOICES` with a user as actor: a co-unit ticked or unticked counts); "auto", the lead unit
+    it is with was chosen by the list on intake (`AppealAssignment.manual` false) and no dispatcher
+    has chosen its units since: the list's own work, for spot checks."""
+    by_hand = sa.select(AppealEvent.appeal_id).where(
+        AppealEvent.action.in_(UNIT_CHOICES), AppealEvent.actor_id.is_not(None)
+    )
     if way == "manual":
         return Appeal.id.in_(by_hand)
     by_the_list = sa.select(AppealAssignment.appeal_id).where(

@@ -15,7 +15,7 @@ def numbers_found(page: str) -> set[str]:
 
 
 def test_the_lists_own_dispatches_are_found_apart_from_those_a_dispatcher_made(as_user, logged_in):
-    by_the_list, redispatched, co_changed, returned = (new_appeal(as_user) for _ in range(4))
+    by_the_list, redispatched, co_changed, co_removed, returned = (new_appeal(as_user) for _ in range(5))
     by_hand = waiting_appeal(as_user)  # the list decided nothing: a dispatcher chose the unit
     client = logged_in("dispatcher")
     assert post_form(client, redispatched, "dispatch", unit=MEILIN, reason="属地管理").status_code == 302
@@ -23,6 +23,9 @@ def test_the_lists_own_dispatches_are_found_apart_from_those_a_dispatcher_made(a
         post_form(client, co_changed, "dispatch", co_units=[MEILIN, RSJ], reason="欠薪部分").status_code
         == 302
     )
+    # The list's co-unit 梅林镇 unticked: no new part, but a dispatcher's choice all the same.
+    unticked = post_form(client, co_removed, "dispatch", unit="GXQ-CGJ", co_units=[], reason="无需镇政府协办")
+    assert unticked.status_code == 302
     assert post_form(client, by_hand, "dispatch", unit=RSJ, reason="人社局办理").status_code == 302
     ok(as_user(LEAD), returned, "return", reason="不属于本单位职责", basis="职责清单 GX-0001")
     assert post_form(client, returned, "return-review", decision="approve", unit=RSJ).status_code == 302
@@ -35,7 +38,7 @@ def test_the_lists_own_dispatches_are_found_apart_from_those_a_dispatcher_made(a
     assert numbers_found(auto) == {by_the_list} and "共 1 件" in auto
     assert re.search(r'<option value="auto" selected>自动（职责清单派单，未经人工）</option>', auto)
     manual = page_of(client, "/centre/search?dispatch=manual")
-    assert numbers_found(manual) == {redispatched, co_changed, by_hand, returned}
+    assert numbers_found(manual) == {redispatched, co_changed, co_removed, by_hand, returned}
 
     # The API's list has the same filter.
     api = as_user("dispatcher").get("/api/v1/appeals?dispatch=auto")
