@@ -34,13 +34,13 @@ Runner = Callable[[Session, Appeal, User, dict[str, Any]], "str | tuple[str, dic
 #: click); otherwise it is another decision from a page that was stale (two tabs): a conflict.
 SameAs = Callable[[Session, Appeal, Sequence[AppealEvent], dict[str, Any]], bool]
 
+#: What an irreversible action will do to this appeal, said in the page language to this user before
+#: it is done (the loaded form); None: nothing to confirm (the operation will refuse it and say why).
+Confirm = Callable[[Session, Appeal, User, dict[str, Any]], "str | None"]
+
 #: What the first submission of a form sent twice did, told from the events it recorded (those since
 #: the page, the first being the action's), as a `Runner` tells it: the second one's message then says
 #: the same (已派单至区城管局。（重复提交的表单未再次办理。）) rather than less.
-#: What an irreversible action will do to this appeal, said in the page language before it is done
-#: (the loaded form); None: nothing to confirm (the operation will refuse the form and say why).
-Confirm = Callable[[Session, Appeal, dict[str, Any]], "str | None"]
-
 Recall = Callable[[Appeal, Sequence[AppealEvent]], "str | tuple[str, dict[str, Any]] | None"]
 
 

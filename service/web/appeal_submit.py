@@ -37,6 +37,9 @@ from service.web.form_messages import page_message
 from service.web.helpers import FormErrors, errors_of, form_to_dict
 from service.web.labels import N_
 
+#: A form from a page older than the appeal (someone else acted meanwhile), sent back with its input.
+STALE = N_("该诉求已被他人修改，请查看下方最新状态后再提交（您填写的内容已保留）。")
+
 
 def _domain_message(exc: DomainError, sent_version: Any) -> str:
     """A refused action in the page language, with the operation's own message after it."""
@@ -46,7 +49,7 @@ def _domain_message(exc: DomainError, sent_version: Any) -> str:
         and sent_version not in (None, "")
         and str(current.get("version")) != str(sent_version)
     ):
-        return _("该诉求已被他人修改，请查看下方最新状态后再提交（您填写的内容已保留）。")
+        return _(STALE)
     if exc.status == 409:
         return _("当前状态下不能进行此操作：%(detail)s", detail=page_message(exc.message))
     if exc.status == 403:
@@ -87,7 +90,10 @@ def act(number: str, action_name: str, *, area: str, actions: dict[str, Action])
     seen_event = form.pop(SEEN_EVENT, "")
     answer = form.pop(CONFIRM, "")
     if action.confirm is not None and answer == "back":
-        return again(200)  # 返回修改: the form as it was typed, nothing done
+        # 返回修改: the form as it was typed, nothing done; said so if the appeal changed meanwhile,
+        # since the form comes back with the appeal as it is now.
+        stale = form.get("version") not in (None, str(appeal.version))
+        return again(200, problem=_(STALE) if stale else None)
     try:
         data = action.load(form_to_dict(form, action.many))
     except SchemaError as exc:
@@ -95,7 +101,7 @@ def act(number: str, action_name: str, *, area: str, actions: dict[str, Action])
     # An irreversible action asks first. A stale form goes on to be refused, or recognised as sent
     # twice (a double click on the confirmation's button), as any form.
     confirm = action.confirm if answer != "yes" and data.get("version") in (None, appeal.version) else None
-    if confirm is not None and (confirming := confirm(s, appeal, data)) is not None:
+    if confirm is not None and (confirming := confirm(s, appeal, user, data)) is not None:
         return again(200, confirming=confirming)
 
     def repeated(own: list[AppealEvent]) -> Any:
@@ -126,7 +132,7 @@ def act(number: str, action_name: str, *, area: str, actions: dict[str, Action])
         appeal = queries.get_visible(s, number, user)
         if own := _own_since(s, appeal, user, action, seen_event):
             return repeated(own)
-        return again(409, problem=_("该诉求已被他人修改，请查看下方最新状态后再提交（您填写的内容已保留）。"))
+        return again(409, problem=_(STALE))
     event, values = outcome if isinstance(outcome, tuple) else (outcome, {})
     flash(action.done_for(event), "success", **values)
     return redirect(url_for(f"web.{area}_appeal", number=appeal.number))

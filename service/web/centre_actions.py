@@ -147,7 +147,7 @@ def _merge(s: Session, appeal: Appeal, user: User, d: dict[str, Any]) -> tuple[s
     return _merged_into(appeal)
 
 
-def _merged_into(appeal: Appeal, own: Sequence[AppealEvent] = ()) -> tuple[str, dict[str, Any]]:
+def _merged_into(appeal: Appeal, _own: Sequence[AppealEvent] = ()) -> tuple[str, dict[str, Any]]:
     """What a merge did (the first time, for a form sent twice): the appeal it joined."""
     return "merged", {"master": appeal.master.number if appeal.master is not None else ""}
 

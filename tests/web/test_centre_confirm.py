@@ -151,3 +151,34 @@ def test_a_confirmation_for_a_page_that_went_stale_is_refused_with_the_text_kept
     assert stale.status_code == 409 and "data-confirm-step" not in page
     assert "该诉求已被他人修改" in page and ">群众多次来电</textarea>" in page
     assert last_event_actions(as_user, number).count("supervised") == 0
+    # 返回修改 from that confirmation: the form as typed, and word that the appeal changed meanwhile.
+    back = client.post(f"/centre/appeals/{number}/raise", data={**kept, "confirm": "back"})
+    page = back.get_data(as_text=True)
+    assert back.status_code == 200 and "该诉求已被他人修改" in page and ">群众多次来电</textarea>" in page
+    assert last_event_actions(as_user, number).count("supervised") == 0
+
+
+def test_going_back_from_a_current_confirmation_says_nothing_changed(as_user, logged_in):
+    number = new_appeal(as_user)
+    client = logged_in("dispatcher")
+    r = ask(client, number, "raise", note="群众多次来电")
+
+    back = client.post(
+        f"/centre/appeals/{number}/raise",
+        data={**hidden_fields(r.get_data(as_text=True), number, "raise"), "confirm": "back"},
+    )
+
+    page = back.get_data(as_text=True)
+    assert back.status_code == 200 and "该诉求已被他人修改" not in page and ">群众多次来电</textarea>" in page
+
+
+def test_a_merge_confirmation_shows_the_master_s_title_as_lists_do(as_user, logged_in):
+    """A phone number the citizen wrote in the title is masked, as in the duplicates list."""
+    master = new_appeal(as_user, title="13800001234反映路灯不亮")
+    duplicate = new_appeal(as_user, title="路灯不亮已有一周")
+    client = logged_in("dispatcher")
+
+    r = ask(client, duplicate, "merge", master=master, reason="同一地点同一问题")
+
+    asked = confirmation(r.get_data(as_text=True), "merge")
+    assert f"将并入 {master}（138****1234反映路灯不亮）" in asked and "13800001234" not in asked
