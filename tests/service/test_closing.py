@@ -36,6 +36,7 @@ from tests.service.closing_arrange import (
     set_rating_due,
     supervisions,
 )
+from tests.service.escalation.steps import warned_in_working_hours
 from tests.service.factories import assert_envelope, county_rule, new_address, register, stored
 from tests.service.helpers import default_list
 
@@ -406,7 +407,8 @@ def test_a_reopened_appeal_starts_a_new_period_and_is_not_due_soon_at_once(app, 
             )
         )
         reopened_at = appeal.reply_started_at
-    assert soon == reopened_at + (view_due(view) - reopened_at) * 3 / 4  # a quarter of the new period left
+    # A quarter of the new period left, or the working hours before it.
+    assert warned_in_working_hours(soon, reopened_at, reopened_at + (view_due(view) - reopened_at) * 3 / 4)
     due_soon = ok(as_user("dispatcher").get("/api/v1/queues/due_soon"))
     assert body["number"] not in [i["number"] for i in due_soon["items"]]
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
 
+from dispatch.calendar import WorkCalendar
 from service.appeals.models import Appeal, AppealEvent
 from service.escalation.models import AppealAlarm
 from service.notices.models import OutboxMessage
-from tests.service.factories import stored
+from tests.service.factories import SHANGHAI, stored
 
 
 def alarms(app: Flask, number: str, *, pending: bool = True) -> list[tuple[str, int, datetime]]:
@@ -71,3 +72,19 @@ def appeal_row(app: Flask, number: str) -> dict[str, Any]:
             "dispatched_at": a.dispatched_at,
             "updated_at": a.updated_at,
         }
+
+
+def in_working_hours(at: datetime) -> bool:
+    """Whether `at` falls in the hours a routine warning goes off (08:30-18:00 of a working day)."""
+    local = at.astimezone(SHANGHAI)
+    return WorkCalendar().is_workday(local.date()) and time(8, 30) <= local.time() < time(18, 0)
+
+
+def warned_in_working_hours(soon: datetime, start: datetime, yellow: datetime) -> bool:
+    """A routine appeal's reply warning as planned: at the yellow point (a quarter of the time
+    left) when that is in working hours, else earlier in them, after the clock started."""
+    return (
+        start <= soon <= yellow
+        and in_working_hours(soon)
+        and (soon == yellow or not in_working_hours(yellow))
+    )

@@ -3,27 +3,28 @@ appeals alert the unit and the centre at once."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from dispatch.calendar import WorkCalendar
 from dispatch.escalation import CO_SIGN_OVERDUE, ESCALATE, REPLY_DUE_SOON, REPLY_OVERDUE, SIGN_OVERDUE
 from service.appeals.models import Appeal
 from service.escalation.models import AppealAlarm
 from service.escalation.planning import replan
 from service.escalation.sweeps import sweep
 from service.notices.models import OutboxMessage
-from tests.service.escalation.steps import RECEIPT, alarms, appeal_row, event_actions, outbox
+from tests.service.escalation.steps import (
+    RECEIPT,
+    alarms,
+    appeal_row,
+    event_actions,
+    outbox,
+    warned_in_working_hours,
+)
 from tests.service.factories import SHANGHAI, stored
 from tests.service.handling_steps import LEAD, garbage_in_meilin, new_appeal, ok
 from tests.service.helpers import appeal_payload
-
-
-def in_working_hours(at: datetime) -> bool:
-    local = at.astimezone(SHANGHAI)
-    return WorkCalendar().is_workday(local.date()) and time(8, 30) <= local.time() < time(18, 0)
 
 
 @pytest.mark.usefixtures("sms_app")  # the receipt goes by SMS: a gateway is configured
@@ -36,8 +37,7 @@ def test_a_routine_appeal_gets_its_sign_and_reply_alarms_and_no_alert(app, as_us
     # The yellow warning: a quarter of the whole time left, or the latest working morning before.
     total = row["reply_due_at"] - row["dispatched_at"]
     yellow, soon = row["reply_due_at"] - total / 4, kinds[(REPLY_DUE_SOON, 0)]
-    assert row["dispatched_at"] <= soon <= yellow
-    assert in_working_hours(soon) and (soon == yellow or not in_working_hours(yellow))
+    assert warned_in_working_hours(soon, row["dispatched_at"], yellow)
     assert not any(kind == ESCALATE for kind, _ in kinds)
     assert outbox(app, number) == [RECEIPT]  # the citizen's 受理回执, nothing to the unit yet
     assert "urgent_alerted" not in event_actions(app, number)
