@@ -23,6 +23,11 @@ from service.fields import typed_code
 #: The largest row id a database stores (a 64-bit integer); a larger TOKEN_ID is no token.
 MAX_ID = 2**63 - 1
 
+#: Why a command could not read or lift the log-in locks (lockout.UNREACHABLE), naming the setting.
+REDIS_UNREACHABLE = (
+    "the service's Redis cannot be reached (REDIS_URL, or the embedded Redis of a running `minyi run`)"
+)
+
 
 class Problems(click.ClickException):
     """What is wrong with a command's options, by option: printed one per line, exit status 1."""
@@ -177,11 +182,7 @@ def users_list(role: str | None, unit_code: str | None) -> None:
             # Said here, once: not also the service log's warning (`lockout.locks`), which a
             # command line without logging set up would print as well.
             in_force = []
-            click.echo(
-                "log-in locks not shown: the service's Redis cannot be reached "
-                "(REDIS_URL, or the embedded Redis of a running `minyi run`)",
-                err=True,
-            )
+            click.echo(f"log-in locks not shown: {REDIS_UNREACHABLE}", err=True)
         locked = {lock.username for lock in in_force}
         for user in users:
             lock = "LOCKED (minyi users unlock)" if username_key(user.username) in locked else ""
@@ -199,7 +200,10 @@ def users_list(role: str | None, unit_code: str | None) -> None:
 @click.option("--password", help="omit to be asked")
 def users_password(username: str, password: str | None) -> None:
     """Reset USERNAME's password (an administrator who forgot theirs, with nobody to reset it on
-    the admin page). Its open sessions end, its log-in locks are lifted; the audit log records it."""
+    the admin page). Its open sessions end, its log-in locks are lifted; the audit log records it.
+    Without the service's Redis the password is reset all the same, and the command says the locks
+    are not lifted (`minyi users unlock` lifts them later)."""
+    from service.auth import lockout
     from service.auth.operations import find_user, set_password
 
     with cli_context.app_session() as s:
@@ -218,7 +222,20 @@ def users_password(username: str, password: str | None) -> None:
             password = ask_password("New password: ")
             if why := password_problem(user.username, password):
                 raise Problems({"New password": [why]}, headline="nothing changed:")
-        set_password(s, user, password)
+        set_password(s, user, password, lift_locks=False)
+        s.commit()  # the new password stands whether or not Redis can be reached for the locks
+        try:
+            lockout.remove_locks(user.username)
+        except lockout.UNREACHABLE:
+            # Said here, once: not also the service log's warning (`lockout.lift`). The password
+            # is changed, so the exit status is 0; the locks are what is left to do.
+            click.echo(f"password of {user.username} reset: its other sessions end")
+            click.echo(
+                f"its log-in locks are not lifted: {REDIS_UNREACHABLE}; "
+                f"lift them once it can be: minyi users unlock {user.username}",
+                err=True,
+            )
+            return
         click.echo(f"password of {user.username} reset: its other sessions end, its log-in locks are lifted")
 
 
@@ -228,6 +245,7 @@ def users_password(username: str, password: str | None) -> None:
 def users_unlock(username: str, client: str | None) -> None:
     """Lift USERNAME's log-in locks (解除锁定), as the admin page does: for one client address, or
     all of them. Needs the service's Redis (REDIS_URL, or the embedded one of a running `minyi run`)."""
+    from service.auth import lockout
     from service.auth.operations import lift_lock
 
     client = client.strip() if client is not None else None
@@ -237,7 +255,13 @@ def users_unlock(username: str, client: str | None) -> None:
         )
     with cli_context.app_session() as s:
         user = existing_user(s, username.strip())
-        lifted = lift_lock(s, user, client, actor=None)
+        try:
+            lifted = lift_lock(s, user, client, actor=None, logged=False)
+        except lockout.UNREACHABLE:
+            # Said once, as the error (exit status 1), not also as the service log's warning.
+            raise click.ClickException(
+                f"the log-in locks of {user.username} are not lifted: {REDIS_UNREACHABLE}"
+            ) from None
         click.echo(
             f"lifted {lifted} log-in lock(s) of {user.username}"
             if lifted

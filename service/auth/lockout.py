@@ -295,17 +295,24 @@ def lift(username: str, client: str | None = None) -> list[Lock]:
     every client's and the username's own. Returns the locks there were. Raises LocksUnreachable
     when Redis is: an administrator's action must not seem done when it was not."""
     try:
-        before = read_locks([username])
-        conn = get_redis()
-        if client is not None:
-            conn.delete(_client_key(username, client))
-            return [lock for lock in before if lock.client == client]
-        keys = [_account_key(username).encode()]
-        keys.extend(conn.scan_iter(match=_glob(_account_key(username)) + ":*", count=1000))
-        conn.delete(*keys)
+        return remove_locks(username, client)
     except UNREACHABLE as exc:
         log.warning("log-in locks not lifted (Redis: %s)", exc)
         raise LocksUnreachable() from exc
+
+
+def remove_locks(username: str, client: str | None = None) -> list[Lock]:
+    """`lift`, raising one of UNREACHABLE instead of logging it: for a caller that says so itself
+    (`minyi users unlock` and `users password`, on the terminal where the log's warning would say
+    it a second time)."""
+    before = read_locks([username])
+    conn = get_redis()
+    if client is not None:
+        conn.delete(_client_key(username, client))
+        return [lock for lock in before if lock.client == client]
+    keys = [_account_key(username).encode()]
+    keys.extend(conn.scan_iter(match=_glob(_account_key(username)) + ":*", count=1000))
+    conn.delete(*keys)
     return before
 
 

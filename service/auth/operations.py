@@ -163,11 +163,18 @@ def create_user(
     return user
 
 
-def set_password(s: Session, user: User, password: str, *, actor: User | None = None) -> None:
+def set_password(
+    s: Session, user: User, password: str, *, actor: User | None = None, lift_locks: bool = True
+) -> None:
     """A new password for `user` (an administrator's reset). The account's open sessions end on
-    their next request (service/auth/security.py, `password_stamp`)."""
+    their next request (service/auth/security.py, `password_stamp`).
+
+    Its log-in locks are lifted too (Redis unreachable: logged, nothing raised); `lift_locks=False`
+    for a caller that lifts them itself after its commit, to say whether it could
+    (`minyi users password`, with `lockout.remove_locks`)."""
     _store_password(user, password)
-    lockout.clear_failures(user.username)  # every lock of the username: its owner gets in with it
+    if lift_locks:
+        lockout.clear_failures(user.username)  # every lock of the username: its owner gets in with it
     audit.record(s, "password_reset", actor=actor, account=user.username)
     s.flush()
 
@@ -202,12 +209,15 @@ def change_password(s: Session, user: User, current: str, password: str) -> None
     s.flush()
 
 
-def lift_lock(s: Session, user: User, client: str | None = None, *, actor: User | None) -> int:
+def lift_lock(
+    s: Session, user: User, client: str | None = None, *, actor: User | None, logged: bool = True
+) -> int:
     """解除锁定: `client`'s log-in lock on `user`'s username, or (None) all of its locks and
     failure counts, every client's and the account-wide one. Returns how many locks were in force;
     only then is it recorded in the security audit log. Raises lockout.LocksUnreachable (503)
-    when Redis is."""
-    lifted = lockout.lift(user.username, client)
+    when Redis is; `logged=False`, one of lockout.UNREACHABLE instead, not logged, for a caller
+    that says so itself (`minyi users unlock`)."""
+    lifted = (lockout.lift if logged else lockout.remove_locks)(user.username, client)
     if lifted:
         detail: dict[str, object] = {"clients": [lock.client for lock in lifted if lock.client]}
         if any(lock.client is None for lock in lifted):

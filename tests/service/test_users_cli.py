@@ -166,10 +166,21 @@ def logging_as_a_command_has_it():
         root.handlers = handlers
 
 
-@pytest.mark.parametrize("url", ["redis://127.0.0.1:1/0", None], ids=["unreachable", "not configured"])
-def test_the_list_says_once_that_the_locks_cannot_be_shown_without_redis(app, cli, url):
+def redis_at(app, url):
+    """The service's Redis at `url` from now on (None: no REDIS_URL and no `minyi run` running)."""
     app.config["REDIS_URL"] = url
-    app.extensions.pop("minyi.redis", None)  # the connection made for the suite's URL
+    app.extensions.pop("minyi.redis", None)  # the connection made for the previous URL
+
+
+#: Redis refusing connections, and none configured at all.
+REDIS_DOWN = pytest.mark.parametrize(
+    "url", ["redis://127.0.0.1:1/0", None], ids=["unreachable", "not configured"]
+)
+
+
+@REDIS_DOWN
+def test_the_list_says_once_that_the_locks_cannot_be_shown_without_redis(app, cli, url):
+    redis_at(app, url)
 
     with logging_as_a_command_has_it():
         r = cli("list")
@@ -180,6 +191,51 @@ def test_the_list_says_once_that_the_locks_cannot_be_shown_without_redis(app, cl
         "(REDIS_URL, or the embedded Redis of a running `minyi run`)"
     ]
     assert "cgj\tunit_staff\tGXQ-CGJ\tactive" in r.stdout  # the accounts all the same
+
+
+@REDIS_DOWN
+def test_a_password_reset_without_redis_says_once_that_the_locks_stay(app, cli, as_user, url):
+    """The password is changed (exit status 0), but not "its log-in locks are lifted": they are
+    still there once Redis is back, until `minyi users unlock` lifts them."""
+    suites = app.config["REDIS_URL"]
+    desk = client_at(app, "10.60.4.4")
+    for n in range(5):
+        log_in(desk, "admin", f"wrong-{n}")
+    assert log_in(desk, "admin").status_code == 429
+    redis_at(app, url)
+
+    with logging_as_a_command_has_it():
+        r = cli("password", "admin", "--password", NEW_PASSWORD)
+
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines() == ["password of admin reset: its other sessions end"]
+    assert r.stderr.splitlines() == [
+        "its log-in locks are not lifted: the service's Redis cannot be reached "
+        "(REDIS_URL, or the embedded Redis of a running `minyi run`); "
+        "lift them once it can be: minyi users unlock admin"
+    ]
+    [event] = audit(as_user, account="admin", kind="password_reset")
+    assert event["actor"].startswith("command line")
+    redis_at(app, suites)
+    assert log_in(desk, "admin", NEW_PASSWORD).status_code == 429  # still locked, as it was told
+    assert cli("unlock", "admin").output.strip() == "lifted 1 log-in lock(s) of admin"
+    assert log_in(desk, "admin", NEW_PASSWORD).status_code == 200  # the new password, stored
+
+
+@REDIS_DOWN
+def test_unlock_without_redis_says_once_that_nothing_was_lifted(app, cli, as_user, url):
+    redis_at(app, url)
+
+    with logging_as_a_command_has_it():
+        r = cli("unlock", "meilin")
+
+    assert r.exit_code == 1 and r.exception.__class__ is SystemExit  # no traceback
+    assert r.stdout == ""
+    assert r.stderr.splitlines() == [
+        "Error: the log-in locks of meilin are not lifted: the service's Redis cannot be reached "
+        "(REDIS_URL, or the embedded Redis of a running `minyi run`)"
+    ]
+    assert audit(as_user, account="meilin", kind="login_unlocked") == []
 
 
 @pytest.mark.parametrize("typed", CGJ_AS_TYPED)
