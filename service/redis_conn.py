@@ -9,10 +9,15 @@ from typing import Any
 
 import redis
 from flask import current_app
+from redis.exceptions import RedisError
 
 
 class RedisNotConfigured(RuntimeError):
     """No REDIS_URL and no embedded server: a command-line run, or a test app without Redis."""
+
+
+#: Redis out of reach (refused, timed out, a socket gone) or not configured at all.
+REDIS_DOWN = (RedisError, OSError, RedisNotConfigured)
 
 
 #: How long a web request or a job waits for Redis to connect, and for an answer: short, so that a

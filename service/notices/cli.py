@@ -7,14 +7,10 @@ from __future__ import annotations
 
 import click
 import sqlalchemy as sa
-from redis.exceptions import RedisError
 
 from service import cli_context
 from service.auth.cli import MAX_ID
-from service.redis_conn import RedisNotConfigured
-
-#: Redis out of reach (refused, timed out, a socket gone) or not configured at all.
-REDIS_DOWN = (RedisError, OSError, RedisNotConfigured)
+from service.redis_conn import REDIS_DOWN
 
 
 def redis_down(exc: Exception) -> str:
@@ -79,7 +75,7 @@ def jobs_retry(ident: str) -> None:
 
 
 def _retry_notice(ident: str) -> None:
-    from service.notices.jobs import enqueue_deliveries, mark_for_retry
+    from service.notices.jobs import commit_retry
 
     number = int(ident)
     # A number past the database's integers is no notice (SQLite cannot even look it up).
@@ -87,9 +83,7 @@ def _retry_notice(ident: str) -> None:
         raise click.ClickException(f"No failed notice {ident} (see minyi jobs failed).")
     try:
         with cli_context.app_session() as s:
-            priority = mark_for_retry(s, number).priority
-            s.commit()  # stored before Redis is asked: if it cannot take it, the relay sweep sends it
-            enqueue_deliveries(priority, [number])
+            commit_retry(s, number)
     except REDIS_DOWN as exc:
         click.echo(
             f"notice {ident} is marked for sending again, but not queued: {redis_down(exc)}; "

@@ -247,9 +247,21 @@ def retry_failed_notice(s: Any, delivery_id: int) -> NoticeDelivery:
     return delivery
 
 
+def commit_retry(s: Any, delivery_id: int) -> NoticeDelivery:
+    """`retry_failed_notice` for a caller that says what happened (`minyi jobs retry`, the failed
+    notices page): the notice is marked for sending again and committed (a boundary's own step),
+    then handed to the worker. Raises one of REDIS_DOWN (service/redis_conn.py) when Redis cannot
+    take it: stored pending all the same, the worker's relay sweep sends it once it reaches Redis.
+    NotFound and Conflict come before the commit, with nothing changed."""
+    delivery = mark_for_retry(s, delivery_id)
+    s.commit()  # stored before Redis is asked: if it cannot take it, the relay sweep sends it
+    enqueue_deliveries(delivery.priority, [delivery_id])
+    return delivery
+
+
 def mark_for_retry(s: Any, delivery_id: int) -> NoticeDelivery:
-    """A failed notice pending again, not handed to the worker: its relay sweep sends it, or the
-    caller with `enqueue_deliveries` after its commit, to say whether Redis took it."""
+    """A failed notice pending again, not handed to the worker: its relay sweep sends it, or
+    `commit_retry` after its commit, to say whether Redis took it."""
     from service.errors import NotFound
 
     delivery = s.get(NoticeDelivery, delivery_id)

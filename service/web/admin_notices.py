@@ -15,6 +15,7 @@ from service.notices import jobs
 from service.notices import models as m
 from service.notices.api import notice_view
 from service.notices.models import NoticeDelivery
+from service.redis_conn import REDIS_DOWN
 from service.web.access import ADMIN_ROLES, login_required
 from service.web.blueprint import bp
 from service.web.flashes import flash
@@ -43,11 +44,20 @@ def admin_notices() -> Any:
 @bp.post("/admin/notices/<int:notice_id>/retry")
 @login_required(roles=ADMIN_ROLES)
 def admin_notice_retry(notice_id: int) -> Any:
-    """重发: the notice is pending again and handed to the worker after the commit."""
+    """重发: the notice is pending again, committed, then handed to the worker; when Redis cannot
+    take it, the page says so (not 已重新排队): the worker's relay sweep sends it later."""
     try:
-        jobs.retry_failed_notice(db.session(), notice_id)
+        jobs.commit_retry(db.session(), notice_id)
     except Conflict:
         flash(N_("通知 %(id)s 不是发送失败状态，无需重发。"), "warning", id=notice_id)
+    except REDIS_DOWN:
+        flash(
+            N_(
+                "通知 %(id)s 已标记为重新发送，但未能排队（Redis 不可用）；后台任务连上 Redis 后，定时补发时会将其发出。"
+            ),
+            "warning",
+            id=notice_id,
+        )
     else:
         flash(N_("通知 %(id)s 已重新排队发送。"), "success", id=notice_id)
     return redirect(url_for("web.admin_notices"))

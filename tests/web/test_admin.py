@@ -880,6 +880,38 @@ def test_failed_notices_are_listed_masked_and_can_be_retried_once(logged_in, db_
     assert "不是发送失败状态" in admin.get(r.location).get_data(as_text=True)
 
 
+def test_a_notice_retried_while_redis_is_unreachable_is_not_said_to_be_queued(app, logged_in, db_session):
+    """Marked for sending again and stored, but not "已重新排队": the worker's relay sweep sends it
+    once it reaches Redis."""
+    import redis
+
+    first, second = failed_notice(db_session), failed_notice(db_session)
+    admin = logged_in("admin")
+    html = admin.get("/admin/notices").get_data(as_text=True)
+    app.extensions["minyi.redis"] = redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1)
+
+    r = admin.post(f"/admin/notices/{first.id}/retry", data={"csrf_token": csrf_token_of(html)})
+
+    page = admin.get(r.location).get_data(as_text=True)
+    assert "已重新排队发送" not in page
+    assert (
+        f"通知 {first.id} 已标记为重新发送，但未能排队（Redis 不可用）；"
+        "后台任务连上 Redis 后，定时补发时会将其发出。" in page
+    )
+    db_session.refresh(first)
+    assert first.status == nm.PENDING and first.attempts == 0  # stored all the same
+    assert f'data-notice="{first.id}"' not in page and f'data-notice="{second.id}"' in page
+
+    admin.get("/admin/notices?lang=en")
+    r = admin.post(f"/admin/notices/{second.id}/retry", data={"csrf_token": csrf_token_of(html)})
+    english = admin.get(r.location).get_data(as_text=True)
+    assert (
+        f"Notice {second.id} is marked for sending again, but not queued (Redis cannot be reached); the "
+        "worker&#39;s relay sweep sends it once the worker reaches Redis." in english
+    )
+    admin.get("/lang/zh")
+
+
 def test_the_administrator_sees_who_revealed_a_callers_contact_and_why(as_user, logged_in):
     from tests.service.handling_steps import new_appeal
 
