@@ -91,7 +91,17 @@ def app_session(**config: object) -> Iterator[Session]:
         # No REDIS_URL: the embedded Redis of a `minyi run` running on the same var/, if there is one
         # (log-in locks live there; notices queued by the command go to its worker).
         app.config["REDIS_URL"] = running_embedded_url(app.config["VAR_DIR"])
-    with app.app_context(), database_errors(app.config["DATABASE_URL"]):
+    with app.app_context(), unit_of_work(app) as s:
+        yield s
+
+
+@contextmanager
+def unit_of_work(app: Flask) -> Iterator[Session]:
+    """The session of one command, in `app`'s context: committed on success, rolled back on error,
+    a DomainError said on the terminal (exit status 1), a database that cannot be used named
+    (`database_errors`). `app_session`'s, and the in-process commands' of the tests (the
+    `command_line` fixture, on the test's app), so that those end as the real command does."""
+    with database_errors(app.config["DATABASE_URL"]):
         s = db.session()
         try:
             yield s

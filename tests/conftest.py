@@ -127,6 +127,10 @@ def command_line(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Any:
     test's connection (committed to a savepoint the test rolls back) instead of a new app's.
     Returns a function of the arguments giving click's Result (exit_code, output).
 
+    The unit of work is the real command's (`cli_context.unit_of_work`): committed on success,
+    rolled back on any error, a DomainError said on stderr with exit status 1. Only the app
+    differs: the test's (its configuration, its connection), not one made from the environment.
+
     It replaces `service.cli_context.app_session`: a command calls it as `cli_context.app_session()`,
     never as a name of its own module (`from service.cli_context import app_session` would keep
     the real one, and the command would run on a database of its own, outside the test)."""
@@ -135,15 +139,12 @@ def command_line(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Any:
     from click.testing import CliRunner
 
     import service.cli_context
-    from service import db
     from service.cli import main
 
     @contextmanager
     def on_the_tests_connection(**_config: object) -> Iterator[Any]:
-        with app.app_context():
-            s = db.session()
+        with app.app_context(), service.cli_context.unit_of_work(app) as s:
             yield s
-            s.commit()
 
     monkeypatch.setattr(service.cli_context, "app_session", on_the_tests_connection)
     return lambda *args: CliRunner().invoke(main, list(args))
