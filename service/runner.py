@@ -233,6 +233,9 @@ def run_command(port: int | None) -> None:
         nonlocal stopping
         if stopping and setting_up and signum == signal.SIGINT:
             signal.default_int_handler(signum, frame)  # the second Ctrl-C: KeyboardInterrupt now
+        if setting_up and not stopping:
+            # Said at once: the step may take a while, and a silent Ctrl-C is pressed again.
+            click.echo("stopping once this step is done (Ctrl-C again to stop at once)", err=True)
         stopping = True
 
     signal.signal(signal.SIGINT, stop)

@@ -414,6 +414,8 @@ def test_minyi_run_stopped_by_ctrl_c_during_its_migrations_stops_after_them(tmp_
         assert proc.wait(timeout=60) == 0, log.read_text()
 
     text = log.read_text()
+    # Said at once, while the step goes on; then, once it is done, "stopped".
+    assert "stopping once this step is done (Ctrl-C again to stop at once)" in text, text
     assert text.splitlines()[-1] == "stopped" and text.splitlines().count("stopped") == 1, text
     assert "Traceback" not in text and "Aborted" not in text, text
     assert "starting the web server" not in text and not (tmp_path / "var" / "redis.url").exists(), text
