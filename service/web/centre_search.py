@@ -1,6 +1,7 @@
 """工单查询: every appeal the user may see, by status, channel, type, urgency, unit, how it was
-dispatched (派单方式: the list's own dispatches, for spot checks), category, place, days and words; then the list, or the same as an Excel file (工单导出). The page form of
-`GET /api/v1/appeals` and `GET /api/v1/appeals/export`, with the same schema and queries."""
+dispatched (派单方式: the list's own dispatches, for spot checks), category, place, days and words;
+then the list, or the same as an Excel file (工单导出). The page form of `GET /api/v1/appeals` and
+`GET /api/v1/appeals/export`, with the same schema and queries."""
 
 from __future__ import annotations
 

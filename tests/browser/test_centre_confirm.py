@@ -86,9 +86,17 @@ def test_co_units_are_ticked_in_groups_with_the_keyboard(page, log_in, live_serv
     expect(co_units.get_by_role("group", name="区直部门")).to_be_visible()
     meilin = co_units.get_by_role("checkbox", name="梅林镇人民政府")
     expect(meilin).to_be_checked()  # the co-unit it has now
-    # Sixty units: typing part of a name narrows the list; the ticked one stays in sight.
-    co_units.get_by_label("筛选单位").fill("人社")
+    # Sixty units: typing part of a name or a code narrows the list, saying how many are left (or
+    # that none is); the ticked one stays in sight.
+    search = co_units.get_by_label("筛选单位")
+    search.fill("没有这个单位")
+    expect(co_units.get_by_text("没有名称或代码含所输入文字的单位。")).to_be_visible()
+    expect(co_units.get_by_role("checkbox", name="区城管局")).to_be_hidden()
+    search.fill("gxq-rsj")
     rsj = co_units.get_by_role("checkbox", name="区人社局")
+    expect(rsj).to_be_visible()
+    search.fill("人社")
+    expect(co_units.get_by_text("符合的单位：1 个（已勾选的始终显示）")).to_be_visible()
     expect(rsj).to_be_visible()
     expect(co_units.get_by_role("checkbox", name="区城管局")).to_be_hidden()
     expect(meilin).to_be_visible()

@@ -105,24 +105,38 @@
     input.autocomplete = "off";
     label.htmlFor = input.id;
     label.textContent = list.getAttribute("data-filter-label");
+    // How many units the typed text leaves, read out as it changes (a screen reader hears it).
+    var status = document.createElement("p");
+    status.className = "hint";
+    status.id = list.id + "-filter-status";
+    status.setAttribute("aria-live", "polite");
+    input.setAttribute("aria-describedby", status.id);
     box.appendChild(label);
     box.appendChild(input);
+    box.appendChild(status);
     list.insertBefore(box, list.querySelector(".checkbox-group"));
     input.addEventListener("keydown", function (event) {
       if (event.key === "Enter") event.preventDefault();
     });
     input.addEventListener("input", function () {
       var typed = input.value.trim().toLowerCase();
+      var matching = 0;
       list.querySelectorAll(".checkbox-group").forEach(function (group) {
         var shown = 0;
         group.querySelectorAll("label").forEach(function (option) {
-          var ticked = option.querySelector("input").checked;
-          var match = !typed || ticked || option.textContent.toLowerCase().indexOf(typed) !== -1;
+          var box = option.querySelector("input");
+          // By name or by code (GXQ-CGJ), in any case.
+          var found = (option.textContent + " " + box.value).toLowerCase().indexOf(typed) !== -1;
+          var match = !typed || box.checked || found;
           option.hidden = !match;
           if (match) shown += 1;
+          if (typed && found) matching += 1;
         });
         group.hidden = shown === 0;
       });
+      if (!typed) status.textContent = "";
+      else if (matching) status.textContent = list.getAttribute("data-filter-count").replace("{count}", matching);
+      else status.textContent = list.getAttribute("data-filter-none");
     });
   }
 
