@@ -348,7 +348,8 @@ class UserPassword(MethodView):
     @blp.arguments(PasswordIn)
     @blp.response(204)
     def put(self, data: dict[str, Any], username: str, user: User, account: User) -> None:
-        """重置密码: a new password; the account's open sessions end and a log-in lock is lifted."""
+        """重置密码: a new password; the account's open sessions end and its log-in locks are
+        lifted (when Redis is unreachable they stay, logged: `DELETE .../locks` later)."""
         if problem := _password_problem(account.username, data["password"]):
             raise ValidationFailed(problem, {"password": [problem]})
         set_password(db.session(), account, data["password"], actor=user)

@@ -38,7 +38,6 @@ and the log says so.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import re
@@ -316,8 +315,11 @@ def remove_locks(username: str, client: str | None = None) -> list[Lock]:
     return before
 
 
-def clear_failures(username: str) -> None:
-    """All of the username's counts and locks go (a password reset); when Redis is unreachable,
-    the log says so and nothing is raised (there was no count to clear either)."""
-    with contextlib.suppress(LocksUnreachable):
+def clear_failures(username: str) -> bool:
+    """All of the username's counts and locks go (a password reset); False when Redis is
+    unreachable (the log says so, nothing is raised): any lock stays until it runs out."""
+    try:
         lift(username)
+    except LocksUnreachable:
+        return False
+    return True

@@ -165,18 +165,19 @@ def create_user(
 
 def set_password(
     s: Session, user: User, password: str, *, actor: User | None = None, lift_locks: bool = True
-) -> None:
+) -> bool:
     """A new password for `user` (an administrator's reset). The account's open sessions end on
     their next request (service/auth/security.py, `password_stamp`).
 
-    Its log-in locks are lifted too (Redis unreachable: logged, nothing raised); `lift_locks=False`
-    for a caller that lifts them itself after its commit, to say whether it could
-    (`minyi users password`, with `lockout.remove_locks`)."""
+    Its log-in locks are lifted too; returns False when they could not be (Redis unreachable:
+    logged, nothing raised), for the caller to say so. `lift_locks=False` for a caller that lifts
+    them itself after its commit (`minyi users password`, with `lockout.remove_locks`)."""
     _store_password(user, password)
-    if lift_locks:
-        lockout.clear_failures(user.username)  # every lock of the username: its owner gets in with it
+    # Every lock of the username: its owner gets in with the new password.
+    lifted = lockout.clear_failures(user.username) if lift_locks else True
     audit.record(s, "password_reset", actor=actor, account=user.username)
     s.flush()
+    return lifted
 
 
 def change_password(s: Session, user: User, current: str, password: str) -> None:

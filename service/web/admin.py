@@ -284,10 +284,20 @@ def admin_user_password(user_id: int) -> Any:
         errors = password_errors(user.username, password, request.form.get("password_confirm", ""))
         if not errors:
             actor = current_user()
-            set_password(s, user, password, actor=actor)  # the page's checks are the stricter
+            lifted = set_password(s, user, password, actor=actor)  # the page's checks are the stricter
             if actor is not None and actor.id == user.id:
                 keep_session(user)  # their own: this session stays open, their others end
-            flash(N_("已重置 %(name)s 的密码。"), "success", name=user.username)
+            if lifted:
+                flash(N_("已重置 %(name)s 的密码。"), "success", name=user.username)
+            else:
+                flash(
+                    N_(
+                        "已重置 %(name)s 的密码，但未能解除其登录锁定（Redis 不可用）：锁定到期前仍不能登录，"
+                        "可稍后在本页解除锁定。"
+                    ),
+                    "warning",
+                    name=user.username,
+                )
             return redirect(url_for("web.admin_users"))
     return render_template("admin/user_password.html", user=user, errors=errors), 422 if errors else 200
 

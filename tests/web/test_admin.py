@@ -19,6 +19,7 @@ from responsibility_lists.check import check_file
 from responsibility_lists.loader import load_file, loads_yaml
 from responsibility_lists.xlsx import MAIN, export_xlsx
 from service.auth.models import User
+from service.auth.security import verify_password
 from service.lists.models import ListVersion
 from service.notices import models as nm
 from tests.lists.test_xlsx import SMALL, edit, exported
@@ -476,6 +477,28 @@ def test_the_locks_read_in_english(app, logged_in):
 
     assert "Log-in locks" in html and "client address 10.60.3.66" in lock_rows(html)["10.60.3.66"]
     assert "lock that address out of that username for 15 minutes" in html
+
+
+def test_a_password_reset_while_redis_is_unreachable_says_the_locks_stay(app, logged_in, db_session):
+    """The password is reset all the same; the page does not claim the locks were lifted."""
+    import redis
+
+    admin = logged_in("admin")
+    rsj = db_session.scalar(sa.select(User).where(User.username == "rsj"))
+    url = f"/admin/users/{rsj.id}/password"
+    form = {"csrf_token": token(admin, url), "password": GOOD_PASSWORD, "password_confirm": GOOD_PASSWORD}
+    app.extensions["minyi.redis"] = redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1)
+
+    r = admin.post(url, data=form)
+
+    page = admin.get(r.location).get_data(as_text=True)
+    assert r.status_code == 302 and "已重置 rsj 的密码。" not in page
+    assert (
+        "已重置 rsj 的密码，但未能解除其登录锁定（Redis 不可用）：锁定到期前仍不能登录，可稍后在本页解除锁定。"
+        in page
+    )
+    db_session.refresh(rsj)
+    assert verify_password(rsj, GOOD_PASSWORD)
 
 
 def test_when_redis_is_unreachable_the_page_says_the_locks_cannot_be_read(app, logged_in, db_session):
